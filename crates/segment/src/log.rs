@@ -1,0 +1,532 @@
+//! [`ShardLog`]: the chain of one shard's segments, its writer and group commit.
+
+use crate::codec::{align, encode_frame, record_len, FRAME_HEADER_LEN, FRAME_TARGET_LEN, MAX_KEY_LEN};
+use crate::error::{Error, Result};
+use crate::header::{Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER};
+use crate::index::IndexEntry;
+use crate::meta::LogMeta;
+use crate::options::{Durability, LogOptions};
+use crate::segment::{create_segment, index_name, Segment, Tip};
+use crate::storage::{write_file_atomic, Storage};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::thread::JoinHandle;
+
+/// The append-only log of one shard: a chain of segment files in one [`Storage`].
+///
+/// One writer at a time appends (calls are serialised internally); any number of threads read
+/// concurrently and never see a record before it is published: under [`Durability::Sync`] that is when
+/// it is durable, otherwise when it is written.
+///
+/// ```
+/// use shardlog_segment::{LogOptions, Position, ShardLog, SimDisk};
+/// use std::sync::Arc;
+/// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
+/// let seqs = log.append_batch(&[("user-1", "click"), ("user-2", "view")]).unwrap();
+/// assert_eq!(seqs, 0..2);
+/// let from = log.seek(Position::Oldest).unwrap();
+/// let batch = log.read(from, 100, 1 << 20).unwrap();
+/// assert_eq!(batch.records[1].data, b"view");
+/// assert_eq!(batch.next, 2);
+/// ```
+#[derive(Debug)]
+pub struct ShardLog {
+    pub(crate) inner: Arc<Inner>,
+    flusher: Option<JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub storage: Arc<dyn Storage>,
+    pub opts: LogOptions,
+    pub chain: RwLock<Chain>,
+    pub writer: Mutex<Writer>,
+    pub sync: Mutex<SyncState>,
+    pub sync_cv: Condvar,
+    pub poisoned: AtomicBool,
+    pub closed: AtomicBool,
+    /// Sequence numbers below this are visible to readers.
+    pub visible_next: AtomicU64,
+}
+
+/// The segments readers can see, oldest first.
+#[derive(Debug, Default)]
+pub(crate) struct Chain {
+    pub segments: Vec<Arc<Segment>>,
+    pub start_seq: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Writer {
+    pub active: Option<Arc<Segment>>,
+    pub write_end: u64,
+    pub next_seq: u64,
+    pub last_ts: u64,
+    pub first_ts: u64,
+    pub next_segment_id: u64,
+    pub meta: LogMeta,
+    pub buf: Vec<u8>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SyncState {
+    /// Every sequence number below this is durable.
+    pub durable_next: u64,
+    pub leader: bool,
+}
+
+impl ShardLog {
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
+        let flusher = match inner.opts.durability {
+            Durability::Interval(every) => Some(spawn_flusher(Arc::downgrade(&inner), every)),
+            _ => None,
+        };
+        ShardLog { inner, flusher }
+    }
+
+    /// Appends one record and returns its sequence number.
+    ///
+    /// ```
+    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use std::sync::Arc;
+    /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
+    /// assert_eq!(log.append(b"key", b"data").unwrap(), 0);
+    /// assert_eq!(log.append(b"key", b"more").unwrap(), 1);
+    /// ```
+    pub fn append(&self, key: impl AsRef<[u8]>, data: impl AsRef<[u8]>) -> Result<u64> {
+        Ok(self.append_batch(&[(key, data)])?.start)
+    }
+
+    /// Appends records in order and returns their sequence numbers (`first..next`).
+    ///
+    /// Returns once the records are durable as the [`Durability`] mode promises. The batch is not
+    /// atomic: after a crash a prefix of an unacknowledged batch may survive.
+    ///
+    /// ```
+    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use std::sync::Arc;
+    /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
+    /// let seqs = log.append_batch(&[(b"a", b"1"), (b"b", b"2"), (b"c", b"3")]).unwrap();
+    /// assert_eq!(seqs, 0..3);
+    /// ```
+    pub fn append_batch<K: AsRef<[u8]>, D: AsRef<[u8]>>(&self, records: &[(K, D)]) -> Result<Range<u64>> {
+        self.inner.check_writable()?;
+        self.inner.check_sizes(records)?;
+        let range = {
+            let mut w = self.inner.lock_writer();
+            self.inner.check_writable()?;
+            self.inner.write_locked(&mut w, records)?
+        };
+        if self.inner.opts.durability == Durability::Sync && !range.is_empty() {
+            self.inner.wait_durable(range.end)?;
+        }
+        Ok(range)
+    }
+
+    /// Makes every record appended so far durable (a no-op for records that already are).
+    ///
+    /// ```
+    /// # use shardlog_segment::{Durability, LogOptions, ShardLog, SimDisk};
+    /// # use std::sync::Arc;
+    /// let opts = LogOptions { durability: Durability::None, ..LogOptions::default() };
+    /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), opts).unwrap();
+    /// log.append(b"k", b"v").unwrap();
+    /// log.sync().unwrap();
+    /// ```
+    pub fn sync(&self) -> Result<()> {
+        let target = self.inner.lock_writer().next_seq;
+        self.inner.wait_durable(target)
+    }
+
+    /// The oldest sequence number still stored (records below it were dropped by retention).
+    pub fn start_seq(&self) -> u64 {
+        let chain = self.inner.read_chain();
+        let first = chain.segments.first().map(|s| s.header.base_seq);
+        first.map_or(self.next_seq(), |base| base.max(chain.start_seq))
+    }
+
+    /// One past the newest visible sequence number: where a reader at the tip continues.
+    pub fn next_seq(&self) -> u64 {
+        self.inner.visible_next.load(Ordering::Acquire)
+    }
+
+    /// Number of segment files.
+    pub fn segment_count(&self) -> usize {
+        self.inner.read_chain().segments.len()
+    }
+
+    /// True once an I/O failure stopped the log from accepting writes.
+    pub fn is_poisoned(&self) -> bool {
+        self.inner.poisoned.load(Ordering::Acquire)
+    }
+
+    /// Syncs everything, marks the log as cleanly closed and stops its background work.
+    ///
+    /// Dropping a log closes it too but cannot report errors.
+    pub fn close(mut self) -> Result<()> {
+        self.stop_flusher();
+        self.inner.close()
+    }
+
+    fn stop_flusher(&mut self) {
+        self.inner.closed.store(true, Ordering::Release);
+        if let Some(handle) = self.flusher.take() {
+            handle.thread().unpark();
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for ShardLog {
+    fn drop(&mut self) {
+        if self.flusher.is_some() || !self.inner.closed.load(Ordering::Acquire) {
+            self.stop_flusher();
+            let _ = self.inner.close();
+        }
+    }
+}
+
+fn spawn_flusher(inner: std::sync::Weak<Inner>, every: std::time::Duration) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("shardlog-flush".into())
+        .spawn(move || loop {
+            std::thread::park_timeout(every);
+            let Some(inner) = inner.upgrade() else { return };
+            if inner.closed.load(Ordering::Acquire) || inner.poisoned.load(Ordering::Acquire) {
+                return;
+            }
+            let target = inner.lock_writer().next_seq;
+            // A failure poisons the log; appenders see it on their next call.
+            let _ = inner.wait_durable(target);
+        })
+        .unwrap_or_else(|_| std::thread::spawn(|| {}))
+}
+
+impl Inner {
+    pub fn lock_writer(&self) -> MutexGuard<'_, Writer> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn lock_sync(&self) -> MutexGuard<'_, SyncState> {
+        self.sync.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn read_chain(&self) -> RwLockReadGuard<'_, Chain> {
+        self.chain.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn write_chain(&self) -> RwLockWriteGuard<'_, Chain> {
+        self.chain.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        if self.poisoned.load(Ordering::Acquire) {
+            return Err(Error::Poisoned);
+        }
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    /// Latches the log into the failed state (rule: never retry after a failed write or sync).
+    pub fn poison(&self) {
+        self.poisoned.store(true, Ordering::Release);
+        self.sync_cv.notify_all();
+    }
+
+    fn check_sizes<K: AsRef<[u8]>, D: AsRef<[u8]>>(&self, records: &[(K, D)]) -> Result<()> {
+        let max = self.opts.max_record_bytes();
+        for (key, data) in records {
+            let (key, data) = (key.as_ref(), data.as_ref());
+            let size = (key.len() + data.len()) as u64;
+            if key.len() > MAX_KEY_LEN || size > max {
+                return Err(Error::RecordTooLarge { size, max });
+            }
+        }
+        Ok(())
+    }
+
+    fn eager(&self) -> bool {
+        self.opts.durability != Durability::Sync
+    }
+
+    /// Encodes and writes `records` under the writer lock; publishes them unless durability is `Sync`.
+    fn write_locked<K: AsRef<[u8]>, D: AsRef<[u8]>>(
+        &self,
+        w: &mut Writer,
+        records: &[(K, D)],
+    ) -> Result<Range<u64>> {
+        let ts = self.opts.clock.now_ms().max(w.last_ts);
+        let first = w.next_seq;
+        let mut rest = records;
+        while let Some((key, data)) = rest.first() {
+            let need = align(FRAME_HEADER_LEN + record_len(key.as_ref(), data.as_ref())) as u64;
+            let seg = self.ensure_room(w, need)?;
+            let taken = self.write_frames(w, &seg, rest, ts)?;
+            rest = rest.get(taken..).unwrap_or_default();
+        }
+        w.last_ts = ts;
+        if w.first_ts == u64::MAX {
+            w.first_ts = ts;
+        }
+        if self.eager() {
+            if let Some(seg) = &w.active {
+                self.publish(seg, w.tip(), w.first_ts);
+            }
+        }
+        Ok(first..w.next_seq)
+    }
+
+    /// Writes as many of `records` as fit in the active segment, in frames of about
+    /// [`FRAME_TARGET_LEN`], with one `pwrite`. Returns how many were written.
+    fn write_frames<K: AsRef<[u8]>, D: AsRef<[u8]>>(
+        &self,
+        w: &mut Writer,
+        seg: &Segment,
+        records: &[(K, D)],
+        ts: u64,
+    ) -> Result<usize> {
+        let space = (seg.header.capacity - w.write_end) as usize;
+        let mut buf = std::mem::take(&mut w.buf);
+        buf.clear();
+        let mut taken = 0;
+        let mut seq = w.next_seq;
+        let mut entries = Vec::new();
+        while taken < records.len() {
+            let (n, _frame_len) = frame_group(&records[taken..], space - buf.len());
+            if n == 0 {
+                break;
+            }
+            entries.push(IndexEntry {
+                seq,
+                offset: w.write_end + buf.len() as u64,
+                timestamp_ms: ts,
+            });
+            encode_frame(&mut buf, seg.seed, seq, ts, &records[taken..taken + n]);
+            taken += n;
+            seq += n as u64;
+        }
+        if let Err(e) = seg.file.write_at(w.write_end, &buf) {
+            // A partial write may be on disk: nothing may be acknowledged after it.
+            self.poison();
+            w.buf = buf;
+            return Err(e);
+        }
+        {
+            let mut index = seg.index_mut();
+            entries.into_iter().for_each(|e| index.observe(e));
+        }
+        w.write_end += buf.len() as u64;
+        w.next_seq = seq;
+        w.buf = buf;
+        Ok(taken)
+    }
+
+    /// Returns the active segment with at least `need` bytes free, rolling to a new one if needed.
+    fn ensure_room(&self, w: &mut Writer, need: u64) -> Result<Arc<Segment>> {
+        if let Some(seg) = &w.active {
+            if seg.header.capacity - w.write_end >= need {
+                return Ok(seg.clone());
+            }
+        }
+        self.seal_active(w)?;
+        self.start_segment(w)
+    }
+
+    /// Syncs and publishes the active segment, writes its index file, and leaves no active segment.
+    pub fn seal_active(&self, w: &mut Writer) -> Result<()> {
+        let Some(seg) = w.active.take() else {
+            return Ok(());
+        };
+        if let Err(e) = seg.file.sync() {
+            self.poison();
+            return Err(e);
+        }
+        let tip = w.tip();
+        self.publish(&seg, tip, w.first_ts);
+        seg.durable_state().0 = tip;
+        {
+            let mut st = self.lock_sync();
+            st.durable_next = st.durable_next.max(tip.next_seq);
+        }
+        self.sync_cv.notify_all();
+        // The index file is a cache: if it cannot be written, the next open rebuilds it.
+        let _ = write_file_atomic(&*self.storage, &index_name(seg.id()), &seg.index_file(tip).encode());
+        Ok(())
+    }
+
+    /// Creates the next segment and makes it durable (file and directory) before any record uses it.
+    pub fn start_segment(&self, w: &mut Writer) -> Result<Arc<Segment>> {
+        let prev = self.read_chain().segments.last().map_or(0, |s| s.id());
+        let header = SegmentHeader {
+            log_id: self.opts.log_id,
+            segment_id: w.next_segment_id,
+            prev_segment_id: prev,
+            base_seq: w.next_seq,
+            capacity: self.opts.segment_bytes,
+            created_ms: self.opts.clock.now_ms(),
+        };
+        let mark = Mark {
+            counter: 0,
+            durable_end: DATA_START,
+            next_seq: w.next_seq,
+            last_ts: w.last_ts,
+            flags: if self.eager() { MARK_EAGER } else { 0 },
+        };
+        let created = create_segment(&*self.storage, header, mark).and_then(|seg| {
+            self.storage.sync_dir()?;
+            Ok(seg)
+        });
+        let seg = match created {
+            Ok(seg) => seg,
+            Err(e) => {
+                self.abandon_segment(header.segment_id);
+                return Err(e);
+            }
+        };
+        w.next_segment_id += 1;
+        w.active = Some(seg.clone());
+        w.write_end = DATA_START;
+        w.first_ts = u64::MAX;
+        self.write_chain().segments.push(seg.clone());
+        Ok(seg)
+    }
+
+    /// Removes a segment whose creation failed, so a later append can retry (for example after a full
+    /// disk gained space). If even that fails, the directory state is unknown: poison.
+    fn abandon_segment(&self, id: u64) {
+        let name = crate::segment::segment_name(id);
+        let exists = self.storage.list().map(|names| names.contains(&name));
+        let cleaned = match exists {
+            Ok(true) => self.storage.remove(&name).and_then(|()| self.storage.sync_dir()),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if cleaned.is_err() {
+            self.poison();
+        }
+    }
+
+    pub fn publish(&self, seg: &Segment, tip: Tip, first_ts: u64) {
+        seg.publish(tip, first_ts);
+        self.visible_next.fetch_max(tip.next_seq, Ordering::AcqRel);
+    }
+
+    /// Waits until every sequence number below `target` is durable, leading a group sync if no other
+    /// thread is.
+    pub fn wait_durable(&self, target: u64) -> Result<()> {
+        let mut st = self.lock_sync();
+        loop {
+            if self.poisoned.load(Ordering::Acquire) {
+                return Err(Error::Poisoned);
+            }
+            if st.durable_next >= target {
+                return Ok(());
+            }
+            if st.leader {
+                st = self.sync_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            st.leader = true;
+            drop(st);
+            let result = self.sync_active(0);
+            st = self.lock_sync();
+            st.leader = false;
+            match result {
+                Ok(next) => st.durable_next = st.durable_next.max(next),
+                Err(e) => {
+                    self.poison();
+                    return Err(e);
+                }
+            }
+            self.sync_cv.notify_all();
+        }
+    }
+
+    /// One group commit: writes the previous durable mark, syncs the active segment, publishes.
+    /// Called only by the sync leader. Returns the next sequence number now durable.
+    fn sync_active(&self, extra_flags: u32) -> Result<u64> {
+        let (seg, tip, first_ts) = {
+            let w = self.lock_writer();
+            match &w.active {
+                Some(seg) => (seg.clone(), w.tip(), w.first_ts),
+                None => return Ok(w.next_seq),
+            }
+        };
+        let mut durable = seg.durable_state();
+        let (prev, counter) = *durable;
+        if prev == tip && extra_flags == 0 {
+            return Ok(tip.next_seq);
+        }
+        // The mark names the previous sync's end: it is already on disk, whatever this sync does.
+        let marked = if extra_flags & MARK_CLEAN != 0 { tip } else { prev };
+        let mark = Mark {
+            counter: counter + 1,
+            durable_end: marked.end.max(DATA_START),
+            next_seq: marked.next_seq,
+            last_ts: marked.last_ts,
+            flags: extra_flags | if self.eager() { MARK_EAGER } else { 0 },
+        };
+        if extra_flags & MARK_CLEAN != 0 {
+            seg.file.sync()?;
+        }
+        seg.write_mark(&mark)?;
+        seg.file.sync()?;
+        *durable = (tip, mark.counter);
+        drop(durable);
+        self.publish(&seg, tip, first_ts);
+        Ok(tip.next_seq)
+    }
+
+    /// Final sync with a clean mark. Idempotent.
+    pub fn close(&self) -> Result<()> {
+        self.closed.store(true, Ordering::Release);
+        if self.poisoned.load(Ordering::Acquire) {
+            return Err(Error::Poisoned);
+        }
+        let mut st = self.lock_sync();
+        while st.leader {
+            st = self.sync_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.leader = true;
+        drop(st);
+        let result = self.sync_active(MARK_CLEAN);
+        let mut st = self.lock_sync();
+        st.leader = false;
+        if let Ok(next) = result {
+            st.durable_next = st.durable_next.max(next);
+        } else {
+            self.poison();
+        }
+        self.sync_cv.notify_all();
+        result.map(|_| ())
+    }
+}
+
+impl Writer {
+    pub fn tip(&self) -> Tip {
+        Tip {
+            end: self.write_end,
+            next_seq: self.next_seq,
+            last_ts: self.last_ts,
+        }
+    }
+}
+
+/// How many of `records` go into the next frame, and the frame's unpadded length, given `space` bytes.
+fn frame_group<K: AsRef<[u8]>, D: AsRef<[u8]>>(records: &[(K, D)], space: usize) -> (usize, usize) {
+    let mut len = FRAME_HEADER_LEN;
+    let mut n = 0;
+    for (key, data) in records.iter().take(u16::MAX as usize) {
+        let add = record_len(key.as_ref(), data.as_ref());
+        let fits_target = n == 0 || len + add <= FRAME_TARGET_LEN;
+        if !fits_target || align(len + add) > space {
+            break;
+        }
+        len += add;
+        n += 1;
+    }
+    (n, len)
+}

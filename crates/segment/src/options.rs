@@ -1,0 +1,167 @@
+//! Options of a [`ShardLog`](crate::ShardLog): durability, recovery policy, sizes, clock.
+
+use crate::error::{Error, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// When an append is durable, and so what a crash can take away.
+///
+/// ```
+/// use shardlog_segment::Durability;
+/// use std::time::Duration;
+/// let d = Durability::Interval(Duration::from_millis(100));
+/// assert_ne!(d, Durability::Sync);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `append` returns only after the record is on disk (`fdatasync`). Concurrent appenders share
+    /// one sync (group commit). Readers see a record only once it is durable.
+    ///
+    /// Process crash: nothing acknowledged is lost. Power loss: nothing acknowledged is lost.
+    #[default]
+    Sync,
+    /// `append` returns once the record is in the page cache; a background thread syncs every interval.
+    /// Readers see a record at once.
+    ///
+    /// Process crash: nothing acknowledged is lost (the kernel still holds the pages).
+    /// Power loss: records acknowledged within the last interval (plus one sync's duration) may be lost;
+    /// their sequence numbers are never handed out again.
+    Interval(Duration),
+    /// `append` returns once the record is in the page cache; the log syncs only when a segment fills
+    /// up and on close. Readers see a record at once.
+    ///
+    /// Process crash: nothing acknowledged is lost. Power loss: anything written since the last segment
+    /// roll may be lost; lost sequence numbers are never handed out again.
+    None,
+}
+
+/// What recovery may do with damaged bytes.
+///
+/// A torn tail (damage after the last durable mark of the newest segment) is always cut: those bytes
+/// were never acknowledged under [`Durability::Sync`]. Everything else is a choice.
+///
+/// ```
+/// use shardlog_segment::RecoveryMode;
+/// assert_eq!(RecoveryMode::default(), RecoveryMode::Strict);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecoveryMode {
+    /// Damage anywhere before the durable mark, or in any sealed segment, is an error naming the file
+    /// and byte offset; nothing is discarded.
+    #[default]
+    Strict,
+    /// Also cut the newest segment at its first damaged frame even when that lies before the durable
+    /// mark, discarding the records from there on. Damage in sealed segments is still an error.
+    TruncateNewestSegment,
+}
+
+/// Source of arrival timestamps, in milliseconds since the Unix epoch.
+///
+/// ```
+/// use shardlog_segment::Clock;
+/// let clock = Clock::manual(1_000);
+/// clock.set(2_000);
+/// assert_eq!(clock.now_ms(), 2_000);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub enum Clock {
+    /// The system's wall clock.
+    #[default]
+    System,
+    /// A clock that only moves when told to (for tests and simulations).
+    Manual(Arc<AtomicU64>),
+}
+
+impl Clock {
+    /// A manual clock starting at `ms`.
+    pub fn manual(ms: u64) -> Self {
+        Clock::Manual(Arc::new(AtomicU64::new(ms)))
+    }
+
+    /// Current time in milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        match self {
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            Clock::Manual(ms) => ms.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Sets a manual clock (no effect on the system clock).
+    pub fn set(&self, ms: u64) {
+        if let Clock::Manual(v) = self {
+            v.store(ms, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Smallest allowed segment size.
+pub const MIN_SEGMENT_BYTES: u64 = 16 * 1024;
+/// Largest allowed segment size (frame lengths are 32-bit).
+pub const MAX_SEGMENT_BYTES: u64 = 1 << 31;
+
+/// Options of one [`ShardLog`](crate::ShardLog).
+///
+/// ```
+/// use shardlog_segment::{Durability, LogOptions};
+/// let opts = LogOptions { segment_bytes: 1 << 20, durability: Durability::None, ..LogOptions::default() };
+/// assert!(opts.validate().is_ok());
+/// ```
+#[derive(Debug, Clone)]
+pub struct LogOptions {
+    /// Identity of the log, bound into every checksum so that files of another log never validate.
+    /// Must be the same on every open. Default: 0.
+    pub log_id: u64,
+    /// Size of each segment file, preallocated at creation. Default: 64 MiB (see `docs/performance.md`).
+    pub segment_bytes: u64,
+    /// When appends are durable. Default: [`Durability::Sync`].
+    pub durability: Durability,
+    /// What recovery may discard. Default: [`RecoveryMode::Strict`].
+    pub recovery: RecoveryMode,
+    /// The sequence number of the first record of a new log (ignored when the log exists). Default: 0.
+    pub first_seq: u64,
+    /// Where arrival timestamps come from. Default: [`Clock::System`].
+    pub clock: Clock,
+}
+
+impl Default for LogOptions {
+    fn default() -> Self {
+        LogOptions {
+            log_id: 0,
+            segment_bytes: 64 << 20,
+            durability: Durability::Sync,
+            recovery: RecoveryMode::Strict,
+            first_seq: 0,
+            clock: Clock::System,
+        }
+    }
+}
+
+impl LogOptions {
+    /// Rejects out-of-range values.
+    pub fn validate(&self) -> Result<()> {
+        if !(MIN_SEGMENT_BYTES..=MAX_SEGMENT_BYTES).contains(&self.segment_bytes)
+            || self.segment_bytes % 4096 != 0
+        {
+            return Err(Error::InvalidOptions(format!(
+                "segment_bytes must be a multiple of 4096 in {MIN_SEGMENT_BYTES}..={MAX_SEGMENT_BYTES}, got {}",
+                self.segment_bytes
+            )));
+        }
+        if let Durability::Interval(d) = self.durability {
+            if d.is_zero() {
+                return Err(Error::InvalidOptions("Durability::Interval needs a non-zero interval".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Largest record (key + data) that fits in one segment with these options.
+    pub fn max_record_bytes(&self) -> u64 {
+        self.segment_bytes
+            - crate::header::DATA_START
+            - (crate::codec::FRAME_HEADER_LEN + crate::codec::RECORD_HEADER_LEN + crate::codec::FRAME_ALIGN) as u64
+    }
+}

@@ -1,0 +1,251 @@
+//! Reading: positions, point lookups through the sparse index, and scans.
+
+use crate::codec::{decode_frame, FrameError, RecordRef};
+use crate::error::{Error, Result};
+use crate::header::DATA_START;
+use crate::log::ShardLog;
+use crate::segment::Segment;
+use std::borrow::Cow;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// Bytes fetched per `pread` when a segment has no memory map (simulated disks).
+const READ_CHUNK: u64 = 256 * 1024;
+
+/// Where a reader starts, as a shard iterator type names it.
+///
+/// ```
+/// use shardlog_segment::Position;
+/// let p = Position::AfterSeq(41);
+/// assert_ne!(p, Position::AtSeq(41));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// The oldest record still stored (`TRIM_HORIZON`).
+    Oldest,
+    /// Just after the newest record (`LATEST`).
+    Latest,
+    /// The record with this sequence number, or the next one after it (`AT_SEQUENCE_NUMBER`).
+    AtSeq(u64),
+    /// The first record after this sequence number (`AFTER_SEQUENCE_NUMBER`).
+    AfterSeq(u64),
+    /// The first record that arrived at or after this time, in ms since the epoch (`AT_TIMESTAMP`).
+    AtTimestamp(u64),
+}
+
+/// An owned record.
+///
+/// ```
+/// use shardlog_segment::Record;
+/// let r = Record { seq: 1, timestamp_ms: 2, key: b"k".to_vec(), data: b"d".to_vec() };
+/// assert_eq!(r.data, b"d");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Sequence number.
+    pub seq: u64,
+    /// Arrival time in ms since the epoch.
+    pub timestamp_ms: u64,
+    /// Partition key.
+    pub key: Vec<u8>,
+    /// Data blob.
+    pub data: Vec<u8>,
+}
+
+impl From<RecordRef<'_>> for Record {
+    fn from(r: RecordRef<'_>) -> Self {
+        Record {
+            seq: r.seq,
+            timestamp_ms: r.timestamp_ms,
+            key: r.key.to_vec(),
+            data: r.data.to_vec(),
+        }
+    }
+}
+
+/// Records returned by [`ShardLog::read`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadBatch {
+    /// The records, in sequence order.
+    pub records: Vec<Record>,
+    /// Where the next read continues.
+    pub next: u64,
+}
+
+impl ShardLog {
+    /// Resolves a position to the sequence number a reader starts from.
+    ///
+    /// ```
+    /// # use shardlog_segment::{LogOptions, Position, ShardLog, SimDisk};
+    /// # use std::sync::Arc;
+    /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
+    /// log.append_batch(&[(b"k", b"a"), (b"k", b"b")]).unwrap();
+    /// assert_eq!(log.seek(Position::Latest).unwrap(), 2);
+    /// assert_eq!(log.seek(Position::AfterSeq(0)).unwrap(), 1);
+    /// ```
+    pub fn seek(&self, position: Position) -> Result<u64> {
+        Ok(match position {
+            Position::Oldest => self.start_seq(),
+            Position::Latest => self.next_seq(),
+            Position::AtSeq(seq) => seq,
+            Position::AfterSeq(seq) => seq.saturating_add(1),
+            Position::AtTimestamp(ts) => self.seek_time(ts)?,
+        })
+    }
+
+    fn seek_time(&self, ts: u64) -> Result<u64> {
+        let segments = self.inner.read_chain().segments.clone();
+        let i = segments.partition_point(|s| s.tip().last_ts < ts);
+        let Some(seg) = segments.get(i) else {
+            return Ok(self.next_seq());
+        };
+        let tip = seg.tip();
+        let from = seg.index().floor_time(ts).filter(|e| e.offset < tip.end);
+        let mut found = None;
+        for_each_frame(seg, from.map_or(DATA_START, |e| e.offset), tip.end, &mut |frame| {
+            if !frame.is_skip() && frame.timestamp_ms() >= ts {
+                found = Some(frame.first_seq());
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })?;
+        Ok(found.unwrap_or(tip.next_seq).max(self.start_seq()))
+    }
+
+    /// Reads up to `max_records` records (and about `max_bytes` of data, at least one record) starting
+    /// at sequence number `from`. A `from` below the oldest stored record starts at the oldest.
+    ///
+    /// ```
+    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use std::sync::Arc;
+    /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
+    /// log.append_batch(&[(b"k", b"a"), (b"k", b"b"), (b"k", b"c")]).unwrap();
+    /// let batch = log.read(1, 1, 1 << 20).unwrap();
+    /// assert_eq!((batch.records[0].seq, batch.next), (1, 2));
+    /// ```
+    pub fn read(&self, from: u64, max_records: usize, max_bytes: usize) -> Result<ReadBatch> {
+        let mut records = Vec::new();
+        let mut bytes = 0usize;
+        let next = self.scan(from, |r| {
+            if records.len() >= max_records || (!records.is_empty() && bytes + r.data.len() > max_bytes) {
+                return ControlFlow::Break(());
+            }
+            bytes += r.data.len();
+            records.push(Record::from(r));
+            ControlFlow::Continue(())
+        })?;
+        Ok(ReadBatch { records, next })
+    }
+
+    /// Visits records from sequence number `from` in order, without copying them, until `visit` breaks
+    /// or the published end is reached. Returns the sequence number after the last record visited.
+    /// Every frame's checksum is verified before its records are visited.
+    ///
+    /// ```
+    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use std::sync::Arc;
+    /// use std::ops::ControlFlow;
+    /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
+    /// log.append_batch(&[(b"k", b"a"), (b"k", b"bb")]).unwrap();
+    /// let mut total = 0;
+    /// let next = log.scan(0, |r| { total += r.data.len(); ControlFlow::Continue(()) }).unwrap();
+    /// assert_eq!((total, next), (3, 2));
+    /// ```
+    pub fn scan<F>(&self, from: u64, mut visit: F) -> Result<u64>
+    where
+        F: FnMut(RecordRef<'_>) -> ControlFlow<()>,
+    {
+        let mut cursor = from.max(self.start_seq());
+        while let Some(seg) = self.segment_for(cursor) {
+            let tip = seg.tip();
+            let start = seg.index().floor_seq(cursor).filter(|e| e.offset < tip.end);
+            let mut stopped = false;
+            for_each_frame(&seg, start.map_or(DATA_START, |e| e.offset), tip.end, &mut |frame| {
+                if frame.next_seq() <= cursor {
+                    cursor = cursor.max(frame.next_seq());
+                    return ControlFlow::Continue(());
+                }
+                let from = cursor;
+                for rec in frame.records().filter(|r| r.seq >= from) {
+                    if visit(rec).is_break() {
+                        stopped = true;
+                        return ControlFlow::Break(());
+                    }
+                    cursor = rec.seq + 1;
+                }
+                cursor = cursor.max(frame.next_seq());
+                ControlFlow::Continue(())
+            })?;
+            if stopped || cursor < tip.next_seq || self.is_last(&seg) {
+                break;
+            }
+        }
+        Ok(cursor)
+    }
+
+    /// The segment holding `seq` (the last one whose base is at or below it).
+    fn segment_for(&self, seq: u64) -> Option<Arc<Segment>> {
+        let chain = self.inner.read_chain();
+        let i = chain.segments.partition_point(|s| s.header.base_seq <= seq);
+        chain.segments.get(i.checked_sub(1)?).cloned()
+    }
+
+    fn is_last(&self, seg: &Segment) -> bool {
+        self.inner.read_chain().segments.last().is_none_or(|s| s.id() == seg.id())
+    }
+}
+
+/// Calls `f` for each verified frame in `[from, end)` of a segment.
+fn for_each_frame(
+    seg: &Segment,
+    from: u64,
+    end: u64,
+    f: &mut dyn FnMut(&crate::codec::Frame<'_>) -> ControlFlow<()>,
+) -> Result<()> {
+    let mut offset = from;
+    let mut want = READ_CHUNK;
+    while offset < end {
+        let len = match seg.file.view(offset, (end - offset) as usize) {
+            Some(_) => end - offset,
+            None => (end - offset).min(want),
+        };
+        let bytes = load(seg, offset, len)?;
+        let mut pos = 0usize;
+        while pos < bytes.len() {
+            match decode_frame(&bytes[pos..], seg.seed) {
+                Ok(frame) => {
+                    if f(&frame).is_break() {
+                        return Ok(());
+                    }
+                    pos += frame.stride();
+                }
+                // The frame continues past what was loaded: load again from its start.
+                Err(FrameError::Truncated) if offset + len < end => {
+                    want = READ_CHUNK.max(frame_len(&bytes[pos..]) as u64 + 8);
+                    break;
+                }
+                Err(e) => {
+                    let at = offset + pos as u64;
+                    return Err(Error::corrupt(seg.file.path(), at, e.to_string()));
+                }
+            }
+        }
+        offset += pos as u64;
+    }
+    Ok(())
+}
+
+fn frame_len(bytes: &[u8]) -> usize {
+    bytes
+        .get(..4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+}
+
+fn load(seg: &Segment, offset: u64, len: u64) -> Result<Cow<'_, [u8]>> {
+    if let Some(view) = seg.file.view(offset, len as usize) {
+        return Ok(Cow::Borrowed(view));
+    }
+    let mut buf = vec![0u8; len as usize];
+    seg.file.read_at(offset, &mut buf)?;
+    Ok(Cow::Owned(buf))
+}

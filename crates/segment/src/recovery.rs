@@ -1,0 +1,396 @@
+//! Opening a log: validate the chain, recover the newest segment, finish interrupted work.
+//!
+//! Every step is idempotent and only ever moves the files towards the state a clean open would leave,
+//! so a crash during recovery is recovered by running it again.
+
+use crate::codec::{RECORD_HEADER_LEN, FRAME_ALIGN, FRAME_HEADER_LEN};
+use crate::error::{Error, Result};
+use crate::header::{Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER, MARK_OFFSETS, MARK_LEN};
+use crate::index::IndexFile;
+use crate::log::{Chain, Inner, ShardLog, SyncState, Writer};
+use crate::meta::{LogMeta, META_NAME};
+use crate::options::{Durability, LogOptions, RecoveryMode};
+use crate::segment::{
+    check_index, corruption, frame_at, index_name, last_nonzero_end, parse_segment_name, scan,
+    segment_name, skip_frame, zero_fill, Segment, Tip,
+};
+use crate::storage::{read_file, write_file_atomic, Storage, StorageFile};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+
+/// A segment file found on open, with its header.
+struct Found {
+    header: SegmentHeader,
+    file: Arc<dyn StorageFile>,
+}
+
+/// State of the newest segment after recovery.
+struct Active {
+    seg: Arc<Segment>,
+    tip: Tip,
+    first_ts: u64,
+    unclean_eager: bool,
+    mark_counter: u64,
+}
+
+impl ShardLog {
+    /// Opens the log stored in `storage`, creating it if the storage holds no log.
+    ///
+    /// Recovery scans the newest segment to its last valid frame; a torn tail after the durable mark is
+    /// zero-filled and synced; damage before it is an [`Error::Corrupt`] naming the file and offset
+    /// (unless [`RecoveryMode::TruncateNewestSegment`] was chosen).
+    ///
+    /// ```
+    /// use shardlog_segment::{FsStorage, LogOptions, ShardLog};
+    /// use std::sync::Arc;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let storage = Arc::new(FsStorage::open(dir.path()).unwrap());
+    /// let log = ShardLog::open(storage.clone(), LogOptions::default()).unwrap();
+    /// log.append(b"k", b"v").unwrap();
+    /// log.close().unwrap();
+    /// let log = ShardLog::open(storage, LogOptions::default()).unwrap();
+    /// assert_eq!(log.next_seq(), 1);
+    /// ```
+    pub fn open(storage: Arc<dyn Storage>, opts: LogOptions) -> Result<ShardLog> {
+        opts.validate()?;
+        let names = storage.list()?;
+        remove_leftover_temps(&*storage, &names)?;
+        let meta = load_meta(&*storage, &opts, &names)?;
+        let found = load_segments(&*storage, &meta, &names)?;
+        let mut segments = Vec::with_capacity(found.len());
+        let last_index = found.len().checked_sub(1);
+        let mut active = None;
+        for (i, f) in found.iter().enumerate() {
+            let next_base = found.get(i + 1).map(|n| n.header.base_seq);
+            if Some(i) == last_index {
+                let a = recover_active(&*storage, f, &opts)?;
+                segments.push(a.seg.clone());
+                active = Some(a);
+            } else {
+                segments.push(open_sealed(&*storage, f, next_base.unwrap_or(0))?);
+            }
+        }
+        let inner = assemble(storage, opts, meta, segments, active)?;
+        Ok(ShardLog::from_inner(inner))
+    }
+}
+
+fn remove_leftover_temps(storage: &dyn Storage, names: &[String]) -> Result<()> {
+    let temps: Vec<&String> = names.iter().filter(|n| n.ends_with(".tmp")).collect();
+    for name in &temps {
+        storage.remove(name)?;
+    }
+    if !temps.is_empty() {
+        storage.sync_dir()?;
+    }
+    Ok(())
+}
+
+fn load_meta(storage: &dyn Storage, opts: &LogOptions, names: &[String]) -> Result<LogMeta> {
+    let Some(bytes) = read_file(storage, META_NAME)? else {
+        if names.iter().any(|n| parse_segment_name(n).is_some()) {
+            let reason = "segment files exist but log.meta is missing";
+            return Err(Error::corrupt(storage.path(META_NAME), 0, reason));
+        }
+        let meta = LogMeta {
+            log_id: opts.log_id,
+            start_seq: opts.first_seq,
+            next_seq_floor: opts.first_seq,
+            first_live_segment: 1,
+        };
+        write_file_atomic(storage, META_NAME, &meta.encode())?;
+        return Ok(meta);
+    };
+    let meta = LogMeta::decode(&bytes).map_err(|r| Error::foreign(storage.path(META_NAME), "log.meta", r))?;
+    if meta.log_id != opts.log_id {
+        let reason = format!("belongs to log {}, opened as log {}", meta.log_id, opts.log_id);
+        return Err(Error::foreign(storage.path(META_NAME), "log.meta", reason));
+    }
+    Ok(meta)
+}
+
+/// Opens every live segment in id order, finishing deletions a crash interrupted and discarding a
+/// newest segment whose creation never completed.
+fn load_segments(storage: &dyn Storage, meta: &LogMeta, names: &[String]) -> Result<Vec<Found>> {
+    let mut ids: Vec<u64> = names.iter().filter_map(|n| parse_segment_name(n)).collect();
+    ids.sort_unstable();
+    let (dead, live): (Vec<u64>, Vec<u64>) = ids.iter().partition(|&&id| id < meta.first_live_segment);
+    let mut removed = false;
+    for id in dead {
+        storage.remove(&segment_name(id))?;
+        removed = true;
+    }
+    for name in names.iter().filter(|n| n.ends_with(".idx")) {
+        let id = name.strip_suffix(".idx").and_then(|d| d.parse::<u64>().ok());
+        if id.is_some_and(|id| id < meta.first_live_segment || !live.contains(&id)) {
+            storage.remove(name)?;
+            removed = true;
+        }
+    }
+    let mut found = Vec::with_capacity(live.len());
+    for (i, &id) in live.iter().enumerate() {
+        let name = segment_name(id);
+        let file = storage.open(&name)?;
+        let mut head = vec![0u8; (DATA_START.min(file.len())) as usize];
+        file.read_at(0, &mut head)?;
+        let header = match SegmentHeader::decode(&head) {
+            Ok(h) => h,
+            Err(_) if i + 1 == live.len() && is_unfinished(&*file, &head)? => {
+                // Creation was cut short before the segment could hold a record: finish undoing it.
+                drop(file);
+                storage.remove(&name)?;
+                removed = true;
+                continue;
+            }
+            Err(reason) => return Err(Error::foreign(file.path(), "segment", reason)),
+        };
+        check_header(&header, &*file, meta, id, found.last())?;
+        found.push(Found { header, file });
+    }
+    if removed {
+        storage.sync_dir()?;
+    }
+    Ok(found)
+}
+
+/// True if a segment with an unreadable header never got past creation: its data area is untouched.
+fn is_unfinished(file: &dyn StorageFile, head: &[u8]) -> Result<bool> {
+    if head.len() < DATA_START as usize || file.len() <= DATA_START {
+        return Ok(true);
+    }
+    let mut first = vec![0u8; (file.len() - DATA_START).min(4096) as usize];
+    file.read_at(DATA_START, &mut first)?;
+    Ok(first.iter().all(|&b| b == 0))
+}
+
+fn check_header(
+    header: &SegmentHeader,
+    file: &dyn StorageFile,
+    meta: &LogMeta,
+    id: u64,
+    prev: Option<&Found>,
+) -> Result<()> {
+    let fail = |reason: String| Err(Error::corrupt(file.path(), 0, reason));
+    if header.log_id != meta.log_id {
+        return fail(format!("segment of log {} found in log {}", header.log_id, meta.log_id));
+    }
+    if header.segment_id != id {
+        return fail(format!("header names segment {}, file name says {id}", header.segment_id));
+    }
+    if header.capacity != file.len() || header.capacity <= DATA_START {
+        return fail(format!("header capacity {} but file has {} bytes", header.capacity, file.len()));
+    }
+    if let Some(prev) = prev {
+        if header.prev_segment_id != prev.header.segment_id {
+            return fail(format!(
+                "segment follows segment {} but the previous file is segment {}: a segment is missing",
+                header.prev_segment_id, prev.header.segment_id
+            ));
+        }
+        if header.base_seq < prev.header.base_seq {
+            return fail("base sequence number below the previous segment's".into());
+        }
+    }
+    Ok(())
+}
+
+/// Opens a sealed segment through its index file, rebuilding the index if it is missing or wrong.
+/// Its records must end exactly where the next segment begins.
+fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Arc<Segment>> {
+    let name = index_name(f.header.segment_id);
+    let cached = read_file(storage, &name)
+        .ok()
+        .flatten()
+        .and_then(|b| IndexFile::decode(&b).ok())
+        .filter(|idx| check_index(idx, &f.header, &*f.file).is_ok() && idx.next_seq == next_base);
+    let idx = match cached {
+        Some(idx) => idx,
+        None => {
+            let s = scan(&*f.file, &f.header)?;
+            if s.tip.next_seq != next_base {
+                let (offset, reason) = s.stop.unwrap_or((s.tip.end, "segment ends early".into()));
+                let reason = format!(
+                    "{reason}; records end at sequence {} but the next segment starts at {next_base}",
+                    s.tip.next_seq
+                );
+                return Err(corruption(&*f.file, offset, &reason));
+            }
+            let idx = IndexFile {
+                log_id: f.header.log_id,
+                segment_id: f.header.segment_id,
+                base_seq: f.header.base_seq,
+                data_end: s.tip.end,
+                next_seq: s.tip.next_seq,
+                first_ts: if s.first_ts == u64::MAX { s.tip.last_ts } else { s.first_ts },
+                last_ts: s.tip.last_ts,
+                index: s.index,
+            };
+            write_file_atomic(storage, &name, &idx.encode())?;
+            idx
+        }
+    };
+    let seg = Segment::new(f.header, f.file.clone(), idx.index.clone());
+    if let Some(last) = idx.index.entries.last() {
+        // Spot-check the cache against the bytes it describes.
+        match frame_at(&seg, last.offset, idx.data_end) {
+            Ok((first, _)) if first == last.seq => {}
+            Ok(_) | Err(_) => {
+                storage.remove(&name)?;
+                storage.sync_dir()?;
+                return open_sealed(storage, f, next_base);
+            }
+        }
+    }
+    let tip = Tip {
+        end: idx.data_end,
+        next_seq: idx.next_seq,
+        last_ts: idx.last_ts,
+    };
+    let first_ts = if idx.index.entries.is_empty() { u64::MAX } else { idx.first_ts };
+    seg.publish(tip, first_ts);
+    seg.durable_state().0 = tip;
+    Ok(Arc::new(seg))
+}
+
+/// Recovers the newest segment: scan, classify damage, cut a torn tail, sync, and write a fresh mark
+/// that says "open, unclean" so that a crash from here on is recognised.
+fn recover_active(storage: &dyn Storage, f: &Found, opts: &LogOptions) -> Result<Active> {
+    let _ = storage;
+    let seg = Segment::new(f.header, f.file.clone(), Default::default());
+    let mark = read_mark(&seg)?;
+    let durable_end = mark.map_or(DATA_START, |m| m.durable_end);
+    let s = scan(&*f.file, &f.header)?;
+    if let Some((offset, reason)) = &s.stop {
+        if *offset < durable_end && opts.recovery == RecoveryMode::Strict {
+            let reason = format!("{reason} (before the durable mark at byte {durable_end})");
+            return Err(corruption(&*f.file, *offset, &reason));
+        }
+    }
+    let dirty_end = last_nonzero_end(&*f.file, s.tip.end)?;
+    if dirty_end > s.tip.end {
+        zero_fill(&*f.file, s.tip.end, dirty_end)?;
+    }
+    // Also makes bytes that a killed process left in the page cache durable before we trust them.
+    f.file.sync()?;
+    *seg.index_mut() = s.index;
+    let unclean = mark.is_none_or(|m| m.flags & MARK_CLEAN == 0);
+    let eager = mark.is_none_or(|m| m.flags & MARK_EAGER != 0);
+    Ok(Active {
+        seg: Arc::new(seg),
+        tip: s.tip,
+        first_ts: s.first_ts,
+        unclean_eager: unclean && eager,
+        mark_counter: mark.map_or(0, |m| m.counter),
+    })
+}
+
+fn read_mark(seg: &Segment) -> Result<Option<Mark>> {
+    let mut slots = [None, None];
+    for (slot, offset) in slots.iter_mut().zip(MARK_OFFSETS) {
+        let mut b = [0u8; MARK_LEN];
+        seg.file.read_at(offset, &mut b)?;
+        *slot = Mark::decode(&b, seg.seed);
+    }
+    let cap = seg.header.capacity;
+    let newest = Mark::newest(slots[0], slots[1]).filter(|m| m.durable_end >= DATA_START && m.durable_end <= cap);
+    Ok(newest)
+}
+
+/// Builds the in-memory log and finishes recovery with the writes that need a working writer:
+/// a skip past sequence numbers that might have been seen before a crash, and the fresh mark.
+fn assemble(
+    storage: Arc<dyn Storage>,
+    opts: LogOptions,
+    meta: LogMeta,
+    segments: Vec<Arc<Segment>>,
+    active: Option<Active>,
+) -> Result<Arc<Inner>> {
+    let last_id = segments.last().map_or(0, |s| s.id());
+    let tip = active.as_ref().map(|a| a.tip);
+    let next_seq = tip.map_or(meta.next_seq_floor, |t| t.next_seq);
+    let writer = Writer {
+        active: active.as_ref().map(|a| a.seg.clone()),
+        write_end: tip.map_or(DATA_START, |t| t.end),
+        next_seq,
+        last_ts: tip.map_or(0, |t| t.last_ts),
+        first_ts: active.as_ref().map_or(u64::MAX, |a| a.first_ts),
+        next_segment_id: (last_id + 1).max(meta.first_live_segment),
+        meta,
+        buf: Vec::new(),
+    };
+    if let Some(a) = &active {
+        a.seg.publish(a.tip, a.first_ts);
+        *a.seg.durable_state() = (a.tip, a.mark_counter);
+    }
+    let inner = Arc::new(Inner {
+        storage,
+        chain: RwLock::new(Chain {
+            segments,
+            start_seq: meta.start_seq,
+        }),
+        writer: Mutex::new(writer),
+        sync: Mutex::new(SyncState {
+            durable_next: next_seq,
+            leader: false,
+        }),
+        sync_cv: Condvar::new(),
+        poisoned: AtomicBool::new(false),
+        closed: AtomicBool::new(false),
+        visible_next: AtomicU64::new(next_seq),
+        opts,
+    });
+    finish_open(&inner, active)?;
+    Ok(inner)
+}
+
+fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
+    let mut w = inner.lock_writer();
+    let floor = w.meta.next_seq_floor;
+    let Some(active) = active else {
+        w.next_seq = w.next_seq.max(floor);
+        inner.visible_next.store(w.next_seq, std::sync::atomic::Ordering::Release);
+        return Ok(());
+    };
+    let mut target = w.next_seq.max(floor);
+    if active.unclean_eager {
+        // Records past the valid end may have been read (or acknowledged, without `Sync`) before the
+        // crash. Each takes at least a record header, so this many numbers cover all of them.
+        let room = active.seg.header.capacity - active.tip.end;
+        target = target.max(w.next_seq + room / RECORD_HEADER_LEN as u64 + 1);
+    }
+    if target > w.next_seq {
+        let need = (FRAME_HEADER_LEN + FRAME_ALIGN) as u64;
+        let seg = match &w.active {
+            Some(seg) if seg.header.capacity - w.write_end >= need => seg.clone(),
+            _ => {
+                inner.seal_active(&mut w)?;
+                inner.start_segment(&mut w)?
+            }
+        };
+        let frame = skip_frame(&seg, target, w.last_ts);
+        seg.file.write_at(w.write_end, &frame)?;
+        w.write_end += frame.len() as u64;
+        w.next_seq = target;
+        seg.file.sync()?;
+    }
+    // The fresh mark covers everything recovered (now synced) and is unclean until close.
+    if let Some(seg) = w.active.clone() {
+        let tip = w.tip();
+        let mut durable = seg.durable_state();
+        let mark = Mark {
+            counter: durable.1 + 1,
+            durable_end: tip.end,
+            next_seq: tip.next_seq,
+            last_ts: tip.last_ts,
+            flags: if inner.opts.durability == Durability::Sync { 0 } else { MARK_EAGER },
+        };
+        seg.write_mark(&mark)?;
+        seg.file.sync()?;
+        *durable = (tip, mark.counter);
+        drop(durable);
+        inner.publish(&seg, tip, w.first_ts);
+    }
+    inner.visible_next.store(w.next_seq, std::sync::atomic::Ordering::Release);
+    inner.lock_sync().durable_next = w.next_seq;
+    Ok(())
+}

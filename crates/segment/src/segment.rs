@@ -1,0 +1,323 @@
+//! One segment file: creation, the published state readers rely on, and the frame scan.
+
+use crate::codec::{decode_frame, encode_skip, segment_seed, Frame, FRAME_HEADER_LEN};
+use crate::error::{Error, Result};
+use crate::header::{Mark, SegmentHeader, DATA_START, MARK_OFFSETS};
+use crate::index::{IndexEntry, IndexFile, SparseIndex};
+use crate::storage::{Storage, StorageFile};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// Bytes read per `pread` when scanning.
+const SCAN_CHUNK: usize = 1 << 20;
+
+/// File name of segment `id`.
+pub(crate) fn segment_name(id: u64) -> String {
+    format!("{id:020}.seg")
+}
+
+/// File name of segment `id`'s index.
+pub(crate) fn index_name(id: u64) -> String {
+    format!("{id:020}.idx")
+}
+
+/// Parses a segment file name back to its id.
+pub(crate) fn parse_segment_name(name: &str) -> Option<u64> {
+    let digits = name.strip_suffix(".seg")?;
+    (digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+/// Published end of a segment: frames below `end` are complete and visible to readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Tip {
+    pub end: u64,
+    pub next_seq: u64,
+    pub last_ts: u64,
+}
+
+/// An open segment shared by the writer and readers.
+#[derive(Debug)]
+pub(crate) struct Segment {
+    pub header: SegmentHeader,
+    pub name: String,
+    pub seed: u32,
+    pub file: Arc<dyn StorageFile>,
+    index: RwLock<SparseIndex>,
+    end: AtomicU64,
+    next_seq: AtomicU64,
+    last_ts: AtomicU64,
+    first_ts: AtomicU64,
+    /// Durable state and mark counter; touched only by the one thread holding sync leadership.
+    pub durable: std::sync::Mutex<(Tip, u64)>,
+}
+
+impl Segment {
+    pub fn new(header: SegmentHeader, file: Arc<dyn StorageFile>, index: SparseIndex) -> Self {
+        Segment {
+            name: segment_name(header.segment_id),
+            seed: segment_seed(header.log_id, header.segment_id),
+            end: AtomicU64::new(DATA_START),
+            next_seq: AtomicU64::new(header.base_seq),
+            last_ts: AtomicU64::new(0),
+            first_ts: AtomicU64::new(u64::MAX),
+            durable: std::sync::Mutex::new((Tip::default(), 0)),
+            header,
+            file,
+            index: RwLock::new(index),
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.header.segment_id
+    }
+
+    /// Makes frames up to `tip.end` visible. Never moves backwards.
+    pub fn publish(&self, tip: Tip, first_ts: u64) {
+        self.file.seal_below(DATA_START, tip.end);
+        self.first_ts.fetch_min(first_ts, Ordering::AcqRel);
+        self.last_ts.fetch_max(tip.last_ts, Ordering::AcqRel);
+        self.next_seq.fetch_max(tip.next_seq, Ordering::AcqRel);
+        self.end.fetch_max(tip.end, Ordering::Release);
+    }
+
+    /// What readers may see now.
+    pub fn tip(&self) -> Tip {
+        let end = self.end.load(Ordering::Acquire);
+        Tip {
+            end,
+            next_seq: self.next_seq.load(Ordering::Acquire),
+            last_ts: self.last_ts.load(Ordering::Acquire),
+        }
+    }
+
+    /// Arrival time of the first record, or `u64::MAX` when the segment holds none.
+    pub fn first_ts(&self) -> u64 {
+        self.first_ts.load(Ordering::Acquire)
+    }
+
+    pub fn index(&self) -> RwLockReadGuard<'_, SparseIndex> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn index_mut(&self) -> RwLockWriteGuard<'_, SparseIndex> {
+        self.index.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn durable_state(&self) -> std::sync::MutexGuard<'_, (Tip, u64)> {
+        self.durable.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes a mark into its slot (not synced).
+    pub fn write_mark(&self, mark: &Mark) -> Result<()> {
+        let offset = MARK_OFFSETS[mark.slot()];
+        self.file.write_at(offset, &mark.encode(self.seed))
+    }
+
+    /// The index side file for this segment as sealed at `tip`.
+    pub fn index_file(&self, tip: Tip) -> IndexFile {
+        let first = self.first_ts();
+        IndexFile {
+            log_id: self.header.log_id,
+            segment_id: self.id(),
+            base_seq: self.header.base_seq,
+            data_end: tip.end,
+            next_seq: tip.next_seq,
+            first_ts: if first == u64::MAX { tip.last_ts } else { first },
+            last_ts: tip.last_ts,
+            index: self.index().clone(),
+        }
+    }
+}
+
+/// Creates, initialises and syncs a new segment file (not yet the directory).
+pub(crate) fn create_segment(
+    storage: &dyn Storage,
+    header: SegmentHeader,
+    initial: Mark,
+) -> Result<Arc<Segment>> {
+    let name = segment_name(header.segment_id);
+    let file = storage.create(&name, header.capacity)?;
+    file.write_at(0, &header.encode())?;
+    let seg = Segment::new(header, file, SparseIndex::default());
+    seg.write_mark(&initial)?;
+    seg.file.sync()?;
+    let tip = Tip {
+        end: DATA_START,
+        next_seq: header.base_seq,
+        last_ts: initial.last_ts,
+    };
+    *seg.durable_state() = (tip, initial.counter);
+    seg.publish(tip, u64::MAX);
+    Ok(Arc::new(seg))
+}
+
+/// What a scan of a segment's frames found.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scan {
+    pub tip: Tip,
+    pub first_ts: u64,
+    pub index: SparseIndex,
+    /// The first invalid frame: its offset and why, or `None` if the scan reached `limit`.
+    pub stop: Option<(u64, String)>,
+}
+
+/// Scans frames from the start of the data area, checking checksums, sequence continuity and time
+/// order, up to the first invalid frame or `limit` (the file length).
+pub(crate) fn scan(file: &dyn StorageFile, header: &SegmentHeader) -> Result<Scan> {
+    let seed = segment_seed(header.log_id, header.segment_id);
+    let limit = file.len();
+    let mut out = Scan {
+        tip: Tip {
+            end: DATA_START,
+            next_seq: header.base_seq,
+            last_ts: 0,
+        },
+        first_ts: u64::MAX,
+        ..Scan::default()
+    };
+    let mut buf = Vec::new();
+    let mut buf_start = DATA_START;
+    loop {
+        let offset = out.tip.end;
+        if offset + FRAME_HEADER_LEN as u64 > limit {
+            return Ok(out);
+        }
+        let rel = (offset - buf_start) as usize;
+        let frame = match buf.get(rel..).map(|b| decode_frame(b, seed)) {
+            Some(Ok(frame)) => frame,
+            Some(Err(crate::codec::FrameError::Truncated)) | None => {
+                // The frame may continue past what is buffered: read more from its start.
+                let want = frame_len_hint(file, offset)?.max(SCAN_CHUNK) as u64;
+                let len = want.min(limit - offset) as usize;
+                if buf_start == offset && buf.len() >= len {
+                    let reason = crate::codec::FrameError::Truncated.to_string();
+                    out.stop = Some((offset, reason));
+                    return Ok(out);
+                }
+                buf.resize(len, 0);
+                file.read_at(offset, &mut buf)?;
+                buf_start = offset;
+                continue;
+            }
+            Some(Err(e)) => {
+                out.stop = Some((offset, e.to_string()));
+                return Ok(out);
+            }
+        };
+        if let Err(reason) = accept(&mut out, &frame, offset) {
+            out.stop = Some((offset, reason));
+            return Ok(out);
+        }
+    }
+}
+
+/// The length field at `offset`, to size the read of a large frame.
+fn frame_len_hint(file: &dyn StorageFile, offset: u64) -> Result<usize> {
+    let mut head = [0u8; 4];
+    if offset + 4 > file.len() {
+        return Ok(0);
+    }
+    file.read_at(offset, &mut head)?;
+    Ok(u32::from_le_bytes(head) as usize + crate::codec::FRAME_ALIGN)
+}
+
+/// Checks that `frame` continues the scan and folds it in.
+fn accept(out: &mut Scan, frame: &Frame<'_>, offset: u64) -> Result<(), String> {
+    let tip = &mut out.tip;
+    if frame.is_skip() {
+        if frame.first_seq() < tip.next_seq {
+            return Err(format!("skip frame moves sequence back to {}", frame.first_seq()));
+        }
+    } else if frame.first_seq() != tip.next_seq {
+        return Err(format!(
+            "frame starts at sequence {}, expected {}",
+            frame.first_seq(),
+            tip.next_seq
+        ));
+    }
+    if frame.timestamp_ms() < tip.last_ts {
+        return Err("frame timestamp earlier than the previous frame".into());
+    }
+    if !frame.is_skip() {
+        out.index.observe(IndexEntry {
+            seq: frame.first_seq(),
+            offset,
+            timestamp_ms: frame.timestamp_ms(),
+        });
+        out.first_ts = out.first_ts.min(frame.timestamp_ms());
+    }
+    tip.next_seq = frame.next_seq();
+    tip.last_ts = frame.timestamp_ms();
+    tip.end = offset + frame.stride() as u64;
+    Ok(())
+}
+
+/// Offset one past the last non-zero byte at or after `from`, or `from` if all are zero.
+pub(crate) fn last_nonzero_end(file: &dyn StorageFile, from: u64) -> Result<u64> {
+    let mut buf = vec![0u8; SCAN_CHUNK];
+    let mut found = from;
+    let mut offset = from;
+    while offset < file.len() {
+        let len = (file.len() - offset).min(SCAN_CHUNK as u64) as usize;
+        let chunk = &mut buf[..len];
+        file.read_at(offset, chunk)?;
+        if let Some(i) = chunk.iter().rposition(|&b| b != 0) {
+            found = offset + i as u64 + 1;
+        }
+        offset += len as u64;
+    }
+    Ok(found)
+}
+
+/// Zero-fills `[from, to)` (not synced): cutting a torn tail without shrinking a mapped file.
+pub(crate) fn zero_fill(file: &dyn StorageFile, from: u64, to: u64) -> Result<()> {
+    let zeros = vec![0u8; SCAN_CHUNK];
+    let mut offset = from;
+    while offset < to {
+        let len = (to - offset).min(SCAN_CHUNK as u64) as usize;
+        file.write_at(offset, &zeros[..len])?;
+        offset += len as u64;
+    }
+    Ok(())
+}
+
+/// Encodes a skip frame to `next_seq` for the segment.
+pub(crate) fn skip_frame(seg: &Segment, next_seq: u64, ts: u64) -> Vec<u8> {
+    let mut buf = Vec::new();
+    encode_skip(&mut buf, seg.seed, next_seq, ts);
+    buf
+}
+
+/// Checks a decoded index file against its segment's header and the chain.
+pub(crate) fn check_index(
+    idx: &IndexFile,
+    header: &SegmentHeader,
+    file: &dyn StorageFile,
+) -> Result<(), String> {
+    if idx.log_id != header.log_id
+        || idx.segment_id != header.segment_id
+        || idx.base_seq != header.base_seq
+    {
+        return Err("index belongs to another segment".into());
+    }
+    if idx.data_end < DATA_START || idx.data_end > file.len() {
+        return Err("index data end outside the segment".into());
+    }
+    Ok(())
+}
+
+/// Reads and decodes the frame at `offset` (used to spot-check an index).
+pub(crate) fn frame_at(seg: &Segment, offset: u64, end: u64) -> Result<(u64, u64), String> {
+    let len = (end.saturating_sub(offset)).min(SCAN_CHUNK as u64) as usize;
+    let mut buf = vec![0u8; len];
+    seg.file.read_at(offset, &mut buf).map_err(|e| e.to_string())?;
+    let frame = decode_frame(&buf, seg.seed).map_err(|e| e.to_string())?;
+    Ok((frame.first_seq(), frame.next_seq()))
+}
+
+/// Converts a scan stop into the corruption error.
+pub(crate) fn corruption(file: &dyn StorageFile, offset: u64, reason: &str) -> Error {
+    Error::corrupt(file.path(), offset, reason)
+}

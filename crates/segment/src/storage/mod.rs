@@ -1,0 +1,106 @@
+//! All file I/O of a log goes through [`Storage`] and [`StorageFile`].
+//!
+//! Two implementations exist: [`FsStorage`] (real files in one directory, preallocated with `fallocate`,
+//! written with `pwrite`, read through a shared read-only memory map) and [`SimDisk`] (an in-memory disk
+//! that remembers which bytes are durable, so tests can cut the power at any operation and inject I/O
+//! errors). Keeping the trait this small is what lets every crash test run against the same code paths
+//! that production uses.
+
+mod fs;
+mod sim;
+
+pub use fs::FsStorage;
+pub use sim::{Fault, SimDisk};
+
+use crate::error::Result;
+use std::fmt::Debug;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A flat directory of files.
+///
+/// Every method is one durable-or-not step that a crash test can interrupt; none of them syncs the
+/// directory implicitly, callers decide when [`Storage::sync_dir`] runs.
+///
+/// ```
+/// use shardlog_segment::{SimDisk, Storage};
+/// let disk = SimDisk::new(1);
+/// let file = disk.create("a.seg", 4096).unwrap();
+/// file.write_at(0, b"hello").unwrap();
+/// file.sync().unwrap();
+/// disk.sync_dir().unwrap();
+/// assert_eq!(disk.list().unwrap(), vec!["a.seg".to_string()]);
+/// ```
+pub trait Storage: Send + Sync + Debug {
+    /// Creates a new file of `len` zero bytes, with its space allocated on disk (no sparse holes), and
+    /// fails if the name exists. Neither the file nor its directory entry is durable until
+    /// [`StorageFile::sync`] and [`Storage::sync_dir`].
+    fn create(&self, name: &str, len: u64) -> Result<Arc<dyn StorageFile>>;
+    /// Opens an existing file for reading and writing.
+    fn open(&self, name: &str) -> Result<Arc<dyn StorageFile>>;
+    /// Removes a file; durable after [`Storage::sync_dir`]. Open handles stay readable.
+    fn remove(&self, name: &str) -> Result<()>;
+    /// Atomically replaces `to` with `from`; durable after [`Storage::sync_dir`].
+    fn rename(&self, from: &str, to: &str) -> Result<()>;
+    /// Makes creations, removals and renames durable.
+    fn sync_dir(&self) -> Result<()>;
+    /// Names of all files, sorted.
+    fn list(&self) -> Result<Vec<String>>;
+    /// The path used to name `name` in errors.
+    fn path(&self, name: &str) -> PathBuf;
+}
+
+/// One open file of a [`Storage`].
+///
+/// Readers and the writer share a file: the writer appends with [`StorageFile::write_at`] beyond the
+/// published end, readers look below it. [`StorageFile::seal_below`] records that boundary so that
+/// [`StorageFile::view`] can hand out borrowed slices of the mapping without racing the writer.
+pub trait StorageFile: Send + Sync + Debug {
+    /// Current length in bytes.
+    fn len(&self) -> u64;
+    /// True for a zero-length file.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Reads exactly `buf.len()` bytes at `offset` with `pread`; an error if the range passes the end.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()>;
+    /// Writes `data` at `offset` (inside the allocated length); durable after [`StorageFile::sync`].
+    /// Fails if the range overlaps the sealed range.
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<()>;
+    /// `fdatasync`: makes every earlier write to this file durable.
+    fn sync(&self) -> Result<()>;
+    /// Declares `[start, end)` immutable from now on (`start` is fixed by the first call, `end` only grows).
+    fn seal_below(&self, start: u64, end: u64);
+    /// A zero-copy view of `[offset, offset + len)`, if the file is memory-mapped and the range lies
+    /// inside the sealed range; `None` otherwise (then use [`StorageFile::read_at`]).
+    fn view(&self, offset: u64, len: usize) -> Option<&[u8]>;
+    /// The path used in errors.
+    fn path(&self) -> PathBuf;
+}
+
+/// Writes a small file atomically: temp file, write, fsync, rename, fsync of the directory.
+pub(crate) fn write_file_atomic(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Result<()> {
+    let tmp = format!("{name}.tmp");
+    let names = storage.list()?;
+    if names.iter().any(|n| *n == tmp) {
+        storage.remove(&tmp)?;
+    }
+    let file = storage.create(&tmp, bytes.len() as u64)?;
+    file.write_at(0, bytes)?;
+    file.sync()?;
+    drop(file);
+    storage.rename(&tmp, name)?;
+    storage.sync_dir()
+}
+
+/// Reads a whole small file, or `None` if it does not exist.
+pub(crate) fn read_file(storage: &dyn Storage, name: &str) -> Result<Option<Vec<u8>>> {
+    if !storage.list()?.iter().any(|n| n == name) {
+        return Ok(None);
+    }
+    let file = storage.open(name)?;
+    let len = usize::try_from(file.len()).unwrap_or(usize::MAX).min(1 << 28);
+    let mut buf = vec![0u8; len];
+    file.read_at(0, &mut buf)?;
+    Ok(Some(buf))
+}

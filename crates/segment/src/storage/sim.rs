@@ -1,0 +1,442 @@
+//! An in-memory disk that knows which bytes are durable.
+//!
+//! The model follows what Linux and a disk with a volatile write cache may do on power loss:
+//! - bytes written but not yet synced may or may not have reached the disk, independently for every
+//!   512-byte sector, and a sector that was written several times may hold any of the versions it had
+//!   in the page cache (writeback can happen at any moment, in any order);
+//! - a created, removed or renamed name is durable only after a directory sync; until then a crash may
+//!   keep either the old or the new state of each name;
+//! - a file's length is durable after its first sync.
+
+use super::{Storage, StorageFile};
+use crate::error::{Error, Result};
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+const SECTOR: usize = 512;
+
+/// A fault to inject at an operation number (every [`Storage`] and [`StorageFile`] call is one
+/// operation, counted from zero since the disk was created or restarted).
+///
+/// ```
+/// use shardlog_segment::{Fault, SimDisk, Storage};
+/// let disk = SimDisk::new(7);
+/// disk.set_fault(Fault::Error { at_op: 0, forever: false });
+/// assert!(disk.list().is_err()); // op 0 fails
+/// assert!(disk.list().is_ok()); // op 1 works again
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The power goes out when operation `at_op` starts: it and every later operation fail until
+    /// [`SimDisk::crash`] builds the disk that comes back.
+    PowerCut {
+        /// Operation number.
+        at_op: u64,
+    },
+    /// Operation `at_op` fails with `EIO` and has no effect; with `forever`, so does every later one.
+    Error {
+        /// Operation number.
+        at_op: u64,
+        /// Keep failing after the first failure.
+        forever: bool,
+    },
+}
+
+/// A simulated disk for crash and fault tests; cheap to clone (clones share the disk).
+///
+/// ```
+/// use shardlog_segment::{SimDisk, Storage};
+/// let disk = SimDisk::new(42);
+/// let f = disk.create("f", 1024).unwrap();
+/// f.write_at(0, b"durable").unwrap();
+/// f.sync().unwrap();
+/// disk.sync_dir().unwrap();
+/// f.write_at(512, b"maybe").unwrap(); // not synced: may or may not survive
+/// let after = disk.crash(3);
+/// let mut buf = [0u8; 7];
+/// after.open("f").unwrap().read_at(0, &mut buf).unwrap();
+/// assert_eq!(&buf, b"durable");
+/// ```
+#[derive(Debug, Clone)]
+pub struct SimDisk {
+    state: Arc<Mutex<SimState>>,
+}
+
+#[derive(Debug, Default)]
+struct SimState {
+    live: BTreeMap<String, u64>,
+    durable: BTreeMap<String, u64>,
+    files: HashMap<u64, FileData>,
+    next_id: u64,
+    ops: u64,
+    fault: Option<Fault>,
+    power_off: bool,
+    failing: bool,
+    rng: u64,
+}
+
+#[derive(Debug, Default, Clone)]
+struct FileData {
+    live: Vec<u8>,
+    durable: Vec<u8>,
+    /// Versions of each unsynced sector, oldest first, as they were in the page cache.
+    pending: BTreeMap<usize, Vec<Vec<u8>>>,
+    sealed: Option<(u64, u64)>,
+}
+
+impl SimState {
+    /// Counts one operation and applies the configured fault to it.
+    fn begin(&mut self, op: &'static str, name: &str) -> Result<()> {
+        let n = self.ops;
+        self.ops += 1;
+        let fail = match self.fault {
+            _ if self.power_off || self.failing => true,
+            Some(Fault::PowerCut { at_op }) if at_op == n => {
+                self.power_off = true;
+                true
+            }
+            Some(Fault::Error { at_op, forever }) if at_op == n => {
+                self.failing = forever;
+                true
+            }
+            _ => false,
+        };
+        if fail {
+            let msg = if self.power_off { "power cut" } else { "injected I/O error" };
+            return Err(Error::io(op, sim_path(name), io::Error::other(msg)));
+        }
+        Ok(())
+    }
+
+    fn next_rand(&mut self) -> u64 {
+        splitmix(&mut self.rng)
+    }
+
+    fn file(&mut self, id: u64) -> &mut FileData {
+        self.files.entry(id).or_default()
+    }
+}
+
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn sim_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("sim:/{name}"))
+}
+
+fn not_found(op: &'static str, name: &str) -> Error {
+    Error::io(op, sim_path(name), io::Error::from(io::ErrorKind::NotFound))
+}
+
+impl SimDisk {
+    /// An empty disk whose random choices derive from `seed`.
+    pub fn new(seed: u64) -> Self {
+        let state = SimState {
+            rng: seed,
+            next_id: 1,
+            ..SimState::default()
+        };
+        SimDisk {
+            state: Arc::new(Mutex::new(state)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SimState> {
+        // A panic while holding the lock cannot leave the model half-updated in a way that matters
+        // to a test that is already failing, so poisoning is ignored.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Arms a fault (replacing any earlier one).
+    pub fn set_fault(&self, fault: Fault) {
+        let mut s = self.lock();
+        s.fault = Some(fault);
+        s.failing = false;
+    }
+
+    /// Removes the fault and ends a "forever" error streak (a power cut stays until [`SimDisk::crash`]).
+    pub fn clear_fault(&self) {
+        let mut s = self.lock();
+        s.fault = None;
+        s.failing = false;
+    }
+
+    /// Operations counted so far.
+    pub fn ops(&self) -> u64 {
+        self.lock().ops
+    }
+
+    /// True once an armed power cut has happened.
+    pub fn is_power_off(&self) -> bool {
+        self.lock().power_off
+    }
+
+    /// The disk as it comes back after the power goes out now: durable bytes, plus for every unsynced
+    /// sector either its durable content or any version it had in the page cache, chosen with `seed`;
+    /// each undurable name change either happened or not. The returned disk has no fault armed and
+    /// shares nothing with `self`.
+    pub fn crash(&self, seed: u64) -> SimDisk {
+        let s = self.lock();
+        let mut rng = seed ^ 0xA5A5_5A5A_C3C3_3C3C;
+        let mut files = HashMap::new();
+        for (&id, data) in &s.files {
+            files.insert(id, crashed_file(data, &mut rng));
+        }
+        let mut names = s.durable.clone();
+        let changed: Vec<&String> = s
+            .live
+            .keys()
+            .chain(s.durable.keys())
+            .filter(|n| s.live.get(*n) != s.durable.get(*n))
+            .collect();
+        for name in changed {
+            if splitmix(&mut rng) % 2 == 0 {
+                match s.live.get(name) {
+                    Some(&id) => names.insert(name.clone(), id),
+                    None => names.remove(name),
+                };
+            }
+        }
+        let state = SimState {
+            live: names.clone(),
+            durable: names,
+            files,
+            next_id: s.next_id,
+            rng: splitmix(&mut rng),
+            ..SimState::default()
+        };
+        SimDisk {
+            state: Arc::new(Mutex::new(state)),
+        }
+    }
+
+    /// Flips one bit of a file's durable and live content (for corruption tests).
+    pub fn flip_bit(&self, name: &str, bit: u64) -> Result<()> {
+        let mut s = self.lock();
+        let id = *s.live.get(name).ok_or_else(|| not_found("flip_bit", name))?;
+        let f = s.file(id);
+        let byte = (bit / 8) as usize;
+        let mask = 1u8 << (bit % 8);
+        for image in [&mut f.live, &mut f.durable] {
+            if let Some(b) = image.get_mut(byte) {
+                *b ^= mask;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces a file's content (durable at once), creating it if needed (for corruption tests).
+    pub fn put_file(&self, name: &str, bytes: &[u8]) {
+        let mut s = self.lock();
+        let id = match s.live.get(name) {
+            Some(&id) => id,
+            None => {
+                let id = s.next_id;
+                s.next_id += 1;
+                id
+            }
+        };
+        s.live.insert(name.to_string(), id);
+        s.durable.insert(name.to_string(), id);
+        let f = s.file(id);
+        f.live = bytes.to_vec();
+        f.durable = bytes.to_vec();
+        f.pending.clear();
+    }
+
+    /// A file's current (live) content.
+    pub fn file_bytes(&self, name: &str) -> Option<Vec<u8>> {
+        let s = self.lock();
+        let id = s.live.get(name)?;
+        s.files.get(id).map(|f| f.live.clone())
+    }
+}
+
+fn crashed_file(data: &FileData, rng: &mut u64) -> FileData {
+    let mut image = data.durable.clone();
+    for (&sector, versions) in &data.pending {
+        let pick = (splitmix(rng) % (versions.len() as u64 + 1)) as usize;
+        let Some(version) = pick.checked_sub(1).and_then(|i| versions.get(i)) else {
+            continue;
+        };
+        let start = sector * SECTOR;
+        if let Some(dst) = image.get_mut(start..start + version.len()) {
+            dst.copy_from_slice(version);
+        }
+    }
+    FileData {
+        live: image.clone(),
+        durable: image,
+        pending: BTreeMap::new(),
+        sealed: None,
+    }
+}
+
+impl Storage for SimDisk {
+    fn create(&self, name: &str, len: u64) -> Result<Arc<dyn StorageFile>> {
+        let mut s = self.lock();
+        s.begin("create", name)?;
+        if s.live.contains_key(name) {
+            let err = io::Error::from(io::ErrorKind::AlreadyExists);
+            return Err(Error::io("create", sim_path(name), err));
+        }
+        let id = s.next_id;
+        s.next_id += 1;
+        s.live.insert(name.to_string(), id);
+        let len = usize::try_from(len).map_err(|_| Error::io("fallocate", sim_path(name), io::Error::other("too large")))?;
+        s.file(id).live = vec![0; len];
+        Ok(Arc::new(SimFile {
+            disk: self.clone(),
+            id,
+            name: name.to_string(),
+            len: len as u64,
+        }))
+    }
+
+    fn open(&self, name: &str) -> Result<Arc<dyn StorageFile>> {
+        let mut s = self.lock();
+        s.begin("open", name)?;
+        let id = *s.live.get(name).ok_or_else(|| not_found("open", name))?;
+        let len = s.file(id).live.len() as u64;
+        Ok(Arc::new(SimFile {
+            disk: self.clone(),
+            id,
+            name: name.to_string(),
+            len,
+        }))
+    }
+
+    fn remove(&self, name: &str) -> Result<()> {
+        let mut s = self.lock();
+        s.begin("unlink", name)?;
+        s.live.remove(name).ok_or_else(|| not_found("unlink", name))?;
+        Ok(())
+    }
+
+    fn rename(&self, from: &str, to: &str) -> Result<()> {
+        let mut s = self.lock();
+        s.begin("rename", from)?;
+        let id = s.live.remove(from).ok_or_else(|| not_found("rename", from))?;
+        s.live.insert(to.to_string(), id);
+        Ok(())
+    }
+
+    fn sync_dir(&self) -> Result<()> {
+        let mut s = self.lock();
+        s.begin("fsync_dir", "")?;
+        s.durable = s.live.clone();
+        Ok(())
+    }
+
+    fn list(&self) -> Result<Vec<String>> {
+        let mut s = self.lock();
+        s.begin("read_dir", "")?;
+        Ok(s.live.keys().cloned().collect())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        sim_path(name)
+    }
+}
+
+/// An open file of a [`SimDisk`].
+#[derive(Debug)]
+struct SimFile {
+    disk: SimDisk,
+    id: u64,
+    name: String,
+    len: u64,
+}
+
+impl SimFile {
+    fn range(&self, op: &'static str, offset: u64, len: usize) -> Result<std::ops::Range<usize>> {
+        let start = usize::try_from(offset).ok();
+        match start.and_then(|s| Some(s..s.checked_add(len)?)) {
+            Some(r) if r.end as u64 <= self.len => Ok(r),
+            _ => Err(Error::io(op, sim_path(&self.name), io::Error::other("range outside file"))),
+        }
+    }
+}
+
+impl StorageFile for SimFile {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        let range = self.range("pread", offset, buf.len())?;
+        let mut s = self.disk.lock();
+        s.begin("pread", &self.name)?;
+        let src = s.file(self.id).live.get(range).ok_or_else(|| {
+            Error::io("pread", sim_path(&self.name), io::Error::from(io::ErrorKind::UnexpectedEof))
+        })?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<()> {
+        let range = self.range("pwrite", offset, data.len())?;
+        let mut s = self.disk.lock();
+        s.begin("pwrite", &self.name)?;
+        let f = s.file(self.id);
+        if let Some((lo, hi)) = f.sealed {
+            if (range.start as u64) < hi && range.end as u64 > lo {
+                let err = io::Error::other("write overlaps the sealed range");
+                return Err(Error::io("pwrite", sim_path(&self.name), err));
+            }
+        }
+        let Some(dst) = f.live.get_mut(range.clone()) else {
+            return Err(Error::io("pwrite", sim_path(&self.name), io::Error::other("short file")));
+        };
+        dst.copy_from_slice(data);
+        if data.is_empty() {
+            return Ok(());
+        }
+        for sector in range.start / SECTOR..=(range.end - 1) / SECTOR {
+            let lo = sector * SECTOR;
+            let hi = (lo + SECTOR).min(f.live.len());
+            let version = f.live.get(lo..hi).map(<[u8]>::to_vec).unwrap_or_default();
+            f.pending.entry(sector).or_default().push(version);
+        }
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<()> {
+        let mut s = self.disk.lock();
+        s.begin("fdatasync", &self.name)?;
+        let f = s.file(self.id);
+        f.durable.clone_from(&f.live);
+        f.pending.clear();
+        Ok(())
+    }
+
+    fn seal_below(&self, start: u64, end: u64) {
+        let mut s = self.disk.lock();
+        let f = s.file(self.id);
+        let lo = f.sealed.map_or(start, |(lo, _)| lo);
+        let hi = f.sealed.map_or(end, |(_, hi)| hi.max(end));
+        f.sealed = Some((lo, hi.min(self.len)));
+    }
+
+    fn view(&self, _offset: u64, _len: usize) -> Option<&[u8]> {
+        None
+    }
+
+    fn path(&self) -> PathBuf {
+        sim_path(&self.name)
+    }
+}
+
+impl SimDisk {
+    /// A pseudo-random number from the disk's seeded generator (for tests that want one stream).
+    pub fn rand(&self) -> u64 {
+        self.lock().next_rand()
+    }
+}
