@@ -203,7 +203,15 @@ pub fn encode_frame<K: AsRef<[u8]>, D: AsRef<[u8]>>(
         buf.extend_from_slice(key);
         buf.extend_from_slice(data);
     }
-    finish_frame(buf, start, seed, KIND_RECORDS, records.len() as u16, first_seq, timestamp_ms);
+    finish_frame(
+        buf,
+        start,
+        seed,
+        KIND_RECORDS,
+        records.len() as u16,
+        first_seq,
+        timestamp_ms,
+    );
 }
 
 /// Appends a skip frame that moves the next sequence number to `next_seq`.
@@ -277,7 +285,12 @@ fn check_records(frame: &Frame<'_>) -> Result<(), FrameError> {
             Err(FrameError::BadRecords)
         };
     }
-    if frame.count == 0 || frame.first_seq.checked_add(u64::from(frame.count)).is_none() {
+    if frame.count == 0
+        || frame
+            .first_seq
+            .checked_add(u64::from(frame.count))
+            .is_none()
+    {
         return Err(FrameError::BadRecords);
     }
     let mut rest = frame.body;
@@ -308,7 +321,13 @@ mod tests {
     #[test]
     fn round_trip_and_alignment() {
         let mut buf = Vec::new();
-        encode_frame(&mut buf, 5, 7, 99, &[(b"k1".as_slice(), b"abc".as_slice()), (b"", b"")]);
+        encode_frame(
+            &mut buf,
+            5,
+            7,
+            99,
+            &[(b"k1".as_slice(), b"abc".as_slice()), (b"", b"")],
+        );
         assert_eq!(buf.len() % FRAME_ALIGN, 0);
         let frame = decode_frame(&buf, 5).unwrap();
         assert_eq!(frame.stride(), buf.len());
@@ -323,7 +342,10 @@ mod tests {
     fn wrong_seed_is_a_checksum_error() {
         let mut buf = Vec::new();
         encode_frame(&mut buf, segment_seed(1, 2), 0, 0, &[(b"k", b"v")]);
-        assert_eq!(decode_frame(&buf, segment_seed(1, 3)).unwrap_err(), FrameError::Checksum);
+        assert_eq!(
+            decode_frame(&buf, segment_seed(1, 3)).unwrap_err(),
+            FrameError::Checksum
+        );
     }
 
     #[test]

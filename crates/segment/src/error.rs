@@ -52,7 +52,9 @@ pub enum Error {
     ///
     /// The page cache state is unknown after a failed fsync, so the log never retries. Reopen it: recovery
     /// keeps every record that reached the disk.
-    #[error("the log is poisoned by an earlier I/O failure and accepts no writes; reopen it to recover")]
+    #[error(
+        "the log is poisoned by an earlier I/O failure and accepts no writes; reopen it to recover"
+    )]
     Poisoned,
     /// A record cannot fit in one segment.
     #[error("record of {size} bytes exceeds the largest record a segment can hold ({max} bytes)")]
@@ -84,7 +86,11 @@ impl Error {
     }
 
     /// Builds an [`Error::Corrupt`].
-    pub(crate) fn corrupt(file: impl Into<PathBuf>, offset: u64, reason: impl Into<String>) -> Self {
+    pub(crate) fn corrupt(
+        file: impl Into<PathBuf>,
+        offset: u64,
+        reason: impl Into<String>,
+    ) -> Self {
         Error::Corrupt {
             file: file.into(),
             offset,

@@ -66,13 +66,17 @@ impl SegmentHeader {
 
     /// Decodes a header; the error says which check failed.
     pub fn decode(b: &[u8]) -> Result<Self, String> {
-        let b = b.get(..HEADER_LEN).ok_or("file shorter than a segment header")?;
+        let b = b
+            .get(..HEADER_LEN)
+            .ok_or("file shorter than a segment header")?;
         if b[0..8] != SEGMENT_MAGIC {
             return Err("bad magic".into());
         }
         let version = LE::read_u16(&b[8..10]);
         if version != SEGMENT_VERSION {
-            return Err(format!("format version {version}, this build reads {SEGMENT_VERSION}"));
+            return Err(format!(
+                "format version {version}, this build reads {SEGMENT_VERSION}"
+            ));
         }
         if crc32c::crc32c(&b[..HEADER_LEN - 4]) != LE::read_u32(&b[HEADER_LEN - 4..]) {
             return Err("header checksum mismatch".into());

@@ -145,7 +145,9 @@ impl IndexFile {
     fn check(&self) -> Result<(), String> {
         let e = &self.index.entries;
         let ordered = e.windows(2).all(|w| {
-            w[0].offset < w[1].offset && w[0].seq < w[1].seq && w[0].timestamp_ms <= w[1].timestamp_ms
+            w[0].offset < w[1].offset
+                && w[0].seq < w[1].seq
+                && w[0].timestamp_ms <= w[1].timestamp_ms
         });
         let inside = e.iter().all(|x| {
             x.offset >= crate::header::DATA_START

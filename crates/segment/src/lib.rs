@@ -31,12 +31,14 @@ mod meta;
 mod options;
 mod read;
 mod recovery;
-mod trim;
 mod segment;
 mod storage;
+mod trim;
 
 pub use error::{Error, Result};
 pub use log::ShardLog;
-pub use options::{Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES};
+pub use options::{
+    Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
+};
 pub use read::{Position, ReadBatch, Record};
 pub use storage::{Fault, FsStorage, SimDisk, Storage, StorageFile};

@@ -1,6 +1,8 @@
 //! [`ShardLog`]: the chain of one shard's segments, its writer and group commit.
 
-use crate::codec::{align, encode_frame, record_len, FRAME_HEADER_LEN, FRAME_TARGET_LEN, MAX_KEY_LEN};
+use crate::codec::{
+    align, encode_frame, record_len, FRAME_HEADER_LEN, FRAME_TARGET_LEN, MAX_KEY_LEN,
+};
 use crate::error::{Error, Result};
 use crate::header::{Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER};
 use crate::index::IndexEntry;
@@ -110,7 +112,10 @@ impl ShardLog {
     /// let seqs = log.append_batch(&[(b"a", b"1"), (b"b", b"2"), (b"c", b"3")]).unwrap();
     /// assert_eq!(seqs, 0..3);
     /// ```
-    pub fn append_batch<K: AsRef<[u8]>, D: AsRef<[u8]>>(&self, records: &[(K, D)]) -> Result<Range<u64>> {
+    pub fn append_batch<K: AsRef<[u8]>, D: AsRef<[u8]>>(
+        &self,
+        records: &[(K, D)],
+    ) -> Result<Range<u64>> {
         self.inner.check_writable()?;
         self.inner.check_sizes(records)?;
         let range = {
@@ -353,7 +358,11 @@ impl Inner {
         }
         self.sync_cv.notify_all();
         // The index file is a cache: if it cannot be written, the next open rebuilds it.
-        let _ = write_file_atomic(&*self.storage, &index_name(seg.id()), &seg.index_file(tip).encode());
+        let _ = write_file_atomic(
+            &*self.storage,
+            &index_name(seg.id()),
+            &seg.index_file(tip).encode(),
+        );
         Ok(())
     }
 
@@ -400,7 +409,10 @@ impl Inner {
         let name = crate::segment::segment_name(id);
         let exists = self.storage.list().map(|names| names.contains(&name));
         let cleaned = match exists {
-            Ok(true) => self.storage.remove(&name).and_then(|()| self.storage.sync_dir()),
+            Ok(true) => self
+                .storage
+                .remove(&name)
+                .and_then(|()| self.storage.sync_dir()),
             Ok(false) => Ok(()),
             Err(e) => Err(e),
         };
@@ -461,7 +473,11 @@ impl Inner {
             return Ok(tip.next_seq);
         }
         // The mark names the previous sync's end: it is already on disk, whatever this sync does.
-        let marked = if extra_flags & MARK_CLEAN != 0 { tip } else { prev };
+        let marked = if extra_flags & MARK_CLEAN != 0 {
+            tip
+        } else {
+            prev
+        };
         let mark = Mark {
             counter: counter + 1,
             durable_end: marked.end.max(DATA_START),

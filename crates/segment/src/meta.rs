@@ -45,7 +45,9 @@ impl LogMeta {
         }
         let version = LE::read_u16(&b[8..10]);
         if version != META_VERSION {
-            return Err(format!("format version {version}, this build reads {META_VERSION}"));
+            return Err(format!(
+                "format version {version}, this build reads {META_VERSION}"
+            ));
         }
         if crc32c::crc32c(&b[..48]) != LE::read_u32(&b[48..52]) {
             return Err("checksum mismatch".into());

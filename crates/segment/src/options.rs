@@ -152,7 +152,9 @@ impl LogOptions {
         }
         if let Durability::Interval(d) = self.durability {
             if d.is_zero() {
-                return Err(Error::InvalidOptions("Durability::Interval needs a non-zero interval".into()));
+                return Err(Error::InvalidOptions(
+                    "Durability::Interval needs a non-zero interval".into(),
+                ));
             }
         }
         Ok(())
@@ -162,6 +164,8 @@ impl LogOptions {
     pub fn max_record_bytes(&self) -> u64 {
         self.segment_bytes
             - crate::header::DATA_START
-            - (crate::codec::FRAME_HEADER_LEN + crate::codec::RECORD_HEADER_LEN + crate::codec::FRAME_ALIGN) as u64
+            - (crate::codec::FRAME_HEADER_LEN
+                + crate::codec::RECORD_HEADER_LEN
+                + crate::codec::FRAME_ALIGN) as u64
     }
 }

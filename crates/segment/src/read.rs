@@ -102,13 +102,18 @@ impl ShardLog {
         let tip = seg.tip();
         let from = seg.index().floor_time(ts).filter(|e| e.offset < tip.end);
         let mut found = None;
-        for_each_frame(seg, from.map_or(DATA_START, |e| e.offset), tip.end, &mut |frame| {
-            if !frame.is_skip() && frame.timestamp_ms() >= ts {
-                found = Some(frame.first_seq());
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        })?;
+        for_each_frame(
+            seg,
+            from.map_or(DATA_START, |e| e.offset),
+            tip.end,
+            &mut |frame| {
+                if !frame.is_skip() && frame.timestamp_ms() >= ts {
+                    found = Some(frame.first_seq());
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            },
+        )?;
         Ok(found.unwrap_or(tip.next_seq).max(self.start_seq()))
     }
 
@@ -127,7 +132,9 @@ impl ShardLog {
         let mut records = Vec::new();
         let mut bytes = 0usize;
         let next = self.scan(from, |r| {
-            if records.len() >= max_records || (!records.is_empty() && bytes + r.data.len() > max_bytes) {
+            if records.len() >= max_records
+                || (!records.is_empty() && bytes + r.data.len() > max_bytes)
+            {
                 return ControlFlow::Break(());
             }
             bytes += r.data.len();
@@ -160,22 +167,27 @@ impl ShardLog {
             let tip = seg.tip();
             let start = seg.index().floor_seq(cursor).filter(|e| e.offset < tip.end);
             let mut stopped = false;
-            for_each_frame(&seg, start.map_or(DATA_START, |e| e.offset), tip.end, &mut |frame| {
-                if frame.next_seq() <= cursor {
-                    cursor = cursor.max(frame.next_seq());
-                    return ControlFlow::Continue(());
-                }
-                let from = cursor;
-                for rec in frame.records().filter(|r| r.seq >= from) {
-                    if visit(rec).is_break() {
-                        stopped = true;
-                        return ControlFlow::Break(());
+            for_each_frame(
+                &seg,
+                start.map_or(DATA_START, |e| e.offset),
+                tip.end,
+                &mut |frame| {
+                    if frame.next_seq() <= cursor {
+                        cursor = cursor.max(frame.next_seq());
+                        return ControlFlow::Continue(());
                     }
-                    cursor = rec.seq + 1;
-                }
-                cursor = cursor.max(frame.next_seq());
-                ControlFlow::Continue(())
-            })?;
+                    let from = cursor;
+                    for rec in frame.records().filter(|r| r.seq >= from) {
+                        if visit(rec).is_break() {
+                            stopped = true;
+                            return ControlFlow::Break(());
+                        }
+                        cursor = rec.seq + 1;
+                    }
+                    cursor = cursor.max(frame.next_seq());
+                    ControlFlow::Continue(())
+                },
+            )?;
             if stopped || cursor < tip.next_seq || self.is_last(&seg) {
                 break;
             }
@@ -191,7 +203,11 @@ impl ShardLog {
     }
 
     fn is_last(&self, seg: &Segment) -> bool {
-        self.inner.read_chain().segments.last().is_none_or(|s| s.id() == seg.id())
+        self.inner
+            .read_chain()
+            .segments
+            .last()
+            .is_none_or(|s| s.id() == seg.id())
     }
 }
 

@@ -3,9 +3,11 @@
 //! Every step is idempotent and only ever moves the files towards the state a clean open would leave,
 //! so a crash during recovery is recovered by running it again.
 
-use crate::codec::{RECORD_HEADER_LEN, FRAME_ALIGN, FRAME_HEADER_LEN};
+use crate::codec::{FRAME_ALIGN, FRAME_HEADER_LEN, RECORD_HEADER_LEN};
 use crate::error::{Error, Result};
-use crate::header::{Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER, MARK_OFFSETS, MARK_LEN};
+use crate::header::{
+    Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER, MARK_LEN, MARK_OFFSETS,
+};
 use crate::index::IndexFile;
 use crate::log::{Chain, Inner, ShardLog, SyncState, Writer};
 use crate::meta::{LogMeta, META_NAME};
@@ -29,7 +31,10 @@ struct Active {
     seg: Arc<Segment>,
     tip: Tip,
     first_ts: u64,
-    unclean_eager: bool,
+    /// Numbers past the valid end may have been handed out: skip past them.
+    must_skip: bool,
+    /// Numbers below this were used according to the durable mark.
+    mark_next: u64,
     mark_counter: u64,
 }
 
@@ -101,9 +106,13 @@ fn load_meta(storage: &dyn Storage, opts: &LogOptions, names: &[String]) -> Resu
         write_file_atomic(storage, META_NAME, &meta.encode())?;
         return Ok(meta);
     };
-    let meta = LogMeta::decode(&bytes).map_err(|r| Error::foreign(storage.path(META_NAME), "log.meta", r))?;
+    let meta = LogMeta::decode(&bytes)
+        .map_err(|r| Error::foreign(storage.path(META_NAME), "log.meta", r))?;
     if meta.log_id != opts.log_id {
-        let reason = format!("belongs to log {}, opened as log {}", meta.log_id, opts.log_id);
+        let reason = format!(
+            "belongs to log {}, opened as log {}",
+            meta.log_id, opts.log_id
+        );
         return Err(Error::foreign(storage.path(META_NAME), "log.meta", reason));
     }
     Ok(meta)
@@ -114,14 +123,17 @@ fn load_meta(storage: &dyn Storage, opts: &LogOptions, names: &[String]) -> Resu
 fn load_segments(storage: &dyn Storage, meta: &LogMeta, names: &[String]) -> Result<Vec<Found>> {
     let mut ids: Vec<u64> = names.iter().filter_map(|n| parse_segment_name(n)).collect();
     ids.sort_unstable();
-    let (dead, live): (Vec<u64>, Vec<u64>) = ids.iter().partition(|&&id| id < meta.first_live_segment);
+    let (dead, live): (Vec<u64>, Vec<u64>) =
+        ids.iter().partition(|&&id| id < meta.first_live_segment);
     let mut removed = false;
     for id in dead {
         storage.remove(&segment_name(id))?;
         removed = true;
     }
     for name in names.iter().filter(|n| n.ends_with(".idx")) {
-        let id = name.strip_suffix(".idx").and_then(|d| d.parse::<u64>().ok());
+        let id = name
+            .strip_suffix(".idx")
+            .and_then(|d| d.parse::<u64>().ok());
         if id.is_some_and(|id| id < meta.first_live_segment || !live.contains(&id)) {
             storage.remove(name)?;
             removed = true;
@@ -172,13 +184,23 @@ fn check_header(
 ) -> Result<()> {
     let fail = |reason: String| Err(Error::corrupt(file.path(), 0, reason));
     if header.log_id != meta.log_id {
-        return fail(format!("segment of log {} found in log {}", header.log_id, meta.log_id));
+        return fail(format!(
+            "segment of log {} found in log {}",
+            header.log_id, meta.log_id
+        ));
     }
     if header.segment_id != id {
-        return fail(format!("header names segment {}, file name says {id}", header.segment_id));
+        return fail(format!(
+            "header names segment {}, file name says {id}",
+            header.segment_id
+        ));
     }
     if header.capacity != file.len() || header.capacity <= DATA_START {
-        return fail(format!("header capacity {} but file has {} bytes", header.capacity, file.len()));
+        return fail(format!(
+            "header capacity {} but file has {} bytes",
+            header.capacity,
+            file.len()
+        ));
     }
     if let Some(prev) = prev {
         if header.prev_segment_id != prev.header.segment_id {
@@ -221,7 +243,11 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Arc<S
                 base_seq: f.header.base_seq,
                 data_end: s.tip.end,
                 next_seq: s.tip.next_seq,
-                first_ts: if s.first_ts == u64::MAX { s.tip.last_ts } else { s.first_ts },
+                first_ts: if s.first_ts == u64::MAX {
+                    s.tip.last_ts
+                } else {
+                    s.first_ts
+                },
                 last_ts: s.tip.last_ts,
                 index: s.index,
             };
@@ -246,7 +272,11 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Arc<S
         next_seq: idx.next_seq,
         last_ts: idx.last_ts,
     };
-    let first_ts = if idx.index.entries.is_empty() { u64::MAX } else { idx.first_ts };
+    let first_ts = if idx.index.entries.is_empty() {
+        u64::MAX
+    } else {
+        idx.first_ts
+    };
     seg.publish(tip, first_ts);
     seg.durable_state().0 = tip;
     Ok(Arc::new(seg))
@@ -260,8 +290,10 @@ fn recover_active(storage: &dyn Storage, f: &Found, opts: &LogOptions) -> Result
     let mark = read_mark(&seg)?;
     let durable_end = mark.map_or(DATA_START, |m| m.durable_end);
     let s = scan(&*f.file, &f.header)?;
+    let mut salvaged = false;
     if let Some((offset, reason)) = &s.stop {
-        if *offset < durable_end && opts.recovery == RecoveryMode::Strict {
+        salvaged = *offset < durable_end;
+        if salvaged && opts.recovery == RecoveryMode::Strict {
             let reason = format!("{reason} (before the durable mark at byte {durable_end})");
             return Err(corruption(&*f.file, *offset, &reason));
         }
@@ -279,7 +311,8 @@ fn recover_active(storage: &dyn Storage, f: &Found, opts: &LogOptions) -> Result
         seg: Arc::new(seg),
         tip: s.tip,
         first_ts: s.first_ts,
-        unclean_eager: unclean && eager,
+        must_skip: (unclean && eager) || salvaged,
+        mark_next: mark.map_or(0, |m| m.next_seq),
         mark_counter: mark.map_or(0, |m| m.counter),
     })
 }
@@ -292,7 +325,8 @@ fn read_mark(seg: &Segment) -> Result<Option<Mark>> {
         *slot = Mark::decode(&b, seg.seed);
     }
     let cap = seg.header.capacity;
-    let newest = Mark::newest(slots[0], slots[1]).filter(|m| m.durable_end >= DATA_START && m.durable_end <= cap);
+    let newest = Mark::newest(slots[0], slots[1])
+        .filter(|m| m.durable_end >= DATA_START && m.durable_end <= cap);
     Ok(newest)
 }
 
@@ -348,11 +382,13 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
     let floor = w.meta.next_seq_floor;
     let Some(active) = active else {
         w.next_seq = w.next_seq.max(floor);
-        inner.visible_next.store(w.next_seq, std::sync::atomic::Ordering::Release);
+        inner
+            .visible_next
+            .store(w.next_seq, std::sync::atomic::Ordering::Release);
         return Ok(());
     };
-    let mut target = w.next_seq.max(floor);
-    if active.unclean_eager {
+    let mut target = w.next_seq.max(floor).max(active.mark_next);
+    if active.must_skip {
         // Records past the valid end may have been read (or acknowledged, without `Sync`) before the
         // crash. Each takes at least a record header, so this many numbers cover all of them.
         let room = active.seg.header.capacity - active.tip.end;
@@ -382,7 +418,11 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
             durable_end: tip.end,
             next_seq: tip.next_seq,
             last_ts: tip.last_ts,
-            flags: if inner.opts.durability == Durability::Sync { 0 } else { MARK_EAGER },
+            flags: if inner.opts.durability == Durability::Sync {
+                0
+            } else {
+                MARK_EAGER
+            },
         };
         seg.write_mark(&mark)?;
         seg.file.sync()?;
@@ -390,7 +430,9 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
         drop(durable);
         inner.publish(&seg, tip, w.first_ts);
     }
-    inner.visible_next.store(w.next_seq, std::sync::atomic::Ordering::Release);
+    inner
+        .visible_next
+        .store(w.next_seq, std::sync::atomic::Ordering::Release);
     inner.lock_sync().durable_next = w.next_seq;
     Ok(())
 }

@@ -124,7 +124,11 @@ impl Segment {
             base_seq: self.header.base_seq,
             data_end: tip.end,
             next_seq: tip.next_seq,
-            first_ts: if first == u64::MAX { tip.last_ts } else { first },
+            first_ts: if first == u64::MAX {
+                tip.last_ts
+            } else {
+                first
+            },
             last_ts: tip.last_ts,
             index: self.index().clone(),
         }
@@ -228,7 +232,10 @@ fn accept(out: &mut Scan, frame: &Frame<'_>, offset: u64) -> Result<(), String> 
     let tip = &mut out.tip;
     if frame.is_skip() {
         if frame.first_seq() < tip.next_seq {
-            return Err(format!("skip frame moves sequence back to {}", frame.first_seq()));
+            return Err(format!(
+                "skip frame moves sequence back to {}",
+                frame.first_seq()
+            ));
         }
     } else if frame.first_seq() != tip.next_seq {
         return Err(format!(
@@ -312,7 +319,9 @@ pub(crate) fn check_index(
 pub(crate) fn frame_at(seg: &Segment, offset: u64, end: u64) -> Result<(u64, u64), String> {
     let len = (end.saturating_sub(offset)).min(SCAN_CHUNK as u64) as usize;
     let mut buf = vec![0u8; len];
-    seg.file.read_at(offset, &mut buf).map_err(|e| e.to_string())?;
+    seg.file
+        .read_at(offset, &mut buf)
+        .map_err(|e| e.to_string())?;
     let frame = decode_frame(&buf, seg.seed).map_err(|e| e.to_string())?;
     Ok((frame.first_seq(), frame.next_seq()))
 }

@@ -44,7 +44,11 @@ impl ShardLog {
         let Some(last) = doomed.last() else {
             return Ok(0);
         };
-        let kept_first = inner.read_chain().segments.get(doomed.len()).map(|s| s.id());
+        let kept_first = inner
+            .read_chain()
+            .segments
+            .get(doomed.len())
+            .map(|s| s.id());
         let meta = LogMeta {
             start_seq: w.meta.start_seq.max(last.tip().next_seq),
             next_seq_floor: w.meta.next_seq_floor.max(w.next_seq),
@@ -64,7 +68,10 @@ impl ShardLog {
     }
 }
 
-fn remove_files(storage: &dyn crate::storage::Storage, doomed: &[Arc<crate::segment::Segment>]) -> Result<()> {
+fn remove_files(
+    storage: &dyn crate::storage::Storage,
+    doomed: &[Arc<crate::segment::Segment>],
+) -> Result<()> {
     let names = storage.list()?;
     for seg in doomed {
         storage.remove(&seg.name)?;

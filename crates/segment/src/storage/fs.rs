@@ -44,7 +44,9 @@ impl FsStorage {
 
 fn sync_dir_path(dir: &Path) -> Result<()> {
     let handle = File::open(dir).map_err(|e| Error::io("open_dir", dir, e))?;
-    handle.sync_all().map_err(|e| Error::io("fsync_dir", dir, e))
+    handle
+        .sync_all()
+        .map_err(|e| Error::io("fsync_dir", dir, e))
 }
 
 impl Storage for FsStorage {
@@ -203,7 +205,8 @@ impl StorageFile for FsFile {
             Ordering::AcqRel,
             Ordering::Acquire,
         );
-        self.sealed_end.fetch_max(end.min(self.len), Ordering::AcqRel);
+        self.sealed_end
+            .fetch_max(end.min(self.len), Ordering::AcqRel);
     }
 
     fn view(&self, offset: u64, len: usize) -> Option<&[u8]> {

@@ -99,7 +99,9 @@ pub(crate) fn read_file(storage: &dyn Storage, name: &str) -> Result<Option<Vec<
         return Ok(None);
     }
     let file = storage.open(name)?;
-    let len = usize::try_from(file.len()).unwrap_or(usize::MAX).min(1 << 28);
+    let len = usize::try_from(file.len())
+        .unwrap_or(usize::MAX)
+        .min(1 << 28);
     let mut buf = vec![0u8; len];
     file.read_at(0, &mut buf)?;
     Ok(Some(buf))

@@ -83,7 +83,6 @@ struct FileData {
     durable: Vec<u8>,
     /// Versions of each unsynced sector, oldest first, as they were in the page cache.
     pending: BTreeMap<usize, Vec<Vec<u8>>>,
-    sealed: Option<(u64, u64)>,
 }
 
 impl SimState {
@@ -104,7 +103,11 @@ impl SimState {
             _ => false,
         };
         if fail {
-            let msg = if self.power_off { "power cut" } else { "injected I/O error" };
+            let msg = if self.power_off {
+                "power cut"
+            } else {
+                "injected I/O error"
+            };
             return Err(Error::io(op, sim_path(name), io::Error::other(msg)));
         }
         Ok(())
@@ -220,7 +223,10 @@ impl SimDisk {
     /// Flips one bit of a file's durable and live content (for corruption tests).
     pub fn flip_bit(&self, name: &str, bit: u64) -> Result<()> {
         let mut s = self.lock();
-        let id = *s.live.get(name).ok_or_else(|| not_found("flip_bit", name))?;
+        let id = *s
+            .live
+            .get(name)
+            .ok_or_else(|| not_found("flip_bit", name))?;
         let f = s.file(id);
         let byte = (bit / 8) as usize;
         let mask = 1u8 << (bit % 8);
@@ -275,7 +281,6 @@ fn crashed_file(data: &FileData, rng: &mut u64) -> FileData {
         live: image.clone(),
         durable: image,
         pending: BTreeMap::new(),
-        sealed: None,
     }
 }
 
@@ -290,13 +295,15 @@ impl Storage for SimDisk {
         let id = s.next_id;
         s.next_id += 1;
         s.live.insert(name.to_string(), id);
-        let len = usize::try_from(len).map_err(|_| Error::io("fallocate", sim_path(name), io::Error::other("too large")))?;
+        let len = usize::try_from(len)
+            .map_err(|_| Error::io("fallocate", sim_path(name), io::Error::other("too large")))?;
         s.file(id).live = vec![0; len];
         Ok(Arc::new(SimFile {
             disk: self.clone(),
             id,
             name: name.to_string(),
             len: len as u64,
+            sealed: Mutex::new(None),
         }))
     }
 
@@ -310,20 +317,26 @@ impl Storage for SimDisk {
             id,
             name: name.to_string(),
             len,
+            sealed: Mutex::new(None),
         }))
     }
 
     fn remove(&self, name: &str) -> Result<()> {
         let mut s = self.lock();
         s.begin("unlink", name)?;
-        s.live.remove(name).ok_or_else(|| not_found("unlink", name))?;
+        s.live
+            .remove(name)
+            .ok_or_else(|| not_found("unlink", name))?;
         Ok(())
     }
 
     fn rename(&self, from: &str, to: &str) -> Result<()> {
         let mut s = self.lock();
         s.begin("rename", from)?;
-        let id = s.live.remove(from).ok_or_else(|| not_found("rename", from))?;
+        let id = s
+            .live
+            .remove(from)
+            .ok_or_else(|| not_found("rename", from))?;
         s.live.insert(to.to_string(), id);
         Ok(())
     }
@@ -353,6 +366,7 @@ struct SimFile {
     id: u64,
     name: String,
     len: u64,
+    sealed: Mutex<Option<(u64, u64)>>,
 }
 
 impl SimFile {
@@ -360,7 +374,11 @@ impl SimFile {
         let start = usize::try_from(offset).ok();
         match start.and_then(|s| Some(s..s.checked_add(len)?)) {
             Some(r) if r.end as u64 <= self.len => Ok(r),
-            _ => Err(Error::io(op, sim_path(&self.name), io::Error::other("range outside file"))),
+            _ => Err(Error::io(
+                op,
+                sim_path(&self.name),
+                io::Error::other("range outside file"),
+            )),
         }
     }
 }
@@ -375,7 +393,11 @@ impl StorageFile for SimFile {
         let mut s = self.disk.lock();
         s.begin("pread", &self.name)?;
         let src = s.file(self.id).live.get(range).ok_or_else(|| {
-            Error::io("pread", sim_path(&self.name), io::Error::from(io::ErrorKind::UnexpectedEof))
+            Error::io(
+                "pread",
+                sim_path(&self.name),
+                io::Error::from(io::ErrorKind::UnexpectedEof),
+            )
         })?;
         buf.copy_from_slice(src);
         Ok(())
@@ -383,17 +405,22 @@ impl StorageFile for SimFile {
 
     fn write_at(&self, offset: u64, data: &[u8]) -> Result<()> {
         let range = self.range("pwrite", offset, data.len())?;
+        let sealed = *self.sealed.lock().unwrap_or_else(|e| e.into_inner());
         let mut s = self.disk.lock();
         s.begin("pwrite", &self.name)?;
         let f = s.file(self.id);
-        if let Some((lo, hi)) = f.sealed {
+        if let Some((lo, hi)) = sealed {
             if (range.start as u64) < hi && range.end as u64 > lo {
                 let err = io::Error::other("write overlaps the sealed range");
                 return Err(Error::io("pwrite", sim_path(&self.name), err));
             }
         }
         let Some(dst) = f.live.get_mut(range.clone()) else {
-            return Err(Error::io("pwrite", sim_path(&self.name), io::Error::other("short file")));
+            return Err(Error::io(
+                "pwrite",
+                sim_path(&self.name),
+                io::Error::other("short file"),
+            ));
         };
         dst.copy_from_slice(data);
         if data.is_empty() {
@@ -418,11 +445,10 @@ impl StorageFile for SimFile {
     }
 
     fn seal_below(&self, start: u64, end: u64) {
-        let mut s = self.disk.lock();
-        let f = s.file(self.id);
-        let lo = f.sealed.map_or(start, |(lo, _)| lo);
-        let hi = f.sealed.map_or(end, |(_, hi)| hi.max(end));
-        f.sealed = Some((lo, hi.min(self.len)));
+        let mut sealed = self.sealed.lock().unwrap_or_else(|e| e.into_inner());
+        let lo = sealed.map_or(start, |(lo, _)| lo);
+        let hi = sealed.map_or(end, |(_, hi)| hi.max(end));
+        *sealed = Some((lo, hi.min(self.len)));
     }
 
     fn view(&self, _offset: u64, _len: usize) -> Option<&[u8]> {
