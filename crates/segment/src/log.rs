@@ -272,10 +272,6 @@ impl Inner {
             let taken = self.write_frames(w, &seg, rest, ts)?;
             rest = rest.get(taken..).unwrap_or_default();
         }
-        w.last_ts = ts;
-        if w.first_ts == u64::MAX {
-            w.first_ts = ts;
-        }
         if self.eager() {
             if let Some(seg) = &w.active {
                 self.publish(seg, w.tip(), w.first_ts);
@@ -325,6 +321,8 @@ impl Inner {
         }
         w.write_end += buf.len() as u64;
         w.next_seq = seq;
+        w.last_ts = ts;
+        w.first_ts = w.first_ts.min(ts);
         w.buf = buf;
         Ok(taken)
     }
