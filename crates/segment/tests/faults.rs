@@ -22,7 +22,10 @@ fn rec(i: u64) -> (Vec<u8>, Vec<u8>) {
 
 /// Opens, appends in batches across several segment rolls, drops a segment, reads back, closes.
 /// Returns the acknowledged records; stops at the first error.
-fn workload(disk: &SimDisk) -> (Vec<(u64, (Vec<u8>, Vec<u8>))>, Option<Error>) {
+type Acked = Vec<(u64, (Vec<u8>, Vec<u8>))>;
+type Image = Vec<(u64, Vec<u8>, Vec<u8>)>;
+
+fn workload(disk: &SimDisk) -> (Acked, Option<Error>) {
     let mut acked = Vec::new();
     let log = match ShardLog::open(Arc::new(disk.clone()), opts()) {
         Ok(log) => log,
@@ -114,7 +117,7 @@ fn a_failed_sync_poisons_the_log() {
 }
 
 /// Builds a log whose first segment is sealed and returns the disk and the records.
-fn sealed_log() -> (SimDisk, Vec<(u64, Vec<u8>, Vec<u8>)>, u64) {
+fn sealed_log() -> (SimDisk, Image, u64) {
     let disk = SimDisk::new(3);
     let log = ShardLog::open(Arc::new(disk.clone()), opts()).unwrap();
     let mut i = 0;

@@ -220,7 +220,7 @@ fn group_commit_trial(seed: u64) -> Result<(), String> {
             s.spawn(move || loop {
                 let tag = counter.fetch_add(1, Ordering::Relaxed);
                 let rec = record(tag, tag % 700);
-                match log.append_batch(&[rec.clone()]) {
+                match log.append_batch(std::slice::from_ref(&rec)) {
                     Ok(r) => {
                         acked.lock().unwrap().insert(r.start, rec);
                     }

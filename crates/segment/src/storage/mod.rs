@@ -82,7 +82,7 @@ pub trait StorageFile: Send + Sync + Debug {
 pub(crate) fn write_file_atomic(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = format!("{name}.tmp");
     let names = storage.list()?;
-    if names.iter().any(|n| *n == tmp) {
+    if names.contains(&tmp) {
         storage.remove(&tmp)?;
     }
     let file = storage.create(&tmp, bytes.len() as u64)?;
