@@ -10,8 +10,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "shardlog-data".into());
-    let storage = Arc::new(FsStorage::open(std::path::Path::new(&dir).join("quickstart-shard-0"))?);
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "shardlog-data".into());
+    let storage = Arc::new(FsStorage::open(
+        std::path::Path::new(&dir).join("quickstart-shard-0"),
+    )?);
     let log = ShardLog::open(storage.clone(), LogOptions::default())?;
     let resumed_at = log.next_seq();
 
@@ -20,7 +24,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut batch = Vec::with_capacity(500);
     for i in 0..100_000u64 {
         let user = format!("user-{}", i % 1000);
-        let event = format!(r#"{{"userId":"{user}","eventType":"{}","n":{i}}}"#, kinds[(i % 3) as usize]);
+        let event = format!(
+            r#"{{"userId":"{user}","eventType":"{}","n":{i}}}"#,
+            kinds[(i % 3) as usize]
+        );
         batch.push((user, event));
         if batch.len() == 500 {
             log.append_batch(&batch)?;
@@ -52,7 +59,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         user_42.len(),
         user_42.first()
     );
-    assert!(user_42.windows(2).all(|w| w[0].0 < w[1].0), "a user's events replay in order");
+    assert!(
+        user_42.windows(2).all(|w| w[0].0 < w[1].0),
+        "a user's events replay in order"
+    );
     println!(
         "log holds sequence numbers {}..{} in {} segment(s) under {dir}",
         log.seek(Position::Oldest)?,

@@ -110,6 +110,20 @@ impl Storage for FsStorage {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
+
+    fn subdir(&self, name: &str) -> Result<Arc<dyn Storage>> {
+        let path = self.dir.join(name);
+        if !path.is_dir() {
+            fs::create_dir(&path).map_err(|e| Error::io("mkdir", &path, e))?;
+            self.sync_dir()?;
+        }
+        Ok(Arc::new(FsStorage { dir: path }))
+    }
+
+    fn remove_dir(&self, name: &str) -> Result<()> {
+        let path = self.dir.join(name);
+        fs::remove_dir_all(&path).map_err(|e| Error::io("remove_dir", &path, e))
+    }
 }
 
 /// One real file with an optional shared read-only mapping of its length at open.

@@ -48,6 +48,11 @@ pub trait Storage: Send + Sync + Debug {
     fn list(&self) -> Result<Vec<String>>;
     /// The path used to name `name` in errors.
     fn path(&self, name: &str) -> PathBuf;
+    /// The subdirectory `name` as a storage of its own, created (and its creation made durable) if
+    /// it does not exist.
+    fn subdir(&self, name: &str) -> Result<Arc<dyn Storage>>;
+    /// Removes the subdirectory `name` with everything in it; durable after [`Storage::sync_dir`].
+    fn remove_dir(&self, name: &str) -> Result<()>;
 }
 
 /// One open file of a [`Storage`].
