@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! .idx file: | magic "SHLGIDX\0" | version u16 | 0 u16 | count u32 | log_id u64 | segment_id u64 |
-//!            | base_seq u64 | data_end u64 | next_seq u64 | first_ts u64 | last_ts u64 | 0 u64 |
+//!            | base_seq u64 | data_end u64 | next_seq u64 | first_ts u64 | last_ts u64 | 0 (16 bytes) |
 //!            | count x (seq u64, offset u64, timestamp_ms u64) | crc32c u32 over all before |
 //! ```
 

@@ -38,8 +38,10 @@ pub enum Durability {
 
 /// What recovery may do with damaged bytes.
 ///
-/// A torn tail (damage after the last durable mark of the newest segment) is always cut: those bytes
-/// were never acknowledged under [`Durability::Sync`]. Everything else is a choice.
+/// A torn tail (damage after the last durable mark of the newest segment) is always cut. The mark
+/// lags one sync behind, so that region can hold the last acknowledged group commit: a crash cannot
+/// damage it (it was synced), but media damage there is indistinguishable from a torn write and is
+/// cut. Everything before the mark is protected by the choice below.
 ///
 /// ```
 /// use shardlog_segment::RecoveryMode;

@@ -153,7 +153,7 @@ impl ShardLog {
     /// # use std::sync::Arc;
     /// use std::ops::ControlFlow;
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
-    /// log.append_batch(&[(b"k", b"a"), (b"k", b"bb")]).unwrap();
+    /// log.append_batch(&[("k", "a"), ("k", "bb")]).unwrap();
     /// let mut total = 0;
     /// let next = log.scan(0, |r| { total += r.data.len(); ControlFlow::Continue(()) }).unwrap();
     /// assert_eq!((total, next), (3, 2));

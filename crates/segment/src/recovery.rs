@@ -35,6 +35,8 @@ struct Active {
     must_skip: bool,
     /// Numbers below this were used according to the durable mark.
     mark_next: u64,
+    /// Timestamps never go below this (the mark's last timestamp).
+    mark_last_ts: u64,
     mark_counter: u64,
 }
 
@@ -156,6 +158,10 @@ fn load_segments(storage: &dyn Storage, meta: &LogMeta, names: &[String]) -> Res
             }
             Err(reason) => return Err(Error::foreign(file.path(), "segment", reason)),
         };
+        if found.is_empty() && id != meta.first_live_segment {
+            let reason = format!("the log starts at segment {} but the first file is segment {id}: a segment is missing", meta.first_live_segment);
+            return Err(Error::corrupt(file.path(), 0, reason));
+        }
         check_header(&header, &*file, meta, id, found.last())?;
         found.push(Found { header, file });
     }
@@ -220,53 +226,18 @@ fn check_header(
 /// Its records must end exactly where the next segment begins.
 fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Arc<Segment>> {
     let name = index_name(f.header.segment_id);
+    let probe = Segment::new(f.header, f.file.clone(), Default::default());
     let cached = read_file(storage, &name)
         .ok()
         .flatten()
         .and_then(|b| IndexFile::decode(&b).ok())
-        .filter(|idx| check_index(idx, &f.header, &*f.file).is_ok() && idx.next_seq == next_base);
+        .filter(|idx| check_index(idx, &f.header, &*f.file).is_ok() && idx.next_seq == next_base)
+        .filter(|idx| spot_check(&probe, idx));
     let idx = match cached {
         Some(idx) => idx,
-        None => {
-            let s = scan(&*f.file, &f.header)?;
-            if s.tip.next_seq != next_base {
-                let (offset, reason) = s.stop.unwrap_or((s.tip.end, "segment ends early".into()));
-                let reason = format!(
-                    "{reason}; records end at sequence {} but the next segment starts at {next_base}",
-                    s.tip.next_seq
-                );
-                return Err(corruption(&*f.file, offset, &reason));
-            }
-            let idx = IndexFile {
-                log_id: f.header.log_id,
-                segment_id: f.header.segment_id,
-                base_seq: f.header.base_seq,
-                data_end: s.tip.end,
-                next_seq: s.tip.next_seq,
-                first_ts: if s.first_ts == u64::MAX {
-                    s.tip.last_ts
-                } else {
-                    s.first_ts
-                },
-                last_ts: s.tip.last_ts,
-                index: s.index,
-            };
-            write_file_atomic(storage, &name, &idx.encode())?;
-            idx
-        }
+        None => rebuild_index(storage, f, next_base, &name)?,
     };
     let seg = Segment::new(f.header, f.file.clone(), idx.index.clone());
-    if let Some(last) = idx.index.entries.last() {
-        // Spot-check the cache against the bytes it describes.
-        match frame_at(&seg, last.offset, idx.data_end) {
-            Ok((first, _)) if first == last.seq => {}
-            Ok(_) | Err(_) => {
-                storage.remove(&name)?;
-                storage.sync_dir()?;
-                return open_sealed(storage, f, next_base);
-            }
-        }
-    }
     let tip = Tip {
         end: idx.data_end,
         next_seq: idx.next_seq,
@@ -280,6 +251,47 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Arc<S
     seg.publish(tip, first_ts);
     seg.durable_state().0 = tip;
     Ok(Arc::new(seg))
+}
+
+/// True if the index's last entry names a frame that really starts there.
+fn spot_check(seg: &Segment, idx: &IndexFile) -> bool {
+    idx.index.entries.last().is_none_or(|last| {
+        frame_at(seg, last.offset, idx.data_end).is_ok_and(|(first, _)| first == last.seq)
+    })
+}
+
+/// Scans a sealed segment, which must end exactly where the next one begins, and rewrites its index.
+fn rebuild_index(
+    storage: &dyn Storage,
+    f: &Found,
+    next_base: u64,
+    name: &str,
+) -> Result<IndexFile> {
+    let s = scan(&*f.file, &f.header)?;
+    if s.tip.next_seq != next_base {
+        let (offset, reason) = s.stop.unwrap_or((s.tip.end, "segment ends early".into()));
+        let reason = format!(
+            "{reason}; records end at sequence {} but the next segment starts at {next_base}",
+            s.tip.next_seq
+        );
+        return Err(corruption(&*f.file, offset, &reason));
+    }
+    let idx = IndexFile {
+        log_id: f.header.log_id,
+        segment_id: f.header.segment_id,
+        base_seq: f.header.base_seq,
+        data_end: s.tip.end,
+        next_seq: s.tip.next_seq,
+        first_ts: if s.first_ts == u64::MAX {
+            s.tip.last_ts
+        } else {
+            s.first_ts
+        },
+        last_ts: s.tip.last_ts,
+        index: s.index,
+    };
+    write_file_atomic(storage, name, &idx.encode())?;
+    Ok(idx)
 }
 
 /// Recovers the newest segment: scan, classify damage, cut a torn tail, sync, and write a fresh mark
@@ -313,6 +325,7 @@ fn recover_active(storage: &dyn Storage, f: &Found, opts: &LogOptions) -> Result
         first_ts: s.first_ts,
         must_skip: (unclean && eager) || salvaged,
         mark_next: mark.map_or(0, |m| m.next_seq),
+        mark_last_ts: mark.map_or(0, |m| m.last_ts),
         mark_counter: mark.map_or(0, |m| m.counter),
     })
 }
@@ -346,7 +359,13 @@ fn assemble(
         active: active.as_ref().map(|a| a.seg.clone()),
         write_end: tip.map_or(DATA_START, |t| t.end),
         next_seq,
-        last_ts: tip.map_or(0, |t| t.last_ts),
+        // Arrival times never go backwards, even if the clock did while the log was closed.
+        last_ts: segments
+            .iter()
+            .map(|s| s.tip().last_ts)
+            .chain(active.as_ref().map(|a| a.tip.last_ts.max(a.mark_last_ts)))
+            .max()
+            .unwrap_or(0),
         first_ts: active.as_ref().map_or(u64::MAX, |a| a.first_ts),
         next_segment_id: (last_id + 1).max(meta.first_live_segment),
         meta,

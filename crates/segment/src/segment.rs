@@ -315,10 +315,22 @@ pub(crate) fn check_index(
     Ok(())
 }
 
-/// Reads and decodes the frame at `offset` (used to spot-check an index).
+/// Reads and decodes the whole frame at `offset` (below `end`), returning its sequence range; used to
+/// spot-check an index file against the bytes it describes.
 pub(crate) fn frame_at(seg: &Segment, offset: u64, end: u64) -> Result<(u64, u64), String> {
-    let len = (end.saturating_sub(offset)).min(SCAN_CHUNK as u64) as usize;
-    let mut buf = vec![0u8; len];
+    let avail = end.saturating_sub(offset);
+    let mut head = [0u8; FRAME_HEADER_LEN];
+    if avail < FRAME_HEADER_LEN as u64 {
+        return Err("frame header past the data end".into());
+    }
+    seg.file
+        .read_at(offset, &mut head)
+        .map_err(|e| e.to_string())?;
+    let len = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
+    if len < FRAME_HEADER_LEN as u64 || len > avail {
+        return Err("frame length past the data end".into());
+    }
+    let mut buf = vec![0u8; len as usize];
     seg.file
         .read_at(offset, &mut buf)
         .map_err(|e| e.to_string())?;

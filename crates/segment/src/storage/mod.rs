@@ -84,7 +84,14 @@ pub trait StorageFile: Send + Sync + Debug {
 }
 
 /// Writes a small file atomically: temp file, write, fsync, rename, fsync of the directory.
-pub(crate) fn write_file_atomic(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Result<()> {
+///
+/// ```
+/// use shardlog_segment::{read_file, write_file_atomic, SimDisk};
+/// let disk = SimDisk::new(1);
+/// write_file_atomic(&disk, "meta", b"v1").unwrap();
+/// assert_eq!(read_file(&disk, "meta").unwrap().unwrap(), b"v1");
+/// ```
+pub fn write_file_atomic(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = format!("{name}.tmp");
     let names = storage.list()?;
     if names.contains(&tmp) {
@@ -98,8 +105,8 @@ pub(crate) fn write_file_atomic(storage: &dyn Storage, name: &str, bytes: &[u8])
     storage.sync_dir()
 }
 
-/// Reads a whole small file, or `None` if it does not exist.
-pub(crate) fn read_file(storage: &dyn Storage, name: &str) -> Result<Option<Vec<u8>>> {
+/// Reads a whole small file (up to 256 MiB), or `None` if it does not exist.
+pub fn read_file(storage: &dyn Storage, name: &str) -> Result<Option<Vec<u8>>> {
     if !storage.list()?.iter().any(|n| n == name) {
         return Ok(None);
     }

@@ -1,0 +1,81 @@
+//! The engine's one error type, shaped after the Kinesis error types so the server can map each
+//! variant to its `__type` without guessing.
+
+use std::path::PathBuf;
+
+/// Everything the engine reports.
+///
+/// The variants mirror Kinesis' error types; [`Error::kind`] gives the exact AWS type name.
+///
+/// ```
+/// use shardlog::Error;
+/// let e = Error::ResourceNotFound("Stream s under account 000000000000 not found.".into());
+/// assert_eq!(e.kind(), "ResourceNotFoundException");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The stream, shard or consumer does not exist.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// The resource exists or is busy (for example a stream that is being resharded).
+    #[error("{0}")]
+    ResourceInUse(String),
+    /// An argument is semantically wrong (Kinesis `InvalidArgumentException`).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// A request member breaks a model constraint (Kinesis `ValidationException`).
+    #[error("{0}")]
+    Validation(String),
+    /// A quota would be exceeded.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// The shard's configured read or write rate is exceeded; retry later.
+    #[error("{0}")]
+    ProvisionedThroughputExceeded(String),
+    /// The shard iterator is older than its five-minute lifetime.
+    #[error("{0}")]
+    ExpiredIterator(String),
+    /// Another process holds the store.
+    #[error("the store at {0} is in use by another process (lock held on {0}/LOCK)")]
+    Locked(PathBuf),
+    /// A subscriber fell so far behind that the records it needs were removed by retention.
+    #[error("subscriber fell behind: it needs sequence number {wanted} but the shard now starts at {start}")]
+    FellBehind {
+        /// The position the subscriber was at.
+        wanted: String,
+        /// The oldest position still stored.
+        start: String,
+    },
+    /// The catalog file is damaged or foreign.
+    #[error("corrupt catalog {file}: {reason}")]
+    CorruptCatalog {
+        /// The file.
+        file: PathBuf,
+        /// What check failed.
+        reason: String,
+    },
+    /// The storage layer failed (I/O, corruption, a poisoned shard).
+    #[error(transparent)]
+    Storage(#[from] shardlog_segment::Error),
+}
+
+impl Error {
+    /// The Kinesis error type name (`__type`) for this error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::ResourceNotFound(_) => "ResourceNotFoundException",
+            Error::ResourceInUse(_) | Error::Locked(_) => "ResourceInUseException",
+            Error::InvalidArgument(_) => "InvalidArgumentException",
+            Error::Validation(_) => "ValidationException",
+            Error::LimitExceeded(_) => "LimitExceededException",
+            Error::ProvisionedThroughputExceeded(_) => "ProvisionedThroughputExceededException",
+            Error::ExpiredIterator(_) => "ExpiredIteratorException",
+            Error::FellBehind { .. } => "ResourceInUseException",
+            Error::CorruptCatalog { .. } | Error::Storage(_) => "InternalFailure",
+        }
+    }
+}
+
+/// `Result` with the engine's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,128 @@
+//! Names and identifiers: stream names, shard ids, partition keys.
+
+use crate::error::{Error, Result};
+use std::fmt;
+
+/// The account id used in Kinesis-style messages and ARNs.
+pub const ACCOUNT: &str = "000000000000";
+/// The region used in ARNs.
+pub const REGION: &str = "us-east-1";
+
+/// Checks a stream name: 1..=128 characters of `[a-zA-Z0-9_.-]` (so it can never leave the data
+/// directory: no `/`, and `.`/`..` are rejected too).
+///
+/// ```
+/// use shardlog::validate_stream_name;
+/// assert!(validate_stream_name("clicks-2026.v1").is_ok());
+/// assert!(validate_stream_name("../etc").is_err());
+/// ```
+pub fn validate_stream_name(name: &str) -> Result<()> {
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if name.is_empty() || name.len() > 128 || !ok_chars || name == "." || name == ".." {
+        return Err(Error::Validation(format!(
+            "1 validation error detected: Value '{name}' at 'streamName' failed to satisfy constraint: \
+             Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 1 and 128"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a partition key: 1..=256 Unicode characters.
+pub(crate) fn validate_partition_key(key: &str, path: &str) -> Result<()> {
+    let chars = key.chars().count();
+    if chars == 0 || chars > 256 {
+        let bound = if chars == 0 {
+            "greater than or equal to 1"
+        } else {
+            "less than or equal to 256"
+        };
+        return Err(Error::Validation(format!(
+            "1 validation error detected: Value '{key}' at '{path}' failed to satisfy constraint: Member must have length {bound}"
+        )));
+    }
+    Ok(())
+}
+
+/// A shard's id: `shardId-` followed by its 12-digit, zero-padded index.
+///
+/// Parsing is lenient like Kinesis: `shardId-000000000003`, `shard-3`, `abc-3` and `3` all name
+/// shard 3.
+///
+/// ```
+/// use shardlog::ShardId;
+/// let id: ShardId = "shardId-000000000003".parse().unwrap();
+/// assert_eq!(id, ShardId(3));
+/// assert_eq!("7".parse::<ShardId>().unwrap().to_string(), "shardId-000000000007");
+/// ```
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct ShardId(pub u32);
+
+impl fmt::Display for ShardId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "shardId-{:012}", self.0)
+    }
+}
+
+impl std::str::FromStr for ShardId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let digits = s.rsplit_once('-').map_or(s, |(_, n)| n);
+        let ok =
+            !digits.is_empty() && digits.len() <= 20 && digits.bytes().all(|b| b.is_ascii_digit());
+        ok.then(|| digits.parse::<u64>().ok())
+            .flatten()
+            .filter(|n| *n <= i32::MAX as u64)
+            .map(|n| ShardId(n as u32))
+            .ok_or_else(|| Error::InvalidArgument(format!("Could not parse shard id {s}.")))
+    }
+}
+
+/// The ARN of a stream.
+pub fn stream_arn(name: &str) -> String {
+    format!("arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{name}")
+}
+
+pub(crate) fn stream_not_found(name: &str) -> Error {
+    Error::ResourceNotFound(format!("Stream {name} under account {ACCOUNT} not found."))
+}
+
+pub(crate) fn shard_not_found(shard: ShardId, stream: &str) -> Error {
+    Error::ResourceNotFound(format!(
+        "Shard {shard} in stream {stream} under account {ACCOUNT} does not exist"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(validate_stream_name(&"a".repeat(128)).is_ok());
+        for bad in ["", "a/b", ".", "..", "sp ace", "ü", &"a".repeat(129)] {
+            assert!(validate_stream_name(bad).is_err(), "{bad}");
+        }
+        assert!(validate_partition_key(&"é".repeat(256), "partitionKey").is_ok());
+        assert!(validate_partition_key(&"é".repeat(257), "partitionKey").is_err());
+        assert!(validate_partition_key("", "partitionKey").is_err());
+    }
+
+    #[test]
+    fn shard_ids() {
+        for (s, n) in [
+            ("shardId-000000000000", 0),
+            ("shard-12", 12),
+            ("5", 5),
+            ("abc-2147483647", i32::MAX as u32),
+        ] {
+            assert_eq!(s.parse::<ShardId>().unwrap(), ShardId(n));
+        }
+        for bad in ["", "shardId-", "x-2147483648", "shardId-1a"] {
+            assert!(bad.parse::<ShardId>().is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Writing: `put_record` and `put_records`, routed by hash key, shards written in parallel.
+
+use crate::error::{Error, Result};
+use crate::hashkey::{hash_key, parse_explicit};
+use crate::names::{validate_partition_key, ShardId, ACCOUNT};
+use crate::seqnum::SequenceNumber;
+use crate::store::{Shard, Store};
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Largest data blob of one record.
+pub const MAX_RECORD_DATA: usize = 1 << 20;
+/// Most entries in one `put_records` call.
+pub const MAX_PUT_RECORDS: usize = 500;
+/// Largest `put_records` request: data plus partition keys.
+pub const MAX_PUT_RECORDS_BYTES: usize = 5 << 20;
+
+/// One record to write.
+///
+/// ```
+/// use shardlog::PutEntry;
+/// let e = PutEntry::new("user-1", b"click").with_explicit_hash_key("0");
+/// assert_eq!(e.partition_key, "user-1");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct PutEntry<'a> {
+    /// Partition key: 1 to 256 Unicode characters; its MD5 picks the shard.
+    pub partition_key: &'a str,
+    /// Data blob, at most 1 MiB.
+    pub data: &'a [u8],
+    /// A decimal hash key that overrides the partition key's hash for routing.
+    pub explicit_hash_key: Option<&'a str>,
+}
+
+impl<'a> PutEntry<'a> {
+    /// An entry routed by its partition key.
+    pub fn new(partition_key: &'a str, data: &'a [u8]) -> Self {
+        PutEntry {
+            partition_key,
+            data,
+            explicit_hash_key: None,
+        }
+    }
+
+    /// Routes by an explicit hash key instead.
+    pub fn with_explicit_hash_key(mut self, key: &'a str) -> Self {
+        self.explicit_hash_key = Some(key);
+        self
+    }
+
+    fn size(&self) -> usize {
+        self.data.len() + self.partition_key.len()
+    }
+}
+
+/// Where a record landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PutResult {
+    /// The shard that holds it.
+    pub shard_id: ShardId,
+    /// Its sequence number.
+    pub sequence_number: SequenceNumber,
+}
+
+/// Why one entry of a `put_records` call failed (the call itself succeeded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutFailure {
+    /// `ProvisionedThroughputExceededException` or `InternalFailure`.
+    pub error_code: &'static str,
+    /// What happened.
+    pub error_message: String,
+}
+
+/// The result of `put_records`: one entry per request entry, in request order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutRecordsOutput {
+    /// Number of failed entries.
+    pub failed_record_count: usize,
+    /// Per-entry outcome.
+    pub records: Vec<std::result::Result<PutResult, PutFailure>>,
+}
+
+impl Store {
+    /// Writes one record.
+    pub fn put_record(&self, stream: &str, entry: PutEntry<'_>) -> Result<PutResult> {
+        let out = self.put_records(stream, &[entry])?;
+        match out.records.into_iter().next() {
+            Some(Ok(r)) => Ok(r),
+            Some(Err(f)) if f.error_code == "ProvisionedThroughputExceededException" => {
+                Err(Error::ProvisionedThroughputExceeded(f.error_message))
+            }
+            Some(Err(f)) => Err(Error::InvalidArgument(f.error_message)),
+            None => Err(Error::InvalidArgument("no record".into())),
+        }
+    }
+
+    /// Writes up to 500 records. The whole request is validated before anything is written; records
+    /// for one shard get increasing sequence numbers in request order; shards are written in parallel
+    /// and each shard's appends share syncs with concurrent callers.
+    pub fn put_records(&self, stream: &str, entries: &[PutEntry<'_>]) -> Result<PutRecordsOutput> {
+        let hashes = validate(entries)?;
+        let stream = self.inner.stream(stream)?;
+        let state = stream.read();
+        let mut groups: Vec<(Arc<Shard>, Vec<usize>)> = Vec::new();
+        for (i, hash) in hashes.iter().enumerate() {
+            let shard = state.route(*hash).ok_or_else(|| {
+                Error::InvalidArgument("no open shard covers the hash key".into())
+            })?;
+            match groups.iter_mut().find(|(s, _)| s.index == shard.index) {
+                Some((_, idx)) => idx.push(i),
+                None => groups.push((shard.clone(), vec![i])),
+            }
+        }
+        let incarnation = stream.incarnation;
+        let write = |(shard, idx): &(Arc<Shard>, Vec<usize>)| {
+            self.write_group(&stream.name, incarnation, shard, idx, entries)
+        };
+        let outcomes: Vec<_> = if groups.len() == 1 {
+            groups.iter().map(write).collect()
+        } else {
+            groups.par_iter().map(write).collect()
+        };
+        drop(state);
+        let mut records: Vec<_> = (0..entries.len()).map(|_| None).collect();
+        for outcome in outcomes {
+            for (i, result) in outcome {
+                records[i] = Some(result);
+            }
+        }
+        let records: Vec<_> = records
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(internal("entry was not written"))))
+            .collect();
+        let failed_record_count = records.iter().filter(|r| r.is_err()).count();
+        Ok(PutRecordsOutput {
+            failed_record_count,
+            records,
+        })
+    }
+
+    /// Appends one shard's entries (after the throttle) and returns each entry's outcome.
+    fn write_group(
+        &self,
+        stream: &str,
+        incarnation: u32,
+        shard: &Shard,
+        idx: &[usize],
+        entries: &[PutEntry<'_>],
+    ) -> Vec<(usize, std::result::Result<PutResult, PutFailure>)> {
+        let (admitted, throttled) = self.admit_writes(shard, idx, entries);
+        let mut out: Vec<_> = throttled
+            .into_iter()
+            .map(|i| {
+                let msg = format!(
+                    "Rate exceeded for shard {} in stream {stream} under account {ACCOUNT}.",
+                    ShardId(shard.index)
+                );
+                (
+                    i,
+                    Err(PutFailure {
+                        error_code: "ProvisionedThroughputExceededException",
+                        error_message: msg,
+                    }),
+                )
+            })
+            .collect();
+        if admitted.is_empty() {
+            return out;
+        }
+        let batch: Vec<(&[u8], &[u8])> = admitted
+            .iter()
+            .map(|&i| (entries[i].partition_key.as_bytes(), entries[i].data))
+            .collect();
+        match shard.log.append_batch(&batch) {
+            Ok(range) => {
+                let bytes = admitted.iter().map(|&i| entries[i].size() as u64).sum();
+                shard.stats.record_in(admitted.len() as u64, bytes);
+                shard.notify();
+                out.extend(admitted.iter().zip(range).map(|(&i, counter)| {
+                    let result = PutResult {
+                        shard_id: ShardId(shard.index),
+                        sequence_number: SequenceNumber::new(incarnation, shard.index, counter),
+                    };
+                    (i, Ok(result))
+                }));
+            }
+            Err(_) => out.extend(
+                admitted
+                    .iter()
+                    .map(|&i| (i, Err(internal("Internal Service Failure")))),
+            ),
+        }
+        out
+    }
+
+    /// Splits a shard's entries into admitted and throttled, in request order.
+    fn admit_writes(
+        &self,
+        shard: &Shard,
+        idx: &[usize],
+        entries: &[PutEntry<'_>],
+    ) -> (Vec<usize>, Vec<usize>) {
+        let Some(limiter) = &shard.limiter else {
+            return (idx.to_vec(), Vec::new());
+        };
+        let now = self.inner.now_ms();
+        let mut limiter = limiter.lock().unwrap_or_else(|e| e.into_inner());
+        let (ok, throttled): (Vec<usize>, Vec<usize>) = idx
+            .iter()
+            .partition(|&&i| limiter.try_write(entries[i].size() as u64, now));
+        shard.stats.write_throttled(throttled.len() as u64);
+        (ok, throttled)
+    }
+}
+
+fn internal(message: &str) -> PutFailure {
+    PutFailure {
+        error_code: "InternalFailure",
+        error_message: message.to_string(),
+    }
+}
+
+/// Checks every entry and the request as a whole; returns each entry's hash key.
+fn validate(entries: &[PutEntry<'_>]) -> Result<Vec<u128>> {
+    if entries.is_empty() || entries.len() > MAX_PUT_RECORDS {
+        let bound = if entries.is_empty() {
+            "greater than or equal to 1"
+        } else {
+            "less than or equal to 500"
+        };
+        return Err(Error::Validation(format!(
+            "1 validation error detected: Value '[...]' at 'records' failed to satisfy constraint: Member must have length {bound}"
+        )));
+    }
+    for (i, e) in entries.iter().enumerate() {
+        validate_partition_key(
+            e.partition_key,
+            &format!("records.{}.member.partitionKey", i + 1),
+        )?;
+        if e.data.len() > MAX_RECORD_DATA {
+            return Err(Error::Validation(format!(
+                "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at 'records.{}.member.data' failed to satisfy constraint: Member must have length less than or equal to {MAX_RECORD_DATA}",
+                i + 1,
+                n = e.data.len()
+            )));
+        }
+    }
+    let total: usize = entries.iter().map(PutEntry::size).sum();
+    if total > MAX_PUT_RECORDS_BYTES {
+        return Err(Error::InvalidArgument(
+            "Records size exceeds 5 MB limit".into(),
+        ));
+    }
+    entries
+        .iter()
+        .map(|e| match e.explicit_hash_key {
+            Some(k) => parse_explicit(k),
+            None => Ok(hash_key(e.partition_key)),
+        })
+        .collect()
+}

@@ -1,0 +1,212 @@
+//! Resharding: split, merge, and uniform scaling built from them.
+//!
+//! Each change is one catalog commit: the parent's records are synced, the children's directories and
+//! logs are created, and only then does the catalog (closing the parent, adding the children) replace
+//! the old one. Writes to the stream wait while the change is applied, so a parent never takes a
+//! record after the counter recorded as its end.
+
+use crate::catalog::{Closed, ShardMeta, StreamMeta, StreamMode};
+use crate::error::{Error, Result};
+use crate::hashkey::even_ranges;
+use crate::names::{ShardId, ACCOUNT};
+use crate::store::{open_shard, Store, StreamState};
+
+impl Store {
+    /// Splits an open shard in two at `new_starting_hash_key`, which must lie strictly inside it: the
+    /// children cover `[start, key - 1]` and `[key, end]`.
+    pub fn split_shard(
+        &self,
+        stream: &str,
+        shard: ShardId,
+        new_starting_hash_key: u128,
+    ) -> Result<(ShardId, ShardId)> {
+        let mut children = (ShardId(0), ShardId(0));
+        self.reshard(stream, |meta| {
+            let parent = open_shard_meta(meta, shard, stream)?;
+            let key = new_starting_hash_key;
+            if key <= parent.start_hash.saturating_add(1) || key >= parent.end_hash {
+                return Err(Error::InvalidArgument(format!(
+                    "NewStartingHashKey {key} used in SplitShard() on shard {shard} in stream {stream} under account {ACCOUNT} is not both greater than one plus the shard's StartingHashKey {} and less than the shard's EndingHashKey {}.",
+                    parent.start_hash, parent.end_hash
+                )));
+            }
+            let (start, end) = (parent.start_hash, parent.end_hash);
+            let a = add_child(meta, start, key - 1, shard.0, None);
+            let b = add_child(meta, key, end, shard.0, None);
+            children = (a, b);
+            Ok(vec![shard.0])
+        })?;
+        Ok(children)
+    }
+
+    /// Merges two open shards with adjacent hash-key ranges into one child covering both.
+    pub fn merge_shards(&self, stream: &str, shard: ShardId, adjacent: ShardId) -> Result<ShardId> {
+        let mut child = ShardId(0);
+        self.reshard(stream, |meta| {
+            let a = open_shard_meta(meta, shard, stream)?;
+            let b = open_shard_meta(meta, adjacent, stream)?;
+            let adjacent_pair = a.end_hash.checked_add(1) == Some(b.start_hash) || b.end_hash.checked_add(1) == Some(a.start_hash);
+            if !adjacent_pair || shard == adjacent {
+                return Err(Error::InvalidArgument(format!(
+                    "Shards {shard} and {adjacent} in stream {stream} under account {ACCOUNT} are not an adjacent pair of shards eligible for merging"
+                )));
+            }
+            let (start, end) = (a.start_hash.min(b.start_hash), a.end_hash.max(b.end_hash));
+            child = add_child(meta, start, end, shard.0, Some(adjacent.0));
+            Ok(vec![shard.0, adjacent.0])
+        })?;
+        Ok(child)
+    }
+
+    /// Scales the stream to `target` open shards of equal width by splitting each open shard at the
+    /// target boundaries inside it and merging the pieces of each target range (uniform scaling, as
+    /// Kinesis does it). The target must be within half and double the current open shard count.
+    pub fn update_shard_count(&self, stream: &str, target: u32) -> Result<u32> {
+        let current = self.inner.stream(stream)?.read().meta.open_shards().count() as u32;
+        if target == 0 || target > 10_000 || target > current * 2 || target * 2 < current {
+            return Err(Error::InvalidArgument(format!(
+                "UpdateShardCount to {target} shards on stream {stream} under account {ACCOUNT} is not allowed: the target must be between half and double the current {current} open shards, and at most 10000."
+            )));
+        }
+        let goal = even_ranges(target);
+        // Split every open shard at each goal boundary strictly inside it.
+        for &(boundary, _) in goal.iter().skip(1) {
+            let holder = self.open_covering(stream, boundary)?;
+            if let Some((id, start, _)) = holder.filter(|&(_, start, _)| start != boundary) {
+                let _ = start;
+                self.split_shard(stream, id, boundary)?;
+            }
+        }
+        // Merge the pieces inside each goal range, left to right.
+        for &(start, end) in &goal {
+            loop {
+                let pieces = self.open_within(stream, start, end)?;
+                match pieces.as_slice() {
+                    [a, b, ..] => {
+                        self.merge_shards(stream, a.0, b.0)?;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Ok(current)
+    }
+
+    fn open_covering(&self, stream: &str, key: u128) -> Result<Option<(ShardId, u128, u128)>> {
+        let s = self.inner.stream(stream)?;
+        let state = s.read();
+        let found = state
+            .meta
+            .open_shards()
+            .find(|m| m.start_hash <= key && key <= m.end_hash)
+            .map(|m| (ShardId(m.index), m.start_hash, m.end_hash));
+        Ok(found)
+    }
+
+    fn open_within(&self, stream: &str, start: u128, end: u128) -> Result<Vec<(ShardId, u128)>> {
+        let s = self.inner.stream(stream)?;
+        let state = s.read();
+        let mut v: Vec<(ShardId, u128)> = state
+            .meta
+            .open_shards()
+            .filter(|m| m.start_hash >= start && m.end_hash <= end)
+            .map(|m| (ShardId(m.index), m.start_hash))
+            .collect();
+        drop(state);
+        v.sort_by_key(|x| x.1);
+        Ok(v)
+    }
+
+    /// Applies a reshard: `change` edits a copy of the catalog entry (adding children) and returns
+    /// the parents to close.
+    fn reshard(
+        &self,
+        stream: &str,
+        change: impl FnOnce(&mut StreamMeta) -> Result<Vec<u32>>,
+    ) -> Result<()> {
+        let inner = &self.inner;
+        let mut catalog = inner.lock_catalog();
+        let s = inner.stream(stream)?;
+        let mut state = s.write();
+        let mut meta = state.meta.clone();
+        let before = meta.shards.len();
+        let parents = change(&mut meta)?;
+        let now = inner.now_ms();
+        meta.shards
+            .iter_mut()
+            .skip(before)
+            .for_each(|m| m.created_ms = now);
+        let new: Vec<ShardMeta> = meta.shards[before..].to_vec();
+        inner.check_shard_quota(new.len())?;
+        for p in &parents {
+            let log = &state.shards[p].log;
+            log.sync()?;
+            let end_counter = log.next_seq();
+            if let Some(m) = meta.shards.iter_mut().find(|m| m.index == *p) {
+                m.closed = Some(Closed {
+                    at_ms: now,
+                    end_counter,
+                });
+            }
+        }
+        let mut opened = Vec::new();
+        for child in &new {
+            opened.push(open_shard(
+                &*s.dir,
+                &inner.opts,
+                meta.incarnation,
+                child.index,
+            )?);
+        }
+        s.dir.sync_dir()?;
+        let mut next = catalog.clone();
+        next.streams.insert(stream.to_string(), meta.clone());
+        next.store(&*inner.root)?;
+        *catalog = next;
+        let mut shards = std::mem::take(&mut state.shards);
+        shards.extend(opened.into_iter().map(|sh| (sh.index, sh)));
+        *state = StreamState::new(meta, shards);
+        drop(state);
+        Ok(())
+    }
+}
+
+fn open_shard_meta<'a>(meta: &'a StreamMeta, id: ShardId, stream: &str) -> Result<&'a ShardMeta> {
+    if meta.mode == StreamMode::OnDemand {
+        return Err(Error::Validation(format!(
+            "Stream {stream} under account {ACCOUNT} is in ON_DEMAND mode; resharding is managed automatically."
+        )));
+    }
+    let shard = meta.shard(id.0).ok_or_else(|| {
+        Error::ResourceNotFound(format!(
+            "Could not find shard {id} in stream {stream} under account {ACCOUNT}."
+        ))
+    })?;
+    if shard.closed.is_some() {
+        return Err(Error::ResourceInUse(format!(
+            "Shard {id} in stream {stream} under account {ACCOUNT} has already been merged or split, and thus is not eligible for merging or splitting."
+        )));
+    }
+    Ok(shard)
+}
+
+fn add_child(
+    meta: &mut StreamMeta,
+    start: u128,
+    end: u128,
+    parent: u32,
+    adjacent: Option<u32>,
+) -> ShardId {
+    let index = meta.next_shard_index;
+    meta.next_shard_index += 1;
+    meta.shards.push(ShardMeta {
+        index,
+        start_hash: start,
+        end_hash: end,
+        parent: Some(parent),
+        adjacent_parent: adjacent,
+        created_ms: 0,
+        closed: None,
+    });
+    ShardId(index)
+}

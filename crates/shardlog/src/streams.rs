@@ -1,0 +1,330 @@
+//! Stream lifecycle: create, delete, describe, list, tags, retention period, statistics.
+
+use crate::catalog::{ShardMeta, StreamMeta, StreamMode};
+use crate::error::{Error, Result};
+use crate::hashkey::even_ranges;
+use crate::names::{stream_arn, stream_not_found, validate_stream_name, ShardId, ACCOUNT};
+use crate::seqnum::SequenceNumber;
+use crate::stats::ShardStatistics;
+use crate::store::{open_shard, Store, StoreInner, Stream, StreamState};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+/// Retention bounds in hours (24 hours to 365 days).
+pub const MIN_RETENTION_HOURS: u32 = 24;
+/// Longest retention, 365 days.
+pub const MAX_RETENTION_HOURS: u32 = 8_760;
+/// Largest counter, used as the upper bound of a closed shard's sequence range, as Kinesis does.
+const END_COUNTER: u64 = u64::MAX >> 1;
+
+/// How to create a stream.
+///
+/// ```
+/// use shardlog::{CreateStream, StreamMode};
+/// let req = CreateStream { shard_count: 4, ..CreateStream::default() };
+/// assert_eq!(req.mode, StreamMode::Provisioned);
+/// ```
+#[derive(Debug, Clone)]
+pub struct CreateStream {
+    /// Number of shards, splitting the hash-key space evenly.
+    pub shard_count: u32,
+    /// Capacity mode.
+    pub mode: StreamMode,
+    /// Tags to attach.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Default for CreateStream {
+    fn default() -> Self {
+        CreateStream {
+            shard_count: 1,
+            mode: StreamMode::Provisioned,
+            tags: BTreeMap::new(),
+        }
+    }
+}
+
+/// A shard as `DescribeStream` and `ListShards` show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardDescription {
+    /// The shard's id.
+    pub shard_id: ShardId,
+    /// The shard it was split from, or the first of the two it was merged from.
+    pub parent_shard_id: Option<ShardId>,
+    /// The second parent of a merge.
+    pub adjacent_parent_shard_id: Option<ShardId>,
+    /// First hash key, inclusive.
+    pub starting_hash_key: u128,
+    /// Last hash key, inclusive.
+    pub ending_hash_key: u128,
+    /// A number at or below the shard's first record.
+    pub starting_sequence_number: SequenceNumber,
+    /// Set once the shard is closed: an upper bound of its numbers.
+    pub ending_sequence_number: Option<SequenceNumber>,
+    /// When the shard was created (ms since the epoch).
+    pub created_ms: u64,
+    /// When a reshard closed it.
+    pub closed_ms: Option<u64>,
+}
+
+/// What `DescribeStream` returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamDescription {
+    /// Name.
+    pub name: String,
+    /// ARN.
+    pub arn: String,
+    /// Always `"ACTIVE"`: every change is applied before the call returns.
+    pub status: &'static str,
+    /// Capacity mode.
+    pub mode: StreamMode,
+    /// Retention period in hours.
+    pub retention_hours: u32,
+    /// Creation time (ms since the epoch).
+    pub created_ms: u64,
+    /// Every shard still within retention, in creation order.
+    pub shards: Vec<ShardDescription>,
+    /// Number of open shards.
+    pub open_shard_count: usize,
+}
+
+impl Store {
+    /// Creates a stream with `shard_count` shards splitting the hash-key space evenly.
+    pub fn create_stream(&self, name: &str, shard_count: u32) -> Result<()> {
+        self.create_stream_with(
+            name,
+            CreateStream {
+                shard_count,
+                ..CreateStream::default()
+            },
+        )
+    }
+
+    /// Creates a stream. Shard directories are made first and the catalog last, so a crash in
+    /// between leaves only directories that the next open removes.
+    pub fn create_stream_with(&self, name: &str, req: CreateStream) -> Result<()> {
+        validate_stream_name(name)?;
+        let inner = &self.inner;
+        if req.shard_count == 0 {
+            return Err(Error::Validation(
+                "1 validation error detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1".into(),
+            ));
+        }
+        let mut catalog = inner.lock_catalog();
+        if catalog.streams.contains_key(name) {
+            return Err(Error::ResourceInUse(format!(
+                "Stream {name} under account {ACCOUNT} already exists."
+            )));
+        }
+        inner.check_shard_quota(req.shard_count as usize)?;
+        let now = inner.now_ms();
+        let incarnation = catalog.next_incarnation;
+        let shards = even_ranges(req.shard_count)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (start_hash, end_hash))| ShardMeta {
+                index: i as u32,
+                start_hash,
+                end_hash,
+                parent: None,
+                adjacent_parent: None,
+                created_ms: now,
+                closed: None,
+            })
+            .collect();
+        let meta = StreamMeta {
+            name: name.to_string(),
+            incarnation,
+            created_ms: now,
+            mode: req.mode,
+            retention_hours: MIN_RETENTION_HOURS,
+            tags: req.tags,
+            shards,
+            next_shard_index: req.shard_count,
+        };
+        let dir = inner.streams_dir.subdir(&meta.dir_name())?;
+        let mut shards = BTreeMap::new();
+        for s in &meta.shards {
+            shards.insert(
+                s.index,
+                open_shard(&*dir, &inner.opts, incarnation, s.index)?,
+            );
+        }
+        dir.sync_dir()?;
+        let mut next = catalog.clone();
+        next.next_incarnation += 1;
+        next.streams.insert(name.to_string(), meta.clone());
+        next.store(&*inner.root)?;
+        *catalog = next;
+        let stream = Arc::new(Stream {
+            name: name.to_string(),
+            incarnation,
+            dir,
+            state: RwLock::new(StreamState::new(meta, shards)),
+        });
+        inner.write_streams().insert(name.to_string(), stream);
+        Ok(())
+    }
+
+    /// Deletes a stream and its data. The catalog forgets it first; its files go after, and a crash in
+    /// between leaves files that the next open removes.
+    pub fn delete_stream(&self, name: &str) -> Result<()> {
+        let inner = &self.inner;
+        let mut catalog = inner.lock_catalog();
+        let meta = catalog
+            .streams
+            .get(name)
+            .cloned()
+            .ok_or_else(|| stream_not_found(name))?;
+        let mut next = catalog.clone();
+        next.streams.remove(name);
+        next.store(&*inner.root)?;
+        *catalog = next;
+        let stream = inner.write_streams().remove(name);
+        drop(stream);
+        inner.streams_dir.remove_dir(&meta.dir_name())?;
+        inner.streams_dir.sync_dir()?;
+        Ok(())
+    }
+
+    /// Names of all streams, sorted.
+    pub fn list_streams(&self) -> Vec<String> {
+        self.inner.read_streams().keys().cloned().collect()
+    }
+
+    /// Describes a stream and its shards.
+    pub fn describe_stream(&self, name: &str) -> Result<StreamDescription> {
+        let stream = self.inner.stream(name)?;
+        let state = stream.read();
+        Ok(describe(&state.meta))
+    }
+
+    /// Adds or overwrites tags (at most 50 per stream).
+    pub fn add_tags(&self, name: &str, tags: &BTreeMap<String, String>) -> Result<()> {
+        for (k, v) in tags {
+            check_tag(k, v)?;
+        }
+        self.update_meta(name, |meta| {
+            let mut merged = meta.tags.clone();
+            merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+            if merged.len() > 50 {
+                return Err(Error::InvalidArgument(format!(
+                    "Failed to add tags to stream {name} under account {ACCOUNT} because a given stream cannot have more than 50 tags."
+                )));
+            }
+            meta.tags = merged;
+            Ok(())
+        })
+    }
+
+    /// Removes tags; keys that do not exist are ignored.
+    pub fn remove_tags(&self, name: &str, keys: &[String]) -> Result<()> {
+        self.update_meta(name, |meta| {
+            keys.iter().for_each(|k| {
+                meta.tags.remove(k);
+            });
+            Ok(())
+        })
+    }
+
+    /// The stream's tags, sorted by key.
+    pub fn list_tags(&self, name: &str) -> Result<BTreeMap<String, String>> {
+        Ok(self.inner.stream(name)?.read().meta.tags.clone())
+    }
+
+    /// Statistics of every shard of a stream, in shard order.
+    pub fn shard_statistics(&self, name: &str) -> Result<Vec<(ShardId, ShardStatistics)>> {
+        let stream = self.inner.stream(name)?;
+        let state = stream.read();
+        Ok(state
+            .shards
+            .values()
+            .map(|s| (ShardId(s.index), s.stats.snapshot()))
+            .collect())
+    }
+
+    /// Applies `change` to a stream's catalog entry durably, then to the live stream.
+    pub(crate) fn update_meta(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut StreamMeta) -> Result<()>,
+    ) -> Result<()> {
+        let inner = &self.inner;
+        let mut catalog = inner.lock_catalog();
+        let stream = inner.stream(name)?;
+        let mut state = stream.write();
+        let mut meta = state.meta.clone();
+        change(&mut meta)?;
+        let mut next = catalog.clone();
+        next.streams.insert(name.to_string(), meta.clone());
+        next.store(&*inner.root)?;
+        *catalog = next;
+        state.meta = meta;
+        state.rebuild_routes();
+        Ok(())
+    }
+}
+
+impl StoreInner {
+    pub fn check_shard_quota(&self, more: usize) -> Result<()> {
+        let current: usize = self
+            .read_streams()
+            .values()
+            .map(|s| s.read().meta.shards.len())
+            .sum();
+        if current + more > self.opts.max_shards {
+            return Err(Error::LimitExceeded(format!(
+                "This request would exceed the shard limit for the account {ACCOUNT} in {}. Current shard count for the account: {current}. Limit: {}. Number of additional shards that would have resulted from this request: {more}.",
+                crate::names::REGION,
+                self.opts.max_shards
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn check_tag(key: &str, value: &str) -> Result<()> {
+    let ok_char = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_./=+-%@:".contains(c);
+    let key_ok = (1..=128).contains(&key.chars().count()) && !key.starts_with("aws:");
+    let value_ok = value.chars().count() <= 256;
+    if !key_ok || !value_ok || !key.chars().chain(value.chars()).all(ok_char) {
+        return Err(Error::InvalidArgument(
+            "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn describe(meta: &StreamMeta) -> StreamDescription {
+    let shards = meta
+        .shards
+        .iter()
+        .map(|s| describe_shard(meta, s))
+        .collect();
+    StreamDescription {
+        name: meta.name.clone(),
+        arn: stream_arn(&meta.name),
+        status: "ACTIVE",
+        mode: meta.mode,
+        retention_hours: meta.retention_hours,
+        created_ms: meta.created_ms,
+        shards,
+        open_shard_count: meta.open_shards().count(),
+    }
+}
+
+pub(crate) fn describe_shard(meta: &StreamMeta, s: &ShardMeta) -> ShardDescription {
+    ShardDescription {
+        shard_id: ShardId(s.index),
+        parent_shard_id: s.parent.map(ShardId),
+        adjacent_parent_shard_id: s.adjacent_parent.map(ShardId),
+        starting_hash_key: s.start_hash,
+        ending_hash_key: s.end_hash,
+        starting_sequence_number: SequenceNumber::new(meta.incarnation, s.index, 0),
+        ending_sequence_number: s
+            .closed
+            .map(|_| SequenceNumber::new(meta.incarnation, s.index, END_COUNTER)),
+        created_ms: s.created_ms,
+        closed_ms: s.closed.map(|c| c.at_ms),
+    }
+}

@@ -1,0 +1,188 @@
+//! Push subscriptions (enhanced fan-out, in process).
+//!
+//! A subscription reads the shard's log from its own cursor and sleeps on the shard's signal when it
+//! has caught up, so any number of subscribers share one copy of the data, and a slow subscriber
+//! costs no memory: it simply reads older segments. If retention removes records it has not read,
+//! the next call reports [`Error::FellBehind`] and the subscription continues at the oldest record.
+
+use crate::error::{Error, Result};
+use crate::get::{children_of, millis_behind, ChildShard, Record, StartingPosition};
+use crate::names::ShardId;
+use crate::seqnum::SequenceNumber;
+use crate::store::{Shard, Store, Stream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Most records delivered in one event.
+const EVENT_RECORDS: usize = 10_000;
+/// Most bytes delivered in one event.
+const EVENT_BYTES: usize = 2 << 20;
+
+/// One delivery to a subscriber.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionEvent {
+    /// New records, possibly none (a heartbeat after the wait timed out).
+    pub records: Vec<Record>,
+    /// Where to resume (for example after a restart): continue after this position. `None` at the end
+    /// of a closed shard.
+    pub continuation_sequence_number: Option<SequenceNumber>,
+    /// How far behind the tip the subscriber is, in ms.
+    pub millis_behind_latest: u64,
+    /// Set once at the end of a closed shard.
+    pub child_shards: Vec<ChildShard>,
+}
+
+/// A push subscription to one shard.
+///
+/// ```
+/// use shardlog::{PutEntry, StartingPosition, Store, StoreOptions};
+/// use std::time::Duration;
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+/// store.create_stream("s", 1).unwrap();
+/// let put = store.put_record("s", PutEntry::new("k", b"hello")).unwrap();
+/// let mut sub = store.subscribe("s", put.shard_id, StartingPosition::TrimHorizon).unwrap();
+/// let event = sub.next_event(Duration::from_secs(1)).unwrap();
+/// assert_eq!(event.records[0].data, b"hello");
+/// ```
+#[derive(Debug)]
+pub struct Subscription {
+    stream: Arc<Stream>,
+    shard: Arc<Shard>,
+    cursor: u64,
+    end: Option<u64>,
+    finished: bool,
+}
+
+impl Store {
+    /// Subscribes to a shard from a starting position.
+    pub fn subscribe(
+        &self,
+        stream: &str,
+        shard: ShardId,
+        position: StartingPosition,
+    ) -> Result<Subscription> {
+        let s = self.inner.stream(stream)?;
+        let (handle, end) = {
+            let state = s.read();
+            let (meta, handle) = state.shard(shard, stream)?;
+            (handle.clone(), meta.closed.map(|c| c.end_counter))
+        };
+        let cursor = self.resolve(&s, &handle, shard, position)?;
+        Ok(Subscription {
+            stream: s,
+            shard: handle,
+            cursor,
+            end,
+            finished: false,
+        })
+    }
+}
+
+impl Subscription {
+    /// Waits up to `timeout` for records and delivers what is committed (possibly nothing).
+    pub fn next_event(&mut self, timeout: Duration) -> Result<SubscriptionEvent> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let start = self.shard.log.start_seq();
+            if self.cursor < start {
+                let wanted = self.position(self.cursor);
+                self.cursor = start;
+                return Err(Error::FellBehind {
+                    wanted: wanted.to_string(),
+                    start: self.position(start).to_string(),
+                });
+            }
+            let generation = *self
+                .shard
+                .signal
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let event = self.poll()?;
+            if !event.records.is_empty() || self.finished || Instant::now() >= deadline {
+                return Ok(event);
+            }
+            self.wait(generation, deadline);
+        }
+    }
+
+    /// True after the event that reported the end of a closed shard.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    fn position(&self, counter: u64) -> SequenceNumber {
+        SequenceNumber::new(self.stream.incarnation, self.shard.index, counter)
+    }
+
+    fn poll(&mut self) -> Result<SubscriptionEvent> {
+        let limit_end = self.end.unwrap_or(u64::MAX);
+        let batch = self
+            .shard
+            .log
+            .read(self.cursor, EVENT_RECORDS, EVENT_BYTES)?;
+        let records: Vec<Record> = batch
+            .records
+            .into_iter()
+            .take_while(|r| r.seq < limit_end)
+            .map(|r| Record {
+                sequence_number: self.position(r.seq),
+                partition_key: String::from_utf8_lossy(&r.key).into_owned(),
+                data: r.data,
+                approximate_arrival_timestamp_ms: r.timestamp_ms,
+            })
+            .collect();
+        if let Some(last) = records.last() {
+            self.cursor = last.sequence_number.counter() + 1;
+        } else {
+            self.cursor = self.cursor.max(batch.next.min(limit_end));
+        }
+        let now = shardlog_segment::Clock::System.now_ms();
+        let behind = millis_behind(&self.shard, self.cursor, now);
+        let bytes: usize = records
+            .iter()
+            .map(|r| r.data.len() + r.partition_key.len())
+            .sum();
+        self.shard
+            .stats
+            .record_out(records.len() as u64, bytes as u64, behind);
+        let at_end = self
+            .end
+            .is_some_and(|end| self.cursor >= end || self.cursor >= self.shard.log.next_seq());
+        let (continuation, child_shards) = if at_end {
+            self.finished = true;
+            (
+                None,
+                children_of(&self.stream.read().meta, self.shard.index),
+            )
+        } else {
+            (
+                Some(self.position(self.cursor.saturating_sub(1))),
+                Vec::new(),
+            )
+        };
+        Ok(SubscriptionEvent {
+            records,
+            continuation_sequence_number: continuation,
+            millis_behind_latest: behind,
+            child_shards,
+        })
+    }
+
+    /// Sleeps until the shard's signal moves past `generation` or the deadline passes.
+    fn wait(&self, generation: u64, deadline: Instant) {
+        let (lock, cv) = &self.shard.signal;
+        let mut current = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while *current == generation {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            current = cv
+                .wait_timeout(current, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
