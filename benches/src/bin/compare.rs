@@ -5,7 +5,8 @@
 //! ```text
 //! cargo run --release -p shardlog-benches --features peers --bin segment-compare -- \
 //!     [--records N] [--seek-records N] [--seek-lookups N] [--repeats N] \
-//!     [--segment-mib N] [--segment-sizes 16,64,256] [--dir PATH] [--no-seek] [--no-sweep]
+//!     [--segment-mib N] [--segment-sizes 16,64,256] [--dir PATH] [--no-seek] [--no-sweep] \\
+//!     [--only ours,raw,raft,clog] [--sizes 1024,100]
 //! ```
 //!
 //! Progress goes to stderr, the table to stdout. See `docs/performance.md` for what each row means.
@@ -35,6 +36,10 @@ struct Args {
     dir: Option<PathBuf>,
     seek: bool,
     sweep: bool,
+    /// Engines to measure in the append/read/seek suites (`ours`, `raw`, `raft`, `clog`).
+    only: Vec<String>,
+    /// Record sizes of the append/read suite.
+    sizes: Vec<usize>,
 }
 
 impl Args {
@@ -49,6 +54,8 @@ impl Args {
             dir: None,
             seek: true,
             sweep: true,
+            only: ["ours", "raw", "raft", "clog"].map(String::from).to_vec(),
+            sizes: vec![1024, 100],
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -66,6 +73,13 @@ impl Args {
                         .collect::<Result<_, _>>()?;
                 }
                 "--dir" => a.dir = Some(PathBuf::from(value()?)),
+                "--only" => a.only = value()?.split(',').map(|s| s.trim().to_string()).collect(),
+                "--sizes" => {
+                    a.sizes = value()?
+                        .split(',')
+                        .map(|s| s.trim().parse::<usize>())
+                        .collect::<Result<_, _>>()?;
+                }
                 "--no-seek" => a.seek = false,
                 "--no-sweep" => a.sweep = false,
                 "-h" | "--help" => {
@@ -80,11 +94,16 @@ impl Args {
         }
         Ok(a)
     }
+
+    fn wants(&self, engine: &str) -> bool {
+        self.only.iter().any(|e| e == engine)
+    }
 }
 
 const HELP: &str = "segment-compare [--records N (1000000)] [--seek-records N (10000000)] \
 [--seek-lookups N (100000)] [--repeats N (3)] [--segment-mib N (64)] \
-[--segment-sizes MiB,MiB,.. (16,64,256)] [--dir PATH (a tempdir under /tmp)] [--no-seek] [--no-sweep]";
+[--segment-sizes MiB,MiB,.. (16,64,256)] [--dir PATH (a tempdir under /tmp)] [--no-seek] [--no-sweep] \
+[--only ours,raw,raft,clog (all)] [--sizes 1024,100 (both)]";
 
 /// A measured value, or why there is none.
 #[derive(Debug, Clone, Copy)]
@@ -316,16 +335,19 @@ fn suite(args: &Args, root: &Path, size: usize) -> Res<Suite> {
     let records = payloads.records(0, n);
     let bs = batches(&records, BATCH);
     #[cfg(feature = "peers")]
-    let raft_batches: Vec<_> = bs
-        .iter()
-        .enumerate()
-        .map(|(i, b)| shardlog_benches::peers::raft::entries(b, (i * BATCH) as u64))
-        .collect();
+    let raft_batches: Vec<_> = if args.wants("raft") {
+        bs.iter()
+            .enumerate()
+            .map(|(i, b)| shardlog_benches::peers::raft::entries(b, (i * BATCH) as u64))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut s = Suite::default();
     for rep in 0..args.repeats {
         eprintln!("[{size} B] repeat {}/{}", rep + 1, args.repeats);
         // Raw floor, no sync, then the read of the same bytes.
-        {
+        if args.wants("raw") {
             let dir = fresh_dir(root, "raw")?;
             let path = dir.join("raw.dat");
             let file = raw::create_preallocated(&path, encoded_bound(n, size))?;
@@ -343,7 +365,7 @@ fn suite(args: &Args, root: &Path, size: usize) -> Res<Suite> {
             std::fs::remove_dir_all(&dir)?;
         }
         // Ours: no sync, reopen, read; then sync per batch.
-        {
+        if args.wants("ours") {
             let dir = fresh_dir(root, "ours")?;
             let opts = ours::options(args.segment_bytes, Durability::None);
             let log = ours::open(&dir, &opts)?;
@@ -367,8 +389,8 @@ fn suite(args: &Args, root: &Path, size: usize) -> Res<Suite> {
             std::fs::remove_dir_all(&dir)?;
         }
         #[cfg(feature = "peers")]
-        {
-            use shardlog_benches::peers::{clog, raft};
+        if args.wants("raft") {
+            use shardlog_benches::peers::raft;
             let dir = fresh_dir(root, "raft")?;
             let engine = raft::open(&dir, args.segment_bytes)?;
             let d = raft::append(&engine, &raft_batches, false)?;
@@ -388,7 +410,10 @@ fn suite(args: &Args, root: &Path, size: usize) -> Res<Suite> {
             s.sync[RAFT].push(rate(n, d));
             drop(engine);
             std::fs::remove_dir_all(&dir)?;
-
+        }
+        #[cfg(feature = "peers")]
+        if args.wants("clog") {
+            use shardlog_benches::peers::clog;
             let dir = fresh_dir(root, "clog")?;
             let mut log = clog::open(&dir, args.segment_bytes)?;
             let d = clog::append(&mut log, &bs)?;
@@ -434,7 +459,7 @@ fn seek_suite(args: &Args, root: &Path) -> Res<Seek> {
     let payloads = Payloads::new(size);
     let seqs = random_seqs(n as u64, args.seek_lookups, 42);
     let mut out = Seek::default();
-    {
+    if args.wants("ours") {
         eprintln!("[seek] ours: building {n} records");
         let dir = fresh_dir(root, "seek-ours")?;
         let opts = ours::options(args.segment_bytes, Durability::None);
@@ -460,8 +485,8 @@ fn seek_suite(args: &Args, root: &Path) -> Res<Seek> {
         std::fs::remove_dir_all(&dir)?;
     }
     #[cfg(feature = "peers")]
-    {
-        use shardlog_benches::peers::{clog, raft};
+    if args.wants("raft") {
+        use shardlog_benches::peers::raft;
         eprintln!("[seek] raft-engine: building {n} records");
         let dir = fresh_dir(root, "seek-raft")?;
         let engine = raft::open(&dir, args.segment_bytes)?;
@@ -483,7 +508,10 @@ fn seek_suite(args: &Args, root: &Path) -> Res<Seek> {
         })?);
         drop(engine);
         std::fs::remove_dir_all(&dir)?;
-
+    }
+    #[cfg(feature = "peers")]
+    if args.wants("clog") {
+        use shardlog_benches::peers::clog;
         eprintln!("[seek] commitlog: building {n} records");
         let dir = fresh_dir(root, "seek-clog")?;
         let mut log = clog::open(&dir, args.segment_bytes)?;
@@ -645,10 +673,13 @@ fn main() -> Res<()> {
     let (sync_p50, sync_p99) = fdatasync_floor(&root)?;
     let mut rows = Vec::new();
     let mut reopen_row = None;
-    for size in [1024usize, 100] {
+    for size in args.sizes.clone() {
         let s = suite(&args, &root, size)?;
-        let label = if size == 1024 { "1 KiB" } else { "100 B" };
-        let missing = ["failed", "failed", NO_PEERS, NO_PEERS];
+        let label = match size {
+            1024 => "1 KiB".to_string(),
+            _ => format!("{size} B"),
+        };
+        let missing = ["not run", "not run", NO_PEERS, NO_PEERS];
         let mut r = Row::new(
             format!("append {label}, no sync"),
             Kind::Rate(size),
@@ -721,7 +752,7 @@ fn main() -> Res<()> {
     if let Some(r) = reopen_row {
         rows.push(r);
     }
-    if args.sweep {
+    if args.sweep && args.wants("ours") {
         let gib = (args.records * 1024) as f64 / GIB;
         for (seg, nosync, sync, reopen) in sweep(&args, &root)? {
             let mib = seg / MIB;
