@@ -15,6 +15,10 @@ pub const MAX_HASH_KEY: u128 = u128::MAX;
 /// ```
 pub fn hash_key(partition_key: &str) -> u128 {
     let digest: [u8; 16] = Md5::digest(partition_key.as_bytes()).into();
+    #[expect(
+        clippy::big_endian_bytes,
+        reason = "Kinesis reads the MD5 digest as a big-endian integer"
+    )]
     u128::from_be_bytes(digest)
 }
 
@@ -34,6 +38,9 @@ pub(crate) fn parse_explicit(value: &str) -> Result<u128> {
 /// `[i*h, (i+1)*h - 1]` with `h = floor(2^128 / n)`, and the last shard ends at `2^128 - 1`.
 pub(crate) fn even_ranges(n: u32) -> Vec<(u128, u128)> {
     let n = u128::from(n.max(1));
+    if n == 1 {
+        return vec![(0, MAX_HASH_KEY)];
+    }
     // floor(2^128 / n) without overflowing: (2^128 - 1) / n, plus one when n divides 2^128.
     let mut h = MAX_HASH_KEY / n;
     if (MAX_HASH_KEY % n) + 1 == n {

@@ -20,11 +20,24 @@ impl Store {
         shard: ShardId,
         new_starting_hash_key: u128,
     ) -> Result<(ShardId, ShardId)> {
+        self.split(stream, shard, new_starting_hash_key, true)
+    }
+
+    /// Splits; `kinesis_rule` applies Kinesis' stricter bound on the key (more than one above the
+    /// start), which uniform scaling does not need.
+    fn split(
+        &self,
+        stream: &str,
+        shard: ShardId,
+        new_starting_hash_key: u128,
+        kinesis_rule: bool,
+    ) -> Result<(ShardId, ShardId)> {
         let mut children = (ShardId(0), ShardId(0));
         self.reshard(stream, |meta| {
             let parent = open_shard_meta(meta, shard, stream)?;
             let key = new_starting_hash_key;
-            if key <= parent.start_hash.saturating_add(1) || key >= parent.end_hash {
+            let low = if kinesis_rule { parent.start_hash.saturating_add(1) } else { parent.start_hash };
+            if key <= low || key > parent.end_hash || (kinesis_rule && key == parent.end_hash) {
                 return Err(Error::InvalidArgument(format!(
                     "NewStartingHashKey {key} used in SplitShard() on shard {shard} in stream {stream} under account {ACCOUNT} is not both greater than one plus the shard's StartingHashKey {} and less than the shard's EndingHashKey {}.",
                     parent.start_hash, parent.end_hash
@@ -74,7 +87,7 @@ impl Store {
             let holder = self.open_covering(stream, boundary)?;
             if let Some((id, start, _)) = holder.filter(|&(_, start, _)| start != boundary) {
                 let _ = start;
-                self.split_shard(stream, id, boundary)?;
+                self.split(stream, id, boundary, false)?;
             }
         }
         // Merge the pieces inside each goal range, left to right.
@@ -137,7 +150,7 @@ impl Store {
             .skip(before)
             .for_each(|m| m.created_ms = now);
         let new: Vec<ShardMeta> = meta.shards[before..].to_vec();
-        inner.check_shard_quota(new.len())?;
+        inner.check_shard_quota(&catalog, new.len())?;
         for p in &parents {
             let log = &state.shards[p].log;
             log.sync()?;

@@ -116,7 +116,7 @@ impl Store {
                 "Stream {name} under account {ACCOUNT} already exists."
             )));
         }
-        inner.check_shard_quota(req.shard_count as usize)?;
+        inner.check_shard_quota(&catalog, req.shard_count as usize)?;
         let now = inner.now_ms();
         let incarnation = catalog.next_incarnation;
         let shards = even_ranges(req.shard_count)
@@ -266,12 +266,9 @@ impl Store {
 }
 
 impl StoreInner {
-    pub fn check_shard_quota(&self, more: usize) -> Result<()> {
-        let current: usize = self
-            .read_streams()
-            .values()
-            .map(|s| s.read().meta.shards.len())
-            .sum();
+    /// Checks the shard quota against the catalog (the caller holds its lock).
+    pub fn check_shard_quota(&self, catalog: &crate::catalog::Catalog, more: usize) -> Result<()> {
+        let current: usize = catalog.streams.values().map(|s| s.shards.len()).sum();
         if current + more > self.opts.max_shards {
             return Err(Error::LimitExceeded(format!(
                 "This request would exceed the shard limit for the account {ACCOUNT} in {}. Current shard count for the account: {current}. Limit: {}. Number of additional shards that would have resulted from this request: {more}.",

@@ -1,0 +1,558 @@
+//! Engine behaviour: streams, routing, validation, sequence numbers, iterators, resharding.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use shardlog::{
+    hash_key, Error, PutEntry, SequenceNumber, ShardId, ShardLimits, StartingPosition, Store,
+    StoreOptions, MAX_HASH_KEY,
+};
+use shardlog_segment::Clock;
+use std::collections::BTreeMap;
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = StoreOptions {
+        segment_bytes: 1 << 20,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(dir.path(), opts).unwrap();
+    (dir, store)
+}
+
+fn read_all(store: &Store, stream: &str, shard: ShardId) -> Vec<shardlog::Record> {
+    let mut it = store
+        .get_shard_iterator(stream, shard, StartingPosition::TrimHorizon)
+        .unwrap();
+    let mut out = Vec::new();
+    loop {
+        let got = store.get_records(&it, 10_000).unwrap();
+        let empty = got.records.is_empty();
+        out.extend(got.records);
+        match got.next_shard_iterator {
+            Some(next) if !empty => it = next,
+            _ => return out,
+        }
+    }
+}
+
+#[test]
+fn create_describe_list_delete() {
+    let (_d, store) = store();
+    store.create_stream("b-stream", 3).unwrap();
+    store.create_stream("a.stream", 1).unwrap();
+    assert_eq!(store.list_streams(), vec!["a.stream", "b-stream"]);
+    let d = store.describe_stream("b-stream").unwrap();
+    assert_eq!(d.shards.len(), 3);
+    assert_eq!(d.shards[0].starting_hash_key, 0);
+    assert_eq!(
+        d.shards[0].ending_hash_key,
+        113427455640312821154458202477256070484
+    );
+    assert_eq!(d.shards[2].ending_hash_key, MAX_HASH_KEY);
+    assert_eq!(
+        d.arn,
+        "arn:aws:kinesis:us-east-1:000000000000:stream/b-stream"
+    );
+    let err = store.create_stream("b-stream", 1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Stream b-stream under account 000000000000 already exists."
+    );
+    assert!(matches!(
+        store.create_stream("bad/name", 1),
+        Err(Error::Validation(_))
+    ));
+    assert!(matches!(
+        store.create_stream("x", 0),
+        Err(Error::Validation(_))
+    ));
+    store.delete_stream("b-stream").unwrap();
+    assert_eq!(store.list_streams(), vec!["a.stream"]);
+    let err = store.describe_stream("b-stream").unwrap_err();
+    assert_eq!(err.kind(), "ResourceNotFoundException");
+    assert_eq!(
+        err.to_string(),
+        "Stream b-stream under account 000000000000 not found."
+    );
+}
+
+#[test]
+fn routing_by_md5_and_explicit_hash_key() {
+    let (_d, store) = store();
+    store.create_stream("s", 4).unwrap();
+    let desc = store.describe_stream("s").unwrap();
+    for key in ["user-1", "user-2", "user-3", "a", "zzz"] {
+        let put = store.put_record("s", PutEntry::new(key, b"x")).unwrap();
+        let h = hash_key(key);
+        let shard = desc
+            .shards
+            .iter()
+            .find(|s| s.starting_hash_key <= h && h <= s.ending_hash_key)
+            .unwrap();
+        assert_eq!(put.shard_id, shard.shard_id, "{key}");
+    }
+    for (i, s) in desc.shards.iter().enumerate() {
+        let key = s.ending_hash_key.to_string();
+        let put = store
+            .put_record("s", PutEntry::new("k", b"x").with_explicit_hash_key(&key))
+            .unwrap();
+        assert_eq!(put.shard_id, ShardId(i as u32));
+    }
+    let err = store.put_record(
+        "s",
+        PutEntry::new("k", b"x").with_explicit_hash_key("340282366920938463463374607431768211456"),
+    );
+    assert!(matches!(err, Err(Error::InvalidArgument(_))));
+}
+
+#[test]
+fn put_records_validates_the_whole_request_first() {
+    let (_d, store) = store();
+    store.create_stream("s", 2).unwrap();
+    let big = vec![0u8; (1 << 20) + 1];
+    let long_key = "k".repeat(257);
+    let ok = PutEntry::new("k", b"x");
+    let cases: Vec<(Vec<PutEntry<'_>>, &str)> = vec![
+        (vec![], "ValidationException"),
+        (vec![ok; 501], "ValidationException"),
+        (vec![ok, PutEntry::new("", b"x")], "ValidationException"),
+        (
+            vec![ok, PutEntry::new(&long_key, b"x")],
+            "ValidationException",
+        ),
+        (vec![ok, PutEntry::new("k", &big)], "ValidationException"),
+        (
+            vec![ok, PutEntry::new("k", b"x").with_explicit_hash_key("x")],
+            "InvalidArgumentException",
+        ),
+    ];
+    for (entries, kind) in cases {
+        let err = store.put_records("s", &entries).unwrap_err();
+        assert_eq!(err.kind(), kind, "{err}");
+    }
+    let mb = vec![1u8; 1 << 20];
+    let six: Vec<_> = (0..6).map(|_| PutEntry::new("k", &mb)).collect();
+    let err = store.put_records("s", &six).unwrap_err();
+    assert_eq!(err.to_string(), "Records size exceeds 5 MB limit");
+    // Nothing of the refused requests was written.
+    for shard in store.describe_stream("s").unwrap().shards {
+        assert!(read_all(&store, "s", shard.shard_id).is_empty());
+    }
+    let err = store.put_records("nope", &[ok]).unwrap_err();
+    assert_eq!(err.kind(), "ResourceNotFoundException");
+}
+
+#[test]
+fn put_records_keeps_request_order_per_shard() {
+    let (_d, store) = store();
+    store.create_stream("s", 4).unwrap();
+    let keys: Vec<String> = (0..500).map(|i| format!("user-{}", i % 37)).collect();
+    let datas: Vec<Vec<u8>> = (0..500).map(|i: u32| i.to_le_bytes().to_vec()).collect();
+    let entries: Vec<_> = keys
+        .iter()
+        .zip(&datas)
+        .map(|(k, d)| PutEntry::new(k, d))
+        .collect();
+    let out = store.put_records("s", &entries).unwrap();
+    assert_eq!(out.failed_record_count, 0);
+    let results: Vec<_> = out.records.iter().map(|r| *r.as_ref().unwrap()).collect();
+    let mut last: BTreeMap<ShardId, SequenceNumber> = BTreeMap::new();
+    for r in &results {
+        if let Some(prev) = last.insert(r.shard_id, r.sequence_number) {
+            assert!(r.sequence_number > prev);
+        }
+        assert_eq!(r.sequence_number.shard_index(), r.shard_id.0);
+    }
+    // Each user's records read back in order.
+    let mut per_user: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for shard in store.describe_stream("s").unwrap().shards {
+        for rec in read_all(&store, "s", shard.shard_id) {
+            let i = u32::from_le_bytes(rec.data.try_into().unwrap());
+            per_user.entry(rec.partition_key).or_default().push(i);
+        }
+    }
+    assert_eq!(per_user.values().map(Vec::len).sum::<usize>(), 500);
+    for v in per_user.values() {
+        assert!(v.windows(2).all(|w| w[0] < w[1]));
+    }
+}
+
+#[test]
+fn iterator_types_and_sequence_number_checks() {
+    let (_d, store) = store();
+    store.create_stream("s", 1).unwrap();
+    store.create_stream("other", 1).unwrap();
+    let shard = ShardId(0);
+    let seqs: Vec<SequenceNumber> = (0..10u8)
+        .map(|i| {
+            store
+                .put_record("s", PutEntry::new("k", &[i]))
+                .unwrap()
+                .sequence_number
+        })
+        .collect();
+    let at = |p| {
+        let it = store.get_shard_iterator("s", shard, p).unwrap();
+        store
+            .get_records(&it, 100)
+            .unwrap()
+            .records
+            .iter()
+            .map(|r| r.data[0])
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        at(StartingPosition::TrimHorizon),
+        (0..10).collect::<Vec<_>>()
+    );
+    assert!(at(StartingPosition::Latest).is_empty());
+    assert_eq!(
+        at(StartingPosition::AtSequenceNumber(seqs[3])),
+        (3..10).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        at(StartingPosition::AfterSequenceNumber(seqs[3])),
+        (4..10).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        at(StartingPosition::AtTimestamp(0)),
+        (0..10).collect::<Vec<_>>()
+    );
+    // LATEST sees later writes.
+    let latest = store
+        .get_shard_iterator("s", shard, StartingPosition::Latest)
+        .unwrap();
+    store.put_record("s", PutEntry::new("k", &[10])).unwrap();
+    assert_eq!(
+        store.get_records(&latest, 10).unwrap().records[0].data,
+        vec![10]
+    );
+    // A number from another stream or shard is refused.
+    let foreign = store
+        .put_record("other", PutEntry::new("k", b"x"))
+        .unwrap()
+        .sequence_number;
+    let err = store
+        .get_shard_iterator("s", shard, StartingPosition::AtSequenceNumber(foreign))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("did not come from this stream"),
+        "{err}"
+    );
+    let wrong_shard = SequenceNumber::new(seqs[0].incarnation(), 5, 0);
+    let err = store
+        .get_shard_iterator("s", shard, StartingPosition::AtSequenceNumber(wrong_shard))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("Invalid StartingSequenceNumber. It encodes shardId-000000000005"),
+        "{err}"
+    );
+    let err = store
+        .get_shard_iterator("s", ShardId(9), StartingPosition::Latest)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Shard shardId-000000000009 in stream s under account 000000000000 does not exist"
+    );
+    let err = store
+        .get_shard_iterator("s", shard, StartingPosition::AtTimestamp(u64::MAX))
+        .unwrap_err();
+    assert!(err
+        .to_string()
+        .starts_with("The timestampInMillis parameter cannot be greater"));
+    // Sequence numbers render as decimal and parse back.
+    let text = seqs[1].to_string();
+    assert!(!text.starts_with('0'));
+    assert_eq!(text.parse::<SequenceNumber>().unwrap(), seqs[1]);
+}
+
+#[test]
+fn iterators_expire_are_tamper_evident_and_die_with_their_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(1_700_000_000_000);
+    let store = Store::open(
+        dir.path(),
+        StoreOptions {
+            clock: clock.clone(),
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
+    store.create_stream("s", 1).unwrap();
+    store.put_record("s", PutEntry::new("k", b"x")).unwrap();
+    let it = store
+        .get_shard_iterator("s", ShardId(0), StartingPosition::TrimHorizon)
+        .unwrap();
+    let mut bad = it.clone().into_bytes();
+    let last = bad.len() - 1;
+    bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
+    let err = store
+        .get_records(std::str::from_utf8(&bad).unwrap(), 10)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Invalid ShardIterator.");
+    assert!(matches!(
+        store.get_records(&it, 0),
+        Err(Error::Validation(_))
+    ));
+    clock.set(1_700_000_000_000 + 300_001);
+    let err = store.get_records(&it, 10).unwrap_err();
+    assert_eq!(err.kind(), "ExpiredIteratorException");
+    let it = store
+        .get_shard_iterator("s", ShardId(0), StartingPosition::TrimHorizon)
+        .unwrap();
+    store.delete_stream("s").unwrap();
+    store.create_stream("s", 1).unwrap();
+    let err = store.get_records(&it, 10).unwrap_err();
+    assert_eq!(err.kind(), "ResourceNotFoundException");
+}
+
+#[test]
+fn split_and_merge_keep_partition_key_order_and_report_children() {
+    let (_d, store) = store();
+    store.create_stream("s", 2).unwrap();
+    let key = "user-42";
+    // All puts route by the same hash key, so they must keep their order across reshards.
+    let put = |data: &[u8]| {
+        let entry = PutEntry::new(key, data).with_explicit_hash_key("7");
+        store.put_record("s", entry).unwrap()
+    };
+    let before = put(b"before");
+    let parent = before.shard_id;
+    assert_eq!(parent, ShardId(0));
+    let d = store.describe_stream("s").unwrap();
+    let p = d
+        .shards
+        .iter()
+        .find(|s| s.shard_id == parent)
+        .unwrap()
+        .clone();
+    let mid = p.starting_hash_key + (p.ending_hash_key - p.starting_hash_key) / 2;
+    let (a, b) = store.split_shard("s", parent, mid).unwrap();
+    assert_eq!((a, b), (ShardId(2), ShardId(3)));
+    let after = put(b"after");
+    assert_eq!(after.shard_id, a);
+    assert!(
+        after.sequence_number > before.sequence_number,
+        "numbers keep rising across a split"
+    );
+    // The parent is closed, readable, and its end names both children.
+    let it = store
+        .get_shard_iterator("s", parent, StartingPosition::TrimHorizon)
+        .unwrap();
+    let got = store.get_records(&it, 100).unwrap();
+    assert_eq!(got.records.len(), 1);
+    assert!(got.next_shard_iterator.is_none());
+    let kids: Vec<_> = got.child_shards.iter().map(|c| c.shard_id).collect();
+    assert_eq!(kids, vec![a, b]);
+    assert_eq!(got.child_shards[0].parent_shards, vec![parent]);
+    let d = store.describe_stream("s").unwrap();
+    assert_eq!(d.open_shard_count, 3);
+    assert!(d
+        .shards
+        .iter()
+        .find(|s| s.shard_id == parent)
+        .unwrap()
+        .ending_sequence_number
+        .is_some());
+    // Split errors.
+    let err = store.split_shard("s", parent, mid).unwrap_err();
+    assert_eq!(err.kind(), "ResourceInUseException");
+    let err = store
+        .split_shard("s", a, p.starting_hash_key + 1)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is not both greater than one plus"),
+        "{err}"
+    );
+    assert_eq!(
+        store.split_shard("s", ShardId(77), 5).unwrap_err().kind(),
+        "ResourceNotFoundException"
+    );
+    // Merge the two children back.
+    let err = store.merge_shards("s", a, ShardId(1)).unwrap_err();
+    assert!(err.to_string().contains("not an adjacent pair"), "{err}");
+    let merged = store.merge_shards("s", a, b).unwrap();
+    let m = store
+        .describe_stream("s")
+        .unwrap()
+        .shards
+        .into_iter()
+        .find(|s| s.shard_id == merged)
+        .unwrap();
+    assert_eq!(
+        (m.starting_hash_key, m.ending_hash_key),
+        (p.starting_hash_key, p.ending_hash_key)
+    );
+    assert_eq!(
+        (m.parent_shard_id, m.adjacent_parent_shard_id),
+        (Some(a), Some(b))
+    );
+    let last = put(b"merged");
+    assert_eq!(last.shard_id, merged);
+    assert!(last.sequence_number > after.sequence_number);
+}
+
+#[test]
+fn uniform_scaling_tiles_the_hash_space() {
+    let (_d, store) = store();
+    store.create_stream("s", 3).unwrap();
+    for target in [5u32, 8, 4, 7, 6, 3] {
+        store.update_shard_count("s", target).unwrap();
+        let d = store.describe_stream("s").unwrap();
+        let mut open: Vec<_> = d
+            .shards
+            .iter()
+            .filter(|s| s.ending_sequence_number.is_none())
+            .collect();
+        open.sort_by_key(|s| s.starting_hash_key);
+        assert_eq!(open.len(), target as usize);
+        assert_eq!(open[0].starting_hash_key, 0);
+        assert_eq!(open.last().unwrap().ending_hash_key, MAX_HASH_KEY);
+        for w in open.windows(2) {
+            assert_eq!(w[0].ending_hash_key + 1, w[1].starting_hash_key);
+        }
+        let widths: Vec<u128> = open
+            .iter()
+            .map(|s| s.ending_hash_key - s.starting_hash_key)
+            .collect();
+        let (min, max) = (widths.iter().min().unwrap(), widths.iter().max().unwrap());
+        assert!(max - min <= u128::from(target), "uniform: {widths:?}");
+    }
+    let err = store.update_shard_count("s", 13).unwrap_err();
+    assert_eq!(err.kind(), "InvalidArgumentException");
+}
+
+#[test]
+fn reopen_keeps_everything_and_a_second_opener_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let err = Store::open(dir.path(), StoreOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::Locked(_)), "{err}");
+    store.create_stream("s", 2).unwrap();
+    let mut tags = BTreeMap::new();
+    tags.insert("team".to_string(), "data".to_string());
+    store.add_tags("s", &tags).unwrap();
+    let puts: Vec<_> = (0..100u32)
+        .map(|i| {
+            store
+                .put_record("s", PutEntry::new(&format!("k{i}"), &i.to_le_bytes()))
+                .unwrap()
+        })
+        .collect();
+    store.split_shard("s", ShardId(0), 1u128 << 126).unwrap();
+    let after = store.put_record("s", PutEntry::new("k1", b"post")).unwrap();
+    store.close().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    assert_eq!(store.list_tags("s").unwrap(), tags);
+    let d = store.describe_stream("s").unwrap();
+    assert_eq!(d.shards.len(), 4);
+    for p in &puts {
+        let it = store
+            .get_shard_iterator(
+                "s",
+                p.shard_id,
+                StartingPosition::AtSequenceNumber(p.sequence_number),
+            )
+            .unwrap();
+        assert_eq!(
+            store.get_records(&it, 1).unwrap().records[0].sequence_number,
+            p.sequence_number
+        );
+    }
+    let next = store
+        .put_record("s", PutEntry::new("k1", b"again"))
+        .unwrap();
+    assert!(
+        next.sequence_number > after.sequence_number,
+        "numbers never reused after reopen"
+    );
+}
+
+#[test]
+fn throughput_limits_throttle_with_a_distinct_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(1_000_000);
+    let opts = StoreOptions {
+        limits: Some(ShardLimits::KINESIS),
+        clock: clock.clone(),
+        durability: shardlog_segment::Durability::None,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(dir.path(), opts).unwrap();
+    store.create_stream("s", 1).unwrap();
+    let entries: Vec<_> = (0..500)
+        .map(|_| PutEntry::new("k", b"0123456789"))
+        .collect();
+    assert_eq!(
+        store
+            .put_records("s", &entries)
+            .unwrap()
+            .failed_record_count,
+        0
+    );
+    assert_eq!(
+        store
+            .put_records("s", &entries)
+            .unwrap()
+            .failed_record_count,
+        0
+    );
+    let third = store.put_records("s", &entries).unwrap();
+    assert_eq!(third.failed_record_count, 500);
+    let f = third.records[0].as_ref().unwrap_err();
+    assert_eq!(f.error_code, "ProvisionedThroughputExceededException");
+    assert!(matches!(
+        store.put_record("s", PutEntry::new("k", b"x")),
+        Err(Error::ProvisionedThroughputExceeded(_))
+    ));
+    clock.set(1_001_000);
+    assert!(store.put_record("s", PutEntry::new("k", b"x")).is_ok());
+    let it = store
+        .get_shard_iterator("s", ShardId(0), StartingPosition::TrimHorizon)
+        .unwrap();
+    for _ in 0..5 {
+        store.get_records(&it, 1).unwrap();
+    }
+    assert_eq!(
+        store.get_records(&it, 1).unwrap_err().kind(),
+        "ProvisionedThroughputExceededException"
+    );
+    let stats = store.shard_statistics("s").unwrap();
+    assert_eq!(stats[0].1.incoming_records, 1001);
+    assert_eq!(stats[0].1.write_throttled, 501);
+    assert_eq!(stats[0].1.read_throttled, 1);
+    assert_eq!(stats[0].1.outgoing_records, 5);
+}
+
+#[test]
+fn millis_behind_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(1_000_000);
+    let store = Store::open(
+        dir.path(),
+        StoreOptions {
+            clock: clock.clone(),
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
+    store.create_stream("s", 1).unwrap();
+    store.put_record("s", PutEntry::new("k", b"a")).unwrap();
+    clock.set(1_000_500);
+    store.put_record("s", PutEntry::new("k", b"b")).unwrap();
+    clock.set(1_002_000);
+    let it = store
+        .get_shard_iterator("s", ShardId(0), StartingPosition::TrimHorizon)
+        .unwrap();
+    let first = store.get_records(&it, 1).unwrap();
+    assert_eq!(
+        first.millis_behind_latest, 1_500,
+        "behind by the age of the next unread record"
+    );
+    let second = store
+        .get_records(first.next_shard_iterator.as_ref().unwrap(), 10)
+        .unwrap();
+    assert_eq!(second.millis_behind_latest, 0);
+    assert_eq!(store.shard_statistics("s").unwrap()[0].1.iterator_age_ms, 0);
+}
