@@ -23,7 +23,7 @@ pub const RECORD_HEADER_LEN: usize = 6;
 /// Frames start at multiples of this many bytes.
 pub const FRAME_ALIGN: usize = 8;
 /// Appends group records into frames of about this many bytes (a larger record gets a frame alone).
-pub const FRAME_TARGET_LEN: usize = 8 * 1024;
+pub const FRAME_TARGET_LEN: usize = 4 * 1024;
 /// Largest partition key, in bytes.
 pub const MAX_KEY_LEN: usize = u16::MAX as usize;
 

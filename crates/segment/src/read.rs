@@ -131,16 +131,20 @@ impl ShardLog {
     pub fn read(&self, from: u64, max_records: usize, max_bytes: usize) -> Result<ReadBatch> {
         let mut records = Vec::new();
         let mut bytes = 0usize;
-        let next = self.scan(from, |r| {
-            if records.len() >= max_records
-                || (!records.is_empty() && bytes + r.data.len() > max_bytes)
-            {
+        let cursor = self.scan(from, |r| {
+            if !records.is_empty() && bytes + r.data.len() > max_bytes {
                 return ControlFlow::Break(());
             }
             bytes += r.data.len();
             records.push(Record::from(r));
-            ControlFlow::Continue(())
+            // Stop right after the last wanted record, so the next frame is not even decoded.
+            if records.len() >= max_records {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         })?;
+        let next = records.last().map_or(cursor, |r| cursor.max(r.seq + 1));
         Ok(ReadBatch { records, next })
     }
 

@@ -310,9 +310,13 @@ fn recover_active(storage: &dyn Storage, f: &Found, opts: &LogOptions) -> Result
             return Err(corruption(&*f.file, *offset, &reason));
         }
     }
-    let dirty_end = last_nonzero_end(&*f.file, s.tip.end)?;
-    if dirty_end > s.tip.end {
-        zero_fill(&*f.file, s.tip.end, dirty_end)?;
+    let clean = mark.is_some_and(|m| m.flags & MARK_CLEAN != 0 && m.durable_end == s.tip.end);
+    // After a clean close nothing was written past the end; otherwise cut whatever a crash left there.
+    if !clean {
+        let dirty_end = last_nonzero_end(&*f.file, s.tip.end)?;
+        if dirty_end > s.tip.end {
+            zero_fill(&*f.file, s.tip.end, dirty_end)?;
+        }
     }
     // Also makes bytes that a killed process left in the page cache durable before we trust them.
     f.file.sync()?;

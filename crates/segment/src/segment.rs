@@ -270,8 +270,14 @@ pub(crate) fn last_nonzero_end(file: &dyn StorageFile, from: u64) -> Result<u64>
         let len = (file.len() - offset).min(SCAN_CHUNK as u64) as usize;
         let chunk = &mut buf[..len];
         file.read_at(offset, chunk)?;
-        if let Some(i) = chunk.iter().rposition(|&b| b != 0) {
-            found = offset + i as u64 + 1;
+        // OR-reducing fixed blocks vectorises; only a dirty block is searched byte by byte.
+        let dirty = chunk
+            .chunks(4096)
+            .rposition(|b| b.iter().fold(0u8, |acc, &x| acc | x) != 0);
+        if let Some(block) = dirty {
+            let base = block * 4096;
+            let within = chunk[base..].iter().rposition(|&b| b != 0).unwrap_or(0);
+            found = offset + (base + within) as u64 + 1;
         }
         offset += len as u64;
     }
