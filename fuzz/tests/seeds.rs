@@ -1,0 +1,208 @@
+//! Writes the hand-made seed inputs into `corpus/<target>/seed-*` (run on demand, not in CI):
+//!
+//! ```sh
+//! cargo test --manifest-path fuzz/Cargo.toml --test seeds -- --ignored
+//! ```
+//!
+//! Each seed is also checked here, so a seed that stops being valid is noticed.
+
+use shardlog_fuzz::format::{encode_skip, DATA_START};
+use shardlog_fuzz::frame;
+use shardlog_fuzz::input::Script;
+use shardlog_fuzz::recovery::{self, template, NOW_MS};
+use shardlog_segment::codec::encode_frame;
+use std::path::Path;
+
+fn frame_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let seed = frame::seed();
+    let mut out = Vec::new();
+    let mut one = Vec::new();
+    encode_frame(&mut one, seed, 0, NOW_MS, &[("user-1", "click")]);
+    out.push(("one-record", one.clone()));
+    let mut two = Vec::new();
+    encode_frame(
+        &mut two,
+        seed,
+        41,
+        NOW_MS,
+        &[("user-1", "click"), ("user-2", "purchase!")],
+    );
+    out.push(("two-records", two));
+    let mut empty = Vec::new();
+    encode_frame(&mut empty, seed, 7, 0, &[("", "")]);
+    out.push(("empty-key-and-data", empty));
+    let mut large = Vec::new();
+    let big = vec![0x5Au8; 3000];
+    encode_frame(
+        &mut large,
+        seed,
+        1 << 40,
+        u64::MAX,
+        &[(&b"big"[..], &big[..])],
+    );
+    out.push(("large-record", large));
+    let mut many = Vec::new();
+    let recs: Vec<(String, String)> = (0..40)
+        .map(|i| (format!("k{i}"), format!("v{i}")))
+        .collect();
+    encode_frame(&mut many, seed, u64::MAX - 100, 5, &recs);
+    out.push(("many-records", many));
+    let mut skip = Vec::new();
+    encode_skip(&mut skip, seed, 500, NOW_MS);
+    out.push(("skip", skip));
+    let mut garbage = one.clone();
+    garbage.extend_from_slice(b"trailing garbage after the frame");
+    out.push(("frame-then-garbage", garbage));
+    out.push(("truncated", one[..one.len() - 9].to_vec()));
+    let mut bad_crc = one.clone();
+    bad_crc[5] ^= 0x10;
+    out.push(("bad-checksum", bad_crc));
+    out.push(("zeros", vec![0u8; 64]));
+    out
+}
+
+/// Appends a records-frame operation (structured mode) with the next sequence number.
+fn records_op(s: &mut Script, ts_step: u8, records: &[(&[u8], &[u8])]) {
+    s.byte(0).byte(ts_step).byte(records.len() as u8 - 1);
+    for (k, d) in records {
+        s.byte(k.len() as u8).byte(d.len() as u8).raw(k).raw(d);
+    }
+}
+
+/// Appends a mark: present, durable end at the end of the valid frames, given counter and flags.
+fn mark_at_end(s: &mut Script, counter: u64, flags: u8) {
+    s.byte(0x01 | (1 << 1)).num(counter).byte(flags);
+}
+
+fn recovery_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let t = template();
+    let data_end = DATA_START + 96; // two small records fit well below this
+    let mut out = Vec::new();
+    let mut raw = vec![0u8];
+    raw.extend_from_slice(&t.segment);
+    out.push(("raw-closed-segment", raw));
+    let mut keep = vec![1u8];
+    keep.extend_from_slice(&t.segment[DATA_START..data_end]);
+    out.push(("header-page-plus-frames", keep.clone()));
+    let mut torn = vec![1u8 | 0x04];
+    torn.extend_from_slice(&t.segment[DATA_START..DATA_START + 40]);
+    out.push(("torn-first-frame-truncate-mode", torn));
+    let mut fixed = vec![2u8 | 0x10];
+    fixed.extend_from_slice(&t.segment[DATA_START..data_end]);
+    fixed[1 + 5] ^= 0xFF; // the checksum is repaired by mode 2
+    out.push(("crc-fixed-frames-then-append", fixed));
+    let mut cut = vec![1u8 | 0x20 | 0x08, 9, 3];
+    cut.extend_from_slice(&t.segment[DATA_START..data_end]);
+    out.push(("power-cut-during-recovery", cut));
+
+    // Structured: one segment, three frames, a clean mark at the end.
+    let mut s = Script::default();
+    s.byte(3).byte(0); // mode 3; flags: default meta, one segment
+    s.byte(0); // sflags: id 1, 16 KiB
+    s.byte(3);
+    records_op(&mut s, 1, &[(b"a", b"first"), (b"b", b"second")]);
+    records_op(&mut s, 0, &[(b"", b"")]);
+    records_op(&mut s, 7, &[(b"key", b"value")]);
+    mark_at_end(&mut s, 3, 1);
+    s.byte(0); // second slot empty
+    s.byte(0); // no index
+    out.push(("one-segment-clean", s.bytes.clone()));
+
+    // Two segments; the first sealed with a true index, the second with a skip frame and torn tail.
+    let mut s = Script::default();
+    s.byte(3 | 0x10).byte(1 << 2);
+    s.byte(0).byte(2);
+    records_op(&mut s, 1, &[(b"k", b"one"), (b"k", b"two")]);
+    records_op(&mut s, 1, &[(b"k", b"three")]);
+    mark_at_end(&mut s, 5, 1);
+    s.byte(0);
+    s.byte(1); // true index
+    s.byte(0).byte(4);
+    records_op(&mut s, 1, &[(b"k", b"four")]);
+    s.byte(1).byte(0).num(10); // skip 10 numbers
+    records_op(&mut s, 2, &[(b"k", b"after skip")]);
+    s.byte(2).byte(24).raw(b"torn tail garbage 123456"); // raw bytes after the frames
+    mark_at_end(&mut s, 2, 2);
+    s.byte(0);
+    s.byte(0);
+    out.push(("two-segments-index-skip-torn-tail", s.bytes.clone()));
+
+    // Three segments, the first one dead (log.meta says segment 2 is the first live one).
+    let mut s = Script::default();
+    s.byte(3 | 0x04).byte(1 | (2 << 2)).num(3).num(0).num(2);
+    for i in 0..3u8 {
+        s.byte(0).byte(1);
+        records_op(&mut s, 1, &[(b"seg", &[b'0' + i][..]), (b"seg", b"x")]);
+        mark_at_end(&mut s, 1, 0);
+        s.byte(0);
+        s.byte(if i == 1 { 2 } else { 0 }); // segment 2: index with one field changed
+        if i == 1 {
+            s.num(999).byte(4); // wrong next_seq: must be rebuilt
+        }
+    }
+    out.push(("three-segments-first-dead", s.bytes.clone()));
+
+    // A segment whose file is cut to the data (not a multiple of 4 KiB), no mark.
+    let mut s = Script::default();
+    s.byte(3 | 0x20).byte(7).byte(1).byte(0);
+    s.byte(1 << 4).byte(2);
+    records_op(&mut s, 1, &[(b"k", b"short file")]);
+    records_op(&mut s, 1, &[(b"k", b"second")]);
+    s.byte(0).byte(0).byte(0);
+    out.push(("exact-length-file-no-mark", s.bytes.clone()));
+
+    // Two segments; the first 36 KiB with four 4 KiB frames (so its index has four entries), sealed
+    // with a true index file.
+    let mut s = Script::default();
+    s.byte(3).byte(1 << 2);
+    s.byte(0x20).byte(4); // size: 4 KiB * (2 + byte % 8); four operations
+    for _ in 0..4 {
+        s.byte(0x80).byte(1).byte(1); // records frame (data lengths times 16), two records
+        s.byte(0).byte(0x7F).raw(&[b'x'; 0x7F0]);
+        s.byte(0).byte(0x7F).raw(&[b'y'; 0x7F0]);
+    }
+    s.byte(7);
+    mark_at_end(&mut s, 1, 1);
+    s.byte(0);
+    s.byte(1);
+    s.byte(0).byte(1);
+    records_op(&mut s, 1, &[(b"k", b"z")]);
+    mark_at_end(&mut s, 1, 1);
+    s.byte(0).byte(0);
+    out.push(("big-frames-true-index", s.bytes.clone()));
+    out
+}
+
+fn write(dir: &Path, seeds: &[(&str, Vec<u8>)], check: fn(&[u8], bool)) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, bytes) in seeds {
+        check(bytes, true);
+        std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    }
+}
+
+#[test]
+#[ignore = "writes files; run on demand"]
+fn write_seed_corpus() {
+    let root = shardlog_fuzz::fuzz_dir().join("corpus");
+    write(
+        &root.join("frame_decode"),
+        &frame_seeds(),
+        frame::check_with,
+    );
+    write(
+        &root.join("segment_recovery"),
+        &recovery_seeds(),
+        recovery::check_with,
+    );
+}
+
+#[test]
+fn seeds_pass_their_checks() {
+    for (_, bytes) in frame_seeds() {
+        frame::check_with(&bytes, true);
+    }
+    for (_, bytes) in recovery_seeds() {
+        recovery::check_with(&bytes, true);
+    }
+}
