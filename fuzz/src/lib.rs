@@ -8,7 +8,6 @@
 pub mod format;
 pub mod frame;
 pub mod input;
-pub mod known;
 pub mod recovery;
 
 use std::path::{Path, PathBuf};

@@ -67,6 +67,9 @@ pub enum Error {
     /// An option is out of its allowed range.
     #[error("invalid option: {0}")]
     InvalidOptions(String),
+    /// The log has used up its sequence numbers (2^62).
+    #[error("the log has used up its sequence numbers")]
+    SequenceExhausted,
     /// The log was closed.
     #[error("the log is closed")]
     Closed,

@@ -32,6 +32,15 @@ const MARK_MAGIC: u32 = u32::from_le_bytes(*b"MARK");
 pub(crate) const MARK_CLEAN: u32 = 1;
 /// Mark flag: records were visible to readers before they were durable (durability other than `Sync`).
 pub(crate) const MARK_EAGER: u32 = 2;
+/// Segment ids are below this (file names have 20 digits; anything larger is not ours).
+pub(crate) const MAX_SEGMENT_ID: u64 = 1 << 48;
+/// Sequence numbers stay below this, leaving room for skips without overflow.
+pub(crate) const MAX_SEQ: u64 = 1 << 62;
+/// Mark counters stay below this.
+const MAX_MARK_COUNTER: u64 = 1 << 62;
+
+/// Mark flag: the segment is full, durable up to `durable_end`, and followed by the next segment.
+pub(crate) const MARK_SEALED: u32 = 4;
 
 /// Identity of a segment, fixed at creation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,14 +93,22 @@ impl SegmentHeader {
         if u64::from(LE::read_u16(&b[10..12])) != DATA_START {
             return Err("unsupported data offset".into());
         }
-        Ok(SegmentHeader {
+        let header = SegmentHeader {
             log_id: LE::read_u64(&b[16..24]),
             segment_id: LE::read_u64(&b[24..32]),
             prev_segment_id: LE::read_u64(&b[32..40]),
             base_seq: LE::read_u64(&b[40..48]),
             capacity: LE::read_u64(&b[48..56]),
             created_ms: LE::read_u64(&b[56..64]),
-        })
+        };
+        let plausible = (1..MAX_SEGMENT_ID).contains(&header.segment_id)
+            && header.prev_segment_id < header.segment_id
+            && header.base_seq < MAX_SEQ
+            && header.capacity % 4096 == 0;
+        if !plausible {
+            return Err("header fields out of range".into());
+        }
+        Ok(header)
     }
 }
 
@@ -131,13 +148,14 @@ impl Mark {
         {
             return None;
         }
-        Some(Mark {
+        let mark = Mark {
             counter: LE::read_u64(&b[8..16]),
             durable_end: LE::read_u64(&b[16..24]),
             next_seq: LE::read_u64(&b[24..32]),
             last_ts: LE::read_u64(&b[32..40]),
             flags: LE::read_u32(&b[40..44]),
-        })
+        };
+        (mark.counter < MAX_MARK_COUNTER && mark.next_seq < MAX_SEQ).then_some(mark)
     }
 
     /// The newer of two slots' valid marks.

@@ -31,6 +31,7 @@ mod meta;
 mod options;
 mod read;
 mod recovery;
+mod seal;
 mod segment;
 mod storage;
 mod trim;

@@ -8,8 +8,9 @@ use crate::header::{Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER};
 use crate::index::IndexEntry;
 use crate::meta::LogMeta;
 use crate::options::{Durability, LogOptions};
-use crate::segment::{create_segment, index_name, Segment, Tip};
-use crate::storage::{write_file_atomic, Storage};
+use crate::seal::{spawn_sealer, SealJob, Sealer};
+use crate::segment::{create_segment, Segment, Tip};
+use crate::storage::Storage;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -36,6 +37,7 @@ use std::thread::JoinHandle;
 pub struct ShardLog {
     pub(crate) inner: Arc<Inner>,
     flusher: Option<JoinHandle<()>>,
+    sealer: Option<JoinHandle<()>>,
 }
 
 #[derive(Debug)]
@@ -50,6 +52,10 @@ pub(crate) struct Inner {
     pub closed: AtomicBool,
     /// Sequence numbers below this are visible to readers.
     pub visible_next: AtomicU64,
+    /// Full segments waiting for the background sealer (eager durability modes only).
+    pub sealer: Sealer,
+    /// True when a background sealer thread runs.
+    pub background_seal: AtomicBool,
 }
 
 /// The segments readers can see, oldest first.
@@ -84,7 +90,18 @@ impl ShardLog {
             Durability::Interval(every) => Some(spawn_flusher(Arc::downgrade(&inner), every)),
             _ => None,
         };
-        ShardLog { inner, flusher }
+        let sealer = match inner.opts.durability {
+            Durability::Sync => None,
+            _ => spawn_sealer(Arc::downgrade(&inner)),
+        };
+        inner
+            .background_seal
+            .store(sealer.is_some(), Ordering::Release);
+        ShardLog {
+            inner,
+            flusher,
+            sealer,
+        }
     }
 
     /// Appends one record and returns its sequence number.
@@ -180,12 +197,22 @@ impl ShardLog {
             handle.thread().unpark();
             let _ = handle.join();
         }
+        // The sealer finishes its queue before it stops.
+        let _ = self.inner.wait_sealed();
+        self.inner.sealer.stop();
+        if let Some(handle) = self.sealer.take() {
+            let _ = handle.join();
+        }
+        self.inner.background_seal.store(false, Ordering::Release);
     }
 }
 
 impl Drop for ShardLog {
     fn drop(&mut self) {
-        if self.flusher.is_some() || !self.inner.closed.load(Ordering::Acquire) {
+        if self.flusher.is_some()
+            || self.sealer.is_some()
+            || !self.inner.closed.load(Ordering::Acquire)
+        {
             self.stop_flusher();
             let _ = self.inner.close();
         }
@@ -253,7 +280,7 @@ impl Inner {
         Ok(())
     }
 
-    fn eager(&self) -> bool {
+    pub fn eager(&self) -> bool {
         self.opts.durability != Durability::Sync
     }
 
@@ -265,6 +292,9 @@ impl Inner {
     ) -> Result<Range<u64>> {
         let ts = self.opts.clock.now_ms().max(w.last_ts);
         let first = w.next_seq;
+        if first.saturating_add(records.len() as u64) >= crate::header::MAX_SEQ {
+            return Err(Error::SequenceExhausted);
+        }
         let mut rest = records;
         while let Some((key, data)) = rest.first() {
             let need = align(FRAME_HEADER_LEN + record_len(key.as_ref(), data.as_ref())) as u64;
@@ -289,7 +319,7 @@ impl Inner {
         records: &[(K, D)],
         ts: u64,
     ) -> Result<usize> {
-        let space = (seg.header.capacity - w.write_end) as usize;
+        let space = (seg.header.capacity.saturating_sub(w.write_end)) as usize;
         let mut buf = std::mem::take(&mut w.buf);
         buf.clear();
         let mut taken = 0;
@@ -330,7 +360,7 @@ impl Inner {
     /// Returns the active segment with at least `need` bytes free, rolling to a new one if needed.
     fn ensure_room(&self, w: &mut Writer, need: u64) -> Result<Arc<Segment>> {
         if let Some(seg) = &w.active {
-            if seg.header.capacity - w.write_end >= need {
+            if seg.header.capacity.saturating_sub(w.write_end) >= need {
                 return Ok(seg.clone());
             }
         }
@@ -338,30 +368,20 @@ impl Inner {
         self.start_segment(w)
     }
 
-    /// Syncs and publishes the active segment, writes its index file, and leaves no active segment.
+    /// Seals the active segment (in line, or queued for the background sealer) and leaves no active
+    /// segment.
     pub fn seal_active(&self, w: &mut Writer) -> Result<()> {
         let Some(seg) = w.active.take() else {
             return Ok(());
         };
-        if let Err(e) = seg.file.sync() {
-            self.poison();
-            return Err(e);
-        }
         let tip = w.tip();
         self.publish(&seg, tip, w.first_ts);
-        seg.durable_state().0 = tip;
-        {
-            let mut st = self.lock_sync();
-            st.durable_next = st.durable_next.max(tip.next_seq);
+        let job = SealJob { seg, tip };
+        if self.background_seal.load(Ordering::Acquire) {
+            self.sealer.push(job);
+            return Ok(());
         }
-        self.sync_cv.notify_all();
-        // The index file is a cache: if it cannot be written, the next open rebuilds it.
-        let _ = write_file_atomic(
-            &*self.storage,
-            &index_name(seg.id()),
-            &seg.index_file(tip).encode(),
-        );
-        Ok(())
+        self.seal_now(&job).inspect_err(|_| self.poison())
     }
 
     /// Creates the next segment and makes it durable (file and directory) before any record uses it.
@@ -393,7 +413,7 @@ impl Inner {
                 return Err(e);
             }
         };
-        w.next_segment_id += 1;
+        w.next_segment_id = w.next_segment_id.saturating_add(1);
         w.active = Some(seg.clone());
         w.write_end = DATA_START;
         w.first_ts = u64::MAX;
@@ -458,6 +478,8 @@ impl Inner {
     /// One group commit: writes the previous durable mark, syncs the active segment, publishes.
     /// Called only by the sync leader. Returns the next sequence number now durable.
     fn sync_active(&self, extra_flags: u32) -> Result<u64> {
+        // Earlier, full segments first: "durable below n" must cover them too.
+        self.wait_sealed()?;
         let (seg, tip, first_ts) = {
             let w = self.lock_writer();
             match &w.active {
@@ -477,7 +499,7 @@ impl Inner {
             prev
         };
         let mark = Mark {
-            counter: counter + 1,
+            counter: counter.saturating_add(1),
             durable_end: marked.end.max(DATA_START),
             next_seq: marked.next_seq,
             last_ts: marked.last_ts,

@@ -52,12 +52,22 @@ impl LogMeta {
         if crc32c::crc32c(&b[..48]) != LE::read_u32(&b[48..52]) {
             return Err("checksum mismatch".into());
         }
-        Ok(LogMeta {
+        let meta = LogMeta {
             log_id: LE::read_u64(&b[16..24]),
             start_seq: LE::read_u64(&b[24..32]),
             next_seq_floor: LE::read_u64(&b[32..40]),
             first_live_segment: LE::read_u64(&b[40..48]),
-        })
+        };
+        let plausible = meta.start_seq <= meta.next_seq_floor
+            && meta.next_seq_floor < crate::header::MAX_SEQ
+            && (1..crate::header::MAX_SEGMENT_ID).contains(&meta.first_live_segment);
+        if !plausible {
+            return Err(
+                "fields out of range (start above the next sequence number, or ids too large)"
+                    .into(),
+            );
+        }
+        Ok(meta)
     }
 }
 

@@ -102,18 +102,19 @@ impl ShardLog {
         let tip = seg.tip();
         let from = seg.index().floor_time(ts).filter(|e| e.offset < tip.end);
         let mut found = None;
-        for_each_frame(
-            seg,
-            from.map_or(DATA_START, |e| e.offset),
-            tip.end,
-            &mut |frame| {
-                if !frame.is_skip() && frame.timestamp_ms() >= ts {
-                    found = Some(frame.first_seq());
-                    return ControlFlow::Break(());
-                }
-                ControlFlow::Continue(())
-            },
-        )?;
+        let mut check = EntryCheck::new(from.map(|e| e.seq));
+        let start = from.map_or(DATA_START, |e| e.offset);
+        for_each_frame(seg, start, tip.end, &mut |frame| {
+            if check.fails(frame) {
+                return ControlFlow::Break(());
+            }
+            if !frame.is_skip() && frame.timestamp_ms() >= ts {
+                found = Some(frame.first_seq());
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })?;
+        check.result(seg, start)?;
         Ok(found.unwrap_or(tip.next_seq).max(self.start_seq()))
     }
 
@@ -167,31 +168,39 @@ impl ShardLog {
         F: FnMut(RecordRef<'_>) -> ControlFlow<()>,
     {
         let mut cursor = from.max(self.start_seq());
+        let mut repaired = None;
         while let Some(seg) = self.segment_for(cursor) {
             let tip = seg.tip();
-            let start = seg.index().floor_seq(cursor).filter(|e| e.offset < tip.end);
+            let entry = seg.index().floor_seq(cursor).filter(|e| e.offset < tip.end);
+            let start = entry.map_or(DATA_START, |e| e.offset);
+            let mut check = EntryCheck::new(entry.map(|e| e.seq));
             let mut stopped = false;
-            for_each_frame(
-                &seg,
-                start.map_or(DATA_START, |e| e.offset),
-                tip.end,
-                &mut |frame| {
-                    if frame.next_seq() <= cursor {
-                        cursor = cursor.max(frame.next_seq());
-                        return ControlFlow::Continue(());
-                    }
-                    let from = cursor;
-                    for rec in frame.records().filter(|r| r.seq >= from) {
-                        if visit(rec).is_break() {
-                            stopped = true;
-                            return ControlFlow::Break(());
-                        }
-                        cursor = rec.seq + 1;
-                    }
+            for_each_frame(&seg, start, tip.end, &mut |frame| {
+                if check.fails(frame) {
+                    return ControlFlow::Break(());
+                }
+                if frame.next_seq() <= cursor {
                     cursor = cursor.max(frame.next_seq());
-                    ControlFlow::Continue(())
-                },
-            )?;
+                    return ControlFlow::Continue(());
+                }
+                let from = cursor;
+                for rec in frame.records().filter(|r| r.seq >= from) {
+                    if visit(rec).is_break() {
+                        stopped = true;
+                        return ControlFlow::Break(());
+                    }
+                    cursor = rec.seq + 1;
+                }
+                cursor = cursor.max(frame.next_seq());
+                ControlFlow::Continue(())
+            })?;
+            if check.mismatch.is_some() && repaired != Some(seg.id()) {
+                // A wrong index entry: rebuild the index from the frames and read this segment again.
+                repaired = Some(seg.id());
+                reindex(&seg)?;
+                continue;
+            }
+            check.result(&seg, start)?;
             if stopped || cursor < tip.next_seq || self.is_last(&seg) {
                 break;
             }
@@ -212,6 +221,59 @@ impl ShardLog {
             .segments
             .last()
             .is_none_or(|s| s.id() == seg.id())
+    }
+}
+
+/// Replaces a segment's in-memory index with one rebuilt from its frames.
+fn reindex(seg: &Segment) -> Result<()> {
+    let mut index = seg.index_mut();
+    let tip = seg.tip();
+    let scanned = crate::segment::scan(&*seg.file, &seg.header)?;
+    if scanned.tip.end < tip.end {
+        let (offset, reason) = scanned
+            .stop
+            .unwrap_or((scanned.tip.end, "frames end early".into()));
+        return Err(Error::corrupt(seg.file.path(), offset, reason));
+    }
+    *index = scanned.index;
+    Ok(())
+}
+
+/// Checks that the frame an index entry points at really starts at the entry's sequence number:
+/// the index is a cache, and a wrong entry must be an error, never a silently skipped record.
+struct EntryCheck {
+    expected: Option<u64>,
+    mismatch: Option<(u64, u64)>,
+}
+
+impl EntryCheck {
+    fn new(expected: Option<u64>) -> Self {
+        EntryCheck {
+            expected,
+            mismatch: None,
+        }
+    }
+
+    /// True (and remembered) if `frame` is the first frame and does not match.
+    fn fails(&mut self, frame: &crate::codec::Frame<'_>) -> bool {
+        match self.expected.take() {
+            Some(seq) if seq != frame.first_seq() => {
+                self.mismatch = Some((seq, frame.first_seq()));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn result(&self, seg: &Segment, offset: u64) -> Result<()> {
+        match self.mismatch {
+            Some((want, got)) => Err(Error::corrupt(
+                seg.file.path(),
+                offset,
+                format!("index entry names sequence {want} but the frame there starts at {got}"),
+            )),
+            None => Ok(()),
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::codec::{FRAME_ALIGN, FRAME_HEADER_LEN, RECORD_HEADER_LEN};
 use crate::error::{Error, Result};
 use crate::header::{
-    Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER, MARK_LEN, MARK_OFFSETS,
+    Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER, MARK_LEN, MARK_OFFSETS, MARK_SEALED,
 };
 use crate::index::IndexFile;
 use crate::log::{Chain, Inner, ShardLog, SyncState, Writer};
@@ -38,6 +38,15 @@ struct Active {
     /// Timestamps never go below this (the mark's last timestamp).
     mark_last_ts: u64,
     mark_counter: u64,
+    /// Numbers below this may have been handed out in segments that recovery dropped.
+    skip_floor: u64,
+}
+
+/// How a non-newest segment opened.
+enum Opened {
+    Sealed(Arc<Segment>),
+    /// Its background seal never completed and its tail is torn: the log ends here.
+    Torn,
 }
 
 impl ShardLog {
@@ -62,22 +71,30 @@ impl ShardLog {
         opts.validate()?;
         let names = storage.list()?;
         remove_leftover_temps(&*storage, &names)?;
-        let meta = load_meta(&*storage, &opts, &names)?;
+        let mut meta = load_meta(&*storage, &opts, &names)?;
         let found = load_segments(&*storage, &meta, &names)?;
+        let max_id = found.last().map_or(0, |f| f.header.segment_id);
         let mut segments = Vec::with_capacity(found.len());
-        let last_index = found.len().checked_sub(1);
         let mut active = None;
         for (i, f) in found.iter().enumerate() {
-            let next_base = found.get(i + 1).map(|n| n.header.base_seq);
-            if Some(i) == last_index {
-                let a = recover_active(&*storage, f, &opts)?;
-                segments.push(a.seg.clone());
-                active = Some(a);
-            } else {
-                segments.push(open_sealed(&*storage, f, next_base.unwrap_or(0))?);
+            let Some(next) = found.get(i + 1) else {
+                active = Some(recover_active(f, &opts, 0)?);
+                break;
+            };
+            match open_sealed(&*storage, f, next.header.base_seq)? {
+                Opened::Sealed(seg) => segments.push(seg),
+                Opened::Torn => {
+                    let dropped = found.get(i + 1..).unwrap_or_default();
+                    let floor = drop_torn_suffix(&*storage, &mut meta, dropped)?;
+                    active = Some(recover_active(f, &opts, floor)?);
+                    break;
+                }
             }
         }
-        let inner = assemble(storage, opts, meta, segments, active)?;
+        if let Some(a) = &active {
+            segments.push(a.seg.clone());
+        }
+        let inner = assemble(storage, opts, meta, segments, active, max_id)?;
         Ok(ShardLog::from_inner(inner))
     }
 }
@@ -224,7 +241,7 @@ fn check_header(
 
 /// Opens a sealed segment through its index file, rebuilding the index if it is missing or wrong.
 /// Its records must end exactly where the next segment begins.
-fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Arc<Segment>> {
+fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opened> {
     let name = index_name(f.header.segment_id);
     let probe = Segment::new(f.header, f.file.clone(), Default::default());
     let cached = read_file(storage, &name)
@@ -235,7 +252,17 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Arc<S
         .filter(|idx| spot_check(&probe, idx));
     let idx = match cached {
         Some(idx) => idx,
-        None => rebuild_index(storage, f, next_base, &name)?,
+        None => {
+            // A segment the background sealer never finished may legitimately have a torn tail.
+            let mark = read_mark(&probe)?;
+            let unsealed =
+                mark.is_none_or(|m| m.flags & MARK_SEALED == 0 && m.flags & MARK_EAGER != 0);
+            match rebuild_index(storage, f, next_base, &name) {
+                Ok(idx) => idx,
+                Err(Error::Corrupt { .. }) if unsealed => return Ok(Opened::Torn),
+                Err(e) => return Err(e),
+            }
+        }
     };
     let seg = Segment::new(f.header, f.file.clone(), idx.index.clone());
     let tip = Tip {
@@ -250,7 +277,37 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Arc<S
     };
     seg.publish(tip, first_ts);
     seg.durable_state().0 = tip;
-    Ok(Arc::new(seg))
+    Ok(Opened::Sealed(Arc::new(seg)))
+}
+
+/// Deletes the segments after a torn, unsealed one and returns a sequence number above anything they
+/// could have held. That floor is made durable in `log.meta` first: once the files are gone nothing
+/// else remembers how far numbering went.
+fn drop_torn_suffix(storage: &dyn Storage, meta: &mut LogMeta, dropped: &[Found]) -> Result<u64> {
+    let floor = dropped
+        .iter()
+        .map(|f| {
+            let room = f.header.capacity.saturating_sub(DATA_START) / RECORD_HEADER_LEN as u64;
+            f.header.base_seq.saturating_add(room).saturating_add(1)
+        })
+        .max()
+        .unwrap_or(0);
+    if floor > meta.next_seq_floor {
+        meta.next_seq_floor = floor;
+        write_file_atomic(storage, META_NAME, &meta.encode())?;
+    }
+    let names = storage.list()?;
+    // Newest first, each removal durable before the next, so a crash in between still leaves a
+    // chain without a hole.
+    for f in dropped.iter().rev() {
+        let idx = index_name(f.header.segment_id);
+        if names.contains(&idx) {
+            storage.remove(&idx)?;
+        }
+        storage.remove(&segment_name(f.header.segment_id))?;
+        storage.sync_dir()?;
+    }
+    Ok(floor)
 }
 
 /// True if the index's last entry names a frame that really starts there.
@@ -296,8 +353,7 @@ fn rebuild_index(
 
 /// Recovers the newest segment: scan, classify damage, cut a torn tail, sync, and write a fresh mark
 /// that says "open, unclean" so that a crash from here on is recognised.
-fn recover_active(storage: &dyn Storage, f: &Found, opts: &LogOptions) -> Result<Active> {
-    let _ = storage;
+fn recover_active(f: &Found, opts: &LogOptions, skip_floor: u64) -> Result<Active> {
     let seg = Segment::new(f.header, f.file.clone(), Default::default());
     let mark = read_mark(&seg)?;
     let durable_end = mark.map_or(DATA_START, |m| m.durable_end);
@@ -327,9 +383,10 @@ fn recover_active(storage: &dyn Storage, f: &Found, opts: &LogOptions) -> Result
         seg: Arc::new(seg),
         tip: s.tip,
         first_ts: s.first_ts,
-        must_skip: (unclean && eager) || salvaged,
+        must_skip: (unclean && eager) || salvaged || skip_floor > 0,
         mark_next: mark.map_or(0, |m| m.next_seq),
         mark_last_ts: mark.map_or(0, |m| m.last_ts),
+        skip_floor,
         mark_counter: mark.map_or(0, |m| m.counter),
     })
 }
@@ -355,8 +412,9 @@ fn assemble(
     meta: LogMeta,
     segments: Vec<Arc<Segment>>,
     active: Option<Active>,
+    max_id: u64,
 ) -> Result<Arc<Inner>> {
-    let last_id = segments.last().map_or(0, |s| s.id());
+    let last_id = max_id;
     let tip = active.as_ref().map(|a| a.tip);
     let next_seq = tip.map_or(meta.next_seq_floor, |t| t.next_seq);
     let writer = Writer {
@@ -371,7 +429,7 @@ fn assemble(
             .max()
             .unwrap_or(0),
         first_ts: active.as_ref().map_or(u64::MAX, |a| a.first_ts),
-        next_segment_id: (last_id + 1).max(meta.first_live_segment),
+        next_segment_id: last_id.saturating_add(1).max(meta.first_live_segment),
         meta,
         buf: Vec::new(),
     };
@@ -394,6 +452,8 @@ fn assemble(
         poisoned: AtomicBool::new(false),
         closed: AtomicBool::new(false),
         visible_next: AtomicU64::new(next_seq),
+        sealer: crate::seal::Sealer::default(),
+        background_seal: AtomicBool::new(false),
         opts,
     });
     finish_open(&inner, active)?;
@@ -410,17 +470,24 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
             .store(w.next_seq, std::sync::atomic::Ordering::Release);
         return Ok(());
     };
-    let mut target = w.next_seq.max(floor).max(active.mark_next);
+    let mut target = w
+        .next_seq
+        .max(floor)
+        .max(active.mark_next)
+        .max(active.skip_floor);
     if active.must_skip {
         // Records past the valid end may have been read (or acknowledged, without `Sync`) before the
         // crash. Each takes at least a record header, so this many numbers cover all of them.
-        let room = active.seg.header.capacity - active.tip.end;
-        target = target.max(w.next_seq + room / RECORD_HEADER_LEN as u64 + 1);
+        let room = active.seg.header.capacity.saturating_sub(active.tip.end);
+        let bound = w
+            .next_seq
+            .saturating_add(room / RECORD_HEADER_LEN as u64 + 1);
+        target = target.max(bound);
     }
     if target > w.next_seq {
         let need = (FRAME_HEADER_LEN + FRAME_ALIGN) as u64;
         let seg = match &w.active {
-            Some(seg) if seg.header.capacity - w.write_end >= need => seg.clone(),
+            Some(seg) if seg.header.capacity.saturating_sub(w.write_end) >= need => seg.clone(),
             _ => {
                 inner.seal_active(&mut w)?;
                 inner.start_segment(&mut w)?
@@ -437,7 +504,7 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
         let tip = w.tip();
         let mut durable = seg.durable_state();
         let mark = Mark {
-            counter: durable.1 + 1,
+            counter: durable.1.saturating_add(1),
             durable_end: tip.end,
             next_seq: tip.next_seq,
             last_ts: tip.last_ts,

@@ -27,6 +27,7 @@ pub(crate) fn parse_segment_name(name: &str) -> Option<u64> {
     (digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
         .then(|| digits.parse().ok())
         .flatten()
+        .filter(|id| (1..crate::header::MAX_SEGMENT_ID).contains(id))
 }
 
 /// Published end of a segment: frames below `end` are complete and visible to readers.
@@ -210,7 +211,7 @@ pub(crate) fn scan(file: &dyn StorageFile, header: &SegmentHeader) -> Result<Sca
                 return Ok(out);
             }
         };
-        if let Err(reason) = accept(&mut out, &frame, offset) {
+        if let Err(reason) = accept(&mut out, &frame, offset, limit) {
             out.stop = Some((offset, reason));
             return Ok(out);
         }
@@ -228,7 +229,7 @@ fn frame_len_hint(file: &dyn StorageFile, offset: u64) -> Result<usize> {
 }
 
 /// Checks that `frame` continues the scan and folds it in.
-fn accept(out: &mut Scan, frame: &Frame<'_>, offset: u64) -> Result<(), String> {
+fn accept(out: &mut Scan, frame: &Frame<'_>, offset: u64, limit: u64) -> Result<(), String> {
     let tip = &mut out.tip;
     if frame.is_skip() {
         if frame.first_seq() < tip.next_seq {
@@ -255,9 +256,13 @@ fn accept(out: &mut Scan, frame: &Frame<'_>, offset: u64) -> Result<(), String> 
         });
         out.first_ts = out.first_ts.min(frame.timestamp_ms());
     }
+    let end = offset + frame.stride() as u64;
+    if end > limit || frame.next_seq() >= crate::header::MAX_SEQ {
+        return Err("frame runs past the end of the segment".into());
+    }
     tip.next_seq = frame.next_seq();
     tip.last_ts = frame.timestamp_ms();
-    tip.end = offset + frame.stride() as u64;
+    tip.end = end;
     Ok(())
 }
 

@@ -267,8 +267,9 @@ fn interval_mode_syncs_in_the_background() {
     let log = ShardLog::open(Arc::new(disk.clone()), opts.clone()).unwrap();
     log.append(b"k", b"v").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
+    disk.cut_power();
     let crashed = disk.crash(2);
-    std::mem::forget(log);
+    drop(log);
     let log = ShardLog::open(Arc::new(crashed), opts).unwrap();
     assert_eq!(log.read(0, 10, 100).unwrap().records[0].data, b"v");
 }

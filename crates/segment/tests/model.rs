@@ -176,7 +176,8 @@ fn run(
                 if durability != Durability::Sync {
                     log.sync().unwrap();
                 }
-                std::mem::forget(log);
+                disk.cut_power();
+                drop(log);
                 let crashed = disk.crash(max_seq_used);
                 return run_after_crash(crashed, opts, model, start, max_seq_used);
             }

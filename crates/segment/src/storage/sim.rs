@@ -178,6 +178,12 @@ impl SimDisk {
         s.failing = false;
     }
 
+    /// Cuts the power now: every later operation fails until [`SimDisk::crash`]. Dropping a log after
+    /// this is a crash, not a clean close.
+    pub fn cut_power(&self) {
+        self.lock().power_off = true;
+    }
+
     /// Operations counted so far.
     pub fn ops(&self) -> u64 {
         self.lock().ops

@@ -1,0 +1,134 @@
+//! Sealing full segments: data sync, a "sealed" mark, and the index side file.
+//!
+//! Under `Durability::Sync` a segment is sealed in line when it fills up (its records are already
+//! durable, so that costs little). Under the eager modes the fdatasync of a whole segment would stall
+//! the appender for tens of milliseconds, so a background thread seals in roll order while appends
+//! continue in the next segment. Until a segment carries its sealed mark, recovery treats damage at its
+//! tail as a torn tail and cuts the log there (dropping the later segments and skipping past their
+//! sequence numbers), which keeps the surviving records a prefix of what was written.
+
+use crate::error::Result;
+use crate::header::{Mark, MARK_EAGER, MARK_SEALED};
+use crate::log::Inner;
+use crate::segment::{index_name, Segment, Tip};
+use crate::storage::write_file_atomic;
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::thread::JoinHandle;
+
+/// A full segment waiting to be sealed.
+#[derive(Debug)]
+pub(crate) struct SealJob {
+    pub seg: Arc<Segment>,
+    pub tip: Tip,
+}
+
+/// The queue of the background sealer.
+#[derive(Debug, Default)]
+pub(crate) struct Sealer {
+    state: Mutex<SealState>,
+    cv: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct SealState {
+    queue: VecDeque<SealJob>,
+    enqueued: u64,
+    done: u64,
+    stop: bool,
+}
+
+impl Sealer {
+    fn lock(&self) -> MutexGuard<'_, SealState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn push(&self, job: SealJob) {
+        let mut s = self.lock();
+        s.queue.push_back(job);
+        s.enqueued += 1;
+        self.cv.notify_all();
+    }
+
+    pub fn stop(&self) {
+        self.lock().stop = true;
+        self.cv.notify_all();
+    }
+}
+
+impl Inner {
+    /// Makes a full segment durable, marks it sealed and writes its index file.
+    pub fn seal_now(&self, job: &SealJob) -> Result<()> {
+        let seg = &job.seg;
+        {
+            let mut durable = seg.durable_state();
+            seg.file.sync()?;
+            let mark = Mark {
+                counter: durable.1.saturating_add(1),
+                durable_end: job.tip.end,
+                next_seq: job.tip.next_seq,
+                last_ts: job.tip.last_ts,
+                flags: MARK_SEALED | if self.eager() { MARK_EAGER } else { 0 },
+            };
+            seg.write_mark(&mark)?;
+            seg.file.sync()?;
+            *durable = (job.tip, mark.counter);
+        }
+        {
+            let mut st = self.lock_sync();
+            st.durable_next = st.durable_next.max(job.tip.next_seq);
+        }
+        self.sync_cv.notify_all();
+        // The index file is a cache: if it cannot be written, the next open rebuilds it.
+        let _ = write_file_atomic(
+            &*self.storage,
+            &index_name(seg.id()),
+            &seg.index_file(job.tip).encode(),
+        );
+        Ok(())
+    }
+
+    /// Waits until every segment handed to the background sealer so far is sealed.
+    pub fn wait_sealed(&self) -> Result<()> {
+        let mut s = self.sealer.lock();
+        let target = s.enqueued;
+        while s.done < target {
+            if self.poisoned.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(crate::Error::Poisoned);
+            }
+            s = self.sealer.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        Ok(())
+    }
+}
+
+/// Starts the background sealer of a log.
+pub(crate) fn spawn_sealer(inner: Weak<Inner>) -> Option<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("shardlog-seal".into())
+        .spawn(move || loop {
+            let Some(strong) = inner.upgrade() else {
+                return;
+            };
+            let job = {
+                let mut s = strong.sealer.lock();
+                loop {
+                    if let Some(job) = s.queue.pop_front() {
+                        break Some(job);
+                    }
+                    if s.stop {
+                        break None;
+                    }
+                    s = strong.sealer.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            let Some(job) = job else { return };
+            if strong.seal_now(&job).is_err() {
+                strong.poison();
+            }
+            let mut s = strong.sealer.lock();
+            s.done += 1;
+            strong.sealer.cv.notify_all();
+        })
+        .ok()
+}
