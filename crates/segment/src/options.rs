@@ -26,13 +26,16 @@ pub enum Durability {
     ///
     /// Process crash: nothing acknowledged is lost (the kernel still holds the pages).
     /// Power loss: records acknowledged within the last interval (plus one sync's duration) may be lost;
-    /// their sequence numbers are never handed out again.
+    /// what survives is always a prefix of what was written, and lost sequence numbers are never handed
+    /// out again.
     Interval(Duration),
-    /// `append` returns once the record is in the page cache; the log syncs only when a segment fills
-    /// up and on close. Readers see a record at once.
+    /// `append` returns once the record is in the page cache; the log syncs only when asked
+    /// ([`ShardLog::sync`](crate::ShardLog::sync)), when a full segment is sealed (in the background)
+    /// and on close. Readers see a record at once.
     ///
-    /// Process crash: nothing acknowledged is lost. Power loss: anything written since the last segment
-    /// roll may be lost; lost sequence numbers are never handed out again.
+    /// Process crash: nothing acknowledged is lost. Power loss: anything not yet synced may be lost;
+    /// what survives is a prefix of what was written, and lost sequence numbers are never handed out
+    /// again.
     None,
 }
 
