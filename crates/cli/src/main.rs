@@ -1,0 +1,392 @@
+//! `shardlog`: the command-line tool for a local shardlog data directory.
+//!
+//! Every command opens the store in `--data-dir` (default `./shardlog-data`), does one thing and
+//! exits; errors are one line on stderr and a non-zero exit code.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
+use shardlog_segment::Durability;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "shardlog",
+    version,
+    about = "Durable Kinesis-style streams in a local data directory"
+)]
+struct Cli {
+    /// The data directory.
+    #[arg(long, global = true, default_value = "shardlog-data")]
+    data_dir: PathBuf,
+    /// When writes are durable: `sync` (acknowledged = on disk) or `none` (page cache).
+    #[arg(long, global = true, value_enum, default_value_t = DurabilityArg::Sync)]
+    durability: DurabilityArg,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DurabilityArg {
+    Sync,
+    None,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a stream with N shards splitting the hash-key space evenly.
+    CreateStream {
+        /// Stream name: 1-128 of [a-zA-Z0-9_.-].
+        name: String,
+        /// Number of shards.
+        #[arg(long, default_value_t = 1)]
+        shards: u32,
+    },
+    /// Delete a stream and its data.
+    DeleteStream { name: String },
+    /// List streams.
+    List,
+    /// Describe a stream and its shards.
+    Describe { name: String },
+    /// Put lines from stdin as records, in batches of up to 500.
+    Put {
+        stream: String,
+        /// Use this partition key for every record.
+        #[arg(long, conflicts_with = "key_field")]
+        partition_key: Option<String>,
+        /// Read each line as JSON and use this field as the partition key.
+        #[arg(long)]
+        key_field: Option<String>,
+    },
+    /// Print records of a shard from a position, then exit.
+    Get {
+        stream: String,
+        shard: String,
+        #[command(flatten)]
+        at: PositionArgs,
+        /// Most records to print.
+        #[arg(long, default_value_t = 10_000)]
+        limit: usize,
+    },
+    /// Print records of a shard from a position as they arrive, until interrupted.
+    Tail {
+        stream: String,
+        shard: String,
+        #[command(flatten)]
+        at: PositionArgs,
+    },
+    /// Split a shard at a new starting hash key.
+    Split {
+        stream: String,
+        shard: String,
+        new_starting_hash_key: u128,
+    },
+    /// Merge two adjacent shards.
+    Merge {
+        stream: String,
+        shard: String,
+        adjacent: String,
+    },
+    /// Scale a stream to N open shards of equal width.
+    Scale { stream: String, target: u32 },
+    /// Print per-shard statistics since the store was opened by this command.
+    Stats { stream: String },
+}
+
+#[derive(clap::Args, Debug)]
+struct PositionArgs {
+    /// Iterator type.
+    #[arg(long = "type", value_enum, default_value_t = IteratorType::TrimHorizon)]
+    kind: IteratorType,
+    /// Sequence number for at/after-sequence-number.
+    #[arg(long)]
+    sequence_number: Option<String>,
+    /// Milliseconds since the epoch for at-timestamp.
+    #[arg(long)]
+    timestamp: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum IteratorType {
+    TrimHorizon,
+    Latest,
+    AtSequenceNumber,
+    AfterSequenceNumber,
+    AtTimestamp,
+}
+
+type CliResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    let durability = match cli.durability {
+        DurabilityArg::Sync => Durability::Sync,
+        DurabilityArg::None => Durability::None,
+    };
+    let store = Store::open(
+        &cli.data_dir,
+        StoreOptions {
+            durability,
+            ..StoreOptions::default()
+        },
+    )?;
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::CreateStream { name, shards } => {
+            store.create_stream(&name, shards)?;
+            writeln!(out, "created stream {name} with {shards} shard(s)")?;
+        }
+        Command::DeleteStream { name } => {
+            store.delete_stream(&name)?;
+            writeln!(out, "deleted stream {name}")?;
+        }
+        Command::List => {
+            for name in store.list_streams() {
+                writeln!(out, "{name}")?;
+            }
+        }
+        Command::Describe { name } => describe(&store, &name, &mut out)?,
+        Command::Put {
+            stream,
+            partition_key,
+            key_field,
+        } => put(
+            &store,
+            &stream,
+            partition_key.as_deref(),
+            key_field.as_deref(),
+            &mut out,
+        )?,
+        Command::Get {
+            stream,
+            shard,
+            at,
+            limit,
+        } => get(&store, &stream, &shard, &at, limit, &mut out)?,
+        Command::Tail { stream, shard, at } => tail(&store, &stream, &shard, &at, &mut out)?,
+        Command::Split {
+            stream,
+            shard,
+            new_starting_hash_key,
+        } => {
+            let (a, b) = store.split_shard(&stream, shard.parse()?, new_starting_hash_key)?;
+            writeln!(out, "split {shard} into {a} and {b}")?;
+        }
+        Command::Merge {
+            stream,
+            shard,
+            adjacent,
+        } => {
+            let child = store.merge_shards(&stream, shard.parse()?, adjacent.parse()?)?;
+            writeln!(out, "merged {shard} and {adjacent} into {child}")?;
+        }
+        Command::Scale { stream, target } => {
+            let before = store.update_shard_count(&stream, target)?;
+            writeln!(out, "scaled {stream} from {before} to {target} open shards")?;
+        }
+        Command::Stats { stream } => {
+            for (id, s) in store.shard_statistics(&stream)? {
+                writeln!(
+                    out,
+                    "{id}\tin {} records {} bytes\tout {} records {} bytes\tage {} ms",
+                    s.incoming_records,
+                    s.incoming_bytes,
+                    s.outgoing_records,
+                    s.outgoing_bytes,
+                    s.iterator_age_ms
+                )?;
+            }
+        }
+    }
+    store.close()?;
+    Ok(())
+}
+
+fn describe(store: &Store, name: &str, out: &mut impl Write) -> CliResult {
+    let d = store.describe_stream(name)?;
+    writeln!(
+        out,
+        "{}\t{}\t{}\tretention {} h\t{} open shard(s)",
+        d.name, d.arn, d.status, d.retention_hours, d.open_shard_count
+    )?;
+    for s in d.shards {
+        let state = if s.ending_sequence_number.is_some() {
+            "CLOSED"
+        } else {
+            "OPEN"
+        };
+        let parents: Vec<String> = s
+            .parent_shard_id
+            .into_iter()
+            .chain(s.adjacent_parent_shard_id)
+            .map(|p| p.to_string())
+            .collect();
+        writeln!(
+            out,
+            "{}\t{state}\thash {}..={}\tstarts at {}\tparents [{}]",
+            s.shard_id,
+            s.starting_hash_key,
+            s.ending_hash_key,
+            s.starting_sequence_number,
+            parents.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn put(
+    store: &Store,
+    stream: &str,
+    fixed: Option<&str>,
+    field: Option<&str>,
+    out: &mut impl Write,
+) -> CliResult {
+    let stdin = std::io::stdin().lock();
+    let mut lines: Vec<(String, String)> = Vec::with_capacity(500);
+    let (mut written, mut failed) = (0usize, 0usize);
+    let mut flush = |lines: &mut Vec<(String, String)>| -> CliResult {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let entries: Vec<PutEntry<'_>> = lines
+            .iter()
+            .map(|(k, d)| PutEntry::new(k, d.as_bytes()))
+            .collect();
+        let result = store.put_records(stream, &entries)?;
+        written += entries.len() - result.failed_record_count;
+        failed += result.failed_record_count;
+        lines.clear();
+        Ok(())
+    };
+    for (n, line) in stdin.lines().enumerate() {
+        let line = line?;
+        if line.is_empty() {
+            continue;
+        }
+        let key = match (fixed, field) {
+            (Some(k), _) => k.to_string(),
+            (None, Some(f)) => json_key(&line, f)
+                .ok_or_else(|| format!("line {}: no string or number field {f:?}", n + 1))?,
+            (None, None) => (n + 1).to_string(),
+        };
+        lines.push((key, line));
+        if lines.len() == 500 {
+            flush(&mut lines)?;
+        }
+    }
+    flush(&mut lines)?;
+    writeln!(
+        out,
+        "put {written} record(s) into {stream}; {failed} failed"
+    )?;
+    if failed > 0 {
+        return Err(format!("{failed} record(s) failed").into());
+    }
+    Ok(())
+}
+
+fn json_key(line: &str, field: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    match value.get(field)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn position(at: &PositionArgs) -> CliResult<StartingPosition> {
+    let seq = || -> CliResult<SequenceNumber> {
+        let s = at
+            .sequence_number
+            .as_deref()
+            .ok_or("--sequence-number is required for this --type")?;
+        Ok(s.parse()?)
+    };
+    Ok(match at.kind {
+        IteratorType::TrimHorizon => StartingPosition::TrimHorizon,
+        IteratorType::Latest => StartingPosition::Latest,
+        IteratorType::AtSequenceNumber => StartingPosition::AtSequenceNumber(seq()?),
+        IteratorType::AfterSequenceNumber => StartingPosition::AfterSequenceNumber(seq()?),
+        IteratorType::AtTimestamp => StartingPosition::AtTimestamp(
+            at.timestamp
+                .ok_or("--timestamp is required for --type at-timestamp")?,
+        ),
+    })
+}
+
+fn print_record(out: &mut impl Write, r: &shardlog::Record) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}\t{}\t{}",
+        r.sequence_number,
+        r.partition_key,
+        String::from_utf8_lossy(&r.data)
+    )
+}
+
+fn get(
+    store: &Store,
+    stream: &str,
+    shard: &str,
+    at: &PositionArgs,
+    limit: usize,
+    out: &mut impl Write,
+) -> CliResult {
+    let shard: ShardId = shard.parse()?;
+    let mut iterator = Some(store.get_shard_iterator(stream, shard, position(at)?)?);
+    let mut left = limit;
+    while let Some(it) = iterator.take() {
+        if left == 0 {
+            break;
+        }
+        let got = store.get_records(&it, left.min(shardlog::MAX_GET_RECORDS))?;
+        for r in &got.records {
+            print_record(out, r)?;
+        }
+        left -= got.records.len();
+        for c in &got.child_shards {
+            writeln!(out, "# end of closed shard; child {}", c.shard_id)?;
+        }
+        if got.records.is_empty() {
+            break;
+        }
+        iterator = got.next_shard_iterator;
+    }
+    Ok(())
+}
+
+fn tail(
+    store: &Store,
+    stream: &str,
+    shard: &str,
+    at: &PositionArgs,
+    out: &mut impl Write,
+) -> CliResult {
+    let shard: ShardId = shard.parse()?;
+    let mut sub = store.subscribe(stream, shard, position(at)?)?;
+    loop {
+        let event = sub.next_event(Duration::from_millis(500))?;
+        for r in &event.records {
+            print_record(out, r)?;
+        }
+        out.flush()?;
+        if sub.is_finished() {
+            for c in &event.child_shards {
+                writeln!(out, "# end of closed shard; child {}", c.shard_id)?;
+            }
+            return Ok(());
+        }
+    }
+}

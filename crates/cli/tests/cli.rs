@@ -1,0 +1,132 @@
+//! The `shardlog` binary end to end.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn shardlog(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shardlog"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn create_put_get_describe_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(shardlog(d, &["create-stream", "clicks", "--shards", "2"], "").0);
+    let events: String = (0..30)
+        .map(|i| {
+            format!(
+                "{{\"userId\":\"user-{}\",\"eventType\":\"click\",\"n\":{i}}}\n",
+                i % 3
+            )
+        })
+        .collect();
+    let (ok, out, err) = shardlog(d, &["put", "clicks", "--key-field", "userId"], &events);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "put 30 record(s) into clicks; 0 failed");
+    let mut total = 0;
+    for shard in ["0", "shardId-000000000001"] {
+        let (ok, out, err) = shardlog(d, &["get", "clicks", shard], "");
+        assert!(ok, "{err}");
+        for line in out.lines() {
+            let cols: Vec<&str> = line.splitn(3, '\t').collect();
+            assert!(cols[0].parse::<u128>().is_ok());
+            assert!(cols[1].starts_with("user-"));
+            assert!(cols[2].contains(cols[1]));
+            total += 1;
+        }
+    }
+    assert_eq!(total, 30);
+    let (ok, out, _) = shardlog(d, &["describe", "clicks"], "");
+    assert!(ok);
+    assert_eq!(out.lines().count(), 3);
+    let (ok, out, err) = shardlog(d, &["split", "clicks", "0", "1000"], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("into shardId-000000000002 and shardId-000000000003"));
+    let (ok, out, _) = shardlog(d, &["get", "clicks", "0", "--limit", "100000"], "");
+    assert!(ok);
+    assert!(
+        out.contains("# end of closed shard; child shardId-000000000002"),
+        "{out}"
+    );
+    assert_eq!(shardlog(d, &["list"], "").1.trim(), "clicks");
+}
+
+#[test]
+fn errors_are_one_line_with_a_failing_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (args, msg) in [
+        (vec!["create-stream", "bad/name"], "validation error"),
+        (
+            vec!["describe", "missing"],
+            "Stream missing under account 000000000000 not found.",
+        ),
+        (vec!["get", "missing", "0"], "not found"),
+    ] {
+        let (ok, _, err) = shardlog(d, &args, "");
+        assert!(!ok, "{args:?}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: ") && err.contains(msg), "{err}");
+    }
+}
+
+#[test]
+fn a_second_process_is_refused_while_one_holds_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(shardlog(d, &["create-stream", "s"], "").0);
+    let spawn_tail = || {
+        Command::new(env!("CARGO_BIN_EXE_shardlog"))
+            .arg("--data-dir")
+            .arg(d)
+            .args(["tail", "s", "0", "--type", "latest"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut tail = spawn_tail();
+    let mut refused = None;
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // Our own probe may have held the lock when the tail started: start it again then.
+        if tail.try_wait().unwrap().is_some() {
+            tail = spawn_tail();
+            continue;
+        }
+        let (ok, _, err) = shardlog(d, &["list"], "");
+        if !ok {
+            refused = Some(err);
+            break;
+        }
+    }
+    tail.kill().unwrap();
+    tail.wait().unwrap();
+    let err = refused.expect("the second process was never refused");
+    assert!(err.contains("in use by another process"), "{err}");
+    assert!(
+        shardlog(d, &["list"], "").0,
+        "the lock is released when the holder dies"
+    );
+}
