@@ -134,6 +134,9 @@ impl Catalog {
                 "format version {version}, this build reads {VERSION}"
             ));
         }
+        if head[10] != 0 || head[11] != 0 {
+            return Err("reserved header bytes are not zero".into());
+        }
         let len = u32::from_le_bytes([head[12], head[13], head[14], head[15]]) as usize;
         let crc = u32::from_le_bytes([head[16], head[17], head[18], head[19]]);
         let body = bytes

@@ -179,6 +179,12 @@ impl Store {
         let mut shards = std::mem::take(&mut state.shards);
         shards.extend(opened.into_iter().map(|sh| (sh.index, sh)));
         *state = StreamState::new(meta, shards);
+        // Wake push subscribers of the parents: their shard has an end now.
+        for p in &parents {
+            if let Some(shard) = state.shards.get(p) {
+                shard.notify();
+            }
+        }
         drop(state);
         Ok(())
     }

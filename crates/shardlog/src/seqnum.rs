@@ -14,9 +14,9 @@ use std::str::FromStr;
 ///
 /// ```
 /// use shardlog::SequenceNumber;
-/// let s: SequenceNumber = "79228162532711081671548469249".parse().unwrap();
+/// let s: SequenceNumber = "79228162532711081667253501953".parse().unwrap();
 /// assert_eq!((s.incarnation(), s.shard_index(), s.counter()), (1, 1, 1));
-/// assert_eq!(s.to_string(), "79228162532711081671548469249");
+/// assert_eq!(s.to_string(), "79228162532711081667253501953");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SequenceNumber(u128);

@@ -117,6 +117,15 @@ impl Subscription {
     }
 
     fn poll(&mut self) -> Result<SubscriptionEvent> {
+        if self.end.is_none() {
+            // A reshard may have closed the shard since the last poll.
+            let state = self.stream.read();
+            self.end = state
+                .meta
+                .shard(self.shard.index)
+                .and_then(|m| m.closed)
+                .map(|c| c.end_counter);
+        }
         let limit_end = self.end.unwrap_or(u64::MAX);
         let batch = self
             .shard
