@@ -38,9 +38,6 @@ mod trim;
 
 pub use error::{Error, Result};
 
-#[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
 pub use log::ShardLog;
 pub use options::{
     Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,

@@ -37,6 +37,10 @@ mod store;
 mod streams;
 mod subscribe;
 
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use catalog::StreamMode;
 pub use error::{Error, Result};
 pub use get::{
