@@ -375,13 +375,17 @@ impl Inner {
             return Ok(());
         };
         let tip = w.tip();
-        self.publish(&seg, tip, w.first_ts);
         let job = SealJob { seg, tip };
         if self.background_seal.load(Ordering::Acquire) {
+            // Eager modes: the records are visible already; the seal makes them durable later.
+            self.publish(&job.seg, tip, w.first_ts);
             self.sealer.push(job);
             return Ok(());
         }
-        self.seal_now(&job).inspect_err(|_| self.poison())
+        // Sync: records waiting for their group commit become visible only once durable.
+        self.seal_now(&job).inspect_err(|_| self.poison())?;
+        self.publish(&job.seg, tip, w.first_ts);
+        Ok(())
     }
 
     /// Creates the next segment and makes it durable (file and directory) before any record uses it.
@@ -478,18 +482,26 @@ impl Inner {
     /// One group commit: writes the previous durable mark, syncs the active segment, publishes.
     /// Called only by the sync leader. Returns the next sequence number now durable.
     fn sync_active(&self, extra_flags: u32) -> Result<u64> {
-        // Earlier, full segments first: "durable below n" must cover them too.
-        self.wait_sealed()?;
-        let (seg, tip, first_ts) = {
+        let (seg, tip, first_ts, seals) = {
             let w = self.lock_writer();
+            // Segments sealed in the background before this tip are counted under the same lock
+            // that queues them, so "durable below n" covers every earlier segment too.
+            let seals = self.sealer.enqueued();
             match &w.active {
-                Some(seg) => (seg.clone(), w.tip(), w.first_ts),
-                None => return Ok(w.next_seq),
+                Some(seg) => (seg.clone(), w.tip(), w.first_ts, seals),
+                None => {
+                    let next = w.next_seq;
+                    drop(w);
+                    self.wait_sealed_to(seals)?;
+                    return Ok(next);
+                }
             }
         };
+        self.wait_sealed_to(seals)?;
         let mut durable = seg.durable_state();
         let (prev, counter) = *durable;
-        if prev == tip && extra_flags == 0 {
+        if seg.is_sealed() || (prev == tip && extra_flags == 0) {
+            // A roll sealed this segment meanwhile: its seal made everything durable.
             return Ok(tip.next_seq);
         }
         // The mark names the previous sync's end: it is already on disk, whatever this sync does.

@@ -155,6 +155,12 @@ impl LogOptions {
                 self.segment_bytes
             )));
         }
+        if self.first_seq >= crate::header::MAX_SEQ {
+            return Err(Error::InvalidOptions(format!(
+                "first_seq must be below 2^62, got {}",
+                self.first_seq
+            )));
+        }
         if let Durability::Interval(d) = self.durability {
             if d.is_zero() {
                 return Err(Error::InvalidOptions(

@@ -7,6 +7,7 @@ use crate::codec::{FRAME_ALIGN, FRAME_HEADER_LEN, RECORD_HEADER_LEN};
 use crate::error::{Error, Result};
 use crate::header::{
     Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER, MARK_LEN, MARK_OFFSETS, MARK_SEALED,
+    MAX_SEQ,
 };
 use crate::index::IndexFile;
 use crate::log::{Chain, Inner, ShardLog, SyncState, Writer};
@@ -84,6 +85,9 @@ impl ShardLog {
             match open_sealed(&*storage, f, next.header.base_seq)? {
                 Opened::Sealed(seg) => segments.push(seg),
                 Opened::Torn => {
+                    // Damage before the segment's durable mark is corruption, not a torn tail:
+                    // refuse before anything is deleted.
+                    check_torn_after_mark(f, &opts)?;
                     let dropped = found.get(i + 1..).unwrap_or_default();
                     let floor = drop_torn_suffix(&*storage, &mut meta, dropped)?;
                     active = Some(recover_active(f, &opts, floor)?);
@@ -250,13 +254,13 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
         .and_then(|b| IndexFile::decode(&b).ok())
         .filter(|idx| check_index(idx, &f.header, &*f.file).is_ok() && idx.next_seq == next_base)
         .filter(|idx| spot_check(&probe, idx));
+    let mark = read_mark(&probe)?;
+    let sealed = mark.is_some_and(|m| m.flags & MARK_SEALED != 0);
     let idx = match cached {
         Some(idx) => idx,
         None => {
-            // A segment the background sealer never finished may legitimately have a torn tail.
-            let mark = read_mark(&probe)?;
-            let unsealed =
-                mark.is_none_or(|m| m.flags & MARK_SEALED == 0 && m.flags & MARK_EAGER != 0);
+            // Only a segment the background sealer never finished may legitimately have a torn tail.
+            let unsealed = mark.is_some_and(|m| m.flags & MARK_EAGER != 0) && !sealed;
             match rebuild_index(storage, f, next_base, &name) {
                 Ok(idx) => idx,
                 Err(Error::Corrupt { .. }) if unsealed => return Ok(Opened::Torn),
@@ -265,6 +269,22 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
         }
     };
     let seg = Segment::new(f.header, f.file.clone(), idx.index.clone());
+    if !sealed {
+        // Complete but never sealed (a crash beat the background sealer): it may exist only in the
+        // page cache. Make it durable and seal it before trusting it.
+        let counter = mark.map_or(0, |m| m.counter).saturating_add(1);
+        let sealed_mark = Mark {
+            counter,
+            durable_end: idx.data_end,
+            next_seq: idx.next_seq,
+            last_ts: idx.last_ts,
+            flags: MARK_SEALED | mark.map_or(0, |m| m.flags & MARK_EAGER),
+        };
+        seg.file.sync()?;
+        seg.write_mark(&sealed_mark)?;
+        seg.file.sync()?;
+    }
+    seg.set_sealed();
     let tip = Tip {
         end: idx.data_end,
         next_seq: idx.next_seq,
@@ -280,18 +300,37 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
     Ok(Opened::Sealed(Arc::new(seg)))
 }
 
+/// Errors (in strict mode) if a torn segment's first damaged frame lies before its durable mark.
+fn check_torn_after_mark(f: &Found, opts: &LogOptions) -> Result<()> {
+    let probe = Segment::new(f.header, f.file.clone(), Default::default());
+    let durable_end = read_mark(&probe)?.map_or(DATA_START, |m| m.durable_end);
+    let s = scan(&*f.file, &f.header)?;
+    match s.stop {
+        Some((offset, reason)) if offset < durable_end && opts.recovery == RecoveryMode::Strict => {
+            let reason = format!("{reason} (before the durable mark at byte {durable_end})");
+            Err(corruption(&*f.file, offset, &reason))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Deletes the segments after a torn, unsealed one and returns a sequence number above anything they
 /// could have held. That floor is made durable in `log.meta` first: once the files are gone nothing
 /// else remembers how far numbering went.
 fn drop_torn_suffix(storage: &dyn Storage, meta: &mut LogMeta, dropped: &[Found]) -> Result<u64> {
-    let floor = dropped
-        .iter()
-        .map(|f| {
-            let room = f.header.capacity.saturating_sub(DATA_START) / RECORD_HEADER_LEN as u64;
-            f.header.base_seq.saturating_add(room).saturating_add(1)
-        })
-        .max()
-        .unwrap_or(0);
+    // Each dropped segment's valid frames (skip frames included) tell how far it numbered; its torn
+    // rest can hold at most one record per record header of room.
+    let mut floor = 0;
+    for f in dropped {
+        let s = scan(&*f.file, &f.header)?;
+        let room = f.header.capacity.saturating_sub(s.tip.end) / RECORD_HEADER_LEN as u64;
+        let probe = Segment::new(f.header, f.file.clone(), Default::default());
+        let marked = read_mark(&probe)?.map_or(0, |m| m.next_seq);
+        floor = floor
+            .max(s.tip.next_seq.saturating_add(room).saturating_add(1))
+            .max(marked);
+    }
+    let floor = floor.min(MAX_SEQ - 1);
     if floor > meta.next_seq_floor {
         meta.next_seq_floor = floor;
         write_file_atomic(storage, META_NAME, &meta.encode())?;

@@ -50,6 +50,11 @@ impl Sealer {
         self.cv.notify_all();
     }
 
+    /// Jobs queued so far.
+    pub fn enqueued(&self) -> u64 {
+        self.lock().enqueued
+    }
+
     pub fn stop(&self) {
         self.lock().stop = true;
         self.cv.notify_all();
@@ -73,6 +78,7 @@ impl Inner {
             seg.write_mark(&mark)?;
             seg.file.sync()?;
             *durable = (job.tip, mark.counter);
+            seg.set_sealed();
         }
         {
             let mut st = self.lock_sync();
@@ -90,8 +96,13 @@ impl Inner {
 
     /// Waits until every segment handed to the background sealer so far is sealed.
     pub fn wait_sealed(&self) -> Result<()> {
+        let target = self.sealer.enqueued();
+        self.wait_sealed_to(target)
+    }
+
+    /// Waits until the first `target` queued segments are sealed.
+    pub fn wait_sealed_to(&self, target: u64) -> Result<()> {
         let mut s = self.sealer.lock();
-        let target = s.enqueued;
         while s.done < target {
             if self.poisoned.load(std::sync::atomic::Ordering::Acquire) {
                 return Err(crate::Error::Poisoned);

@@ -52,6 +52,8 @@ pub(crate) struct Segment {
     first_ts: AtomicU64,
     /// Durable state and mark counter; touched only by the one thread holding sync leadership.
     pub durable: std::sync::Mutex<(Tip, u64)>,
+    /// Set once the segment carries its sealed mark.
+    sealed: std::sync::atomic::AtomicBool,
 }
 
 impl Segment {
@@ -64,6 +66,7 @@ impl Segment {
             last_ts: AtomicU64::new(0),
             first_ts: AtomicU64::new(u64::MAX),
             durable: std::sync::Mutex::new((Tip::default(), 0)),
+            sealed: std::sync::atomic::AtomicBool::new(false),
             header,
             file,
             index: RwLock::new(index),
@@ -72,6 +75,14 @@ impl Segment {
 
     pub fn id(&self) -> u64 {
         self.header.segment_id
+    }
+
+    pub fn is_sealed(&self) -> bool {
+        self.sealed.load(Ordering::Acquire)
+    }
+
+    pub fn set_sealed(&self) {
+        self.sealed.store(true, Ordering::Release);
     }
 
     /// Makes frames up to `tip.end` visible. Never moves backwards.
@@ -248,6 +259,10 @@ fn accept(out: &mut Scan, frame: &Frame<'_>, offset: u64, limit: u64) -> Result<
     if frame.timestamp_ms() < tip.last_ts {
         return Err("frame timestamp earlier than the previous frame".into());
     }
+    let end = offset + frame.stride() as u64;
+    if end > limit || frame.next_seq() >= crate::header::MAX_SEQ {
+        return Err("frame runs past the end of the segment".into());
+    }
     if !frame.is_skip() {
         out.index.observe(IndexEntry {
             seq: frame.first_seq(),
@@ -255,10 +270,6 @@ fn accept(out: &mut Scan, frame: &Frame<'_>, offset: u64, limit: u64) -> Result<
             timestamp_ms: frame.timestamp_ms(),
         });
         out.first_ts = out.first_ts.min(frame.timestamp_ms());
-    }
-    let end = offset + frame.stride() as u64;
-    if end > limit || frame.next_seq() >= crate::header::MAX_SEQ {
-        return Err("frame runs past the end of the segment".into());
     }
     tip.next_seq = frame.next_seq();
     tip.last_ts = frame.timestamp_ms();

@@ -29,6 +29,7 @@ mod hashkey;
 mod iterator;
 mod limits;
 mod names;
+mod ondemand;
 mod put;
 mod reshard;
 mod seqnum;

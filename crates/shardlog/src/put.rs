@@ -120,7 +120,11 @@ impl Store {
         } else {
             groups.par_iter().map(write).collect()
         };
+        let on_demand = state.meta.mode == crate::catalog::StreamMode::OnDemand;
         drop(state);
+        if on_demand {
+            self.split_hot_shards(&stream.name, &groups, entries);
+        }
         let mut records: Vec<_> = (0..entries.len()).map(|_| None).collect();
         for outcome in outcomes {
             for (i, result) in outcome {
@@ -191,6 +195,28 @@ impl Store {
             ),
         }
         out
+    }
+
+    /// Feeds each written shard's rate meter and splits the shards that stayed hot.
+    fn split_hot_shards(
+        &self,
+        stream: &str,
+        groups: &[(Arc<Shard>, Vec<usize>)],
+        entries: &[PutEntry<'_>],
+    ) {
+        let now = self.inner.now_ms();
+        for (shard, idx) in groups {
+            let bytes = idx.iter().map(|&i| entries[i].size() as u64).sum();
+            let hot = shard.hot.lock().unwrap_or_else(|e| e.into_inner()).observe(
+                now,
+                idx.len() as u64,
+                bytes,
+            );
+            if hot {
+                // Best effort: a concurrent reshard may have closed the shard already.
+                let _ = self.split_hot(stream, ShardId(shard.index));
+            }
+        }
     }
 
     /// Splits a shard's entries into admitted and throttled, in request order.

@@ -20,7 +20,7 @@ impl Store {
         shard: ShardId,
         new_starting_hash_key: u128,
     ) -> Result<(ShardId, ShardId)> {
-        self.split(stream, shard, new_starting_hash_key, true)
+        self.split(stream, shard, new_starting_hash_key, true, false)
     }
 
     /// Splits; `kinesis_rule` applies Kinesis' stricter bound on the key (more than one above the
@@ -31,10 +31,11 @@ impl Store {
         shard: ShardId,
         new_starting_hash_key: u128,
         kinesis_rule: bool,
+        managed: bool,
     ) -> Result<(ShardId, ShardId)> {
         let mut children = (ShardId(0), ShardId(0));
         self.reshard(stream, |meta| {
-            let parent = open_shard_meta(meta, shard, stream)?;
+            let parent = open_shard_meta(meta, shard, stream, managed)?;
             let key = new_starting_hash_key;
             let low = if kinesis_rule { parent.start_hash.saturating_add(1) } else { parent.start_hash };
             if key <= low || key > parent.end_hash || (kinesis_rule && key == parent.end_hash) {
@@ -56,8 +57,8 @@ impl Store {
     pub fn merge_shards(&self, stream: &str, shard: ShardId, adjacent: ShardId) -> Result<ShardId> {
         let mut child = ShardId(0);
         self.reshard(stream, |meta| {
-            let a = open_shard_meta(meta, shard, stream)?;
-            let b = open_shard_meta(meta, adjacent, stream)?;
+            let a = open_shard_meta(meta, shard, stream, false)?;
+            let b = open_shard_meta(meta, adjacent, stream, false)?;
             let adjacent_pair = a.end_hash.checked_add(1) == Some(b.start_hash) || b.end_hash.checked_add(1) == Some(a.start_hash);
             if !adjacent_pair || shard == adjacent {
                 return Err(Error::InvalidArgument(format!(
@@ -75,7 +76,16 @@ impl Store {
     /// target boundaries inside it and merging the pieces of each target range (uniform scaling, as
     /// Kinesis does it). The target must be within half and double the current open shard count.
     pub fn update_shard_count(&self, stream: &str, target: u32) -> Result<u32> {
-        let current = self.inner.stream(stream)?.read().meta.open_shards().count() as u32;
+        let (current, mode) = {
+            let s = self.inner.stream(stream)?;
+            let state = s.read();
+            (state.meta.open_shards().count() as u32, state.meta.mode)
+        };
+        if mode == StreamMode::OnDemand {
+            return Err(Error::Validation(format!(
+                "Stream {stream} under account {ACCOUNT} is in ON_DEMAND mode; UpdateShardCount applies to PROVISIONED streams only."
+            )));
+        }
         if target == 0 || target > 10_000 || target > current * 2 || target * 2 < current {
             return Err(Error::InvalidArgument(format!(
                 "UpdateShardCount to {target} shards on stream {stream} under account {ACCOUNT} is not allowed: the target must be between half and double the current {current} open shards, and at most 10000."
@@ -87,7 +97,7 @@ impl Store {
             let holder = self.open_covering(stream, boundary)?;
             if let Some((id, start, _)) = holder.filter(|&(_, start, _)| start != boundary) {
                 let _ = start;
-                self.split(stream, id, boundary, false)?;
+                self.split(stream, id, boundary, false, false)?;
             }
         }
         // Merge the pieces inside each goal range, left to right.
@@ -103,6 +113,23 @@ impl Store {
             }
         }
         Ok(current)
+    }
+
+    /// Splits a hot shard of an on-demand stream at the middle of its range.
+    pub(crate) fn split_hot(&self, stream: &str, shard: ShardId) -> Result<(ShardId, ShardId)> {
+        let (lo, hi) = {
+            let s = self.inner.stream(stream)?;
+            let state = s.read();
+            let m = state.meta.shard(shard.0).filter(|m| m.closed.is_none());
+            m.map(|m| (m.start_hash, m.end_hash))
+                .ok_or_else(|| crate::names::shard_not_found(shard, stream))?
+        };
+        if hi - lo < 2 {
+            return Err(Error::LimitExceeded(format!(
+                "shard {shard} is too narrow to split"
+            )));
+        }
+        self.split(stream, shard, lo + (hi - lo) / 2 + 1, false, true)
     }
 
     fn open_covering(&self, stream: &str, key: u128) -> Result<Option<(ShardId, u128, u128)>> {
@@ -165,6 +192,7 @@ impl Store {
         let mut opened = Vec::new();
         for child in &new {
             opened.push(open_shard(
+                false,
                 &*s.dir,
                 &inner.opts,
                 meta.incarnation,
@@ -190,8 +218,13 @@ impl Store {
     }
 }
 
-fn open_shard_meta<'a>(meta: &'a StreamMeta, id: ShardId, stream: &str) -> Result<&'a ShardMeta> {
-    if meta.mode == StreamMode::OnDemand {
+fn open_shard_meta<'a>(
+    meta: &'a StreamMeta,
+    id: ShardId,
+    stream: &str,
+    managed: bool,
+) -> Result<&'a ShardMeta> {
+    if meta.mode == StreamMode::OnDemand && !managed {
         return Err(Error::Validation(format!(
             "Stream {stream} under account {ACCOUNT} is in ON_DEMAND mode; resharding is managed automatically."
         )));

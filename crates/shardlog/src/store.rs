@@ -101,6 +101,8 @@ pub(crate) struct Shard {
     pub limiter: Option<Mutex<Limiter>>,
     /// Bumped and broadcast after every append, for push subscribers.
     pub signal: (Mutex<u64>, Condvar),
+    /// Write rate, for on-demand streams.
+    pub hot: Mutex<crate::ondemand::HotWindow>,
 }
 
 impl Shard {
@@ -240,7 +242,10 @@ fn remove_orphans(streams_dir: &dyn Storage, catalog: &Catalog) -> Result<()> {
     let mut removed = false;
     for name in streams_dir.list()? {
         if !known.contains(&name) {
-            streams_dir.remove_dir(&name)?;
+            // A stray file goes too; only a directory goes with remove_dir.
+            streams_dir
+                .remove_dir(&name)
+                .or_else(|_| streams_dir.remove(&name))?;
             removed = true;
         }
     }
@@ -260,13 +265,23 @@ pub(crate) fn log_options(opts: &StoreOptions, incarnation: u32, index: u32) -> 
     }
 }
 
+/// Opens a shard's log; `existing` shards (named by the catalog) must already have one, or numbering
+/// would silently restart.
 pub(crate) fn open_shard(
+    existing: bool,
     dir: &dyn Storage,
     opts: &StoreOptions,
     incarnation: u32,
     index: u32,
 ) -> Result<Arc<Shard>> {
-    let shard_dir = dir.subdir(&shard_dir_name(index))?;
+    let name = shard_dir_name(index);
+    if existing && !dir.list()?.contains(&name) {
+        return Err(missing(dir, &name));
+    }
+    let shard_dir = dir.subdir(&name)?;
+    if existing && !shard_dir.list()?.iter().any(|n| n == "log.meta") {
+        return Err(missing(&*shard_dir, "log.meta"));
+    }
     let log = ShardLog::open(shard_dir, log_options(opts, incarnation, index))?;
     Ok(Arc::new(Shard {
         index,
@@ -276,7 +291,17 @@ pub(crate) fn open_shard(
             .limits
             .map(|l| Mutex::new(Limiter::new(l, opts.clock.now_ms()))),
         signal: (Mutex::new(0), Condvar::new()),
+        hot: Mutex::new(crate::ondemand::HotWindow::default()),
     }))
+}
+
+fn missing(dir: &dyn Storage, name: &str) -> Error {
+    Error::CorruptCatalog {
+        file: dir.path(name),
+        reason:
+            "the catalog names this shard but its files are missing; refusing to start it empty"
+                .into(),
+    }
 }
 
 fn open_stream(
@@ -284,6 +309,9 @@ fn open_stream(
     opts: &StoreOptions,
     meta: StreamMeta,
 ) -> Result<Arc<Stream>> {
+    if !streams_dir.list()?.contains(&meta.dir_name()) {
+        return Err(missing(&**streams_dir, &meta.dir_name()));
+    }
     let dir = streams_dir.subdir(&meta.dir_name())?;
     let known: Vec<String> = meta
         .shards
@@ -293,7 +321,7 @@ fn open_stream(
     let mut removed = false;
     for name in dir.list()? {
         if !known.contains(&name) {
-            dir.remove_dir(&name)?;
+            dir.remove_dir(&name).or_else(|_| dir.remove(&name))?;
             removed = true;
         }
     }
@@ -303,7 +331,7 @@ fn open_stream(
     let shards = meta
         .shards
         .par_iter()
-        .map(|s| open_shard(&*dir, opts, meta.incarnation, s.index))
+        .map(|s| open_shard(true, &*dir, opts, meta.incarnation, s.index))
         .collect::<Result<Vec<_>>>()?;
     let shards = shards.into_iter().map(|s| (s.index, s)).collect();
     Ok(Arc::new(Stream {

@@ -556,3 +556,77 @@ fn millis_behind_latest() {
     assert_eq!(second.millis_behind_latest, 0);
     assert_eq!(store.shard_statistics("s").unwrap()[0].1.iterator_age_ms, 0);
 }
+
+#[test]
+fn on_demand_streams_split_a_shard_that_stays_hot() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(10_000_000);
+    let opts = StoreOptions {
+        clock: clock.clone(),
+        durability: shardlog_segment::Durability::None,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(dir.path(), opts).unwrap();
+    let req = shardlog::CreateStream {
+        shard_count: 1,
+        mode: shardlog::StreamMode::OnDemand,
+        ..Default::default()
+    };
+    store.create_stream_with("od", req).unwrap();
+    assert_eq!(
+        store
+            .split_shard("od", ShardId(0), 1 << 100)
+            .unwrap_err()
+            .kind(),
+        "ValidationException"
+    );
+    assert_eq!(
+        store.update_shard_count("od", 2).unwrap_err().kind(),
+        "ValidationException"
+    );
+    let keys: Vec<String> = (0..500).map(|i| format!("k{i}")).collect();
+    let entries: Vec<_> = keys.iter().map(|k| PutEntry::new(k, b"x")).collect();
+    // 1,500 records a second for four seconds: three full hot seconds, then the split.
+    for tick in 0..12u64 {
+        clock.set(10_000_000 + tick * 333);
+        assert_eq!(
+            store
+                .put_records("od", &entries)
+                .unwrap()
+                .failed_record_count,
+            0
+        );
+    }
+    clock.set(10_000_000 + 4_100);
+    store.put_records("od", &entries).unwrap();
+    let d = store.describe_stream("od").unwrap();
+    assert_eq!(d.open_shard_count, 2, "{:?}", d.shards);
+    assert!(d.shards[0].ending_sequence_number.is_some());
+    // A cool stream stays as it is.
+    let before = store.describe_stream("od").unwrap().shards.len();
+    for tick in 0..10u64 {
+        clock.set(20_000_000 + tick * 1000);
+        store.put_record("od", PutEntry::new("k", b"x")).unwrap();
+    }
+    assert_eq!(store.describe_stream("od").unwrap().shards.len(), before);
+}
+
+#[test]
+fn a_shard_whose_files_vanished_is_an_error_not_an_empty_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    store.create_stream("s", 2).unwrap();
+    store.put_record("s", PutEntry::new("k", b"x")).unwrap();
+    store.close().unwrap();
+    let stream_dir = std::fs::read_dir(dir.path().join("streams"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::remove_dir_all(stream_dir.join("shard-0000000001")).unwrap();
+    std::fs::write(dir.path().join("streams").join("stray-file"), b"junk").unwrap();
+    let err = Store::open(dir.path(), StoreOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::CorruptCatalog { .. }), "{err}");
+    assert!(err.to_string().contains("shard-0000000001"), "{err}");
+}
