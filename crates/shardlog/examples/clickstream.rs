@@ -130,7 +130,10 @@ fn produce(store: &Store, producer: u64) -> Result<(), String> {
 
 /// Reads every shard from TRIM_HORIZON, parents before children, and returns each user's events as
 /// (producer, n) in the order read.
-fn replay(store: &Store) -> Result<BTreeMap<String, Vec<(u64, u64)>>, Box<dyn std::error::Error>> {
+/// Each user's events as (producer, n), in the order read.
+type PerUser = BTreeMap<String, Vec<(u64, u64)>>;
+
+fn replay(store: &Store) -> Result<PerUser, Box<dyn std::error::Error>> {
     let d = store.describe_stream(STREAM)?;
     let mut done: BTreeSet<ShardId> = BTreeSet::new();
     let mut per_user: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
