@@ -38,7 +38,7 @@ mod trim;
 
 pub use error::{Error, Result};
 
-pub use log::ShardLog;
+pub use log::{SegmentInfo, ShardLog};
 pub use options::{
     Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };

@@ -16,6 +16,27 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::JoinHandle;
 
+/// One segment as retention sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentInfo {
+    /// The segment's id (its file name).
+    pub id: u64,
+    /// First sequence number it may hold.
+    pub base_seq: u64,
+    /// One past its last visible sequence number (equal to `base_seq` when it holds none).
+    pub next_seq: u64,
+    /// Arrival time of its first record (ms since the epoch).
+    pub first_ts_ms: u64,
+    /// Arrival time of its newest record (ms since the epoch).
+    pub last_ts_ms: u64,
+    /// Bytes of frames it holds.
+    pub data_bytes: u64,
+    /// Bytes the file occupies (it is preallocated).
+    pub file_bytes: u64,
+    /// True for the segment appends go to.
+    pub active: bool,
+}
+
 /// The append-only log of one shard: a chain of segment files in one [`Storage`].
 ///
 /// One writer at a time appends (calls are serialised internally); any number of threads read
@@ -176,6 +197,38 @@ impl ShardLog {
     /// Number of segment files.
     pub fn segment_count(&self) -> usize {
         self.inner.read_chain().segments.len()
+    }
+
+    /// What each segment holds, oldest first: the snapshot retention policies decide on.
+    ///
+    /// ```
+    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use std::sync::Arc;
+    /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
+    /// log.append(b"k", b"v").unwrap();
+    /// let segs = log.segments();
+    /// assert_eq!((segs[0].base_seq, segs[0].next_seq, segs[0].active), (0, 1, true));
+    /// ```
+    pub fn segments(&self) -> Vec<SegmentInfo> {
+        let active = self.inner.lock_writer().active.as_ref().map(|s| s.id());
+        let chain = self.inner.read_chain();
+        chain
+            .segments
+            .iter()
+            .map(|s| {
+                let tip = s.tip();
+                SegmentInfo {
+                    id: s.id(),
+                    base_seq: s.header.base_seq,
+                    next_seq: tip.next_seq,
+                    first_ts_ms: s.first_ts().min(tip.last_ts),
+                    last_ts_ms: tip.last_ts,
+                    data_bytes: tip.end.saturating_sub(crate::header::DATA_START),
+                    file_bytes: s.header.capacity,
+                    active: Some(s.id()) == active,
+                }
+            })
+            .collect()
     }
 
     /// True once an I/O failure stopped the log from accepting writes.

@@ -50,6 +50,9 @@ pub(crate) struct StreamMeta {
     pub tags: BTreeMap<String, String>,
     pub shards: Vec<ShardMeta>,
     pub next_shard_index: u32,
+    /// Optional cap on the stream's bytes on disk; retention drops the oldest segments beyond it.
+    #[serde(default)]
+    pub size_cap_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +198,7 @@ mod tests {
                     closed: None,
                 }],
                 next_shard_index: 1,
+                size_cap_bytes: None,
             },
         );
         let b = c.encode();

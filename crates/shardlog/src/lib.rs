@@ -32,6 +32,7 @@ mod names;
 mod ondemand;
 mod put;
 mod reshard;
+mod retention;
 mod seqnum;
 mod stats;
 mod store;
@@ -55,6 +56,7 @@ pub use put::{
     PutEntry, PutFailure, PutRecordsOutput, PutResult, MAX_PUT_RECORDS, MAX_PUT_RECORDS_BYTES,
     MAX_RECORD_DATA,
 };
+pub use retention::RetentionReport;
 pub use seqnum::SequenceNumber;
 pub use stats::ShardStatistics;
 pub use store::{Store, StoreOptions};

@@ -30,8 +30,12 @@ pub struct StoreOptions {
     pub limits: Option<ShardLimits>,
     /// Largest number of open and closed shards in the store. Default: 10,000.
     pub max_shards: usize,
-    /// Source of arrival timestamps and iterator ages. Default: the system clock.
+    /// Source of arrival timestamps and iterator ages, and of `now` for retention. Default: the
+    /// system clock.
     pub clock: Clock,
+    /// How often the background retention pass runs; `None` for no background pass (call
+    /// [`Store::enforce_retention`] instead). Default: every 60 seconds.
+    pub retention_interval: Option<std::time::Duration>,
 }
 
 impl Default for StoreOptions {
@@ -42,6 +46,7 @@ impl Default for StoreOptions {
             limits: None,
             max_shards: 10_000,
             clock: Clock::System,
+            retention_interval: Some(std::time::Duration::from_secs(60)),
         }
     }
 }
@@ -72,7 +77,25 @@ pub(crate) struct StoreInner {
     pub catalog: Mutex<Catalog>,
     pub streams: RwLock<BTreeMap<String, Arc<Stream>>>,
     pub secret: Vec<u8>,
+    /// Set when the store is going away: background threads stop.
+    pub stopping: std::sync::atomic::AtomicBool,
+    retention_thread: Mutex<Option<std::thread::Thread>>,
     _lock: Option<File>,
+}
+
+impl Drop for StoreInner {
+    fn drop(&mut self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Release);
+        if let Some(t) = self
+            .retention_thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            t.unpark();
+        }
+    }
 }
 
 /// A live stream: its catalog entry and open shard logs.
@@ -197,11 +220,19 @@ impl Store {
             opts,
             catalog: Mutex::new(catalog),
             streams: RwLock::new(streams),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            retention_thread: Mutex::new(None),
             _lock: lock,
         };
-        Ok(Store {
-            inner: Arc::new(inner),
-        })
+        let inner = Arc::new(inner);
+        if let Some(every) = inner.opts.retention_interval {
+            let handle = crate::retention::spawn_retention(Arc::downgrade(&inner), every);
+            *inner
+                .retention_thread
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = handle.map(|h| h.thread().clone());
+        }
+        Ok(Store { inner })
     }
 
     /// Syncs every shard and closes the store cleanly (dropping it does the same without reporting

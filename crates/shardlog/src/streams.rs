@@ -141,6 +141,7 @@ impl Store {
             tags: req.tags,
             shards,
             next_shard_index: req.shard_count,
+            size_cap_bytes: None,
         };
         let dir = inner.streams_dir.subdir(&meta.dir_name())?;
         let mut shards = BTreeMap::new();
@@ -230,6 +231,18 @@ impl Store {
     /// The stream's tags, sorted by key.
     pub fn list_tags(&self, name: &str) -> Result<BTreeMap<String, String>> {
         Ok(self.inner.stream(name)?.read().meta.tags.clone())
+    }
+
+    /// The segments of one shard, oldest first (for inspection and retention tests).
+    pub fn segments_of(
+        &self,
+        name: &str,
+        shard: ShardId,
+    ) -> Result<Vec<shardlog_segment::SegmentInfo>> {
+        let stream = self.inner.stream(name)?;
+        let state = stream.read();
+        let (_, handle) = state.shard(shard, name)?;
+        Ok(handle.log.segments())
     }
 
     /// Statistics of every shard of a stream, in shard order.
