@@ -98,11 +98,13 @@ pub enum Decision {
     RemoveShard,
 }
 
-/// What [`apply`] did.
+/// What [`apply`] and [`apply_merges`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Applied {
     /// Segment files deleted.
     pub segments_dropped: usize,
+    /// Merges carried out.
+    pub merges: usize,
 }
 
 /// Carries out a [`Decision::DropBefore`] on a shard's log (the other decisions need the engine's
@@ -122,7 +124,33 @@ pub fn apply(log: &ShardLog, decision: Decision) -> Result<Applied, Error> {
     match decision {
         Decision::DropBefore(seq) => Ok(Applied {
             segments_dropped: log.drop_segments_before(seq)?,
+            merges: 0,
         }),
         Decision::Keep | Decision::RemoveShard => Ok(Applied::default()),
     }
+}
+
+/// Merges runs of small sealed segments (from [`policy::merges`]); a run that changed meanwhile (for
+/// example because retention dropped part of it) is skipped, not an error.
+///
+/// ```
+/// use shardlog_retention::apply_merges;
+/// use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+/// use std::sync::Arc;
+/// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
+/// assert_eq!(apply_merges(&log, &[]).unwrap().merges, 0);
+/// ```
+pub fn apply_merges(log: &ShardLog, runs: &[Vec<u64>]) -> Result<Applied, Error> {
+    let mut done = Applied::default();
+    for run in runs {
+        match log.compact(run) {
+            Ok(_) => {
+                done.merges += 1;
+                done.segments_dropped += run.len() - 1;
+            }
+            Err(shardlog_segment::Error::InvalidOptions(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(done)
 }

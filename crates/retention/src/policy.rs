@@ -116,6 +116,44 @@ fn apply_size_cap(shards: &[ShardView], cap: u64, cuts: &mut [Option<u64>]) {
     }
 }
 
+/// Runs of small sealed segments to merge, oldest first: consecutive segments (never the active one)
+/// each at most half full of a `segment_bytes` segment, grouped while their data fits in one.
+///
+/// ```
+/// use shardlog_retention::{policy, ShardView};
+/// use shardlog_segment::SegmentInfo;
+/// let seg = |id, bytes, active| SegmentInfo {
+///     id, base_seq: id * 10, next_seq: id * 10 + 10, first_ts_ms: 0, last_ts_ms: 0,
+///     data_bytes: bytes, file_bytes: 65536, active,
+/// };
+/// let shard = ShardView { segments: vec![seg(1, 1000, false), seg(2, 1000, false), seg(3, 60000, false), seg(4, 10, true)], closed_ms: None };
+/// assert_eq!(policy::merges(&shard, 65536), vec![vec![1, 2]]);
+/// ```
+pub fn merges(shard: &ShardView, segment_bytes: u64) -> Vec<Vec<u64>> {
+    let room = segment_bytes.saturating_sub(4096);
+    let mut runs = Vec::new();
+    let mut run: Vec<u64> = Vec::new();
+    let mut bytes = 0u64;
+    for seg in &shard.segments {
+        let small = !seg.active && seg.data_bytes.saturating_mul(2) <= segment_bytes;
+        if !small || bytes + seg.data_bytes > room {
+            if run.len() >= 2 {
+                runs.push(std::mem::take(&mut run));
+            }
+            run.clear();
+            bytes = 0;
+        }
+        if small {
+            run.push(seg.id);
+            bytes += seg.data_bytes;
+        }
+    }
+    if run.len() >= 2 {
+        runs.push(run);
+    }
+    runs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod codec;
+mod compact;
 mod error;
 mod header;
 mod index;

@@ -73,7 +73,7 @@ impl ShardLog {
         let names = storage.list()?;
         remove_leftover_temps(&*storage, &names)?;
         let mut meta = load_meta(&*storage, &opts, &names)?;
-        let found = load_segments(&*storage, &meta, &names)?;
+        let found = load_segments(&*storage, &mut meta, &names)?;
         let max_id = found.last().map_or(0, |f| f.header.segment_id);
         let mut segments = Vec::with_capacity(found.len());
         let mut active = None;
@@ -104,7 +104,11 @@ impl ShardLog {
 }
 
 fn remove_leftover_temps(storage: &dyn Storage, names: &[String]) -> Result<()> {
-    let temps: Vec<&String> = names.iter().filter(|n| n.ends_with(".tmp")).collect();
+    // Atomic-write temps and merged segments that were never committed.
+    let temps: Vec<&String> = names
+        .iter()
+        .filter(|n| n.ends_with(".tmp") || n.ends_with(crate::compact::COMPACT_SUFFIX))
+        .collect();
     for name in &temps {
         storage.remove(name)?;
     }
@@ -143,7 +147,11 @@ fn load_meta(storage: &dyn Storage, opts: &LogOptions, names: &[String]) -> Resu
 
 /// Opens every live segment in id order, finishing deletions a crash interrupted and discarding a
 /// newest segment whose creation never completed.
-fn load_segments(storage: &dyn Storage, meta: &LogMeta, names: &[String]) -> Result<Vec<Found>> {
+fn load_segments(
+    storage: &dyn Storage,
+    meta: &mut LogMeta,
+    names: &[String],
+) -> Result<Vec<Found>> {
     let mut ids: Vec<u64> = names.iter().filter_map(|n| parse_segment_name(n)).collect();
     ids.sort_unstable();
     let (dead, live): (Vec<u64>, Vec<u64>) =
@@ -182,6 +190,32 @@ fn load_segments(storage: &dyn Storage, meta: &LogMeta, names: &[String]) -> Res
         if found.is_empty() && id != meta.first_live_segment {
             let reason = format!("the log starts at segment {} but the first file is segment {id}: a segment is missing", meta.first_live_segment);
             return Err(Error::corrupt(file.path(), 0, reason));
+        }
+        // A merged segment names the segment before its run as predecessor: the run's older
+        // segments, still on disk if a crash beat their deletion, are covered leftovers.
+        let mut covered = Vec::new();
+        while found.last().is_some_and(|f: &Found| {
+            f.header.segment_id > header.prev_segment_id && f.header.segment_id < id
+        }) {
+            if let Some(f) = found.pop() {
+                if f.header.base_seq < header.base_seq {
+                    let reason = format!(
+                        "segment {id} does not cover segment {} it replaced",
+                        f.header.segment_id
+                    );
+                    return Err(Error::corrupt(file.path(), 0, reason));
+                }
+                covered.push(f.header.segment_id);
+            }
+        }
+        if !covered.is_empty() {
+            if found.is_empty() && meta.first_live_segment < id {
+                // The run started the log: the merged segment starts it now (durably, before the
+                // leftovers go).
+                meta.first_live_segment = id;
+                write_file_atomic(storage, META_NAME, &meta.encode())?;
+            }
+            crate::compact::remove_leftovers(storage, covered.into_iter())?;
         }
         check_header(&header, &*file, meta, id, found.last())?;
         found.push(Found { header, file });

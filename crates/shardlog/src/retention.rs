@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::names::ACCOUNT;
 use crate::store::{Store, StoreInner, Stream};
 use rayon::prelude::*;
-use shardlog_retention::{apply, policy, Decision, RetentionPeriod, ShardView};
+use shardlog_retention::{apply, apply_merges, policy, Decision, RetentionPeriod, ShardView};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -23,6 +23,8 @@ pub struct RetentionReport {
     pub segments_dropped: usize,
     /// Closed shards whose data had all expired, removed from the catalog and the disk.
     pub shards_removed: usize,
+    /// Runs of small sealed segments merged into one (sequence numbers unchanged).
+    pub merges: usize,
 }
 
 impl Store {
@@ -82,6 +84,7 @@ impl Store {
             let r = self.enforce_stream(&stream)?;
             report.segments_dropped += r.segments_dropped;
             report.shards_removed += r.shards_removed;
+            report.merges += r.merges;
         }
         Ok(report)
     }
@@ -108,18 +111,31 @@ impl Store {
         let period =
             RetentionPeriod::hours(meta.retention_hours).unwrap_or(RetentionPeriod::DEFAULT);
         let decisions = policy::choose(&views, period, meta.size_cap_bytes, now);
-        let dropped: Vec<Result<usize>> = shards
+        let segment_bytes = self.inner.opts.segment_bytes;
+        let applied: Vec<Result<shardlog_retention::Applied>> = shards
             .par_iter()
             .zip(&decisions)
             .map(|((_, shard), d)| {
-                Ok(apply(&shard.log, *d)
-                    .map_err(retention_error)?
-                    .segments_dropped)
+                let mut done = apply(&shard.log, *d).map_err(retention_error)?;
+                if *d != Decision::RemoveShard {
+                    // Compaction after expiry, on what is left.
+                    let view = ShardView {
+                        segments: shard.log.segments(),
+                        closed_ms: None,
+                    };
+                    let runs = policy::merges(&view, segment_bytes);
+                    let merged = apply_merges(&shard.log, &runs).map_err(retention_error)?;
+                    done.segments_dropped += merged.segments_dropped;
+                    done.merges += merged.merges;
+                }
+                Ok(done)
             })
             .collect();
         let mut report = RetentionReport::default();
-        for d in dropped {
-            report.segments_dropped += d?;
+        for a in applied {
+            let a = a?;
+            report.segments_dropped += a.segments_dropped;
+            report.merges += a.merges;
         }
         let doomed: Vec<u32> = shards
             .iter()

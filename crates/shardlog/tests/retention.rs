@@ -308,3 +308,28 @@ fn power_cuts_during_a_retention_pass_lose_nothing_that_should_be_kept() {
         }
     }
 }
+
+#[test]
+fn small_segments_left_by_a_smaller_segment_size_are_merged() {
+    let clock = Clock::manual(T0);
+    let disk = SimDisk::new(11);
+    let store = Store::open_with_storage(Arc::new(disk.clone()), opts(&clock)).unwrap();
+    store.create_stream("s", 1).unwrap();
+    let data = vec![5u8; 900];
+    for _ in 0..100 {
+        store.put_record("s", PutEntry::new("k", &data)).unwrap();
+    }
+    let before = records(&store, "s");
+    let segments = store.segments_of("s", ShardId(0)).unwrap().len();
+    store.close().unwrap();
+    let bigger = StoreOptions {
+        segment_bytes: 256 * 1024,
+        ..opts(&clock)
+    };
+    let store = Store::open_with_storage(Arc::new(disk), bigger).unwrap();
+    let report = store.enforce_retention().unwrap();
+    assert!(report.merges >= 1, "{report:?}");
+    let after = store.segments_of("s", ShardId(0)).unwrap().len();
+    assert!(after < segments / 2, "{segments} segments became {after}");
+    assert_eq!(records(&store, "s"), before, "no record or number changed");
+}
