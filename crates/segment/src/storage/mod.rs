@@ -12,7 +12,7 @@ mod sim;
 pub use fs::FsStorage;
 pub use sim::{Fault, SimDisk};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use std::fmt::Debug;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -93,9 +93,10 @@ pub trait StorageFile: Send + Sync + Debug {
 /// ```
 pub fn write_file_atomic(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = format!("{name}.tmp");
-    let names = storage.list()?;
-    if names.contains(&tmp) {
-        storage.remove(&tmp)?;
+    // A temp file left by a crash is replaced; "not found" is the usual answer.
+    match storage.remove(&tmp) {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+        other => other?,
     }
     let file = storage.create(&tmp, bytes.len() as u64)?;
     file.write_at(0, bytes)?;
@@ -107,10 +108,13 @@ pub fn write_file_atomic(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Res
 
 /// Reads a whole small file (up to 256 MiB), or `None` if it does not exist.
 pub fn read_file(storage: &dyn Storage, name: &str) -> Result<Option<Vec<u8>>> {
-    if !storage.list()?.iter().any(|n| n == name) {
-        return Ok(None);
-    }
-    let file = storage.open(name)?;
+    let file = match storage.open(name) {
+        Ok(file) => file,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
     let len = usize::try_from(file.len())
         .unwrap_or(usize::MAX)
         .min(1 << 28);

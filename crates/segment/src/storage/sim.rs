@@ -77,6 +77,8 @@ struct SimState {
     power_off: bool,
     failing: bool,
     rng: u64,
+    /// Names whose directory entry changed since the last sync of their directory.
+    dirty: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -310,6 +312,7 @@ impl Storage for SimDisk {
         let id = s.next_id;
         s.next_id += 1;
         s.live.insert(name.to_string(), id);
+        s.dirty.insert(name.to_string());
         let len = usize::try_from(len)
             .map_err(|_| Error::io("fallocate", sim_path(name), io::Error::other("too large")))?;
         s.file(id).live = vec![0; len];
@@ -332,6 +335,7 @@ impl Storage for SimDisk {
         s.live
             .remove(name)
             .ok_or_else(|| not_found("unlink", name))?;
+        s.dirty.insert(name.to_string());
         Ok(())
     }
 
@@ -343,6 +347,8 @@ impl Storage for SimDisk {
             .live
             .remove(from)
             .ok_or_else(|| not_found("rename", from))?;
+        s.dirty.insert(from.to_string());
+        s.dirty.insert(to.clone());
         s.live.insert(to, id);
         Ok(())
     }
@@ -352,24 +358,30 @@ impl Storage for SimDisk {
         s.begin("fsync_dir", &self.prefix)?;
         // Entries directly in this directory, and entries of subdirectories removed from it.
         let prefix = self.prefix.as_str();
-        let live_dirs: std::collections::BTreeSet<String> =
-            s.live.keys().filter_map(|n| child_dir(n, prefix)).collect();
-        let affected = |n: &String| {
-            n.starts_with(prefix) && child_dir(n, prefix).is_none_or(|d| !live_dirs.contains(&d))
-        };
-        let mut durable: BTreeMap<String, u64> = s
-            .durable
-            .iter()
-            .filter(|(n, _)| !affected(n))
-            .map(|(n, &id)| (n.clone(), id))
+        let candidates: Vec<String> = s
+            .dirty
+            .range(prefix.to_string()..)
+            .take_while(|n| n.starts_with(prefix))
+            .cloned()
             .collect();
-        durable.extend(
-            s.live
-                .iter()
-                .filter(|(n, _)| affected(n))
-                .map(|(n, &id)| (n.clone(), id)),
-        );
-        s.durable = durable;
+        for name in candidates {
+            let affected = match child_dir(&name, prefix) {
+                None => true,
+                Some(d) => {
+                    let sub = format!("{prefix}{d}/");
+                    let live_sub = s.live.range(sub.clone()..).next();
+                    !live_sub.is_some_and(|(n, _)| n.starts_with(&sub))
+                }
+            };
+            if !affected {
+                continue;
+            }
+            match s.live.get(&name).copied() {
+                Some(id) => s.durable.insert(name.clone(), id),
+                None => s.durable.remove(&name),
+            };
+            s.dirty.remove(&name);
+        }
         Ok(())
     }
 
@@ -402,7 +414,16 @@ impl Storage for SimDisk {
         let dir = format!("{}{name}/", self.prefix);
         let mut s = self.lock();
         s.begin("remove_dir", &dir)?;
-        s.live.retain(|n, _| !n.starts_with(&dir));
+        let gone: Vec<String> = s
+            .live
+            .range(dir.clone()..)
+            .map(|(n, _)| n.clone())
+            .take_while(|n| n.starts_with(&dir))
+            .collect();
+        for name in gone {
+            s.live.remove(&name);
+            s.dirty.insert(name);
+        }
         Ok(())
     }
 }
