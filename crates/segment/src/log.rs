@@ -106,23 +106,29 @@ pub(crate) struct SyncState {
 }
 
 impl ShardLog {
-    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
+    /// Starts the background threads the durability mode needs. Under `Interval` a missing flusher
+    /// would silently break the promise, so failing to start it fails the open.
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Result<Self> {
         let flusher = match inner.opts.durability {
-            Durability::Interval(every) => Some(spawn_flusher(Arc::downgrade(&inner), every)),
+            Durability::Interval(every) => Some(
+                spawn_flusher(Arc::downgrade(&inner), every)
+                    .map_err(|e| Error::io("spawn flusher thread", inner.storage.path(""), e))?,
+            ),
             _ => None,
         };
         let sealer = match inner.opts.durability {
             Durability::Sync => None,
             _ => spawn_sealer(Arc::downgrade(&inner)),
         };
+        // Without a sealer thread, full segments are sealed in line: slower, never less safe.
         inner
             .background_seal
             .store(sealer.is_some(), Ordering::Release);
-        ShardLog {
+        Ok(ShardLog {
             inner,
             flusher,
             sealer,
-        }
+        })
     }
 
     /// Appends one record and returns its sequence number.
@@ -272,7 +278,10 @@ impl Drop for ShardLog {
     }
 }
 
-fn spawn_flusher(inner: std::sync::Weak<Inner>, every: std::time::Duration) -> JoinHandle<()> {
+fn spawn_flusher(
+    inner: std::sync::Weak<Inner>,
+    every: std::time::Duration,
+) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("shardlog-flush".into())
         .spawn(move || loop {
@@ -285,7 +294,6 @@ fn spawn_flusher(inner: std::sync::Weak<Inner>, every: std::time::Duration) -> J
             // A failure poisons the log; appenders see it on their next call.
             let _ = inner.wait_durable(target);
         })
-        .unwrap_or_else(|_| std::thread::spawn(|| {}))
 }
 
 impl Inner {

@@ -99,7 +99,7 @@ impl ShardLog {
             segments.push(a.seg.clone());
         }
         let inner = assemble(storage, opts, meta, segments, active, max_id)?;
-        Ok(ShardLog::from_inner(inner))
+        ShardLog::from_inner(inner)
     }
 }
 
