@@ -209,6 +209,7 @@ impl ShardLog {
             self.inner.poison();
             return Err(e);
         }
+        crate::crashpoint::hit("compaction-after-swap");
         if run
             .first()
             .is_some_and(|s| s.id() == w.meta.first_live_segment)
@@ -248,18 +249,23 @@ fn read_data(seg: &Segment) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Deletes covered segments (and their index files), then syncs the directory.
+/// Deletes covered segments (and their index files), newest first with a directory sync after each:
+/// whenever a crash interrupts, what is left of the run is its oldest part, each segment still
+/// following the one before it, all of it covered by the merged segment.
 pub(crate) fn remove_leftovers(
     storage: &dyn Storage,
     ids: impl Iterator<Item = u64>,
 ) -> Result<()> {
     let names = storage.list()?;
+    let mut ids: Vec<u64> = ids.collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
     for id in ids {
         for name in [index_name(id), segment_name(id)] {
             if names.contains(&name) {
                 storage.remove(&name)?;
             }
         }
+        storage.sync_dir()?;
     }
-    storage.sync_dir()
+    Ok(())
 }

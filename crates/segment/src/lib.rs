@@ -24,6 +24,8 @@
 
 pub mod codec;
 mod compact;
+#[doc(hidden)]
+pub mod crashpoint;
 mod error;
 mod header;
 mod index;

@@ -468,6 +468,7 @@ impl Inner {
             flags: if self.eager() { MARK_EAGER } else { 0 },
         };
         let created = create_segment(&*self.storage, header, mark).and_then(|seg| {
+            crate::crashpoint::hit("segment-created");
             self.storage.sync_dir()?;
             Ok(seg)
         });

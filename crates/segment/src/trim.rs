@@ -56,6 +56,7 @@ impl ShardLog {
             ..w.meta
         };
         write_file_atomic(&*inner.storage, META_NAME, &meta.encode())?;
+        crate::crashpoint::hit("drop-after-meta");
         w.meta = meta;
         {
             let mut chain = inner.write_chain();

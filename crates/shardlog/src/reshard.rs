@@ -200,6 +200,7 @@ impl Store {
             )?);
         }
         s.dir.sync_dir()?;
+        shardlog_segment::crashpoint::hit("reshard-before-catalog");
         let mut next = catalog.clone();
         next.streams.insert(stream.to_string(), meta.clone());
         next.store(&*inner.root)?;

@@ -81,6 +81,7 @@ impl Store {
         let streams: Vec<Arc<Stream>> = self.inner.read_streams().values().cloned().collect();
         let mut report = RetentionReport::default();
         for stream in streams {
+            shardlog_segment::crashpoint::hit("retention-between-shards");
             let r = self.enforce_stream(&stream)?;
             report.segments_dropped += r.segments_dropped;
             report.shards_removed += r.shards_removed;

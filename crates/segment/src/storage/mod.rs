@@ -102,7 +102,9 @@ pub fn write_file_atomic(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Res
     file.write_at(0, bytes)?;
     file.sync()?;
     drop(file);
+    crate::crashpoint::hit("atomic-write-before-rename");
     storage.rename(&tmp, name)?;
+    crate::crashpoint::hit("atomic-write-before-dir-fsync");
     storage.sync_dir()
 }
 

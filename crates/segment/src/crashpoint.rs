@@ -1,0 +1,43 @@
+//! Named crash points for the kill-and-restart harness.
+//!
+//! `SHARDLOG_CRASH_AT=<name>:<n>` makes the process abort (as abruptly as `kill -9`, no destructors,
+//! no flushing) the `n`-th time execution passes the crash point `name`. Unset, a crash point costs
+//! one load of a cached value.
+//!
+//! ```
+//! shardlog_segment::crashpoint::hit("example"); // no-op unless SHARDLOG_CRASH_AT names it
+//! ```
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+/// The crash points this crate and the engine pass, for harnesses to iterate over.
+pub const POINTS: &[&str] = &[
+    "segment-created",
+    "atomic-write-before-rename",
+    "atomic-write-before-dir-fsync",
+    "drop-after-meta",
+    "compaction-after-swap",
+    "reshard-before-catalog",
+    "retention-between-shards",
+];
+
+static TARGET: OnceLock<Option<(String, u64)>> = OnceLock::new();
+static HITS: AtomicU64 = AtomicU64::new(0);
+
+fn target() -> &'static Option<(String, u64)> {
+    TARGET.get_or_init(|| {
+        let spec = std::env::var("SHARDLOG_CRASH_AT").ok()?;
+        let (name, n) = spec.rsplit_once(':')?;
+        Some((name.to_string(), n.parse().ok()?))
+    })
+}
+
+/// Passes the crash point `name`: aborts the process if `SHARDLOG_CRASH_AT` asks for this hit.
+pub fn hit(name: &str) {
+    if let Some((wanted, n)) = target() {
+        if wanted == name && HITS.fetch_add(1, Ordering::Relaxed) + 1 == *n {
+            std::process::abort();
+        }
+    }
+}
