@@ -1,8 +1,10 @@
-//! Shared pieces of the `shardlog-segment` benchmarks: deterministic payloads, the raw floor (plain
-//! `pwrite` + `fdatasync` of the same framed bytes, and a plain CRC32C scan), helpers that drive a
-//! [`ShardLog`], and (with the `peers` feature) the same work done by `raft-engine` and `commitlog`.
+//! Shared pieces of the `shardlog-segment` and `shardlog` benchmarks: deterministic payloads, the raw
+//! floor (plain `pwrite` + `fdatasync` of the same framed bytes, and a plain CRC32C scan), helpers
+//! that drive a [`ShardLog`] and a [`shardlog::Store`], and (with the `peers` feature) the same work
+//! done by `raft-engine` and `commitlog`.
 //!
-//! Used by the criterion benches in `benches/segment.rs` and by the `segment-compare` binary.
+//! Used by the criterion benches in `benches/segment.rs` and `benches/engine.rs` and by the
+//! `segment-compare` and `engine-compare` binaries.
 
 use shardlog_segment::codec::{
     encode_frame, segment_seed, FRAME_ALIGN, FRAME_HEADER_LEN, FRAME_TARGET_LEN, RECORD_HEADER_LEN,
@@ -269,6 +271,299 @@ pub mod ours {
     }
 }
 
+/// Driving the `shardlog` engine: a [`Store`](shardlog::Store) with one stream, `put_records`,
+/// `get_records` and push subscriptions.
+pub mod engine {
+    use super::*;
+    use shardlog::{PutEntry, ShardId, StartingPosition, Store, StoreOptions};
+    use std::sync::mpsc;
+
+    /// The stream every engine benchmark writes.
+    pub const STREAM: &str = "bench";
+
+    /// Most records one `get_records` call may return (Kinesis' limit).
+    pub const GET_LIMIT: usize = shardlog::MAX_GET_RECORDS;
+
+    /// `n` distinct partition keys of 16 hex digits that look random (a bijective mix of the
+    /// index, so they spread over all shards and never repeat).
+    pub fn partition_keys(n: usize, seed: u64) -> Vec<String> {
+        (0..n as u64)
+            .map(|i| format!("{:016x}", mix64(i ^ seed)))
+            .collect()
+    }
+
+    /// The splitmix64 finaliser: a bijection on `u64`.
+    fn mix64(x: u64) -> u64 {
+        let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Record `i` as `(key, data)` bytes: `keys[i]` and the data of [`Payloads::record`]. This is
+    /// what the raw floor writes for the same request.
+    pub fn records<'a>(keys: &'a [String], payloads: &'a Payloads) -> Vec<(&'a [u8], &'a [u8])> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_bytes(), payloads.record(i).1))
+            .collect()
+    }
+
+    /// The `put_records` requests for records `0..keys.len()`, `batch` entries each, built before
+    /// any timed loop.
+    pub fn requests<'a>(
+        keys: &'a [String],
+        payloads: &'a Payloads,
+        batch: usize,
+    ) -> Vec<Vec<PutEntry<'a>>> {
+        let entries: Vec<PutEntry<'a>> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| PutEntry::new(k, payloads.record(i).1))
+            .collect();
+        entries.chunks(batch.max(1)).map(<[_]>::to_vec).collect()
+    }
+
+    /// Opens (or creates) a store in `dir` with no throughput limits.
+    pub fn open(dir: &Path, durability: Durability, segment_bytes: u64) -> Res<Store> {
+        let opts = StoreOptions {
+            durability,
+            segment_bytes,
+            ..StoreOptions::default()
+        };
+        Ok(Store::open(dir, opts)?)
+    }
+
+    /// A new store in `dir` holding the stream [`STREAM`] with `shards` shards.
+    pub fn create(
+        dir: &Path,
+        durability: Durability,
+        segment_bytes: u64,
+        shards: u32,
+    ) -> Res<Store> {
+        let store = open(dir, durability, segment_bytes)?;
+        store.create_stream(STREAM, shards)?;
+        Ok(store)
+    }
+
+    /// One `put_records` call per request, on this thread (the store writes the shards of one
+    /// request in parallel). Fails if any entry failed. Returns the time of the loop.
+    pub fn put_all(store: &Store, requests: &[Vec<PutEntry<'_>>]) -> Res<Duration> {
+        let start = Instant::now();
+        for req in requests {
+            let out = store.put_records(STREAM, req)?;
+            if out.failed_record_count != 0 {
+                return Err(
+                    format!("put_records: {} entries failed", out.failed_record_count).into(),
+                );
+            }
+        }
+        Ok(start.elapsed())
+    }
+
+    /// Reads every shard of [`STREAM`] from `TRIM_HORIZON` until `get_records` returns nothing,
+    /// `limit` records per call, one shard after the other on this thread. Times everything,
+    /// `get_shard_iterator` included.
+    pub fn read_all(store: &Store, shards: u32, limit: usize) -> Res<(Duration, ScanTotals)> {
+        let mut totals = ScanTotals::default();
+        let start = Instant::now();
+        for shard in 0..shards {
+            let mut it =
+                store.get_shard_iterator(STREAM, ShardId(shard), StartingPosition::TrimHorizon)?;
+            loop {
+                let out = store.get_records(&it, limit)?;
+                if out.records.is_empty() {
+                    break;
+                }
+                totals.records += out.records.len() as u64;
+                totals.bytes += out.records.iter().map(|r| r.data.len() as u64).sum::<u64>();
+                it = out
+                    .next_shard_iterator
+                    .ok_or("get_records: an open shard returned no next iterator")?;
+            }
+        }
+        Ok((start.elapsed(), totals))
+    }
+
+    /// Latency from the start of `put_record` to the moment a subscriber thread, blocked in
+    /// `Subscription::next_event` on shard 0 of [`STREAM`], has the record: one put at a time,
+    /// each after a pause of `gap` so that the subscriber is asleep when it arrives. Returns the
+    /// sorted latencies of `n` puts of record `i` = (`keys[i]`, `payloads.record(i).1`).
+    pub fn subscription_latency(
+        store: &Store,
+        keys: &[String],
+        payloads: &Payloads,
+        gap: Duration,
+    ) -> Res<Vec<Duration>> {
+        let n = keys.len();
+        let mut sub = store.subscribe(STREAM, ShardId(0), StartingPosition::Latest)?;
+        let (tx, rx) = mpsc::channel::<Result<Instant, String>>();
+        let subscriber = std::thread::spawn(move || {
+            let mut got = 0;
+            while got < n {
+                match sub.next_event(Duration::from_secs(10)) {
+                    Ok(ev) if ev.records.is_empty() => {
+                        let _ = tx.send(Err("subscriber waited 10 s for a record".into()));
+                        return;
+                    }
+                    Ok(ev) => {
+                        let at = Instant::now();
+                        for _ in &ev.records {
+                            let _ = tx.send(Ok(at));
+                        }
+                        got += ev.records.len();
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                        return;
+                    }
+                }
+            }
+        });
+        let mut lat = Vec::with_capacity(n);
+        for (i, key) in keys.iter().enumerate() {
+            std::thread::sleep(gap);
+            let entry = PutEntry::new(key, payloads.record(i).1);
+            let start = Instant::now();
+            store.put_record(STREAM, entry)?;
+            let delivered = rx.recv_timeout(Duration::from_secs(20))??;
+            lat.push(delivered.saturating_duration_since(start));
+        }
+        subscriber
+            .join()
+            .map_err(|_| "subscriber thread panicked")?;
+        lat.sort_unstable();
+        Ok(lat)
+    }
+
+    /// The floor under [`subscription_latency`]: `pwrite` of `data` (plus `fdatasync` if `sync`)
+    /// into a preallocated `file`, then a `Condvar` broadcast to a thread waiting for it, the same
+    /// hand-off the store's push signal uses. Returns `n` sorted latencies.
+    pub fn handoff_latency(
+        file: &File,
+        data: &[u8],
+        sync: bool,
+        n: usize,
+        gap: Duration,
+    ) -> Res<Vec<Duration>> {
+        use std::sync::{Condvar, Mutex};
+        let signal = Arc::new((Mutex::new(0u64), Condvar::new()));
+        let (tx, rx) = mpsc::channel::<Instant>();
+        let waiter = {
+            let signal = signal.clone();
+            std::thread::spawn(move || {
+                let (lock, cv) = &*signal;
+                let mut seen = 0u64;
+                while seen < n as u64 {
+                    let mut g = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    while *g == seen {
+                        g = cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                    }
+                    seen = *g;
+                    drop(g);
+                    if tx.send(Instant::now()).is_err() {
+                        return;
+                    }
+                }
+            })
+        };
+        let mut lat = Vec::with_capacity(n);
+        let mut offset = 0u64;
+        for i in 1..=n as u64 {
+            std::thread::sleep(gap);
+            let start = Instant::now();
+            file.write_all_at(data, offset)?;
+            if sync {
+                file.sync_data()?;
+            }
+            {
+                let (lock, cv) = &*signal;
+                *lock.lock().unwrap_or_else(|e| e.into_inner()) = i;
+                cv.notify_all();
+            }
+            let woke = rx.recv_timeout(Duration::from_secs(20))?;
+            lat.push(woke.saturating_duration_since(start));
+            offset += data.len() as u64;
+        }
+        waiter.join().map_err(|_| "waiter thread panicked")?;
+        lat.sort_unstable();
+        Ok(lat)
+    }
+}
+
+/// Describing the run: machine, load, date, the disk's sync latency.
+pub mod report {
+    use super::*;
+
+    /// CPU, core count, kernel, and the file system holding `root`.
+    pub fn machine(root: &Path) -> String {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split(':').nth(1))
+                    .map(|m| m.trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown CPU".into());
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map_or_else(|_| "?".into(), |s| s.trim().to_string());
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let fs = std::fs::read_to_string("/proc/mounts")
+            .ok()
+            .and_then(|m| {
+                m.lines()
+                    .filter_map(|l| {
+                        let f: Vec<&str> = l.split_whitespace().collect();
+                        (f.len() >= 3 && root.starts_with(f[1]))
+                            .then(|| (f[1].len(), format!("{} on {}", f[2], f[0])))
+                    })
+                    .max_by_key(|(len, _)| *len)
+                    .map(|(_, s)| s)
+            })
+            .unwrap_or_else(|| "?".into());
+        format!("{cores} vCPU {cpu}, Linux {kernel}, {fs}")
+    }
+
+    /// The 1-minute load average (other work on the machine skews every number).
+    pub fn loadavg() -> String {
+        std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|s| s.split_whitespace().next().map(str::to_string))
+            .unwrap_or_else(|| "?".into())
+    }
+
+    /// The date and time now, UTC.
+    pub fn today() -> String {
+        std::process::Command::new("date")
+            .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map_or_else(|| "?".into(), |s| s.trim().to_string())
+    }
+
+    /// p50 and p99 of a 4 KiB `pwrite` + `fdatasync` into a preallocated file under `root`: the
+    /// machine's sync latency now.
+    pub fn fdatasync_floor(root: &Path) -> Res<(Duration, Duration)> {
+        let dir = fresh_dir(root, "fsync")?;
+        let file = raw::create_preallocated(&dir.join("f"), 16 << 20)?;
+        let block = vec![0xA5u8; 4096];
+        let mut lat = Vec::with_capacity(2000);
+        for i in 0..2000u64 {
+            let start = Instant::now();
+            file.write_all_at(&block, (i % 4096) * 4096)?;
+            file.sync_data()?;
+            lat.push(start.elapsed());
+        }
+        lat.sort_unstable();
+        drop(file);
+        std::fs::remove_dir_all(&dir)?;
+        Ok((percentile(&lat, 50.0), percentile(&lat, 99.0)))
+    }
+}
+
 /// Splits `records` into slices of `batch` records.
 pub fn batches<'a, 'b>(
     records: &'a [(&'b [u8], &'b [u8])],
@@ -371,6 +666,44 @@ mod tests {
         ours::append(&log, &batches(&records, 300))?;
         let (_, ours_totals) = ours::scan_all(&log)?;
         assert_eq!(ours_totals, totals);
+        Ok(())
+    }
+
+    #[test]
+    fn engine_helpers_round_trip() -> Res<()> {
+        let keys = engine::partition_keys(2_000, 9);
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), keys.len(), "partition keys are distinct");
+        let payloads = Payloads::new(100);
+        let dir = tempfile::tempdir()?;
+        let store = engine::create(dir.path(), Durability::None, 1 << 20, 4)?;
+        engine::put_all(&store, &engine::requests(&keys, &payloads, 500))?;
+        let (_, totals) = engine::read_all(&store, 4, engine::GET_LIMIT)?;
+        assert_eq!(
+            totals,
+            ScanTotals {
+                records: 2_000,
+                bytes: 200_000
+            }
+        );
+        let records = engine::records(&keys, &payloads);
+        assert_eq!(records[7], (keys[7].as_bytes(), payloads.record(7).1));
+        store.close()?;
+
+        let dir = tempfile::tempdir()?;
+        let store = engine::create(dir.path(), Durability::None, 1 << 20, 1)?;
+        let lat = engine::subscription_latency(
+            &store,
+            &keys[..20],
+            &payloads,
+            Duration::from_micros(50),
+        )?;
+        assert_eq!(lat.len(), 20);
+        let file = raw::create_preallocated(&dir.path().join("raw"), 1 << 20)?;
+        let lat = engine::handoff_latency(&file, b"x", false, 20, Duration::ZERO)?;
+        assert_eq!(lat.len(), 20);
         Ok(())
     }
 

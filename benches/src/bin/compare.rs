@@ -6,19 +6,24 @@
 //! cargo run --release -p shardlog-benches --features peers --bin segment-compare -- \
 //!     [--records N] [--seek-records N] [--seek-lookups N] [--repeats N] \
 //!     [--segment-mib N] [--segment-sizes 16,64,256] [--dir PATH] [--no-seek] [--no-sweep] \\
-//!     [--only ours,raw,raft,clog] [--sizes 1024,100]
+//!     [--only ours,raw,raft,clog] [--sizes 1024,100] [--small-records N] [--no-unclean]
 //! ```
+//!
+//! The unclean-reopen rows run a child process (this binary with the hidden `--child-append`
+//! argument) that appends and is then killed with SIGKILL, so the log is never closed.
 //!
 //! Progress goes to stderr, the table to stdout. See `docs/performance.md` for what each row means.
 
+use shardlog_benches::report::{fdatasync_floor, loadavg, machine, today};
 use shardlog_benches::{
     batches, dir_bytes, encoded_bound, fresh_dir, median, ours, percentile, quiesce, random_seqs,
     raw, Payloads, Res, ScanTotals, KEY_LEN,
 };
 use shardlog_segment::Durability;
 use std::hint::black_box;
-use std::os::unix::fs::FileExt as _;
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const MIB: u64 = 1 << 20;
@@ -40,6 +45,10 @@ struct Args {
     only: Vec<String>,
     /// Record sizes of the append/read suite.
     sizes: Vec<usize>,
+    /// Records (1 KiB) of the small shard whose reopen is measured on its own.
+    small_records: usize,
+    /// Measure reopen after SIGKILL (a child process that never closes the log).
+    unclean: bool,
 }
 
 impl Args {
@@ -56,6 +65,8 @@ impl Args {
             sweep: true,
             only: ["ours", "raw", "raft", "clog"].map(String::from).to_vec(),
             sizes: vec![1024, 100],
+            small_records: 20_000,
+            unclean: true,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -80,6 +91,8 @@ impl Args {
                         .map(|s| s.trim().parse::<usize>())
                         .collect::<Result<_, _>>()?;
                 }
+                "--small-records" => a.small_records = value()?.replace('_', "").parse()?,
+                "--no-unclean" => a.unclean = false,
                 "--no-seek" => a.seek = false,
                 "--no-sweep" => a.sweep = false,
                 "-h" | "--help" => {
@@ -103,7 +116,7 @@ impl Args {
 const HELP: &str = "segment-compare [--records N (1000000)] [--seek-records N (10000000)] \
 [--seek-lookups N (100000)] [--repeats N (3)] [--segment-mib N (64)] \
 [--segment-sizes MiB,MiB,.. (16,64,256)] [--dir PATH (a tempdir under /tmp)] [--no-seek] [--no-sweep] \
-[--only ours,raw,raft,clog (all)] [--sizes 1024,100 (both)]";
+[--only ours,raw,raft,clog (all)] [--sizes 1024,100 (both)] [--small-records N (20000)] [--no-unclean]";
 
 /// A measured value, or why there is none.
 #[derive(Debug, Clone, Copy)]
@@ -322,6 +335,8 @@ struct Suite {
     sync: [Samples; 4],
     read: [Samples; 4],
     reopen: [Samples; 4],
+    /// Ours only: reopen after the appending process was killed with SIGKILL.
+    unclean: Samples,
 }
 
 const OURS: usize = 0;
@@ -387,6 +402,9 @@ fn suite(args: &Args, root: &Path, size: usize) -> Res<Suite> {
             s.sync[OURS].push(rate(n, d));
             log.close()?;
             std::fs::remove_dir_all(&dir)?;
+            if args.unclean && size == 1024 {
+                s.unclean.push(unclean_reopen(args, root, n, size)?);
+            }
         }
         #[cfg(feature = "peers")]
         if args.wants("raft") {
@@ -431,6 +449,93 @@ fn suite(args: &Args, root: &Path, size: usize) -> Res<Suite> {
         }
     }
     Ok(s)
+}
+
+/// Appends `n` records of `size` bytes (`Durability::None`, batches of [`BATCH`]) in a child
+/// process, kills it with SIGKILL as soon as the last append has returned (no close, no sync; the
+/// background sealer may still be working), then times `ShardLog::open`. Returns milliseconds.
+/// Every record must survive (the page cache keeps what a killed process wrote).
+fn unclean_reopen(args: &Args, root: &Path, n: usize, size: usize) -> Res<f64> {
+    let dir = fresh_dir(root, "unclean")?;
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("--child-append")
+        .arg(&dir)
+        .args([
+            n.to_string(),
+            size.to_string(),
+            (args.segment_bytes / MIB).to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    let stdout = child.stdout.take().ok_or("child has no stdout")?;
+    BufReader::new(stdout).read_line(&mut line)?;
+    // `Child::kill` sends SIGKILL.
+    child.kill()?;
+    child.wait()?;
+    if line.trim() != "ready" {
+        return Err(format!("child append failed (said {line:?})").into());
+    }
+    quiesce();
+    let opts = ours::options(args.segment_bytes, Durability::None);
+    let start = Instant::now();
+    let log = ours::open(&dir, &opts)?;
+    let took = ms(start.elapsed());
+    let (_, totals) = ours::scan_all(&log)?;
+    check_totals("ours (reopen after SIGKILL)", totals, n, size)?;
+    log.close()?;
+    std::fs::remove_dir_all(&dir)?;
+    Ok(took)
+}
+
+/// The child side of [`unclean_reopen`]: `--child-append DIR RECORDS SIZE SEGMENT_MIB`. Appends,
+/// prints `ready` and waits to be killed; the log is never closed.
+fn child_append(rest: &[String]) -> Res<()> {
+    let [dir, n, size, seg_mib] = rest else {
+        return Err("--child-append DIR RECORDS SIZE SEGMENT_MIB".into());
+    };
+    let (n, size): (usize, usize) = (n.parse()?, size.parse()?);
+    let opts = ours::options(seg_mib.parse::<u64>()? * MIB, Durability::None);
+    let payloads = Payloads::new(size);
+    let log = ours::open(Path::new(dir), &opts)?;
+    for from in (0..n).step_by(BATCH) {
+        log.append_batch(&payloads.records(from, BATCH.min(n - from)))?;
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ready")?;
+    out.flush()?;
+    // Keep the log open (never dropped) until the parent kills this process.
+    let _log = log;
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Reopen of a small shard (`args.small_records` × 1 KiB): after a clean close, and after SIGKILL.
+fn small_reopen(args: &Args, root: &Path) -> Res<(Samples, Samples)> {
+    let n = args.small_records;
+    let payloads = Payloads::new(1024);
+    let opts = ours::options(args.segment_bytes, Durability::None);
+    let (mut clean, mut unclean) = (Samples::default(), Samples::default());
+    for rep in 0..args.repeats {
+        eprintln!("[small shard] repeat {}/{}", rep + 1, args.repeats);
+        let dir = fresh_dir(root, "small")?;
+        let log = ours::open(&dir, &opts)?;
+        for from in (0..n).step_by(BATCH) {
+            log.append_batch(&payloads.records(from, BATCH.min(n - from)))?;
+        }
+        log.close()?;
+        quiesce();
+        let start = Instant::now();
+        let log = ours::open(&dir, &opts)?;
+        clean.push(ms(start.elapsed()));
+        log.close()?;
+        std::fs::remove_dir_all(&dir)?;
+        if args.unclean {
+            unclean.push(unclean_reopen(args, root, n, 1024)?);
+        }
+    }
+    Ok((clean, unclean))
 }
 
 /// Latencies of random single-record reads on a shard of `args.seek_records` 100-byte records:
@@ -575,71 +680,6 @@ fn sweep(args: &Args, root: &Path) -> Res<Vec<(u64, Samples, Samples, Samples)>>
     Ok(out)
 }
 
-/// p50 of a 4 KiB `pwrite` + `fdatasync` into a preallocated file: the machine's sync latency now.
-fn fdatasync_floor(root: &Path) -> Res<(Duration, Duration)> {
-    let dir = fresh_dir(root, "fsync")?;
-    let file = raw::create_preallocated(&dir.join("f"), 16 * MIB)?;
-    let block = vec![0xA5u8; 4096];
-    let mut lat = Vec::with_capacity(2000);
-    for i in 0..2000u64 {
-        let start = Instant::now();
-        file.write_all_at(&block, (i % 4096) * 4096)?;
-        file.sync_data()?;
-        lat.push(start.elapsed());
-    }
-    lat.sort_unstable();
-    drop(file);
-    std::fs::remove_dir_all(&dir)?;
-    Ok((percentile(&lat, 50.0), percentile(&lat, 99.0)))
-}
-
-fn machine(root: &Path) -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map_or_else(|_| "?".into(), |s| s.trim().to_string());
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let fs = std::fs::read_to_string("/proc/mounts")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .filter_map(|l| {
-                    let f: Vec<&str> = l.split_whitespace().collect();
-                    (f.len() >= 3 && root.starts_with(f[1]))
-                        .then(|| (f[1].len(), format!("{} on {}", f[2], f[0])))
-                })
-                .max_by_key(|(len, _)| *len)
-                .map(|(_, s)| s)
-        })
-        .unwrap_or_else(|| "?".into());
-    format!("{cores} vCPU {cpu}, Linux {kernel}, {fs}")
-}
-
-/// The 1-minute load average (other work on the machine skews every number).
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "?".into())
-}
-
-fn today() -> String {
-    std::process::Command::new("date")
-        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map_or_else(|| "?".into(), |s| s.trim().to_string())
-}
-
 fn fill(row: &mut Row, samples: &[Samples; 4], kind_missing: [&'static str; 4]) {
     row.ours = samples[OURS].val(kind_missing[OURS]);
     row.raw = samples[RAW].val(kind_missing[RAW]);
@@ -655,6 +695,10 @@ fn lat_val(v: &Option<Vec<Duration>>, p: f64) -> Val {
 }
 
 fn main() -> Res<()> {
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("--child-append") {
+        return child_append(&argv[2..]);
+    }
     let args = Args::parse()?;
     let temp;
     let root = match &args.dir {
@@ -672,7 +716,7 @@ fn main() -> Res<()> {
     let load_before = loadavg();
     let (sync_p50, sync_p99) = fdatasync_floor(&root)?;
     let mut rows = Vec::new();
-    let mut reopen_row = None;
+    let mut reopen_rows = Vec::new();
     for size in args.sizes.clone() {
         let s = suite(&args, &root, size)?;
         let label = match size {
@@ -723,7 +767,18 @@ fn main() -> Res<()> {
             );
             fill(&mut r, &s.reopen, ["failed", "—", NO_PEERS, NO_PEERS]);
             r.goal = vec![Check::AtMost(100.0)];
-            reopen_row = Some(r);
+            reopen_rows.push(r);
+            if args.unclean && args.wants("ours") {
+                let mut r = Row::new(
+                    format!("reopen after SIGKILL (no close), {gib:.2} GiB of 1 KiB records"),
+                    Kind::Reopen(gib),
+                    s.unclean.val("failed"),
+                );
+                r.raft = Val::Na("—");
+                r.clog = Val::Na("—");
+                r.goal = vec![Check::AtMost(100.0)];
+                reopen_rows.push(r);
+            }
         }
     }
     if args.seek {
@@ -749,8 +804,26 @@ fn main() -> Res<()> {
             }
         }
     }
-    if let Some(r) = reopen_row {
-        rows.push(r);
+    rows.append(&mut reopen_rows);
+    if args.wants("ours") && args.small_records > 0 {
+        let (clean, unclean) = small_reopen(&args, &root)?;
+        let gib = (args.small_records * 1024) as f64 / GIB;
+        let mb = (args.small_records * 1024) as f64 / 1e6;
+        let mut kinds = vec![("clean close", clean)];
+        if args.unclean {
+            kinds.push(("SIGKILL (no close)", unclean));
+        }
+        for (how, samples) in kinds {
+            let mut r = Row::new(
+                format!("reopen after {how}, small shard: {mb:.0} MB of 1 KiB records"),
+                Kind::Reopen(gib),
+                samples.val("failed"),
+            );
+            r.raft = Val::Na("—");
+            r.clog = Val::Na("—");
+            r.goal = vec![Check::AtMost(100.0)];
+            rows.push(r);
+        }
     }
     if args.sweep && args.wants("ours") {
         let gib = (args.records * 1024) as f64 / GIB;
@@ -798,7 +871,9 @@ fn main() -> Res<()> {
     println!();
     print_table(&rows);
     if args.dir.is_some() {
-        for name in ["raw", "ours", "raft", "clog", "sweep", "fsync"] {
+        for name in [
+            "raw", "ours", "raft", "clog", "sweep", "fsync", "unclean", "small",
+        ] {
             let _ = std::fs::remove_dir_all(root.join(name));
         }
     }
