@@ -1,0 +1,1352 @@
+//! The database: one copy-on-write B-tree file with two commit slots.
+//!
+//! Commit protocol (two-phase; `docs/format.md`, "Checkpoint file", has the crash-case table):
+//! 1. write every new tree page and the new free-list chain into pages that the current commit does
+//!    not reference (free pages whose freeing transaction is not newer than the oldest live reader,
+//!    or new pages past the page count);
+//! 2. if the file is too short, grow it first: copy the committed pages into `<name>.grow`, fsync,
+//!    rename over `<name>`, fsync the directory;
+//! 3. `fdatasync`;
+//! 4. write the commit record into the slot that does *not* hold the current commit;
+//! 5. `fdatasync`. The commit is durable; readers started after this see it.
+//!
+//! Any I/O error from step 2 on poisons the database ([`Error::Poisoned`]): the page cache state is
+//! unknown after a failed write or sync, so nothing is retried; reopening recovers the last commit.
+
+use crate::error::{Error, Result};
+use crate::format::{
+    self, Commit, PageRef, SlotState, FREE_PER_PAGE, MAX_KEY_LEN, MAX_PAGES, MAX_VALUE_LEN,
+    PAGE_SIZE, SECTOR,
+};
+use crate::node::{Child, Node};
+use crate::pager::{Pager, Src};
+use crate::tree::{self, RangeIter, TreeEdit};
+use shardlog_segment::{Storage, StorageFile};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::ops::{Bound, RangeBounds};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Pages copied per read/write while growing or backing up (256 KiB).
+const COPY_PAGES: u64 = 64;
+/// Contiguous new pages written with one call at most (1 MiB).
+const WRITE_RUN_PAGES: usize = 256;
+
+/// Options of a [`Db`].
+///
+/// ```
+/// use shardlog_checkpoint::Options;
+/// let opts = Options { initial_pages: 16, ..Options::default() };
+/// assert!(opts.validate().is_ok());
+/// assert!(Options { initial_pages: 1, ..Options::default() }.validate().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Pages (4 KiB each) a new file is created with. The file doubles when it runs out.
+    /// Default: 64 (256 KiB). At least 2.
+    pub initial_pages: u64,
+    /// Decoded pages kept in memory. Default: 4096 (about 16 MiB at most).
+    pub cache_pages: usize,
+    /// Check every page of the current commit (checksums, order, free-space accounting) on open.
+    /// Default: false ([`Db::verify`] does the same on demand).
+    pub verify_on_open: bool,
+    /// Hold an exclusive `flock` on `<dir>/<name>.lock` while the database is open, when the storage
+    /// names real paths (the parent of [`Storage::path`] is an existing directory). Default: true.
+    pub lock_file: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            initial_pages: 64,
+            cache_pages: 4096,
+            verify_on_open: false,
+            lock_file: true,
+        }
+    }
+}
+
+impl Options {
+    /// Rejects out-of-range values.
+    ///
+    /// ```
+    /// assert!(shardlog_checkpoint::Options::default().validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.initial_pages < 2 || self.initial_pages > MAX_PAGES {
+            return Err(Error::InvalidOptions(format!(
+                "initial_pages {} outside 2..={MAX_PAGES}",
+                self.initial_pages
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What [`Db::info`] reports.
+///
+/// ```
+/// use shardlog_checkpoint::{Db, SimDisk};
+/// use std::sync::Arc;
+/// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+/// assert_eq!(db.info().entries, 0);
+/// # Ok::<(), shardlog_checkpoint::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DbInfo {
+    /// Id of the current commit.
+    pub txn: u64,
+    /// Keys stored.
+    pub entries: u64,
+    /// Tree height (0 when empty).
+    pub height: u32,
+    /// Pages in use or free (the high-water mark, page 0 included).
+    pub page_count: u64,
+    /// Pages the file has room for.
+    pub file_pages: u64,
+    /// Pages listed as free.
+    pub free_pages: u64,
+    /// Set when open found one commit slot invalid and used the other: which and why.
+    pub slot_fallback: Option<String>,
+}
+
+/// What [`Db::verify`] found in a consistent file.
+///
+/// ```
+/// use shardlog_checkpoint::{Db, SimDisk};
+/// use std::sync::Arc;
+/// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+/// let report = db.verify()?;
+/// assert_eq!(report.tree_pages + report.free_list_pages + report.free_pages + 1, report.page_count);
+/// # Ok::<(), shardlog_checkpoint::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifyReport {
+    /// Commit checked.
+    pub txn: u64,
+    /// Keys found (equal to the commit's count).
+    pub entries: u64,
+    /// Tree pages.
+    pub tree_pages: u64,
+    /// Pages of the free-list chain.
+    pub free_list_pages: u64,
+    /// Pages listed free.
+    pub free_pages: u64,
+    /// Page count of the commit.
+    pub page_count: u64,
+}
+
+/// A crash-safe, copy-on-write B-tree in one file, with snapshot reads and one writer at a time.
+///
+/// Keys are 1..=[`MAX_KEY_LEN`] bytes, values up to [`MAX_VALUE_LEN`] bytes, both ordered as byte
+/// strings. Readers never block the writer and see the commit that was current when they started.
+///
+/// ```
+/// use shardlog_checkpoint::{Db, SimDisk};
+/// use std::sync::Arc;
+///
+/// let disk = SimDisk::new(7);
+/// let db = Db::open(Arc::new(disk.clone()), "checkpoints.db")?;
+/// let mut tx = db.write()?;
+/// tx.insert(b"shard-1", b"seq 42")?;
+/// tx.insert(b"shard-2", b"seq 17")?;
+/// tx.commit()?;
+///
+/// let snap = db.read()?;
+/// assert_eq!(snap.get(b"shard-1")?, Some(b"seq 42".to_vec()));
+/// let keys: Vec<Vec<u8>> = snap.iter().map(|r| r.map(|(k, _)| k)).collect::<Result<_, _>>()?;
+/// assert_eq!(keys, vec![b"shard-1".to_vec(), b"shard-2".to_vec()]);
+///
+/// // A power cut at any moment keeps the last commit.
+/// drop((snap, db));
+/// let db = Db::open(Arc::new(disk.crash(1)), "checkpoints.db")?;
+/// assert_eq!(db.read()?.get(b"shard-2")?, Some(b"seq 17".to_vec()));
+/// # Ok::<(), shardlog_checkpoint::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    storage: Arc<dyn Storage>,
+    name: String,
+    pager: Pager,
+    shared: Mutex<Shared>,
+    writer: Mutex<Writer>,
+    poisoned: AtomicBool,
+    slot_fallback: Option<String>,
+    _lock: Option<std::fs::File>,
+}
+
+/// What readers need: the current commit, the file holding it, and the live snapshots.
+#[derive(Debug)]
+struct Shared {
+    commit: Commit,
+    file: Arc<dyn StorageFile>,
+    /// Live read snapshots by commit id.
+    readers: BTreeMap<u64, usize>,
+}
+
+/// The writer's state, guarded by the writer lock.
+#[derive(Debug)]
+struct Writer {
+    file: Arc<dyn StorageFile>,
+    file_pages: u64,
+    /// Slot (0 or 1) holding the current commit; the next commit goes to the other.
+    slot: usize,
+    /// Free pages no reader can see.
+    reusable: BTreeSet<u64>,
+    /// Pages freed by recent commits, with the id of the freeing commit, oldest first.
+    pending: VecDeque<(u64, Vec<u64>)>,
+    /// Free-list pages of the current commit (freed by the next one).
+    chain: Vec<u64>,
+}
+
+impl Inner {
+    fn shared(&self) -> MutexGuard<'_, Shared> {
+        // `Shared` is replaced field by field under the lock and never left half-written.
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn check_poison(&self) -> Result<()> {
+        if self.poisoned.load(Ordering::Acquire) {
+            return Err(Error::Poisoned);
+        }
+        Ok(())
+    }
+
+    fn path(&self) -> PathBuf {
+        self.pager.path().clone()
+    }
+}
+
+fn grow_name(name: &str) -> String {
+    format!("{name}.grow")
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.contains('/') || name.contains('\0') || name == "." || name == ".." {
+        return Err(Error::InvalidArgument(format!(
+            "bad database file name {name:?}"
+        )));
+    }
+    Ok(())
+}
+
+fn remove_if_exists(storage: &dyn Storage, name: &str) -> Result<()> {
+    match storage.remove(name) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let e = Error::from(e);
+            if e.is_not_found() {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Takes `<dir>/<name>.lock` if the storage names real paths.
+fn lock_for(storage: &dyn Storage, name: &str) -> Result<Option<std::fs::File>> {
+    use fs2::FileExt as _;
+    let path = storage.path(name);
+    let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && d.is_dir())
+    else {
+        return Ok(None);
+    };
+    let lock_path = dir.join(format!("{name}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| Error::Io {
+            op: "open",
+            path: lock_path.clone(),
+            source,
+        })?;
+    if file.try_lock_exclusive().is_err() {
+        return Err(Error::Locked { path: lock_path });
+    }
+    Ok(Some(file))
+}
+
+/// Copies pages `from..to` of `src` to the same place in `dst`.
+fn copy_pages(src: &dyn StorageFile, dst: &dyn StorageFile, from: u64, to: u64) -> Result<()> {
+    let mut page = from;
+    while page < to {
+        let n = COPY_PAGES.min(to - page);
+        let mut buf = vec![0u8; n as usize * PAGE_SIZE];
+        src.read_at(format::page_offset(page), &mut buf)?;
+        dst.write_at(format::page_offset(page), &buf)?;
+        page += n;
+    }
+    Ok(())
+}
+
+impl Db {
+    /// Opens (or creates) the database file `name` in `storage` with default [`Options`].
+    ///
+    /// Recovery: the valid commit slot with the higher transaction id wins; a slot that fails its
+    /// checks is ignored (see [`DbInfo::slot_fallback`]); a leftover `<name>.grow` from an interrupted
+    /// growth or backup is removed.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, FsStorage};
+    /// use std::sync::Arc;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let db = Db::open(Arc::new(FsStorage::open(dir.path())?), "checkpoints.db")?;
+    /// // A second writer is refused while the first holds the lock.
+    /// let again = Db::open(Arc::new(FsStorage::open(dir.path())?), "checkpoints.db");
+    /// assert!(matches!(again, Err(shardlog_checkpoint::Error::Locked { .. })));
+    /// # drop(db);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn open(storage: Arc<dyn Storage>, name: &str) -> Result<Db> {
+        Db::open_with(storage, name, Options::default())
+    }
+
+    /// Opens (or creates) `name` with `options`.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, Options, SimDisk};
+    /// use std::sync::Arc;
+    /// let opts = Options { initial_pages: 4, verify_on_open: true, ..Options::default() };
+    /// let db = Db::open_with(Arc::new(SimDisk::new(1)), "c.db", opts)?;
+    /// assert_eq!(db.info().file_pages, 4);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn open_with(storage: Arc<dyn Storage>, name: &str, options: Options) -> Result<Db> {
+        options.validate()?;
+        check_name(name)?;
+        let lock = if options.lock_file {
+            lock_for(&*storage, name)?
+        } else {
+            None
+        };
+        remove_if_exists(&*storage, &grow_name(name))?;
+        let file = match storage.open(name) {
+            Ok(file) => file,
+            Err(e) => {
+                let e = Error::from(e);
+                if !e.is_not_found() {
+                    return Err(e);
+                }
+                create_fresh(&*storage, name, options.initial_pages)?
+            }
+        };
+        let pager = Pager::new(storage.path(name), options.cache_pages);
+        let (commit, slot, slot_fallback) = recover_slots(&pager, &*file)?;
+        let (chain, listed) = pager.load_free_list(&*file, commit.free_head, commit.page_count)?;
+        let path = pager.path().clone();
+        let bad = |reason: String| {
+            let offset = commit.free_head.map_or(0, |r| format::page_offset(r.page));
+            Error::corrupt(&path, offset, reason)
+        };
+        if listed.len() as u64 != commit.free_count {
+            return Err(bad(format!(
+                "free list holds {} pages, the commit record says {}",
+                listed.len(),
+                commit.free_count
+            )));
+        }
+        let reusable = format::check_free_set(&listed, commit.page_count).map_err(bad)?;
+        if let Some(p) = chain.iter().find(|p| reusable.contains(p)) {
+            return Err(bad(format!("free-list page {p} also listed as free")));
+        }
+        let file_pages = file.len() / PAGE_SIZE as u64;
+        let inner = Inner {
+            storage,
+            name: name.to_string(),
+            pager,
+            shared: Mutex::new(Shared {
+                commit,
+                file: file.clone(),
+                readers: BTreeMap::new(),
+            }),
+            writer: Mutex::new(Writer {
+                file,
+                file_pages,
+                slot,
+                reusable,
+                pending: VecDeque::new(),
+                chain,
+            }),
+            poisoned: AtomicBool::new(false),
+            slot_fallback,
+            _lock: lock,
+        };
+        let db = Db {
+            inner: Arc::new(inner),
+        };
+        if options.verify_on_open {
+            db.verify()?;
+        }
+        Ok(db)
+    }
+
+    /// A read snapshot of the current commit. It never blocks the writer; pages it can see are not
+    /// reused until it is dropped.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use std::sync::Arc;
+    /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let before = db.read()?;
+    /// let mut tx = db.write()?;
+    /// tx.insert(b"k", b"v")?;
+    /// tx.commit()?;
+    /// assert_eq!(before.get(b"k")?, None); // the snapshot does not move
+    /// assert_eq!(db.read()?.get(b"k")?, Some(b"v".to_vec()));
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn read(&self) -> Result<ReadTxn> {
+        self.inner.check_poison()?;
+        let mut s = self.inner.shared();
+        let commit = s.commit;
+        let file = s.file.clone();
+        *s.readers.entry(commit.txn).or_default() += 1;
+        drop(s);
+        Ok(ReadTxn {
+            inner: self.inner.clone(),
+            file,
+            commit,
+        })
+    }
+
+    /// Starts the write transaction, waiting while another one is open. Dropping it without
+    /// [`WriteTxn::commit`] discards its changes.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use std::sync::Arc;
+    /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// tx.insert(b"k", b"v")?;
+    /// drop(tx); // rolled back
+    /// assert!(db.read()?.is_empty());
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn write(&self) -> Result<WriteTxn<'_>> {
+        self.inner.check_poison()?;
+        let w = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        self.inner.check_poison()?;
+        let base = self.inner.shared().commit;
+        Ok(WriteTxn {
+            db: self,
+            w,
+            base,
+            edit: TreeEdit {
+                root: base.root.map(Child::Page),
+                height: base.height,
+                entries: base.entries,
+                freed: Vec::new(),
+            },
+            changed: false,
+        })
+    }
+
+    /// The state of the current commit.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use std::sync::Arc;
+    /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+    /// assert_eq!(db.info().txn, 1);
+    /// assert!(db.info().slot_fallback.is_none());
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn info(&self) -> DbInfo {
+        let (commit, file_pages) = {
+            let s = self.inner.shared();
+            (s.commit, s.file.len() / PAGE_SIZE as u64)
+        };
+        DbInfo {
+            txn: commit.txn,
+            entries: commit.entries,
+            height: commit.height,
+            page_count: commit.page_count,
+            file_pages,
+            free_pages: commit.free_count,
+            slot_fallback: self.inner.slot_fallback.clone(),
+        }
+    }
+
+    /// Checks every page of the current commit: checksums, tree shape and key order, and that every
+    /// page below the page count is exactly one of tree page, free-list page or free page.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use std::sync::Arc;
+    /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// for i in 0..500u32 {
+    ///     tx.insert(&i.to_le_bytes(), &[7u8; 100])?;
+    /// }
+    /// tx.commit()?;
+    /// assert_eq!(db.verify()?.entries, 500);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn verify(&self) -> Result<VerifyReport> {
+        self.read()?.verify()
+    }
+
+    /// Writes a consistent copy of the current commit to `name` in `dest`, while the database stays
+    /// in use (readers and the writer go on). The copy is written to `<name>.grow`, synced, and
+    /// renamed into place, so `dest` holds either its old `name` or the complete copy.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use std::sync::Arc;
+    /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// tx.insert(b"k", b"v")?;
+    /// tx.commit()?;
+    /// let backup = SimDisk::new(2);
+    /// db.backup_to(&backup, "copy.db")?;
+    /// let copy = Db::open(Arc::new(backup), "copy.db")?;
+    /// assert_eq!(copy.read()?.get(b"k")?, Some(b"v".to_vec()));
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn backup_to(&self, dest: &dyn Storage, name: &str) -> Result<()> {
+        check_name(name)?;
+        if dest.path(name) == self.inner.path() {
+            return Err(Error::InvalidArgument(
+                "backup target is the database file itself".into(),
+            ));
+        }
+        let _lock = lock_for(dest, name)?;
+        let snap = self.read()?;
+        let tmp = grow_name(name);
+        remove_if_exists(dest, &tmp)?;
+        let pages = snap.commit.page_count;
+        let file = dest.create(&tmp, pages * PAGE_SIZE as u64)?;
+        let mut page0 = vec![0u8; PAGE_SIZE];
+        if let Some(slot) = page0.get_mut(..SECTOR) {
+            slot.copy_from_slice(&format::encode_slot(&snap.commit, 0));
+        }
+        file.write_at(0, &page0)?;
+        copy_pages(&*snap.file, &*file, 1, pages)?;
+        file.sync()?;
+        drop(file);
+        dest.rename(&tmp, name)?;
+        dest.sync_dir()?;
+        Ok(())
+    }
+
+    /// The path of the database file (as the storage names it).
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// assert!(db.path().ends_with("c.db"));
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn path(&self) -> PathBuf {
+        self.inner.path()
+    }
+
+    /// Forgets cached pages (for tests that change the file underneath).
+    #[doc(hidden)]
+    pub fn clear_cache(&self) {
+        self.inner.pager.clear();
+    }
+}
+
+/// Creates a new file through `<name>.grow`: empty commit in slot 0, sync, rename, sync directory.
+fn create_fresh(storage: &dyn Storage, name: &str, pages: u64) -> Result<Arc<dyn StorageFile>> {
+    let tmp = grow_name(name);
+    let file = storage.create(&tmp, pages * PAGE_SIZE as u64)?;
+    file.write_at(0, &format::encode_slot(&Commit::empty(), 0))?;
+    file.sync()?;
+    drop(file);
+    storage.rename(&tmp, name)?;
+    storage.sync_dir()?;
+    Ok(storage.open(name)?)
+}
+
+/// Reads both commit slots and picks the current commit: `(commit, slot index, fallback note)`.
+fn recover_slots(pager: &Pager, file: &dyn StorageFile) -> Result<(Commit, usize, Option<String>)> {
+    let path = pager.path();
+    let len = file.len();
+    if len < PAGE_SIZE as u64 || len % PAGE_SIZE as u64 != 0 {
+        return Err(Error::corrupt(
+            path,
+            len,
+            format!("file length {len} is not a positive multiple of {PAGE_SIZE}"),
+        ));
+    }
+    let mut head = [0u8; 2 * SECTOR];
+    file.read_at(0, &mut head)?;
+    let states: Vec<SlotState> = head
+        .chunks_exact(SECTOR)
+        .enumerate()
+        .map(|(i, s)| format::decode_slot(s, i))
+        .collect();
+    for (i, s) in states.iter().enumerate() {
+        if let SlotState::Unsupported(reason) = s {
+            return Err(Error::Foreign {
+                file: path.clone(),
+                reason: format!(
+                    "commit slot {i} (byte {}): {reason}",
+                    format::slot_offset(i)
+                ),
+            });
+        }
+    }
+    let best = states
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            SlotState::Valid(c) => Some((i, *c)),
+            _ => None,
+        })
+        .max_by_key(|(i, c)| (c.txn, std::cmp::Reverse(*i)));
+    let Some((slot, commit)) = best else {
+        let describe = |i: usize| match states.get(i) {
+            Some(SlotState::Invalid(r)) => r.clone(),
+            Some(SlotState::Empty) => "never written".into(),
+            _ => "unreadable".into(),
+        };
+        let reason = format!(
+            "no valid commit slot (slot 0: {}; slot 1: {})",
+            describe(0),
+            describe(1)
+        );
+        let foreign = states.iter().all(|s| match s {
+            SlotState::Empty => true,
+            SlotState::Invalid(r) => r == "bad magic",
+            _ => false,
+        });
+        return Err(if foreign {
+            Error::Foreign {
+                file: path.clone(),
+                reason,
+            }
+        } else {
+            Error::corrupt(path, 0, reason)
+        });
+    };
+    let file_pages = len / PAGE_SIZE as u64;
+    if commit.page_count > file_pages {
+        return Err(Error::corrupt(
+            path,
+            format::slot_offset(slot),
+            format!(
+                "commit {} names {} pages but the file has {file_pages}",
+                commit.txn, commit.page_count
+            ),
+        ));
+    }
+    let other = 1 - slot;
+    let fallback = match states.get(other) {
+        Some(SlotState::Invalid(reason)) => Some(format!(
+            "commit slot {other} (byte {}) is invalid ({reason}); using slot {slot} (transaction {})",
+            format::slot_offset(other),
+            commit.txn
+        )),
+        _ => None,
+    };
+    Ok((commit, slot, fallback))
+}
+
+/// Converts a range over key-like values into owned byte bounds.
+fn owned_bounds<K: AsRef<[u8]>>(range: &impl RangeBounds<K>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let own = |b: Bound<&K>| match b {
+        Bound::Included(k) => Bound::Included(k.as_ref().to_vec()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_ref().to_vec()),
+        Bound::Unbounded => Bound::Unbounded,
+    };
+    (own(range.start_bound()), own(range.end_bound()))
+}
+
+fn as_slice_bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_slice()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// An ordered scan, yielding `(key, value)` pairs; after an error it yields nothing more.
+///
+/// ```
+/// use shardlog_checkpoint::{Db, SimDisk};
+/// use std::sync::Arc;
+/// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+/// let mut tx = db.write()?;
+/// for k in [b"a", b"b", b"c", b"d"] {
+///     tx.insert(k, b"")?;
+/// }
+/// let keys: Vec<_> = tx.range(b"b"..b"d").map(|r| r.map(|(k, _)| k)).collect::<Result<_, _>>()?;
+/// assert_eq!(keys, vec![b"b".to_vec(), b"c".to_vec()]);
+/// # Ok::<(), shardlog_checkpoint::Error>(())
+/// ```
+pub struct Range<'a> {
+    it: RangeIter<'a>,
+}
+
+impl std::fmt::Debug for Range<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Range").finish_non_exhaustive()
+    }
+}
+
+impl Iterator for Range<'_> {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.it.next()
+    }
+}
+
+fn range_over<'a, K: AsRef<[u8]>>(
+    src: Src<'a>,
+    root: Option<&Child>,
+    height: u32,
+    range: impl RangeBounds<K>,
+) -> Range<'a> {
+    let (start, end) = owned_bounds(&range);
+    Range {
+        it: RangeIter::new(src, root, height, as_slice_bound(&start), end),
+    }
+}
+
+/// A read snapshot: the commit that was current when [`Db::read`] was called.
+///
+/// ```
+/// use shardlog_checkpoint::{Db, SimDisk};
+/// use std::sync::Arc;
+/// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+/// let snap = db.read()?;
+/// assert_eq!(snap.len(), 0);
+/// assert_eq!(snap.txn_id(), 1);
+/// # Ok::<(), shardlog_checkpoint::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ReadTxn {
+    inner: Arc<Inner>,
+    file: Arc<dyn StorageFile>,
+    commit: Commit,
+}
+
+impl Drop for ReadTxn {
+    fn drop(&mut self) {
+        let mut s = self.inner.shared();
+        if let Some(n) = s.readers.get_mut(&self.commit.txn) {
+            *n -= 1;
+            if *n == 0 {
+                s.readers.remove(&self.commit.txn);
+            }
+        }
+    }
+}
+
+impl ReadTxn {
+    fn src(&self) -> Src<'_> {
+        Src {
+            pager: &self.inner.pager,
+            file: &*self.file,
+            page_count: self.commit.page_count,
+        }
+    }
+
+    fn root(&self) -> Option<Child> {
+        self.commit.root.map(Child::Page)
+    }
+
+    /// The value of `key`, if present.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use std::sync::Arc;
+    /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+    /// assert_eq!(db.read()?.get(b"missing")?, None);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        tree::get(self.src(), self.root().as_ref(), self.commit.height, key)
+    }
+
+    /// Entries with keys in `range`, in key order.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use std::sync::Arc;
+    /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// tx.insert(b"a1", b"x")?;
+    /// tx.insert(b"b1", b"y")?;
+    /// tx.commit()?;
+    /// let snap = db.read()?;
+    /// assert_eq!(snap.range(&b"b"[..]..).count(), 1);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn range<K: AsRef<[u8]>>(&self, range: impl RangeBounds<K>) -> Range<'_> {
+        let root = self.root();
+        range_over(self.src(), root.as_ref(), self.commit.height, range)
+    }
+
+    /// All entries in key order.
+    ///
+    /// ```
+    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use std::sync::Arc;
+    /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+    /// assert_eq!(db.read()?.iter().count(), 0);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn iter(&self) -> Range<'_> {
+        self.range::<&[u8]>(..)
+    }
+
+    /// Number of keys.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// assert_eq!(db.read()?.len(), 0);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn len(&self) -> u64 {
+        self.commit.entries
+    }
+
+    /// True when there are no keys.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// assert!(db.read()?.is_empty());
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.commit.entries == 0
+    }
+
+    /// Id of the commit this snapshot reads.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// tx.insert(b"k", b"v")?;
+    /// tx.commit()?;
+    /// assert_eq!(db.read()?.txn_id(), 2);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn txn_id(&self) -> u64 {
+        self.commit.txn
+    }
+
+    /// Checks every page of this snapshot, reading each from the file (not the cache); see
+    /// [`Db::verify`].
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// assert_eq!(db.read()?.verify()?.tree_pages, 0);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let c = &self.commit;
+        let pager = &self.inner.pager;
+        let path = pager.path();
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut entries = 0u64;
+        // (page, depth, lower bound inclusive, upper bound exclusive)
+        type Item = (PageRef, u32, Option<Vec<u8>>, Option<Vec<u8>>);
+        let mut stack: Vec<Item> = c.root.map(|r| (r, 1, None, None)).into_iter().collect();
+        while let Some((r, depth, lo, hi)) = stack.pop() {
+            let offset = format::page_offset(r.page);
+            if !seen.insert(r.page) {
+                return Err(Error::corrupt(
+                    path,
+                    offset,
+                    format!("page {} referenced twice", r.page),
+                ));
+            }
+            let (buf, h) = pager.read_checked(&*self.file, r, c.page_count)?;
+            let node =
+                format::decode_node(&buf, &h).map_err(|e| Error::corrupt(path, offset, e))?;
+            let out_of_bounds = |k: &[u8]| {
+                lo.as_deref().is_some_and(|lo| k < lo) || hi.as_deref().is_some_and(|hi| k >= hi)
+            };
+            match (node, depth == c.height) {
+                (Node::Leaf(l), true) => {
+                    if l.entries.iter().any(|(k, _)| out_of_bounds(k)) {
+                        return Err(Error::corrupt(
+                            path,
+                            offset,
+                            "leaf key outside its parent's range",
+                        ));
+                    }
+                    entries += l.entries.len() as u64;
+                }
+                (Node::Branch(b), false) => {
+                    if b.keys.iter().any(|k| out_of_bounds(k)) {
+                        return Err(Error::corrupt(
+                            path,
+                            offset,
+                            "branch key outside its parent's range",
+                        ));
+                    }
+                    for (i, child) in b.children.iter().enumerate() {
+                        let Child::Page(cr) = child else { continue };
+                        let clo = if i == 0 {
+                            lo.clone()
+                        } else {
+                            b.keys.get(i - 1).cloned()
+                        };
+                        let chi = b.keys.get(i).cloned().or_else(|| hi.clone());
+                        stack.push((*cr, depth + 1, clo, chi));
+                    }
+                }
+                _ => {
+                    return Err(Error::corrupt(
+                        path,
+                        offset,
+                        format!(
+                            "node at depth {depth} of a tree of height {} has the wrong kind",
+                            c.height
+                        ),
+                    ))
+                }
+            }
+        }
+        if entries != c.entries {
+            return Err(Error::corrupt(
+                path,
+                format::slot_offset(0),
+                format!(
+                    "tree holds {entries} keys, the commit record says {}",
+                    c.entries
+                ),
+            ));
+        }
+        let (chain, listed) = pager.load_free_list(&*self.file, c.free_head, c.page_count)?;
+        let tree_pages = seen.len() as u64;
+        for &p in chain.iter().chain(listed.iter()) {
+            if p == 0 || p >= c.page_count || !seen.insert(p) {
+                return Err(Error::corrupt(
+                    path,
+                    format::page_offset(p),
+                    format!(
+                        "page {p} is free or a free-list page but also in use, or listed twice"
+                    ),
+                ));
+            }
+        }
+        if seen.len() as u64 + 1 != c.page_count {
+            return Err(Error::corrupt(
+                path,
+                format::page_offset(c.page_count),
+                format!(
+                    "{} of the {} pages are neither in the tree nor free (leaked)",
+                    c.page_count - 1 - seen.len() as u64,
+                    c.page_count
+                ),
+            ));
+        }
+        Ok(VerifyReport {
+            txn: c.txn,
+            entries,
+            tree_pages,
+            free_list_pages: chain.len() as u64,
+            free_pages: listed.len() as u64,
+            page_count: c.page_count,
+        })
+    }
+}
+
+/// The write transaction; at most one exists at a time per [`Db`].
+///
+/// ```
+/// use shardlog_checkpoint::{Db, SimDisk};
+/// use std::sync::Arc;
+/// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
+/// let mut tx = db.write()?;
+/// assert_eq!(tx.insert(b"k", b"1")?, None);
+/// assert_eq!(tx.insert(b"k", b"2")?, Some(b"1".to_vec()));
+/// assert_eq!(tx.get(b"k")?, Some(b"2".to_vec()));
+/// assert_eq!(tx.remove(b"k")?, Some(b"2".to_vec()));
+/// tx.commit()?;
+/// # Ok::<(), shardlog_checkpoint::Error>(())
+/// ```
+pub struct WriteTxn<'db> {
+    db: &'db Db,
+    w: MutexGuard<'db, Writer>,
+    base: Commit,
+    edit: TreeEdit,
+    changed: bool,
+}
+
+impl std::fmt::Debug for WriteTxn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTxn")
+            .field("base_txn", &self.base.txn)
+            .field("changed", &self.changed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hands out page numbers: free pages first (lowest first), then new pages at the end.
+struct Alloc<'a> {
+    reusable: &'a mut BTreeSet<u64>,
+    page_count: u64,
+}
+
+impl Alloc<'_> {
+    fn page(&mut self) -> Result<u64> {
+        if let Some(p) = self.reusable.pop_first() {
+            return Ok(p);
+        }
+        if self.page_count >= MAX_PAGES {
+            return Err(Error::InvalidArgument(format!(
+                "the checkpoint file reached its limit of {MAX_PAGES} pages"
+            )));
+        }
+        self.page_count += 1;
+        Ok(self.page_count - 1)
+    }
+}
+
+/// Output of the encoding phase of a commit.
+#[derive(Default)]
+struct Encoded {
+    pages: Vec<(u64, Vec<u8>)>,
+    nodes: Vec<(PageRef, Arc<Node>)>,
+}
+
+/// Allocates and encodes the dirty part of the tree below `child`, children first.
+fn flush(child: Child, alloc: &mut Alloc<'_>, txn: u64, out: &mut Encoded) -> Result<PageRef> {
+    let arc = match child {
+        Child::Page(r) => return Ok(r),
+        Child::Dirty(arc) => arc,
+    };
+    let mut node = Arc::try_unwrap(arc).unwrap_or_else(|a| (*a).clone());
+    if let Node::Branch(b) = &mut node {
+        for c in b.children.iter_mut() {
+            let taken = std::mem::replace(c, Child::Page(PageRef { page: 0, crc: 0 }));
+            *c = Child::Page(flush(taken, alloc, txn, out)?);
+        }
+    }
+    let page = alloc.page()?;
+    let (buf, crc) = format::encode_node(&node, page, txn).map_err(Error::Internal)?;
+    out.pages.push((page, buf));
+    let r = PageRef { page, crc };
+    out.nodes.push((r, Arc::new(node)));
+    Ok(r)
+}
+
+/// Writes pages, coalescing runs of consecutive page numbers.
+fn write_pages(file: &dyn StorageFile, mut pages: Vec<(u64, Vec<u8>)>) -> Result<()> {
+    pages.sort_unstable_by_key(|(p, _)| *p);
+    let mut run: Vec<u8> = Vec::new();
+    let mut run_start = 0u64;
+    let mut run_len = 0usize;
+    for (page, buf) in pages {
+        if run_len > 0 && (page != run_start + run_len as u64 || run_len >= WRITE_RUN_PAGES) {
+            file.write_at(format::page_offset(run_start), &run)?;
+            run.clear();
+            run_len = 0;
+        }
+        if run_len == 0 {
+            run_start = page;
+        }
+        run.extend_from_slice(&buf);
+        run_len += 1;
+    }
+    if run_len > 0 {
+        file.write_at(format::page_offset(run_start), &run)?;
+    }
+    Ok(())
+}
+
+impl WriteTxn<'_> {
+    fn src(&self) -> Src<'_> {
+        Src {
+            pager: &self.db.inner.pager,
+            file: &*self.w.file,
+            page_count: self.base.page_count,
+        }
+    }
+
+    /// The value of `key` as this transaction sees it.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// tx.insert(b"k", b"v")?;
+    /// assert_eq!(tx.get(b"k")?, Some(b"v".to_vec()));
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        tree::get(self.src(), self.edit.root.as_ref(), self.edit.height, key)
+    }
+
+    /// Inserts or replaces `key`; returns the previous value. Keys must be 1..=[`MAX_KEY_LEN`] bytes,
+    /// values at most [`MAX_VALUE_LEN`] bytes.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk, Error};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// assert!(matches!(tx.insert(b"k", &[0u8; 2000]), Err(Error::ValueTooLarge { .. })));
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<Option<Vec<u8>>> {
+        check_key(key)?;
+        if value.len() > MAX_VALUE_LEN {
+            return Err(Error::ValueTooLarge {
+                len: value.len(),
+                max: MAX_VALUE_LEN,
+            });
+        }
+        self.db.inner.check_poison()?;
+        let src = Src {
+            pager: &self.db.inner.pager,
+            file: &*self.w.file,
+            page_count: self.base.page_count,
+        };
+        let old = tree::insert(src, &mut self.edit, key, value)?;
+        self.changed = true;
+        Ok(old)
+    }
+
+    /// Removes `key`; returns its value if it was present.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// assert_eq!(tx.remove(b"nothing")?, None);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn remove(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if key.is_empty() || key.len() > MAX_KEY_LEN {
+            return Ok(None);
+        }
+        self.db.inner.check_poison()?;
+        let src = Src {
+            pager: &self.db.inner.pager,
+            file: &*self.w.file,
+            page_count: self.base.page_count,
+        };
+        let old = tree::remove(src, &mut self.edit, key)?;
+        self.changed |= old.is_some();
+        Ok(old)
+    }
+
+    /// Entries with keys in `range`, in key order, as this transaction sees them.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// tx.insert(b"a", b"1")?;
+    /// assert_eq!(tx.range::<&[u8]>(..).count(), 1);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn range<K: AsRef<[u8]>>(&self, range: impl RangeBounds<K>) -> Range<'_> {
+        range_over(self.src(), self.edit.root.as_ref(), self.edit.height, range)
+    }
+
+    /// Number of keys as this transaction sees them.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// tx.insert(b"a", b"1")?;
+    /// assert_eq!(tx.len(), 1);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn len(&self) -> u64 {
+        self.edit.entries
+    }
+
+    /// True when the transaction sees no keys.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// assert!(db.write()?.is_empty());
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.edit.entries == 0
+    }
+
+    /// Makes the changes durable (see the module documentation for the protocol). A transaction
+    /// without changes writes nothing. On an I/O error the database is poisoned and the commit may or
+    /// may not have become durable: reopen to find out.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
+    /// let mut tx = db.write()?;
+    /// tx.insert(b"a", b"1")?;
+    /// tx.commit()?;
+    /// assert_eq!(db.info().txn, 2);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn commit(mut self) -> Result<()> {
+        self.db.inner.check_poison()?;
+        if !self.changed {
+            return Ok(());
+        }
+        let result = self.commit_inner();
+        if result.is_err() {
+            self.db.inner.poisoned.store(true, Ordering::Release);
+        }
+        result
+    }
+
+    fn commit_inner(&mut self) -> Result<()> {
+        let inner = &*self.db.inner;
+        let txn = self.base.txn + 1;
+        let oldest_reader = inner.shared().readers.keys().next().copied();
+        let w = &mut *self.w;
+        // Pages freed by commit F are in the trees of commits < F only: reusable once no reader and
+        // not the current commit (the crash fallback) is older than F.
+        let limit = oldest_reader.map_or(self.base.txn, |r| r.min(self.base.txn));
+        while w.pending.front().is_some_and(|(f, _)| *f <= limit) {
+            if let Some((_, pages)) = w.pending.pop_front() {
+                w.reusable.extend(pages);
+            }
+        }
+
+        let mut alloc = Alloc {
+            reusable: &mut w.reusable,
+            page_count: self.base.page_count,
+        };
+        let mut out = Encoded::default();
+        let root = match self.edit.root.take() {
+            Some(c) => Some(flush(c, &mut alloc, txn, &mut out)?),
+            None => None,
+        };
+
+        // The new free list: everything free after this commit, including the pages this commit
+        // stopped using and the old free-list pages (none reusable before the next commit).
+        let mut freed_now = std::mem::take(&mut self.edit.freed);
+        freed_now.extend(w.chain.iter().copied());
+        let pending_count: usize = w.pending.iter().map(|(_, p)| p.len()).sum();
+        let mut chain = Vec::new();
+        while chain.len() * FREE_PER_PAGE < alloc.reusable.len() + pending_count + freed_now.len() {
+            chain.push(alloc.page()?);
+        }
+        let page_count = alloc.page_count;
+        let mut all_free: Vec<u64> = w
+            .reusable
+            .iter()
+            .copied()
+            .chain(w.pending.iter().flat_map(|(_, p)| p.iter().copied()))
+            .chain(freed_now.iter().copied())
+            .collect();
+        all_free.sort_unstable();
+        let mut next: Option<PageRef> = None;
+        for (i, &page) in chain.iter().enumerate().rev() {
+            let lo = (i * FREE_PER_PAGE).min(all_free.len());
+            let hi = ((i + 1) * FREE_PER_PAGE).min(all_free.len());
+            let part = all_free.get(lo..hi).unwrap_or(&[]);
+            let (buf, crc) = format::encode_free(part, next, page, txn).map_err(Error::Internal)?;
+            out.pages.push((page, buf));
+            next = Some(PageRef { page, crc });
+        }
+        let commit = Commit {
+            txn,
+            root,
+            height: self.edit.height,
+            page_count,
+            free_head: next,
+            free_count: all_free.len() as u64,
+            entries: self.edit.entries,
+        };
+        check_allocation(&out, &all_free, &commit)?;
+
+        if commit.page_count > w.file_pages {
+            grow(inner, w, self.base.page_count, commit.page_count)?;
+        }
+        write_pages(&*w.file, out.pages)?;
+        w.file.sync()?;
+        let slot = 1 - w.slot;
+        w.file.write_at(
+            format::slot_offset(slot),
+            &format::encode_slot(&commit, slot),
+        )?;
+        w.file.sync()?;
+
+        for (r, node) in out.nodes {
+            inner.pager.remember(r, node);
+        }
+        {
+            let mut s = inner.shared();
+            s.commit = commit;
+            s.file = w.file.clone();
+        }
+        w.slot = slot;
+        w.chain = chain;
+        w.pending.push_back((txn, freed_now));
+        Ok(())
+    }
+}
+
+/// Checks, before anything is written, that the new pages avoid the free list and each other and lie
+/// below the page count.
+fn check_allocation(out: &Encoded, all_free: &[u64], commit: &Commit) -> Result<()> {
+    let mut written = HashSet::with_capacity(out.pages.len());
+    for (p, _) in &out.pages {
+        if *p == 0 || *p >= commit.page_count || !written.insert(*p) {
+            return Err(Error::Internal(format!(
+                "page {p} allocated twice or out of range"
+            )));
+        }
+    }
+    if let Some(p) = all_free.iter().find(|p| written.contains(p)) {
+        return Err(Error::Internal(format!("page {p} both written and free")));
+    }
+    if all_free.windows(2).any(|w| w.first() == w.get(1)) {
+        return Err(Error::Internal("a page freed twice".into()));
+    }
+    Ok(())
+}
+
+/// Grows the file to hold at least `needed` pages: copies the committed pages `0..committed` into
+/// `<name>.grow`, syncs it, renames it over `<name>` and syncs the directory. Readers keep the old
+/// file, which is no longer written.
+fn grow(inner: &Inner, w: &mut Writer, committed: u64, needed: u64) -> Result<()> {
+    let pages = needed
+        .max(w.file_pages.saturating_mul(2))
+        .min(MAX_PAGES)
+        .max(needed);
+    let tmp = grow_name(&inner.name);
+    let storage = &*inner.storage;
+    remove_if_exists(storage, &tmp)?;
+    let file = storage.create(&tmp, pages * PAGE_SIZE as u64)?;
+    copy_pages(&*w.file, &*file, 0, committed)?;
+    file.sync()?;
+    storage.rename(&tmp, &inner.name)?;
+    storage.sync_dir()?;
+    w.file = file;
+    w.file_pages = pages;
+    Ok(())
+}
+
+fn check_key(key: &[u8]) -> Result<()> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(Error::KeyTooLarge {
+            len: key.len(),
+            max: MAX_KEY_LEN,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! The crate's one error type.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `shardlog-checkpoint`.
+///
+/// Damage found on disk is reported with the file and the byte offset of the structure that failed
+/// its check. Lease operations whose condition does not hold fail with their own variants
+/// ([`Error::LeaseConflict`], [`Error::LeaseNotFound`], [`Error::LeaseHeld`]), so callers can branch
+/// on them without parsing messages.
+///
+/// ```
+/// use shardlog_checkpoint::Error;
+/// let err = Error::LeaseConflict { expected: 4, found: 5 };
+/// assert!(err.to_string().contains("re-read the lease"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A call through the [`Storage`](shardlog_segment::Storage) trait failed (I/O error, missing
+    /// file, simulated power cut).
+    #[error(transparent)]
+    Storage(#[from] shardlog_segment::Error),
+    /// An operating-system call outside the storage trait failed (the lock file).
+    #[error("{op} failed on {path}: {source}")]
+    Io {
+        /// The call that failed.
+        op: &'static str,
+        /// The file it was applied to.
+        path: PathBuf,
+        /// The error the operating system returned.
+        #[source]
+        source: io::Error,
+    },
+    /// Bytes on disk are damaged, stale, or do not belong where they were found.
+    #[error(
+        "corrupt checkpoint file {file} at byte {offset}: {reason}; restore it from a backup \
+         (Db::backup_to) or inspect the bytes at that offset"
+    )]
+    Corrupt {
+        /// The damaged file.
+        file: PathBuf,
+        /// Byte offset of the structure that failed its check.
+        offset: u64,
+        /// Which check failed.
+        reason: String,
+    },
+    /// The file is not a checkpoint file, or was written by a format version this build does not know.
+    #[error("{file} is not a shardlog checkpoint file of a supported version: {reason}")]
+    Foreign {
+        /// The file.
+        file: PathBuf,
+        /// What did not match.
+        reason: String,
+    },
+    /// An earlier write or sync failed, so the state of the file in the page cache is unknown.
+    #[error(
+        "the checkpoint database is poisoned by an earlier I/O failure; drop it and open it again \
+         (recovery returns the last committed state)"
+    )]
+    Poisoned,
+    /// Another process (or another `Db` in this one) holds the file's exclusive lock.
+    #[error("{path} is locked by another writer; close it there first")]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// A key is empty or longer than [`MAX_KEY_LEN`](crate::MAX_KEY_LEN).
+    #[error("key of {len} bytes is outside 1..={max} bytes")]
+    KeyTooLarge {
+        /// Length of the key.
+        len: usize,
+        /// Largest allowed key.
+        max: usize,
+    },
+    /// A value is longer than [`MAX_VALUE_LEN`](crate::MAX_VALUE_LEN).
+    #[error("value of {len} bytes exceeds the largest storable value ({max} bytes)")]
+    ValueTooLarge {
+        /// Length of the value.
+        len: usize,
+        /// Largest allowed value.
+        max: usize,
+    },
+    /// An option is out of its allowed range.
+    #[error("invalid option: {0}")]
+    InvalidOptions(String),
+    /// An argument is malformed (a file name, a lease field, a sequence number).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A conditional lease update found a different counter: someone else changed the lease since it
+    /// was read.
+    #[error(
+        "lease conflict: expected counter {expected}, found {found}; re-read the lease and decide again"
+    )]
+    LeaseConflict {
+        /// The counter the caller expected.
+        expected: u64,
+        /// The counter stored now.
+        found: u64,
+    },
+    /// The lease does not exist.
+    #[error("no lease for {key}")]
+    LeaseNotFound {
+        /// The lease key, as `application/stream/shard`.
+        key: String,
+    },
+    /// `take` refused a lease whose durable record says another worker holds it and whose persisted
+    /// expiry (plus the safety margin) has not passed.
+    #[error("lease is held by {owner} until {until_ms} ms (wall clock); evict it or wait")]
+    LeaseHeld {
+        /// The current owner.
+        owner: String,
+        /// Wall-clock milliseconds from which the lease may be taken.
+        until_ms: u64,
+    },
+    /// An internal invariant failed: a bug in `shardlog-checkpoint`. The transaction was not committed.
+    #[error("internal error (a bug in shardlog-checkpoint, please report it): {0}")]
+    Internal(String),
+    /// A stored lease record does not decode (written by a newer version or damaged in a way the page
+    /// checksums cannot see).
+    #[error("lease record {key} is unreadable: {reason}")]
+    BadRecord {
+        /// The lease key, as `application/stream/shard`.
+        key: String,
+        /// What did not decode.
+        reason: String,
+    },
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Builds an [`Error::Corrupt`].
+    pub(crate) fn corrupt(
+        file: impl Into<PathBuf>,
+        offset: u64,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Corrupt {
+            file: file.into(),
+            offset,
+            reason: reason.into(),
+        }
+    }
+
+    /// True if this is a storage error whose cause is "file not found".
+    pub(crate) fn is_not_found(&self) -> bool {
+        matches!(self, Error::Storage(shardlog_segment::Error::Io { source, .. })
+            if source.kind() == io::ErrorKind::NotFound)
+    }
+}

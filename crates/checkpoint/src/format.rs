@@ -1,0 +1,689 @@
+//! Byte layout of the checkpoint file: commit slots, page header and node bodies.
+//!
+//! Pure encode/decode, no I/O. `docs/format.md` ("Checkpoint file") repeats these tables; the
+//! constants below are built from each other so that the two cannot drift silently. Every decoder is
+//! total: it returns `Err(reason)` for any input and never panics (indexing is denied here).
+#![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+
+use crate::node::{Branch, Child, Leaf, Node, BRANCH_FIRST_CHILD, LEAF_ENTRY_OVERHEAD};
+use byteorder::{ByteOrder, LittleEndian as LE};
+use std::collections::BTreeSet;
+
+/// Bytes per page.
+pub(crate) const PAGE_SIZE: usize = 4096;
+/// Bytes per disk sector; each commit slot has one to itself.
+pub(crate) const SECTOR: usize = 512;
+/// Bytes of the page header.
+pub(crate) const PAGE_HEADER: usize = 32;
+/// Bytes available for a node after the header.
+pub(crate) const PAGE_BODY: usize = PAGE_SIZE - PAGE_HEADER;
+
+/// The longest key a [`Db`](crate::Db) stores.
+///
+/// ```
+/// assert_eq!(shardlog_checkpoint::MAX_KEY_LEN, 512);
+/// ```
+pub const MAX_KEY_LEN: usize = 512;
+/// The longest value a [`Db`](crate::Db) stores.
+///
+/// ```
+/// assert_eq!(shardlog_checkpoint::MAX_VALUE_LEN, 1024);
+/// ```
+pub const MAX_VALUE_LEN: usize = 1024;
+
+/// Largest encoded leaf entry.
+pub(crate) const MAX_LEAF_ENTRY: usize = LEAF_ENTRY_OVERHEAD + MAX_KEY_LEN + MAX_VALUE_LEN;
+// A split of a node that overflows by one entry always has a point where both halves fit.
+const _: () = assert!(MAX_LEAF_ENTRY <= PAGE_BODY / 2);
+const _: () = assert!(PAGE_HEADER + PAGE_BODY == PAGE_SIZE);
+const _: () = assert!(2 * SECTOR <= PAGE_SIZE);
+
+/// Deepest tree accepted (a height past this in a slot is invalid).
+pub(crate) const MAX_HEIGHT: u32 = 40;
+/// Most pages a file may have (16 TiB).
+pub(crate) const MAX_PAGES: u64 = 1 << 32;
+
+/// Page kinds (header byte 4).
+pub(crate) const KIND_LEAF: u8 = 1;
+/// A branch page.
+pub(crate) const KIND_BRANCH: u8 = 2;
+/// A free-list page.
+pub(crate) const KIND_FREE: u8 = 3;
+
+// Page header fields.
+const OFF_PAGE_CRC: usize = 0;
+const OFF_KIND: usize = OFF_PAGE_CRC + 4;
+const OFF_PAGE_FLAGS: usize = OFF_KIND + 1;
+const OFF_COUNT: usize = OFF_PAGE_FLAGS + 1;
+const OFF_PAGE_NO: usize = OFF_COUNT + 2;
+const OFF_PAGE_TXN: usize = OFF_PAGE_NO + 8;
+const OFF_USED: usize = OFF_PAGE_TXN + 8;
+const OFF_PAGE_RESERVED: usize = OFF_USED + 4;
+const _: () = assert!(OFF_PAGE_RESERVED + 4 == PAGE_HEADER);
+
+/// Free-list page body: next page u64, next checksum u32, then page numbers.
+const FREE_NEXT: usize = 12;
+/// Page numbers one free-list page holds.
+pub(crate) const FREE_PER_PAGE: usize = (PAGE_BODY - FREE_NEXT) / 8;
+
+// Commit slot fields.
+/// Magic at the start of each commit slot.
+pub(crate) const SLOT_MAGIC: [u8; 8] = *b"SHLGCKP\0";
+/// Format version written and understood.
+pub(crate) const FORMAT_VERSION: u32 = 1;
+const OFF_MAGIC: usize = 0;
+const OFF_VERSION: usize = OFF_MAGIC + 8;
+const OFF_SLOT_PAGE_SIZE: usize = OFF_VERSION + 4;
+const OFF_TXN: usize = OFF_SLOT_PAGE_SIZE + 4;
+const OFF_ROOT: usize = OFF_TXN + 8;
+const OFF_ROOT_CRC: usize = OFF_ROOT + 8;
+const OFF_HEIGHT: usize = OFF_ROOT_CRC + 4;
+const OFF_PAGE_COUNT: usize = OFF_HEIGHT + 4;
+const OFF_FREE_HEAD: usize = OFF_PAGE_COUNT + 8;
+const OFF_FREE_CRC: usize = OFF_FREE_HEAD + 8;
+const OFF_SLOT_RESERVED: usize = OFF_FREE_CRC + 4;
+const OFF_FREE_COUNT: usize = OFF_SLOT_RESERVED + 4;
+const OFF_ENTRIES: usize = OFF_FREE_COUNT + 8;
+const SLOT_FIELDS_END: usize = OFF_ENTRIES + 8;
+const OFF_SLOT_CRC: usize = SECTOR - 4;
+const _: () = assert!(SLOT_FIELDS_END == 80 && SLOT_FIELDS_END <= OFF_SLOT_CRC);
+
+/// A checked reference to a page: its number and the checksum its content must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PageRef {
+    pub(crate) page: u64,
+    pub(crate) crc: u32,
+}
+
+/// The state one commit slot names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Commit {
+    /// Transaction id; the valid slot with the higher id is current.
+    pub(crate) txn: u64,
+    /// Root of the tree; `None` for an empty tree.
+    pub(crate) root: Option<PageRef>,
+    /// Levels of the tree (0 when empty, 1 when the root is a leaf).
+    pub(crate) height: u32,
+    /// Pages in use or free: every page number below this is either in the tree, a free-list page,
+    /// or listed as free. Page 0 (the slots) counts.
+    pub(crate) page_count: u64,
+    /// First free-list page.
+    pub(crate) free_head: Option<PageRef>,
+    /// Page numbers listed in the free list.
+    pub(crate) free_count: u64,
+    /// Keys in the tree.
+    pub(crate) entries: u64,
+}
+
+impl Commit {
+    /// The state of a new, empty file.
+    pub(crate) fn empty() -> Commit {
+        Commit {
+            txn: 1,
+            root: None,
+            height: 0,
+            page_count: 1,
+            free_head: None,
+            free_count: 0,
+            entries: 0,
+        }
+    }
+}
+
+/// What a commit slot holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SlotState {
+    /// A checked commit record.
+    Valid(Commit),
+    /// All 512 bytes are zero (never written).
+    Empty,
+    /// Torn, damaged, or otherwise failing a check: the reason.
+    Invalid(String),
+    /// Checksum correct, but a format version or page size this build does not know.
+    Unsupported(String),
+}
+
+fn seeded(tag: &[u8; 8], suffix: &[u8]) -> u32 {
+    crc32c::crc32c_append(crc32c::crc32c(tag), suffix)
+}
+
+/// The checksum seed of page `page`: binds each page's checksum to its position in the file.
+pub(crate) fn page_seed(page: u64) -> u32 {
+    seeded(b"SHLGCKPG", &page.to_le_bytes())
+}
+
+fn slot_seed(index: usize) -> u32 {
+    seeded(b"SHLGSLOT", &[u8::try_from(index).unwrap_or(u8::MAX)])
+}
+
+fn put_u64(buf: &mut [u8], off: usize, v: u64) {
+    if let Some(dst) = buf.get_mut(off..off + 8) {
+        LE::write_u64(dst, v);
+    }
+}
+
+fn put_u32(buf: &mut [u8], off: usize, v: u32) {
+    if let Some(dst) = buf.get_mut(off..off + 4) {
+        LE::write_u32(dst, v);
+    }
+}
+
+fn put_u16(buf: &mut [u8], off: usize, v: u16) {
+    if let Some(dst) = buf.get_mut(off..off + 2) {
+        LE::write_u16(dst, v);
+    }
+}
+
+fn get_u64(buf: &[u8], off: usize) -> u64 {
+    buf.get(off..off + 8).map_or(0, LE::read_u64)
+}
+
+fn get_u32(buf: &[u8], off: usize) -> u32 {
+    buf.get(off..off + 4).map_or(0, LE::read_u32)
+}
+
+fn get_u16(buf: &[u8], off: usize) -> u16 {
+    buf.get(off..off + 2).map_or(0, LE::read_u16)
+}
+
+/// Encodes `commit` for slot `index` (0 or 1): one sector.
+pub(crate) fn encode_slot(commit: &Commit, index: usize) -> [u8; SECTOR] {
+    let mut s = [0u8; SECTOR];
+    if let Some(dst) = s.get_mut(OFF_MAGIC..OFF_MAGIC + 8) {
+        dst.copy_from_slice(&SLOT_MAGIC);
+    }
+    put_u32(&mut s, OFF_VERSION, FORMAT_VERSION);
+    put_u32(&mut s, OFF_SLOT_PAGE_SIZE, PAGE_SIZE as u32);
+    put_u64(&mut s, OFF_TXN, commit.txn);
+    let root = commit.root.unwrap_or(PageRef { page: 0, crc: 0 });
+    put_u64(&mut s, OFF_ROOT, root.page);
+    put_u32(&mut s, OFF_ROOT_CRC, root.crc);
+    put_u32(&mut s, OFF_HEIGHT, commit.height);
+    put_u64(&mut s, OFF_PAGE_COUNT, commit.page_count);
+    let free = commit.free_head.unwrap_or(PageRef { page: 0, crc: 0 });
+    put_u64(&mut s, OFF_FREE_HEAD, free.page);
+    put_u32(&mut s, OFF_FREE_CRC, free.crc);
+    put_u64(&mut s, OFF_FREE_COUNT, commit.free_count);
+    put_u64(&mut s, OFF_ENTRIES, commit.entries);
+    let crc = crc32c::crc32c_append(slot_seed(index), s.get(..OFF_SLOT_CRC).unwrap_or(&[]));
+    put_u32(&mut s, OFF_SLOT_CRC, crc);
+    s
+}
+
+/// Decodes slot `index` from its sector. The checksum covers all 508 bytes before it, so any change
+/// to the sector (reserved bytes included) invalidates the slot.
+pub(crate) fn decode_slot(s: &[u8], index: usize) -> SlotState {
+    if s.len() != SECTOR {
+        return SlotState::Invalid(format!("slot of {} bytes", s.len()));
+    }
+    if s.iter().all(|&b| b == 0) {
+        return SlotState::Empty;
+    }
+    if s.get(OFF_MAGIC..OFF_MAGIC + 8) != Some(&SLOT_MAGIC[..]) {
+        return SlotState::Invalid("bad magic".into());
+    }
+    let stored = get_u32(s, OFF_SLOT_CRC);
+    let actual = crc32c::crc32c_append(slot_seed(index), s.get(..OFF_SLOT_CRC).unwrap_or(&[]));
+    if stored != actual {
+        return SlotState::Invalid(format!(
+            "checksum mismatch (stored {stored:#010x}, computed {actual:#010x}): torn or damaged"
+        ));
+    }
+    let version = get_u32(s, OFF_VERSION);
+    if version != FORMAT_VERSION {
+        return SlotState::Unsupported(format!(
+            "format version {version} (this build reads {FORMAT_VERSION})"
+        ));
+    }
+    let page_size = get_u32(s, OFF_SLOT_PAGE_SIZE);
+    if page_size as usize != PAGE_SIZE {
+        return SlotState::Unsupported(format!(
+            "page size {page_size} (this build uses {PAGE_SIZE})"
+        ));
+    }
+    let commit = Commit {
+        txn: get_u64(s, OFF_TXN),
+        root: page_ref(get_u64(s, OFF_ROOT), get_u32(s, OFF_ROOT_CRC)),
+        height: get_u32(s, OFF_HEIGHT),
+        page_count: get_u64(s, OFF_PAGE_COUNT),
+        free_head: page_ref(get_u64(s, OFF_FREE_HEAD), get_u32(s, OFF_FREE_CRC)),
+        free_count: get_u64(s, OFF_FREE_COUNT),
+        entries: get_u64(s, OFF_ENTRIES),
+    };
+    match check_commit(&commit) {
+        Ok(()) => SlotState::Valid(commit),
+        Err(reason) => SlotState::Invalid(reason),
+    }
+}
+
+fn page_ref(page: u64, crc: u32) -> Option<PageRef> {
+    (page != 0).then_some(PageRef { page, crc })
+}
+
+/// Range checks on a commit record's fields.
+fn check_commit(c: &Commit) -> Result<(), String> {
+    if c.txn == 0 {
+        return Err("transaction id 0".into());
+    }
+    if c.page_count == 0 || c.page_count > MAX_PAGES {
+        return Err(format!(
+            "page count {} outside 1..={MAX_PAGES}",
+            c.page_count
+        ));
+    }
+    if c.height > MAX_HEIGHT {
+        return Err(format!("tree height {} above {MAX_HEIGHT}", c.height));
+    }
+    if c.root.is_some() != (c.height > 0) {
+        return Err(format!(
+            "root {:?} does not match height {}",
+            c.root, c.height
+        ));
+    }
+    for (what, r) in [("root", c.root), ("free-list head", c.free_head)] {
+        if let Some(r) = r.filter(|r| r.page >= c.page_count) {
+            return Err(format!(
+                "{what} page {} not below page count {}",
+                r.page, c.page_count
+            ));
+        }
+    }
+    if c.free_count >= c.page_count {
+        return Err(format!(
+            "{} free pages in a file of {} pages",
+            c.free_count, c.page_count
+        ));
+    }
+    if c.free_head.is_none() && c.free_count > 0 {
+        return Err(format!("{} free pages but no free list", c.free_count));
+    }
+    if c.entries > 0 && c.root.is_none() {
+        return Err(format!("{} entries in an empty tree", c.entries));
+    }
+    Ok(())
+}
+
+/// Writes the header of page `page` around an already encoded body and seals it with its checksum,
+/// which is returned.
+fn seal(buf: &mut [u8], kind: u8, count: u16, page: u64, txn: u64, used: usize) -> u32 {
+    if let Some(b) = buf.get_mut(OFF_KIND) {
+        *b = kind;
+    }
+    put_u16(buf, OFF_COUNT, count);
+    put_u64(buf, OFF_PAGE_NO, page);
+    put_u64(buf, OFF_PAGE_TXN, txn);
+    put_u32(buf, OFF_USED, u32::try_from(used).unwrap_or(u32::MAX));
+    let crc = crc32c::crc32c_append(page_seed(page), buf.get(OFF_KIND..).unwrap_or(&[]));
+    put_u32(buf, OFF_PAGE_CRC, crc);
+    crc
+}
+
+/// A little writer into a page body.
+struct BodyWriter<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl BodyWriter<'_> {
+    fn bytes(&mut self, b: &[u8]) -> Result<(), String> {
+        let dst = self
+            .buf
+            .get_mut(self.pos..self.pos + b.len())
+            .ok_or("node does not fit in a page")?;
+        dst.copy_from_slice(b);
+        self.pos += b.len();
+        Ok(())
+    }
+    fn u16(&mut self, v: usize) -> Result<(), String> {
+        let v = u16::try_from(v).map_err(|_| format!("length {v} too large"))?;
+        self.bytes(&v.to_le_bytes())
+    }
+    fn u32(&mut self, v: u32) -> Result<(), String> {
+        self.bytes(&v.to_le_bytes())
+    }
+    fn u64(&mut self, v: u64) -> Result<(), String> {
+        self.bytes(&v.to_le_bytes())
+    }
+}
+
+/// Encodes `node` as page `page`, written by transaction `txn`. All children must be committed
+/// pages. Returns the page and its checksum.
+pub(crate) fn encode_node(node: &Node, page: u64, txn: u64) -> Result<(Vec<u8>, u32), String> {
+    let mut buf = vec![0u8; PAGE_SIZE];
+    let body = buf.get_mut(PAGE_HEADER..).ok_or("short page")?;
+    let mut w = BodyWriter { buf: body, pos: 0 };
+    let (kind, count) = match node {
+        Node::Leaf(leaf) => {
+            for (k, v) in &leaf.entries {
+                w.u16(k.len())?;
+                w.u16(v.len())?;
+                w.bytes(k)?;
+                w.bytes(v)?;
+            }
+            (KIND_LEAF, leaf.entries.len())
+        }
+        Node::Branch(b) => {
+            let mut children = b.children.iter().map(|c| match c {
+                Child::Page(r) => Ok(*r),
+                Child::Dirty(_) => Err("branch with an unwritten child".to_string()),
+            });
+            let first = children.next().ok_or("branch without children")??;
+            w.u64(first.page)?;
+            w.u32(first.crc)?;
+            for (k, c) in b.keys.iter().zip(children) {
+                let c = c?;
+                w.u16(k.len())?;
+                w.bytes(k)?;
+                w.u64(c.page)?;
+                w.u32(c.crc)?;
+            }
+            (KIND_BRANCH, b.keys.len())
+        }
+    };
+    let used = w.pos;
+    if used != node.size() {
+        return Err(format!(
+            "node size {} but {used} bytes encoded",
+            node.size()
+        ));
+    }
+    let count = u16::try_from(count).map_err(|_| format!("{count} entries"))?;
+    let crc = seal(&mut buf, kind, count, page, txn, used);
+    Ok((buf, crc))
+}
+
+/// Encodes a free-list page listing `pages`, followed by `next`.
+pub(crate) fn encode_free(
+    pages: &[u64],
+    next: Option<PageRef>,
+    page: u64,
+    txn: u64,
+) -> Result<(Vec<u8>, u32), String> {
+    let mut buf = vec![0u8; PAGE_SIZE];
+    let body = buf.get_mut(PAGE_HEADER..).ok_or("short page")?;
+    let mut w = BodyWriter { buf: body, pos: 0 };
+    let next = next.unwrap_or(PageRef { page: 0, crc: 0 });
+    w.u64(next.page)?;
+    w.u32(next.crc)?;
+    for &p in pages {
+        w.u64(p)?;
+    }
+    let used = w.pos;
+    let count = u16::try_from(pages.len()).map_err(|_| "free-list page overfull".to_string())?;
+    let crc = seal(&mut buf, KIND_FREE, count, page, txn, used);
+    Ok((buf, crc))
+}
+
+/// Header fields of a checked page.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PageHeader {
+    pub(crate) kind: u8,
+    pub(crate) count: usize,
+    pub(crate) txn: u64,
+    pub(crate) used: usize,
+    pub(crate) crc: u32,
+}
+
+/// Checks page `page`'s checksum (seeded with its number) and header fields.
+pub(crate) fn check_page(buf: &[u8], page: u64) -> Result<PageHeader, String> {
+    if buf.len() != PAGE_SIZE {
+        return Err(format!("page of {} bytes", buf.len()));
+    }
+    let stored = get_u32(buf, OFF_PAGE_CRC);
+    let actual = crc32c::crc32c_append(page_seed(page), buf.get(OFF_KIND..).unwrap_or(&[]));
+    if stored != actual {
+        return Err(format!(
+            "page checksum mismatch (stored {stored:#010x}, computed {actual:#010x} for page {page}): \
+             torn, misdirected or damaged page"
+        ));
+    }
+    let named = get_u64(buf, OFF_PAGE_NO);
+    if named != page {
+        return Err(format!("page names itself {named}"));
+    }
+    let used = get_u32(buf, OFF_USED) as usize;
+    if used > PAGE_BODY {
+        return Err(format!("body length {used} above {PAGE_BODY}"));
+    }
+    Ok(PageHeader {
+        kind: buf.get(OFF_KIND).copied().unwrap_or(0),
+        count: get_u16(buf, OFF_COUNT) as usize,
+        txn: get_u64(buf, OFF_PAGE_TXN),
+        used,
+        crc: stored,
+    })
+}
+
+/// A bounds-checked reader over a page body.
+struct BodyReader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> BodyReader<'a> {
+    fn bytes(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.pos.checked_add(n).ok_or("length overflow")?;
+        let b = self
+            .buf
+            .get(self.pos..end)
+            .ok_or_else(|| format!("entry runs past the body end at body byte {}", self.pos))?;
+        self.pos = end;
+        Ok(b)
+    }
+    fn u16(&mut self) -> Result<usize, String> {
+        Ok(LE::read_u16(self.bytes(2)?) as usize)
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(LE::read_u32(self.bytes(4)?))
+    }
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok(LE::read_u64(self.bytes(8)?))
+    }
+    fn page_ref(&mut self) -> Result<PageRef, String> {
+        let page = self.u64()?;
+        let crc = self.u32()?;
+        if page == 0 {
+            return Err("child reference to page 0".into());
+        }
+        Ok(PageRef { page, crc })
+    }
+    fn key(&mut self) -> Result<&'a [u8], String> {
+        let len = self.u16()?;
+        if len == 0 || len > MAX_KEY_LEN {
+            return Err(format!("key length {len} outside 1..={MAX_KEY_LEN}"));
+        }
+        self.bytes(len)
+    }
+}
+
+fn body<'a>(buf: &'a [u8], h: &PageHeader) -> &'a [u8] {
+    buf.get(PAGE_HEADER..PAGE_HEADER + h.used).unwrap_or(&[])
+}
+
+/// Decodes a checked tree page into a node whose children are page references.
+pub(crate) fn decode_node(buf: &[u8], h: &PageHeader) -> Result<Node, String> {
+    let mut r = BodyReader {
+        buf: body(buf, h),
+        pos: 0,
+    };
+    let node = match h.kind {
+        KIND_LEAF => {
+            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(h.count.min(PAGE_BODY));
+            for _ in 0..h.count {
+                let klen = r.u16()?;
+                let vlen = r.u16()?;
+                if klen == 0 || klen > MAX_KEY_LEN || vlen > MAX_VALUE_LEN {
+                    return Err(format!("entry of key {klen} and value {vlen} bytes"));
+                }
+                let k = r.bytes(klen)?;
+                let v = r.bytes(vlen)?;
+                if entries.last().is_some_and(|(prev, _)| prev.as_slice() >= k) {
+                    return Err("leaf keys out of order".into());
+                }
+                entries.push((k.to_vec(), v.to_vec()));
+            }
+            Node::Leaf(Leaf::from_entries(entries))
+        }
+        KIND_BRANCH => {
+            let mut keys: Vec<Vec<u8>> = Vec::with_capacity(h.count.min(PAGE_BODY));
+            let mut children = vec![Child::Page(r.page_ref()?)];
+            for _ in 0..h.count {
+                let k = r.key()?;
+                if keys.last().is_some_and(|prev| prev.as_slice() >= k) {
+                    return Err("branch keys out of order".into());
+                }
+                keys.push(k.to_vec());
+                children.push(Child::Page(r.page_ref()?));
+            }
+            Node::Branch(Branch::new(keys, children))
+        }
+        KIND_FREE => return Err("free-list page where a tree page was expected".into()),
+        other => return Err(format!("unknown page kind {other}")),
+    };
+    if r.pos != h.used {
+        return Err(format!(
+            "body holds {} bytes but the header says {}",
+            r.pos, h.used
+        ));
+    }
+    debug_assert_eq!(node.size(), h.used);
+    Ok(node)
+}
+
+/// Decodes a checked free-list page: the pages it lists and the next page of the chain.
+pub(crate) fn decode_free(
+    buf: &[u8],
+    h: &PageHeader,
+) -> Result<(Vec<u64>, Option<PageRef>), String> {
+    if h.kind != KIND_FREE {
+        return Err(format!(
+            "page kind {} where a free-list page was expected",
+            h.kind
+        ));
+    }
+    let mut r = BodyReader {
+        buf: body(buf, h),
+        pos: 0,
+    };
+    let next_page = r.u64()?;
+    let next_crc = r.u32()?;
+    if h.count > FREE_PER_PAGE {
+        return Err(format!("{} entries in a free-list page", h.count));
+    }
+    let mut pages = Vec::with_capacity(h.count);
+    for _ in 0..h.count {
+        pages.push(r.u64()?);
+    }
+    if r.pos != h.used {
+        return Err(format!(
+            "body holds {} bytes but the header says {}",
+            r.pos, h.used
+        ));
+    }
+    Ok((pages, page_ref(next_page, next_crc)))
+}
+
+/// Checks that a set of page numbers is a partition-compatible free set: each in `1..page_count`,
+/// none twice. Returns the set.
+pub(crate) fn check_free_set(pages: &[u64], page_count: u64) -> Result<BTreeSet<u64>, String> {
+    let mut set = BTreeSet::new();
+    for &p in pages {
+        if p == 0 || p >= page_count {
+            return Err(format!("free page {p} outside 1..{page_count}"));
+        }
+        if !set.insert(p) {
+            return Err(format!("page {p} listed free twice"));
+        }
+    }
+    Ok(set)
+}
+
+/// Byte offset of page `page` in the file.
+pub(crate) fn page_offset(page: u64) -> u64 {
+    page.saturating_mul(PAGE_SIZE as u64)
+}
+
+/// Byte offset of commit slot `index`.
+pub(crate) fn slot_offset(index: usize) -> u64 {
+    (index * SECTOR) as u64
+}
+
+// Keep the branch header constant in sync with the decoder above.
+const _: () = assert!(BRANCH_FIRST_CHILD == FREE_NEXT);
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn slot_round_trip_and_every_bit_flip_is_caught() {
+        let c = Commit {
+            txn: 7,
+            root: Some(PageRef {
+                page: 3,
+                crc: 0xDEAD_BEEF,
+            }),
+            height: 2,
+            page_count: 9,
+            free_head: Some(PageRef { page: 5, crc: 1 }),
+            free_count: 2,
+            entries: 40,
+        };
+        for index in 0..2 {
+            let s = encode_slot(&c, index);
+            assert_eq!(decode_slot(&s, index), SlotState::Valid(c));
+            // Bound to its position: the other slot's seed does not validate it.
+            assert!(matches!(decode_slot(&s, 1 - index), SlotState::Invalid(_)));
+            for bit in 0..SECTOR * 8 {
+                let mut t = s;
+                t[bit / 8] ^= 1 << (bit % 8);
+                assert!(
+                    matches!(decode_slot(&t, index), SlotState::Invalid(_)),
+                    "bit {bit}"
+                );
+            }
+        }
+        assert_eq!(decode_slot(&[0u8; SECTOR], 0), SlotState::Empty);
+    }
+
+    #[test]
+    fn page_round_trip_binds_the_page_number() {
+        let leaf = Node::Leaf(Leaf::from_entries(vec![(b"a".to_vec(), b"1".to_vec())]));
+        let (buf, crc) = encode_node(&leaf, 4, 2).unwrap();
+        let h = check_page(&buf, 4).unwrap();
+        assert_eq!(h.crc, crc);
+        assert!(matches!(decode_node(&buf, &h).unwrap(), Node::Leaf(l) if l.entries.len() == 1));
+        assert!(check_page(&buf, 5).is_err());
+        let (free, _) = encode_free(&[7, 8], None, 6, 2).unwrap();
+        let h = check_page(&free, 6).unwrap();
+        assert_eq!(decode_free(&free, &h).unwrap(), (vec![7, 8], None));
+        assert!(decode_node(&free, &h).is_err());
+    }
+
+    #[test]
+    fn decoders_survive_garbage() {
+        let mut seed = 1u64;
+        for _ in 0..2000 {
+            let mut buf = vec![0u8; PAGE_SIZE];
+            for b in buf.iter_mut() {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *b = (seed >> 56) as u8;
+            }
+            for kind in [KIND_LEAF, KIND_BRANCH, KIND_FREE, 9] {
+                let h = PageHeader {
+                    kind,
+                    count: (seed as usize) % 600,
+                    txn: 1,
+                    used: (seed as usize >> 8) % (PAGE_BODY + 1),
+                    crc: 0,
+                };
+                let _ = decode_node(&buf, &h);
+                let _ = decode_free(&buf, &h);
+            }
+            let _ = decode_slot(&buf[..SECTOR], 0);
+        }
+    }
+}
