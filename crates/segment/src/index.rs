@@ -15,7 +15,8 @@
 use byteorder::{ByteOrder, LittleEndian as LE};
 
 /// Minimum bytes of frames between two index entries.
-pub(crate) const INDEX_INTERVAL: u64 = 4096;
+/// Frames target 4 KiB and are indexed one by one: a lookup checksums one frame, not two.
+pub(crate) const INDEX_INTERVAL: u64 = 2048;
 const IDX_MAGIC: [u8; 8] = *b"SHLGIDX\0";
 const IDX_VERSION: u16 = 1;
 const IDX_HEADER_LEN: usize = 88;
@@ -171,7 +172,7 @@ mod tests {
         for i in 0..10u64 {
             index.observe(IndexEntry {
                 seq: 100 + i * 10,
-                offset: 4096 + i * 2048,
+                offset: 4096 + i * (INDEX_INTERVAL / 2),
                 timestamp_ms: 1000 + i,
             });
         }
@@ -179,7 +180,7 @@ mod tests {
             log_id: 1,
             segment_id: 2,
             base_seq: 100,
-            data_end: 4096 + 10 * 2048,
+            data_end: 4096 + 10 * INDEX_INTERVAL,
             next_seq: 200,
             first_ts: 1000,
             last_ts: 1009,

@@ -177,7 +177,8 @@ impl Store {
             .take_while(|r| r.seq < limit_end)
             .map(|r| Record {
                 sequence_number: SequenceNumber::new(stream.incarnation, token.shard, r.seq),
-                partition_key: String::from_utf8_lossy(&r.key).into_owned(),
+                partition_key: String::from_utf8(r.key)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
                 data: r.data,
                 approximate_arrival_timestamp_ms: r.timestamp_ms,
             })

@@ -5,7 +5,6 @@ use crate::hashkey::{hash_key, parse_explicit};
 use crate::names::{validate_partition_key, ShardId, ACCOUNT};
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store};
-use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Largest data blob of one record.
@@ -115,10 +114,24 @@ impl Store {
         let write = |(shard, idx): &(Arc<Shard>, Vec<usize>)| {
             self.write_group(&stream.name, incarnation, shard, idx, entries)
         };
-        let outcomes: Vec<_> = if groups.len() == 1 {
-            groups.iter().map(write).collect()
-        } else {
-            groups.par_iter().map(write).collect()
+        // Shards are written in parallel. The work is mostly waiting for each shard's fdatasync, so
+        // every shard gets a thread of its own rather than a share of a core-sized pool.
+        let outcomes: Vec<_> = match groups.split_first() {
+            None => Vec::new(),
+            Some((first, [])) => vec![write(first)],
+            Some((first, rest)) => std::thread::scope(|scope| {
+                let handles: Vec<_> = rest.iter().map(|g| scope.spawn(move || write(g))).collect();
+                let mut all = vec![write(first)];
+                for (h, g) in handles.into_iter().zip(rest) {
+                    // A panicking writer thread: report its entries as failed, never lose track.
+                    all.push(h.join().unwrap_or_else(|_| {
+                        g.1.iter()
+                            .map(|&i| (i, Err(internal("Internal Service Failure"))))
+                            .collect()
+                    }));
+                }
+                all
+            }),
         };
         let on_demand = state.meta.mode == crate::catalog::StreamMode::OnDemand;
         drop(state);
@@ -259,10 +272,9 @@ fn validate(entries: &[PutEntry<'_>]) -> Result<Vec<u128>> {
         )));
     }
     for (i, e) in entries.iter().enumerate() {
-        validate_partition_key(
-            e.partition_key,
-            &format!("records.{}.member.partitionKey", i + 1),
-        )?;
+        validate_partition_key(e.partition_key, || {
+            format!("records.{}.member.partitionKey", i + 1)
+        })?;
         if e.data.len() > MAX_RECORD_DATA {
             return Err(Error::Validation(format!(
                 "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at 'records.{}.member.data' failed to satisfy constraint: Member must have length less than or equal to {MAX_RECORD_DATA}",
