@@ -1,0 +1,66 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use shardlog_checkpoint::{Db, Options, ReadTxn, SimDisk, WriteTxn};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A model of the database contents.
+pub type Model = BTreeMap<Vec<u8>, Vec<u8>>;
+
+/// splitmix64: small, seedable, good enough for choosing test steps.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// Key number `i`: lengths vary from 5 to a few hundred bytes so branches split too.
+pub fn key(i: u64) -> Vec<u8> {
+    let mut k = format!("k{i:04}-").into_bytes();
+    let extra = (i % 7) as usize * (i % 5) as usize * 12;
+    k.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, extra));
+    k
+}
+
+/// A value of `len` bytes that depends on `tag`.
+pub fn value(tag: u64, len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (tag.wrapping_mul(131).wrapping_add(i as u64 * 7) % 251) as u8)
+        .collect()
+}
+
+/// Options that make files grow often.
+pub fn small_opts() -> Options {
+    Options {
+        initial_pages: 2,
+        cache_pages: 64,
+        ..Options::default()
+    }
+}
+
+pub fn open(disk: &SimDisk) -> shardlog_checkpoint::Result<Db> {
+    Db::open_with(Arc::new(disk.clone()), "checkpoints.db", small_opts())
+}
+
+/// Everything a snapshot holds.
+pub fn read_all(snap: &ReadTxn) -> shardlog_checkpoint::Result<Model> {
+    snap.iter().collect()
+}
+
+/// Everything a write transaction sees.
+pub fn read_all_tx(tx: &WriteTxn<'_>) -> shardlog_checkpoint::Result<Model> {
+    tx.range::<&[u8]>(..).collect()
+}
