@@ -553,12 +553,6 @@ impl Db {
     pub fn path(&self) -> PathBuf {
         self.inner.path()
     }
-
-    /// Forgets cached pages (for tests that change the file underneath).
-    #[doc(hidden)]
-    pub fn clear_cache(&self) {
-        self.inner.pager.clear();
-    }
 }
 
 /// Creates a new file through `<name>.grow`: empty commit in slot 0, sync, rename, sync directory.
@@ -686,7 +680,7 @@ fn as_slice_bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
 /// for k in [b"a", b"b", b"c", b"d"] {
 ///     tx.insert(k, b"")?;
 /// }
-/// let keys: Vec<_> = tx.range(b"b"..b"d").map(|r| r.map(|(k, _)| k)).collect::<Result<_, _>>()?;
+/// let keys: Vec<_> = tx.range(&b"b"[..]..&b"d"[..]).map(|r| r.map(|(k, _)| k)).collect::<Result<_, _>>()?;
 /// assert_eq!(keys, vec![b"b".to_vec(), b"c".to_vec()]);
 /// # Ok::<(), shardlog_checkpoint::Error>(())
 /// ```

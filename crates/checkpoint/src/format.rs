@@ -648,6 +648,17 @@ mod tests {
     }
 
     #[test]
+    fn checksum_test_vectors_match_the_format_doc() {
+        assert_eq!(page_seed(0), 0x657F_C6EF);
+        assert_eq!(page_seed(1), 0x2C43_BBC8);
+        assert_eq!(page_seed(7), 0x9F26_C3EB);
+        assert_eq!(slot_seed(0), 0x9493_A3D9);
+        assert_eq!(slot_seed(1), 0x66F8_20DA);
+        let empty = encode_slot(&Commit::empty(), 0);
+        assert_eq!(get_u32(&empty, OFF_SLOT_CRC), 0x62AB_D8E7);
+    }
+
+    #[test]
     fn page_round_trip_binds_the_page_number() {
         let leaf = Node::Leaf(Leaf::from_entries(vec![(b"a".to_vec(), b"1".to_vec())]));
         let (buf, crc) = encode_node(&leaf, 4, 2).unwrap();

@@ -242,6 +242,6 @@ mod tests {
         assert!(b.size <= PAGE_BODY && right.size <= PAGE_BODY);
         assert_eq!(b.children.len(), b.keys.len() + 1);
         assert_eq!(right.children.len(), right.keys.len() + 1);
-        assert!(b.keys.last().unwrap() < &up && &up < &right.keys[0]);
+        assert!(b.keys.last().unwrap() < &up && up < right.keys[0]);
     }
 }

@@ -55,11 +55,6 @@ impl Pager {
         }
     }
 
-    /// Forgets every cached node (after the file was replaced from outside, e.g. in tests).
-    pub(crate) fn clear(&self) {
-        self.cache().clear();
-    }
-
     /// Reads and checks one page of any kind; returns its bytes and header.
     pub(crate) fn read_checked(
         &self,

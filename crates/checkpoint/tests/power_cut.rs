@@ -11,8 +11,9 @@
 //!   finished, a commit after it), and the oracle must hold after the third boot.
 //!
 //! Trials continue on the recovered disk, so the files age: free pages get reused, trees grow and
-//! shrink, and snapshots held across commits pin pages. `SHARDLOG_CHECKPOINT_CUTS` scales the
-//! number of cuts (default: 52,000 per run, split over the workloads below).
+//! shrink, and snapshots held across commits pin pages. `SHARDLOG_CHECKPOINT_CUTS` sets the number
+//! of cuts in this file (default: 192,000 per run, split over the four workloads below; the lease
+//! tests add 8,000 more).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -24,7 +25,7 @@ fn cuts(default: u64) -> u64 {
     let total: u64 = std::env::var("SHARDLOG_CHECKPOINT_CUTS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(52_000);
+        .unwrap_or(192_000);
     default * total / 52_000
 }
 
