@@ -422,8 +422,9 @@ impl Db {
         })
     }
 
-    /// Starts the write transaction, waiting while another one is open. Dropping it without
-    /// [`WriteTxn::commit`] discards its changes.
+    /// Starts the write transaction, waiting while another one is open (so calling it again on a
+    /// thread that still holds a [`WriteTxn`] deadlocks). Dropping it without [`WriteTxn::commit`]
+    /// discards its changes.
     ///
     /// ```
     /// use shardlog_checkpoint::{Db, SimDisk};
@@ -944,7 +945,7 @@ impl ReadTxn {
                 format::page_offset(c.page_count),
                 format!(
                     "{} of the {} pages are neither in the tree nor free (leaked)",
-                    c.page_count - 1 - seen.len() as u64,
+                    c.page_count.saturating_sub(1 + seen.len() as u64),
                     c.page_count
                 ),
             ));
@@ -1207,7 +1208,7 @@ impl WriteTxn<'_> {
 
     fn commit_inner(&mut self) -> Result<()> {
         let inner = &*self.db.inner;
-        let txn = self.base.txn + 1;
+        let txn = self.base.txn + 1; // base.txn < 2^62 (slot check)
         let oldest_reader = inner.shared().readers.keys().next().copied();
         let w = &mut *self.w;
         // Pages freed by commit F are in the trees of commits < F only: reusable once no reader and

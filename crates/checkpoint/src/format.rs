@@ -42,6 +42,8 @@ const _: () = assert!(2 * SECTOR <= PAGE_SIZE);
 pub(crate) const MAX_HEIGHT: u32 = 40;
 /// Most pages a file may have (16 TiB).
 pub(crate) const MAX_PAGES: u64 = 1 << 32;
+/// Commit ids and key counts stay below this (so `+ 1` never overflows).
+pub(crate) const MAX_COUNT: u64 = 1 << 62;
 
 /// Page kinds (header byte 4).
 pub(crate) const KIND_LEAF: u8 = 1;
@@ -262,8 +264,11 @@ fn page_ref(page: u64, crc: u32) -> Option<PageRef> {
 
 /// Range checks on a commit record's fields.
 fn check_commit(c: &Commit) -> Result<(), String> {
-    if c.txn == 0 {
-        return Err("transaction id 0".into());
+    if c.txn == 0 || c.txn >= MAX_COUNT {
+        return Err(format!("transaction id {} outside 1..2^62", c.txn));
+    }
+    if c.entries >= MAX_COUNT {
+        return Err(format!("key count {} not below 2^62", c.entries));
     }
     if c.page_count == 0 || c.page_count > MAX_PAGES {
         return Err(format!(

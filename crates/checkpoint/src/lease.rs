@@ -977,7 +977,8 @@ impl LeaseTable {
                     }
                 }
                 if lease.owner.as_deref() != Some(owner.as_str()) {
-                    lease.owner_switches_since_checkpoint += 1;
+                    lease.owner_switches_since_checkpoint =
+                        lease.owner_switches_since_checkpoint.saturating_add(1);
                 }
                 lease.owner = Some(owner);
                 lease.last_renewal_ms = now_ms;
@@ -1014,10 +1015,18 @@ impl LeaseTable {
                 return Ok(Ok(lease));
             }
         }
-        lease.counter += 1;
-        if record_history {
-            lease.checkpoints_recorded += 1;
-        }
+        let (Some(counter), Some(recorded)) = (
+            lease.counter.checked_add(1),
+            lease
+                .checkpoints_recorded
+                .checked_add(u64::from(record_history)),
+        ) else {
+            return Ok(Err(Error::InvalidArgument(format!(
+                "lease {key} has used up its counter"
+            ))));
+        };
+        lease.counter = counter;
+        lease.checkpoints_recorded = recorded;
         let encoded = match encode_lease(&lease) {
             Ok(b) => b,
             Err(e) => return Ok(Err(e)),
@@ -1027,7 +1036,7 @@ impl LeaseTable {
             if let Err(e) = entry {
                 return Ok(Err(e));
             }
-            let index = lease.checkpoints_recorded - 1;
+            let index = lease.checkpoints_recorded.saturating_sub(1);
             let prefix = history_prefix(key)?;
             let mut hkey = prefix.clone();
             hkey.extend_from_slice(&u64_ordered(index));
@@ -1035,7 +1044,10 @@ impl LeaseTable {
                 tx.insert(&hkey, &entry)?;
             }
             // Drop entries older than the last `history_len`.
-            if let Some(first_kept) = (index + 1).checked_sub(self.options.history_len) {
+            if let Some(first_kept) = index
+                .saturating_add(1)
+                .checked_sub(self.options.history_len)
+            {
                 let mut end = prefix.clone();
                 end.extend_from_slice(&u64_ordered(first_kept));
                 let old: Vec<Vec<u8>> = tx
@@ -1115,7 +1127,7 @@ fn push_escaped(out: &mut Vec<u8>, s: &str) {
 fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     let mut end = prefix.to_vec();
     if let Some(last) = end.last_mut() {
-        *last += 1;
+        *last = last.saturating_add(1);
     }
     end
 }

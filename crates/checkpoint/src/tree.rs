@@ -109,7 +109,7 @@ pub(crate) fn insert(
         t.height += 1;
     }
     if old.is_none() {
-        t.entries += 1;
+        t.entries = t.entries.saturating_add(1);
     }
     Ok(old)
 }
