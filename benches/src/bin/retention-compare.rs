@@ -9,7 +9,7 @@
 //!
 //! Usage: `cargo run --release -p shardlog-benches --bin retention-compare -- [--dir PATH] [--segments N] [--seconds S]`
 
-use shardlog::{PutEntry, ShardId, Store, StoreOptions};
+use shardlog::{PutEntry, Store, StoreOptions};
 use shardlog_segment::{Clock, Durability};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -149,7 +149,6 @@ fn main() {
         "| ratio | {ratio:.3} (goal >= 0.90: {}) |",
         if ratio >= 0.9 { "met" } else { "missed" }
     );
-    let _ = ShardId(0);
     drop(hot);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);

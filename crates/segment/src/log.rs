@@ -387,7 +387,7 @@ impl Inner {
         let mut seq = w.next_seq;
         let mut entries = Vec::new();
         while taken < records.len() {
-            let (n, _frame_len) = frame_group(&records[taken..], space - buf.len());
+            let n = frame_group(&records[taken..], space - buf.len());
             if n == 0 {
                 break;
             }
@@ -625,8 +625,8 @@ impl Writer {
     }
 }
 
-/// How many of `records` go into the next frame, and the frame's unpadded length, given `space` bytes.
-fn frame_group<K: AsRef<[u8]>, D: AsRef<[u8]>>(records: &[(K, D)], space: usize) -> (usize, usize) {
+/// How many of `records` go into the next frame, given `space` bytes.
+fn frame_group<K: AsRef<[u8]>, D: AsRef<[u8]>>(records: &[(K, D)], space: usize) -> usize {
     let mut len = FRAME_HEADER_LEN;
     let mut n = 0;
     for (key, data) in records.iter().take(u16::MAX as usize) {
@@ -638,5 +638,5 @@ fn frame_group<K: AsRef<[u8]>, D: AsRef<[u8]>>(records: &[(K, D)], space: usize)
         len += add;
         n += 1;
     }
-    (n, len)
+    n
 }

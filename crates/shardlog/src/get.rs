@@ -171,18 +171,7 @@ impl Store {
         self.throttle_read(&stream, &shard)?;
         let limit_end = end.unwrap_or(u64::MAX);
         let batch = shard.log.read(token.counter, limit, MAX_GET_BYTES)?;
-        let records: Vec<Record> = batch
-            .records
-            .into_iter()
-            .take_while(|r| r.seq < limit_end)
-            .map(|r| Record {
-                sequence_number: SequenceNumber::new(stream.incarnation, token.shard, r.seq),
-                partition_key: String::from_utf8(r.key)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-                data: r.data,
-                approximate_arrival_timestamp_ms: r.timestamp_ms,
-            })
-            .collect();
+        let records = to_records(batch.records, stream.incarnation, token.shard, limit_end);
         let next = records.last().map_or(batch.next.max(token.counter), |r| {
             r.sequence_number.counter() + 1
         });
@@ -233,6 +222,27 @@ impl Store {
             stream.name
         )))
     }
+}
+
+/// Converts a shard log's records below `limit_end` (a closed shard's end) into engine records.
+pub(crate) fn to_records(
+    records: Vec<shardlog_segment::Record>,
+    incarnation: u32,
+    shard: u32,
+    limit_end: u64,
+) -> Vec<Record> {
+    records
+        .into_iter()
+        .take_while(|r| r.seq < limit_end)
+        .map(|r| Record {
+            sequence_number: SequenceNumber::new(incarnation, shard, r.seq),
+            // Keys were written from `&str`; the lossy path only runs on damaged-but-checksummed data.
+            partition_key: String::from_utf8(r.key)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            data: r.data,
+            approximate_arrival_timestamp_ms: r.timestamp_ms,
+        })
+        .collect()
 }
 
 /// Milliseconds between now and the arrival of the first record not yet returned; 0 when caught up.

@@ -95,8 +95,7 @@ impl Store {
         // Split every open shard at each goal boundary strictly inside it.
         for &(boundary, _) in goal.iter().skip(1) {
             let holder = self.open_covering(stream, boundary)?;
-            if let Some((id, start, _)) = holder.filter(|&(_, start, _)| start != boundary) {
-                let _ = start;
+            if let Some((id, _, _)) = holder.filter(|&(_, start, _)| start != boundary) {
                 self.split(stream, id, boundary, false, false)?;
             }
         }

@@ -6,7 +6,7 @@
 //! the next call reports [`Error::FellBehind`] and the subscription continues at the oldest record.
 
 use crate::error::{Error, Result};
-use crate::get::{children_of, millis_behind, ChildShard, Record, StartingPosition};
+use crate::get::{children_of, millis_behind, to_records, ChildShard, Record, StartingPosition};
 use crate::names::ShardId;
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream};
@@ -52,6 +52,8 @@ pub struct Subscription {
     cursor: u64,
     end: Option<u64>,
     finished: bool,
+    /// The store's clock, for `millis_behind_latest`.
+    clock: shardlog_segment::Clock,
 }
 
 impl Store {
@@ -75,6 +77,7 @@ impl Store {
             cursor,
             end,
             finished: false,
+            clock: self.inner.opts.clock.clone(),
         })
     }
 }
@@ -131,24 +134,18 @@ impl Subscription {
             .shard
             .log
             .read(self.cursor, EVENT_RECORDS, EVENT_BYTES)?;
-        let records: Vec<Record> = batch
-            .records
-            .into_iter()
-            .take_while(|r| r.seq < limit_end)
-            .map(|r| Record {
-                sequence_number: self.position(r.seq),
-                partition_key: String::from_utf8(r.key)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-                data: r.data,
-                approximate_arrival_timestamp_ms: r.timestamp_ms,
-            })
-            .collect();
+        let records = to_records(
+            batch.records,
+            self.stream.incarnation,
+            self.shard.index,
+            limit_end,
+        );
         if let Some(last) = records.last() {
             self.cursor = last.sequence_number.counter() + 1;
         } else {
             self.cursor = self.cursor.max(batch.next.min(limit_end));
         }
-        let now = shardlog_segment::Clock::System.now_ms();
+        let now = self.clock.now_ms();
         let behind = millis_behind(&self.shard, self.cursor, now);
         let bytes: usize = records
             .iter()
