@@ -58,6 +58,13 @@ pub enum Error {
     /// The storage layer failed (I/O, corruption, a poisoned shard).
     #[error(transparent)]
     Storage(#[from] shardlog_segment::Error),
+    /// A consumer no longer holds the lease it acted under (another worker took it, or it was
+    /// not renewed within the failover time). Nothing was written.
+    #[error("lease {0} is no longer held by this worker")]
+    LeaseLost(String),
+    /// The lease and checkpoint file failed.
+    #[error(transparent)]
+    Checkpoint(#[from] shardlog_checkpoint::Error),
 }
 
 impl Error {
@@ -72,7 +79,10 @@ impl Error {
             Error::ProvisionedThroughputExceeded(_) => "ProvisionedThroughputExceededException",
             Error::ExpiredIterator(_) => "ExpiredIteratorException",
             Error::FellBehind { .. } => "ResourceInUseException",
-            Error::CorruptCatalog { .. } | Error::Storage(_) => "InternalFailure",
+            Error::LeaseLost(_) => "ShutdownException",
+            Error::CorruptCatalog { .. } | Error::Storage(_) | Error::Checkpoint(_) => {
+                "InternalFailure"
+            }
         }
     }
 }

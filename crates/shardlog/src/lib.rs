@@ -23,6 +23,7 @@
 //! ```
 
 mod catalog;
+pub mod consumer;
 mod error;
 mod get;
 mod hashkey;

@@ -80,6 +80,8 @@ pub(crate) struct StoreInner {
     /// Set when the store is going away: background threads stop.
     pub stopping: std::sync::atomic::AtomicBool,
     retention_thread: Mutex<Option<std::thread::Thread>>,
+    /// The consumer lease file, opened on first use.
+    pub leases: Mutex<Option<Arc<shardlog_checkpoint::Db>>>,
     _lock: Option<File>,
 }
 
@@ -222,6 +224,7 @@ impl Store {
             streams: RwLock::new(streams),
             stopping: std::sync::atomic::AtomicBool::new(false),
             retention_thread: Mutex::new(None),
+            leases: Mutex::new(None),
             _lock: lock,
         };
         let inner = Arc::new(inner);

@@ -1,0 +1,66 @@
+//! Consuming a stream the way the Kinesis Client Library does: workers share an application's
+//! shards through leases, drive one [`RecordProcessor`] per shard, and checkpoint so that a
+//! restarted or replacement worker resumes where the last one checkpointed.
+//!
+//! Leases live in a [`LeaseTable`] (the `shardlog-checkpoint` crate's copy-on-write B-tree
+//! file); [`Store::lease_table`] opens the store's own, `leases.db` in its data directory.
+//! Records come through [`RecordSource`], which [`Store`] implements.
+//!
+//! Delivery is at least once. A checkpoint is a conditional write under the lease and names only
+//! a durable record, so after any crash the next owner resumes strictly after it, and nothing
+//! after the last checkpoint is skipped. A parent shard is finished to `SHARD_END` before its
+//! children start, which keeps every partition key's records in order across a reshard.
+//!
+//! See [`Worker`] for a complete example.
+
+mod checkpointer;
+mod coordinator;
+mod held;
+mod plan;
+mod processor;
+mod shard;
+mod source;
+mod worker;
+
+pub use checkpointer::Checkpointer;
+pub use processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};
+pub use shardlog_checkpoint::lease::{Checkpoint, Lease, LeaseKey, LeaseOptions, LeaseTable};
+pub use source::RecordSource;
+pub use worker::{InitialPosition, Worker, WorkerConfig};
+
+use crate::error::Result;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// The name of the store's lease file, in its data directory.
+const LEASE_FILE: &str = "leases.db";
+
+impl Store {
+    /// The store's consumer lease table (`leases.db` in the data directory), opened on first use
+    /// and shared by every caller in this process.
+    ///
+    /// ```
+    /// use shardlog::consumer::{LeaseKey, LeaseOptions};
+    /// use shardlog::{Store, StoreOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let store = Store::open(dir.path(), StoreOptions::default())?;
+    /// let table = store.lease_table(LeaseOptions::default())?;
+    /// assert!(table.list("app")?.is_empty());
+    /// # Ok::<(), shardlog::Error>(())
+    /// ```
+    pub fn lease_table(&self, options: LeaseOptions) -> Result<LeaseTable> {
+        let mut slot = self.inner.leases.lock().unwrap_or_else(|e| e.into_inner());
+        let db = match &*slot {
+            Some(db) => Arc::clone(db),
+            None => {
+                let db = Arc::new(shardlog_checkpoint::Db::open(
+                    Arc::clone(&self.inner.root),
+                    LEASE_FILE,
+                )?);
+                *slot = Some(Arc::clone(&db));
+                db
+            }
+        };
+        Ok(LeaseTable::new(db, options)?)
+    }
+}
