@@ -59,6 +59,7 @@ pub use put::{
 };
 pub use retention::RetentionReport;
 pub use seqnum::SequenceNumber;
+pub use shardlog_segment::{Clock, Durability};
 pub use stats::ShardStatistics;
 pub use store::{Store, StoreOptions};
 pub use streams::{

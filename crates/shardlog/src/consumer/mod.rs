@@ -46,7 +46,7 @@ impl Store {
     /// let store = Store::open(dir.path(), StoreOptions::default())?;
     /// let table = store.lease_table(LeaseOptions::default())?;
     /// assert!(table.list("app")?.is_empty());
-    /// # Ok::<(), shardlog::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn lease_table(&self, options: LeaseOptions) -> Result<LeaseTable> {
         let mut slot = self.inner.leases.lock().unwrap_or_else(|e| e.into_inner());
