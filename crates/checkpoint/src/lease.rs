@@ -683,6 +683,35 @@ impl LeaseTable {
         }
     }
 
+    /// The applications that have at least one lease, in byte order.
+    ///
+    /// ```
+    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
+    /// table.create_if_absent(&LeaseKey::new("billing", "s", "1"), NewLease::default())?;
+    /// table.create_if_absent(&LeaseKey::new("audit", "s", "1"), NewLease::default())?;
+    /// table.create_if_absent(&LeaseKey::new("audit", "t", "1"), NewLease::default())?;
+    /// assert_eq!(table.applications()?, ["audit", "billing"]);
+    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// ```
+    pub fn applications(&self) -> Result<Vec<String>> {
+        let end = prefix_end(LEASE_PREFIX);
+        let snap = self.db.read()?;
+        let mut out: Vec<String> = Vec::new();
+        for item in snap.range(LEASE_PREFIX..end.as_slice()) {
+            let (k, _) = item?;
+            let key = parse_lease_key(&k).ok_or_else(|| Error::BadRecord {
+                key: String::from_utf8_lossy(&k).into_owned(),
+                reason: "lease key does not parse".into(),
+            })?;
+            if out.last() != Some(&key.application) {
+                out.push(key.application);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every lease of `application`, ordered by stream, then shard id (as byte strings).
     ///
     /// ```

@@ -4,6 +4,7 @@
 //! exits; errors are one line on stderr and a non-zero exit code.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use shardlog::consumer::{Checkpoint, LeaseOptions};
 use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
 use shardlog_segment::Durability;
 use std::io::{BufRead, Write};
@@ -93,6 +94,15 @@ enum Command {
     Scale { stream: String, target: u32 },
     /// Print per-shard statistics since the store was opened by this command.
     Stats { stream: String },
+    /// List consumer applications' leases: owner, counter, checkpoint, lineage.
+    Leases {
+        /// Only this application.
+        #[arg(long)]
+        application: Option<String>,
+        /// Also print each lease's recent checkpoint history.
+        #[arg(long)]
+        history: bool,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -209,8 +219,79 @@ fn run(cli: Cli) -> CliResult {
                 )?;
             }
         }
+        Command::Leases {
+            application,
+            history,
+        } => leases(&store, application.as_deref(), history, &mut out)?,
     }
     store.close()?;
+    Ok(())
+}
+
+fn checkpoint_text(c: &Checkpoint) -> String {
+    match c {
+        Checkpoint::SequenceNumber {
+            sequence_number,
+            sub_sequence_number: 0,
+        } => sequence_number.clone(),
+        Checkpoint::SequenceNumber {
+            sequence_number,
+            sub_sequence_number,
+        } => format!("{sequence_number}.{sub_sequence_number}"),
+        Checkpoint::TrimHorizon => "TRIM_HORIZON".into(),
+        Checkpoint::Latest => "LATEST".into(),
+        Checkpoint::AtTimestamp(t) => format!("AT_TIMESTAMP({t})"),
+        Checkpoint::ShardEnd => "SHARD_END".into(),
+    }
+}
+
+/// One line per lease, tab-separated, under a header.
+fn leases(store: &Store, only: Option<&str>, history: bool, out: &mut impl Write) -> CliResult {
+    let table = store.lease_table(LeaseOptions::default())?;
+    let apps = match only {
+        Some(app) => vec![app.to_string()],
+        None => table.applications()?,
+    };
+    writeln!(
+        out,
+        "application\tstream\tshard\towner\tcounter\tcheckpoint\towner-switches\tparents\tchildren\trenewed"
+    )?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    for app in apps {
+        for lease in table.list(&app)? {
+            let renewed = match lease.last_renewal_ms {
+                0 => "never".to_string(),
+                t => format!("{} ms ago", now.saturating_sub(t)),
+            };
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                lease.key.application,
+                lease.key.stream,
+                lease.key.shard_id,
+                lease.owner.as_deref().unwrap_or("-"),
+                lease.counter,
+                checkpoint_text(&lease.checkpoint),
+                lease.owner_switches_since_checkpoint,
+                lease.parent_shard_ids.join(","),
+                lease.child_shard_ids.join(","),
+                renewed
+            )?;
+            if history {
+                for h in table.history(&lease.key)? {
+                    let owner = h.owner.as_deref().unwrap_or("-");
+                    let value = checkpoint_text(&h.checkpoint);
+                    writeln!(
+                        out,
+                        "  #{}\tcounter {}\t{owner}\t{value}",
+                        h.index, h.counter
+                    )?;
+                }
+            }
+        }
+    }
     Ok(())
 }
 

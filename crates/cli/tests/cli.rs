@@ -130,3 +130,41 @@ fn a_second_process_is_refused_while_one_holds_the_store() {
         "the lock is released when the holder dies"
     );
 }
+
+#[test]
+fn leases_lists_applications_owners_and_checkpoints() {
+    use shardlog::consumer::{Checkpoint, LeaseKey, LeaseOptions, NewLease};
+    let dir = tempfile::tempdir().unwrap();
+    let seq = {
+        let store = shardlog::Store::open(dir.path(), shardlog::StoreOptions::default()).unwrap();
+        store.create_stream("clicks", 1).unwrap();
+        let put = store
+            .put_record("clicks", shardlog::PutEntry::new("k", b"v"))
+            .unwrap();
+        let table = store.lease_table(LeaseOptions::default()).unwrap();
+        for app in ["billing", "audit"] {
+            let key = LeaseKey::new(app, "clicks", "shardId-000000000000");
+            let l = table.create_if_absent(&key, NewLease::default()).unwrap();
+            if app == "billing" {
+                let l = table.take(&key, l.counter, "host-a", 1).unwrap();
+                let cp = Checkpoint::sequence(&put.sequence_number.to_string(), 0);
+                table.checkpoint(&key, l.counter, cp).unwrap();
+            }
+        }
+        store.close().unwrap();
+        put.sequence_number.to_string()
+    };
+    let (ok, out, err) = shardlog(dir.path(), &["leases", "--history"], "");
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("application\tstream\tshard\towner"));
+    assert!(
+        lines[1].starts_with("audit\tclicks\tshardId-000000000000\t-\t0\tTRIM_HORIZON"),
+        "{out}"
+    );
+    let billing = format!("billing\tclicks\tshardId-000000000000\thost-a\t2\t{seq}\t0\t");
+    assert!(lines[2].starts_with(&billing), "{out}");
+    assert_eq!(lines[3], format!("  #0\tcounter 2\thost-a\t{seq}"));
+    let (ok, out, _) = shardlog(dir.path(), &["leases", "--application", "audit"], "");
+    assert!(ok && out.lines().count() == 2, "{out}");
+}

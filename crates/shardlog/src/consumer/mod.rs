@@ -24,7 +24,9 @@ mod worker;
 
 pub use checkpointer::Checkpointer;
 pub use processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};
-pub use shardlog_checkpoint::lease::{Checkpoint, Lease, LeaseKey, LeaseOptions, LeaseTable};
+pub use shardlog_checkpoint::lease::{
+    Checkpoint, Lease, LeaseKey, LeaseOptions, LeaseTable, NewLease,
+};
 pub use source::RecordSource;
 pub use worker::{InitialPosition, Worker, WorkerConfig};
 
