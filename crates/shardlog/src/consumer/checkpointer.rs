@@ -1,17 +1,18 @@
 //! Recording how far a shard's processor got, under the lease it holds.
 
 use super::held::HeldLease;
+use super::leases::{lease_moved, LeaseStore};
 use super::source::RecordSource;
 use crate::error::{Error, Result};
 use crate::seqnum::SequenceNumber;
-use shardlog_checkpoint::lease::{Checkpoint, LeaseTable};
+use shardlog_checkpoint::lease::{Checkpoint, Lease};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// What a checkpoint write needs: where to write, under which lease, and the records' source.
 pub(crate) struct ShardContext {
     pub source: Arc<dyn RecordSource>,
-    pub table: LeaseTable,
+    pub table: Arc<dyn LeaseStore>,
     pub stream: String,
     pub lease: Arc<HeldLease>,
     /// Extra attempts after a transient failure of the checkpoint file.
@@ -21,10 +22,7 @@ pub(crate) struct ShardContext {
 impl ShardContext {
     /// Applies one conditional write under the held lease, retrying transient failures.
     /// A counter mismatch means another worker moved the lease: it is marked lost, not retried.
-    pub fn write_fenced(
-        &self,
-        mut op: impl FnMut(u64) -> shardlog_checkpoint::Result<shardlog_checkpoint::lease::Lease>,
-    ) -> Result<()> {
+    pub fn write_fenced(&self, mut op: impl FnMut(u64) -> Result<Lease>) -> Result<()> {
         let mut attempt = 0;
         loop {
             let mut state = self.lease.lock();
@@ -36,14 +34,11 @@ impl ShardContext {
                     state.counter = lease.counter;
                     return Ok(());
                 }
-                Err(
-                    shardlog_checkpoint::Error::LeaseConflict { .. }
-                    | shardlog_checkpoint::Error::LeaseNotFound { .. },
-                ) => {
+                Err(e) if lease_moved(&e) => {
                     state.lost = true;
                     return Err(Error::LeaseLost(self.lease.key.to_string()));
                 }
-                Err(e) if attempt >= self.retries => return Err(e.into()),
+                Err(e) if attempt >= self.retries => return Err(e),
                 Err(_) => {
                     drop(state);
                     attempt += 1;

@@ -2,6 +2,7 @@
 //! and starts a shard thread for every lease it holds.
 
 use super::held::HeldLease;
+use super::leases::{lease_moved, take_refused};
 use super::plan;
 use super::shard;
 use super::worker::Shared;
@@ -84,17 +85,17 @@ impl Coordinator {
         }
         let mut states: Vec<_> = held.iter().map(|l| l.lock()).collect();
         let sent = Instant::now();
-        let mut batch = self.shared.table.batch();
+        let mut batch = Vec::new();
         let mut renewed = Vec::new();
         for (i, state) in states.iter().enumerate() {
             if !state.lost {
-                batch.renew(&held[i].key, state.counter, now_ms());
+                batch.push((held[i].key.clone(), state.counter));
                 renewed.push(i);
             }
         }
-        let results = match batch.commit() {
+        let results = match self.shared.table.renew(&batch, now_ms()) {
             Ok(r) => r,
-            Err(e) => return self.shared.report("lease renewal", &e.into()),
+            Err(e) => return self.shared.report("lease renewal", &e),
         };
         for (i, result) in renewed.into_iter().zip(results) {
             let state = &mut states[i];
@@ -103,20 +104,15 @@ impl Coordinator {
                     state.counter = lease.counter;
                     state.renewed_at = sent;
                 }
-                Err(
-                    shardlog_checkpoint::Error::LeaseConflict { .. }
-                    | shardlog_checkpoint::Error::LeaseNotFound { .. },
-                ) => state.lost = true,
-                Err(e) => self.shared.report("lease renewal", &e.into()),
+                Err(e) if lease_moved(&e) => state.lost = true,
+                Err(e) => self.shared.report("lease renewal", &e),
             }
         }
     }
 
     fn stream_leases(&self) -> Result<Vec<Lease>> {
         let config = &self.shared.config;
-        let mut leases = self.shared.table.list(&config.application)?;
-        leases.retain(|l| l.key.stream == config.stream);
-        Ok(leases)
+        self.shared.table.list(&config.application, &config.stream)
     }
 
     fn key(&self, shard: &str) -> LeaseKey {
@@ -202,11 +198,7 @@ impl Coordinator {
         };
         let (table, me) = (&self.shared.table, &self.shared.config.worker_id);
         let started = Instant::now();
-        let result = if steal {
-            table.steal(&lease.key, lease.counter, me, now_ms())
-        } else {
-            table.take(&lease.key, lease.counter, me, now_ms())
-        };
+        let result = table.take(&lease.key, lease.counter, me, now_ms(), steal);
         match result {
             Ok(taken) => {
                 let held = HeldLease::new(
@@ -221,12 +213,8 @@ impl Coordinator {
                     .insert(lease.key.shard_id.clone(), Arc::new(held));
             }
             // Someone renewed, took or deleted it since our scan: try again next pass.
-            Err(
-                shardlog_checkpoint::Error::LeaseHeld { .. }
-                | shardlog_checkpoint::Error::LeaseConflict { .. }
-                | shardlog_checkpoint::Error::LeaseNotFound { .. },
-            ) => {}
-            Err(e) => self.shared.report("lease taking", &Error::from(e)),
+            Err(e) if take_refused(&e) => {}
+            Err(e) => self.shared.report("lease taking", &e),
         }
     }
 

@@ -16,6 +16,7 @@
 mod checkpointer;
 mod coordinator;
 mod held;
+mod leases;
 mod plan;
 mod processor;
 mod shard;
@@ -23,6 +24,7 @@ mod source;
 mod worker;
 
 pub use checkpointer::Checkpointer;
+pub use leases::LeaseStore;
 pub use processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};
 pub use shardlog_checkpoint::lease::{
     Checkpoint, Lease, LeaseKey, LeaseOptions, LeaseTable, NewLease,

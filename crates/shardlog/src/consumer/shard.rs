@@ -165,11 +165,7 @@ fn end_shard(
         ctx.table.create_if_absent(&key, new)?;
     }
     let ids: Vec<String> = children.iter().map(|c| c.shard_id.to_string()).collect();
-    ctx.write_fenced(|counter| {
-        let ids = ids.clone();
-        ctx.table
-            .update(&ctx.lease.key, counter, move |l| l.child_shard_ids = ids)
-    })?;
+    ctx.write_fenced(|counter| ctx.table.set_children(&ctx.lease.key, counter, ids.clone()))?;
     cp.set_shard_ended();
     processor.shard_ended(&mut cp);
     if *cp.last_checkpoint() != Checkpoint::ShardEnd {

@@ -2,11 +2,12 @@
 
 use super::coordinator::Coordinator;
 use super::held::HeldLease;
+use super::leases::LeaseStore;
 use super::processor::RecordProcessor;
 use super::source::RecordSource;
 use crate::error::{Error, Result};
 use crate::names::ShardId;
-use shardlog_checkpoint::lease::{Checkpoint, LeaseTable};
+use shardlog_checkpoint::lease::Checkpoint;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -110,7 +111,7 @@ pub(crate) type Factory = Box<dyn Fn() -> Box<dyn RecordProcessor> + Send + Sync
 pub(crate) struct Shared {
     pub config: WorkerConfig,
     pub source: Arc<dyn RecordSource>,
-    pub table: LeaseTable,
+    pub table: Arc<dyn LeaseStore>,
     pub factory: Factory,
     pub failover: Duration,
     /// Leases held, by shard id.
@@ -231,7 +232,7 @@ impl Worker {
     /// The stream does not exist, a name is not a valid lease key part, or the lease table fails.
     pub fn start<P, F>(
         source: impl RecordSource,
-        table: LeaseTable,
+        table: impl LeaseStore,
         config: WorkerConfig,
         factory: F,
     ) -> Result<Worker>
@@ -244,11 +245,11 @@ impl Worker {
                 "a worker needs a non-empty worker id and max_records of at least 1".into(),
             ));
         }
-        let failover = Duration::from_millis(table.options().lease_duration_ms);
+        let failover = Duration::from_millis(table.lease_duration_ms());
         let shared = Arc::new(Shared {
             config,
             source: Arc::new(source),
-            table,
+            table: Arc::new(table),
             factory: Box::new(move || Box::new(factory())),
             failover,
             held: Mutex::new(BTreeMap::new()),
