@@ -62,6 +62,10 @@ pub enum Error {
     /// not renewed within the failover time). Nothing was written.
     #[error("lease {0} is no longer held by this worker")]
     LeaseLost(String),
+    /// A remote store or lease service could not be reached or gave an answer this engine
+    /// cannot map to another variant.
+    #[error("remote service unavailable: {0}")]
+    Unavailable(String),
     /// The lease and checkpoint file failed.
     #[error(transparent)]
     Checkpoint(#[from] shardlog_checkpoint::Error),
@@ -80,6 +84,7 @@ impl Error {
             Error::ExpiredIterator(_) => "ExpiredIteratorException",
             Error::FellBehind { .. } => "ResourceInUseException",
             Error::LeaseLost(_) => "ShutdownException",
+            Error::Unavailable(_) => "ServiceUnavailable",
             Error::CorruptCatalog { .. } | Error::Storage(_) | Error::Checkpoint(_) => {
                 "InternalFailure"
             }

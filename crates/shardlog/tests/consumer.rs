@@ -83,6 +83,10 @@ impl RecordProcessor for Recorder {
             let _ = cp.checkpoint();
         }
     }
+
+    fn shutdown_requested(&mut self, cp: &mut Checkpointer) {
+        let _ = cp.checkpoint();
+    }
 }
 
 fn start(store: &Store, table: &LeaseTable, worker: &str, log: &Log, every: usize) -> Worker {
@@ -341,7 +345,8 @@ fn a_restarted_worker_resumes_after_the_last_checkpoint() {
         wait_until("ten records", Duration::from_secs(30), || {
             delivered(&log) == sent
         });
-        w.shutdown().unwrap();
+        // Stop the way a killed process does: no shutdown checkpoint, no release.
+        w.abandon();
         store.close().unwrap();
     }
     let lease = {
@@ -353,8 +358,8 @@ fn a_restarted_worker_resumes_after_the_last_checkpoint() {
             .unwrap()
             .remove(0)
     };
-    // Checkpoints came after records 4 and 8 (every fourth); the graceful shutdown released it.
-    assert_eq!(lease.owner, None);
+    // Checkpoints came after records 4 and 8 (every fourth); the lease still names w0.
+    assert_eq!(lease.owner.as_deref(), Some("w0"));
     let cp_seq = match &lease.checkpoint {
         Checkpoint::SequenceNumber {
             sequence_number, ..
@@ -367,6 +372,7 @@ fn a_restarted_worker_resumes_after_the_last_checkpoint() {
     let store = open_store(dir.path());
     let table = store.lease_table(lease_options()).unwrap();
     let w = start(&store, &table, "w1", &log, 100);
+    // w1 takes the lease once w0's lapses, and redelivers what came after the checkpoint.
     wait_until("records 9 and 10 again", Duration::from_secs(30), || {
         log.lock().unwrap().len() >= 2
     });
@@ -552,4 +558,59 @@ fn a_checkpoint_survives_a_power_cut_with_the_record_it_names() {
         checked += 1;
     }
     assert_eq!(checked, 12);
+}
+
+/// A worker whose leases go through the lease protocol (here over a direct transport) behaves
+/// like one on the local table: same shards, same checkpoints.
+#[test]
+fn workers_share_shards_through_the_lease_protocol() {
+    use shardlog::consumer::{LeaseService, RemoteLeases};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path());
+    store.create_stream("s", 4).unwrap();
+    let table = store.lease_table(lease_options()).unwrap();
+    let sent = put(&store, 8, 10, 0);
+    let log: Log = Arc::default();
+    let workers: Vec<Worker> = ["r0", "r1"]
+        .iter()
+        .map(|id| {
+            let remote =
+                RemoteLeases::connect(LeaseService::new(store.clone(), table.clone())).unwrap();
+            let (log, name) = (log.clone(), id.to_string());
+            Worker::start(store.clone(), remote, config(id), move || Recorder {
+                worker: name.clone(),
+                log: log.clone(),
+                every: 4,
+                since: 0,
+                end_checkpoint: true,
+            })
+            .unwrap()
+        })
+        .collect();
+    wait_until("every record delivered", Duration::from_secs(30), || {
+        delivered(&log) == sent
+    });
+    wait_until("two shards each", Duration::from_secs(30), || {
+        workers.iter().all(|w| w.held_shards().len() == 2)
+    });
+    for w in workers {
+        w.shutdown().unwrap();
+    }
+    let leases = table.list("app").unwrap();
+    assert_eq!(leases.len(), 4);
+    // The shutdown checkpointed each shard's last delivered record, then released the lease.
+    let mut last: BTreeMap<String, SequenceNumber> = BTreeMap::new();
+    for d in log.lock().unwrap().iter() {
+        let e = last.entry(d.shard.to_string()).or_insert(d.seq);
+        *e = (*e).max(d.seq);
+    }
+    for l in &leases {
+        assert_eq!(l.owner, None, "{l:?}");
+        let expected = last
+            .get(&l.key.shard_id)
+            .map_or(Checkpoint::TrimHorizon, |s| {
+                Checkpoint::sequence(&s.to_string(), 0)
+            });
+        assert_eq!(l.checkpoint, expected);
+    }
 }

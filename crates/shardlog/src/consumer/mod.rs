@@ -19,6 +19,7 @@ mod held;
 mod leases;
 mod plan;
 mod processor;
+mod remote;
 mod shard;
 mod source;
 mod worker;
@@ -26,6 +27,7 @@ mod worker;
 pub use checkpointer::Checkpointer;
 pub use leases::LeaseStore;
 pub use processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};
+pub use remote::{LeaseService, LeaseTransport, RemoteLeases, LEASE_TARGET_PREFIX};
 pub use shardlog_checkpoint::lease::{
     Checkpoint, Lease, LeaseKey, LeaseOptions, LeaseTable, NewLease,
 };
