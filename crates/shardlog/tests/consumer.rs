@@ -614,3 +614,58 @@ fn workers_share_shards_through_the_lease_protocol() {
         assert_eq!(l.checkpoint, expected);
     }
 }
+
+/// Passes every third call through as a failure, as a flaky network would.
+struct Flaky {
+    inner: shardlog::consumer::LeaseService,
+    calls: std::sync::atomic::AtomicU64,
+}
+
+impl shardlog::consumer::LeaseTransport for Flaky {
+    fn call(&self, operation: &str, body: Vec<u8>) -> shardlog::Result<(u16, Vec<u8>)> {
+        let n = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % 3 == 2 {
+            return Err(shardlog::Error::Unavailable(format!("dropped {operation}")));
+        }
+        self.inner.call(operation, body)
+    }
+}
+
+/// Transient failures of the lease store are retried: every checkpoint still lands.
+#[test]
+fn transient_checkpoint_failures_are_retried() {
+    use shardlog::consumer::{LeaseService, RemoteLeases};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path());
+    store.create_stream("s", 1).unwrap();
+    let table = store.lease_table(lease_options()).unwrap();
+    let sent = put(&store, 1, 30, 0);
+    let flaky = Flaky {
+        inner: LeaseService::new(store.clone(), table.clone()),
+        calls: Default::default(),
+    };
+    let remote = RemoteLeases::connect(flaky).unwrap();
+    let log: Log = Arc::default();
+    let (l2, name) = (log.clone(), "f".to_string());
+    let w = Worker::start(store.clone(), remote, config("f"), move || Recorder {
+        worker: name.clone(),
+        log: l2.clone(),
+        every: 1,
+        since: 0,
+        end_checkpoint: true,
+    })
+    .unwrap();
+    wait_until("every record", Duration::from_secs(30), || {
+        delivered(&log) == sent
+    });
+    let key = LeaseKey::new("app", "s", "shardId-000000000000");
+    let last = log.lock().unwrap().last().unwrap().seq;
+    wait_until("the last checkpoint", Duration::from_secs(30), || {
+        table.get(&key).unwrap().unwrap().checkpoint == Checkpoint::sequence(&last.to_string(), 0)
+    });
+    w.shutdown().unwrap();
+    // One checkpoint per record, none lost to the dropped calls.
+    assert_eq!(table.get(&key).unwrap().unwrap().checkpoints_recorded, 30);
+}

@@ -20,6 +20,20 @@ pub(crate) struct ShardContext {
 }
 
 impl ShardContext {
+    /// Runs a read or an idempotent write, retrying while the lease store is unreachable.
+    pub fn retry<T>(&self, mut op: impl FnMut() -> Result<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            match op() {
+                Err(Error::Unavailable(_)) if attempt < self.retries => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(10 << attempt.min(6)));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Applies one conditional write under the held lease, retrying transient failures.
     /// A counter mismatch means another worker moved the lease: it is marked lost, not retried.
     pub fn write_fenced(&self, mut op: impl FnMut(u64) -> Result<Lease>) -> Result<()> {

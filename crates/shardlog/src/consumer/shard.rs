@@ -116,13 +116,12 @@ fn consume(shared: &Shared, ctx: &Arc<ShardContext>) -> Result<()> {
 fn wait_for_parents(shared: &Shared, ctx: &ShardContext) -> Result<Option<Lease>> {
     loop {
         let lease = ctx
-            .table
-            .get(&ctx.lease.key)?
+            .retry(|| ctx.table.get(&ctx.lease.key))?
             .ok_or_else(|| Error::LeaseLost(ctx.lease.key.to_string()))?;
         let mut waiting = false;
         for parent in &lease.parent_shard_ids {
             let key = LeaseKey::new(&ctx.lease.key.application, &ctx.stream, parent);
-            let parent = ctx.table.get(&key)?;
+            let parent = ctx.retry(|| ctx.table.get(&key))?;
             waiting |= parent.is_some_and(|p| p.checkpoint != Checkpoint::ShardEnd);
         }
         if !waiting {
@@ -162,7 +161,7 @@ fn end_shard(
             &ctx.stream,
             &child.shard_id.to_string(),
         );
-        ctx.table.create_if_absent(&key, new)?;
+        ctx.retry(|| ctx.table.create_if_absent(&key, new.clone()))?;
     }
     let ids: Vec<String> = children.iter().map(|c| c.shard_id.to_string()).collect();
     ctx.write_fenced(|counter| ctx.table.set_children(&ctx.lease.key, counter, ids.clone()))?;

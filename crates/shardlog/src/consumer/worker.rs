@@ -259,9 +259,20 @@ impl Worker {
             abandoned: AtomicBool::new(false),
             wake: (Mutex::new(()), Condvar::new()),
         });
-        // The first lease sync runs here so a missing stream or a bad name fails the call.
+        // The first lease sync runs here so a missing stream or a bad name fails the call;
+        // an unreachable remote store is given a few more tries first.
         let mut coordinator = Coordinator::new(Arc::clone(&shared));
-        coordinator.sync_leases()?;
+        let mut attempt = 0;
+        loop {
+            match coordinator.sync_leases() {
+                Ok(()) => break,
+                Err(Error::Unavailable(_)) if attempt < 5 => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(20 << attempt));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let thread = std::thread::Builder::new()
             .name(format!("lease-coordinator-{}", shared.config.worker_id))
             .spawn(move || coordinator.run())
