@@ -88,7 +88,7 @@ fn unreadable(what: &str, detail: impl std::fmt::Display) -> Error {
     Error::Unavailable(format!("unreadable {what} in the answer: {detail}"))
 }
 
-fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T> {
+pub(crate) fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T> {
     s.parse().map_err(|_| unreadable(what, s))
 }
 
@@ -119,7 +119,11 @@ fn range(r: &HashKeyRange) -> Result<(u128, u128)> {
 }
 
 impl KinesisClient {
-    fn kinesis<T: DeserializeOwned>(&self, operation: &str, request: &Value) -> Result<T> {
+    pub(crate) fn kinesis<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        request: &Value,
+    ) -> Result<T> {
         let body =
             serde_json::to_vec(request).map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let target = format!("{KINESIS_TARGET_PREFIX}.{operation}");

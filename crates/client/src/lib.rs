@@ -34,6 +34,7 @@
 //! Requests are unsigned: this client is for a local `shardlog serve` (SigV4 off, its default).
 
 mod kinesis;
+mod producer;
 
 use shardlog::consumer::{LeaseTransport, LEASE_TARGET_PREFIX};
 use shardlog::{Error, Result};
