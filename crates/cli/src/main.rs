@@ -93,6 +93,27 @@ enum Command {
     Scale { stream: String, target: u32 },
     /// Print per-shard statistics since the store was opened by this command.
     Stats { stream: String },
+    /// Serve the Kinesis API over HTTP (boto3, the AWS CLI and the SDKs work with `--endpoint-url`)
+    /// until SIGTERM or ctrl-c; then in-flight requests finish and the store is closed.
+    Serve {
+        /// Address to listen on; loopback by default.
+        #[arg(long, default_value = "127.0.0.1:4567")]
+        bind: String,
+        /// Require SigV4 signatures made with this access key id (with --secret-access-key).
+        #[arg(long, requires = "secret_access_key")]
+        access_key_id: Option<String>,
+        /// The secret key for SigV4 verification.
+        #[arg(
+            long,
+            env = "SHARDLOG_SECRET_ACCESS_KEY",
+            requires = "access_key_id",
+            hide_env_values = true
+        )]
+        secret_access_key: Option<String>,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, default_value_t = 16 << 20)]
+        max_body_bytes: usize,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -142,8 +163,26 @@ fn run(cli: Cli) -> CliResult {
             ..StoreOptions::default()
         },
     )?;
+    if let Command::Serve {
+        bind,
+        access_key_id,
+        secret_access_key,
+        max_body_bytes,
+    } = cli.command
+    {
+        let credentials = access_key_id
+            .zip(secret_access_key)
+            .map(|(id, secret)| shardlog_server::Credentials::new(id, secret));
+        let opts = shardlog_server::ServerOptions {
+            max_body_bytes,
+            credentials,
+            ..shardlog_server::ServerOptions::default()
+        };
+        return serve(store, &bind, opts);
+    }
     let mut out = std::io::stdout().lock();
     match cli.command {
+        Command::Serve { .. } => {}
         Command::CreateStream { name, shards } => {
             store.create_stream(&name, shards)?;
             writeln!(out, "created stream {name} with {shards} shard(s)")?;
@@ -212,6 +251,47 @@ fn run(cli: Cli) -> CliResult {
     }
     store.close()?;
     Ok(())
+}
+
+/// Runs the server until SIGTERM or ctrl-c, then closes the store (sync, release the lock).
+fn serve(store: Store, bind: &str, opts: shardlog_server::ServerOptions) -> CliResult {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let server = shardlog_server::Server::bind(bind, store.clone(), opts).await?;
+        eprintln!(
+            "shardlog serve: listening on http://{}",
+            server.local_addr()?
+        );
+        server.run(shutdown_signal()).await?;
+        eprintln!("shardlog serve: stopped; closing the store");
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })?;
+    drop(runtime);
+    store.close()?;
+    Ok(())
+}
+
+/// Completes at the first SIGTERM or ctrl-c.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn describe(store: &Store, name: &str, out: &mut impl Write) -> CliResult {
