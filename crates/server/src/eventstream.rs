@@ -6,6 +6,9 @@
 //! ```
 //! Integers are big-endian; both checksums are CRC-32 (IEEE).
 
+// The format is big-endian by definition, unlike our own on-disk formats.
+#![allow(clippy::big_endian_bytes)]
+
 /// Header value type 7: a UTF-8 string with a 16-bit length.
 const STRING: u8 = 7;
 
@@ -66,6 +69,9 @@ pub fn exception(kind: &str, text: &str) -> Vec<u8> {
     )
 }
 
+/// A decoded message: its string headers (in order), its payload, and its length in the buffer.
+pub type Decoded<'a> = (Vec<(String, String)>, &'a [u8], usize);
+
 /// Decodes one message from the front of `buf`: its string headers, payload and length. For tests
 /// and clients; checks both checksums.
 ///
@@ -75,7 +81,7 @@ pub fn exception(kind: &str, text: &str) -> Vec<u8> {
 /// let (headers, payload, used) = decode(&m).unwrap();
 /// assert_eq!((headers[1].1.as_str(), payload, used), ("initial-response", &b"{}"[..], m.len()));
 /// ```
-pub fn decode(buf: &[u8]) -> Option<(Vec<(String, String)>, &[u8], usize)> {
+pub fn decode(buf: &[u8]) -> Option<Decoded<'_>> {
     let u32_at =
         |i: usize| -> Option<u32> { Some(u32::from_be_bytes(buf.get(i..i + 4)?.try_into().ok()?)) };
     let total = u32_at(0)? as usize;

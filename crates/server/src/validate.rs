@@ -318,7 +318,7 @@ pub(crate) fn timestamp_ms(v: &Value) -> Result<u64, ApiError> {
             java_class(v)
         ))
     })?;
-    if !secs.is_finite() || secs < 0.0 || secs > 1e13 {
+    if !secs.is_finite() || !(0.0..=1e13).contains(&secs) {
         return Err(ApiError::serialization(format!(
             "Timestamp {secs} is out of range"
         )));
