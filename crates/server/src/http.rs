@@ -142,13 +142,13 @@ async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> 
         return error(shared, op_name, started, encoding, &e);
     };
     let store = shared.store.clone();
-    let result = tokio::task::spawn_blocking(move || op.call(&store, &input))
+    let result = tokio::task::spawn_blocking(move || op.call(&store, &input, encoding))
         .await
         .unwrap_or_else(|_| Err(ApiError::internal("Internal Service Failure")));
     match result {
-        Ok(out) => {
+        Ok(body) => {
             shared.metrics.observe(op_name, started.elapsed(), None);
-            let mut resp = Response::new(full(encoding.encode(&out)));
+            let mut resp = Response::new(full(body));
             set_headers(&mut resp, encoding.content_type());
             resp
         }

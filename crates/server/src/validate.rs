@@ -71,7 +71,7 @@ pub(crate) fn check(input: &Value, members: &'static [Member]) -> Result<(), Api
         ));
     }
     let mut found = Vec::new();
-    walk_struct(input, members, "", &mut found)?;
+    walk_struct(input, members, &Path::Root, &mut found)?;
     if found.is_empty() {
         return Ok(());
     }
@@ -87,11 +87,38 @@ pub(crate) fn check(input: &Value, members: &'static [Member]) -> Result<(), Api
     ))
 }
 
+/// Where a value sits in the request, rendered only when a violation names it
+/// (`records.2.member.partitionKey`), so a valid request allocates nothing for paths.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Member(&'a Path<'a>, &'static str),
+    Item(&'a Path<'a>, usize),
+    Key(&'a Path<'a>),
+    MapValue(&'a Path<'a>, &'a str),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Member(Path::Root, name) => f.write_str(&lower_first(name)),
+            Path::Member(parent, name) => write!(f, "{parent}.{}", lower_first(name)),
+            Path::Item(parent, i) => write!(f, "{parent}.{}.member", i + 1),
+            Path::Key(parent) => write!(f, "{parent}.key"),
+            Path::MapValue(parent, k) => write!(f, "{parent}.{k}.member"),
+        }
+    }
+}
+
+/// Collected violations.
+type Found = Vec<String>;
+
 fn walk_struct(
     v: &Value,
     members: &'static [Member],
-    prefix: &str,
-    found: &mut Vec<String>,
+    at: &Path<'_>,
+    found: &mut Found,
 ) -> Result<(), ApiError> {
     let Some(obj) = v.as_object() else {
         return Err(ApiError::serialization(
@@ -99,11 +126,14 @@ fn walk_struct(
         ));
     };
     for m in members {
-        let path = format!("{prefix}{}", lower_first(m.name));
+        let path = Path::Member(at, m.name);
         match obj.get(m.name) {
-            None | Some(Value::Null) if m.required => {
-                found.push(violation("null", &path, "Member must not be null".into()))
-            }
+            None | Some(Value::Null) if m.required => violation(
+                found,
+                || "null".into(),
+                &path,
+                "Member must not be null".into(),
+            ),
             None | Some(Value::Null) => {}
             Some(value) => walk(value, m.shape, &path, found)?,
         }
@@ -114,17 +144,24 @@ fn walk_struct(
 fn walk(
     v: &Value,
     shape: &'static Shape,
-    path: &str,
-    found: &mut Vec<String>,
+    path: &Path<'_>,
+    found: &mut Found,
 ) -> Result<(), ApiError> {
     match shape {
         Shape::Str { min, max, pattern } => {
             let s = string(v)?;
-            check_len(&quote(s), s.chars().count(), *min, *max, path, found);
+            // A character is 1 to 4 bytes: when the byte length already proves both bounds, skip
+            // counting characters (the common case for partition keys and names).
+            let n = if s.len() <= *max && s.len() >= *min * 4 {
+                *min
+            } else {
+                s.chars().count()
+            };
+            check_len(|| quote(s), n, *min, *max, path, found);
             if let Some(p) = pattern {
                 if !(p.matches)(s) {
                     let c = format!("Member must satisfy regular expression pattern: {}", p.text);
-                    found.push(violation(&quote(s), path, c));
+                    violation(found, || quote(s), path, c);
                 }
             }
         }
@@ -135,19 +172,18 @@ fn walk(
                     "Member must satisfy enum value set: [{}]",
                     values.join(", ")
                 );
-                found.push(violation(&quote(s), path, c));
+                violation(found, || quote(s), path, c);
             }
         }
         Shape::Int { min, max } => {
             let n = integer(v)?;
-            let shown = quote(&n.to_string());
             if let Some(min) = min.filter(|m| n < *m) {
                 let c = format!("Member must have value greater than or equal to {min}");
-                found.push(violation(&shown, path, c));
+                violation(found, || quote(&n.to_string()), path, c);
             }
             if let Some(max) = max.filter(|m| n > *m) {
                 let c = format!("Member must have value less than or equal to {max}");
-                found.push(violation(&shown, path, c));
+                violation(found, || quote(&n.to_string()), path, c);
             }
         }
         Shape::Bool => {
@@ -166,9 +202,9 @@ fn walk(
                 ))
             })?;
             if n > *max {
-                let shown = quote(&format!("java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]"));
+                let shown = || quote(&format!("java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]"));
                 let c = format!("Member must have length less than or equal to {max}");
-                found.push(violation(&shown, path, c));
+                violation(found, shown, path, c);
             }
         }
         Shape::Timestamp => {
@@ -178,18 +214,17 @@ fn walk(
             let Some(items) = v.as_array() else {
                 return Err(ApiError::serialization("Expected list or null"));
             };
-            check_len(&render_list(items), items.len(), *min, *max, path, found);
+            check_len(|| render_list(items), items.len(), *min, *max, path, found);
             for (i, item) in items.iter().enumerate() {
-                let item_path = format!("{path}.{}.member", i + 1);
+                let item_path = Path::Item(path, i);
                 match (item, member) {
-                    (Value::Null, _) => found.push(violation(
-                        "null",
+                    (Value::Null, _) => violation(
+                        found,
+                        || "null".into(),
                         &item_path,
                         "Member must not be null".into(),
-                    )),
-                    (_, Shape::Struct(members)) => {
-                        walk_struct(item, members, &format!("{item_path}."), found)?
-                    }
+                    ),
+                    (_, Shape::Struct(members)) => walk_struct(item, members, &item_path, found)?,
                     _ => walk(item, member, &item_path, found)?,
                 }
             }
@@ -203,36 +238,40 @@ fn walk(
             let Some(map) = v.as_object() else {
                 return Err(ApiError::serialization("Expected map or null"));
             };
-            let shown = render_map(map);
-            check_len(&shown, map.len(), *min, *max, path, found);
+            check_len(|| render_map(map), map.len(), *min, *max, path, found);
             for (k, val) in map {
-                walk(
-                    &Value::String(k.clone()),
-                    key,
-                    &format!("{path}.key"),
-                    found,
-                )?;
-                walk(val, value, &format!("{path}.{k}.member"), found)?;
+                walk(&Value::String(k.clone()), key, &Path::Key(path), found)?;
+                walk(val, value, &Path::MapValue(path, k), found)?;
             }
         }
-        Shape::Struct(members) => walk_struct(v, members, &format!("{path}."), found)?,
+        Shape::Struct(members) => walk_struct(v, members, path, found)?,
     }
     Ok(())
 }
 
-fn check_len(shown: &str, n: usize, min: usize, max: usize, path: &str, found: &mut Vec<String>) {
+fn check_len(
+    shown: impl Fn() -> String,
+    n: usize,
+    min: usize,
+    max: usize,
+    path: &Path<'_>,
+    found: &mut Found,
+) {
     if n < min {
         let c = format!("Member must have length greater than or equal to {min}");
-        found.push(violation(shown, path, c));
+        violation(found, &shown, path, c);
     }
     if n > max {
         let c = format!("Member must have length less than or equal to {max}");
-        found.push(violation(shown, path, c));
+        violation(found, &shown, path, c);
     }
 }
 
-fn violation(shown: &str, path: &str, constraint: String) -> String {
-    format!("Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
+fn violation(found: &mut Found, shown: impl Fn() -> String, path: &Path<'_>, constraint: String) {
+    found.push(format!(
+        "Value {} at '{path}' failed to satisfy constraint: {constraint}",
+        shown()
+    ));
 }
 
 fn quote(s: &str) -> String {

@@ -1,7 +1,7 @@
 //! Registered consumers: RegisterStreamConsumer, DescribeStreamConsumer, ListStreamConsumers,
 //! DeregisterStreamConsumer.
 
-use super::{ident, int_of, seconds, str_of, stream_from_arn, Operation};
+use super::{ident, int_of, seconds, str_of, stream_from_arn, Handler, Operation};
 use crate::error::ApiError;
 use crate::validate::{
     limit, opt, req, CONSUMER_ARN, CONSUMER_NAME, NEXT_TOKEN, STREAM_ARN, TAG_MAP, TIMESTAMP,
@@ -17,7 +17,7 @@ pub(super) const REGISTER: Operation = Operation {
         ident!(id),
         opt("Tags", &TAG_MAP),
     ],
-    handler: register,
+    handler: Handler::Value(register),
 };
 
 fn register(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -34,7 +34,7 @@ pub(super) const DESCRIBE: Operation = Operation {
         opt("ConsumerARN", &CONSUMER_ARN),
         ident!(id),
     ],
-    handler: describe,
+    handler: Handler::Value(describe),
 };
 
 fn describe(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -51,7 +51,7 @@ pub(super) const LIST: Operation = Operation {
         opt("StreamCreationTimestamp", &TIMESTAMP),
         ident!(id),
     ],
-    handler: list,
+    handler: Handler::Value(list),
 };
 
 fn list(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -85,7 +85,7 @@ pub(super) const DEREGISTER: Operation = Operation {
         opt("ConsumerARN", &CONSUMER_ARN),
         ident!(id),
     ],
-    handler: deregister,
+    handler: Handler::Value(deregister),
 };
 
 fn deregister(store: &Store, input: &Value) -> Result<Value, ApiError> {

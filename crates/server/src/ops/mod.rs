@@ -9,6 +9,7 @@ mod records;
 mod shards;
 mod streams;
 
+use crate::codec::Encoding;
 use crate::error::ApiError;
 use crate::validate::{self, Member};
 use serde_json::Value;
@@ -18,8 +19,14 @@ pub(crate) use consumers::resolve_consumer_arn;
 pub(crate) use records::{children_json, record_json, starting_position};
 pub(crate) use shards::parse_shard;
 
-/// A handler: the store and the validated input in, the output members out.
-type Handler = fn(&Store, &Value) -> Result<Value, ApiError>;
+/// A handler: the store and the validated input in, the output out.
+pub(crate) enum Handler {
+    /// Output members as a JSON value, encoded for the client afterwards.
+    Value(fn(&Store, &Value) -> Result<Value, ApiError>),
+    /// Output encoded by the handler itself (GetRecords writes its JSON directly: a response can
+    /// hold 10,000 records).
+    Encoded(fn(&Store, &Value, Encoding) -> Result<Vec<u8>, ApiError>),
+}
 
 /// An operation: its name (the part of `X-Amz-Target` after the dot), input shape and handler.
 pub(crate) struct Operation {
@@ -62,10 +69,19 @@ pub(crate) fn find(name: &str) -> Option<&'static Operation> {
 }
 
 impl Operation {
-    /// Validates the input, then runs the handler.
-    pub fn call(&self, store: &Store, input: &Value) -> Result<Value, ApiError> {
+    /// Validates the input, runs the handler and encodes its output (an operation without output
+    /// answers an empty body).
+    pub fn call(
+        &self,
+        store: &Store,
+        input: &Value,
+        encoding: Encoding,
+    ) -> Result<Vec<u8>, ApiError> {
         validate::check(input, self.input)?;
-        (self.handler)(store, input)
+        match self.handler {
+            Handler::Value(handler) => Ok(encoding.encode(&handler(store, input)?)),
+            Handler::Encoded(handler) => handler(store, input, encoding),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The data plane: PutRecord, PutRecords, GetShardIterator, GetRecords.
 
 use super::shards::parse_shard;
-use super::{ident, int_of, seconds, str_of, stream_of, ts_of, Operation};
+use super::{ident, int_of, seconds, str_of, stream_of, ts_of, Handler, Operation};
+use crate::codec::Encoding;
 use crate::error::ApiError;
 use crate::validate::{
     limit, opt, req, Shape, BOOL, DATA, HASH_KEY, ITERATOR_TYPE, PARTITION_KEY, SEQUENCE_NUMBER,
@@ -11,8 +12,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 use shardlog::{
-    ChildShard, PutEntry, Record, SequenceNumber, ShardId, StartingPosition, Store, ACCOUNT,
-    MAX_GET_RECORDS,
+    ChildShard, GetRecordsOutput, PutEntry, Record, SequenceNumber, ShardId, StartingPosition,
+    Store, ACCOUNT, MAX_GET_RECORDS,
 };
 
 pub(super) const PUT_RECORD: Operation = Operation {
@@ -27,7 +28,7 @@ pub(super) const PUT_RECORD: Operation = Operation {
         ident!(id),
         opt("DryRun", &BOOL),
     ],
-    handler: put_record,
+    handler: Handler::Value(put_record),
 };
 
 fn put_record(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -68,7 +69,7 @@ pub(super) const PUT_RECORDS: Operation = Operation {
         ident!(id),
         opt("DryRun", &BOOL),
     ],
-    handler: put_records,
+    handler: Handler::Value(put_records),
 };
 
 fn put_records(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -127,7 +128,7 @@ pub(super) const GET_SHARD_ITERATOR: Operation = Operation {
         ident!(id),
         opt("DryRun", &BOOL),
     ],
-    handler: get_shard_iterator,
+    handler: Handler::Value(get_shard_iterator),
 };
 
 fn get_shard_iterator(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -191,26 +192,73 @@ pub(super) const GET_RECORDS: Operation = Operation {
         ident!(id),
         opt("DryRun", &BOOL),
     ],
-    handler: get_records,
+    handler: Handler::Encoded(get_records),
 };
 
-fn get_records(store: &Store, input: &Value) -> Result<Value, ApiError> {
+fn get_records(store: &Store, input: &Value, encoding: Encoding) -> Result<Vec<u8>, ApiError> {
     let it = str_of(input, "ShardIterator").unwrap_or_default();
     let limit = int_of(input, "Limit").map_or(MAX_GET_RECORDS, |n| {
         usize::try_from(n).unwrap_or(MAX_GET_RECORDS)
     });
     let out = store.get_records(it, limit)?;
+    Ok(match encoding {
+        Encoding::Json => get_records_json(&out),
+        Encoding::Cbor => encoding.encode(&get_records_value(&out)),
+    })
+}
+
+fn get_records_value(out: &GetRecordsOutput) -> Value {
     let mut v = json!({
         "Records": out.records.iter().map(record_json).collect::<Vec<_>>(),
         "MillisBehindLatest": out.millis_behind_latest,
     });
-    if let Some(next) = out.next_shard_iterator {
+    if let Some(next) = &out.next_shard_iterator {
         v["NextShardIterator"] = json!(next);
     }
     if !out.child_shards.is_empty() {
         v["ChildShards"] = children_json(&out.child_shards);
     }
-    Ok(v)
+    v
+}
+
+/// Writes the JSON body straight into one buffer: base64 needs no escaping and each record costs
+/// no intermediate values. Produces the same document as encoding [`get_records_value`].
+fn get_records_json(out: &GetRecordsOutput) -> Vec<u8> {
+    let data: usize = out.records.iter().map(|r| r.data.len() * 4 / 3 + 160).sum();
+    let mut b = Vec::with_capacity(data + 256);
+    b.extend_from_slice(b"{\"Records\":[");
+    for (i, r) in out.records.iter().enumerate() {
+        if i > 0 {
+            b.push(b',');
+        }
+        b.extend_from_slice(b"{\"SequenceNumber\":\"");
+        b.extend_from_slice(r.sequence_number.to_string().as_bytes());
+        b.extend_from_slice(b"\",\"ApproximateArrivalTimestamp\":");
+        let _ = serde_json::to_writer(&mut b, &seconds(r.approximate_arrival_timestamp_ms));
+        b.extend_from_slice(b",\"Data\":\"");
+        let start = b.len();
+        b.resize(
+            start + base64::encoded_len(r.data.len(), true).unwrap_or(0),
+            0,
+        );
+        let written = STANDARD.encode_slice(&r.data, &mut b[start..]).unwrap_or(0);
+        b.truncate(start + written);
+        b.extend_from_slice(b"\",\"PartitionKey\":");
+        let _ = serde_json::to_writer(&mut b, &r.partition_key);
+        b.push(b'}');
+    }
+    b.extend_from_slice(b"],\"MillisBehindLatest\":");
+    b.extend_from_slice(out.millis_behind_latest.to_string().as_bytes());
+    if let Some(next) = &out.next_shard_iterator {
+        b.extend_from_slice(b",\"NextShardIterator\":");
+        let _ = serde_json::to_writer(&mut b, next);
+    }
+    if !out.child_shards.is_empty() {
+        b.extend_from_slice(b",\"ChildShards\":");
+        let _ = serde_json::to_writer(&mut b, &children_json(&out.child_shards));
+    }
+    b.push(b'}');
+    b
 }
 
 /// A record as GetRecords and SubscribeToShard events carry it.
@@ -238,4 +286,42 @@ pub(crate) fn children_json(children: &[ChildShard]) -> Value {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shardlog::ShardId;
+
+    #[test]
+    fn direct_json_matches_the_value_encoding() {
+        let record = |n: u64, data: &[u8], key: &str| Record {
+            sequence_number: SequenceNumber::new(1, 0, n),
+            partition_key: key.into(),
+            data: data.to_vec(),
+            approximate_arrival_timestamp_ms: 1_700_000_000_123 + n,
+        };
+        let mut out = GetRecordsOutput {
+            records: vec![
+                record(0, b"", "k"),
+                record(1, &[0, 255, 7], "quote\"and\\slash\u{1}é"),
+            ],
+            next_shard_iterator: Some("abc".into()),
+            millis_behind_latest: 7,
+            child_shards: Vec::new(),
+        };
+        let same = |out: &GetRecordsOutput| {
+            let direct: Value = serde_json::from_slice(&get_records_json(out)).unwrap();
+            assert_eq!(direct, get_records_value(out));
+        };
+        same(&out);
+        out.next_shard_iterator = None;
+        out.records.clear();
+        out.child_shards = vec![ChildShard {
+            shard_id: ShardId(2),
+            parent_shards: vec![ShardId(0), ShardId(1)],
+            hash_key_range: (0, u128::MAX),
+        }];
+        same(&out);
+    }
 }

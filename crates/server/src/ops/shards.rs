@@ -1,6 +1,6 @@
 //! Shards: listing with filters and paging, splitting, merging, uniform scaling.
 
-use super::{ident, int_of, str_of, stream_of, ts_of, Operation};
+use super::{ident, int_of, str_of, stream_of, ts_of, Handler, Operation};
 use crate::error::ApiError;
 use crate::validate::{
     limit, opt, req, Member, Shape, HASH_KEY, NEXT_TOKEN, POSITIVE_INT, SHARD_ID, TIMESTAMP,
@@ -68,7 +68,7 @@ pub(super) const LIST_SHARDS: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: list_shards,
+    handler: Handler::Value(list_shards),
 };
 
 /// Which shards a listing returns, and where the previous page stopped.
@@ -291,7 +291,7 @@ const SPLIT_INPUT: &[Member] = &[
 pub(super) const SPLIT_SHARD: Operation = Operation {
     name: "SplitShard",
     input: SPLIT_INPUT,
-    handler: split_shard,
+    handler: Handler::Value(split_shard),
 };
 
 fn split_shard(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -316,7 +316,7 @@ pub(super) const MERGE_SHARDS: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: merge_shards,
+    handler: Handler::Value(merge_shards),
 };
 
 fn merge_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -339,7 +339,7 @@ pub(super) const UPDATE_SHARD_COUNT: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: update_shard_count,
+    handler: Handler::Value(update_shard_count),
 };
 
 fn update_shard_count(store: &Store, input: &Value) -> Result<Value, ApiError> {

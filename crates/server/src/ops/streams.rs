@@ -1,7 +1,8 @@
 //! Stream lifecycle: create, delete, describe, list, retention, tags, capacity mode.
 
 use super::{
-    bool_of, ident, int_of, mode_name, seconds, str_of, stream_header, stream_of, Operation,
+    bool_of, ident, int_of, mode_name, seconds, str_of, stream_header, stream_of, Handler,
+    Operation,
 };
 use crate::error::ApiError;
 use crate::validate::{
@@ -35,7 +36,7 @@ pub(super) const CREATE_STREAM: Operation = Operation {
             },
         ),
     ],
-    handler: create_stream,
+    handler: Handler::Value(create_stream),
 };
 
 fn create_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -71,7 +72,7 @@ pub(super) const DELETE_STREAM: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: delete_stream,
+    handler: Handler::Value(delete_stream),
 };
 
 fn delete_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -97,7 +98,7 @@ pub(super) const DESCRIBE_STREAM: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: describe_stream,
+    handler: Handler::Value(describe_stream),
 };
 
 fn describe_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -128,7 +129,7 @@ fn describe_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
 pub(super) const DESCRIBE_STREAM_SUMMARY: Operation = Operation {
     name: "DescribeStreamSummary",
     input: &[ident!(), ident!(arn), ident!(id)],
-    handler: describe_stream_summary,
+    handler: Handler::Value(describe_stream_summary),
 };
 
 fn describe_stream_summary(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -147,7 +148,7 @@ pub(super) const LIST_STREAMS: Operation = Operation {
         opt("ExclusiveStartStreamName", &STREAM_NAME),
         opt("NextToken", &NEXT_TOKEN),
     ],
-    handler: list_streams,
+    handler: Handler::Value(list_streams),
 };
 
 fn list_streams(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -203,7 +204,7 @@ pub(super) const INCREASE_RETENTION: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: increase_retention,
+    handler: Handler::Value(increase_retention),
 };
 
 fn increase_retention(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -219,7 +220,7 @@ pub(super) const DECREASE_RETENTION: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: decrease_retention,
+    handler: Handler::Value(decrease_retention),
 };
 
 fn decrease_retention(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -235,7 +236,7 @@ fn hours_of(input: &Value) -> u32 {
 pub(super) const ADD_TAGS: Operation = Operation {
     name: "AddTagsToStream",
     input: &[ident!(), req("Tags", &TAG_MAP), ident!(arn), ident!(id)],
-    handler: add_tags,
+    handler: Handler::Value(add_tags),
 };
 
 fn add_tags(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -258,7 +259,7 @@ pub(super) const REMOVE_TAGS: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: remove_tags,
+    handler: Handler::Value(remove_tags),
 };
 
 fn remove_tags(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -284,7 +285,7 @@ pub(super) const LIST_TAGS: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: list_tags,
+    handler: Handler::Value(list_tags),
 };
 
 fn list_tags(store: &Store, input: &Value) -> Result<Value, ApiError> {
@@ -311,7 +312,7 @@ pub(super) const UPDATE_STREAM_MODE: Operation = Operation {
         req("StreamModeDetails", &STREAM_MODE_DETAILS),
         opt("WarmThroughputMiBps", &NATURAL_INT),
     ],
-    handler: update_stream_mode,
+    handler: Handler::Value(update_stream_mode),
 };
 
 fn update_stream_mode(store: &Store, input: &Value) -> Result<Value, ApiError> {
