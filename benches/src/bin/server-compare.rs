@@ -252,6 +252,8 @@ fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
     let put_time = started.elapsed();
     put_lat.sort();
 
+    // A fresh connection: servers close idle keep-alive connections (node after 5 s).
+    let mut c = Client::connect(addr)?;
     let shards = c.call("ListShards", &json!({"StreamName": "bench"}))?;
     let ids: Vec<String> = shards["Shards"]
         .as_array()
@@ -356,7 +358,11 @@ impl Client {
 
     fn call(&mut self, op: &str, body: &Value) -> Res<Value> {
         let bytes = self.send(op, &body.to_string())?;
-        Ok(if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes)? })
+        Ok(if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)?
+        })
     }
 
     /// Sends one request and returns the body of a 200 response.
