@@ -58,7 +58,11 @@ impl RecordProcessor for Printer {
         let mut out = std::io::stdout().lock();
         for r in input.records {
             let data = String::from_utf8_lossy(&r.data).replace('\n', "\\n");
-            let _ = writeln!(out, "{}\t{}\t{}\t{data}", input.shard_id, r.sequence_number, r.partition_key);
+            let _ = writeln!(
+                out,
+                "{}\t{}\t{}\t{data}",
+                input.shard_id, r.sequence_number, r.partition_key
+            );
         }
         let _ = out.flush();
         self.since += input.records.len();
@@ -85,7 +89,10 @@ fn report(result: shardlog::Result<()>) {
 }
 
 /// Starts the worker; the caller keeps it until it is told to stop.
-pub fn start(args: ConsumeArgs, local: impl FnOnce() -> shardlog::Result<Store>) -> Result<Worker, Box<dyn std::error::Error>> {
+pub fn start(
+    args: ConsumeArgs,
+    local: impl FnOnce() -> shardlog::Result<Store>,
+) -> Result<Worker, Box<dyn std::error::Error>> {
     let worker_id = args.worker_id.unwrap_or_else(|| {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into());
         format!("{host}-{}", std::process::id())

@@ -3,6 +3,8 @@
 //! Every command opens the store in `--data-dir` (default `./shardlog-data`), does one thing and
 //! exits; errors are one line on stderr and a non-zero exit code.
 
+mod consume;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use shardlog::consumer::{Checkpoint, LeaseOptions};
 use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
@@ -103,6 +105,33 @@ enum Command {
         #[arg(long)]
         history: bool,
     },
+    /// Serve the Kinesis API over HTTP (boto3, the AWS CLI and the SDKs work with `--endpoint-url`)
+    /// until SIGTERM or ctrl-c; then in-flight requests finish and the store is closed.
+    Serve {
+        /// Address to listen on; loopback by default.
+        #[arg(long, default_value = "127.0.0.1:4567")]
+        bind: String,
+        /// Require SigV4 signatures made with this access key id (with --secret-access-key).
+        #[arg(long, requires = "secret_access_key")]
+        access_key_id: Option<String>,
+        /// The secret key for SigV4 verification.
+        #[arg(
+            long,
+            env = "SHARDLOG_SECRET_ACCESS_KEY",
+            requires = "access_key_id",
+            hide_env_values = true
+        )]
+        secret_access_key: Option<String>,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, default_value_t = 16 << 20)]
+        max_body_bytes: usize,
+        /// Failover time of the consumer lease table served to workers, in milliseconds.
+        #[arg(long, default_value_t = 10_000)]
+        lease_failover_ms: u64,
+    },
+    /// Run a consumer worker that prints the records it is handed (`shard, sequence number,
+    /// partition key, data`, tab-separated), until SIGTERM or ctrl-c.
+    Consume(consume::ConsumeArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -145,15 +174,49 @@ fn run(cli: Cli) -> CliResult {
         DurabilityArg::Sync => Durability::Sync,
         DurabilityArg::None => Durability::None,
     };
-    let store = Store::open(
-        &cli.data_dir,
-        StoreOptions {
+    let open = || {
+        let opts = StoreOptions {
             durability,
             ..StoreOptions::default()
-        },
-    )?;
+        };
+        Store::open(&cli.data_dir, opts)
+    };
+    if let Command::Consume(args) = cli.command {
+        // With --endpoint the data directory is not opened: the server owns it.
+        let worker = consume::start(args, open)?;
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(shutdown_signal());
+        worker.shutdown()?;
+        return Ok(());
+    }
+    let store = open()?;
+    if let Command::Serve {
+        bind,
+        access_key_id,
+        secret_access_key,
+        max_body_bytes,
+        lease_failover_ms,
+    } = cli.command
+    {
+        let credentials = access_key_id
+            .zip(secret_access_key)
+            .map(|(id, secret)| shardlog_server::Credentials::new(id, secret));
+        let opts = shardlog_server::ServerOptions {
+            max_body_bytes,
+            credentials,
+            leases: LeaseOptions {
+                lease_duration_ms: lease_failover_ms,
+                ..LeaseOptions::default()
+            },
+            ..shardlog_server::ServerOptions::default()
+        };
+        return serve(store, &bind, opts);
+    }
     let mut out = std::io::stdout().lock();
     match cli.command {
+        Command::Serve { .. } | Command::Consume(_) => {}
         Command::CreateStream { name, shards } => {
             store.create_stream(&name, shards)?;
             writeln!(out, "created stream {name} with {shards} shard(s)")?;
@@ -293,6 +356,47 @@ fn leases(store: &Store, only: Option<&str>, history: bool, out: &mut impl Write
         }
     }
     Ok(())
+}
+
+/// Runs the server until SIGTERM or ctrl-c, then closes the store (sync, release the lock).
+fn serve(store: Store, bind: &str, opts: shardlog_server::ServerOptions) -> CliResult {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let server = shardlog_server::Server::bind(bind, store.clone(), opts).await?;
+        eprintln!(
+            "shardlog serve: listening on http://{}",
+            server.local_addr()?
+        );
+        server.run(shutdown_signal()).await?;
+        eprintln!("shardlog serve: stopped; closing the store");
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })?;
+    drop(runtime);
+    store.close()?;
+    Ok(())
+}
+
+/// Completes at the first SIGTERM or ctrl-c.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn describe(store: &Store, name: &str, out: &mut impl Write) -> CliResult {

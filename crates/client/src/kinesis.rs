@@ -131,7 +131,13 @@ impl KinesisClient {
         if status != 200 {
             return Err(error(status, &body));
         }
-        serde_json::from_slice(&body).map_err(|e| unreadable(operation, e))
+        // Operations with no output (CreateStream, UpdateShardCount...) answer an empty body.
+        let body = if body.is_empty() {
+            &b"{}"[..]
+        } else {
+            &body[..]
+        };
+        serde_json::from_slice(body).map_err(|e| unreadable(operation, e))
     }
 }
 

@@ -53,6 +53,17 @@ pub(crate) struct StreamMeta {
     /// Optional cap on the stream's bytes on disk; retention drops the oldest segments beyond it.
     #[serde(default)]
     pub size_cap_bytes: Option<u64>,
+    /// Registered enhanced fan-out consumers, in registration order. Absent in catalogs written
+    /// before consumers existed, hence the default.
+    #[serde(default)]
+    pub consumers: Vec<ConsumerMeta>,
+}
+
+/// A registered consumer: its name and when it was registered (which makes its ARN unique).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ConsumerMeta {
+    pub name: String,
+    pub created_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,6 +210,10 @@ mod tests {
                 }],
                 next_shard_index: 1,
                 size_cap_bytes: None,
+                consumers: vec![ConsumerMeta {
+                    name: "c".into(),
+                    created_ms: 6,
+                }],
             },
         );
         let b = c.encode();

@@ -24,6 +24,7 @@
 
 mod catalog;
 pub mod consumer;
+mod consumers;
 mod error;
 mod get;
 mod hashkey;
@@ -45,6 +46,7 @@ mod subscribe;
 pub struct ReadmeDoctests;
 
 pub use catalog::StreamMode;
+pub use consumers::{Consumer, MAX_CONSUMERS_PER_STREAM};
 pub use error::{Error, Result};
 pub use get::{
     ChildShard, GetRecordsOutput, Record, StartingPosition, MAX_GET_BYTES, MAX_GET_RECORDS,
@@ -53,6 +55,7 @@ pub use hashkey::{hash_key, MAX_HASH_KEY};
 pub use iterator::ITERATOR_TTL_MS;
 pub use limits::ShardLimits;
 pub use names::{stream_arn, validate_stream_name, ShardId};
+pub use names::{ACCOUNT, REGION};
 pub use put::{
     PutEntry, PutFailure, PutRecordsOutput, PutResult, MAX_PUT_RECORDS, MAX_PUT_RECORDS_BYTES,
     MAX_RECORD_DATA,

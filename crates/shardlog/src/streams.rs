@@ -142,6 +142,7 @@ impl Store {
             shards,
             next_shard_index: req.shard_count,
             size_cap_bytes: None,
+            consumers: Vec::new(),
         };
         let dir = inner.streams_dir.subdir(&meta.dir_name())?;
         let mut shards = BTreeMap::new();
@@ -224,6 +225,25 @@ impl Store {
             keys.iter().for_each(|k| {
                 meta.tags.remove(k);
             });
+            Ok(())
+        })
+    }
+
+    /// Switches a stream's capacity mode (Kinesis `UpdateStreamMode`). On-demand streams split hot
+    /// shards themselves and refuse manual resharding; provisioned streams keep their shards as they
+    /// are.
+    ///
+    /// ```
+    /// use shardlog::{Store, StoreOptions, StreamMode};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    /// store.create_stream("s", 1).unwrap();
+    /// store.set_stream_mode("s", StreamMode::OnDemand).unwrap();
+    /// assert_eq!(store.describe_stream("s").unwrap().mode, StreamMode::OnDemand);
+    /// ```
+    pub fn set_stream_mode(&self, name: &str, mode: StreamMode) -> Result<()> {
+        self.update_meta(name, |meta| {
+            meta.mode = mode;
             Ok(())
         })
     }

@@ -148,6 +148,18 @@ fn end_shard(
     children: &[ChildShard],
 ) -> Result<()> {
     for child in children {
+        // A merge child waits for both parents, and a parent without a lease counts as finished
+        // (trimmed or cleaned up). So while the other parent's lease does not exist yet (its own
+        // parent is still being read), creating the child would let it start too early: leave
+        // it to whichever parent finishes last, as the KCL does.
+        let mut parents_leased = true;
+        for parent in &child.parent_shards {
+            let key = LeaseKey::new(&ctx.lease.key.application, &ctx.stream, &parent.to_string());
+            parents_leased &= ctx.retry(|| ctx.table.get(&key))?.is_some();
+        }
+        if !parents_leased {
+            continue;
+        }
         let new = NewLease {
             checkpoint: Checkpoint::TrimHorizon,
             parent_shard_ids: child.parent_shards.iter().map(|p| p.to_string()).collect(),

@@ -1,0 +1,462 @@
+//! `server-compare`: a load generator for Kinesis-compatible servers. In one run it drives
+//! `shardlog serve` and kinesalite (installed from npm) with the same work, PutRecords of 500 × 1 KiB
+//! from several keep-alive connections and then GetRecords of everything back, and prints one
+//! markdown table: records/s and p99 call latency for each, and the ratio.
+//!
+//! ```text
+//! cargo build --release -p shardlog-cli -p shardlog-benches
+//! target/release/server-compare [--records N] [--repeats N] [--shards N] [--connections N]
+//!     [--shardlog PATH] [--kinesalite-dir DIR] [--durability sync|none]
+//! ```
+//!
+//! `--kinesalite-dir` names a directory with `node_modules/kinesalite` (default: one is made with
+//! `npm install kinesalite` in a temporary directory). Progress goes to stderr, the table to stdout.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::{json, Value};
+use shardlog_benches::report::{loadavg, machine, today};
+use shardlog_benches::{median, percentile, Res};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Records per PutRecords call (the Kinesis maximum) and bytes of data per record.
+const BATCH: usize = 500;
+const SIZE: usize = 1024;
+
+#[derive(Debug, Clone)]
+struct Args {
+    records: usize,
+    repeats: usize,
+    shards: u32,
+    connections: usize,
+    shardlog: PathBuf,
+    kinesalite_dir: Option<PathBuf>,
+    durability: String,
+}
+
+fn parse_args() -> Res<Args> {
+    let exe = std::env::current_exe()?;
+    let mut a = Args {
+        records: 100_000,
+        repeats: 3,
+        shards: 4,
+        connections: 8,
+        shardlog: exe.with_file_name("shardlog"),
+        kinesalite_dir: None,
+        durability: "sync".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--records" => a.records = value()?.parse()?,
+            "--repeats" => a.repeats = value()?.parse()?,
+            "--shards" => a.shards = value()?.parse()?,
+            "--connections" => a.connections = value()?.parse()?,
+            "--shardlog" => a.shardlog = value()?.into(),
+            "--kinesalite-dir" => a.kinesalite_dir = Some(value()?.into()),
+            "--durability" => a.durability = value()?,
+            other => return Err(format!("unknown flag {other}").into()),
+        }
+    }
+    Ok(a)
+}
+
+/// One measured run against one server.
+#[derive(Debug, Clone, Default)]
+struct Run {
+    put_rps: f64,
+    put_p99: Duration,
+    get_rps: f64,
+    get_p99: Duration,
+}
+
+fn main() -> Res<()> {
+    let args = parse_args()?;
+    let scratch = tempfile::tempdir()?;
+    let kinesalite_dir = match &args.kinesalite_dir {
+        Some(d) => d.clone(),
+        None => install_kinesalite(scratch.path())?,
+    };
+    let mut shardlog_runs = Vec::new();
+    let mut kinesalite_runs = Vec::new();
+    for round in 0..args.repeats {
+        // Alternate which server goes first, so neither always meets a warmer or busier machine.
+        let order = if round % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for is_shardlog in order {
+            let data = scratch.path().join(format!("data-{round}"));
+            let mut server = if is_shardlog {
+                start_shardlog(&args, &data)?
+            } else {
+                start_kinesalite(&kinesalite_dir)?
+            };
+            let name = if is_shardlog {
+                "shardlog"
+            } else {
+                "kinesalite"
+            };
+            eprintln!("round {round}: {name} on {}", server.addr);
+            let run = measure(&args, server.addr);
+            server.stop();
+            let run = run?;
+            eprintln!(
+                "  put {:.0} rec/s p99 {:?}; get {:.0} rec/s p99 {:?}",
+                run.put_rps, run.put_p99, run.get_rps, run.get_p99
+            );
+            if is_shardlog {
+                shardlog_runs.push(run);
+            } else {
+                kinesalite_runs.push(run);
+            }
+            let _ = std::fs::remove_dir_all(&data);
+        }
+    }
+    print_table(&args, &shardlog_runs, &kinesalite_runs, scratch.path());
+    Ok(())
+}
+
+fn install_kinesalite(dir: &Path) -> Res<PathBuf> {
+    let dir = dir.join("kinesalite");
+    std::fs::create_dir_all(&dir)?;
+    eprintln!("npm install kinesalite into {}", dir.display());
+    let status = Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--silent",
+            "kinesalite",
+        ])
+        .current_dir(&dir)
+        .status()?;
+    if !status.success() {
+        return Err("npm install kinesalite failed".into());
+    }
+    Ok(dir)
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn stop(&mut self) {
+        // SIGTERM lets shardlog close its store; kinesalite just exits.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_addr() -> Res<SocketAddr> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?)
+}
+
+fn start_shardlog(args: &Args, data: &Path) -> Res<Server> {
+    let addr = free_addr()?;
+    let child = Command::new(&args.shardlog)
+        .arg("--data-dir")
+        .arg(data)
+        .args([
+            "--durability",
+            &args.durability,
+            "serve",
+            "--bind",
+            &addr.to_string(),
+        ])
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "starting {}: {e} (build it with cargo build --release -p shardlog-cli)",
+                args.shardlog.display()
+            )
+        })?;
+    wait_ready(Server { child, addr })
+}
+
+fn start_kinesalite(dir: &Path) -> Res<Server> {
+    let addr = free_addr()?;
+    let script = dir.join("node_modules/kinesalite/cli.js");
+    let child = Command::new("node")
+        .arg(script)
+        .args([
+            "--port",
+            &addr.port().to_string(),
+            "--createStreamMs",
+            "0",
+            "--updateStreamMs",
+            "0",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    wait_ready(Server { child, addr })
+}
+
+fn wait_ready(server: Server) -> Res<Server> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect(server.addr).is_ok() {
+            return Ok(server);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("server on {} did not start", server.addr).into())
+}
+
+fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
+    let mut c = Client::connect(addr)?;
+    c.call(
+        "CreateStream",
+        &json!({"StreamName": "bench", "ShardCount": args.shards}),
+    )?;
+    while c.call("DescribeStream", &json!({"StreamName": "bench"}))?["StreamDescription"]
+        ["StreamStatus"]
+        != "ACTIVE"
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let calls = args.records.div_ceil(BATCH);
+    let per_conn = calls.div_ceil(args.connections);
+    let started = Instant::now();
+    let threads: Vec<_> = (0..args.connections)
+        .map(|t| std::thread::spawn(move || put_calls(addr, t, per_conn)))
+        .collect();
+    let mut put_lat = Vec::new();
+    let mut written = 0;
+    for t in threads {
+        let (n, lat) = t.join().map_err(|_| "writer panicked")??;
+        written += n;
+        put_lat.extend(lat);
+    }
+    let put_time = started.elapsed();
+    put_lat.sort();
+
+    // A fresh connection: servers close idle keep-alive connections (node after 5 s).
+    let mut c = Client::connect(addr)?;
+    let shards = c.call("ListShards", &json!({"StreamName": "bench"}))?;
+    let ids: Vec<String> = shards["Shards"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["ShardId"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let started = Instant::now();
+    let mut get_lat = Vec::new();
+    let mut read = 0;
+    for id in ids {
+        let req =
+            json!({"StreamName": "bench", "ShardId": id, "ShardIteratorType": "TRIM_HORIZON"});
+        let mut it = c.call("GetShardIterator", &req)?["ShardIterator"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        loop {
+            let body = json!({"ShardIterator": it, "Limit": 10_000}).to_string();
+            let t = Instant::now();
+            let out: GetOut = serde_json::from_slice(&c.send("GetRecords", &body)?)?;
+            get_lat.push(t.elapsed());
+            read += out.records.len();
+            match out.next {
+                Some(next) if !out.records.is_empty() => it = next,
+                _ => break,
+            }
+        }
+    }
+    let get_time = started.elapsed();
+    get_lat.sort();
+    if read != written {
+        return Err(format!("wrote {written} records but read {read}").into());
+    }
+    Ok(Run {
+        put_rps: written as f64 / put_time.as_secs_f64(),
+        put_p99: percentile(&put_lat, 99.0),
+        get_rps: read as f64 / get_time.as_secs_f64(),
+        get_p99: percentile(&get_lat, 99.0),
+    })
+}
+
+/// One writer: `calls` PutRecords of 500 × 1 KiB with distinct partition keys; returns the records
+/// acknowledged and each call's latency. Bodies are built before the clock starts and responses are
+/// read for `FailedRecordCount` only, so the generator spends its CPU on the wire, not on JSON.
+fn put_calls(addr: SocketAddr, writer: usize, calls: usize) -> Res<(usize, Vec<Duration>)> {
+    let mut c = Client::connect(addr)?;
+    let data = STANDARD.encode(vec![b'x'; SIZE]);
+    let bodies: Vec<String> = (0..calls)
+        .map(|call| {
+            let records: Vec<Value> = (0..BATCH)
+                .map(|i| json!({"Data": data, "PartitionKey": format!("w{writer}-c{call}-r{i}")}))
+                .collect();
+            json!({"StreamName": "bench", "Records": records}).to_string()
+        })
+        .collect();
+    let mut lat = Vec::with_capacity(calls);
+    let mut acked = 0;
+    for body in &bodies {
+        let t = Instant::now();
+        let out: PutOut = serde_json::from_slice(&c.send("PutRecords", body)?)?;
+        lat.push(t.elapsed());
+        if out.failed_record_count > 0 {
+            return Err(format!("{} records failed", out.failed_record_count).into());
+        }
+        acked += BATCH;
+    }
+    Ok((acked, lat))
+}
+
+#[derive(serde::Deserialize)]
+struct PutOut {
+    #[serde(rename = "FailedRecordCount")]
+    failed_record_count: usize,
+}
+
+#[derive(serde::Deserialize)]
+struct GetOut {
+    #[serde(rename = "Records")]
+    records: Vec<serde::de::IgnoredAny>,
+    #[serde(rename = "NextShardIterator")]
+    next: Option<String>,
+}
+
+/// A keep-alive HTTP/1.1 client for the Kinesis JSON protocol.
+struct Client {
+    addr: SocketAddr,
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Res<Client> {
+        let s = TcpStream::connect(addr)?;
+        s.set_nodelay(true)?;
+        Ok(Client {
+            addr,
+            reader: BufReader::new(s),
+        })
+    }
+
+    fn call(&mut self, op: &str, body: &Value) -> Res<Value> {
+        let bytes = self.send(op, &body.to_string())?;
+        Ok(if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)?
+        })
+    }
+
+    /// Sends one request and returns the body of a 200 response.
+    fn send(&mut self, op: &str, body: &str) -> Res<Vec<u8>> {
+        // kinesalite checks that a signature is present (not that it is right).
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Length: {}\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        let s = self.reader.get_mut();
+        s.write_all(head.as_bytes())?;
+        s.write_all(body.as_bytes())?;
+        let (status, bytes) = self.read_response()?;
+        if status != 200 {
+            let text = String::from_utf8_lossy(&bytes);
+            return Err(format!("{op}: HTTP {status}: {text}").into());
+        }
+        Ok(bytes)
+    }
+
+    fn read_response(&mut self) -> Res<(u16, Vec<u8>)> {
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let status: u16 = line.split(' ').nth(1).ok_or("no status")?.parse()?;
+        let (mut length, mut chunked) = (None, false);
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line)?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((n, v)) = l.split_once(':') {
+                match n.trim().to_ascii_lowercase().as_str() {
+                    "content-length" => length = Some(v.trim().parse::<usize>()?),
+                    "transfer-encoding" => chunked = v.contains("chunked"),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = Vec::new();
+        if chunked {
+            loop {
+                line.clear();
+                self.reader.read_line(&mut line)?;
+                let n = usize::from_str_radix(line.trim(), 16)?;
+                let mut chunk = vec![0; n + 2];
+                self.reader.read_exact(&mut chunk)?;
+                if n == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..n]);
+            }
+        } else {
+            body.resize(length.unwrap_or(0), 0);
+            self.reader.read_exact(&mut body)?;
+        }
+        Ok((status, body))
+    }
+}
+
+fn print_table(args: &Args, ours: &[Run], theirs: &[Run], root: &Path) {
+    let med =
+        |runs: &[Run], f: fn(&Run) -> f64| median(&mut runs.iter().map(f).collect::<Vec<_>>());
+    println!(
+        "server-compare, {}: {} records of {SIZE} B in PutRecords of {BATCH} from {} connections, {} shards, shardlog --durability {}, kinesalite in memory; median of {} runs; load average {} at the end; {}",
+        today(), args.records, args.connections, args.shards, args.durability, args.repeats, loadavg(), machine(root)
+    );
+    println!();
+    println!(
+        "| | PutRecords records/s | PutRecords p99 ms | GetRecords records/s | GetRecords p99 ms |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for (name, runs) in [("shardlog serve", ours), ("kinesalite", theirs)] {
+        println!(
+            "| {name} | {:.0} | {:.1} | {:.0} | {:.1} |",
+            med(runs, |r| r.put_rps),
+            med(runs, |r| ms(r.put_p99)),
+            med(runs, |r| r.get_rps),
+            med(runs, |r| ms(r.get_p99)),
+        );
+    }
+    let ratio = |f: fn(&Run) -> f64| med(ours, f) / med(theirs, f);
+    let inverse = |f: fn(&Run) -> f64| med(theirs, f) / med(ours, f);
+    println!(
+        "| ratio (goal ≥ 10×) | {:.1}× | {:.1}× lower | {:.1}× | {:.1}× lower |",
+        ratio(|r| r.put_rps),
+        inverse(|r| ms(r.put_p99)),
+        ratio(|r| r.get_rps),
+        inverse(|r| ms(r.get_p99)),
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

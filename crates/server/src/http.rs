@@ -1,0 +1,321 @@
+//! The HTTP side: accepting connections, routing, body limits, encodings, graceful shutdown.
+
+use crate::codec::Encoding;
+use crate::error::ApiError;
+use crate::{ops, sigv4, subscribe, Shared};
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A response body: whole, or streamed (SubscribeToShard).
+pub(crate) type Body = BoxBody<Bytes, Infallible>;
+
+/// The `X-Amz-Target` prefix of every Kinesis operation.
+const TARGET_PREFIX: &str = "Kinesis_20131202.";
+
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let svc = service_fn(move |req| {
+                    let shared = shared.clone();
+                    async move { Ok::<_, Infallible>(handle(&shared, req).await) }
+                });
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    shared.stopping.store(true, Ordering::Release);
+    let grace = shared.opts.shutdown_grace;
+    drop(shared);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(grace) => {}
+    }
+    Ok(())
+}
+
+async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    if req.method() == Method::GET && req.uri().path() == "/metrics" {
+        let text = shared.metrics.render(&shared.store);
+        return plain(
+            StatusCode::OK,
+            "text/plain; version=0.0.4",
+            text.into_bytes(),
+        );
+    }
+    if req.method() != Method::POST {
+        let xml = "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n";
+        return plain(
+            StatusCode::FORBIDDEN,
+            "application/xml",
+            xml.as_bytes().to_vec(),
+        );
+    }
+    let content_type = header(&req, CONTENT_TYPE.as_str()).unwrap_or_default();
+    let encoding = Encoding::from_content_type(content_type);
+    let target = header(&req, "x-amz-target").unwrap_or_default();
+    if let Some(op) = lease_operation(target) {
+        return leases(shared, req, op, started).await;
+    }
+    let name = target
+        .strip_prefix(TARGET_PREFIX)
+        .unwrap_or_default()
+        .to_string();
+    let name = name.as_str();
+    let op = ops::find(name);
+    let op_name = op.map_or(
+        if name == subscribe::NAME {
+            subscribe::NAME
+        } else {
+            "Unknown"
+        },
+        |o| o.name,
+    );
+    let (encoding, known) = match encoding {
+        Some(e) => (e, op.is_some() || name == subscribe::NAME),
+        None => (Encoding::Json, false),
+    };
+    if !known {
+        let e = ApiError::new("UnknownOperationException", "");
+        return error(shared, op_name, started, encoding, &e);
+    }
+    let (parts, body) = req.into_parts();
+    let body = match read_body(&parts, body, shared.opts.max_body_bytes).await {
+        Ok(b) => b,
+        Err(e) => return error(shared, op_name, started, encoding, &e),
+    };
+    if let Some(creds) = &shared.opts.credentials {
+        if let Err(e) = check_signature(creds, &parts, &body) {
+            return error(shared, op_name, started, encoding, &e);
+        }
+    }
+    let input = match encoding.decode(&body) {
+        Ok(v) => v,
+        Err(e) => return error(shared, op_name, started, encoding, &e),
+    };
+    drop(body);
+    if name == subscribe::NAME {
+        return match subscribe::start(shared, input).await {
+            Ok(body) => {
+                shared.metrics.observe(op_name, started.elapsed(), None);
+                let mut resp = Response::new(body);
+                set_headers(&mut resp, "application/vnd.amazon.eventstream");
+                resp
+            }
+            Err(e) => error(shared, op_name, started, encoding, &e),
+        };
+    }
+    let Some(op) = op else {
+        let e = ApiError::new("UnknownOperationException", "");
+        return error(shared, op_name, started, encoding, &e);
+    };
+    let store = shared.store.clone();
+    let result = tokio::task::spawn_blocking(move || op.call(&store, &input, encoding))
+        .await
+        .unwrap_or_else(|_| Err(ApiError::internal("Internal Service Failure")));
+    match result {
+        Ok(body) => {
+            shared.metrics.observe(op_name, started.elapsed(), None);
+            let mut resp = Response::new(full(body));
+            set_headers(&mut resp, encoding.content_type());
+            resp
+        }
+        Err(e) => error(shared, op_name, started, encoding, &e),
+    }
+}
+
+/// The operation of a lease-protocol target, if `target` is one.
+fn lease_operation(target: &str) -> Option<String> {
+    let prefix = shardlog::consumer::LEASE_TARGET_PREFIX;
+    let op = target.strip_prefix(prefix)?.strip_prefix('.')?;
+    Some(op.to_string())
+}
+
+/// Serves one lease-protocol request (JSON only): same body limit and signature check as the
+/// Kinesis operations, then the store's lease service on a blocking thread (it commits and syncs).
+async fn leases(
+    shared: &Arc<Shared>,
+    req: Request<Incoming>,
+    op: String,
+    started: Instant,
+) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let body = match read_body(&parts, body, shared.opts.max_body_bytes).await {
+        Ok(b) => b,
+        Err(e) => return error(shared, "Leases", started, Encoding::Json, &e),
+    };
+    if let Some(creds) = &shared.opts.credentials {
+        if let Err(e) = check_signature(creds, &parts, &body) {
+            return error(shared, "Leases", started, Encoding::Json, &e);
+        }
+    }
+    let service = shared.leases.clone();
+    let answer = tokio::task::spawn_blocking(move || service.handle(&op, &body)).await;
+    let (status, body) = answer.unwrap_or_else(|_| {
+        let e = br#"{"__type":"InternalFailure","message":"Internal Service Failure"}"#;
+        (500, e.to_vec())
+    });
+    shared.metrics.observe("Leases", started.elapsed(), None);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    plain(status, "application/x-amz-json-1.1", body)
+}
+
+/// Reads the body, refusing one over `limit` before buffering it: by its declared length when it
+/// has one, and by counting as it arrives otherwise (chunked).
+async fn read_body(
+    parts: &hyper::http::request::Parts,
+    body: Incoming,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let too_large = |n: Option<u64>| ApiError {
+        status: 413,
+        ..ApiError::serialization(match n {
+            Some(n) => format!("Request body of {n} bytes exceeds the limit of {limit} bytes."),
+            None => format!("Request body exceeds the limit of {limit} bytes."),
+        })
+    };
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(n) = declared.filter(|n| *n > limit as u64) {
+        return Err(too_large(Some(n)));
+    }
+    Limited::new(body, limit)
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                too_large(None)
+            } else {
+                ApiError::serialization(format!("Could not read the request body: {e}"))
+            }
+        })
+}
+
+fn check_signature(
+    creds: &sigv4::Credentials,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    let headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+        .collect();
+    let signed = sigv4::Signed {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or_default(),
+        headers,
+        body,
+    };
+    sigv4::verify(creds, &signed).map_err(|e| ApiError {
+        status: if e.kind == "MissingAuthenticationTokenException" {
+            403
+        } else {
+            400
+        },
+        ..e
+    })
+}
+
+fn error(
+    shared: &Shared,
+    op: &'static str,
+    started: Instant,
+    encoding: Encoding,
+    e: &ApiError,
+) -> Response<Body> {
+    shared.metrics.observe(op, started.elapsed(), Some(e.kind));
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut resp = Response::new(full(encoding.error(e)));
+    *resp.status_mut() = status;
+    set_headers(&mut resp, encoding.content_type());
+    if let Ok(v) = HeaderValue::from_str(e.kind) {
+        resp.headers_mut().insert("x-amzn-ErrorType", v);
+    }
+    resp
+}
+
+fn plain(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Body> {
+    let mut resp = Response::new(full(body));
+    *resp.status_mut() = status;
+    set_headers(&mut resp, content_type);
+    resp
+}
+
+fn set_headers(resp: &mut Response<Body>, content_type: &'static str) {
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(id) = HeaderValue::from_str(&request_id()) {
+        h.insert("x-amzn-RequestId", id);
+    }
+}
+
+fn full(body: Vec<u8>) -> Body {
+    Full::new(Bytes::from(body)).boxed()
+}
+
+fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A request id shaped like a UUID: a process-wide counter mixed with the start time.
+fn request_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static EPOCH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let x = u128::from(epoch) << 64 | u128::from(n);
+    let h = format!("{x:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}

@@ -1,0 +1,137 @@
+//! A Kinesis-compatible HTTP server on top of the shardlog engine: boto3, the AWS CLI and the AWS
+//! SDKs talk to it unchanged (point their endpoint at it).
+//!
+//! It speaks the Kinesis wire protocol over HTTP/1.1: `POST /` with
+//! `X-Amz-Target: Kinesis_20131202.<Operation>` and an AWS JSON 1.1 or CBOR 1.1 body; errors are
+//! `{"__type", "message"}` with AWS's type names. Every request is validated against the Kinesis
+//! model before the engine sees it; engine calls run on blocking threads (they fsync), so an
+//! acknowledged write is durable as the store's durability mode says. `GET /metrics` serves
+//! Prometheus text. SubscribeToShard streams AWS event-stream frames over a chunked response.
+//!
+//! ```no_run
+//! use shardlog::{Store, StoreOptions};
+//! use shardlog_server::{Server, ServerOptions};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = Store::open("shardlog-data", StoreOptions::default())?;
+//! let server = Server::bind("127.0.0.1:4567", store.clone(), ServerOptions::default()).await?;
+//! server.run(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! store.close()?; // in-flight requests have finished: sync and release the lock
+//! # Ok(()) }
+//! ```
+
+mod codec;
+mod error;
+pub mod eventstream;
+mod http;
+mod metrics;
+mod ops;
+mod sigv4;
+mod subscribe;
+mod validate;
+
+pub use error::ApiError;
+pub use sigv4::Credentials;
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Options of a [`Server`].
+///
+/// ```
+/// use shardlog_server::ServerOptions;
+/// let o = ServerOptions::default();
+/// assert_eq!(o.max_body_bytes, 16 << 20);
+/// assert!(o.credentials.is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Largest request body accepted; larger ones are refused (HTTP 413) before they are read.
+    /// Default 16 MiB: a PutRecords of 5 MiB of data is about 7 MiB of base64 JSON.
+    pub max_body_bytes: usize,
+    /// When set, requests must carry a valid SigV4 signature made with these credentials.
+    pub credentials: Option<Credentials>,
+    /// How long one SubscribeToShard stream lasts before the server ends it (Kinesis: 5 minutes).
+    pub subscription_lifetime: Duration,
+    /// How long shutdown waits for in-flight requests before it gives up on them.
+    pub shutdown_grace: Duration,
+    /// The store's consumer lease table, served to workers in other processes
+    /// (`ShardlogLeases_20261121.*`, see `docs/format.md`); its lease duration is every worker's
+    /// failover time.
+    pub leases: shardlog::consumer::LeaseOptions,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            max_body_bytes: 16 << 20,
+            credentials: None,
+            subscription_lifetime: Duration::from_secs(300),
+            shutdown_grace: Duration::from_secs(30),
+            leases: shardlog::consumer::LeaseOptions::default(),
+        }
+    }
+}
+
+/// What every connection shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub store: shardlog::Store,
+    pub opts: ServerOptions,
+    pub metrics: metrics::Metrics,
+    /// Set at shutdown: subscriptions end, so their connections can finish.
+    pub stopping: AtomicBool,
+    /// Answers the lease protocol.
+    pub leases: shardlog::consumer::LeaseService,
+}
+
+/// A bound Kinesis-compatible server.
+///
+/// ```no_run
+/// # async fn run(store: shardlog::Store) -> std::io::Result<()> {
+/// let server = shardlog_server::Server::bind("127.0.0.1:0", store, Default::default()).await?;
+/// println!("listening on {}", server.local_addr()?);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// Binds `addr` (use a loopback address unless the server should be reachable from elsewhere).
+    pub async fn bind(
+        addr: impl tokio::net::ToSocketAddrs,
+        store: shardlog::Store,
+        opts: ServerOptions,
+    ) -> std::io::Result<Server> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let table = store
+            .lease_table(opts.leases.clone())
+            .map_err(std::io::Error::other)?;
+        let leases = shardlog::consumer::LeaseService::new(store.clone(), table);
+        let shared = Arc::new(Shared {
+            leases,
+            store,
+            opts,
+            metrics: metrics::Metrics::default(),
+            stopping: AtomicBool::new(false),
+        });
+        Ok(Server { listener, shared })
+    }
+
+    /// The bound address (useful after binding port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, ends subscriptions and waits (up to
+    /// [`ServerOptions::shutdown_grace`]) for in-flight requests to finish. When this returns the
+    /// server holds no handle on the store any more.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+        http::serve(self.listener, self.shared, shutdown).await
+    }
+}

@@ -1,0 +1,174 @@
+//! The Kinesis operations: each one's input shape (for validation) and its handler.
+//!
+//! Handlers take the decoded request as a JSON value that already passed [`validate::check`], call
+//! the engine (on a blocking thread: engine calls fsync) and return the response members, or
+//! `Value::Null` for operations without output.
+
+mod consumers;
+mod records;
+mod shards;
+mod streams;
+
+use crate::codec::Encoding;
+use crate::error::ApiError;
+use crate::validate::{self, Member};
+use serde_json::Value;
+use shardlog::{Store, StreamDescription};
+
+pub(crate) use consumers::resolve_consumer_arn;
+pub(crate) use records::{children_json, record_json, starting_position};
+pub(crate) use shards::parse_shard;
+
+/// A handler: the store and the validated input in, the output out.
+pub(crate) enum Handler {
+    /// Output members as a JSON value, encoded for the client afterwards.
+    Value(fn(&Store, &Value) -> Result<Value, ApiError>),
+    /// Output encoded by the handler itself (GetRecords writes its JSON directly: a response can
+    /// hold 10,000 records).
+    Encoded(fn(&Store, &Value, Encoding) -> Result<Vec<u8>, ApiError>),
+}
+
+/// An operation: its name (the part of `X-Amz-Target` after the dot), input shape and handler.
+pub(crate) struct Operation {
+    pub name: &'static str,
+    pub input: &'static [Member],
+    handler: Handler,
+}
+
+/// Every operation answered with one request and one response (SubscribeToShard streams and is
+/// served by [`crate::subscribe`]).
+const OPERATIONS: &[Operation] = &[
+    streams::CREATE_STREAM,
+    streams::DELETE_STREAM,
+    streams::DESCRIBE_STREAM,
+    streams::DESCRIBE_STREAM_SUMMARY,
+    streams::LIST_STREAMS,
+    streams::INCREASE_RETENTION,
+    streams::DECREASE_RETENTION,
+    streams::ADD_TAGS,
+    streams::REMOVE_TAGS,
+    streams::LIST_TAGS,
+    streams::UPDATE_STREAM_MODE,
+    shards::LIST_SHARDS,
+    shards::SPLIT_SHARD,
+    shards::MERGE_SHARDS,
+    shards::UPDATE_SHARD_COUNT,
+    records::PUT_RECORD,
+    records::PUT_RECORDS,
+    records::GET_SHARD_ITERATOR,
+    records::GET_RECORDS,
+    consumers::REGISTER,
+    consumers::DESCRIBE,
+    consumers::LIST,
+    consumers::DEREGISTER,
+];
+
+/// Finds an operation by name.
+pub(crate) fn find(name: &str) -> Option<&'static Operation> {
+    OPERATIONS.iter().find(|op| op.name == name)
+}
+
+impl Operation {
+    /// Validates the input, runs the handler and encodes its output (an operation without output
+    /// answers an empty body).
+    pub fn call(
+        &self,
+        store: &Store,
+        input: &Value,
+        encoding: Encoding,
+    ) -> Result<Vec<u8>, ApiError> {
+        validate::check(input, self.input)?;
+        match self.handler {
+            Handler::Value(handler) => Ok(encoding.encode(&handler(store, input)?)),
+            Handler::Encoded(handler) => handler(store, input, encoding),
+        }
+    }
+}
+
+// Reading validated members.
+
+pub(crate) fn str_of<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
+    input.get(name).and_then(Value::as_str)
+}
+
+pub(crate) fn int_of(input: &Value, name: &str) -> Option<i64> {
+    let v = input.get(name)?;
+    v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
+}
+
+pub(crate) fn bool_of(input: &Value, name: &str) -> bool {
+    input.get(name).and_then(Value::as_bool).unwrap_or(false)
+}
+
+pub(crate) fn ts_of(input: &Value, name: &str) -> Result<Option<u64>, ApiError> {
+    match input.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => validate::timestamp_ms(v).map(Some),
+    }
+}
+
+/// The stream a request names by `StreamName`, `StreamARN` or both (which must agree).
+pub(crate) fn stream_of(input: &Value) -> Result<String, ApiError> {
+    let by_name = str_of(input, "StreamName");
+    let by_arn = str_of(input, "StreamARN").map(stream_from_arn);
+    match (by_name, by_arn) {
+        (Some(n), Some(a)) if n != a => Err(ApiError::invalid(format!(
+            "StreamARN {} and StreamName {n} do not name the same stream.",
+            str_of(input, "StreamARN").unwrap_or_default()
+        ))),
+        (Some(n), _) => Ok(n.to_string()),
+        (None, Some(a)) => Ok(a.to_string()),
+        (None, None) => Err(ApiError::invalid(
+            "Either StreamName or StreamARN should be provided.",
+        )),
+    }
+}
+
+/// The stream name of a (validated) stream ARN: what follows `:stream/`.
+pub(crate) fn stream_from_arn(arn: &str) -> &str {
+    arn.rsplit_once(":stream/").map_or(arn, |(_, name)| name)
+}
+
+/// Epoch seconds with millisecond precision, as Kinesis answers timestamps.
+pub(crate) fn seconds(ms: u64) -> Value {
+    serde_json::Number::from_f64(ms as f64 / 1000.0).map_or(Value::Null, Value::Number)
+}
+
+pub(crate) fn mode_name(mode: shardlog::StreamMode) -> &'static str {
+    match mode {
+        shardlog::StreamMode::OnDemand => "ON_DEMAND",
+        _ => "PROVISIONED",
+    }
+}
+
+/// The members DescribeStream and DescribeStreamSummary share.
+pub(crate) fn stream_header(d: &StreamDescription) -> serde_json::Map<String, Value> {
+    let v = serde_json::json!({
+        "StreamName": d.name,
+        "StreamARN": d.arn,
+        "StreamStatus": d.status,
+        "StreamModeDetails": {"StreamMode": mode_name(d.mode)},
+        "RetentionPeriodHours": d.retention_hours,
+        "StreamCreationTimestamp": seconds(d.created_ms),
+        "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
+        "EncryptionType": "NONE",
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The input members every stream-scoped operation accepts.
+macro_rules! ident {
+    () => {
+        crate::validate::opt("StreamName", &crate::validate::STREAM_NAME)
+    };
+    (arn) => {
+        crate::validate::opt("StreamARN", &crate::validate::STREAM_ARN)
+    };
+    (id) => {
+        crate::validate::opt("StreamId", &crate::validate::STREAM_ID)
+    };
+}
+pub(crate) use ident;

@@ -1,0 +1,159 @@
+//! SubscribeToShard: an engine subscription pumped into an AWS event stream over a chunked
+//! HTTP/1.1 response.
+//!
+//! The first frame is the `initial-response` event; then a `SubscribeToShardEvent` whenever records
+//! arrive, and at least every few seconds without them (so `ContinuationSequenceNumber` keeps
+//! moving). The stream ends after the configured lifetime (Kinesis: 5 minutes), at the end of a
+//! closed shard (the last event carries `ChildShards`), when the client goes away, or at shutdown.
+
+use crate::error::ApiError;
+use crate::eventstream;
+use crate::http::Body;
+use crate::ops::{self, resolve_consumer_arn, starting_position, str_of, ts_of};
+use crate::validate::{
+    self, opt, req, Member, Shape, BOOL, CONSUMER_ARN, ITERATOR_TYPE, SEQUENCE_NUMBER, SHARD_ID,
+    STREAM_ID, TIMESTAMP,
+};
+use crate::Shared;
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+use hyper::body::Frame;
+use serde_json::{json, Value};
+use shardlog::{Store, Subscription};
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+pub(crate) const NAME: &str = "SubscribeToShard";
+
+/// How long one wait for records lasts (and so how quickly shutdown is noticed).
+const POLL: Duration = Duration::from_millis(500);
+/// Longest quiet spell before an event without records is sent.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
+const STARTING_POSITION: Shape = Shape::Struct(&[
+    req("Type", &ITERATOR_TYPE),
+    opt("SequenceNumber", &SEQUENCE_NUMBER),
+    opt("Timestamp", &TIMESTAMP),
+]);
+
+const INPUT: &[Member] = &[
+    req("ConsumerARN", &CONSUMER_ARN),
+    opt("StreamId", &STREAM_ID),
+    req("ShardId", &SHARD_ID),
+    req("StartingPosition", &STARTING_POSITION),
+    opt("DryRun", &BOOL),
+];
+
+/// Validates the request, opens the subscription (errors are ordinary error responses) and
+/// returns the streaming body.
+pub(crate) async fn start(shared: &Arc<Shared>, input: Value) -> Result<Body, ApiError> {
+    validate::check(&input, INPUT)?;
+    let store = shared.store.clone();
+    let sub = tokio::task::spawn_blocking(move || open(&store, &input))
+        .await
+        .map_err(|_| ApiError::internal("Internal Service Failure"))??;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    let initial = eventstream::event("initial-response", b"{}");
+    let _ = tx.try_send(Bytes::from(initial));
+    let shared = shared.clone();
+    std::thread::Builder::new()
+        .name("shardlog-subscribe".into())
+        .spawn(move || pump(sub, tx, shared))
+        .map_err(|e| ApiError::internal(format!("could not start the subscription: {e}")))?;
+    Ok(ChannelBody(rx).boxed())
+}
+
+fn open(store: &Store, input: &Value) -> Result<Subscription, ApiError> {
+    let (stream, _) =
+        resolve_consumer_arn(store, str_of(input, "ConsumerARN").unwrap_or_default())?;
+    let shard = crate::ops::parse_shard(str_of(input, "ShardId").unwrap_or_default(), &stream)?;
+    let pos = input.get("StartingPosition").unwrap_or(&Value::Null);
+    let position = starting_position(
+        str_of(pos, "Type").unwrap_or_default(),
+        str_of(pos, "SequenceNumber"),
+        ts_of(pos, "Timestamp")?,
+        (&stream, shard),
+    )?;
+    Ok(store.subscribe(&stream, shard, position)?)
+}
+
+/// Delivers events until the lifetime ends, the shard ends, the client leaves or the server stops.
+fn pump(mut sub: Subscription, tx: tokio::sync::mpsc::Sender<Bytes>, shared: Arc<Shared>) {
+    let started = Instant::now();
+    let lifetime = shared.opts.subscription_lifetime;
+    let mut last_sent: Option<Instant> = None;
+    while started.elapsed() < lifetime && !shared.stopping.load(Ordering::Acquire) {
+        let frame = match sub.next_event(POLL) {
+            Ok(ev) => {
+                let quiet = last_sent.is_some_and(|t| t.elapsed() < HEARTBEAT);
+                if ev.records.is_empty()
+                    && ev.child_shards.is_empty()
+                    && quiet
+                    && !sub.is_finished()
+                {
+                    continue;
+                }
+                eventstream::event(
+                    "SubscribeToShardEvent",
+                    event_json(&ev).to_string().as_bytes(),
+                )
+            }
+            // Retention overtook the subscriber; the engine moved it to the oldest record.
+            Err(shardlog::Error::FellBehind { .. }) => continue,
+            Err(e) => {
+                let e = ApiError::from(e);
+                let kind = if e.kind == "InternalFailure" {
+                    "InternalFailureException"
+                } else {
+                    e.kind
+                };
+                let _ = tx.blocking_send(Bytes::from(eventstream::exception(kind, &e.message)));
+                break;
+            }
+        };
+        if tx.blocking_send(Bytes::from(frame)).is_err() {
+            break; // the client went away
+        }
+        last_sent = Some(Instant::now());
+        if sub.is_finished() {
+            break;
+        }
+    }
+    // Release the store before the body ends, so a finished shutdown holds no handle on it.
+    drop(sub);
+    drop(shared);
+    drop(tx);
+}
+
+fn event_json(ev: &shardlog::SubscriptionEvent) -> Value {
+    let mut v = json!({
+        "Records": ev.records.iter().map(ops::record_json).collect::<Vec<_>>(),
+        "MillisBehindLatest": ev.millis_behind_latest,
+    });
+    if let Some(c) = ev.continuation_sequence_number {
+        v["ContinuationSequenceNumber"] = json!(c.to_string());
+    }
+    if !ev.child_shards.is_empty() {
+        v["ChildShards"] = ops::children_json(&ev.child_shards);
+    }
+    v
+}
+
+/// A response body fed by a channel: each message is one chunk.
+struct ChannelBody(tokio::sync::mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|m| m.map(|b| Ok(Frame::data(b))))
+    }
+}

@@ -1,0 +1,172 @@
+//! Registered consumers (Kinesis enhanced fan-out): named readers of a stream, kept in the catalog so
+//! they survive restarts. Reading itself goes through [`Store::subscribe`]; a registration only gives
+//! the reader a durable name and ARN.
+
+use crate::catalog::ConsumerMeta;
+use crate::error::{Error, Result};
+use crate::names::{stream_arn, ACCOUNT};
+use crate::store::Store;
+
+/// Most consumers one stream may have registered, as in Kinesis.
+pub const MAX_CONSUMERS_PER_STREAM: usize = 20;
+
+/// A registered consumer.
+///
+/// ```
+/// use shardlog::{Store, StoreOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+/// store.create_stream("clicks", 1).unwrap();
+/// let c = store.register_consumer("clicks", "billing").unwrap();
+/// assert!(c.arn.starts_with(&format!("{}/consumer/billing:", c.stream_arn)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consumer {
+    /// Name, unique within the stream.
+    pub name: String,
+    /// `<stream ARN>/consumer/<name>:<registration time in epoch seconds>`.
+    pub arn: String,
+    /// The stream's ARN.
+    pub stream_arn: String,
+    /// Registration time, ms since the epoch.
+    pub created_ms: u64,
+}
+
+impl Consumer {
+    fn from_meta(stream: &str, meta: &ConsumerMeta) -> Self {
+        let stream_arn = stream_arn(stream);
+        Consumer {
+            arn: format!(
+                "{stream_arn}/consumer/{}:{}",
+                meta.name,
+                meta.created_ms / 1000
+            ),
+            name: meta.name.clone(),
+            stream_arn,
+            created_ms: meta.created_ms,
+        }
+    }
+}
+
+impl Store {
+    /// Registers a consumer under a stream; the name follows the stream-name rules.
+    pub fn register_consumer(&self, stream: &str, name: &str) -> Result<Consumer> {
+        crate::names::validate_stream_name(name)
+            .map_err(|_| Error::Validation(consumer_name_violation(name)))?;
+        let created_ms = self.inner.now_ms();
+        let meta = ConsumerMeta {
+            name: name.to_string(),
+            created_ms,
+        };
+        self.update_meta(stream, |m| {
+            if m.consumers.iter().any(|c| c.name == name) {
+                return Err(Error::ResourceInUse(format!(
+                    "Consumer {name} under stream {stream} under account {ACCOUNT} already exists."
+                )));
+            }
+            if m.consumers.len() >= MAX_CONSUMERS_PER_STREAM {
+                return Err(Error::LimitExceeded(format!(
+                    "Stream {stream} under account {ACCOUNT} already has {MAX_CONSUMERS_PER_STREAM} consumers."
+                )));
+            }
+            m.consumers.push(meta.clone());
+            Ok(())
+        })?;
+        Ok(Consumer::from_meta(stream, &meta))
+    }
+
+    /// The consumers of a stream, in registration order.
+    pub fn consumers(&self, stream: &str) -> Result<Vec<Consumer>> {
+        let s = self.inner.stream(stream)?;
+        let state = s.read();
+        Ok(state
+            .meta
+            .consumers
+            .iter()
+            .map(|c| Consumer::from_meta(stream, c))
+            .collect())
+    }
+
+    /// One consumer by name.
+    pub fn consumer(&self, stream: &str, name: &str) -> Result<Consumer> {
+        self.consumers(stream)?
+            .into_iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| consumer_not_found(stream, name))
+    }
+
+    /// Forgets a consumer.
+    pub fn deregister_consumer(&self, stream: &str, name: &str) -> Result<()> {
+        self.update_meta(stream, |m| {
+            let before = m.consumers.len();
+            m.consumers.retain(|c| c.name != name);
+            if m.consumers.len() == before {
+                return Err(consumer_not_found(stream, name));
+            }
+            Ok(())
+        })
+    }
+}
+
+fn consumer_not_found(stream: &str, name: &str) -> Error {
+    Error::ResourceNotFound(format!(
+        "Consumer {name}, stream {stream} under account {ACCOUNT} not found."
+    ))
+}
+
+fn consumer_name_violation(name: &str) -> String {
+    format!(
+        "1 validation error detected: Value '{name}' at 'consumerName' failed to satisfy constraint: \
+         Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 1 and 128"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+
+    #[test]
+    fn register_list_deregister_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        store.create_stream("s", 1).unwrap();
+        let a = store.register_consumer("s", "a").unwrap();
+        store.register_consumer("s", "b").unwrap();
+        assert_eq!(
+            store.register_consumer("s", "a").unwrap_err().kind(),
+            "ResourceInUseException"
+        );
+        assert_eq!(
+            store.register_consumer("s", "x/y").unwrap_err().kind(),
+            "ValidationException"
+        );
+        assert_eq!(
+            store.register_consumer("nope", "a").unwrap_err().kind(),
+            "ResourceNotFoundException"
+        );
+        store.deregister_consumer("s", "b").unwrap();
+        assert_eq!(
+            store.deregister_consumer("s", "b").unwrap_err().kind(),
+            "ResourceNotFoundException"
+        );
+        store.close().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        assert_eq!(store.consumers("s").unwrap(), vec![a.clone()]);
+        assert_eq!(store.consumer("s", "a").unwrap(), a);
+    }
+
+    #[test]
+    fn at_most_twenty() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        store.create_stream("s", 1).unwrap();
+        for i in 0..MAX_CONSUMERS_PER_STREAM {
+            store.register_consumer("s", &format!("c{i}")).unwrap();
+        }
+        assert_eq!(
+            store.register_consumer("s", "one-more").unwrap_err().kind(),
+            "LimitExceededException"
+        );
+    }
+}
