@@ -669,3 +669,31 @@ fn transient_checkpoint_failures_are_retried() {
     // One checkpoint per record, none lost to the dropped calls.
     assert_eq!(table.get(&key).unwrap().unwrap().checkpoints_recorded, 30);
 }
+
+/// A worker that joins late steals from the busy one, one lease per pass, until both hold half.
+#[test]
+fn a_new_worker_steals_its_share_from_a_busy_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path());
+    store.create_stream("s", 4).unwrap();
+    let table = store.lease_table(lease_options()).unwrap();
+    let log: Log = Arc::default();
+    let a = start(&store, &table, "a", &log, 1);
+    wait_until("a holds all four", Duration::from_secs(30), || {
+        a.held_shards().len() == 4
+    });
+    let b = start(&store, &table, "b", &log, 1);
+    // a keeps renewing, so nothing expires: only stealing moves leases.
+    wait_until("two each", Duration::from_secs(30), || {
+        a.held_shards().len() == 2 && b.held_shards().len() == 2
+    });
+    let switches: u64 = table
+        .list("app")
+        .unwrap()
+        .iter()
+        .map(|l| l.owner_switches_since_checkpoint)
+        .sum();
+    assert!(switches >= 2, "{switches}");
+    b.shutdown().unwrap();
+    a.shutdown().unwrap();
+}
