@@ -85,6 +85,8 @@ pub(crate) struct Shared {
     pub stopping: AtomicBool,
     /// Answers the lease protocol.
     pub leases: shardlog::consumer::LeaseService,
+    /// Live SubscribeToShard streams, one per consumer and shard.
+    pub subscriptions: std::sync::Mutex<subscribe::Active>,
 }
 
 /// A bound Kinesis-compatible server.
@@ -119,6 +121,7 @@ impl Server {
             opts,
             metrics: metrics::Metrics::default(),
             stopping: AtomicBool::new(false),
+            subscriptions: Default::default(),
         });
         Ok(Server { listener, shared })
     }

@@ -33,6 +33,16 @@ pub(crate) const NAME: &str = "SubscribeToShard";
 const POLL: Duration = Duration::from_millis(500);
 /// Longest quiet spell before an event without records is sent.
 const HEARTBEAT: Duration = Duration::from_secs(5);
+/// A consumer may not resubscribe to a shard sooner than this; later, the new subscription
+/// replaces the old one, as in Kinesis.
+const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(5);
+
+/// The live subscription of each (consumer ARN, shard): when it started and its ticket.
+#[derive(Debug, Default)]
+pub(crate) struct Active {
+    next_ticket: u64,
+    by_key: std::collections::HashMap<(String, String), (Instant, u64)>,
+}
 
 const STARTING_POSITION: Shape = Shape::Struct(&[
     req("Type", &ITERATOR_TYPE),
@@ -53,16 +63,23 @@ const INPUT: &[Member] = &[
 pub(crate) async fn start(shared: &Arc<Shared>, input: Value) -> Result<Body, ApiError> {
     validate::check(&input, INPUT)?;
     let store = shared.store.clone();
+    let key = (
+        str_of(&input, "ConsumerARN")
+            .unwrap_or_default()
+            .to_string(),
+        str_of(&input, "ShardId").unwrap_or_default().to_string(),
+    );
     let sub = tokio::task::spawn_blocking(move || open(&store, &input))
         .await
         .map_err(|_| ApiError::internal("Internal Service Failure"))??;
+    let ticket = claim(shared, key.clone())?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
     let initial = eventstream::event("initial-response", b"{}");
     let _ = tx.try_send(Bytes::from(initial));
     let shared = shared.clone();
     std::thread::Builder::new()
         .name("shardlog-subscribe".into())
-        .spawn(move || pump(sub, tx, shared))
+        .spawn(move || pump(sub, tx, shared, key, ticket))
         .map_err(|e| ApiError::internal(format!("could not start the subscription: {e}")))?;
     Ok(ChannelBody(rx).boxed())
 }
@@ -82,11 +99,23 @@ fn open(store: &Store, input: &Value) -> Result<Subscription, ApiError> {
 }
 
 /// Delivers events until the lifetime ends, the shard ends, the client leaves or the server stops.
-fn pump(mut sub: Subscription, tx: tokio::sync::mpsc::Sender<Bytes>, shared: Arc<Shared>) {
+fn pump(
+    mut sub: Subscription,
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    shared: Arc<Shared>,
+    key: (String, String),
+    ticket: u64,
+) {
     let started = Instant::now();
     let lifetime = shared.opts.subscription_lifetime;
     let mut last_sent: Option<Instant> = None;
     while started.elapsed() < lifetime && !shared.stopping.load(Ordering::Acquire) {
+        if !holds(&shared, &key, ticket) {
+            let text = format!("Another subscription to {} replaced this one.", key.1);
+            let frame = eventstream::exception("ResourceInUseException", &text);
+            let _ = tx.blocking_send(Bytes::from(frame));
+            break;
+        }
         let frame = match sub.next_event(POLL) {
             Ok(ev) => {
                 let quiet = last_sent.is_some_and(|t| t.elapsed() < HEARTBEAT);
@@ -123,10 +152,52 @@ fn pump(mut sub: Subscription, tx: tokio::sync::mpsc::Sender<Bytes>, shared: Arc
             break;
         }
     }
+    release(&shared, &key, ticket);
     // Release the store before the body ends, so a finished shutdown holds no handle on it.
     drop(sub);
     drop(shared);
     drop(tx);
+}
+
+/// Registers a new subscription of `key`, refusing one within [`RESUBSCRIBE_AFTER`] of the last.
+fn claim(shared: &Shared, key: (String, String)) -> Result<u64, ApiError> {
+    let mut active = shared
+        .subscriptions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some((since, _)) = active.by_key.get(&key) {
+        if since.elapsed() < RESUBSCRIBE_AFTER {
+            return Err(ApiError::new(
+                "ResourceInUseException",
+                format!(
+                    "Another active subscription exists for consumer {} on shard {}; resubscribe after 5 seconds.",
+                    key.0, key.1
+                ),
+            ));
+        }
+    }
+    active.next_ticket += 1;
+    let ticket = active.next_ticket;
+    active.by_key.insert(key, (Instant::now(), ticket));
+    Ok(ticket)
+}
+
+fn holds(shared: &Shared, key: &(String, String), ticket: u64) -> bool {
+    let active = shared
+        .subscriptions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    active.by_key.get(key).is_some_and(|(_, t)| *t == ticket)
+}
+
+fn release(shared: &Shared, key: &(String, String), ticket: u64) {
+    let mut active = shared
+        .subscriptions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if active.by_key.get(key).is_some_and(|(_, t)| *t == ticket) {
+        active.by_key.remove(key);
+    }
 }
 
 fn event_json(ev: &shardlog::SubscriptionEvent) -> Value {

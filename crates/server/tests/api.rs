@@ -719,3 +719,36 @@ fn shutdown_finishes_in_flight_requests_and_releases_the_store() {
         assert!(stored.contains(a), "acknowledged {a} was lost");
     }
 }
+
+#[test]
+fn a_second_subscription_within_five_seconds_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ServerOptions {
+        subscription_lifetime: Duration::from_secs(2),
+        ..ServerOptions::default()
+    };
+    let s = std::sync::Arc::new(TestServer::start(dir.path(), opts));
+    let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    let c = s.ok(
+        "RegisterStreamConsumer",
+        json!({"StreamARN": arn, "ConsumerName": "c"}),
+    );
+    let req = json!({
+        "ConsumerARN": c["Consumer"]["ConsumerARN"],
+        "ShardId": "shardId-000000000000",
+        "StartingPosition": {"Type": "LATEST"},
+    });
+    let first = {
+        let (s, req) = (s.clone(), req.clone());
+        let headers = [
+            ("X-Amz-Target", "Kinesis_20131202.SubscribeToShard"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ];
+        std::thread::spawn(move || s.raw("POST", &headers, req.to_string().as_bytes()).0)
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, kind, _) = s.err("SubscribeToShard", req);
+    assert_eq!((status, kind.as_str()), (400, "ResourceInUseException"));
+    assert_eq!(first.join().unwrap(), 200);
+}

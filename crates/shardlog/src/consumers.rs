@@ -21,7 +21,7 @@ pub const MAX_CONSUMERS_PER_STREAM: usize = 20;
 /// assert!(c.arn.starts_with(&format!("{}/consumer/billing:", c.stream_arn)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Consumer {
+pub struct RegisteredConsumer {
     /// Name, unique within the stream.
     pub name: String,
     /// `<stream ARN>/consumer/<name>:<registration time in epoch seconds>`.
@@ -32,10 +32,10 @@ pub struct Consumer {
     pub created_ms: u64,
 }
 
-impl Consumer {
+impl RegisteredConsumer {
     fn from_meta(stream: &str, meta: &ConsumerMeta) -> Self {
         let stream_arn = stream_arn(stream);
-        Consumer {
+        RegisteredConsumer {
             arn: format!(
                 "{stream_arn}/consumer/{}:{}",
                 meta.name,
@@ -50,7 +50,7 @@ impl Consumer {
 
 impl Store {
     /// Registers a consumer under a stream; the name follows the stream-name rules.
-    pub fn register_consumer(&self, stream: &str, name: &str) -> Result<Consumer> {
+    pub fn register_consumer(&self, stream: &str, name: &str) -> Result<RegisteredConsumer> {
         crate::names::validate_stream_name(name)
             .map_err(|_| Error::Validation(consumer_name_violation(name)))?;
         let created_ms = self.inner.now_ms();
@@ -72,23 +72,23 @@ impl Store {
             m.consumers.push(meta.clone());
             Ok(())
         })?;
-        Ok(Consumer::from_meta(stream, &meta))
+        Ok(RegisteredConsumer::from_meta(stream, &meta))
     }
 
     /// The consumers of a stream, in registration order.
-    pub fn consumers(&self, stream: &str) -> Result<Vec<Consumer>> {
+    pub fn consumers(&self, stream: &str) -> Result<Vec<RegisteredConsumer>> {
         let s = self.inner.stream(stream)?;
         let state = s.read();
         Ok(state
             .meta
             .consumers
             .iter()
-            .map(|c| Consumer::from_meta(stream, c))
+            .map(|c| RegisteredConsumer::from_meta(stream, c))
             .collect())
     }
 
     /// One consumer by name.
-    pub fn consumer(&self, stream: &str, name: &str) -> Result<Consumer> {
+    pub fn consumer(&self, stream: &str, name: &str) -> Result<RegisteredConsumer> {
         self.consumers(stream)?
             .into_iter()
             .find(|c| c.name == name)

@@ -46,7 +46,7 @@ mod subscribe;
 pub struct ReadmeDoctests;
 
 pub use catalog::StreamMode;
-pub use consumers::{Consumer, MAX_CONSUMERS_PER_STREAM};
+pub use consumers::{RegisteredConsumer, MAX_CONSUMERS_PER_STREAM};
 pub use error::{Error, Result};
 pub use get::{
     ChildShard, GetRecordsOutput, Record, StartingPosition, MAX_GET_BYTES, MAX_GET_RECORDS,

@@ -7,7 +7,7 @@ use crate::validate::{
     limit, opt, req, CONSUMER_ARN, CONSUMER_NAME, NEXT_TOKEN, STREAM_ARN, TAG_MAP, TIMESTAMP,
 };
 use serde_json::{json, Value};
-use shardlog::{Consumer, Store, ACCOUNT};
+use shardlog::{RegisteredConsumer, Store, ACCOUNT};
 
 pub(super) const REGISTER: Operation = Operation {
     name: "RegisterStreamConsumer",
@@ -95,7 +95,7 @@ fn deregister(store: &Store, input: &Value) -> Result<Value, ApiError> {
 }
 
 /// The consumer named by `ConsumerARN`, or by `StreamARN` plus `ConsumerName`.
-fn named_consumer(store: &Store, input: &Value) -> Result<(String, Consumer), ApiError> {
+fn named_consumer(store: &Store, input: &Value) -> Result<(String, RegisteredConsumer), ApiError> {
     if let Some(arn) = str_of(input, "ConsumerARN") {
         return resolve_consumer_arn(store, arn);
     }
@@ -115,7 +115,7 @@ fn named_consumer(store: &Store, input: &Value) -> Result<(String, Consumer), Ap
 pub(crate) fn resolve_consumer_arn(
     store: &Store,
     arn: &str,
-) -> Result<(String, Consumer), ApiError> {
+) -> Result<(String, RegisteredConsumer), ApiError> {
     let not_found =
         || ApiError::not_found(format!("Consumer {arn} under account {ACCOUNT} not found."));
     let (head, _) = arn.rsplit_once(':').ok_or_else(not_found)?;
@@ -131,7 +131,7 @@ pub(crate) fn resolve_consumer_arn(
     Ok((stream.to_string(), consumer))
 }
 
-fn consumer_json(c: &Consumer, with_stream: bool) -> Value {
+fn consumer_json(c: &RegisteredConsumer, with_stream: bool) -> Value {
     let mut v = json!({
         "ConsumerName": c.name,
         "ConsumerARN": c.arn,

@@ -11,7 +11,8 @@ if ! "$venv/bin/python" -c "import boto3, awscli" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check boto3 awscli
 fi
-cargo build --quiet -p shardlog-cli
+# The test profile (also target/debug) reuses what `cargo test --workspace` just built.
+cargo build --quiet --profile test -p shardlog-cli
 bin="$target/debug/shardlog"
 
 free_port() { "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
