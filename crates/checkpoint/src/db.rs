@@ -1273,11 +1273,15 @@ impl WriteTxn<'_> {
         }
         write_pages(&*w.file, out.pages)?;
         w.file.sync()?;
+        // Between the two phases: the new pages are durable, no slot names them yet.
+        shardlog_segment::crashpoint::hit("checkpoint-pages-synced");
         let slot = 1 - w.slot;
         w.file.write_at(
             format::slot_offset(slot),
             &format::encode_slot(&commit, slot),
         )?;
+        // The slot is written but not synced: a crash keeps either commit.
+        shardlog_segment::crashpoint::hit("checkpoint-slot-written");
         w.file.sync()?;
 
         for (r, node) in out.nodes {

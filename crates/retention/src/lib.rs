@@ -143,6 +143,8 @@ pub fn apply(log: &ShardLog, decision: Decision) -> Result<Applied, Error> {
 pub fn apply_merges(log: &ShardLog, runs: &[Vec<u64>]) -> Result<Applied, Error> {
     let mut done = Applied::default();
     for run in runs {
+        // A pass is cut short between merges as often as inside one.
+        shardlog_segment::crashpoint::hit("retention-between-merges");
         match log.compact(run) {
             Ok(_) => {
                 done.merges += 1;

@@ -12,14 +12,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 /// The crash points this crate and the engine pass, for harnesses to iterate over.
+/// Each is named for where it sits; `docs/durability.md` lists what a crash there tests.
 pub const POINTS: &[&str] = &[
+    // A new segment file exists but its directory entry is not yet synced.
     "segment-created",
     "atomic-write-before-rename",
     "atomic-write-before-dir-fsync",
+    // Retention: the new start is durable, files not yet gone; between unlinks; before the
+    // directory sync that makes the unlinks durable; between the merges of a pass.
     "drop-after-meta",
+    "drop-between-unlinks",
+    "drop-before-dir-fsync",
+    "retention-between-merges",
     "compaction-after-swap",
     "reshard-before-catalog",
     "retention-between-shards",
+    // Checkpoint B-tree commit: pages synced, slot not written; slot written, not synced.
+    "checkpoint-pages-synced",
+    "checkpoint-slot-written",
 ];
 
 static TARGET: OnceLock<Option<(String, u64)>> = OnceLock::new();

@@ -76,10 +76,12 @@ fn remove_files(
     let names = storage.list()?;
     for seg in doomed {
         storage.remove(&seg.name)?;
+        crate::crashpoint::hit("drop-between-unlinks");
         let idx = index_name(seg.id());
         if names.contains(&idx) {
             storage.remove(&idx)?;
         }
     }
+    crate::crashpoint::hit("drop-before-dir-fsync");
     storage.sync_dir()
 }
