@@ -46,4 +46,6 @@ pub use options::{
     Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };
 pub use read::{Position, ReadBatch, Record};
-pub use storage::{read_file, write_file_atomic, Fault, FsStorage, SimDisk, Storage, StorageFile};
+pub use storage::{
+    read_file, write_file_atomic, Fault, FsStorage, SimDisk, Site, Storage, StorageFile,
+};

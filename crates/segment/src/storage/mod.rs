@@ -10,7 +10,7 @@ mod fs;
 mod sim;
 
 pub use fs::FsStorage;
-pub use sim::{Fault, SimDisk};
+pub use sim::{Fault, SimDisk, Site};
 
 use crate::error::{Error, Result};
 use std::fmt::Debug;
@@ -20,7 +20,9 @@ use std::sync::Arc;
 /// A flat directory of files.
 ///
 /// Every method is one durable-or-not step that a crash test can interrupt; none of them syncs the
-/// directory implicitly, callers decide when [`Storage::sync_dir`] runs.
+/// directory implicitly, callers decide when [`Storage::sync_dir`] runs. The I/O methods are
+/// `#[track_caller]`, so [`SimDisk`] can tell which line of the engine issued each operation (its
+/// I/O-error tests count the call sites they reached, see [`Site`]).
 ///
 /// ```
 /// use shardlog_segment::{SimDisk, Storage};
@@ -35,23 +37,31 @@ pub trait Storage: Send + Sync + Debug {
     /// Creates a new file of `len` zero bytes, with its space allocated on disk (no sparse holes), and
     /// fails if the name exists. Neither the file nor its directory entry is durable until
     /// [`StorageFile::sync`] and [`Storage::sync_dir`].
+    #[track_caller]
     fn create(&self, name: &str, len: u64) -> Result<Arc<dyn StorageFile>>;
     /// Opens an existing file for reading and writing.
+    #[track_caller]
     fn open(&self, name: &str) -> Result<Arc<dyn StorageFile>>;
     /// Removes a file; durable after [`Storage::sync_dir`]. Open handles stay readable.
+    #[track_caller]
     fn remove(&self, name: &str) -> Result<()>;
     /// Atomically replaces `to` with `from`; durable after [`Storage::sync_dir`].
+    #[track_caller]
     fn rename(&self, from: &str, to: &str) -> Result<()>;
     /// Makes creations, removals and renames durable.
+    #[track_caller]
     fn sync_dir(&self) -> Result<()>;
     /// Names of all files, sorted.
+    #[track_caller]
     fn list(&self) -> Result<Vec<String>>;
     /// The path used to name `name` in errors.
     fn path(&self, name: &str) -> PathBuf;
     /// The subdirectory `name` as a storage of its own, created (and its creation made durable) if
     /// it does not exist.
+    #[track_caller]
     fn subdir(&self, name: &str) -> Result<Arc<dyn Storage>>;
     /// Removes the subdirectory `name` with everything in it; durable after [`Storage::sync_dir`].
+    #[track_caller]
     fn remove_dir(&self, name: &str) -> Result<()>;
 }
 
@@ -68,11 +78,14 @@ pub trait StorageFile: Send + Sync + Debug {
         self.len() == 0
     }
     /// Reads exactly `buf.len()` bytes at `offset` with `pread`; an error if the range passes the end.
+    #[track_caller]
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()>;
     /// Writes `data` at `offset` (inside the allocated length); durable after [`StorageFile::sync`].
     /// Fails if the range overlaps the sealed range.
+    #[track_caller]
     fn write_at(&self, offset: u64, data: &[u8]) -> Result<()>;
     /// `fdatasync`: makes every earlier write to this file durable.
+    #[track_caller]
     fn sync(&self) -> Result<()>;
     /// Declares `[start, end)` immutable from now on (`start` is fixed by the first call, `end` only grows).
     fn seal_below(&self, start: u64, end: u64);

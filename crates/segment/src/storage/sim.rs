@@ -12,6 +12,7 @@ use super::{Storage, StorageFile};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
+use std::panic::Location;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -42,6 +43,52 @@ pub enum Fault {
         /// Keep failing after the first failure.
         forever: bool,
     },
+}
+
+/// Where an operation came from: the source line that called the [`Storage`] or [`StorageFile`]
+/// method (the trait methods are `#[track_caller]`), the operation, and the kind of file it touched
+/// (a helper such as [`crate::write_file_atomic`] is one line but several sites, one per kind of
+/// file it writes). I/O-error tests count the sites their injected errors reached.
+///
+/// ```
+/// use shardlog_segment::{Fault, SimDisk, Storage};
+/// let disk = SimDisk::new(1);
+/// disk.track_sites();
+/// disk.set_fault(Fault::Error { at_op: 1, forever: false });
+/// disk.create("00000000000000000001.seg", 4096).unwrap();
+/// assert!(disk.sync_dir().is_err());
+/// let site = disk.fault_site().unwrap();
+/// assert_eq!((site.op, site.file), ("fsync_dir", "directory"));
+/// assert_eq!(site.line.file(), file!());
+/// assert_eq!(disk.sites().len(), 2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Site {
+    /// The operation (`pwrite`, `fdatasync`, `rename`, ...).
+    pub op: &'static str,
+    /// The kind of file: `segment`, `index`, `log meta`, `catalog`, `checkpoint`, `temp`, ...
+    pub file: &'static str,
+    /// The calling line.
+    pub line: &'static Location<'static>,
+}
+
+/// The kind of file a name denotes, for [`Site`].
+fn file_kind(name: &str) -> &'static str {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    match base {
+        "" => "directory",
+        "log.meta" => "log meta",
+        "catalog" => "catalog",
+        "LOCK" => "lock",
+        _ if base.ends_with(".seg") => "segment",
+        _ if base.ends_with(".idx") => "index",
+        _ if base.ends_with(".seg.cmp") => "merge temp",
+        _ if base.ends_with(".tmp") => "temp",
+        _ if base.ends_with(".grow") => "checkpoint grow",
+        _ if base.ends_with(".db") => "checkpoint",
+        _ if !base.contains('.') || base.starts_with("shard-") => "directory",
+        _ => "other",
+    }
 }
 
 /// A simulated disk for crash and fault tests; cheap to clone (clones share the disk).
@@ -79,6 +126,10 @@ struct SimState {
     rng: u64,
     /// Names whose directory entry changed since the last sync of their directory.
     dirty: std::collections::BTreeSet<String>,
+    /// Operations per site, if tracked.
+    sites: Option<HashMap<Site, u64>>,
+    /// The site of the first operation an armed fault failed.
+    fault_site: Option<Site>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -91,9 +142,23 @@ struct FileData {
 
 impl SimState {
     /// Counts one operation and applies the configured fault to it.
+    #[track_caller]
     fn begin(&mut self, op: &'static str, name: &str) -> Result<()> {
         let n = self.ops;
         self.ops += 1;
+        // Captured here: inside the closure it would name the closure.
+        let line = Location::caller();
+        let site = || Site {
+            op,
+            file: match op {
+                "mkdir" | "remove_dir" | "fsync_dir" | "read_dir" => "directory",
+                _ => file_kind(name),
+            },
+            line,
+        };
+        if let Some(sites) = &mut self.sites {
+            *sites.entry(site()).or_default() += 1;
+        }
         let fail = match self.fault {
             _ if self.power_off || self.failing => true,
             Some(Fault::PowerCut { at_op }) if at_op == n => {
@@ -107,6 +172,9 @@ impl SimState {
             _ => false,
         };
         if fail {
+            if self.fault_site.is_none() && self.fault.is_some() {
+                self.fault_site = Some(site());
+            }
             let msg = if self.power_off {
                 "power cut"
             } else {
@@ -171,6 +239,24 @@ impl SimDisk {
         let mut s = self.lock();
         s.fault = Some(fault);
         s.failing = false;
+        s.fault_site = None;
+    }
+
+    /// Starts counting operations per [`Site`] (off by default: it costs a hash-map update per
+    /// operation).
+    pub fn track_sites(&self) {
+        self.lock().sites.get_or_insert_with(HashMap::new);
+    }
+
+    /// Operations per [`Site`] since [`SimDisk::track_sites`].
+    pub fn sites(&self) -> BTreeMap<Site, u64> {
+        let s = self.lock();
+        s.sites.iter().flatten().map(|(k, v)| (*k, *v)).collect()
+    }
+
+    /// The site of the first operation that the armed fault failed, once it has failed one.
+    pub fn fault_site(&self) -> Option<Site> {
+        self.lock().fault_site
     }
 
     /// Removes the fault and ends a "forever" error streak (a power cut stays until [`SimDisk::crash`]).
