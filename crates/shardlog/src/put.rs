@@ -201,11 +201,12 @@ impl Store {
                     (i, Ok(result))
                 }));
             }
-            Err(_) => out.extend(
-                admitted
-                    .iter()
-                    .map(|&i| (i, Err(internal("Internal Service Failure")))),
-            ),
+            Err(e) => {
+                // Kinesis says only "Internal Service Failure"; the cause (a full disk, a failed
+                // sync, a poisoned shard) is what an operator needs, so it goes along.
+                let message = format!("Internal Service Failure: {e}");
+                out.extend(admitted.iter().map(|&i| (i, Err(internal(&message)))));
+            }
         }
         out
     }

@@ -238,7 +238,7 @@ fn verify_after(disk: &SimDisk, log: &Log) -> Result<(), String> {
 
 /// True for an error that says what went wrong: the injected failure, or the poisoning it caused.
 fn clear(e: &str) -> bool {
-    e.contains("injected I/O error") || e.contains("poisoned") || e.contains("InternalFailure")
+    e.contains("injected I/O error") || e.contains("poisoned")
 }
 
 #[test]

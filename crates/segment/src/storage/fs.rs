@@ -60,8 +60,7 @@ impl Storage for FsStorage {
             .map_err(|e| Error::io("create", &path, e))?;
         if len > 0 {
             // fallocate, not ftruncate: a sparse file would turn a full disk into SIGBUS later.
-            file.allocate(len)
-                .map_err(|e| Error::io("fallocate", &path, e))?;
+            allocate(&file, len).map_err(|e| Error::io("fallocate", &path, e))?;
         }
         Ok(Arc::new(FsFile::new(file, path, len)?))
     }
@@ -241,5 +240,19 @@ impl StorageFile for FsFile {
 
     fn path(&self) -> PathBuf {
         self.path.clone()
+    }
+}
+
+/// Allocates `len` bytes of disk space for `file`.
+///
+/// The `fallocate` system call reports its own error (a full disk is ENOSPC); `posix_fallocate`,
+/// which `fs2` wraps, returns the error number instead of setting `errno`, so its wrapper reports
+/// whatever `errno` held before. The glibc emulation (writing zeros) remains the fallback for file
+/// systems without `fallocate`.
+fn allocate(file: &File, len: u64) -> std::io::Result<()> {
+    match rustix::fs::fallocate(file, rustix::fs::FallocateFlags::empty(), 0, len) {
+        Ok(()) => Ok(()),
+        Err(e) if e == rustix::io::Errno::OPNOTSUPP => file.allocate(len),
+        Err(e) => Err(e.into()),
     }
 }
