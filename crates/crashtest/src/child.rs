@@ -55,7 +55,7 @@ pub(crate) fn run(dir: &Path, seed: u64) -> Result<(), String> {
     for (i, name) in STREAMS.iter().enumerate() {
         if !store.list_streams().iter().any(|s| s == name) {
             store
-                .create_stream(name, 2 + i as u32)
+                .create_stream(name, 1 + (i as u32).min(1))
                 .map_err(|e| e.to_string())?;
         }
     }
@@ -146,7 +146,7 @@ impl Child<'_> {
             .filter(|s| s.ending_sequence_number.is_none())
             .collect();
         open.sort_by_key(|s| s.starting_hash_key);
-        if open.len() < 4 && self.rng.below(2) == 0 {
+        if open.len() < 3 && self.rng.below(2) == 0 {
             let s = open[self.rng.below(open.len() as u64) as usize];
             let mid = s.starting_hash_key + (s.ending_hash_key - s.starting_hash_key) / 2;
             let _ = self.store.split_shard(stream, s.shard_id, mid);

@@ -28,7 +28,7 @@ const STARTUP_WINDOW: Duration = Duration::from_millis(25);
 /// With a crash point armed, how long the child may run before the parent kills it anyway.
 const CRASH_POINT_WINDOW: Duration = Duration::from_millis(1000);
 /// The data directory starts over every this many cycles, so stores stay small and opens cheap.
-const RESET_EVERY: u64 = 25;
+const RESET_EVERY: u64 = 20;
 
 /// Everything the children promised since the last reset.
 #[derive(Default)]
