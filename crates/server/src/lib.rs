@@ -138,3 +138,36 @@ impl Server {
         http::serve(self.listener, self.shared, shutdown).await
     }
 }
+
+/// The names of the request/response operations, in a fixed order (for fuzzing and tooling).
+#[doc(hidden)]
+pub fn operation_names() -> Vec<&'static str> {
+    ops::names()
+}
+
+/// Answers one request body the way the HTTP layer does after the headers: pick the encoding from
+/// `content_type`, decode, validate against the model, run against `store`, encode. The lease
+/// protocol is not included. Exposed for the fuzzer, which drives it with arbitrary bytes.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let store = shardlog::Store::open(dir.path(), Default::default())?;
+/// let out = shardlog_server::answer(&store, "ListStreams", "application/x-amz-json-1.1", b"{}");
+/// assert!(String::from_utf8(out?)?.contains("StreamNames"));
+/// let bad = shardlog_server::answer(&store, "CreateStream", "application/x-amz-json-1.1", b"{]");
+/// assert_eq!(bad.unwrap_err().kind, "SerializationException");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[doc(hidden)]
+pub fn answer(
+    store: &shardlog::Store,
+    operation: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    let encoding =
+        codec::Encoding::from_content_type(content_type).unwrap_or(codec::Encoding::Json);
+    let op = ops::find(operation).ok_or_else(|| ApiError::new("UnknownOperationException", ""))?;
+    let input = encoding.decode(body)?;
+    op.call(store, &input, encoding)
+}

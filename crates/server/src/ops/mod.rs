@@ -63,6 +63,11 @@ const OPERATIONS: &[Operation] = &[
     consumers::DEREGISTER,
 ];
 
+/// Every operation's name, in table order.
+pub(crate) fn names() -> Vec<&'static str> {
+    OPERATIONS.iter().map(|op| op.name).collect()
+}
+
 /// Finds an operation by name.
 pub(crate) fn find(name: &str) -> Option<&'static Operation> {
     OPERATIONS.iter().find(|op| op.name == name)
