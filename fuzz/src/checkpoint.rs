@@ -99,12 +99,28 @@ fn lease_file() -> Vec<u8> {
         let l = table
             .create_if_absent(&key, NewLease::default())
             .expect("create lease");
-        let l = table.take(&key, l.counter, "worker-1", 1_000).expect("take");
         let l = table
-            .checkpoint(&key, l.counter, Checkpoint::sequence("49590338271490256608559692538361571095921575989136588898", 0))
+            .take(&key, l.counter, "worker-1", 1_000)
+            .expect("take");
+        let l = table
+            .checkpoint(
+                &key,
+                l.counter,
+                Checkpoint::sequence(
+                    "49590338271490256608559692538361571095921575989136588898",
+                    0,
+                ),
+            )
             .expect("checkpoint");
         table
-            .checkpoint(&key, l.counter, Checkpoint::sequence("49590338271490256608559692538361571095921575989136588899", 3))
+            .checkpoint(
+                &key,
+                l.counter,
+                Checkpoint::sequence(
+                    "49590338271490256608559692538361571095921575989136588899",
+                    3,
+                ),
+            )
             .expect("checkpoint");
     }
     drop(table);
@@ -122,7 +138,7 @@ fn deep_key(i: u32) -> Vec<u8> {
 
 fn deep_file() -> Vec<u8> {
     let (disk, db) = fresh();
-    for chunk in (0..64u32).collect::<Vec<_>>().chunks(16) {
+    for chunk in (0..48u32).collect::<Vec<_>>().chunks(24) {
         let mut tx = db.write().expect("write");
         for &i in chunk {
             tx.insert(&deep_key(i), &i.to_le_bytes()).expect("insert");
@@ -130,11 +146,15 @@ fn deep_file() -> Vec<u8> {
         tx.commit().expect("commit");
     }
     let mut tx = db.write().expect("write");
-    for i in (0..64u32).step_by(4) {
+    for i in (0..48u32).step_by(4) {
         tx.remove(&deep_key(i)).expect("remove");
     }
     tx.commit().expect("commit");
-    assert!(db.info().height >= 3, "the deep template is {} levels", db.info().height);
+    assert!(
+        db.info().height >= 3,
+        "the deep template is {} levels",
+        db.info().height
+    );
     bytes_of(&disk, db)
 }
 
@@ -164,7 +184,11 @@ pub fn parse(data: &[u8]) -> (Vec<u8>, RunOptions) {
     if mode & 3 == 2 {
         replace_page(&mut file, &mut r, pages);
     } else {
-        let resize = if mode & 3 == 3 { Some(usize::from(r.byte() % 32)) } else { None };
+        let resize = if mode & 3 == 3 {
+            Some(usize::from(r.byte() % 32))
+        } else {
+            None
+        };
         while !r.is_empty() {
             let page = usize::from(r.byte()) % pages;
             let offset = usize::from(r.u16()) % PAGE;
@@ -269,7 +293,8 @@ pub fn reseal(file: &mut [u8]) {
                 }
             }
             let page = &mut file[p * PAGE..(p + 1) * PAGE];
-            let crc = crc32c::crc32c_append(seeded(b"SHLGCKPG", &(p as u64).to_le_bytes()), &page[4..]);
+            let crc =
+                crc32c::crc32c_append(seeded(b"SHLGCKPG", &(p as u64).to_le_bytes()), &page[4..]);
             changed |= page[0..4] != crc.to_le_bytes();
             page[0..4].copy_from_slice(&crc.to_le_bytes());
         }
@@ -290,7 +315,8 @@ pub fn reseal(file: &mut [u8]) {
                 file[at + crc_at..at + crc_at + 4].copy_from_slice(&crc);
             }
         }
-        let crc = crc32c::crc32c_append(seeded(b"SHLGSLOT", &[i as u8]), &file[at..at + SECTOR - 4]);
+        let crc =
+            crc32c::crc32c_append(seeded(b"SHLGSLOT", &[i as u8]), &file[at..at + SECTOR - 4]);
         file[at + SECTOR - 4..at + SECTOR].copy_from_slice(&crc.to_le_bytes());
     }
 }

@@ -115,7 +115,10 @@ pub fn check_index(bytes: &[u8]) {
     for w in e.windows(2) {
         assert!(w[0].offset < w[1].offset, "offsets out of order: {w:?}");
         assert!(w[0].seq < w[1].seq, "sequence numbers out of order: {w:?}");
-        assert!(w[0].timestamp_ms <= w[1].timestamp_ms, "time goes back: {w:?}");
+        assert!(
+            w[0].timestamp_ms <= w[1].timestamp_ms,
+            "time goes back: {w:?}"
+        );
     }
     for x in e {
         assert!(
@@ -184,7 +187,11 @@ pub fn check_meta(bytes: &[u8]) {
         m.start_seq,
         m.next_seq_floor
     );
-    assert!(m.next_seq_floor < MAX_SEQ, "next_seq_floor {}", m.next_seq_floor);
+    assert!(
+        m.next_seq_floor < MAX_SEQ,
+        "next_seq_floor {}",
+        m.next_seq_floor
+    );
     assert!(
         (1..MAX_SEGMENT_ID).contains(&m.first_live_segment),
         "first_live_segment {}",
@@ -199,5 +206,8 @@ pub fn check_meta(bytes: &[u8]) {
     let bit = bit_to_flip(bytes);
     let mut bad = bytes.to_vec();
     bad[bit / 8] ^= 1 << (bit % 8);
-    assert!(LogMeta::decode(&bad).is_err(), "bit flip at {bit} not detected");
+    assert!(
+        LogMeta::decode(&bad).is_err(),
+        "bit flip at {bit} not detected"
+    );
 }

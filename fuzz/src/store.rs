@@ -26,9 +26,7 @@
 //! crash. Each input runs at most [`MAX_OPS`] operations.
 
 use crate::input::Input;
-use shardlog::{
-    PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions,
-};
+use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
 use shardlog_segment::{Clock, Durability, Fault, SimDisk};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -80,6 +78,28 @@ struct Sim {
     store: Option<Store>,
     model: Model,
     next_id: u32,
+    /// One line per operation, when describing an input.
+    trace: Option<Vec<String>>,
+}
+
+/// What an input does, one line per operation (for triage).
+pub fn describe(data: &[u8]) -> String {
+    let mut sim = Sim::new();
+    sim.trace = Some(Vec::new());
+    sim.run(&mut Input::new(data));
+    let acked: usize = sim
+        .model
+        .streams
+        .values()
+        .flat_map(|m| m.values())
+        .map(Vec::len)
+        .sum();
+    let mut lines = sim.trace.take().unwrap_or_default();
+    lines.push(format!(
+        "end: {acked} records in {} streams",
+        sim.model.streams.len()
+    ));
+    lines.join("\n")
 }
 
 fn stream_name(i: u8) -> String {
@@ -108,11 +128,14 @@ impl Sim {
             store: Some(store),
             model: Model::default(),
             next_id: 0,
+            trace: None,
         }
     }
 
     fn store(&self) -> &Store {
-        self.store.as_ref().expect("the store is open between operations")
+        self.store
+            .as_ref()
+            .expect("the store is open between operations")
     }
 
     fn run(&mut self, r: &mut Input<'_>) {
@@ -125,9 +148,40 @@ impl Sim {
         self.reopen(0);
     }
 
+    fn note(&mut self, line: impl FnOnce() -> String) {
+        if let Some(t) = &mut self.trace {
+            t.push(line());
+        }
+    }
+
     fn step(&mut self, r: &mut Input<'_>) {
         let op = r.byte() % 16;
         let stream = stream_name(r.byte());
+        let before = r.rest().len();
+        let acked_before = self
+            .model
+            .puts
+            .values()
+            .filter(|p| p.acked.is_some())
+            .count();
+        self.apply(op, &stream, r);
+        let acked = self
+            .model
+            .puts
+            .values()
+            .filter(|p| p.acked.is_some())
+            .count();
+        let power = if self.powered() { "" } else { " (power off)" };
+        self.note(|| {
+            format!(
+                "op {op} on {stream} ({} argument bytes): {acked_before} -> {acked} acknowledged puts{power}",
+                before - r.rest().len()
+            )
+        });
+    }
+
+    fn apply(&mut self, op: u8, stream: &str, r: &mut Input<'_>) {
+        let stream = stream.to_string();
         match op {
             0 => {
                 let shards = 1 + u32::from(r.byte() % 4);
@@ -142,7 +196,10 @@ impl Sim {
                         self.model.uncertain.remove(&stream);
                     }
                     Err(_) if self.powered() => {
-                        assert!(self.model.streams.contains_key(&stream), "create {stream} failed");
+                        assert!(
+                            self.model.streams.contains_key(&stream),
+                            "create {stream} failed"
+                        );
                     }
                     Err(_) => {
                         self.model.uncertain.insert(stream);
@@ -237,16 +294,17 @@ impl Sim {
             data.extend((0..len).map(|i| (i as u8) ^ (id as u8)));
             batch.push((id, key, data));
         }
-        let entries: Vec<PutEntry<'_>> = batch
-            .iter()
-            .map(|(_, k, d)| PutEntry::new(k, d))
-            .collect();
+        let entries: Vec<PutEntry<'_>> =
+            batch.iter().map(|(_, k, d)| PutEntry::new(k, d)).collect();
         let result = self.store().put_records(stream, &entries);
         let now = self.clock.now_ms();
         let known = self.model.streams.contains_key(stream);
         let outcomes = match result {
             Ok(out) => {
-                assert!(known || self.model.uncertain.contains(stream), "put into {stream}, which does not exist");
+                assert!(
+                    known || self.model.uncertain.contains(stream),
+                    "put into {stream}, which does not exist"
+                );
                 out.records.into_iter().map(|r| r.ok()).collect()
             }
             Err(e) => {
@@ -259,7 +317,10 @@ impl Sim {
         };
         for ((id, key, data), outcome) in batch.into_iter().zip(outcomes) {
             if outcome.is_none() {
-                assert!(!self.powered() || !known, "a record put into {stream} failed with the power on");
+                assert!(
+                    !self.powered() || !known,
+                    "a record put into {stream} failed with the power on"
+                );
             }
             let acked = outcome.map(|o| (o.shard_id.0, o.sequence_number));
             if let Some((shard, seq)) = acked {
@@ -320,7 +381,11 @@ impl Sim {
 
     /// Every record of one shard, through iterators; `None` if the shard cannot be read (power off,
     /// or it is gone).
-    fn read_shard(&self, stream: &str, shard: u32) -> Option<Vec<(SequenceNumber, String, Vec<u8>)>> {
+    fn read_shard(
+        &self,
+        stream: &str,
+        shard: u32,
+    ) -> Option<Vec<(SequenceNumber, String, Vec<u8>)>> {
         let store = self.store();
         let mut it = store
             .get_shard_iterator(stream, ShardId(shard), StartingPosition::TrimHorizon)
@@ -349,7 +414,13 @@ impl Sim {
 
     /// Checks one shard's records against the model. With `adopt` (after a reopen), records of failed
     /// puts found there become acknowledged, and the shard's list becomes what was read.
-    fn check_shard(&mut self, stream: &str, shard: u32, got: &[(SequenceNumber, String, Vec<u8>)], adopt: bool) {
+    fn check_shard(
+        &mut self,
+        stream: &str,
+        shard: u32,
+        got: &[(SequenceNumber, String, Vec<u8>)],
+        adopt: bool,
+    ) {
         for w in got.windows(2) {
             assert!(
                 w[0].0 < w[1].0,
@@ -363,12 +434,17 @@ impl Sim {
             let id = data
                 .get(..4)
                 .map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))
-                .unwrap_or_else(|| panic!("{stream} shard {shard}: record {seq} of {} bytes", data.len()));
-            let put = self
-                .model
-                .puts
-                .get(&id)
-                .unwrap_or_else(|| panic!("{stream} shard {shard}: record {seq} (put {id}) was never put or was deleted"));
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{stream} shard {shard}: record {seq} of {} bytes",
+                        data.len()
+                    )
+                });
+            let put = self.model.puts.get(&id).unwrap_or_else(|| {
+                panic!(
+                    "{stream} shard {shard}: record {seq} (put {id}) was never put or was deleted"
+                )
+            });
             assert!(
                 put.stream == stream && &put.key == key && &put.data == data,
                 "{stream} shard {shard}: record {seq} differs from put {id}"
@@ -379,7 +455,10 @@ impl Sim {
                     (shard, *seq),
                     "{stream}: put {id} was acknowledged as {a:?}, read as shard {shard} {seq}"
                 ),
-                None => assert!(adopt, "{stream} shard {shard}: read record {seq} of a failed put {id}"),
+                None => assert!(
+                    adopt,
+                    "{stream} shard {shard}: read record {seq} of a failed put {id}"
+                ),
             }
             ids.push(id);
         }
@@ -410,7 +489,11 @@ impl Sim {
             );
         }
         if let Some((seq, _, _)) = got.last() {
-            let high = self.model.high.entry((stream.to_string(), shard)).or_insert(*seq);
+            let high = self
+                .model
+                .high
+                .entry((stream.to_string(), shard))
+                .or_insert(*seq);
             *high = (*high).max(*seq);
         }
         if adopt {
@@ -429,7 +512,10 @@ impl Sim {
         if let Some(got) = self.read_shard(stream, shard) {
             self.check_shard(stream, shard, &got, false);
         } else {
-            assert!(!self.powered(), "{stream} shard {shard} does not read with the power on");
+            assert!(
+                !self.powered(),
+                "{stream} shard {shard} does not read with the power on"
+            );
         }
     }
 
@@ -468,7 +554,10 @@ impl Sim {
         }
         for s in &listed {
             if !self.model.streams.contains_key(s) {
-                assert!(self.model.uncertain.contains(s), "stream {s} appeared after a reopen");
+                assert!(
+                    self.model.uncertain.contains(s),
+                    "stream {s} appeared after a reopen"
+                );
                 self.model.streams.insert(s.clone(), BTreeMap::new());
             }
             let d = self
@@ -496,7 +585,12 @@ impl Sim {
         }
         self.model.uncertain.clear();
         // Failed puts that did not survive must never appear later.
-        let kept: BTreeSet<u32> = self.model.streams.values().flat_map(|m| m.values().flatten().copied()).collect();
+        let kept: BTreeSet<u32> = self
+            .model
+            .streams
+            .values()
+            .flat_map(|m| m.values().flatten().copied())
+            .collect();
         self.model.puts.retain(|id, _| kept.contains(id));
     }
 }

@@ -216,7 +216,10 @@ fn checkpoint_seeds() -> Vec<(String, Vec<u8>)> {
         }
         out.push((format!("resealed-template-{i}"), vec![1, i as u8]));
         // Patch byte 40 of page 1 (inside the first entries), checksums recomputed.
-        out.push((format!("patched-template-{i}"), vec![1, i as u8, 1, 40, 0, 2, b'z', b'z']));
+        out.push((
+            format!("patched-template-{i}"),
+            vec![1, i as u8, 1, 40, 0, 2, b'z', b'z'],
+        ));
         out.push((format!("cut-template-{i}"), vec![3, i as u8, 3]));
     }
     // Page 1 of the deep template replaced by a leaf of two entries.
@@ -232,6 +235,70 @@ fn checkpoint_seeds() -> Vec<(String, Vec<u8>)> {
     branch.extend_from_slice(&0u32.to_le_bytes());
     out.push(("branch-shared-child".into(), branch));
     out
+}
+
+/// A checkpoint file (mode 0 input) whose tree is a chain of `levels` branch pages, each of which
+/// names the next page as every one of its 251 children, above one leaf (`leaf_entries` entries).
+/// Every checksum is valid; a scan visits the leaf 251^levels times.
+fn shared_pages_file(levels: u64, leaf_entries: u16) -> Vec<u8> {
+    const PAGE: usize = checkpoint::PAGE;
+    let pages = levels as usize + 2;
+    let mut f = vec![0u8; pages * PAGE];
+    let slot = &mut f[..512];
+    slot[0..8].copy_from_slice(b"SHLGCKP\0");
+    slot[8..12].copy_from_slice(&1u32.to_le_bytes());
+    slot[12..16].copy_from_slice(&(PAGE as u32).to_le_bytes());
+    slot[16..24].copy_from_slice(&2u64.to_le_bytes()); // txn
+    slot[24..32].copy_from_slice(&1u64.to_le_bytes()); // root page
+    slot[36..40].copy_from_slice(&(levels as u32 + 1).to_le_bytes()); // height
+    slot[40..48].copy_from_slice(&(pages as u64).to_le_bytes()); // page count
+    slot[72..80].copy_from_slice(&u64::from(leaf_entries).to_le_bytes()); // entries
+    for p in 1..pages {
+        let page = &mut f[p * PAGE..(p + 1) * PAGE];
+        let mut body = Vec::new();
+        let (kind, count) = if p <= levels as usize {
+            let child = (p as u64 + 1).to_le_bytes();
+            body.extend_from_slice(&child);
+            body.extend_from_slice(&[0; 4]);
+            for key in 1..=250u8 {
+                body.extend_from_slice(&[1, 0, key]);
+                body.extend_from_slice(&child);
+                body.extend_from_slice(&[0; 4]);
+            }
+            (2u8, 250u16)
+        } else {
+            for key in 0..leaf_entries {
+                body.extend_from_slice(&[2, 0, 0, 0]);
+                body.extend_from_slice(&key.to_be_bytes());
+            }
+            (1u8, leaf_entries)
+        };
+        page[4] = kind;
+        page[6..8].copy_from_slice(&count.to_le_bytes());
+        page[8..16].copy_from_slice(&(p as u64).to_le_bytes());
+        page[16..24].copy_from_slice(&2u64.to_le_bytes());
+        page[24..28].copy_from_slice(&(body.len() as u32).to_le_bytes());
+        page[32..32 + body.len()].copy_from_slice(&body);
+    }
+    checkpoint::reseal(&mut f);
+    [&[0u8][..], &f].concat()
+}
+
+/// Inputs that reproduce bugs fixed in this change (see `fuzz/README.md`), written to
+/// `regressions/<target>/`.
+fn regressions() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    vec![
+        (
+            "checkpoint_open",
+            "b7-shared-pages-scan-repeats-keys",
+            shared_pages_file(5, 3),
+        ),
+        (
+            "checkpoint_open",
+            "b7-shared-pages-scan-never-ends",
+            shared_pages_file(5, 0),
+        ),
+    ]
 }
 
 /// Appends one store operation: op, stream, arguments.
@@ -271,7 +338,7 @@ fn store_seeds() -> Vec<(&'static str, Vec<u8>)> {
     let mut s = Script::default();
     op(&mut s, 0, 0, &[0]);
     put(&mut s, 0, 4, 20);
-    op(&mut s, 13, 0, &[12]);
+    op(&mut s, 13, 0, &[3]);
     for _ in 0..4 {
         put(&mut s, 0, 8, 50);
     }
@@ -318,7 +385,11 @@ fn write_seed_corpus() {
         &recovery_seeds(),
         recovery::check_with,
     );
-    write(&root.join("index_decode"), &index_seeds(), index::check_with);
+    write(
+        &root.join("index_decode"),
+        &index_seeds(),
+        index::check_with,
+    );
     let named: Vec<(&str, Vec<u8>)> = checkpoint_seeds()
         .iter()
         .map(|(n, b)| (&*n.clone().leak(), b.clone()))
@@ -329,6 +400,17 @@ fn write_seed_corpus() {
         checkpoint::check_with,
     );
     write(&root.join("store_model"), &store_seeds(), store::check_with);
+}
+
+#[test]
+#[ignore = "writes files; run on demand"]
+fn write_regressions() {
+    let root = shardlog_fuzz::fuzz_dir().join("regressions");
+    for (target, name, bytes) in regressions() {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
 }
 
 #[test]

@@ -1199,11 +1199,31 @@ impl WriteTxn<'_> {
         if !self.changed {
             return Ok(());
         }
+        // Found before anything is written, so the database stays usable.
+        self.check_no_shared_pages()?;
         let result = self.commit_inner();
         if result.is_err() {
             self.db.inner.poisoned.store(true, Ordering::Release);
         }
         result
+    }
+
+    /// A committed page freed twice by the edit was reached through two parents: the file is damaged
+    /// (a sound tree names each page once), and committing would list the page as free twice.
+    fn check_no_shared_pages(&self) -> Result<()> {
+        let mut freed = self.edit.freed.clone();
+        freed.sort_unstable();
+        match freed.windows(2).find(|w| w.first() == w.get(1)) {
+            Some(w) => {
+                let page = w.first().copied().unwrap_or(0);
+                Err(Error::corrupt(
+                    self.db.inner.path(),
+                    format::page_offset(page),
+                    format!("page {page} is referenced twice in the tree (Db::verify reports it)"),
+                ))
+            }
+            None => Ok(()),
+        }
     }
 
     fn commit_inner(&mut self) -> Result<()> {
@@ -1446,6 +1466,38 @@ mod crafted {
         let b = branch(&[b"m"], &[(1, &low), (2, &high)]);
         let disk = file(&[(1, low), (2, high), (3, b)], 3, 2, 2);
         check_all_fail(&disk, "key outside its parent's range");
+    }
+
+    #[test]
+    fn scans_over_shared_pages_fail_instead_of_repeating() {
+        // Two children naming the same leaf: the scan reports it instead of yielding "a" twice.
+        let l = leaf(&[b"a", b"b"]);
+        let b = branch(&[b"m"], &[(1, &l), (1, &l)]);
+        let db = Db::open(Arc::new(file(&[(1, l.clone()), (2, b)], 2, 2, 4)), "c.db").unwrap();
+        let got: Vec<_> = db.read().unwrap().iter().collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(matches!(got[2], Err(Error::Corrupt { offset: 4096, .. })));
+        // A chain of branches whose 200 children all name the next page above an empty leaf: a
+        // naive scan visits the leaf 200^4 times; this one stops after the file's page count.
+        let keys: Vec<Vec<u8>> = (1..200u8).map(|k| vec![k]).collect();
+        let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
+        let mut pages = vec![(5, leaf(&[]))];
+        for p in (1..5).rev() {
+            let child = pages.last().unwrap().1.clone();
+            let kids = vec![(p + 1, &child); 200];
+            pages.push((p, branch(&keys, &kids)));
+        }
+        let db = Db::open(Arc::new(file(&pages, 1, 5, 0)), "c.db").unwrap();
+        let got: Vec<_> = db.read().unwrap().iter().collect();
+        assert!(matches!(got[..], [Err(Error::Corrupt { .. })]), "{got:?}");
+        // Two inserts through different children copy (and free) the shared page twice: the commit
+        // reports the damage (not an internal error) and the database stays usable.
+        let mut tx = db.write().unwrap();
+        tx.insert(&[0], b"x").unwrap();
+        tx.insert(&[250], b"y").unwrap();
+        let e = tx.commit().unwrap_err();
+        assert!(matches!(e, Error::Corrupt { offset: 8192, .. }), "{e}");
+        assert!(db.read().is_ok());
     }
 
     #[test]
