@@ -10,7 +10,9 @@
 //! 5    read every record of one shard (byte picks it)       6    split an open shard at u16/65535 of its range
 //! 7    merge two adjacent open shards                       8    scale to 1 + byte % 6 open shards
 //! 9    advance the clock by byte % 48 hours                 10   retention pass
-//! 11   close and reopen (a crash if the power is off)       12   power cut now, crash (seed byte), reopen
+//! 11   close and reopen (a crash if the power is off)       12   power cut now, crash (seed byte), reopen;
+//!                                                                next byte b: with b & 0x80, the power is cut
+//!                                                                again b & 0x7F operations into the recovery
 //! 13   arm a power cut byte % 64 disk operations ahead      14-15 put (as 2)
 //! ```
 //!
@@ -80,6 +82,8 @@ struct Sim {
     next_id: u32,
     /// One line per operation, when describing an input.
     trace: Option<Vec<String>>,
+    /// Cut the power again this many disk operations into the next recovery.
+    recovery_cut: Option<u64>,
 }
 
 /// What an input does, one line per operation (for triage).
@@ -129,6 +133,7 @@ impl Sim {
             model: Model::default(),
             next_id: 0,
             trace: None,
+            recovery_cut: None,
         }
     }
 
@@ -253,8 +258,12 @@ impl Sim {
             }
             11 => self.reopen(r.byte()),
             12 => {
+                let (seed, second) = (r.byte(), r.byte());
+                if second & 0x80 != 0 {
+                    self.recovery_cut = Some(u64::from(second & 0x7F));
+                }
                 self.disk.cut_power();
-                self.reopen(r.byte());
+                self.reopen(seed);
             }
             13 => {
                 let ahead = u64::from(r.byte() % 64);
@@ -531,6 +540,9 @@ impl Sim {
         let store = loop {
             if !self.powered() {
                 self.disk = self.disk.crash(u64::from(seed) + attempt);
+                if let Some(at_op) = self.recovery_cut.take() {
+                    self.disk.set_fault(Fault::PowerCut { at_op });
+                }
             }
             match Store::open_with_storage(Arc::new(self.disk.clone()), options(&self.clock)) {
                 Ok(store) => break store,

@@ -331,7 +331,7 @@ fn store_seeds() -> Vec<(&'static str, Vec<u8>)> {
     put(&mut s, 1, 8, 63);
     op(&mut s, 7, 1, &[0]);
     put(&mut s, 1, 5, 10);
-    op(&mut s, 12, 1, &[7]);
+    op(&mut s, 12, 1, &[7, 0x80 | 5]);
     op(&mut s, 5, 1, &[2]);
     out.push(("split-merge-crash", s.bytes.clone()));
 

@@ -1199,8 +1199,7 @@ impl WriteTxn<'_> {
         if !self.changed {
             return Ok(());
         }
-        // Found before anything is written, so the database stays usable.
-        self.check_no_shared_pages()?;
+        self.check_freed_pages()?;
         let result = self.commit_inner();
         if result.is_err() {
             self.db.inner.poisoned.store(true, Ordering::Release);
@@ -1208,20 +1207,31 @@ impl WriteTxn<'_> {
         result
     }
 
-    /// A committed page freed twice by the edit was reached through two parents: the file is damaged
-    /// (a sound tree names each page once), and committing would list the page as free twice.
-    fn check_no_shared_pages(&self) -> Result<()> {
-        let mut freed = self.edit.freed.clone();
-        freed.sort_unstable();
-        match freed.windows(2).find(|w| w.first() == w.get(1)) {
-            Some(w) => {
-                let page = w.first().copied().unwrap_or(0);
-                Err(Error::corrupt(
-                    self.db.inner.path(),
-                    format::page_offset(page),
-                    format!("page {page} is referenced twice in the tree (Db::verify reports it)"),
-                ))
-            }
+    /// Checks the committed pages the edit copied (and frees) against the rest of the file before
+    /// anything is written, so the database stays usable. In a sound file each was reached through
+    /// one parent and is not free; a damaged file (Db::verify reports it) can break either, and
+    /// committing would then list a page as free twice or hand out a page that is still in use.
+    fn check_freed_pages(&self) -> Result<()> {
+        let mut seen = HashSet::with_capacity(self.edit.freed.len());
+        let twice = self.edit.freed.iter().find(|&&p| !seen.insert(p));
+        let w = &*self.w;
+        let mut free = w
+            .reusable
+            .iter()
+            .chain(&w.chain)
+            .chain(w.pending.iter().flat_map(|(_, pages)| pages));
+        let problem = match twice {
+            Some(&p) => Some((p, "is referenced twice in the tree")),
+            None => free
+                .find(|p| seen.contains(p))
+                .map(|&p| (p, "is in the tree and also free")),
+        };
+        match problem {
+            Some((page, what)) => Err(Error::corrupt(
+                self.db.inner.path(),
+                format::page_offset(page),
+                format!("page {page} {what} (Db::verify reports the damage)"),
+            )),
             None => Ok(()),
         }
     }
@@ -1498,6 +1508,35 @@ mod crafted {
         let e = tx.commit().unwrap_err();
         assert!(matches!(e, Error::Corrupt { offset: 8192, .. }), "{e}");
         assert!(db.read().is_ok());
+    }
+
+    #[test]
+    fn a_write_over_a_tree_page_listed_free_reports_corruption() {
+        // Page 1 is the root leaf and also listed by the free-list page 2.
+        let l = leaf(&[b"a"]);
+        let disk = file(&[(1, l)], 1, 1, 1);
+        let mut img = disk.file_bytes("c.db").unwrap();
+        img.resize(3 * PAGE_SIZE, 0);
+        let (free, free_crc) = format::encode_free(&[1], None, 2, 1).unwrap();
+        img[2 * PAGE_SIZE..].copy_from_slice(&free);
+        let SlotState::Valid(mut commit) = format::decode_slot(&img[..SECTOR], 0) else {
+            panic!("slot 0 of the crafted file")
+        };
+        commit.page_count = 3;
+        commit.free_head = Some(PageRef {
+            page: 2,
+            crc: free_crc,
+        });
+        commit.free_count = 1;
+        img[..SECTOR].copy_from_slice(&format::encode_slot(&commit, 0));
+        disk.put_file("c.db", &img);
+        let db = Db::open(Arc::new(disk), "c.db").unwrap();
+        assert!(matches!(db.verify(), Err(Error::Corrupt { .. })));
+        let mut tx = db.write().unwrap();
+        tx.insert(b"b", b"1").unwrap();
+        let e = tx.commit().unwrap_err();
+        assert!(matches!(e, Error::Corrupt { offset: 4096, .. }), "{e}");
+        assert_eq!(db.read().unwrap().get(b"a").unwrap(), Some(b"v".to_vec()));
     }
 
     #[test]
