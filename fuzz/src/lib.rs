@@ -1,8 +1,9 @@
 //! Check functions shared by the fuzz targets (`fuzz_targets/`) and the corpus replay test
 //! (`tests/replay.rs`).
 //!
-//! Each `check` function takes the raw fuzzer input and panics when `shardlog-segment` misbehaves:
-//! a panic inside the crate, or a broken invariant asserted here. Plain `cargo test` runs the same
+//! Each `check` function takes the raw fuzzer input and panics when the crate under test
+//! (`shardlog-segment`, `shardlog-checkpoint` or the `shardlog` engine) misbehaves: a panic inside
+//! it, or a broken invariant asserted here. Plain `cargo test` runs the same
 //! functions over every checked-in input, so a regression shows up without libFuzzer or nightly.
 
 pub mod checkpoint;

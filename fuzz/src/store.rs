@@ -153,40 +153,32 @@ impl Sim {
         self.reopen(0);
     }
 
-    fn note(&mut self, line: impl FnOnce() -> String) {
-        if let Some(t) = &mut self.trace {
-            t.push(line());
-        }
+    fn acked(&self) -> usize {
+        self.model
+            .puts
+            .values()
+            .filter(|p| p.acked.is_some())
+            .count()
     }
 
     fn step(&mut self, r: &mut Input<'_>) {
         let op = r.byte() % 16;
         let stream = stream_name(r.byte());
-        let before = r.rest().len();
-        let acked_before = self
-            .model
-            .puts
-            .values()
-            .filter(|p| p.acked.is_some())
-            .count();
-        self.apply(op, &stream, r);
-        let acked = self
-            .model
-            .puts
-            .values()
-            .filter(|p| p.acked.is_some())
-            .count();
-        let power = if self.powered() { "" } else { " (power off)" };
-        self.note(|| {
-            format!(
-                "op {op} on {stream} ({} argument bytes): {acked_before} -> {acked} acknowledged puts{power}",
-                before - r.rest().len()
-            )
-        });
+        if self.trace.is_none() {
+            return self.apply(op, stream, r);
+        }
+        let (before, acked_before) = (r.rest().len(), self.acked());
+        self.apply(op, stream.clone(), r);
+        let line = format!(
+            "op {op} on {stream} ({} argument bytes): {acked_before} -> {} acknowledged puts{}",
+            before - r.rest().len(),
+            self.acked(),
+            if self.powered() { "" } else { " (power off)" }
+        );
+        self.trace.get_or_insert_with(Vec::new).push(line);
     }
 
-    fn apply(&mut self, op: u8, stream: &str, r: &mut Input<'_>) {
-        let stream = stream.to_string();
+    fn apply(&mut self, op: u8, stream: String, r: &mut Input<'_>) {
         match op {
             0 => {
                 let shards = 1 + u32::from(r.byte() % 4);
