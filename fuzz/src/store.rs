@@ -7,7 +7,8 @@
 //! ```text
 //! 0    create stream (byte % 3) with 1 + byte % 4 shards     1    delete stream
 //! 2-4  put 1 + byte % 8 records: partition key `k<byte>`, data of byte % 64 bytes
-//! 5    read every record of one shard (byte picks it)       6    split an open shard at u16/65535 of its range
+//! 5    read every record of one shard (byte b picks it; with b & 0x80, continue the iterator the last
+//!      read ended with instead)                             6    split an open shard at u16/65535 of its range
 //! 7    merge two adjacent open shards                       8    scale to 1 + byte % 6 open shards
 //! 9    advance the clock by byte % 48 hours                 10   retention pass
 //! 11   close and reopen (a crash if the power is off)       12   power cut now, crash (seed byte), reopen;
@@ -84,7 +85,24 @@ struct Sim {
     trace: Option<Vec<String>>,
     /// Cut the power again this many disk operations into the next recovery.
     recovery_cut: Option<u64>,
+    /// Where the last full read of a shard ended.
+    saved: Option<Saved>,
 }
+
+/// A shard iterator kept from a read, to continue later.
+#[derive(Debug, Clone)]
+struct Saved {
+    stream: String,
+    shard: u32,
+    token: String,
+    /// The last record the read returned.
+    after: Option<SequenceNumber>,
+    /// The stream was deleted since.
+    deleted: bool,
+}
+
+/// Records as read: sequence number, partition key, data.
+type Records = Vec<(SequenceNumber, String, Vec<u8>)>;
 
 /// What an input does, one line per operation (for triage).
 pub fn describe(data: &[u8]) -> String {
@@ -134,6 +152,7 @@ impl Sim {
             next_id: 0,
             trace: None,
             recovery_cut: None,
+            saved: None,
         }
     }
 
@@ -217,7 +236,9 @@ impl Sim {
             },
             5 => {
                 let pick = r.byte();
-                if let Some(shard) = self.pick_shard(&stream, pick) {
+                if pick & 0x80 != 0 && self.saved.is_some() {
+                    self.continue_saved();
+                } else if let Some(shard) = self.pick_shard(&stream, pick) {
                     self.read_and_check(&stream, shard);
                 }
             }
@@ -273,6 +294,9 @@ impl Sim {
     }
 
     fn forget_stream(&mut self, stream: &str) {
+        if let Some(saved) = self.saved.as_mut().filter(|s| s.stream == stream) {
+            saved.deleted = true;
+        }
         if let Some(shards) = self.model.streams.remove(stream) {
             for id in shards.values().flatten() {
                 self.model.puts.remove(id);
@@ -380,20 +404,27 @@ impl Sim {
         (n > 0).then(|| d.shards[usize::from(pick) % n].shard_id.0)
     }
 
-    /// Every record of one shard, through iterators; `None` if the shard cannot be read (power off,
-    /// or it is gone).
-    fn read_shard(
+    /// Every record of one shard from the trim horizon, through iterators, and the iterator to
+    /// continue from (`None` at the end of a closed shard); `None` if the shard cannot be read (power
+    /// off, or it is gone).
+    fn read_shard(&self, stream: &str, shard: u32) -> Option<(Records, Option<String>)> {
+        let it = self
+            .store()
+            .get_shard_iterator(stream, ShardId(shard), StartingPosition::TrimHorizon)
+            .ok()?;
+        self.read_from(stream, shard, it)
+    }
+
+    /// Reads from iterator `it` to the end of what the shard holds.
+    fn read_from(
         &self,
         stream: &str,
         shard: u32,
-    ) -> Option<Vec<(SequenceNumber, String, Vec<u8>)>> {
-        let store = self.store();
-        let mut it = store
-            .get_shard_iterator(stream, ShardId(shard), StartingPosition::TrimHorizon)
-            .ok()?;
+        mut it: String,
+    ) -> Option<(Records, Option<String>)> {
         let mut out = Vec::new();
         for _ in 0..10_000 {
-            let got = store.get_records(&it, 100).ok()?;
+            let got = self.store().get_records(&it, 100).ok()?;
             let empty = got.records.is_empty();
             out.extend(
                 got.records
@@ -402,10 +433,71 @@ impl Sim {
             );
             match got.next_shard_iterator {
                 Some(next) if !empty => it = next,
-                _ => return Some(out),
+                next => return Some((out, next)),
             }
         }
         panic!("{stream} shard {shard}: reading never reached the end");
+    }
+
+    /// Continues the iterator the last full read ended with: it must return exactly the records
+    /// acknowledged after the last one that read saw (those retention may have dropped aside), even
+    /// across reopens and crashes, and nothing once the stream was deleted.
+    fn continue_saved(&mut self) {
+        let Some(saved) = self.saved.take() else {
+            return;
+        };
+        let Some((got, next)) = self.read_from(&saved.stream, saved.shard, saved.token.clone())
+        else {
+            return;
+        };
+        let (stream, shard) = (&saved.stream, saved.shard);
+        assert!(
+            !saved.deleted || got.is_empty(),
+            "{stream} shard {shard}: an iterator of the deleted stream read {} records of its successor",
+            got.len()
+        );
+        if saved.deleted {
+            return;
+        }
+        let listed = self
+            .model
+            .streams
+            .get(stream)
+            .and_then(|m| m.get(&shard))
+            .cloned()
+            .unwrap_or_default();
+        let expected: Vec<u32> = listed
+            .into_iter()
+            .filter(|id| {
+                self.model.puts[id]
+                    .acked
+                    .is_some_and(|(_, seq)| Some(seq) > saved.after)
+            })
+            .collect();
+        let ids: Vec<u32> = got
+            .iter()
+            .map(|(seq, key, data)| self.identify(stream, shard, *seq, key, data, false))
+            .collect();
+        let skipped = expected.len().saturating_sub(ids.len());
+        assert!(
+            expected[skipped..] == ids[..] && expected[..skipped].iter().all(|id| self.expired(&self.model.puts[id])),
+            "{stream} shard {shard}: an iterator continued after {:?} read puts {ids:?}, the model has {expected:?}",
+            saved.after
+        );
+        if let Some(trace) = &mut self.trace {
+            trace.push(format!(
+                "  iterator of {stream} shard {shard} continued: {} records",
+                ids.len()
+            ));
+        }
+        if let Some(token) = next {
+            let after = got.last().map(|r| r.0).or(saved.after);
+            self.saved = Some(Saved {
+                token,
+                after,
+                ..saved
+            });
+        }
     }
 
     /// True if retention may have dropped this put by now.
@@ -430,39 +522,10 @@ impl Sim {
                 w[1].0
             );
         }
-        let mut ids = Vec::with_capacity(got.len());
-        for (seq, key, data) in got {
-            let id = data
-                .get(..4)
-                .map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))
-                .unwrap_or_else(|| {
-                    panic!(
-                        "{stream} shard {shard}: record {seq} of {} bytes",
-                        data.len()
-                    )
-                });
-            let put = self.model.puts.get(&id).unwrap_or_else(|| {
-                panic!(
-                    "{stream} shard {shard}: record {seq} (put {id}) was never put or was deleted"
-                )
-            });
-            assert!(
-                put.stream == stream && &put.key == key && &put.data == data,
-                "{stream} shard {shard}: record {seq} differs from put {id}"
-            );
-            match put.acked {
-                Some(a) => assert_eq!(
-                    a,
-                    (shard, *seq),
-                    "{stream}: put {id} was acknowledged as {a:?}, read as shard {shard} {seq}"
-                ),
-                None => assert!(
-                    adopt,
-                    "{stream} shard {shard}: read record {seq} of a failed put {id}"
-                ),
-            }
-            ids.push(id);
-        }
+        let ids: Vec<u32> = got
+            .iter()
+            .map(|(seq, key, data)| self.identify(stream, shard, *seq, key, data, adopt))
+            .collect();
         let present: BTreeSet<u32> = ids.iter().copied().collect();
         let listed = self
             .model
@@ -509,9 +572,58 @@ impl Sim {
         }
     }
 
+    /// The put a record read back came from (its data starts with the put's id); checks that it
+    /// matches, and that an acknowledged put is where it was acknowledged. `adopt`: a failed put may
+    /// show up (after a crash).
+    fn identify(
+        &self,
+        stream: &str,
+        shard: u32,
+        seq: SequenceNumber,
+        key: &str,
+        data: &[u8],
+        adopt: bool,
+    ) -> u32 {
+        let id = data
+            .get(..4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{stream} shard {shard}: record {seq} of {} bytes",
+                    data.len()
+                )
+            });
+        let put = self.model.puts.get(&id).unwrap_or_else(|| {
+            panic!("{stream} shard {shard}: record {seq} (put {id}) was never put or was deleted")
+        });
+        assert!(
+            put.stream == stream && put.key == key && put.data == data,
+            "{stream} shard {shard}: record {seq} differs from put {id}"
+        );
+        match put.acked {
+            Some(a) => assert_eq!(
+                a,
+                (shard, seq),
+                "{stream}: put {id} was acknowledged as {a:?}, read as shard {shard} {seq}"
+            ),
+            None => assert!(
+                adopt,
+                "{stream} shard {shard}: read record {seq} of a failed put {id}"
+            ),
+        }
+        id
+    }
+
     fn read_and_check(&mut self, stream: &str, shard: u32) {
-        if let Some(got) = self.read_shard(stream, shard) {
+        if let Some((got, next)) = self.read_shard(stream, shard) {
             self.check_shard(stream, shard, &got, false);
+            self.saved = next.map(|token| Saved {
+                stream: stream.to_string(),
+                shard,
+                token,
+                after: got.last().map(|r| r.0),
+                deleted: false,
+            });
         } else {
             assert!(
                 !self.powered(),
@@ -581,7 +693,7 @@ impl Sim {
                 }
             }
             for shard in shards {
-                let got = self
+                let (got, _) = self
                     .read_shard(s, shard)
                     .unwrap_or_else(|| panic!("{s} shard {shard} does not read after a reopen"));
                 self.check_shard(s, shard, &got, true);

@@ -333,6 +333,9 @@ fn store_seeds() -> Vec<(&'static str, Vec<u8>)> {
     put(&mut s, 1, 5, 10);
     op(&mut s, 12, 1, &[7, 0x80 | 5]);
     op(&mut s, 5, 1, &[2]);
+    put(&mut s, 1, 8, 30);
+    op(&mut s, 11, 1, &[0]);
+    op(&mut s, 5, 1, &[0x80]);
     out.push(("split-merge-crash", s.bytes.clone()));
 
     let mut s = Script::default();
