@@ -1,14 +1,18 @@
 //! Check functions shared by the fuzz targets (`fuzz_targets/`) and the corpus replay test
 //! (`tests/replay.rs`).
 //!
-//! Each `check` function takes the raw fuzzer input and panics when `shardlog-segment` misbehaves:
-//! a panic inside the crate, or a broken invariant asserted here. Plain `cargo test` runs the same
+//! Each `check` function takes the raw fuzzer input and panics when the crate under test
+//! (`shardlog-segment`, `shardlog-checkpoint` or the `shardlog` engine) misbehaves: a panic inside
+//! it, or a broken invariant asserted here. Plain `cargo test` runs the same
 //! functions over every checked-in input, so a regression shows up without libFuzzer or nightly.
 
+pub mod checkpoint;
 pub mod format;
 pub mod frame;
+pub mod index;
 pub mod input;
 pub mod recovery;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +23,9 @@ pub type Check = fn(&[u8], bool);
 pub const TARGETS: &[(&str, Check)] = &[
     ("frame_decode", frame::check_with),
     ("segment_recovery", recovery::check_with),
+    ("index_decode", index::check_with),
+    ("checkpoint_open", checkpoint::check_with),
+    ("store_model", store::check_with),
 ];
 
 /// The check function of a target.

@@ -24,3 +24,26 @@ fn describe_inputs() {
         println!("{}: {line}", path.display());
     }
 }
+
+/// Prints what each `store_model` input does, one line per operation:
+///
+/// ```sh
+/// SHARDLOG_FUZZ_INPUTS="fuzz/corpus/store_model/seed-*" \
+///   cargo test --manifest-path fuzz/Cargo.toml --test describe store -- --ignored --nocapture
+/// ```
+#[test]
+#[ignore = "prints; run on demand"]
+fn describe_store_inputs() {
+    let files: Vec<std::path::PathBuf> = match std::env::var("SHARDLOG_FUZZ_INPUTS") {
+        Ok(list) => list.split_whitespace().map(Into::into).collect(),
+        Err(_) => {
+            shardlog_fuzz::files_in(&shardlog_fuzz::fuzz_dir().join("corpus").join("store_model"))
+        }
+    };
+    for path in files {
+        let data = std::fs::read(&path).unwrap();
+        let text = std::panic::catch_unwind(|| shardlog_fuzz::store::describe(&data))
+            .unwrap_or_else(|_| "PANIC".into());
+        println!("{}:\n{text}", path.display());
+    }
+}

@@ -7,10 +7,11 @@
 //! Each seed is also checked here, so a seed that stops being valid is noticed.
 
 use shardlog_fuzz::format::{encode_skip, DATA_START};
-use shardlog_fuzz::frame;
 use shardlog_fuzz::input::Script;
 use shardlog_fuzz::recovery::{self, template, NOW_MS};
+use shardlog_fuzz::{checkpoint, frame, index, store};
 use shardlog_segment::codec::encode_frame;
+use shardlog_segment::fuzzing::{IndexEntry, IndexFile, SparseIndex};
 use std::path::Path;
 
 fn frame_seeds() -> Vec<(&'static str, Vec<u8>)> {
@@ -173,6 +174,198 @@ fn recovery_seeds() -> Vec<(&'static str, Vec<u8>)> {
     out
 }
 
+fn index_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let file = IndexFile {
+        log_id: 1,
+        segment_id: 2,
+        base_seq: 100,
+        data_end: 4096 + 3 * 2048,
+        next_seq: 160,
+        first_ts: NOW_MS,
+        last_ts: NOW_MS + 40,
+        index: SparseIndex {
+            entries: (0..3u64)
+                .map(|i| IndexEntry {
+                    seq: 100 + 20 * i,
+                    offset: 4096 + 2048 * i,
+                    timestamp_ms: NOW_MS + 20 * i,
+                })
+                .collect(),
+        },
+    };
+    let idx = file.encode();
+    let mut out = Vec::new();
+    out.push(("idx-raw", [&[0u8][..], &idx].concat()));
+    out.push(("idx-built", [&[1u8][..], &idx[16..idx.len() - 4]].concat()));
+    let mut empty = file.clone();
+    empty.index.entries.clear();
+    out.push(("idx-no-entries", [&[0u8][..], &empty.encode()].concat()));
+    out.push(("meta-raw", [&[2u8][..], &template().meta].concat()));
+    out.push((
+        "meta-built",
+        [&[3u8][..], &template().meta[16..48]].concat(),
+    ));
+    out
+}
+
+fn checkpoint_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (i, t) in checkpoint::templates().iter().enumerate() {
+        if t.len() <= 32 * 1024 {
+            out.push((format!("raw-template-{i}"), [&[0u8][..], t].concat()));
+        }
+        out.push((format!("resealed-template-{i}"), vec![1, i as u8]));
+        // Patch byte 40 of page 1 (inside the first entries), checksums recomputed.
+        out.push((
+            format!("patched-template-{i}"),
+            vec![1, i as u8, 1, 40, 0, 2, b'z', b'z'],
+        ));
+        out.push((format!("cut-template-{i}"), vec![3, i as u8, 3]));
+    }
+    // Page 1 of the deep template replaced by a leaf of two entries.
+    let mut leaf = vec![2u8, 2, 1, 1, 2, 0];
+    leaf.extend_from_slice(&[1, 0, 1, 0, b'a', b'1', 1, 0, 1, 0, b'b', b'2']);
+    out.push(("leaf-page".into(), leaf));
+    // Page 1 replaced by a branch whose two children are both page 2.
+    let mut branch = vec![2u8, 2, 1, 2, 1, 0];
+    branch.extend_from_slice(&2u64.to_le_bytes());
+    branch.extend_from_slice(&0u32.to_le_bytes());
+    branch.extend_from_slice(&[1, 0, b'm']);
+    branch.extend_from_slice(&2u64.to_le_bytes());
+    branch.extend_from_slice(&0u32.to_le_bytes());
+    out.push(("branch-shared-child".into(), branch));
+    out
+}
+
+/// A checkpoint file (mode 0 input) whose tree is a chain of `levels` branch pages, each of which
+/// names the next page as every one of its 251 children, above one leaf (`leaf_entries` entries).
+/// Every checksum is valid; a scan visits the leaf 251^levels times.
+fn shared_pages_file(levels: u64, leaf_entries: u16) -> Vec<u8> {
+    const PAGE: usize = checkpoint::PAGE;
+    let pages = levels as usize + 2;
+    let mut f = vec![0u8; pages * PAGE];
+    let slot = &mut f[..512];
+    slot[0..8].copy_from_slice(b"SHLGCKP\0");
+    slot[8..12].copy_from_slice(&1u32.to_le_bytes());
+    slot[12..16].copy_from_slice(&(PAGE as u32).to_le_bytes());
+    slot[16..24].copy_from_slice(&2u64.to_le_bytes()); // txn
+    slot[24..32].copy_from_slice(&1u64.to_le_bytes()); // root page
+    slot[36..40].copy_from_slice(&(levels as u32 + 1).to_le_bytes()); // height
+    slot[40..48].copy_from_slice(&(pages as u64).to_le_bytes()); // page count
+    slot[72..80].copy_from_slice(&u64::from(leaf_entries).to_le_bytes()); // entries
+    for p in 1..pages {
+        let page = &mut f[p * PAGE..(p + 1) * PAGE];
+        let mut body = Vec::new();
+        let (kind, count) = if p <= levels as usize {
+            let child = (p as u64 + 1).to_le_bytes();
+            body.extend_from_slice(&child);
+            body.extend_from_slice(&[0; 4]);
+            for key in 1..=250u8 {
+                body.extend_from_slice(&[1, 0, key]);
+                body.extend_from_slice(&child);
+                body.extend_from_slice(&[0; 4]);
+            }
+            (2u8, 250u16)
+        } else {
+            for key in 0..leaf_entries {
+                body.extend_from_slice(&[2, 0, 0, 0]);
+                body.extend_from_slice(&key.to_be_bytes());
+            }
+            (1u8, leaf_entries)
+        };
+        page[4] = kind;
+        page[6..8].copy_from_slice(&count.to_le_bytes());
+        page[8..16].copy_from_slice(&(p as u64).to_le_bytes());
+        page[16..24].copy_from_slice(&2u64.to_le_bytes());
+        page[24..28].copy_from_slice(&(body.len() as u32).to_le_bytes());
+        page[32..32 + body.len()].copy_from_slice(&body);
+    }
+    checkpoint::reseal(&mut f);
+    [&[0u8][..], &f].concat()
+}
+
+/// Inputs that reproduce bugs fixed in this change (see `fuzz/README.md`), written to
+/// `regressions/<target>/`.
+fn regressions() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    vec![
+        (
+            "checkpoint_open",
+            "b7-shared-pages-scan-repeats-keys",
+            shared_pages_file(5, 3),
+        ),
+        (
+            "checkpoint_open",
+            "b7-shared-pages-scan-never-ends",
+            shared_pages_file(5, 0),
+        ),
+    ]
+}
+
+/// Appends one store operation: op, stream, arguments.
+fn op(s: &mut Script, op: u8, stream: u8, args: &[u8]) {
+    s.byte(op).byte(stream).raw(args);
+}
+
+/// Appends a put of `n` records with keys `k0..` and `len`-byte data.
+fn put(s: &mut Script, stream: u8, n: u8, len: u8) {
+    s.byte(2).byte(stream).byte(n - 1);
+    for i in 0..n {
+        s.byte(i.wrapping_mul(37)).byte(len);
+    }
+}
+
+fn store_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut s = Script::default();
+    op(&mut s, 0, 0, &[1]);
+    put(&mut s, 0, 8, 40);
+    op(&mut s, 5, 0, &[0]);
+    op(&mut s, 11, 0, &[0]);
+    op(&mut s, 5, 0, &[1]);
+    out.push(("put-read-reopen", s.bytes.clone()));
+
+    let mut s = Script::default();
+    op(&mut s, 0, 1, &[3]);
+    put(&mut s, 1, 8, 63);
+    op(&mut s, 6, 1, &[0, 0x00, 0x80]);
+    put(&mut s, 1, 8, 63);
+    op(&mut s, 7, 1, &[0]);
+    put(&mut s, 1, 5, 10);
+    op(&mut s, 12, 1, &[7, 0x80 | 5]);
+    op(&mut s, 5, 1, &[2]);
+    put(&mut s, 1, 8, 30);
+    op(&mut s, 11, 1, &[0]);
+    op(&mut s, 5, 1, &[0x80]);
+    out.push(("split-merge-crash", s.bytes.clone()));
+
+    let mut s = Script::default();
+    op(&mut s, 0, 0, &[0]);
+    put(&mut s, 0, 4, 20);
+    op(&mut s, 13, 0, &[3]);
+    for _ in 0..4 {
+        put(&mut s, 0, 8, 50);
+    }
+    op(&mut s, 11, 0, &[3]);
+    put(&mut s, 0, 2, 5);
+    out.push(("armed-power-cut", s.bytes.clone()));
+
+    let mut s = Script::default();
+    op(&mut s, 0, 2, &[1]);
+    for _ in 0..6 {
+        put(&mut s, 2, 8, 63);
+    }
+    op(&mut s, 9, 0, &[30]);
+    put(&mut s, 2, 3, 8);
+    op(&mut s, 8, 2, &[3]);
+    op(&mut s, 10, 0, &[]);
+    op(&mut s, 11, 0, &[0]);
+    op(&mut s, 1, 2, &[]);
+    op(&mut s, 0, 2, &[0]);
+    put(&mut s, 2, 2, 2);
+    out.push(("retention-scale-delete", s.bytes.clone()));
+    out
+}
+
 fn write(dir: &Path, seeds: &[(&str, Vec<u8>)], check: fn(&[u8], bool)) {
     std::fs::create_dir_all(dir).unwrap();
     for (name, bytes) in seeds {
@@ -195,6 +388,32 @@ fn write_seed_corpus() {
         &recovery_seeds(),
         recovery::check_with,
     );
+    write(
+        &root.join("index_decode"),
+        &index_seeds(),
+        index::check_with,
+    );
+    let named: Vec<(&str, Vec<u8>)> = checkpoint_seeds()
+        .iter()
+        .map(|(n, b)| (&*n.clone().leak(), b.clone()))
+        .collect();
+    write(
+        &root.join("checkpoint_open"),
+        &named,
+        checkpoint::check_with,
+    );
+    write(&root.join("store_model"), &store_seeds(), store::check_with);
+}
+
+#[test]
+#[ignore = "writes files; run on demand"]
+fn write_regressions() {
+    let root = shardlog_fuzz::fuzz_dir().join("regressions");
+    for (target, name, bytes) in regressions() {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
 }
 
 #[test]
@@ -204,5 +423,14 @@ fn seeds_pass_their_checks() {
     }
     for (_, bytes) in recovery_seeds() {
         recovery::check_with(&bytes, true);
+    }
+    for (_, bytes) in index_seeds() {
+        index::check_with(&bytes, true);
+    }
+    for (_, bytes) in checkpoint_seeds() {
+        checkpoint::check_with(&bytes, true);
+    }
+    for (_, bytes) in store_seeds() {
+        store::check_with(&bytes, true);
     }
 }

@@ -1199,11 +1199,41 @@ impl WriteTxn<'_> {
         if !self.changed {
             return Ok(());
         }
+        self.check_freed_pages()?;
         let result = self.commit_inner();
         if result.is_err() {
             self.db.inner.poisoned.store(true, Ordering::Release);
         }
         result
+    }
+
+    /// Checks the committed pages the edit copied (and frees) against the rest of the file before
+    /// anything is written, so the database stays usable. In a sound file each was reached through
+    /// one parent and is not free; a damaged file (Db::verify reports it) can break either, and
+    /// committing would then list a page as free twice or hand out a page that is still in use.
+    fn check_freed_pages(&self) -> Result<()> {
+        let mut seen = HashSet::with_capacity(self.edit.freed.len());
+        let twice = self.edit.freed.iter().find(|&&p| !seen.insert(p));
+        let w = &*self.w;
+        let mut free = w
+            .reusable
+            .iter()
+            .chain(&w.chain)
+            .chain(w.pending.iter().flat_map(|(_, pages)| pages));
+        let problem = match twice {
+            Some(&p) => Some((p, "is referenced twice in the tree")),
+            None => free
+                .find(|p| seen.contains(p))
+                .map(|&p| (p, "is in the tree and also free")),
+        };
+        match problem {
+            Some((page, what)) => Err(Error::corrupt(
+                self.db.inner.path(),
+                format::page_offset(page),
+                format!("page {page} {what} (Db::verify reports the damage)"),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn commit_inner(&mut self) -> Result<()> {
@@ -1446,6 +1476,67 @@ mod crafted {
         let b = branch(&[b"m"], &[(1, &low), (2, &high)]);
         let disk = file(&[(1, low), (2, high), (3, b)], 3, 2, 2);
         check_all_fail(&disk, "key outside its parent's range");
+    }
+
+    #[test]
+    fn scans_over_shared_pages_fail_instead_of_repeating() {
+        // Two children naming the same leaf: the scan reports it instead of yielding "a" twice.
+        let l = leaf(&[b"a", b"b"]);
+        let b = branch(&[b"m"], &[(1, &l), (1, &l)]);
+        let db = Db::open(Arc::new(file(&[(1, l.clone()), (2, b)], 2, 2, 4)), "c.db").unwrap();
+        let got: Vec<_> = db.read().unwrap().iter().collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(matches!(got[2], Err(Error::Corrupt { offset: 4096, .. })));
+        // A chain of branches whose 200 children all name the next page above an empty leaf: a
+        // naive scan visits the leaf 200^4 times; this one stops after the file's page count.
+        let keys: Vec<Vec<u8>> = (1..200u8).map(|k| vec![k]).collect();
+        let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
+        let mut pages = vec![(5, leaf(&[]))];
+        for p in (1..5).rev() {
+            let child = pages.last().unwrap().1.clone();
+            let kids = vec![(p + 1, &child); 200];
+            pages.push((p, branch(&keys, &kids)));
+        }
+        let db = Db::open(Arc::new(file(&pages, 1, 5, 0)), "c.db").unwrap();
+        let got: Vec<_> = db.read().unwrap().iter().collect();
+        assert!(matches!(got[..], [Err(Error::Corrupt { .. })]), "{got:?}");
+        // Two inserts through different children copy (and free) the shared page twice: the commit
+        // reports the damage (not an internal error) and the database stays usable.
+        let mut tx = db.write().unwrap();
+        tx.insert(&[0], b"x").unwrap();
+        tx.insert(&[250], b"y").unwrap();
+        let e = tx.commit().unwrap_err();
+        assert!(matches!(e, Error::Corrupt { offset: 8192, .. }), "{e}");
+        assert!(db.read().is_ok());
+    }
+
+    #[test]
+    fn a_write_over_a_tree_page_listed_free_reports_corruption() {
+        // Page 1 is the root leaf and also listed by the free-list page 2.
+        let l = leaf(&[b"a"]);
+        let disk = file(&[(1, l)], 1, 1, 1);
+        let mut img = disk.file_bytes("c.db").unwrap();
+        img.resize(3 * PAGE_SIZE, 0);
+        let (free, free_crc) = format::encode_free(&[1], None, 2, 1).unwrap();
+        img[2 * PAGE_SIZE..].copy_from_slice(&free);
+        let SlotState::Valid(mut commit) = format::decode_slot(&img[..SECTOR], 0) else {
+            panic!("slot 0 of the crafted file")
+        };
+        commit.page_count = 3;
+        commit.free_head = Some(PageRef {
+            page: 2,
+            crc: free_crc,
+        });
+        commit.free_count = 1;
+        img[..SECTOR].copy_from_slice(&format::encode_slot(&commit, 0));
+        disk.put_file("c.db", &img);
+        let db = Db::open(Arc::new(disk), "c.db").unwrap();
+        assert!(matches!(db.verify(), Err(Error::Corrupt { .. })));
+        let mut tx = db.write().unwrap();
+        tx.insert(b"b", b"1").unwrap();
+        let e = tx.commit().unwrap_err();
+        assert!(matches!(e, Error::Corrupt { offset: 4096, .. }), "{e}");
+        assert_eq!(db.read().unwrap().get(b"a").unwrap(), Some(b"v".to_vec()));
     }
 
     #[test]

@@ -159,14 +159,18 @@ impl Src<'_> {
 
     /// A corruption error about the tree (no single page to blame: the depth bound).
     pub(crate) fn too_deep(&self, c: &Child) -> Error {
+        self.corrupt(
+            c,
+            "tree deeper than its commit record says (a cycle or a misplaced page)",
+        )
+    }
+
+    /// A corruption error located at the page `c` names (offset 0 for a dirty node).
+    pub(crate) fn corrupt(&self, c: &Child, reason: impl Into<String>) -> Error {
         let offset = match c {
             Child::Page(r) => format::page_offset(r.page),
             Child::Dirty(_) => 0,
         };
-        Error::corrupt(
-            self.pager.path(),
-            offset,
-            "tree deeper than its commit record says (a cycle or a misplaced page)",
-        )
+        Error::corrupt(self.pager.path(), offset, reason)
     }
 }

@@ -275,12 +275,21 @@ fn merge(b: &mut Branch, idx: usize, sib_idx: usize, sibling: &Arc<Node>, freed:
 }
 
 /// An ordered scan over `start..end` of a tree; yields `Err` once and stops on damage.
+///
+/// A damaged file can make branches share children (each page's checksum still valid). The scan
+/// stays linear in the file anyway: it loads each committed page at most once in a sound tree, so it
+/// stops with an error after more loads than the commit has pages, and it checks that each leaf's
+/// keys come after the previous leaf's, so a shared leaf is reported instead of read twice.
 pub(crate) struct RangeIter<'a> {
     src: Src<'a>,
     height: u32,
     /// Branches on the path to the current leaf, each with the index of the next child to visit.
     stack: Vec<(Arc<Node>, usize)>,
     leaf: Option<(Arc<Node>, usize)>,
+    /// Last key of the latest non-empty leaf visited.
+    leaf_last: Option<Vec<u8>>,
+    /// Committed pages the scan may still load.
+    loads_left: u64,
     end: Bound<Vec<u8>>,
     pending: Option<Error>,
     done: bool,
@@ -299,6 +308,8 @@ impl<'a> RangeIter<'a> {
             height,
             stack: Vec::new(),
             leaf: None,
+            leaf_last: None,
+            loads_left: src.page_count,
             end,
             pending: None,
             done: root.is_none(),
@@ -311,10 +322,44 @@ impl<'a> RangeIter<'a> {
         it
     }
 
+    /// Loads the node `c` names, counting committed pages against the budget.
+    fn load(&mut self, c: &Child) -> Result<Arc<Node>> {
+        if let Child::Page(_) = c {
+            if self.loads_left == 0 {
+                return Err(self.src.corrupt(
+                    c,
+                    "a scan reached more pages than the file has (pages shared between branches)",
+                ));
+            }
+            self.loads_left -= 1;
+        }
+        self.src.node(c)
+    }
+
+    /// Makes `node` (a leaf that `c` names) the current leaf; it must start after the previous one.
+    fn enter_leaf(&mut self, c: &Child, node: Arc<Node>, pos: usize) -> Result<()> {
+        if let Node::Leaf(l) = &*node {
+            let first = l.entries.first().map(|(k, _)| k);
+            if let (Some(prev), Some(first)) = (&self.leaf_last, first) {
+                if first <= prev {
+                    return Err(self.src.corrupt(
+                        c,
+                        "leaf keys not after the previous leaf's (a shared or misplaced page)",
+                    ));
+                }
+            }
+            if let Some((k, _)) = l.entries.last() {
+                self.leaf_last = Some(k.clone());
+            }
+        }
+        self.leaf = Some((node, pos));
+        Ok(())
+    }
+
     /// Descends from `cur` to the leaf position of `start`.
     fn seek(&mut self, mut cur: Child, start: Bound<&[u8]>) -> Result<()> {
         for depth in 1..=self.height {
-            let node = self.src.node(&cur)?;
+            let node = self.load(&cur)?;
             let bottom = depth == self.height;
             match (&*node, bottom) {
                 (Node::Branch(b), false) => {
@@ -336,8 +381,7 @@ impl<'a> RangeIter<'a> {
                         Bound::Included(k) => l.find(k).unwrap_or_else(|i| i),
                         Bound::Excluded(k) => l.find(k).map_or_else(|i| i, |i| i + 1),
                     };
-                    self.leaf = Some((node.clone(), pos));
-                    return Ok(());
+                    return self.enter_leaf(&cur, node.clone(), pos);
                 }
                 _ => return Err(shape(&self.src, &cur, depth, self.height)),
             }
@@ -362,10 +406,10 @@ impl<'a> RangeIter<'a> {
             let mut cur = c;
             loop {
                 let depth = self.stack.len() as u32 + 1;
-                let node = self.src.node(&cur)?;
+                let node = self.load(&cur)?;
                 match (&*node, depth == self.height) {
                     (Node::Leaf(_), true) => {
-                        self.leaf = Some((node, 0));
+                        self.enter_leaf(&cur, node, 0)?;
                         return Ok(true);
                     }
                     (Node::Branch(b), false) => {

@@ -24,15 +24,19 @@ const ENTRY_LEN: usize = 24;
 
 /// Where a frame starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct IndexEntry {
+pub struct IndexEntry {
+    /// First sequence number of the frame.
     pub seq: u64,
+    /// Byte offset of the frame in the segment file.
     pub offset: u64,
+    /// Arrival time of the frame's records.
     pub timestamp_ms: u64,
 }
 
 /// Entries in offset, sequence and time order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct SparseIndex {
+pub struct SparseIndex {
+    /// The entries, oldest first.
     pub entries: Vec<IndexEntry>,
 }
 
@@ -40,7 +44,7 @@ impl SparseIndex {
     /// Records a frame start if it is far enough from the last entry.
     pub fn observe(&mut self, entry: IndexEntry) {
         match self.entries.last() {
-            Some(last) if entry.offset < last.offset + INDEX_INTERVAL => {}
+            Some(last) if entry.offset < last.offset.saturating_add(INDEX_INTERVAL) => {}
             _ => self.entries.push(entry),
         }
     }
@@ -60,18 +64,27 @@ impl SparseIndex {
 
 /// Summary of a sealed segment stored with its index.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct IndexFile {
+pub struct IndexFile {
+    /// Log the segment belongs to.
     pub log_id: u64,
+    /// The segment.
     pub segment_id: u64,
+    /// First sequence number the segment may hold.
     pub base_seq: u64,
+    /// Offset just past the last frame.
     pub data_end: u64,
+    /// Sequence number after the segment's last record.
     pub next_seq: u64,
+    /// Arrival time of the first record.
     pub first_ts: u64,
+    /// Arrival time of the last record.
     pub last_ts: u64,
+    /// The sparse index.
     pub index: SparseIndex,
 }
 
 impl IndexFile {
+    /// The side file's bytes.
     pub fn encode(&self) -> Vec<u8> {
         let n = self.index.entries.len();
         let mut b = vec![0u8; IDX_HEADER_LEN + n * ENTRY_LEN + 4];

@@ -39,6 +39,13 @@ mod segment;
 mod storage;
 mod trim;
 
+/// The side-file decoders, reachable for the fuzz targets in `fuzz/` (not a supported API).
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::index::{IndexEntry, IndexFile, SparseIndex};
+    pub use crate::meta::LogMeta;
+}
+
 pub use error::{Error, Result};
 
 pub use log::{SegmentInfo, ShardLog};

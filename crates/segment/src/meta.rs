@@ -17,15 +17,21 @@ const META_MAGIC: [u8; 8] = *b"SHLGMETA";
 const META_VERSION: u16 = 1;
 const META_LEN: usize = 52;
 
+/// The fields of `log.meta` (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LogMeta {
+pub struct LogMeta {
+    /// The log.
     pub log_id: u64,
+    /// Records below it were dropped by retention.
     pub start_seq: u64,
+    /// No sequence number below it is assigned again.
     pub next_seq_floor: u64,
+    /// Segments with a smaller id are deleted.
     pub first_live_segment: u64,
 }
 
 impl LogMeta {
+    /// The file's bytes.
     pub fn encode(&self) -> [u8; META_LEN] {
         let mut b = [0u8; META_LEN];
         b[0..8].copy_from_slice(&META_MAGIC);
@@ -39,6 +45,7 @@ impl LogMeta {
         b
     }
 
+    /// Decodes and range-checks the file.
     pub fn decode(b: &[u8]) -> Result<Self, String> {
         if b.len() != META_LEN || b[0..8] != META_MAGIC {
             return Err("not a shardlog log.meta file".into());
