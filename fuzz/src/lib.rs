@@ -12,6 +12,7 @@ pub mod frame;
 pub mod index;
 pub mod input;
 pub mod recovery;
+pub mod request;
 pub mod store;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("index_decode", index::check_with),
     ("checkpoint_open", checkpoint::check_with),
     ("store_model", store::check_with),
+    ("request_parse", request::check_with),
 ];
 
 /// The check function of a target.

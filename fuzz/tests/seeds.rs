@@ -417,7 +417,23 @@ fn write_regressions() {
 }
 
 #[test]
+#[ignore = "writes files; run on demand"]
+fn write_request_seeds() {
+    let dir = shardlog_fuzz::fuzz_dir()
+        .join("corpus")
+        .join("request_parse");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in shardlog_fuzz::request::seeds() {
+        shardlog_fuzz::request::check_with(&bytes, true);
+        std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    }
+}
+
+#[test]
 fn seeds_pass_their_checks() {
+    for (_, bytes) in shardlog_fuzz::request::seeds() {
+        shardlog_fuzz::request::check_with(&bytes, true);
+    }
     for (_, bytes) in frame_seeds() {
         frame::check_with(&bytes, true);
     }
