@@ -36,6 +36,7 @@ mod read;
 mod recovery;
 mod seal;
 mod segment;
+mod spare;
 mod storage;
 mod trim;
 

@@ -9,8 +9,9 @@ use crate::index::IndexEntry;
 use crate::meta::LogMeta;
 use crate::options::{Durability, LogOptions};
 use crate::seal::{spawn_sealer, SealJob, Sealer};
-use crate::segment::{create_segment, Segment, Tip};
-use crate::storage::Storage;
+use crate::segment::{create_segment, index_name, init_segment, Segment, Tip};
+use crate::spare::SpareSlot;
+use crate::storage::{write_file_atomic, Storage, StorageFile};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -77,6 +78,8 @@ pub(crate) struct Inner {
     pub sealer: Sealer,
     /// True when a background sealer thread runs.
     pub background_seal: AtomicBool,
+    /// The next segment file, created ahead of time by the sealer thread.
+    pub spare: SpareSlot,
 }
 
 /// The segments readers can see, oldest first.
@@ -263,6 +266,8 @@ impl ShardLog {
             let _ = handle.join();
         }
         self.inner.background_seal.store(false, Ordering::Release);
+        // An unused spare would only be deleted by the next open; a failure here costs nothing more.
+        let _ = self.inner.discard_spare();
     }
 }
 
@@ -425,18 +430,39 @@ impl Inner {
                 return Ok(seg.clone());
             }
         }
-        self.seal_active(w)?;
+        self.roll(w)
+    }
+
+    /// Seals the active segment and starts the next one: in the spare the sealer made ahead of time
+    /// if there is one (no sync on the append path), else in a segment created in line.
+    fn roll(&self, w: &mut Writer) -> Result<Arc<Segment>> {
+        if let Some(file) = self.take_spare(w.next_segment_id) {
+            let seg = self.adopt_spare(w, file)?;
+            self.seal_active(w, Some(seg.clone()))?;
+            self.activate(w, seg.clone());
+            return Ok(seg);
+        }
+        if let Some(active) = w.active.clone() {
+            // A segment file after the active one may exist only once the active one's header is
+            // durable (recovery relies on it: see `spare.rs`).
+            if !active.header_durable() {
+                active.file.sync().inspect_err(|_| self.poison())?;
+                active.set_header_durable(true);
+            }
+        }
+        self.seal_active(w, None)?;
         self.start_segment(w)
     }
 
     /// Seals the active segment (in line, or queued for the background sealer) and leaves no active
-    /// segment.
-    pub fn seal_active(&self, w: &mut Writer) -> Result<()> {
+    /// segment. `next` is the segment that follows it if that one was made from a spare: its header
+    /// is made durable before this segment is marked sealed.
+    pub fn seal_active(&self, w: &mut Writer, next: Option<Arc<Segment>>) -> Result<()> {
         let Some(seg) = w.active.take() else {
             return Ok(());
         };
         let tip = w.tip();
-        let job = SealJob { seg, tip };
+        let job = SealJob { seg, tip, next };
         if self.background_seal.load(Ordering::Acquire) {
             // Eager modes: the records are visible already; the seal makes them durable later.
             self.publish(&job.seg, tip, w.first_ts);
@@ -449,8 +475,8 @@ impl Inner {
         Ok(())
     }
 
-    /// Creates the next segment and makes it durable (file and directory) before any record uses it.
-    pub fn start_segment(&self, w: &mut Writer) -> Result<Arc<Segment>> {
+    /// The header of the segment that starts at the writer's position.
+    fn next_header(&self, w: &Writer) -> (SegmentHeader, Mark) {
         let prev = self.read_chain().segments.last().map_or(0, |s| s.id());
         let header = SegmentHeader {
             log_id: self.opts.log_id,
@@ -467,6 +493,28 @@ impl Inner {
             last_ts: w.last_ts,
             flags: if self.eager() { MARK_EAGER } else { 0 },
         };
+        (header, mark)
+    }
+
+    /// Turns the spare file into the next segment by writing its header, without a sync: the sealer
+    /// syncs it before it seals the segment before it. With no segment before it (every segment was
+    /// dropped) there is nothing that could tell recovery about a lost header, so it is synced now.
+    fn adopt_spare(&self, w: &Writer, file: Arc<dyn StorageFile>) -> Result<Arc<Segment>> {
+        let (header, mark) = self.next_header(w);
+        let adopted = init_segment(file, header, mark).and_then(|seg| {
+            if w.active.is_none() {
+                seg.file.sync()?;
+            } else {
+                seg.set_header_durable(false);
+            }
+            Ok(seg)
+        });
+        adopted.inspect_err(|_| self.abandon_segment(header.segment_id))
+    }
+
+    /// Creates the next segment and makes it durable (file and directory) before any record uses it.
+    pub fn start_segment(&self, w: &mut Writer) -> Result<Arc<Segment>> {
+        let (header, mark) = self.next_header(w);
         let created = create_segment(&*self.storage, header, mark).and_then(|seg| {
             crate::crashpoint::hit("segment-created");
             self.storage.sync_dir()?;
@@ -479,17 +527,22 @@ impl Inner {
                 return Err(e);
             }
         };
+        self.activate(w, seg.clone());
+        Ok(seg)
+    }
+
+    /// Makes `seg` the segment appends go to.
+    fn activate(&self, w: &mut Writer, seg: Arc<Segment>) {
         w.next_segment_id = w.next_segment_id.saturating_add(1);
         w.active = Some(seg.clone());
         w.write_end = DATA_START;
         w.first_ts = u64::MAX;
-        self.write_chain().segments.push(seg.clone());
-        Ok(seg)
+        self.write_chain().segments.push(seg);
     }
 
     /// Removes a segment whose creation failed, so a later append can retry (for example after a full
     /// disk gained space). If even that fails, the directory state is unknown: poison.
-    fn abandon_segment(&self, id: u64) {
+    pub fn abandon_segment(&self, id: u64) {
         let name = crate::segment::segment_name(id);
         let exists = self.storage.list().map(|names| names.contains(&name));
         let cleaned = match exists {
@@ -581,6 +634,9 @@ impl Inner {
         };
         if extra_flags & MARK_CLEAN != 0 {
             seg.file.sync()?;
+            // So that the next open need not scan this segment (a cache: a failure costs a scan).
+            let idx = seg.index_file(tip).encode();
+            let _ = write_file_atomic(&*self.storage, &index_name(seg.id()), &idx);
         }
         seg.write_mark(&mark)?;
         seg.file.sync()?;

@@ -12,10 +12,10 @@ use crate::header::{
 use crate::index::IndexFile;
 use crate::log::{Chain, Inner, ShardLog, SyncState, Writer};
 use crate::meta::{LogMeta, META_NAME};
-use crate::options::{Durability, LogOptions, RecoveryMode};
+use crate::options::{Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES};
 use crate::segment::{
     check_index, corruption, frame_at, index_name, last_nonzero_end, parse_segment_name, scan,
-    segment_name, skip_frame, zero_fill, Segment, Tip,
+    scan_to, segment_name, skip_frame, zero_fill, Segment, Tip,
 };
 use crate::storage::{read_file, write_file_atomic, Storage, StorageFile};
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -41,6 +41,8 @@ struct Active {
     mark_counter: u64,
     /// Numbers below this may have been handed out in segments that recovery dropped.
     skip_floor: u64,
+    /// The newest mark says the log ran in an eager mode and was not closed cleanly.
+    eager_unclean: bool,
 }
 
 /// How a non-newest segment opened.
@@ -79,7 +81,7 @@ impl ShardLog {
         let mut active = None;
         for (i, f) in found.iter().enumerate() {
             let Some(next) = found.get(i + 1) else {
-                active = Some(recover_active(f, &opts, 0)?);
+                active = Some(recover_active(&*storage, f, &opts, 0)?);
                 break;
             };
             match open_sealed(&*storage, f, next.header.base_seq)? {
@@ -90,7 +92,7 @@ impl ShardLog {
                     check_torn_after_mark(f, &opts)?;
                     let dropped = found.get(i + 1..).unwrap_or_default();
                     let floor = drop_torn_suffix(&*storage, &mut meta, dropped)?;
-                    active = Some(recover_active(f, &opts, floor)?);
+                    active = Some(recover_active(&*storage, f, &opts, floor)?);
                     break;
                 }
             }
@@ -178,8 +180,13 @@ fn load_segments(
         file.read_at(0, &mut head)?;
         let header = match SegmentHeader::decode(&head) {
             Ok(h) => h,
-            Err(_) if i + 1 == live.len() && is_unfinished(&*file, &head)? => {
-                // Creation was cut short before the segment could hold a record: finish undoing it.
+            Err(_)
+                if i + 1 == live.len()
+                    && (is_unfinished(&*file, &head)? || lost_spare_header(found.last())?) =>
+            {
+                // Creation was cut short before the segment could hold a record, or it is a spare
+                // whose header never became durable (none of its records was ever reported
+                // durable; the skip of step 7 covers their numbers): finish undoing it.
                 drop(file);
                 storage.remove(&name)?;
                 removed = true;
@@ -234,6 +241,17 @@ fn is_unfinished(file: &dyn StorageFile, head: &[u8]) -> Result<bool> {
     let mut first = vec![0u8; (file.len() - DATA_START).min(4096) as usize];
     file.read_at(DATA_START, &mut first)?;
     Ok(first.iter().all(|&b| b == 0))
+}
+
+/// True if the segment before a newest segment without a header shows that a roll into a spare may
+/// have happened after its last durable state: its newest mark is EAGER, neither SEALED nor CLEAN. The
+/// sealer makes a spare's header durable before it marks the segment before it SEALED (`seal.rs`).
+fn lost_spare_header(prev: Option<&Found>) -> Result<bool> {
+    let Some(prev) = prev else { return Ok(false) };
+    let probe = Segment::new(prev.header, prev.file.clone(), Default::default());
+    let open_eager =
+        |m: &Mark| m.flags & MARK_EAGER != 0 && m.flags & (MARK_SEALED | MARK_CLEAN) == 0;
+    Ok(read_mark(&probe)?.is_some_and(|m| open_eager(&m)))
 }
 
 fn check_header(
@@ -425,12 +443,26 @@ fn rebuild_index(
 }
 
 /// Recovers the newest segment: scan, classify damage, cut a torn tail, sync, and write a fresh mark
-/// that says "open, unclean" so that a crash from here on is recognised.
-fn recover_active(f: &Found, opts: &LogOptions, skip_floor: u64) -> Result<Active> {
+/// that says "open, unclean" so that a crash from here on is recognised. After a clean close the
+/// index file written by `close` replaces the scan.
+fn recover_active(
+    storage: &dyn Storage,
+    f: &Found,
+    opts: &LogOptions,
+    skip_floor: u64,
+) -> Result<Active> {
     let seg = Segment::new(f.header, f.file.clone(), Default::default());
     let mark = read_mark(&seg)?;
+    if let Some(m) = mark.filter(|m| m.flags & MARK_CLEAN != 0) {
+        if let Some(idx) = clean_index(storage, &seg, &m) {
+            return Ok(from_clean_index(seg, idx, m, skip_floor));
+        }
+    }
     let durable_end = mark.map_or(DATA_START, |m| m.durable_end);
-    let s = scan(&*f.file, &f.header)?;
+    // Never-written preallocated space is not read; zeros before the durable mark still are, and
+    // are damage.
+    let limit = f.file.zero_from(DATA_START)?.max(durable_end);
+    let s = scan_to(&*f.file, &f.header, limit)?;
     let mut salvaged = false;
     if let Some((offset, reason)) = &s.stop {
         salvaged = *offset < durable_end;
@@ -457,11 +489,50 @@ fn recover_active(f: &Found, opts: &LogOptions, skip_floor: u64) -> Result<Activ
         tip: s.tip,
         first_ts: s.first_ts,
         must_skip: (unclean && eager) || salvaged || skip_floor > 0,
+        eager_unclean: unclean && eager,
         mark_next: mark.map_or(0, |m| m.next_seq),
         mark_last_ts: mark.map_or(0, |m| m.last_ts),
         skip_floor,
         mark_counter: mark.map_or(0, |m| m.counter),
     })
+}
+
+/// The index file `close` wrote for the newest segment, if it describes exactly the frames its
+/// CLEAN mark names (and its last entry names a real frame).
+fn clean_index(storage: &dyn Storage, seg: &Segment, mark: &Mark) -> Option<IndexFile> {
+    let bytes = read_file(storage, &index_name(seg.id())).ok()??;
+    let idx = IndexFile::decode(&bytes).ok()?;
+    let matches = check_index(&idx, &seg.header, &*seg.file).is_ok()
+        && idx.data_end == mark.durable_end
+        && idx.next_seq == mark.next_seq
+        && idx.last_ts == mark.last_ts;
+    (matches && spot_check(seg, &idx)).then_some(idx)
+}
+
+/// The newest segment after a clean close, from its index file: nothing to scan, cut or sync (the
+/// close synced everything before it wrote the CLEAN mark).
+fn from_clean_index(seg: Segment, idx: IndexFile, mark: Mark, skip_floor: u64) -> Active {
+    let first_ts = if idx.index.entries.is_empty() {
+        u64::MAX
+    } else {
+        idx.first_ts
+    };
+    *seg.index_mut() = idx.index;
+    Active {
+        seg: Arc::new(seg),
+        tip: Tip {
+            end: idx.data_end,
+            next_seq: idx.next_seq,
+            last_ts: idx.last_ts,
+        },
+        first_ts,
+        must_skip: skip_floor > 0,
+        eager_unclean: false,
+        mark_next: mark.next_seq,
+        mark_last_ts: mark.last_ts,
+        skip_floor,
+        mark_counter: mark.counter,
+    }
 }
 
 fn read_mark(seg: &Segment) -> Result<Option<Mark>> {
@@ -527,6 +598,7 @@ fn assemble(
         visible_next: AtomicU64::new(next_seq),
         sealer: crate::seal::Sealer::default(),
         background_seal: AtomicBool::new(false),
+        spare: Default::default(),
         opts,
     });
     finish_open(&inner, active)?;
@@ -557,12 +629,19 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
             .saturating_add(room / RECORD_HEADER_LEN as u64 + 1);
         target = target.max(bound);
     }
+    if active.eager_unclean {
+        // A roll into a spare may have happened after the newest durable state, and the spare (with
+        // its records) may be gone: skip as many numbers again as the largest segment can hold.
+        target = target
+            .saturating_add((MAX_SEGMENT_BYTES - DATA_START) / RECORD_HEADER_LEN as u64 + 1)
+            .min(MAX_SEQ - 1);
+    }
     if target > w.next_seq {
         let need = (FRAME_HEADER_LEN + FRAME_ALIGN) as u64;
         let seg = match &w.active {
             Some(seg) if seg.header.capacity.saturating_sub(w.write_end) >= need => seg.clone(),
             _ => {
-                inner.seal_active(&mut w)?;
+                inner.seal_active(&mut w, None)?;
                 inner.start_segment(&mut w)?
             }
         };

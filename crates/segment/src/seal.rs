@@ -21,6 +21,8 @@ use std::thread::JoinHandle;
 pub(crate) struct SealJob {
     pub seg: Arc<Segment>,
     pub tip: Tip,
+    /// The segment after it, if it was made from a spare and its header may not be durable yet.
+    pub next: Option<Arc<Segment>>,
 }
 
 /// The queue of the background sealer.
@@ -62,8 +64,22 @@ impl Sealer {
 }
 
 impl Inner {
+    /// Makes the header of the segment after `job`'s durable, if it may not be yet. Recovery relies
+    /// on the order: a segment carries a SEALED mark only once its successor's header is durable.
+    pub fn sync_next_header(&self, job: &SealJob) -> Result<()> {
+        match &job.next {
+            Some(next) if !next.header_durable() => {
+                next.file.sync()?;
+                next.set_header_durable(true);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Makes a full segment durable, marks it sealed and writes its index file.
     pub fn seal_now(&self, job: &SealJob) -> Result<()> {
+        self.sync_next_header(job)?;
         let seg = &job.seg;
         {
             let mut durable = seg.durable_state();
@@ -113,33 +129,48 @@ impl Inner {
     }
 }
 
-/// Starts the background sealer of a log.
+/// Starts the background sealer of a log. Besides sealing, it keeps a spare segment file ready for
+/// the next roll (`spare.rs`): one right away, and a new one after each roll, made before the long
+/// sync of the segment that just filled up.
 pub(crate) fn spawn_sealer(inner: Weak<Inner>) -> Option<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("shardlog-seal".into())
-        .spawn(move || loop {
-            let Some(strong) = inner.upgrade() else {
-                return;
-            };
-            let job = {
-                let mut s = strong.sealer.lock();
-                loop {
-                    if let Some(job) = s.queue.pop_front() {
-                        break Some(job);
-                    }
-                    if s.stop {
-                        break None;
-                    }
-                    s = strong.sealer.cv.wait(s).unwrap_or_else(|e| e.into_inner());
-                }
-            };
-            let Some(job) = job else { return };
-            if strong.seal_now(&job).is_err() {
-                strong.poison();
+        .spawn(move || {
+            if let Some(strong) = inner.upgrade() {
+                strong.make_spare();
             }
-            let mut s = strong.sealer.lock();
-            s.done += 1;
-            strong.sealer.cv.notify_all();
+            seal_loop(&inner);
         })
         .ok()
+}
+
+fn seal_loop(inner: &Weak<Inner>) {
+    loop {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let job = {
+            let mut s = strong.sealer.lock();
+            loop {
+                if let Some(job) = s.queue.pop_front() {
+                    break Some(job);
+                }
+                if s.stop {
+                    break None;
+                }
+                s = strong.sealer.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        let Some(job) = job else { return };
+        let sealed = strong.sync_next_header(&job).and_then(|()| {
+            strong.make_spare();
+            strong.seal_now(&job)
+        });
+        if sealed.is_err() {
+            strong.poison();
+        }
+        let mut s = strong.sealer.lock();
+        s.done += 1;
+        strong.sealer.cv.notify_all();
+    }
 }

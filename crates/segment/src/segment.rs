@@ -2,7 +2,7 @@
 
 use crate::codec::{decode_frame, encode_skip, segment_seed, Frame, FRAME_HEADER_LEN};
 use crate::error::{Error, Result};
-use crate::header::{Mark, SegmentHeader, DATA_START, MARK_OFFSETS};
+use crate::header::{Mark, SegmentHeader, DATA_START, HEADER_LEN, MARK_LEN, MARK_OFFSETS};
 use crate::index::{IndexEntry, IndexFile, SparseIndex};
 use crate::storage::{Storage, StorageFile};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,6 +54,8 @@ pub(crate) struct Segment {
     pub durable: std::sync::Mutex<(Tip, u64)>,
     /// Set once the segment carries its sealed mark.
     sealed: std::sync::atomic::AtomicBool,
+    /// False while the header of a segment made from a spare may exist only in the page cache.
+    header_durable: std::sync::atomic::AtomicBool,
 }
 
 impl Segment {
@@ -67,6 +69,7 @@ impl Segment {
             first_ts: AtomicU64::new(u64::MAX),
             durable: std::sync::Mutex::new((Tip::default(), 0)),
             sealed: std::sync::atomic::AtomicBool::new(false),
+            header_durable: std::sync::atomic::AtomicBool::new(true),
             header,
             file,
             index: RwLock::new(index),
@@ -83,6 +86,14 @@ impl Segment {
 
     pub fn set_sealed(&self) {
         self.sealed.store(true, Ordering::Release);
+    }
+
+    pub fn header_durable(&self) -> bool {
+        self.header_durable.load(Ordering::Acquire)
+    }
+
+    pub fn set_header_durable(&self, durable: bool) {
+        self.header_durable.store(durable, Ordering::Release);
     }
 
     /// Makes frames up to `tip.end` visible. Never moves backwards.
@@ -142,7 +153,12 @@ impl Segment {
                 first
             },
             last_ts: tip.last_ts,
-            index: self.index().clone(),
+            index: SparseIndex {
+                entries: (self.index().entries.iter())
+                    .take_while(|e| e.offset < tip.end)
+                    .copied()
+                    .collect(),
+            },
         }
     }
 }
@@ -153,12 +169,25 @@ pub(crate) fn create_segment(
     header: SegmentHeader,
     initial: Mark,
 ) -> Result<Arc<Segment>> {
-    let name = segment_name(header.segment_id);
-    let file = storage.create(&name, header.capacity)?;
-    file.write_at(0, &header.encode())?;
-    let seg = Segment::new(header, file, SparseIndex::default());
-    seg.write_mark(&initial)?;
+    let file = storage.create(&segment_name(header.segment_id), header.capacity)?;
+    let seg = init_segment(file, header, initial)?;
     seg.file.sync()?;
+    Ok(seg)
+}
+
+/// Writes the header and the first mark into page 0 of an all-zero file (one write, not synced) and
+/// returns the empty, published segment.
+pub(crate) fn init_segment(
+    file: Arc<dyn StorageFile>,
+    header: SegmentHeader,
+    initial: Mark,
+) -> Result<Arc<Segment>> {
+    let seg = Segment::new(header, file, SparseIndex::default());
+    let mark_at = MARK_OFFSETS[initial.slot()] as usize;
+    let mut page = vec![0u8; mark_at + MARK_LEN];
+    page[..HEADER_LEN].copy_from_slice(&header.encode());
+    page[mark_at..].copy_from_slice(&initial.encode(seg.seed));
+    seg.file.write_at(0, &page)?;
     let tip = Tip {
         end: DATA_START,
         next_seq: header.base_seq,
@@ -180,10 +209,16 @@ pub(crate) struct Scan {
 }
 
 /// Scans frames from the start of the data area, checking checksums, sequence continuity and time
-/// order, up to the first invalid frame or `limit` (the file length).
+/// order, up to the first invalid frame or the end of the file.
 pub(crate) fn scan(file: &dyn StorageFile, header: &SegmentHeader) -> Result<Scan> {
+    scan_to(file, header, file.len())
+}
+
+/// [`scan`], but reading nothing at or after `limit` (at most the file length). The caller knows that
+/// the file reads as zeros from `limit` on, where a scan would stop anyway.
+pub(crate) fn scan_to(file: &dyn StorageFile, header: &SegmentHeader, limit: u64) -> Result<Scan> {
     let seed = segment_seed(header.log_id, header.segment_id);
-    let limit = file.len();
+    let limit = limit.min(file.len());
     let mut out = Scan {
         tip: Tip {
             end: DATA_START,
@@ -282,8 +317,9 @@ pub(crate) fn last_nonzero_end(file: &dyn StorageFile, from: u64) -> Result<u64>
     let mut buf = vec![0u8; SCAN_CHUNK];
     let mut found = from;
     let mut offset = from;
-    while offset < file.len() {
-        let len = (file.len() - offset).min(SCAN_CHUNK as u64) as usize;
+    let end = file.zero_from(from)?.min(file.len());
+    while offset < end {
+        let len = (end - offset).min(SCAN_CHUNK as u64) as usize;
         let chunk = &mut buf[..len];
         file.read_at(offset, chunk)?;
         // OR-reducing fixed blocks vectorises; only a dirty block is searched byte by byte.

@@ -29,7 +29,7 @@ impl ShardLog {
         let inner = &self.inner;
         let mut w = inner.lock_writer();
         if w.active.is_some() && w.next_seq <= seq {
-            inner.seal_active(&mut w)?;
+            inner.seal_active(&mut w, None)?;
         }
         let doomed: Vec<_> = {
             let chain = inner.read_chain();

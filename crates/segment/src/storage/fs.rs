@@ -4,6 +4,7 @@ use super::{Storage, StorageFile};
 use crate::error::{Error, Result};
 use fs2::FileExt as _;
 use memmap2::{MmapOptions, MmapRaw};
+use rustix::fs::SeekFrom;
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
@@ -241,6 +242,29 @@ impl StorageFile for FsFile {
     fn path(&self) -> PathBuf {
         self.path.clone()
     }
+
+    fn zero_from(&self, from: u64) -> Result<u64> {
+        // SEEK_DATA/SEEK_HOLE: a hole reads as zeros by definition, and file systems may report a
+        // hole as data but never the reverse, so this only ever skips zeros. ext4 reports
+        // preallocated extents that were never written (and have no cached pages) as holes.
+        let mut end = from;
+        let mut pos = from;
+        for _ in 0..MAX_DATA_REGIONS {
+            let data = match rustix::fs::seek(&self.file, SeekFrom::Data(pos)) {
+                Ok(data) if data < self.len => data,
+                // ENXIO: no data at or after `pos`.
+                Err(rustix::io::Errno::NXIO) => return Ok(end),
+                Ok(_) => return Ok(end),
+                // Not supported here: assume everything may be data.
+                Err(_) => return Ok(self.len.max(from)),
+            };
+            let hole = rustix::fs::seek(&self.file, SeekFrom::Hole(data))
+                .map_err(|e| Error::io("lseek", &self.path, e.into()))?;
+            end = hole.min(self.len);
+            pos = end;
+        }
+        Ok(self.len.max(from))
+    }
 }
 
 /// Allocates `len` bytes of disk space for `file`.
@@ -256,3 +280,6 @@ fn allocate(file: &File, len: u64) -> std::io::Result<()> {
         Err(e) => Err(e.into()),
     }
 }
+
+/// `zero_from` gives up (and reports the file length) after this many separate data regions.
+const MAX_DATA_REGIONS: usize = 256;

@@ -94,6 +94,12 @@ pub trait StorageFile: Send + Sync + Debug {
     fn view(&self, offset: u64, len: usize) -> Option<&[u8]>;
     /// The path used in errors.
     fn path(&self) -> PathBuf;
+    /// An offset at or after `from` from which on the file is known to read as zeros (never-written
+    /// preallocated space), or the file length if that is not known. Lets recovery skip the unused
+    /// rest of a segment instead of reading it.
+    fn zero_from(&self, from: u64) -> Result<u64> {
+        Ok(self.len().max(from))
+    }
 }
 
 /// Writes a small file atomically: temp file, write, fsync, rename, fsync of the directory.
