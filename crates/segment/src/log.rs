@@ -80,6 +80,8 @@ pub(crate) struct Inner {
     pub background_seal: AtomicBool,
     /// The next segment file, created ahead of time by the sealer thread.
     pub spare: SpareSlot,
+    /// Open wrote the "open, unclean" mark of the active segment but did not sync it yet.
+    pub open_mark_pending: AtomicBool,
 }
 
 /// The segments readers can see, oldest first.
@@ -356,6 +358,7 @@ impl Inner {
         w: &mut Writer,
         records: &[(K, D)],
     ) -> Result<Range<u64>> {
+        self.settle_open_mark(w)?;
         let ts = self.opts.clock.now_ms().max(w.last_ts);
         let first = w.next_seq;
         if first.saturating_add(records.len() as u64) >= crate::header::MAX_SEQ {
@@ -374,6 +377,20 @@ impl Inner {
             }
         }
         Ok(first..w.next_seq)
+    }
+
+    /// Makes the mark open wrote durable, before the first new frame: a crash must never find new
+    /// frames after a CLEAN mark (recovery would not look past the mark, and would hand out their
+    /// numbers again).
+    pub fn settle_open_mark(&self, w: &Writer) -> Result<()> {
+        if !self.open_mark_pending.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        if let Some(seg) = &w.active {
+            seg.file.sync().inspect_err(|_| self.poison())?;
+        }
+        self.open_mark_pending.store(false, Ordering::Release);
+        Ok(())
     }
 
     /// Writes as many of `records` as fit in the active segment, in frames of about

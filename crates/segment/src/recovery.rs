@@ -18,7 +18,7 @@ use crate::segment::{
     scan_to, segment_name, skip_frame, zero_fill, Segment, Tip,
 };
 use crate::storage::{read_file, write_file_atomic, Storage, StorageFile};
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 /// A segment file found on open, with its header.
@@ -599,6 +599,7 @@ fn assemble(
         sealer: crate::seal::Sealer::default(),
         background_seal: AtomicBool::new(false),
         spare: Default::default(),
+        open_mark_pending: AtomicBool::new(false),
         opts,
     });
     finish_open(&inner, active)?;
@@ -667,7 +668,11 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
             },
         };
         seg.write_mark(&mark)?;
-        seg.file.sync()?;
+        // Not synced here: the mark only has to be durable before the first new frame is written
+        // (`Inner::settle_open_mark`), which the sealer thread does right after open in the eager
+        // modes and the first append otherwise. Until then a crash finds the previous mark, which
+        // names the same durable bytes (or is CLEAN, and then nothing was written after it).
+        inner.open_mark_pending.store(true, Ordering::Release);
         *durable = (tip, mark.counter);
         drop(durable);
         inner.publish(&seg, tip, w.first_ts);

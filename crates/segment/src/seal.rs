@@ -137,7 +137,10 @@ pub(crate) fn spawn_sealer(inner: Weak<Inner>) -> Option<JoinHandle<()>> {
         .name("shardlog-seal".into())
         .spawn(move || {
             if let Some(strong) = inner.upgrade() {
-                strong.make_spare();
+                let settled = strong.settle_open_mark(&strong.lock_writer());
+                if settled.is_ok() {
+                    strong.make_spare();
+                }
             }
             seal_loop(&inner);
         })
