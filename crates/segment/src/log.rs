@@ -10,7 +10,7 @@ use crate::meta::LogMeta;
 use crate::options::{Durability, LogOptions};
 use crate::seal::{spawn_sealer, SealJob, Sealer};
 use crate::segment::{create_segment, index_name, init_segment, Segment, Tip};
-use crate::spare::SpareSlot;
+use crate::spare::{spawn_spare_maker, SpareSlot};
 use crate::storage::{write_file_atomic, Storage, StorageFile};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -60,6 +60,7 @@ pub struct ShardLog {
     pub(crate) inner: Arc<Inner>,
     flusher: Option<JoinHandle<()>>,
     sealer: Option<JoinHandle<()>>,
+    spare_maker: Option<JoinHandle<()>>,
 }
 
 #[derive(Debug)]
@@ -121,10 +122,17 @@ impl ShardLog {
             ),
             _ => None,
         };
-        let sealer = match inner.opts.durability {
-            Durability::Sync => None,
-            _ => spawn_sealer(Arc::downgrade(&inner)),
+        let (sealer, spare_maker) = match inner.opts.durability {
+            Durability::Sync => (None, None),
+            _ => (
+                spawn_sealer(Arc::downgrade(&inner)),
+                spawn_spare_maker(Arc::downgrade(&inner)),
+            ),
         };
+        if spare_maker.is_none() {
+            // Rolls then create their segments in line.
+            inner.spare.stop();
+        }
         // Without a sealer thread, full segments are sealed in line: slower, never less safe.
         inner
             .background_seal
@@ -133,6 +141,7 @@ impl ShardLog {
             inner,
             flusher,
             sealer,
+            spare_maker,
         })
     }
 
@@ -268,6 +277,10 @@ impl ShardLog {
             let _ = handle.join();
         }
         self.inner.background_seal.store(false, Ordering::Release);
+        self.inner.spare.stop();
+        if let Some(handle) = self.spare_maker.take() {
+            let _ = handle.join();
+        }
         // An unused spare would only be deleted by the next open; a failure here costs nothing more.
         let _ = self.inner.discard_spare();
     }
@@ -277,6 +290,7 @@ impl Drop for ShardLog {
     fn drop(&mut self) {
         if self.flusher.is_some()
             || self.sealer.is_some()
+            || self.spare_maker.is_some()
             || !self.inner.closed.load(Ordering::Acquire)
         {
             self.stop_flusher();
@@ -457,6 +471,7 @@ impl Inner {
             let seg = self.adopt_spare(w, file)?;
             self.seal_active(w, Some(seg.clone()))?;
             self.activate(w, seg.clone());
+            self.spare.request(seg.clone(), w.next_segment_id);
             return Ok(seg);
         }
         if let Some(active) = w.active.clone() {
@@ -468,7 +483,9 @@ impl Inner {
             }
         }
         self.seal_active(w, None)?;
-        self.start_segment(w)
+        let seg = self.start_segment(w)?;
+        self.spare.request(seg.clone(), w.next_segment_id);
+        Ok(seg)
     }
 
     /// Seals the active segment (in line, or queued for the background sealer) and leaves no active

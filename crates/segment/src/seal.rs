@@ -79,11 +79,12 @@ impl Inner {
 
     /// Makes a full segment durable, marks it sealed and writes its index file.
     pub fn seal_now(&self, job: &SealJob) -> Result<()> {
-        self.sync_next_header(job)?;
         let seg = &job.seg;
         {
             let mut durable = seg.durable_state();
             seg.file.sync()?;
+            // Usually done by the spare thread long ago; the SEALED mark must come after it.
+            self.sync_next_header(job)?;
             let mark = Mark {
                 counter: durable.1.saturating_add(1),
                 durable_end: job.tip.end,
@@ -129,21 +130,11 @@ impl Inner {
     }
 }
 
-/// Starts the background sealer of a log. Besides sealing, it keeps a spare segment file ready for
-/// the next roll (`spare.rs`): one right away, and a new one after each roll, made before the long
-/// sync of the segment that just filled up.
+/// Starts the background sealer of a log.
 pub(crate) fn spawn_sealer(inner: Weak<Inner>) -> Option<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("shardlog-seal".into())
-        .spawn(move || {
-            if let Some(strong) = inner.upgrade() {
-                let settled = strong.settle_open_mark(&strong.lock_writer());
-                if settled.is_ok() {
-                    strong.make_spare();
-                }
-            }
-            seal_loop(&inner);
-        })
+        .spawn(move || seal_loop(&inner))
         .ok()
 }
 
@@ -165,11 +156,7 @@ fn seal_loop(inner: &Weak<Inner>) {
             }
         };
         let Some(job) = job else { return };
-        let sealed = strong.sync_next_header(&job).and_then(|()| {
-            strong.make_spare();
-            strong.seal_now(&job)
-        });
-        if sealed.is_err() {
+        if strong.seal_now(&job).is_err() {
             strong.poison();
         }
         let mut s = strong.sealer.lock();

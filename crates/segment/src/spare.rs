@@ -3,10 +3,13 @@
 //! Creating a segment costs a `fallocate`, an `fdatasync` and a directory sync. In the eager modes the
 //! background sealer is usually in the middle of a whole segment's `fdatasync` when a roll happens,
 //! and the roll's own syncs would queue behind it and stall the appender for tens of milliseconds. So
-//! the sealer thread creates the *next* segment file ahead of time: `{id}.seg` with its full length
-//! allocated, all zero (no header yet), its length and name durable. A roll then only writes the
-//! header and the first mark into page 0 of the spare, without syncing; the sealer makes that header
-//! durable before it seals the previous segment (see `seal.rs`).
+//! a second background thread creates the *next* segment file ahead of time: `{id}.seg` with its full
+//! length allocated, all zero (no header yet), its length and name durable. A roll then only writes
+//! the header and the first mark into page 0 of the spare, without syncing, and wakes the spare
+//! thread, which makes that header durable (while the segment holds little data yet) and then makes
+//! the next spare. The sealer makes sure of the header before it marks the previous segment sealed
+//! (see `seal.rs`). The spare thread is separate from the sealer so that neither step waits behind a
+//! whole segment's seal.
 //!
 //! Crash safety (details in `docs/format.md` §8.2): a spare that was never used is a newest segment
 //! with no header and a zero data area, which open deletes like an interrupted creation. A spare that
@@ -17,12 +20,13 @@
 
 use crate::error::Result;
 use crate::log::Inner;
-use crate::segment::segment_name;
+use crate::segment::{segment_name, Segment};
 use crate::storage::StorageFile;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::thread::JoinHandle;
 
-/// The spare file slot of a log.
+/// The spare file slot of a log, and the requests to its thread.
 #[derive(Debug, Default)]
 pub(crate) struct SpareSlot {
     state: Mutex<SpareState>,
@@ -30,11 +34,19 @@ pub(crate) struct SpareSlot {
 }
 
 #[derive(Debug, Default)]
-enum SpareState {
+struct SpareState {
+    file: SpareFile,
+    /// The active segment and the id of the segment after it, from the latest roll (or the open).
+    request: Option<(Arc<Segment>, u64)>,
+    stop: bool,
+}
+
+#[derive(Debug, Default)]
+enum SpareFile {
     #[default]
-    Empty,
-    /// The sealer is creating the file of this segment id.
-    Making(u64),
+    None,
+    /// The spare thread was asked for a spare and will make one (or give up) soon.
+    Expected,
     /// The file of this segment id is allocated and durable.
     Ready(u64, Arc<dyn StorageFile>),
 }
@@ -44,37 +56,109 @@ impl SpareSlot {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn set(&self, state: SpareState) {
-        *self.lock() = state;
+    /// Asks the spare thread to make `active`'s header durable and the file of segment `next_id`.
+    /// Called under the writer lock, so the writer cannot move on before the spare thread answers.
+    pub fn request(&self, active: Arc<Segment>, next_id: u64) {
+        let mut s = self.lock();
+        if s.stop {
+            return;
+        }
+        s.request = Some((active, next_id));
+        if matches!(s.file, SpareFile::None) {
+            s.file = SpareFile::Expected;
+        }
+        self.cv.notify_all();
+    }
+
+    /// Stops the spare thread after its current step; rolls create their segments in line from now.
+    pub fn stop(&self) {
+        let mut s = self.lock();
+        s.stop = true;
+        if matches!(s.file, SpareFile::Expected) {
+            s.file = SpareFile::None;
+        }
+        self.cv.notify_all();
+    }
+
+    /// Waits for a request; `None` once stopped.
+    fn next_request(&self) -> Option<(Arc<Segment>, u64)> {
+        let mut s = self.lock();
+        while s.request.is_none() && !s.stop {
+            s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        if s.stop {
+            return None;
+        }
+        s.request.take()
+    }
+
+    fn has_file(&self) -> bool {
+        matches!(self.lock().file, SpareFile::Ready(..))
+    }
+
+    /// Ends an expected spare: `file` (ready) or nothing.
+    fn settle(&self, file: SpareFile) {
+        let mut s = self.lock();
+        if !matches!(s.file, SpareFile::Ready(..)) {
+            s.file = file;
+        }
         self.cv.notify_all();
     }
 }
 
-impl Inner {
-    /// Creates the spare for the segment after the active one, unless it exists already or there is
-    /// no active segment. Runs on the sealer thread. A failure leaves no spare (the next roll creates
-    /// its segment in line and reports the error there).
-    pub fn make_spare(&self) {
-        let id = {
-            let w = self.lock_writer();
-            let mut slot = self.spare.lock();
-            let stopping =
-                self.closed.load(Ordering::Acquire) || self.poisoned.load(Ordering::Acquire);
-            // Only once the active segment's header is durable: a file after a segment whose header
-            // may still be lost would leave a hole that recovery cannot explain. The seal job that
-            // syncs that header calls this again.
-            let ready = w.active.as_ref().is_some_and(|a| a.header_durable());
-            if stopping || !ready || !matches!(*slot, SpareState::Empty) {
+/// Starts the spare thread of a log (eager modes, next to the sealer). It first syncs the mark that
+/// open left unsynced, then makes the first spare.
+pub(crate) fn spawn_spare_maker(inner: Weak<Inner>) -> Option<JoinHandle<()>> {
+    if let Some(strong) = inner.upgrade() {
+        let w = strong.lock_writer();
+        if let Some(active) = &w.active {
+            strong.spare.request(active.clone(), w.next_segment_id);
+        }
+    }
+    std::thread::Builder::new()
+        .name("shardlog-spare".into())
+        .spawn(move || loop {
+            let Some(strong) = inner.upgrade() else {
                 return;
+            };
+            let Some((active, next_id)) = strong.spare.next_request() else {
+                return;
+            };
+            match strong.prepare_roll(&active) {
+                Ok(()) => strong.make_spare(next_id),
+                Err(_) => {
+                    strong.poison();
+                    strong.spare.settle(SpareFile::None);
+                }
             }
-            *slot = SpareState::Making(w.next_segment_id);
-            w.next_segment_id
-        };
-        let made = self.create_spare_file(id);
-        match made {
-            Ok(file) => self.spare.set(SpareState::Ready(id, file)),
+        })
+        .ok()
+}
+
+impl Inner {
+    /// Makes everything about `active` durable that must be before a segment file may follow it:
+    /// the mark open wrote, and its header if it was made from a spare.
+    fn prepare_roll(&self, active: &Segment) -> Result<()> {
+        if self.open_mark_pending.load(Ordering::Acquire) || !active.header_durable() {
+            active.file.sync()?;
+            active.set_header_durable(true);
+            self.open_mark_pending.store(false, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Creates the spare file of segment `id` unless one is ready or the log is stopping. A failure
+    /// leaves no spare (the next roll creates its segment in line and reports the error there).
+    fn make_spare(&self, id: u64) {
+        let stopping = self.closed.load(Ordering::Acquire) || self.poisoned.load(Ordering::Acquire);
+        if stopping || self.spare.has_file() {
+            self.spare.settle(SpareFile::None);
+            return;
+        }
+        match self.create_spare_file(id) {
+            Ok(file) => self.spare.settle(SpareFile::Ready(id, file)),
             Err(_) => {
-                self.spare.set(SpareState::Empty);
+                self.spare.settle(SpareFile::None);
                 self.abandon_segment(id);
             }
         }
@@ -90,36 +174,33 @@ impl Inner {
         Ok(file)
     }
 
-    /// Takes the spare if it is the file of segment `id`, waiting if the sealer is creating it right
-    /// now. `None` means: create the segment in line.
+    /// Takes the spare if it is the file of segment `id`, waiting if the spare thread is about to
+    /// make it. `None` means: create the segment in line.
     pub fn take_spare(&self, id: u64) -> Option<Arc<dyn StorageFile>> {
-        let mut slot = self.spare.lock();
+        let mut s = self.spare.lock();
         loop {
-            match std::mem::take(&mut *slot) {
-                SpareState::Ready(spare_id, file) if spare_id == id => return Some(file),
-                SpareState::Making(making) if making == id => {
-                    *slot = SpareState::Making(making);
-                    slot = self.spare.cv.wait(slot).unwrap_or_else(|e| e.into_inner());
+            match std::mem::take(&mut s.file) {
+                SpareFile::Ready(spare_id, file) if spare_id == id => return Some(file),
+                SpareFile::Expected => {
+                    s.file = SpareFile::Expected;
+                    s = self.spare.cv.wait(s).unwrap_or_else(|e| e.into_inner());
                 }
-                SpareState::Ready(stale, _) => {
-                    drop(slot);
-                    // Not the next segment (cannot happen while only the sealer makes spares and
-                    // only the writer takes them); a stale file would block the name, so remove it.
+                SpareFile::Ready(stale, _) => {
+                    drop(s);
+                    // Not the next segment (cannot happen while only the spare thread makes spares
+                    // and only the writer takes them); a stale file would block the name.
                     self.abandon_segment(stale);
                     return None;
                 }
-                other => {
-                    *slot = other;
-                    return None;
-                }
+                SpareFile::None => return None,
             }
         }
     }
 
     /// Removes an unused spare file (on close: the next open would otherwise delete it).
     pub fn discard_spare(&self) -> Result<()> {
-        let taken = std::mem::take(&mut *self.spare.lock());
-        if let SpareState::Ready(id, file) = taken {
+        let taken = std::mem::take(&mut self.spare.lock().file);
+        if let SpareFile::Ready(id, file) = taken {
             drop(file);
             self.storage.remove(&segment_name(id))?;
             self.storage.sync_dir()?;
