@@ -464,7 +464,7 @@ impl Inner {
         self.roll(w)
     }
 
-    /// Seals the active segment and starts the next one: in the spare the sealer made ahead of time
+    /// Seals the active segment and starts the next one: in the spare the spare thread made ahead of time
     /// if there is one (no sync on the append path), else in a segment created in line.
     fn roll(&self, w: &mut Writer) -> Result<Arc<Segment>> {
         if let Some(file) = self.take_spare(w.next_segment_id) {
@@ -530,8 +530,9 @@ impl Inner {
         (header, mark)
     }
 
-    /// Turns the spare file into the next segment by writing its header, without a sync: the sealer
-    /// syncs it before it seals the segment before it. With no segment before it (every segment was
+    /// Turns the spare file into the next segment by writing its header, without a sync: the spare
+    /// thread syncs it right after the roll, and the sealer makes sure of it before it marks the
+    /// segment before it sealed. With no segment before it (every segment was
     /// dropped) there is nothing that could tell recovery about a lost header, so it is synced now.
     fn adopt_spare(&self, w: &Writer, file: Arc<dyn StorageFile>) -> Result<Arc<Segment>> {
         let (header, mark) = self.next_header(w);

@@ -669,7 +669,7 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
         };
         seg.write_mark(&mark)?;
         // Not synced here: the mark only has to be durable before the first new frame is written
-        // (`Inner::settle_open_mark`), which the sealer thread does right after open in the eager
+        // (`Inner::settle_open_mark`), which the spare thread does right after open in the eager
         // modes and the first append otherwise. Until then a crash finds the previous mark, which
         // names the same durable bytes (or is CLEAN, and then nothing was written after it).
         inner.open_mark_pending.store(true, Ordering::Release);

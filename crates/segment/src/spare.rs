@@ -13,7 +13,7 @@
 //!
 //! Crash safety (details in `docs/format.md` §8.2): a spare that was never used is a newest segment
 //! with no header and a zero data area, which open deletes like an interrupted creation. A spare that
-//! was rolled into but whose header was lost (power cut before the sealer synced it) has no header but
+//! was rolled into but whose header was lost (power cut before it was synced) has no header but
 //! may hold frames; its predecessor then has no SEALED mark, and open deletes it too, because none of
 //! its records was ever reported durable. The numbers it may have handed out are covered by the skip
 //! that every unclean eager recovery makes (§8.5 step 7).
