@@ -1,14 +1,21 @@
 //! The database: one copy-on-write B-tree file with two commit slots.
 //!
-//! Commit protocol (two-phase; `docs/format.md`, "Checkpoint file", has the crash-case table):
-//! 1. write every new tree page and the new free-list chain into pages that the current commit does
-//!    not reference (free pages whose freeing transaction is not newer than the oldest live reader,
-//!    or new pages past the page count);
+//! Commit protocol (one `fdatasync`; `docs/format.md`, "Checkpoint file", has the crash-case table):
+//! 1. encode every changed tree page and the new free-list chain into pages that the current commit
+//!    does not reference (free pages whose freeing commit is not newer than the current commit and
+//!    the oldest live reader, or new pages past the page count);
 //! 2. if the file is too short, grow it first: copy the committed pages into `<name>.grow`, fsync,
-//!    rename over `<name>`, fsync the directory;
-//! 3. `fdatasync`;
-//! 4. write the commit record into the slot that does *not* hold the current commit;
-//! 5. `fdatasync`. The commit is durable; readers started after this see it.
+//!    rename over `<name>`, fsync the directory (rare: the file doubles);
+//! 3. write the new pages and the commit record into the slot that does *not* hold the current
+//!    commit, then one `fdatasync`. The commit is durable; readers started after this see it.
+//!
+//! The pages and the slot may reach the disk in any order, so a valid slot alone does not prove a
+//! commit. Every reference records the checksum and the writing transaction of its target (a Merkle
+//! tree rooted in the slot), so open re-reads exactly the pages the newest commit wrote — the
+//! references carrying its transaction id, from the root and the free-list head down — and if one
+//! fails, the commit was torn and open falls back to the other slot. That commit is intact: a page
+//! freed by commit `f` is reused only by commits after `f`, whose fallback (`f` or later) does not
+//! reference it.
 //!
 //! Any I/O error from step 2 on poisons the database ([`Error::Poisoned`]): the page cache state is
 //! unknown after a failed write or sync, so nothing is retried; reopening recovers the last commit.
@@ -344,24 +351,13 @@ impl Db {
             }
         };
         let pager = Pager::new(storage.path(name), options.cache_pages);
-        let (commit, slot, slot_fallback) = recover_slots(&pager, &*file)?;
-        let (chain, listed) = pager.load_free_list(&*file, commit.free_head, commit.page_count)?;
-        let path = pager.path().clone();
-        let bad = |reason: String| {
-            let offset = commit.free_head.map_or(0, |r| format::page_offset(r.page));
-            Error::corrupt(&path, offset, reason)
-        };
-        if listed.len() as u64 != commit.free_count {
-            return Err(bad(format!(
-                "free list holds {} pages, the commit record says {}",
-                listed.len(),
-                commit.free_count
-            )));
-        }
-        let reusable = format::check_free_set(&listed, commit.page_count).map_err(bad)?;
-        if let Some(p) = chain.iter().find(|p| reusable.contains(p)) {
-            return Err(bad(format!("free-list page {p} also listed as free")));
-        }
+        let Recovered {
+            commit,
+            slot,
+            slot_fallback,
+            chain,
+            reusable,
+        } = recover(&pager, &*file)?;
         let file_pages = file.len() / PAGE_SIZE as u64;
         let inner = Inner {
             storage,
@@ -568,8 +564,120 @@ fn create_fresh(storage: &dyn Storage, name: &str, pages: u64) -> Result<Arc<dyn
     Ok(storage.open(name)?)
 }
 
-/// Reads both commit slots and picks the current commit: `(commit, slot index, fallback note)`.
-fn recover_slots(pager: &Pager, file: &dyn StorageFile) -> Result<(Commit, usize, Option<String>)> {
+/// The commit open settled on, with its free pages.
+struct Recovered {
+    commit: Commit,
+    slot: usize,
+    slot_fallback: Option<String>,
+    /// Free-list pages of the commit.
+    chain: Vec<u64>,
+    /// Pages listed free.
+    reusable: BTreeSet<u64>,
+}
+
+/// Picks the current commit: the valid slot with the higher transaction id whose own pages check
+/// out, else the other valid slot (the newer commit was torn by a crash before its `fdatasync`).
+fn recover(pager: &Pager, file: &dyn StorageFile) -> Result<Recovered> {
+    let (slots, mut note) = read_slots(pager, file)?;
+    let mut first_error = None;
+    for (i, &(slot, commit)) in slots.iter().enumerate() {
+        match load_commit(pager, file, &commit) {
+            Ok((chain, reusable)) => {
+                return Ok(Recovered {
+                    commit,
+                    slot,
+                    slot_fallback: note,
+                    chain,
+                    reusable,
+                })
+            }
+            // A torn newest commit falls back; the older one was durable before the newer was
+            // written, so damage there is reported.
+            Err(e @ Error::Corrupt { .. }) if i + 1 < slots.len() => {
+                note = Some(format!(
+                    "commit {} in slot {slot} (byte {}) is incomplete ({e}); using the previous \
+                     commit",
+                    commit.txn,
+                    format::slot_offset(slot)
+                ));
+                first_error = Some(e);
+            }
+            Err(e) => return Err(first_error.unwrap_or(e)),
+        }
+    }
+    Err(first_error.unwrap_or_else(|| Error::Internal("no commit slot to recover".into())))
+}
+
+/// Checks the pages commit `c` wrote itself and loads its free list: `(chain pages, free pages)`.
+fn load_commit(
+    pager: &Pager,
+    file: &dyn StorageFile,
+    c: &Commit,
+) -> Result<(Vec<u64>, BTreeSet<u64>)> {
+    check_own_pages(pager, file, c)?;
+    let (chain, listed) = pager.load_free_list(file, c.free_head, c.page_count)?;
+    let path = pager.path();
+    let bad = |reason: String| {
+        let offset = c.free_head.map_or(0, |r| format::page_offset(r.page));
+        Error::corrupt(path, offset, reason)
+    };
+    if listed.len() as u64 != c.free_count {
+        return Err(bad(format!(
+            "free list holds {} pages, the commit record says {}",
+            listed.len(),
+            c.free_count
+        )));
+    }
+    let reusable = format::check_free_set(&listed, c.page_count).map_err(bad)?;
+    if let Some(p) = chain.iter().find(|p| reusable.contains(p)) {
+        return Err(bad(format!("free-list page {p} also listed as free")));
+    }
+    Ok((chain, reusable))
+}
+
+/// Reads every tree page that commit `c` wrote (the references carrying its transaction id, from
+/// the root down) and checks it against its reference. Pages of older commits are not read: they
+/// were durable before `c` was written, and no commit since has overwritten them.
+fn check_own_pages(pager: &Pager, file: &dyn StorageFile, c: &Commit) -> Result<()> {
+    let mut stack: Vec<(PageRef, u32)> = c
+        .root
+        .filter(|r| r.txn == c.txn)
+        .map(|r| (r, 1))
+        .into_iter()
+        .collect();
+    while let Some((r, depth)) = stack.pop() {
+        let node = pager.load(file, r, c.page_count)?;
+        match (&*node, depth < c.height) {
+            (Node::Branch(b), true) => {
+                for child in &b.children {
+                    if let Child::Page(cr) = child {
+                        if cr.txn == c.txn {
+                            stack.push((*cr, depth + 1));
+                        }
+                    }
+                }
+            }
+            (Node::Leaf(_), false) => {}
+            _ => {
+                return Err(Error::corrupt(
+                    pager.path(),
+                    format::page_offset(r.page),
+                    format!(
+                        "node at depth {depth} of a tree of height {} has the wrong kind",
+                        c.height
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads both commit slots: the valid ones, newest first, and a note if one is damaged.
+fn read_slots(
+    pager: &Pager,
+    file: &dyn StorageFile,
+) -> Result<(Vec<(usize, Commit)>, Option<String>)> {
     let path = pager.path();
     let len = file.len();
     if len < PAGE_SIZE as u64 || len % PAGE_SIZE as u64 != 0 {
@@ -597,15 +705,16 @@ fn recover_slots(pager: &Pager, file: &dyn StorageFile) -> Result<(Commit, usize
             });
         }
     }
-    let best = states
+    let mut valid: Vec<(usize, Commit)> = states
         .iter()
         .enumerate()
         .filter_map(|(i, s)| match s {
             SlotState::Valid(c) => Some((i, *c)),
             _ => None,
         })
-        .max_by_key(|(i, c)| (c.txn, std::cmp::Reverse(*i)));
-    let Some((slot, commit)) = best else {
+        .collect();
+    valid.sort_by_key(|(i, c)| (std::cmp::Reverse(c.txn), *i));
+    let Some(&(slot, commit)) = valid.first() else {
         let describe = |i: usize| match states.get(i) {
             Some(SlotState::Invalid(r)) => r.clone(),
             Some(SlotState::Empty) => "never written".into(),
@@ -630,6 +739,8 @@ fn recover_slots(pager: &Pager, file: &dyn StorageFile) -> Result<(Commit, usize
             Error::corrupt(path, 0, reason)
         });
     };
+    // Growth is durable before a commit uses it, so no slot names pages past the end: the file was
+    // truncated.
     let file_pages = len / PAGE_SIZE as u64;
     if commit.page_count > file_pages {
         return Err(Error::corrupt(
@@ -650,7 +761,7 @@ fn recover_slots(pager: &Pager, file: &dyn StorageFile) -> Result<(Commit, usize
         )),
         _ => None,
     };
-    Ok((commit, slot, fallback))
+    Ok((valid, fallback))
 }
 
 /// Converts a range over key-like values into owned byte bounds.
@@ -1029,14 +1140,14 @@ fn flush(child: Child, alloc: &mut Alloc<'_>, txn: u64, out: &mut Encoded) -> Re
     let mut node = Arc::try_unwrap(arc).unwrap_or_else(|a| (*a).clone());
     if let Node::Branch(b) = &mut node {
         for c in b.children.iter_mut() {
-            let taken = std::mem::replace(c, Child::Page(PageRef { page: 0, crc: 0 }));
+            let taken = std::mem::replace(c, Child::Page(PageRef::NONE));
             *c = Child::Page(flush(taken, alloc, txn, out)?);
         }
     }
     let page = alloc.page()?;
     let (buf, crc) = format::encode_node(&node, page, txn).map_err(Error::Internal)?;
     out.pages.push((page, buf));
-    let r = PageRef { page, crc };
+    let r = PageRef { page, crc, txn };
     out.nodes.push((r, Arc::new(node)));
     Ok(r)
 }
@@ -1285,7 +1396,7 @@ impl WriteTxn<'_> {
             let part = all_free.get(lo..hi).unwrap_or(&[]);
             let (buf, crc) = format::encode_free(part, next, page, txn).map_err(Error::Internal)?;
             out.pages.push((page, buf));
-            next = Some(PageRef { page, crc });
+            next = Some(PageRef { page, crc, txn });
         }
         let commit = Commit {
             txn,
@@ -1301,10 +1412,10 @@ impl WriteTxn<'_> {
         if commit.page_count > w.file_pages {
             grow(inner, w, self.base.page_count, commit.page_count)?;
         }
+        // Pages and slot in one sync: open checks the pages this commit wrote before trusting it.
         write_pages(&*w.file, out.pages)?;
-        w.file.sync()?;
-        // Between the two phases: the new pages are durable, no slot names them yet.
-        shardlog_segment::crashpoint::hit("checkpoint-pages-synced");
+        // Pages written, slot not yet: a crash keeps the current commit.
+        shardlog_segment::crashpoint::hit("checkpoint-pages-written");
         let slot = 1 - w.slot;
         w.file.write_at(
             format::slot_offset(slot),
@@ -1410,6 +1521,7 @@ mod crafted {
             root: Some(PageRef {
                 page: root,
                 crc: crcs[&root],
+                txn: 1,
             }),
             height,
             page_count: count,
@@ -1430,6 +1542,7 @@ mod crafted {
                 Child::Page(PageRef {
                     page: *p,
                     crc: format::encode_node(n, *p, 1).unwrap().1,
+                    txn: 1,
                 })
             })
             .collect();

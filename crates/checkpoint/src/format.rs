@@ -63,8 +63,10 @@ const OFF_USED: usize = OFF_PAGE_TXN + 8;
 const OFF_PAGE_RESERVED: usize = OFF_USED + 4;
 const _: () = assert!(OFF_PAGE_RESERVED + 4 == PAGE_HEADER);
 
-/// Free-list page body: next page u64, next checksum u32, then page numbers.
-const FREE_NEXT: usize = 12;
+/// Bytes of an encoded page reference: page u64, checksum u32, transaction u64.
+pub(crate) const REF_BYTES: usize = 20;
+/// Free-list page body: the reference to the next page, then page numbers.
+const FREE_NEXT: usize = REF_BYTES;
 /// Page numbers one free-list page holds.
 pub(crate) const FREE_PER_PAGE: usize = (PAGE_BODY - FREE_NEXT) / 8;
 
@@ -72,7 +74,8 @@ pub(crate) const FREE_PER_PAGE: usize = (PAGE_BODY - FREE_NEXT) / 8;
 /// Magic at the start of each commit slot.
 pub(crate) const SLOT_MAGIC: [u8; 8] = *b"SHLGCKP\0";
 /// Format version written and understood.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// Version 2: one `fdatasync` per commit; references carry the writing transaction.
+pub(crate) const FORMAT_VERSION: u32 = 2;
 const OFF_MAGIC: usize = 0;
 const OFF_VERSION: usize = OFF_MAGIC + 8;
 const OFF_SLOT_PAGE_SIZE: usize = OFF_VERSION + 4;
@@ -86,15 +89,28 @@ const OFF_FREE_CRC: usize = OFF_FREE_HEAD + 8;
 const OFF_SLOT_RESERVED: usize = OFF_FREE_CRC + 4;
 const OFF_FREE_COUNT: usize = OFF_SLOT_RESERVED + 4;
 const OFF_ENTRIES: usize = OFF_FREE_COUNT + 8;
-const SLOT_FIELDS_END: usize = OFF_ENTRIES + 8;
+const OFF_ROOT_TXN: usize = OFF_ENTRIES + 8;
+const OFF_FREE_TXN: usize = OFF_ROOT_TXN + 8;
+const SLOT_FIELDS_END: usize = OFF_FREE_TXN + 8;
 const OFF_SLOT_CRC: usize = SECTOR - 4;
-const _: () = assert!(SLOT_FIELDS_END == 80 && SLOT_FIELDS_END <= OFF_SLOT_CRC);
+const _: () = assert!(SLOT_FIELDS_END == 96 && SLOT_FIELDS_END <= OFF_SLOT_CRC);
 
-/// A checked reference to a page: its number and the checksum its content must have.
+/// A checked reference to a page: its number, the checksum its content must have, and the commit
+/// that wrote it (open re-checks exactly the pages the newest commit wrote, found through this).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PageRef {
     pub(crate) page: u64,
     pub(crate) crc: u32,
+    pub(crate) txn: u64,
+}
+
+impl PageRef {
+    /// The placeholder for "no page" in a slot or free-list link.
+    pub(crate) const NONE: PageRef = PageRef {
+        page: 0,
+        crc: 0,
+        txn: 0,
+    };
 }
 
 /// The state one commit slot names.
@@ -197,14 +213,16 @@ pub(crate) fn encode_slot(commit: &Commit, index: usize) -> [u8; SECTOR] {
     put_u32(&mut s, OFF_VERSION, FORMAT_VERSION);
     put_u32(&mut s, OFF_SLOT_PAGE_SIZE, PAGE_SIZE as u32);
     put_u64(&mut s, OFF_TXN, commit.txn);
-    let root = commit.root.unwrap_or(PageRef { page: 0, crc: 0 });
+    let root = commit.root.unwrap_or(PageRef::NONE);
     put_u64(&mut s, OFF_ROOT, root.page);
     put_u32(&mut s, OFF_ROOT_CRC, root.crc);
+    put_u64(&mut s, OFF_ROOT_TXN, root.txn);
     put_u32(&mut s, OFF_HEIGHT, commit.height);
     put_u64(&mut s, OFF_PAGE_COUNT, commit.page_count);
-    let free = commit.free_head.unwrap_or(PageRef { page: 0, crc: 0 });
+    let free = commit.free_head.unwrap_or(PageRef::NONE);
     put_u64(&mut s, OFF_FREE_HEAD, free.page);
     put_u32(&mut s, OFF_FREE_CRC, free.crc);
+    put_u64(&mut s, OFF_FREE_TXN, free.txn);
     put_u64(&mut s, OFF_FREE_COUNT, commit.free_count);
     put_u64(&mut s, OFF_ENTRIES, commit.entries);
     let crc = crc32c::crc32c_append(slot_seed(index), s.get(..OFF_SLOT_CRC).unwrap_or(&[]));
@@ -245,10 +263,18 @@ pub(crate) fn decode_slot(s: &[u8], index: usize) -> SlotState {
     }
     let commit = Commit {
         txn: get_u64(s, OFF_TXN),
-        root: page_ref(get_u64(s, OFF_ROOT), get_u32(s, OFF_ROOT_CRC)),
+        root: page_ref(
+            get_u64(s, OFF_ROOT),
+            get_u32(s, OFF_ROOT_CRC),
+            get_u64(s, OFF_ROOT_TXN),
+        ),
         height: get_u32(s, OFF_HEIGHT),
         page_count: get_u64(s, OFF_PAGE_COUNT),
-        free_head: page_ref(get_u64(s, OFF_FREE_HEAD), get_u32(s, OFF_FREE_CRC)),
+        free_head: page_ref(
+            get_u64(s, OFF_FREE_HEAD),
+            get_u32(s, OFF_FREE_CRC),
+            get_u64(s, OFF_FREE_TXN),
+        ),
         free_count: get_u64(s, OFF_FREE_COUNT),
         entries: get_u64(s, OFF_ENTRIES),
     };
@@ -258,8 +284,8 @@ pub(crate) fn decode_slot(s: &[u8], index: usize) -> SlotState {
     }
 }
 
-fn page_ref(page: u64, crc: u32) -> Option<PageRef> {
-    (page != 0).then_some(PageRef { page, crc })
+fn page_ref(page: u64, crc: u32, txn: u64) -> Option<PageRef> {
+    (page != 0).then_some(PageRef { page, crc, txn })
 }
 
 /// Range checks on a commit record's fields.
@@ -292,6 +318,15 @@ fn check_commit(c: &Commit) -> Result<(), String> {
                 r.page, c.page_count
             ));
         }
+        if let Some(r) = r.filter(|r| r.txn == 0 || r.txn > c.txn) {
+            return Err(format!(
+                "{what} written by transaction {}, outside 1..={}",
+                r.txn, c.txn
+            ));
+        }
+    }
+    if c.free_head.is_some_and(|r| r.txn != c.txn) {
+        return Err("free list not written by its commit".into());
     }
     if c.free_count >= c.page_count {
         return Err(format!(
@@ -349,6 +384,11 @@ impl BodyWriter<'_> {
     fn u64(&mut self, v: u64) -> Result<(), String> {
         self.bytes(&v.to_le_bytes())
     }
+    fn page_ref(&mut self, r: PageRef) -> Result<(), String> {
+        self.u64(r.page)?;
+        self.u32(r.crc)?;
+        self.u64(r.txn)
+    }
 }
 
 /// Encodes `node` as page `page`, written by transaction `txn`. All children must be committed
@@ -373,14 +413,11 @@ pub(crate) fn encode_node(node: &Node, page: u64, txn: u64) -> Result<(Vec<u8>, 
                 Child::Dirty(_) => Err("branch with an unwritten child".to_string()),
             });
             let first = children.next().ok_or("branch without children")??;
-            w.u64(first.page)?;
-            w.u32(first.crc)?;
+            w.page_ref(first)?;
             for (k, c) in b.keys.iter().zip(children) {
-                let c = c?;
                 w.u16(k.len())?;
                 w.bytes(k)?;
-                w.u64(c.page)?;
-                w.u32(c.crc)?;
+                w.page_ref(c?)?;
             }
             (KIND_BRANCH, b.keys.len())
         }
@@ -407,9 +444,7 @@ pub(crate) fn encode_free(
     let mut buf = vec![0u8; PAGE_SIZE];
     let body = buf.get_mut(PAGE_HEADER..).ok_or("short page")?;
     let mut w = BodyWriter { buf: body, pos: 0 };
-    let next = next.unwrap_or(PageRef { page: 0, crc: 0 });
-    w.u64(next.page)?;
-    w.u32(next.crc)?;
+    w.page_ref(next.unwrap_or(PageRef::NONE))?;
     for &p in pages {
         w.u64(p)?;
     }
@@ -484,13 +519,21 @@ impl<'a> BodyReader<'a> {
     fn u64(&mut self) -> Result<u64, String> {
         Ok(LE::read_u64(self.bytes(8)?))
     }
-    fn page_ref(&mut self) -> Result<PageRef, String> {
+    /// A child reference inside a page written by transaction `parent_txn`: a child cannot be
+    /// newer than its parent.
+    fn page_ref(&mut self, parent_txn: u64) -> Result<PageRef, String> {
         let page = self.u64()?;
         let crc = self.u32()?;
+        let txn = self.u64()?;
         if page == 0 {
             return Err("child reference to page 0".into());
         }
-        Ok(PageRef { page, crc })
+        if txn == 0 || txn > parent_txn {
+            return Err(format!(
+                "child page {page} written by transaction {txn}, outside 1..={parent_txn}"
+            ));
+        }
+        Ok(PageRef { page, crc, txn })
     }
     fn key(&mut self) -> Result<&'a [u8], String> {
         let len = self.u16()?;
@@ -531,14 +574,14 @@ pub(crate) fn decode_node(buf: &[u8], h: &PageHeader) -> Result<Node, String> {
         }
         KIND_BRANCH => {
             let mut keys: Vec<Vec<u8>> = Vec::with_capacity(h.count.min(PAGE_BODY));
-            let mut children = vec![Child::Page(r.page_ref()?)];
+            let mut children = vec![Child::Page(r.page_ref(h.txn)?)];
             for _ in 0..h.count {
                 let k = r.key()?;
                 if keys.last().is_some_and(|prev| prev.as_slice() >= k) {
                     return Err("branch keys out of order".into());
                 }
                 keys.push(k.to_vec());
-                children.push(Child::Page(r.page_ref()?));
+                children.push(Child::Page(r.page_ref(h.txn)?));
             }
             Node::Branch(Branch::new(keys, children))
         }
@@ -572,6 +615,13 @@ pub(crate) fn decode_free(
     };
     let next_page = r.u64()?;
     let next_crc = r.u32()?;
+    let next_txn = r.u64()?;
+    if next_page != 0 && next_txn != h.txn {
+        return Err(format!(
+            "free-list page of transaction {} links to one of transaction {next_txn}",
+            h.txn
+        ));
+    }
     if h.count > FREE_PER_PAGE {
         return Err(format!("{} entries in a free-list page", h.count));
     }
@@ -585,7 +635,7 @@ pub(crate) fn decode_free(
             r.pos, h.used
         ));
     }
-    Ok((pages, page_ref(next_page, next_crc)))
+    Ok((pages, page_ref(next_page, next_crc, next_txn)))
 }
 
 /// Checks that a set of page numbers is a partition-compatible free set: each in `1..page_count`,
@@ -628,10 +678,15 @@ mod tests {
             root: Some(PageRef {
                 page: 3,
                 crc: 0xDEAD_BEEF,
+                txn: 6,
             }),
             height: 2,
             page_count: 9,
-            free_head: Some(PageRef { page: 5, crc: 1 }),
+            free_head: Some(PageRef {
+                page: 5,
+                crc: 1,
+                txn: 7,
+            }),
             free_count: 2,
             entries: 40,
         };
@@ -660,7 +715,7 @@ mod tests {
         assert_eq!(slot_seed(0), 0x9493_A3D9);
         assert_eq!(slot_seed(1), 0x66F8_20DA);
         let empty = encode_slot(&Commit::empty(), 0);
-        assert_eq!(get_u32(&empty, OFF_SLOT_CRC), 0x62AB_D8E7);
+        assert_eq!(get_u32(&empty, OFF_SLOT_CRC), 0xFCE3_DD0E);
     }
 
     #[test]

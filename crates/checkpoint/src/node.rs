@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 /// Encoded bytes of one leaf entry besides its key and value: key length u16, value length u16.
 pub(crate) const LEAF_ENTRY_OVERHEAD: usize = 4;
-/// Encoded bytes of a branch's first child: page u64, checksum u32.
-pub(crate) const BRANCH_FIRST_CHILD: usize = 12;
-/// Encoded bytes of one branch entry besides its key: key length u16, page u64, checksum u32.
-pub(crate) const BRANCH_ENTRY_OVERHEAD: usize = 14;
+/// Encoded bytes of a branch's first child: page u64, checksum u32, transaction u64.
+pub(crate) const BRANCH_FIRST_CHILD: usize = 20;
+/// Encoded bytes of one branch entry besides its key: key length u16 and a child reference.
+pub(crate) const BRANCH_ENTRY_OVERHEAD: usize = 2 + BRANCH_FIRST_CHILD;
 /// A node below this many body bytes is merged with a sibling when the two fit in one page.
 pub(crate) const UNDERFLOW_BYTES: usize = PAGE_BODY / 4;
 
@@ -233,6 +233,7 @@ mod tests {
                 Child::Page(PageRef {
                     page: p + 1,
                     crc: 0,
+                    txn: 1,
                 })
             })
             .collect();

@@ -77,14 +77,14 @@ impl Pager {
         file.read_at(offset, &mut buf)?;
         let h =
             format::check_page(&buf, r.page).map_err(|e| Error::corrupt(&self.path, offset, e))?;
-        if h.crc != r.crc {
+        if h.crc != r.crc || h.txn != r.txn {
             return Err(Error::corrupt(
                 &self.path,
                 offset,
                 format!(
-                    "stale page {}: its parent expects checksum {:#010x}, the page (written by \
-                     transaction {}) has {:#010x}",
-                    r.page, r.crc, h.txn, h.crc
+                    "stale page {}: its parent expects checksum {:#010x} from transaction {}, the \
+                     page has {:#010x} from transaction {}",
+                    r.page, r.crc, r.txn, h.crc, h.txn
                 ),
             ));
         }

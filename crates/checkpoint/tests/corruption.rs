@@ -250,7 +250,7 @@ fn unknown_format_version_is_refused() {
     let mut image = disk.file_bytes(FILE).unwrap();
     for slot in 0..2usize {
         let s = &mut image[slot * 512..(slot + 1) * 512];
-        s[8..12].copy_from_slice(&2u32.to_le_bytes());
+        s[8..12].copy_from_slice(&3u32.to_le_bytes());
         let seed = crc32c::crc32c_append(crc32c::crc32c(b"SHLGSLOT"), &[slot as u8]);
         let crc = crc32c::crc32c_append(seed, &s[..508]);
         s[508..512].copy_from_slice(&crc.to_le_bytes());
@@ -258,7 +258,7 @@ fn unknown_format_version_is_refused() {
     disk.put_file(FILE, &image);
     let err = contents(&disk).unwrap_err();
     assert!(matches!(err, Error::Foreign { .. }), "{err}");
-    assert!(err.to_string().contains("version 2"), "{err}");
+    assert!(err.to_string().contains("version 3"), "{err}");
 }
 
 /// Random multi-byte damage anywhere: never a panic, never contents other than a committed state.

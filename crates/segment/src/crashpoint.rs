@@ -27,8 +27,8 @@ pub const POINTS: &[&str] = &[
     "compaction-after-swap",
     "reshard-before-catalog",
     "retention-between-shards",
-    // Checkpoint B-tree commit: pages synced, slot not written; slot written, not synced.
-    "checkpoint-pages-synced",
+    // Checkpoint B-tree commit (one sync): pages written, slot not yet; slot written, not synced.
+    "checkpoint-pages-written",
     "checkpoint-slot-written",
 ];
 
