@@ -1,8 +1,9 @@
 //! Damaged files: every bit of both commit slots, bit flips in pages, stale pages (a lost write
 //! leaving an older valid page), misdirected pages, truncation, garbage files, and random multi-byte
-//! corruption. Oracle: a damaged slot falls back to the other one; any other damage that matters is an
-//! `Error::Corrupt` naming the file and the byte offset of the page; nothing panics, and no read ever
-//! returns contents other than a committed state.
+//! corruption. Oracle: a damaged slot, or damage to a page the newest commit wrote (indistinguishable
+//! from a commit torn by a crash), falls back to the other slot's commit and says so; any other
+//! damage that matters is an `Error::Corrupt` naming the file and the byte offset of the page;
+//! nothing panics, and no read ever returns contents other than a committed state.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -40,10 +41,15 @@ fn build(commits: u64) -> (SimDisk, Model, Model) {
 }
 
 fn contents(disk: &SimDisk) -> Result<Model, Error> {
+    contents_and_fallback(disk).map(|(m, _)| m)
+}
+
+/// The contents after a full `verify`, and whether open fell back to the older commit slot.
+fn contents_and_fallback(disk: &SimDisk) -> Result<(Model, bool), Error> {
     let db = open(disk)?;
     db.verify()?;
     let snap = db.read()?;
-    read_all(&snap)
+    Ok((read_all(&snap)?, db.info().slot_fallback.is_some()))
 }
 
 fn page_count(disk: &SimDisk) -> u64 {
@@ -112,20 +118,25 @@ fn every_bit_of_both_commit_slots() {
 
 #[test]
 fn page_bit_flips_are_reported_with_their_offset() {
-    let (disk, _, model) = build(10);
+    let (disk, prev, model) = build(10);
     let pages = page_count(&disk);
     let image = disk.file_bytes(FILE).unwrap();
     let mut rng = Rng(77);
-    let (mut reported, mut harmless) = (0, 0);
+    let (mut reported, mut harmless, mut fell_back) = (0, 0, 0);
     for _ in 0..3000 {
         let page = 1 + rng.below(pages - 1);
         let bit = page * PAGE as u64 * 8 + rng.below(PAGE as u64 * 8);
         disk.flip_bit(FILE, bit).unwrap();
-        match contents(&disk) {
-            Ok(got) => {
+        match contents_and_fallback(&disk) {
+            Ok((got, false)) => {
                 // Only a free page may be damaged without consequence.
                 assert_eq!(got, model, "bit {bit}: wrong contents returned");
                 harmless += 1;
+            }
+            Ok((got, true)) => {
+                // A page of the newest commit: it looks torn, so open uses the previous commit.
+                assert_eq!(got, prev, "bit {bit}: fell back to a wrong state");
+                fell_back += 1;
             }
             Err(Error::Corrupt {
                 file,
@@ -141,56 +152,66 @@ fn page_bit_flips_are_reported_with_their_offset() {
         disk.put_file(FILE, &image);
     }
     assert!(
-        reported > 0 && harmless > 0,
-        "{reported} reported, {harmless} harmless"
+        reported > 0 && harmless > 0 && fell_back > 0,
+        "{reported} reported, {harmless} harmless, {fell_back} fell back"
     );
 }
 
 #[test]
 fn stale_and_misdirected_pages_are_caught() {
-    // Age a file so that pages are reused, keeping an image before the last commit.
+    // Age a file so that pages are reused, keeping images before and after a big commit and after a
+    // small one on top of it.
     let (disk, _, _) = build(30);
     let old = disk.file_bytes(FILE).unwrap();
-    {
-        let db = open(&disk).unwrap();
-        let mut tx = db.write().unwrap();
-        for i in 0..40 {
-            tx.insert(&key(i), &value(999, 300)).unwrap();
-        }
-        tx.commit().unwrap();
+    let db = open(&disk).unwrap();
+    let mut tx = db.write().unwrap();
+    for i in 0..40 {
+        tx.insert(&key(i), &value(999, 300)).unwrap();
     }
+    tx.commit().unwrap();
+    let big = read_all(&db.read().unwrap()).unwrap();
     let new = disk.file_bytes(FILE).unwrap();
+    let mut tx = db.write().unwrap();
+    tx.insert(b"~small", b"1").unwrap();
+    tx.commit().unwrap();
+    drop(db);
+    let newer = disk.file_bytes(FILE).unwrap();
     let pages = page_count(&disk);
-    let (mut stale, mut checked) = (0, 0);
+    let page = |img: &[u8], p: usize| img[p * PAGE..(p + 1) * PAGE].to_vec();
+    let (mut stale, mut torn) = (0, 0);
     for p in 1..pages as usize {
-        let (lo, hi) = (p * PAGE, (p + 1) * PAGE);
-        if hi > old.len() || old[lo..hi] == new[lo..hi] {
+        if (p + 1) * PAGE > old.len() {
             continue;
         }
-        // The write of page p was lost: the old version is back.
-        let mut img = new.clone();
-        img[lo..hi].copy_from_slice(&old[lo..hi]);
-        disk.put_file(FILE, &img);
-        match contents(&disk) {
-            Err(Error::Corrupt { offset, reason, .. }) => {
-                assert_eq!(offset, (p * PAGE) as u64);
-                if reason.contains("stale") {
-                    stale += 1;
+        let mut img = newer.clone();
+        if page(&new, p) != page(&newer, p) {
+            // A lost write of the newest commit: it was torn, the big commit is the state.
+            img[p * PAGE..(p + 1) * PAGE].copy_from_slice(&page(&new, p));
+            disk.put_file(FILE, &img);
+            let (got, fell_back) = contents_and_fallback(&disk).unwrap();
+            assert!(fell_back && got == big, "page {p}: torn commit not rolled back");
+            torn += 1;
+        } else if page(&old, p) != page(&new, p) {
+            // A lost write of an older commit under the newest: the old valid page is back.
+            img[p * PAGE..(p + 1) * PAGE].copy_from_slice(&page(&old, p));
+            disk.put_file(FILE, &img);
+            match contents(&disk) {
+                Err(Error::Corrupt { offset, reason, .. }) => {
+                    assert_eq!(offset, (p * PAGE) as u64);
+                    stale += reason.contains("stale") as u32;
                 }
+                Ok(_) => {} // free in the newest commit
+                Err(e) => panic!("page {p}: {e}"),
             }
-            Ok(_) => {
-                // The page is free in the new commit; fine.
-            }
-            Err(e) => panic!("page {p}: {e}"),
         }
-        checked += 1;
     }
-    assert!(checked > 0);
+    assert!(torn > 0, "no page of the newest commit was tested");
     assert!(
         stale > 0,
         "no lost write left a valid old page: the case was not exercised"
     );
     // A valid page written to the wrong place.
+    let new = newer;
     disk.put_file(FILE, &new);
     let db = open(&disk).unwrap();
     let used: Vec<usize> = (1..pages as usize)
@@ -296,6 +317,11 @@ fn get_on_a_damaged_leaf_names_the_page() {
     for i in 0..200 {
         tx.insert(&key(i), &value(i, 200)).unwrap();
     }
+    tx.commit().unwrap();
+    // A second commit far from key 0, so that key 0's leaf belongs to an older commit (damage to the
+    // newest commit's own pages makes open fall back instead).
+    let mut tx = db.write().unwrap();
+    tx.insert(b"~last", b"x").unwrap();
     tx.commit().unwrap();
     drop(db);
     // Find the page holding key 0 by damaging pages until `get(key 0)` fails.
