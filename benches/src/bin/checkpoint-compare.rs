@@ -218,6 +218,13 @@ fn repeat(root: &Path, args: &Args, seed: u64) -> Res<Vec<(&'static str, Duratio
         snap.range(LEASE_PREFIX..end.as_slice())
             .collect::<Result<_, _>>()?
     };
+    // History entries follow each record under the record's key plus 9 bytes; all records of this
+    // bench have keys of one length, the shortest.
+    let shortest = records.iter().map(|(k, _)| k.len()).min().unwrap_or(0);
+    let records: Vec<(Vec<u8>, Vec<u8>)> = records
+        .into_iter()
+        .filter(|(k, _)| k.len() == shortest)
+        .collect();
     if records.len() != args.leases {
         return Err(format!("{} lease records, expected {}", records.len(), args.leases).into());
     }
@@ -399,20 +406,19 @@ fn main() -> Res<()> {
         std::fs::remove_dir_all(&root)?;
     }
     let names: Vec<&str> = runs[0].iter().map(|(n, _, _)| *n).collect();
-    let stat = |row: usize, p99: bool| -> f64 {
-        let mut v: Vec<f64> = runs
-            .iter()
-            .map(|run| {
-                let (_, p50, p99v) = run[row];
-                if p99 { p99v } else { p50 }.as_secs_f64()
-            })
-            .collect();
+    let secs = |run: &[(&str, Duration, Duration)], row: usize, p99: bool| {
+        let (_, p50, p99v) = run[row];
+        if p99 { p99v } else { p50 }.as_secs_f64()
+    };
+    // Medians over the repeats: of each latency, and of each ratio taken within one repeat (both
+    // sides of a ratio saw the same load).
+    let med = |f: &dyn Fn(&[(&str, Duration, Duration)]) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(|run| f(run)).collect();
         median(&mut v)
     };
-    let (raw50, raw99) = (stat(0, false), stat(0, true));
     println!(
         "Durable commit of one lease update: {} leases, {} samples per row and repeat, median of {} \
-         repeats; {}; {}; {fs}; load average {load_before} before, {} after.\n",
+         repeats; {}; {}; df: {fs}; load average {load_before} before, {} after.\n",
         args.leases,
         args.samples,
         args.repeats,
@@ -423,28 +429,26 @@ fn main() -> Res<()> {
     println!("| commit | p50 µs | p99 µs | p50 / raw | p99 / raw | p50 per repeat (µs) |");
     println!("|---|---:|---:|---:|---:|---|");
     for (i, name) in names.iter().enumerate() {
-        let (p50, p99) = (stat(i, false), stat(i, true));
-        let each: Vec<String> = runs.iter().map(|run| us(run[i].1.as_secs_f64())).collect();
+        let each: Vec<String> = runs.iter().map(|run| us(secs(run, i, false))).collect();
         println!(
             "| {name} | {} | {} | {:.2}× | {:.2}× | {} |",
-            us(p50),
-            us(p99),
-            p50 / raw50,
-            p99 / raw99,
+            us(med(&|r| secs(r, i, false))),
+            us(med(&|r| secs(r, i, true))),
+            med(&|r| secs(r, i, false) / secs(r, 0, false)),
+            med(&|r| secs(r, i, true) / secs(r, 0, true)),
             each.join(", ")
         );
     }
-    let ours = stat(1, false);
-    let (redb50, heed50) = (stat(4, false), stat(5, false));
-    let met = ours <= GOAL_RATIO * raw50 && ours < redb50 && ours < heed50;
-    println!(
-        "\nGoal (checkpoint p50 ≤ {GOAL_RATIO}× raw and below redb and heed): {} \
-         ({:.2}× raw, {:.2}× redb, {:.2}× heed).",
-        if met { "met" } else { "missed" },
-        ours / raw50,
-        ours / redb50,
-        ours / heed50
-    );
-    let _ = raw99;
+    // Rows: 0 raw, 1 checkpoint, 2 renew, 3 upsert, 4 redb, 5 heed.
+    for (row, what) in [(1, "checkpoint"), (2, "renew")] {
+        let vs = |other: usize| med(&|r| secs(r, row, false) / secs(r, other, false));
+        let (raw, redb, heed) = (vs(0), vs(4), vs(5));
+        let met = raw <= GOAL_RATIO && redb < 1.0 && heed < 1.0;
+        println!(
+            "\nGoal for {what} (p50 ≤ {GOAL_RATIO}× raw, below redb and heed): {} ({raw:.2}× raw, \
+             {redb:.2}× redb, {heed:.2}× heed; medians of per-repeat ratios).",
+            if met { "met" } else { "missed" },
+        );
+    }
     Ok(())
 }

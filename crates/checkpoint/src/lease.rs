@@ -14,8 +14,9 @@
 //! `steal` skips that check (load balancing that knowingly takes a live lease, still counter-fenced).
 //!
 //! Storage layout (all inside the B-tree, see `docs/format.md`): lease records under
-//! `"lease\0L" ‖ esc(application) ‖ esc(stream) ‖ esc(shard)`, history entries under
-//! `"lease\0H" ‖ … ‖ index (u64, big-endian byte order so that keys sort by index)`, and a schema
+//! `"lease\0L" ‖ esc(application) ‖ esc(stream) ‖ esc(shard)`, history entries right behind their
+//! lease under `lease key ‖ "H" ‖ index (u64, big-endian byte order so that keys sort by index)`, so
+//! a checkpoint (record, new history entry, dropped old entry) usually changes one leaf; and a schema
 //! version under `"lease\0M"`. `esc` escapes `0x00` as `00 FF` and ends with `00 01`, which keeps
 //! tuple order and makes each application's leases one key range.
 //!
@@ -43,9 +44,11 @@ use std::fmt;
 use std::sync::Arc;
 
 const LEASE_PREFIX: &[u8] = b"lease\0L";
-const HISTORY_PREFIX: &[u8] = b"lease\0H";
+/// Separates a lease key from the index of one of its history entries.
+const HISTORY_TAG: u8 = b'H';
 const META_KEY: &[u8] = b"lease\0M";
-const SCHEMA_VERSION: u8 = 1;
+/// Schema 2: history entries follow their lease record (schema 1 kept them under `"lease\0H"`).
+const SCHEMA_VERSION: u8 = 2;
 const RECORD_VERSION: u8 = 1;
 /// Longest name part (application, stream, shard id, owner, parent or child id).
 const MAX_NAME_LEN: usize = 160;
@@ -733,10 +736,16 @@ impl LeaseTable {
         let mut out = Vec::new();
         for item in snap.range(start.as_slice()..end.as_slice()) {
             let (k, v) = item?;
-            let key = parse_lease_key(&k).ok_or_else(|| Error::BadRecord {
-                key: String::from_utf8_lossy(&k).into_owned(),
-                reason: "lease key does not parse".into(),
-            })?;
+            let key = match parse_lease_key(&k) {
+                Some(key) => key,
+                None if is_history_key(&k) => continue,
+                None => {
+                    return Err(Error::BadRecord {
+                        key: String::from_utf8_lossy(&k).into_owned(),
+                        reason: "lease key does not parse".into(),
+                    })
+                }
+            };
             out.push(decode_lease(&key, &v)?);
         }
         Ok(out)
@@ -1177,7 +1186,16 @@ fn lease_key(key: &LeaseKey) -> Result<Vec<u8>> {
 }
 
 fn history_prefix(key: &LeaseKey) -> Result<Vec<u8>> {
-    encoded_parts(HISTORY_PREFIX, key)
+    let mut prefix = lease_key(key)?;
+    prefix.push(HISTORY_TAG);
+    Ok(prefix)
+}
+
+/// True for a history entry's key (a lease key followed by the tag and an 8-byte index).
+fn is_history_key(k: &[u8]) -> bool {
+    k.len() > 9
+        && k.get(k.len() - 9) == Some(&HISTORY_TAG)
+        && k.get(..k.len() - 9).and_then(parse_lease_key).is_some()
 }
 
 fn parse_lease_key(k: &[u8]) -> Option<LeaseKey> {

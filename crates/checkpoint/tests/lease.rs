@@ -214,12 +214,13 @@ fn history_keeps_the_last_n_checkpoints() {
     let db = Arc::new(open(&disk.crash(1)).unwrap());
     let t = LeaseTable::new(db.clone(), LeaseOptions::default()).unwrap();
     assert_eq!(t.history(&k).unwrap().len(), 10);
+    // Keys of the lease table: the record and its history entries.
     let stored = db
         .read()
         .unwrap()
-        .range(&b"lease\0H"[..]..&b"lease\0I"[..])
+        .range(&b"lease\0L"[..]..&b"lease\0M"[..])
         .count();
-    assert_eq!(stored, 10);
+    assert_eq!(stored, 1 + 10);
     // A shorter history keeps fewer; deleting the lease deletes its history.
     let t3 = LeaseTable::new(
         db.clone(),
@@ -238,7 +239,7 @@ fn history_keeps_the_last_n_checkpoints() {
     assert_eq!(
         db.read()
             .unwrap()
-            .range(&b"lease\0H"[..]..&b"lease\0I"[..])
+            .range(&b"lease\0L"[..]..&b"lease\0M"[..])
             .count(),
         0
     );
