@@ -84,6 +84,15 @@ fn make_dirty<'c>(
     }
 }
 
+/// A copy of `child` to name in an error: the reference itself, not another handle on a dirty node
+/// (an extra handle would make the `Arc::make_mut` in `make_dirty` copy the node).
+fn for_errors(child: &Child) -> Child {
+    match child {
+        Child::Page(r) => Child::Page(*r),
+        Child::Dirty(_) => Child::Page(crate::format::PageRef::NONE),
+    }
+}
+
 type Split = Option<(Vec<u8>, Child)>;
 
 /// Inserts or replaces; returns the previous value.
@@ -127,7 +136,7 @@ fn insert_rec(
         return Err(src.too_deep(child));
     }
     let at_bottom = depth == height;
-    let here = child.clone();
+    let here = for_errors(child);
     match make_dirty(src, child, freed)? {
         Node::Leaf(leaf) if at_bottom => {
             let old = leaf.upsert(key, value);
@@ -203,7 +212,7 @@ fn remove_rec(
         return Err(src.too_deep(child));
     }
     let at_bottom = depth == height;
-    let here = child.clone();
+    let here = for_errors(child);
     match make_dirty(src, child, freed)? {
         Node::Leaf(leaf) if at_bottom => Ok(leaf.remove(key)),
         Node::Branch(b) if !at_bottom => {
