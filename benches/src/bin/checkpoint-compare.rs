@@ -18,6 +18,7 @@
 //! ```text
 //! cargo run --release -p shardlog-benches --bin checkpoint-compare -- \
 //!     [--leases N (1000)] [--samples N (1000)] [--repeats N (3)] [--dir PATH (a tempdir in the cwd)]
+//!     [--allow-tmpfs]
 //! ```
 //!
 //! The directory must be on a real disk (not tmpfs): `fdatasync` is free on tmpfs. Progress goes to
@@ -46,13 +47,15 @@ const GOAL_RATIO: f64 = 1.3;
 const REDB_TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("leases");
 const LEASE_PREFIX: &[u8] = b"lease\0L";
 const HELP: &str = "checkpoint-compare [--leases N (1000)] [--samples N (1000)] [--repeats N (3)] \
-[--dir PATH (a tempdir in the current directory)]";
+[--dir PATH (a tempdir in the current directory)] [--allow-tmpfs (CPU cost only: fdatasync is free there)]";
 
 struct Args {
     leases: usize,
     samples: usize,
     repeats: usize,
     dir: Option<PathBuf>,
+    /// Run on tmpfs anyway: `fdatasync` is then free, so the rows show CPU and system-call cost.
+    allow_tmpfs: bool,
 }
 
 impl Args {
@@ -62,12 +65,17 @@ impl Args {
             samples: 1000,
             repeats: 3,
             dir: None,
+            allow_tmpfs: false,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
             if flag == "--help" || flag == "-h" {
                 println!("{HELP}");
                 std::process::exit(0);
+            }
+            if flag == "--allow-tmpfs" {
+                a.allow_tmpfs = true;
+                continue;
             }
             let value = it.next().ok_or_else(|| format!("{flag} needs a value; {HELP}"))?;
             match flag.as_str() {
@@ -350,8 +358,11 @@ fn repeat(root: &Path, args: &Args, seed: u64) -> Res<Vec<(&'static str, Duratio
     }
     let verified = ours.borrow().db.verify()?;
     eprintln!(
-        "  ours: {} keys in {} tree pages after the run (verified)",
-        verified.entries, verified.tree_pages
+        "  ours: {} keys in {} tree pages (height {}), {} free pages after the run (verified)",
+        verified.entries,
+        verified.tree_pages,
+        ours.borrow().db.info().height,
+        verified.free_pages
     );
     Ok(rows
         .into_iter()
@@ -392,7 +403,7 @@ fn main() -> Res<()> {
         None => tempfile::tempdir_in(std::env::current_dir()?)?,
     };
     let fs = fs_type(tmp.path());
-    if fs.starts_with("tmpfs") {
+    if fs.starts_with("tmpfs") && !args.allow_tmpfs {
         return Err(format!("{} is on tmpfs, where fdatasync is free: pass --dir on a disk", tmp.path().display()).into());
     }
     let load_before = loadavg();
