@@ -77,7 +77,9 @@ impl Args {
                 a.allow_tmpfs = true;
                 continue;
             }
-            let value = it.next().ok_or_else(|| format!("{flag} needs a value; {HELP}"))?;
+            let value = it
+                .next()
+                .ok_or_else(|| format!("{flag} needs a value; {HELP}"))?;
             match flag.as_str() {
                 "--leases" => a.leases = value.parse()?,
                 "--samples" => a.samples = value.parse()?,
@@ -114,7 +116,10 @@ impl Pick {
 }
 
 fn sequence(n: u64) -> Checkpoint {
-    Checkpoint::sequence(&format!("4959033827149025660855969253836157109592157598{n:010}"), 0)
+    Checkpoint::sequence(
+        &format!("4959033827149025660855969253836157109592157598{n:010}"),
+        0,
+    )
 }
 
 /// The lease table under test: `leases` leases held by one worker, each with a full history.
@@ -385,7 +390,11 @@ fn fs_type(dir: &Path) -> String {
         .output()
         .ok()
         .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.lines().nth(1).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" on ")))
+        .and_then(|s| {
+            s.lines()
+                .nth(1)
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" on "))
+        })
         .unwrap_or_else(|| "?".into())
 }
 
@@ -404,7 +413,11 @@ fn main() -> Res<()> {
     };
     let fs = fs_type(tmp.path());
     if fs.starts_with("tmpfs") && !args.allow_tmpfs {
-        return Err(format!("{} is on tmpfs, where fdatasync is free: pass --dir on a disk", tmp.path().display()).into());
+        return Err(format!(
+            "{} is on tmpfs, where fdatasync is free: pass --dir on a disk",
+            tmp.path().display()
+        )
+        .into());
     }
     let load_before = loadavg();
     eprintln!("checkpoint-compare in {} ({fs})", tmp.path().display());

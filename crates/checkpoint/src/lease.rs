@@ -704,10 +704,9 @@ impl LeaseTable {
         let mut out: Vec<String> = Vec::new();
         for item in snap.range(LEASE_PREFIX..end.as_slice()) {
             let (k, _) = item?;
-            let key = parse_lease_key(&k).ok_or_else(|| Error::BadRecord {
-                key: String::from_utf8_lossy(&k).into_owned(),
-                reason: "lease key does not parse".into(),
-            })?;
+            let Some(key) = lease_record_key(&k)? else {
+                continue;
+            };
             if out.last() != Some(&key.application) {
                 out.push(key.application);
             }
@@ -736,15 +735,8 @@ impl LeaseTable {
         let mut out = Vec::new();
         for item in snap.range(start.as_slice()..end.as_slice()) {
             let (k, v) = item?;
-            let key = match parse_lease_key(&k) {
-                Some(key) => key,
-                None if is_history_key(&k) => continue,
-                None => {
-                    return Err(Error::BadRecord {
-                        key: String::from_utf8_lossy(&k).into_owned(),
-                        reason: "lease key does not parse".into(),
-                    })
-                }
+            let Some(key) = lease_record_key(&k)? else {
+                continue;
             };
             out.push(decode_lease(&key, &v)?);
         }
@@ -1196,6 +1188,19 @@ fn is_history_key(k: &[u8]) -> bool {
     k.len() > 9
         && k.get(k.len() - 9) == Some(&HISTORY_TAG)
         && k.get(..k.len() - 9).and_then(parse_lease_key).is_some()
+}
+
+/// The lease a key of the lease range names: `Some` for a lease record, `None` for a history entry,
+/// an error for anything else.
+fn lease_record_key(k: &[u8]) -> Result<Option<LeaseKey>> {
+    match parse_lease_key(k) {
+        Some(key) => Ok(Some(key)),
+        None if is_history_key(k) => Ok(None),
+        None => Err(Error::BadRecord {
+            key: String::from_utf8_lossy(k).into_owned(),
+            reason: "lease key does not parse".into(),
+        }),
+    }
 }
 
 fn parse_lease_key(k: &[u8]) -> Option<LeaseKey> {

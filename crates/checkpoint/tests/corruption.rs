@@ -189,7 +189,10 @@ fn stale_and_misdirected_pages_are_caught() {
             img[p * PAGE..(p + 1) * PAGE].copy_from_slice(&page(&new, p));
             disk.put_file(FILE, &img);
             let (got, fell_back) = contents_and_fallback(&disk).unwrap();
-            assert!(fell_back && got == big, "page {p}: torn commit not rolled back");
+            assert!(
+                fell_back && got == big,
+                "page {p}: torn commit not rolled back"
+            );
             torn += 1;
         } else if page(&old, p) != page(&new, p) {
             // A lost write of an older commit under the newest: the old valid page is back.

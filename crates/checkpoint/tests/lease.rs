@@ -194,6 +194,9 @@ fn history_keeps_the_last_n_checkpoints() {
     }
     let h = t.history(&k).unwrap();
     assert_eq!(h.len(), 10);
+    // History entries sit among the lease records; scans of leases skip them.
+    assert_eq!(t.list("app").unwrap().len(), 1);
+    assert_eq!(t.applications().unwrap(), ["app"]);
     assert_eq!(
         h.iter().map(|e| e.index).collect::<Vec<_>>(),
         (15..25).collect::<Vec<_>>()

@@ -414,7 +414,11 @@ fn every_subset_of_a_commits_writes() {
     assert!(change(&db).is_err(), "the cut must hit the commit's sync");
     drop(db);
     let written = disk.file_bytes(FILE).unwrap();
-    assert_eq!(before.len(), written.len(), "the commit must not grow the file");
+    assert_eq!(
+        before.len(),
+        written.len(),
+        "the commit must not grow the file"
+    );
 
     // The units that differ: the slot sector, then each page.
     let mut units: Vec<(usize, usize)> = (0..2)
@@ -423,13 +427,18 @@ fn every_subset_of_a_commits_writes() {
         .filter(|&(at, len)| before[at..at + len] != written[at..at + len])
         .collect();
     assert_eq!(units.iter().filter(|u| u.1 == 512).count(), 1);
-    assert!(units.len() >= 4 && units.len() <= 12, "{} units", units.len());
+    assert!(
+        units.len() >= 4 && units.len() <= 12,
+        "{} units",
+        units.len()
+    );
     let slot = units.remove(0);
     let recover = |img: &[u8], what: &str| -> (Model, bool) {
         let d = SimDisk::new(1);
         d.put_file(FILE, img);
         let db = open(&d).unwrap_or_else(|e| panic!("{what}: open failed: {e}"));
-        db.verify().unwrap_or_else(|e| panic!("{what}: verify failed: {e}"));
+        db.verify()
+            .unwrap_or_else(|e| panic!("{what}: verify failed: {e}"));
         let got = read_all(&db.read().unwrap()).unwrap();
         (got, db.info().slot_fallback.is_some())
     };
@@ -445,7 +454,10 @@ fn every_subset_of_a_commits_writes() {
         let what = format!("subset {mask:#b} of the slot and {n} pages");
         let (got, fell_back) = recover(&img, &what);
         if mask == (1 << (n + 1)) - 1 {
-            assert!(got == next && !fell_back, "{what}: the complete commit was lost");
+            assert!(
+                got == next && !fell_back,
+                "{what}: the complete commit was lost"
+            );
         } else {
             assert!(got == model, "{what}: not the previous commit");
             assert_eq!(fell_back, slot_landed, "{what}: fallback not reported");
@@ -461,8 +473,14 @@ fn every_subset_of_a_commits_writes() {
                 continue;
             }
             let (got, fell_back) = recover(&img, &format!("page at {at} torn at sector {sector}"));
-            assert!(got == model && fell_back, "torn page at byte {s} not rolled back");
+            assert!(
+                got == model && fell_back,
+                "torn page at byte {s} not rolled back"
+            );
         }
     }
-    eprintln!("one-sync crash cases: {} subsets of the slot and {n} pages", 1u32 << (n + 1));
+    eprintln!(
+        "one-sync crash cases: {} subsets of the slot and {n} pages",
+        1u32 << (n + 1)
+    );
 }
