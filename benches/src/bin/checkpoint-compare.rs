@@ -211,8 +211,11 @@ fn raw_file(dir: &Path) -> Res<std::fs::File> {
     Ok(file)
 }
 
-/// Runs one repeat in `root` and returns (row name, p50, p99) per row.
-fn repeat(root: &Path, args: &Args, seed: u64) -> Res<Vec<(&'static str, Duration, Duration)>> {
+/// One repeat's result: (row name, p50, p99) per row.
+type Run = Vec<(&'static str, Duration, Duration)>;
+
+/// Runs one repeat in `root`.
+fn repeat(root: &Path, args: &Args, seed: u64) -> Res<Run> {
     let dir = |name: &str| -> Res<PathBuf> {
         let d = root.join(name);
         std::fs::create_dir_all(&d)?;
@@ -430,14 +433,14 @@ fn main() -> Res<()> {
         std::fs::remove_dir_all(&root)?;
     }
     let names: Vec<&str> = runs[0].iter().map(|(n, _, _)| *n).collect();
-    let secs = |run: &[(&str, Duration, Duration)], row: usize, p99: bool| {
+    let secs = |run: &Run, row: usize, p99: bool| {
         let (_, p50, p99v) = run[row];
         if p99 { p99v } else { p50 }.as_secs_f64()
     };
     // Medians over the repeats: of each latency, and of each ratio taken within one repeat (both
     // sides of a ratio saw the same load).
-    let med = |f: &dyn Fn(&[(&str, Duration, Duration)]) -> f64| {
-        let mut v: Vec<f64> = runs.iter().map(|run| f(run)).collect();
+    let med = |f: &dyn Fn(&Run) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(f).collect();
         median(&mut v)
     };
     println!(

@@ -673,11 +673,11 @@ fn check_own_pages(pager: &Pager, file: &dyn StorageFile, c: &Commit) -> Result<
     Ok(())
 }
 
+/// Valid commit slots as (slot index, commit), newest first.
+type ValidSlots = Vec<(usize, Commit)>;
+
 /// Reads both commit slots: the valid ones, newest first, and a note if one is damaged.
-fn read_slots(
-    pager: &Pager,
-    file: &dyn StorageFile,
-) -> Result<(Vec<(usize, Commit)>, Option<String>)> {
+fn read_slots(pager: &Pager, file: &dyn StorageFile) -> Result<(ValidSlots, Option<String>)> {
     let path = pager.path();
     let len = file.len();
     if len < PAGE_SIZE as u64 || len % PAGE_SIZE as u64 != 0 {
