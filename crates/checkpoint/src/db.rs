@@ -1214,7 +1214,11 @@ fn write_pages(file: &dyn StorageFile, mut pages: Vec<(u64, Vec<u8>)>) -> Result
         if run.len() == 1 {
             file.write_at(format::page_offset(*first), buf)?;
         } else {
-            let joined: Vec<u8> = run.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+            let joined = run
+                .iter()
+                .map(|(_, b)| b.as_slice())
+                .collect::<Vec<_>>()
+                .concat();
             file.write_at(format::page_offset(*first), &joined)?;
         }
         rest = tail;
