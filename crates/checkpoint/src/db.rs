@@ -115,7 +115,8 @@ pub struct DbInfo {
     pub file_pages: u64,
     /// Pages listed as free.
     pub free_pages: u64,
-    /// Set when open found one commit slot invalid and used the other: which and why.
+    /// Set when open found one commit slot invalid, or the newest commit incomplete (torn by a crash
+    /// before its sync), and used the other slot: which and why.
     pub slot_fallback: Option<String>,
 }
 
@@ -302,9 +303,9 @@ fn copy_pages(src: &dyn StorageFile, dst: &dyn StorageFile, from: u64, to: u64) 
 impl Db {
     /// Opens (or creates) the database file `name` in `storage` with default [`Options`].
     ///
-    /// Recovery: the valid commit slot with the higher transaction id wins; a slot that fails its
-    /// checks is ignored (see [`DbInfo::slot_fallback`]); a leftover `<name>.grow` from an interrupted
-    /// growth or backup is removed.
+    /// Recovery: the valid commit slot with the higher transaction id wins if the pages that commit
+    /// wrote check out, else the other slot's commit (see [`DbInfo::slot_fallback`]); a leftover
+    /// `<name>.grow` from an interrupted growth or backup is removed.
     ///
     /// ```
     /// use shardlog_checkpoint::{Db, FsStorage};
