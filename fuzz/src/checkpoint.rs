@@ -40,6 +40,8 @@ const SECTOR: usize = 512;
 const SLOT_MAGIC: &[u8; 8] = b"SHLGCKP\0";
 const KIND_BRANCH: u8 = 2;
 const KIND_FREE: u8 = 3;
+/// Bytes of a page reference (format version 2): page u64, crc u32, writing transaction u64.
+const REF: usize = 20;
 /// The key under which `LeaseTable` keeps its schema version.
 const LEASE_SCHEMA_KEY: &[u8] = b"lease\0M";
 /// Most entries one page can hold (a leaf entry takes at least 5 bytes).
@@ -253,22 +255,22 @@ fn child_refs(page: &[u8]) -> Vec<usize> {
     let mut refs = Vec::new();
     match page[4] {
         KIND_BRANCH => {
-            if used < 12 {
+            if used < REF {
                 return refs;
             }
             refs.push(PAGE_HEADER);
-            let mut pos = 12;
+            let mut pos = REF;
             for _ in 0..le_u16(page, 6) {
                 let key = le_u16(page, PAGE_HEADER + pos);
                 pos += 2 + key;
-                if pos + 12 > used {
+                if pos + REF > used {
                     break;
                 }
                 refs.push(PAGE_HEADER + pos);
-                pos += 12;
+                pos += REF;
             }
         }
-        KIND_FREE if used >= 12 => refs.push(PAGE_HEADER),
+        KIND_FREE if used >= REF => refs.push(PAGE_HEADER),
         _ => {}
     }
     refs
@@ -291,6 +293,11 @@ pub fn reseal(file: &mut [u8]) {
         let p = usize::try_from(p).ok().filter(|&p| p >= 1 && p < pages)?;
         file[p * PAGE..p * PAGE + 4].try_into().ok()
     };
+    // The transaction a page's header names (bytes 16..24), which its references must record.
+    let txn_of = |file: &[u8], p: u64| -> Option<[u8; 8]> {
+        let p = usize::try_from(p).ok().filter(|&p| p >= 1 && p < pages)?;
+        file[p * PAGE + 16..p * PAGE + 24].try_into().ok()
+    };
     for _ in 0..64 {
         let mut changed = false;
         for p in 1..pages {
@@ -299,6 +306,10 @@ pub fn reseal(file: &mut [u8]) {
                 if let Some(crc) = crc_of(file, le_u64(file, at)) {
                     changed |= file[at + 8..at + 12] != crc;
                     file[at + 8..at + 12].copy_from_slice(&crc);
+                }
+                if let Some(txn) = txn_of(file, le_u64(file, at)) {
+                    changed |= file[at + 12..at + 20] != txn;
+                    file[at + 12..at + 20].copy_from_slice(&txn);
                 }
             }
             let page = &mut file[p * PAGE..(p + 1) * PAGE];
@@ -319,9 +330,13 @@ pub fn reseal(file: &mut [u8]) {
         if &file[at..at + 8] != SLOT_MAGIC {
             continue;
         }
-        for (page_at, crc_at) in [(24, 32), (48, 56)] {
+        // (page, crc, txn) of the root and of the free-list head.
+        for (page_at, crc_at, txn_at) in [(24, 32, 80), (48, 56, 88)] {
             if let Some(crc) = crc_of(file, le_u64(file, at + page_at)) {
                 file[at + crc_at..at + crc_at + 4].copy_from_slice(&crc);
+            }
+            if let Some(txn) = txn_of(file, le_u64(file, at + page_at)) {
+                file[at + txn_at..at + txn_at + 8].copy_from_slice(&txn);
             }
         }
         let crc =
@@ -439,10 +454,10 @@ pub fn run(file: &[u8], o: RunOptions) {
         .iter()
         .collect::<Result<_, _>>()
         .unwrap_or_else(|e| panic!("scan after a commit failed: {e}"));
-    // `LeaseTable::new` adds its schema key (format version 1) if the file did not have it.
+    // `LeaseTable::new` adds its schema key (lease schema 2) if the file did not have it.
     model
         .entry(LEASE_SCHEMA_KEY.to_vec())
-        .or_insert_with(|| vec![1]);
+        .or_insert_with(|| vec![2]);
     assert!(
         now == model,
         "after a commit and reopen the file holds {} entries, the model {}",
