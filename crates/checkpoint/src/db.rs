@@ -1657,14 +1657,14 @@ mod crafted {
         let got: Vec<_> = db.read().unwrap().iter().collect();
         assert_eq!(got.len(), 3, "{got:?}");
         assert!(matches!(got[2], Err(Error::Corrupt { offset: 4096, .. })));
-        // A chain of branches whose 200 children all name the next page above an empty leaf: a
-        // naive scan visits the leaf 200^4 times; this one stops after the file's page count.
-        let keys: Vec<Vec<u8>> = (1..200u8).map(|k| vec![k]).collect();
+        // A chain of branches whose 150 children all name the next page above an empty leaf: a
+        // naive scan visits the leaf 150^4 times; this one stops after the file's page count.
+        let keys: Vec<Vec<u8>> = (1..150u8).map(|k| vec![k]).collect();
         let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
         let mut pages = vec![(5, leaf(&[]))];
         for p in (1..5).rev() {
             let child = pages.last().unwrap().1.clone();
-            let kids = vec![(p + 1, &child); 200];
+            let kids = vec![(p + 1, &child); 150];
             pages.push((p, branch(&keys, &kids)));
         }
         let db = Db::open(Arc::new(file(&pages, 1, 5, 0)), "c.db").unwrap();
@@ -1687,7 +1687,8 @@ mod crafted {
         let disk = file(&[(1, l)], 1, 1, 1);
         let mut img = disk.file_bytes("c.db").unwrap();
         img.resize(3 * PAGE_SIZE, 0);
-        let (free, free_crc) = format::encode_free(&[1], None, 2, 1).unwrap();
+        // The free list belongs to the commit (transaction 2) that names it.
+        let (free, free_crc) = format::encode_free(&[1], None, 2, 2).unwrap();
         img[2 * PAGE_SIZE..].copy_from_slice(&free);
         let SlotState::Valid(mut commit) = format::decode_slot(&img[..SECTOR], 0) else {
             panic!("slot 0 of the crafted file")
@@ -1696,6 +1697,7 @@ mod crafted {
         commit.free_head = Some(PageRef {
             page: 2,
             crc: free_crc,
+            txn: 2,
         });
         commit.free_count = 1;
         img[..SECTOR].copy_from_slice(&format::encode_slot(&commit, 0));
