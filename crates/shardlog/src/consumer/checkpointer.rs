@@ -19,6 +19,11 @@ pub(crate) struct ShardContext {
     pub retries: u32,
 }
 
+/// Waits before retry number `attempt` (1-based): 20 ms, doubling, at most 640 ms.
+pub(crate) fn backoff(attempt: u32) {
+    std::thread::sleep(Duration::from_millis(10 << attempt.min(6)));
+}
+
 impl ShardContext {
     /// Runs a read or an idempotent write, retrying while the lease store is unreachable.
     pub fn retry<T>(&self, mut op: impl FnMut() -> Result<T>) -> Result<T> {
@@ -27,7 +32,7 @@ impl ShardContext {
             match op() {
                 Err(Error::Unavailable(_)) if attempt < self.retries => {
                     attempt += 1;
-                    std::thread::sleep(Duration::from_millis(10 << attempt.min(6)));
+                    backoff(attempt);
                 }
                 other => return other,
             }
@@ -56,7 +61,7 @@ impl ShardContext {
                 Err(_) => {
                     drop(state);
                     attempt += 1;
-                    std::thread::sleep(Duration::from_millis(10 << attempt.min(6)));
+                    backoff(attempt);
                 }
             }
         }

@@ -268,7 +268,7 @@ impl Worker {
                 Ok(()) => break,
                 Err(Error::Unavailable(_)) if attempt < 5 => {
                     attempt += 1;
-                    std::thread::sleep(Duration::from_millis(20 << attempt));
+                    super::checkpointer::backoff(attempt + 1);
                 }
                 Err(e) => return Err(e),
             }
