@@ -1,6 +1,13 @@
-//! The database: one copy-on-write B-tree file with two commit slots.
+//! The database: one copy-on-write B-tree file with two commit slots and a redo log.
 //!
-//! Commit protocol (one `fdatasync`; `docs/format.md`, "Checkpoint file", has the crash-case table):
+//! A commit whose changes fit in the rest of the log region appends one record there and syncs once
+//! (`log.rs`): one small write to pages that are already allocated, the cheapest durable write the
+//! disk has. Its changes stay in memory as dirty nodes on top of the last tree commit; readers see
+//! them through the [`View`]. The first commit after open, and any commit that does not fit, is a
+//! *tree commit*: it writes the whole in-memory tree back and starts a new log epoch.
+//!
+//! Tree commit protocol (one `fdatasync`; `docs/format.md`, "Checkpoint file", has the crash-case
+//! table):
 //! 1. encode every changed tree page and the new free-list chain into pages that the current commit
 //!    does not reference (free pages whose freeing commit is not newer than the current commit and
 //!    the oldest live reader, or new pages past the page count);
@@ -22,9 +29,10 @@
 
 use crate::error::{Error, Result};
 use crate::format::{
-    self, Commit, PageRef, SlotState, FREE_PER_PAGE, MAX_KEY_LEN, MAX_PAGES, MAX_VALUE_LEN,
-    PAGE_SIZE, SECTOR,
+    self, Commit, PageRef, SlotState, FREE_PER_PAGE, MAX_KEY_LEN, MAX_LOG_PAGES, MAX_PAGES,
+    MAX_VALUE_LEN, PAGE_SIZE, SECTOR,
 };
+use crate::log::{self, LogOp};
 use crate::node::{Child, Node};
 use crate::pager::{Pager, Src};
 use crate::tree::{self, RangeIter, TreeEdit};
@@ -53,6 +61,11 @@ pub struct Options {
     /// Pages (4 KiB each) a new file is created with. The file doubles when it runs out.
     /// Default: 64 (256 KiB). At least 2.
     pub initial_pages: u64,
+    /// Pages of the redo-log region a tree commit allocates when the file has none. A commit whose
+    /// changes fit in the rest of the region costs one small write and one `fdatasync`; when the
+    /// region is full, the next commit writes the tree back. 0 turns the log off (every commit is a
+    /// tree commit). A file keeps the region it has. Default: 256 (1 MiB).
+    pub log_pages: u64,
     /// Decoded pages kept in memory. Default: 4096 (about 16 MiB at most).
     pub cache_pages: usize,
     /// Check every page of the current commit (checksums, order, free-space accounting) on open.
@@ -67,6 +80,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             initial_pages: 64,
+            log_pages: 256,
             cache_pages: 4096,
             verify_on_open: false,
             lock_file: true,
@@ -87,6 +101,12 @@ impl Options {
                 self.initial_pages
             )));
         }
+        if self.log_pages > MAX_LOG_PAGES {
+            return Err(Error::InvalidOptions(format!(
+                "log_pages {} above {MAX_LOG_PAGES}",
+                self.log_pages
+            )));
+        }
         Ok(())
     }
 }
@@ -103,8 +123,14 @@ impl Options {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DbInfo {
-    /// Id of the current commit.
+    /// Id of the newest commit (a tree commit or a log record).
     pub txn: u64,
+    /// Id of the newest tree commit (the one the commit slot names).
+    pub tree_txn: u64,
+    /// Bytes of the redo log holding commits made since the newest tree commit.
+    pub log_bytes: u64,
+    /// Bytes of the redo-log region (0 when the file has none yet).
+    pub log_capacity: u64,
     /// Keys stored.
     pub entries: u64,
     /// Tree height (0 when empty).
@@ -127,15 +153,16 @@ pub struct DbInfo {
 /// use std::sync::Arc;
 /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
 /// let report = db.verify()?;
-/// assert_eq!(report.tree_pages + report.free_list_pages + report.free_pages + 1, report.page_count);
+/// let accounted = report.tree_pages + report.free_list_pages + report.free_pages + report.log_pages;
+/// assert_eq!(accounted + 1, report.page_count);
 /// # Ok::<(), shardlog_checkpoint::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct VerifyReport {
-    /// Commit checked.
+    /// Newest commit of the snapshot checked.
     pub txn: u64,
-    /// Keys found (equal to the commit's count).
+    /// Keys found in the snapshot (the tree commit's, then the log records' changes applied).
     pub entries: u64,
     /// Tree pages.
     pub tree_pages: u64,
@@ -143,6 +170,8 @@ pub struct VerifyReport {
     pub free_list_pages: u64,
     /// Pages listed free.
     pub free_pages: u64,
+    /// Pages of the redo-log region.
+    pub log_pages: u64,
     /// Page count of the commit.
     pub page_count: u64,
 }
@@ -191,18 +220,56 @@ struct Inner {
     _lock: Option<std::fs::File>,
 }
 
-/// What readers need: the current commit, the file holding it, and the live snapshots.
+/// What readers need: the current tree commit, the newest state on top of it, the file holding
+/// both, and the live snapshots.
 #[derive(Debug)]
 struct Shared {
     commit: Commit,
+    view: View,
     file: Arc<dyn StorageFile>,
     /// Live read snapshots by commit id.
     readers: BTreeMap<u64, usize>,
 }
 
+/// The newest committed state: the tree commit with the log records since applied in memory.
+#[derive(Debug, Clone)]
+struct View {
+    /// Id of the newest commit.
+    txn: u64,
+    root: Option<Child>,
+    height: u32,
+    entries: u64,
+    /// Bytes of the log the commits since the tree commit take.
+    log_bytes: u64,
+}
+
+impl View {
+    fn of(txn: u64, edit: &TreeEdit, log_bytes: u64) -> View {
+        View {
+            txn,
+            root: edit.root.clone(),
+            height: edit.height,
+            entries: edit.entries,
+            log_bytes,
+        }
+    }
+}
+
 /// The writer's state, guarded by the writer lock.
 #[derive(Debug)]
 struct Writer {
+    /// The newest state as an edit of the tree commit: `freed` lists the committed pages the log
+    /// records replaced (freed by the next tree commit).
+    edit: TreeEdit,
+    /// Id of the newest commit.
+    txn: u64,
+    /// Bytes of the log region the current epoch uses.
+    log_end: u64,
+    /// The next commit must be a tree commit. Set on open: a process appends only to a log epoch it
+    /// started, so bytes a crashed process left past the end can never be read as records.
+    rotate: bool,
+    /// Pages of the log region a tree commit allocates when the file has none.
+    log_pages: u64,
     file: Arc<dyn StorageFile>,
     file_pages: u64,
     /// Slot (0 or 1) holding the current commit; the next commit goes to the other.
@@ -359,6 +426,7 @@ impl Db {
             chain,
             reusable,
         } = recover(&pager, &*file)?;
+        let (edit, txn, log_end) = replay_log(&pager, &*file, &commit)?;
         let file_pages = file.len() / PAGE_SIZE as u64;
         let inner = Inner {
             storage,
@@ -366,10 +434,16 @@ impl Db {
             pager,
             shared: Mutex::new(Shared {
                 commit,
+                view: View::of(txn, &edit, log_end),
                 file: file.clone(),
                 readers: BTreeMap::new(),
             }),
             writer: Mutex::new(Writer {
+                edit,
+                txn,
+                log_end,
+                rotate: true,
+                log_pages: options.log_pages,
                 file,
                 file_pages,
                 slot,
@@ -409,6 +483,7 @@ impl Db {
         self.inner.check_poison()?;
         let mut s = self.inner.shared();
         let commit = s.commit;
+        let view = s.view.clone();
         let file = s.file.clone();
         *s.readers.entry(commit.txn).or_default() += 1;
         drop(s);
@@ -416,6 +491,7 @@ impl Db {
             inner: self.inner.clone(),
             file,
             commit,
+            view,
         })
     }
 
@@ -438,17 +514,18 @@ impl Db {
         let w = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         self.inner.check_poison()?;
         let base = self.inner.shared().commit;
+        let edit = TreeEdit {
+            root: w.edit.root.clone(),
+            height: w.edit.height,
+            entries: w.edit.entries,
+            freed: Vec::new(),
+        };
         Ok(WriteTxn {
             db: self,
             w,
             base,
-            edit: TreeEdit {
-                root: base.root.map(Child::Page),
-                height: base.height,
-                entries: base.entries,
-                freed: Vec::new(),
-            },
-            changed: false,
+            edit,
+            ops: Vec::new(),
         })
     }
 
@@ -463,14 +540,17 @@ impl Db {
     /// # Ok::<(), shardlog_checkpoint::Error>(())
     /// ```
     pub fn info(&self) -> DbInfo {
-        let (commit, file_pages) = {
+        let (commit, view, file_pages) = {
             let s = self.inner.shared();
-            (s.commit, s.file.len() / PAGE_SIZE as u64)
+            (s.commit, s.view.clone(), s.file.len() / PAGE_SIZE as u64)
         };
         DbInfo {
-            txn: commit.txn,
-            entries: commit.entries,
-            height: commit.height,
+            txn: view.txn,
+            tree_txn: commit.txn,
+            log_bytes: view.log_bytes,
+            log_capacity: commit.log_pages * PAGE_SIZE as u64,
+            entries: view.entries,
+            height: view.height,
             page_count: commit.page_count,
             file_pages,
             free_pages: commit.free_count,
@@ -497,9 +577,10 @@ impl Db {
         self.read()?.verify()
     }
 
-    /// Writes a consistent copy of the current commit to `name` in `dest`, while the database stays
-    /// in use (readers and the writer go on). The copy is written to `<name>.grow`, synced, and
-    /// renamed into place, so `dest` holds either its old `name` or the complete copy.
+    /// Writes a consistent copy of the newest commit to `name` in `dest`, while the database stays
+    /// in use (readers and the writer go on). The copy is a compact file holding the snapshot's
+    /// entries as one tree commit, written to `<name>.grow`, synced, and renamed into place, so
+    /// `dest` holds either its old `name` or the complete copy.
     ///
     /// ```
     /// use shardlog_checkpoint::{Db, SimDisk};
@@ -523,16 +604,43 @@ impl Db {
         }
         let _lock = lock_for(dest, name)?;
         let snap = self.read()?;
+        // The snapshot's entries, in key order, into a tree of dirty nodes; then one tree commit of
+        // a new file. (The log region is not copied: a writer may be reusing it for a newer epoch.)
+        let mut edit = TreeEdit {
+            root: None,
+            height: 0,
+            entries: 0,
+            freed: Vec::new(),
+        };
+        for entry in snap.iter() {
+            let (k, v) = entry?;
+            tree::insert(snap.src(), &mut edit, &k, &v)?;
+        }
+        let txn = snap.view.txn;
+        let mut reusable = BTreeSet::new();
+        let mut alloc = Alloc {
+            reusable: &mut reusable,
+            run: VecDeque::new(),
+            page_count: 1,
+        };
+        let mut out = Encoded::default();
+        let root = match edit.root.take() {
+            Some(c) => Some(flush(c, &mut alloc, txn, &mut out)?),
+            None => None,
+        };
+        let commit = Commit {
+            txn,
+            root,
+            height: edit.height,
+            page_count: alloc.page_count,
+            entries: edit.entries,
+            ..Commit::empty()
+        };
         let tmp = grow_name(name);
         remove_if_exists(dest, &tmp)?;
-        let pages = snap.commit.page_count;
-        let file = dest.create(&tmp, pages * PAGE_SIZE as u64)?;
-        let mut page0 = vec![0u8; PAGE_SIZE];
-        if let Some(slot) = page0.get_mut(..SECTOR) {
-            slot.copy_from_slice(&format::encode_slot(&snap.commit, 0));
-        }
-        file.write_at(0, &page0)?;
-        copy_pages(&*snap.file, &*file, 1, pages)?;
+        let file = dest.create(&tmp, commit.page_count * PAGE_SIZE as u64)?;
+        write_pages(&*file, out.pages)?;
+        file.write_at(0, &format::encode_slot(&commit, 0))?;
         file.sync()?;
         drop(file);
         dest.rename(&tmp, name)?;
@@ -633,7 +741,47 @@ fn load_commit(
     if let Some(p) = chain.iter().find(|p| reusable.contains(p)) {
         return Err(bad(format!("free-list page {p} also listed as free")));
     }
+    let log = c.log_range();
+    let in_log = reusable.range(log.clone()).next();
+    if let Some(p) = in_log.or_else(|| chain.iter().find(|p| log.contains(p))) {
+        return Err(bad(format!("page {p} of the log region is also free")));
+    }
     Ok((chain, reusable))
+}
+
+/// Applies the log records of commit `c`'s epoch to its tree: the newest state as an edit, the id of
+/// the newest commit, and the log bytes in use.
+fn replay_log(pager: &Pager, file: &dyn StorageFile, c: &Commit) -> Result<(TreeEdit, u64, u64)> {
+    let mut edit = TreeEdit {
+        root: c.root.map(Child::Page),
+        height: c.height,
+        entries: c.entries,
+        freed: Vec::new(),
+    };
+    if c.log_pages == 0 {
+        return Ok((edit, c.txn, 0));
+    }
+    let start = format::page_offset(c.log_start);
+    let mut region = vec![0u8; c.log_pages as usize * PAGE_SIZE];
+    file.read_at(start, &mut region)?;
+    let replay = log::read(&region, c.txn)
+        .map_err(|(at, reason)| Error::corrupt(pager.path(), start + at as u64, reason))?;
+    let src = Src {
+        pager,
+        file,
+        page_count: c.page_count,
+    };
+    let mut txn = c.txn;
+    for record in replay.records {
+        for op in record.ops {
+            match op {
+                LogOp::Insert(k, v) => tree::insert(src, &mut edit, &k, &v).map(drop)?,
+                LogOp::Remove(k) => tree::remove(src, &mut edit, &k).map(drop)?,
+            }
+        }
+        txn = record.txn;
+    }
+    Ok((edit, txn, replay.end as u64))
 }
 
 /// Reads every tree page that commit `c` wrote (the references carrying its transaction id, from
@@ -841,7 +989,9 @@ fn range_over<'a, K: AsRef<[u8]>>(
 pub struct ReadTxn {
     inner: Arc<Inner>,
     file: Arc<dyn StorageFile>,
+    /// The tree commit the view builds on (its pages stay unreused while this snapshot lives).
     commit: Commit,
+    view: View,
 }
 
 impl Drop for ReadTxn {
@@ -865,8 +1015,8 @@ impl ReadTxn {
         }
     }
 
-    fn root(&self) -> Option<Child> {
-        self.commit.root.map(Child::Page)
+    fn root(&self) -> Option<&Child> {
+        self.view.root.as_ref()
     }
 
     /// The value of `key`, if present.
@@ -879,7 +1029,7 @@ impl ReadTxn {
     /// # Ok::<(), shardlog_checkpoint::Error>(())
     /// ```
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        tree::get(self.src(), self.root().as_ref(), self.commit.height, key)
+        tree::get(self.src(), self.root(), self.view.height, key)
     }
 
     /// Entries with keys in `range`, in key order.
@@ -897,8 +1047,7 @@ impl ReadTxn {
     /// # Ok::<(), shardlog_checkpoint::Error>(())
     /// ```
     pub fn range<K: AsRef<[u8]>>(&self, range: impl RangeBounds<K>) -> Range<'_> {
-        let root = self.root();
-        range_over(self.src(), root.as_ref(), self.commit.height, range)
+        range_over(self.src(), self.root(), self.view.height, range)
     }
 
     /// All entries in key order.
@@ -923,7 +1072,7 @@ impl ReadTxn {
     /// # Ok::<(), shardlog_checkpoint::Error>(())
     /// ```
     pub fn len(&self) -> u64 {
-        self.commit.entries
+        self.view.entries
     }
 
     /// True when there are no keys.
@@ -935,7 +1084,7 @@ impl ReadTxn {
     /// # Ok::<(), shardlog_checkpoint::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.commit.entries == 0
+        self.view.entries == 0
     }
 
     /// Id of the commit this snapshot reads.
@@ -950,11 +1099,11 @@ impl ReadTxn {
     /// # Ok::<(), shardlog_checkpoint::Error>(())
     /// ```
     pub fn txn_id(&self) -> u64 {
-        self.commit.txn
+        self.view.txn
     }
 
-    /// Checks every page of this snapshot, reading each from the file (not the cache); see
-    /// [`Db::verify`].
+    /// Checks every page of the tree commit this snapshot builds on, reading each from the file (not
+    /// the cache), and the log region's place among them; see [`Db::verify`].
     ///
     /// ```
     /// # use shardlog_checkpoint::{Db, SimDisk};
@@ -1010,9 +1159,9 @@ impl ReadTxn {
                         let clo = if i == 0 {
                             lo.clone()
                         } else {
-                            b.keys.get(i - 1).cloned()
+                            b.keys.get(i - 1).map(|k| k.to_vec())
                         };
-                        let chi = b.keys.get(i).cloned().or_else(|| hi.clone());
+                        let chi = b.keys.get(i).map(|k| k.to_vec()).or_else(|| hi.clone());
                         stack.push((*cr, depth + 1, clo, chi));
                     }
                 }
@@ -1040,6 +1189,15 @@ impl ReadTxn {
         }
         let (chain, listed) = pager.load_free_list(&*self.file, c.free_head, c.page_count)?;
         let tree_pages = seen.len() as u64;
+        for p in c.log_range() {
+            if !seen.insert(p) {
+                return Err(Error::corrupt(
+                    path,
+                    format::page_offset(p),
+                    format!("page {p} of the log region is also a tree page"),
+                ));
+            }
+        }
         for &p in chain.iter().chain(listed.iter()) {
             if p == 0 || p >= c.page_count || !seen.insert(p) {
                 return Err(Error::corrupt(
@@ -1062,14 +1220,43 @@ impl ReadTxn {
                 ),
             ));
         }
+        let entries = self.verify_view(entries)?;
         Ok(VerifyReport {
-            txn: c.txn,
+            txn: self.view.txn,
             entries,
             tree_pages,
             free_list_pages: chain.len() as u64,
             free_pages: listed.len() as u64,
+            log_pages: c.log_pages,
             page_count: c.page_count,
         })
+    }
+}
+
+impl ReadTxn {
+    /// Scans the commits of the log epoch on top of the checked tree (keys in order, the count the
+    /// view keeps) and returns the number of keys; `tree_entries` when there are none.
+    fn verify_view(&self, tree_entries: u64) -> Result<u64> {
+        if self.view.txn == self.commit.txn {
+            return Ok(tree_entries);
+        }
+        let mut count = 0u64;
+        let mut last: Option<Vec<u8>> = None;
+        for entry in self.iter() {
+            let (k, _) = entry?;
+            if last.as_ref().is_some_and(|l| *l >= k) {
+                return Err(Error::Internal("snapshot scan out of key order".into()));
+            }
+            last = Some(k);
+            count += 1;
+        }
+        if count != self.view.entries {
+            return Err(Error::Internal(format!(
+                "snapshot holds {count} keys but counts {}",
+                self.view.entries
+            )));
+        }
+        Ok(count)
     }
 }
 
@@ -1090,16 +1277,18 @@ impl ReadTxn {
 pub struct WriteTxn<'db> {
     db: &'db Db,
     w: MutexGuard<'db, Writer>,
+    /// The tree commit the newest state builds on.
     base: Commit,
     edit: TreeEdit,
-    changed: bool,
+    /// The changes, in order: the log record this transaction appends.
+    ops: Vec<LogOp>,
 }
 
 impl std::fmt::Debug for WriteTxn<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriteTxn")
             .field("base_txn", &self.base.txn)
-            .field("changed", &self.changed)
+            .field("changes", &self.ops.len())
             .finish_non_exhaustive()
     }
 }
@@ -1275,7 +1464,7 @@ impl WriteTxn<'_> {
             page_count: self.base.page_count,
         };
         let old = tree::insert(src, &mut self.edit, key, value)?;
-        self.changed = true;
+        self.ops.push(LogOp::Insert(key.to_vec(), value.to_vec()));
         Ok(old)
     }
 
@@ -1299,7 +1488,9 @@ impl WriteTxn<'_> {
             page_count: self.base.page_count,
         };
         let old = tree::remove(src, &mut self.edit, key)?;
-        self.changed |= old.is_some();
+        if old.is_some() {
+            self.ops.push(LogOp::Remove(key.to_vec()));
+        }
         Ok(old)
     }
 
@@ -1343,9 +1534,10 @@ impl WriteTxn<'_> {
         self.edit.entries == 0
     }
 
-    /// Makes the changes durable (see the module documentation for the protocol). A transaction
-    /// without changes writes nothing. On an I/O error the database is poisoned and the commit may or
-    /// may not have become durable: reopen to find out.
+    /// Makes the changes durable (see the module documentation for the protocol): as one record
+    /// appended to the redo log when it fits, else as a tree commit. A transaction without changes
+    /// writes nothing. On an I/O error the database is poisoned and the commit may or may not have
+    /// become durable: reopen to find out.
     ///
     /// ```
     /// # use shardlog_checkpoint::{Db, SimDisk};
@@ -1358,11 +1550,15 @@ impl WriteTxn<'_> {
     /// ```
     pub fn commit(mut self) -> Result<()> {
         self.db.inner.check_poison()?;
-        if !self.changed {
+        if self.ops.is_empty() {
             return Ok(());
         }
         self.check_freed_pages()?;
-        let result = self.commit_inner();
+        let result = if self.fits_log() {
+            self.commit_log()
+        } else {
+            self.commit_tree()
+        };
         if result.is_err() {
             self.db.inner.poisoned.store(true, Ordering::Release);
         }
@@ -1374,18 +1570,27 @@ impl WriteTxn<'_> {
     /// one parent and is not free; a damaged file (Db::verify reports it) can break either, and
     /// committing would then list a page as free twice or hand out a page that is still in use.
     fn check_freed_pages(&self) -> Result<()> {
+        let w = &*self.w;
         let mut seen = HashSet::with_capacity(self.edit.freed.len());
         let twice = self.edit.freed.iter().find(|&&p| !seen.insert(p));
-        let w = &*self.w;
-        let mut free = w
-            .reusable
-            .iter()
-            .chain(&w.chain)
-            .chain(w.pending.iter().flat_map(|(_, pages)| pages));
+        // Pages replaced by earlier commits of this log epoch were freed already.
+        let twice = twice.or_else(|| self.edit.freed.iter().find(|p| w.edit.freed.contains(p)));
+        // Look the few freed pages up in the free sets, not the other way round (`pending` lists
+        // are sorted when they are pushed).
+        let is_free = |p: &u64| {
+            w.reusable.contains(p)
+                || w.chain.contains(p)
+                || w.pending
+                    .iter()
+                    .any(|(_, pages)| pages.binary_search(p).is_ok())
+        };
         let problem = match twice {
             Some(&p) => Some((p, "is referenced twice in the tree")),
-            None => free
-                .find(|p| seen.contains(p))
+            None => self
+                .edit
+                .freed
+                .iter()
+                .find(|p| is_free(p))
                 .map(|&p| (p, "is in the tree and also free")),
         };
         match problem {
@@ -1398,9 +1603,49 @@ impl WriteTxn<'_> {
         }
     }
 
-    fn commit_inner(&mut self) -> Result<()> {
+    /// True when this transaction's record fits in the rest of the log region of an epoch this
+    /// process started.
+    fn fits_log(&self) -> bool {
+        let len = log::record_len(&self.ops) as u64;
+        let capacity = self.base.log_pages * PAGE_SIZE as u64;
+        !self.w.rotate && self.w.log_end + len <= capacity
+    }
+
+    /// Appends the changes to the log and syncs: one write, one `fdatasync`.
+    fn commit_log(&mut self) -> Result<()> {
         let inner = &*self.db.inner;
-        let txn = self.base.txn + 1; // base.txn < 2^62 (slot check)
+        let w = &mut *self.w;
+        let txn = w.txn + 1;
+        let record = log::encode(self.base.txn, txn, &self.ops);
+        let offset = format::page_offset(self.base.log_start) + w.log_end;
+        w.file.write_at(offset, &record)?;
+        // The record is written but not synced: a crash keeps it or ends the log before it.
+        shardlog_segment::crashpoint::hit("checkpoint-log-written");
+        w.file.sync()?;
+        w.txn = txn;
+        w.log_end += record.len() as u64;
+        let edit = std::mem::replace(
+            &mut self.edit,
+            TreeEdit {
+                root: None,
+                height: 0,
+                entries: 0,
+                freed: Vec::new(),
+            },
+        );
+        w.edit.freed.extend(edit.freed);
+        w.edit.root = edit.root;
+        w.edit.height = edit.height;
+        w.edit.entries = edit.entries;
+        inner.shared().view = View::of(txn, &w.edit, w.log_end);
+        Ok(())
+    }
+
+    /// Writes the whole in-memory tree back (the changes of the log epoch and of this transaction),
+    /// then starts a new log epoch.
+    fn commit_tree(&mut self) -> Result<()> {
+        let inner = &*self.db.inner;
+        let txn = self.w.txn + 1; // below 2^62: one more than a slot's or a record's id
         let oldest_reader = inner.shared().readers.keys().next().copied();
         let w = &mut *self.w;
         // Pages freed by commit F are in the trees of commits < F only: reusable once no reader and
@@ -1417,18 +1662,23 @@ impl WriteTxn<'_> {
             run: VecDeque::new(),
             page_count: self.base.page_count,
         };
+        let mut out = Encoded::default();
+        let (log_start, log_pages) = allocate_log(&self.base, w.log_pages, &mut alloc, &mut out)?;
         // The usual commit: the changed nodes plus a free list as long as the last one.
         let dirty = self.edit.root.as_ref().map_or(0, count_dirty);
         alloc.reserve_run(dirty + w.chain.len().max(1));
-        let mut out = Encoded::default();
+        // Drop the writer's handles on the dirty nodes so that `flush` can take them over.
+        w.edit.root = None;
         let root = match self.edit.root.take() {
             Some(c) => Some(flush(c, &mut alloc, txn, &mut out)?),
             None => None,
         };
 
         // The new free list: everything free after this commit, including the pages this commit
-        // stopped using and the old free-list pages (none reusable before the next commit).
-        let mut freed_now = std::mem::take(&mut self.edit.freed);
+        // and the log epoch stopped using and the old free-list pages (none reusable before the
+        // next commit).
+        let mut freed_now = std::mem::take(&mut w.edit.freed);
+        freed_now.append(&mut self.edit.freed);
         freed_now.extend(w.chain.iter().copied());
         let pending_count: usize = w.pending.iter().map(|(_, p)| p.len()).sum();
         let mut chain = Vec::new();
@@ -1462,6 +1712,8 @@ impl WriteTxn<'_> {
             free_head: next,
             free_count: all_free.len() as u64,
             entries: self.edit.entries,
+            log_start,
+            log_pages,
         };
         check_allocation(&out, &all_free, &commit)?;
 
@@ -1484,16 +1736,50 @@ impl WriteTxn<'_> {
         for (r, node) in out.nodes {
             inner.pager.remember(r, node);
         }
+        w.edit = TreeEdit {
+            root: root.map(Child::Page),
+            height: commit.height,
+            entries: commit.entries,
+            freed: Vec::new(),
+        };
+        w.txn = txn;
+        w.log_end = 0;
+        w.rotate = false;
         {
             let mut s = inner.shared();
             s.commit = commit;
+            s.view = View::of(txn, &w.edit, 0);
             s.file = w.file.clone();
         }
         w.slot = slot;
         w.chain = chain;
+        freed_now.sort_unstable();
         w.pending.push_back((txn, freed_now));
         Ok(())
     }
+}
+
+/// The log region of the commit after `base`: `base`'s own, or `want` new pages at the end of the
+/// file, written with zeros by this commit (so that appends never allocate blocks).
+fn allocate_log(
+    base: &Commit,
+    want: u64,
+    alloc: &mut Alloc<'_>,
+    out: &mut Encoded,
+) -> Result<(u64, u64)> {
+    if base.log_pages > 0 || want == 0 {
+        return Ok((base.log_start, base.log_pages));
+    }
+    let start = alloc.page_count;
+    if start.saturating_add(want) > MAX_PAGES {
+        return Err(Error::InvalidArgument(format!(
+            "the checkpoint file reached its limit of {MAX_PAGES} pages"
+        )));
+    }
+    alloc.page_count += want;
+    out.pages
+        .extend((start..start + want).map(|p| (p, vec![0u8; PAGE_SIZE])));
+    Ok((start, want))
 }
 
 /// Checks, before anything is written, that the new pages avoid the free list and each other and lie
@@ -1559,7 +1845,9 @@ mod crafted {
 
     fn leaf(keys: &[&[u8]]) -> Node {
         Node::Leaf(Leaf::from_entries(
-            keys.iter().map(|k| (k.to_vec(), b"v".to_vec())).collect(),
+            keys.iter()
+                .map(|k| ((*k).into(), b"v"[..].into()))
+                .collect(),
         ))
     }
 
@@ -1585,6 +1873,8 @@ mod crafted {
             free_head: None,
             free_count: 0,
             entries,
+            log_start: 0,
+            log_pages: 0,
         };
         img[..SECTOR].copy_from_slice(&format::encode_slot(&commit, 0));
         let disk = SimDisk::new(1);
@@ -1603,7 +1893,10 @@ mod crafted {
                 })
             })
             .collect();
-        Node::Branch(Branch::new(keys.iter().map(|k| k.to_vec()).collect(), kids))
+        Node::Branch(Branch::new(
+            keys.iter().map(|k| (*k).into()).collect(),
+            kids,
+        ))
     }
 
     fn check_all_fail(disk: &SimDisk, what: &str) {

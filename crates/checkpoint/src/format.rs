@@ -5,7 +5,7 @@
 //! total: it returns `Err(reason)` for any input and never panics (indexing is denied here).
 #![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
 
-use crate::node::{Branch, Child, Leaf, Node, BRANCH_FIRST_CHILD, LEAF_ENTRY_OVERHEAD};
+use crate::node::{Branch, Bytes, Child, Leaf, Node, BRANCH_FIRST_CHILD, LEAF_ENTRY_OVERHEAD};
 use byteorder::{ByteOrder, LittleEndian as LE};
 use std::collections::BTreeSet;
 
@@ -73,9 +73,15 @@ pub(crate) const FREE_PER_PAGE: usize = (PAGE_BODY - FREE_NEXT) / 8;
 // Commit slot fields.
 /// Magic at the start of each commit slot.
 pub(crate) const SLOT_MAGIC: [u8; 8] = *b"SHLGCKP\0";
-/// Format version written and understood.
+/// Format version written.
 /// Version 2: one `fdatasync` per commit; references carry the writing transaction.
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// Version 3: the slot names a redo-log region (`log.rs`); small commits append to it.
+pub(crate) const FORMAT_VERSION: u32 = 3;
+/// The oldest version read: a version-2 slot has zeros where version 3 names the log, so it reads
+/// as a commit without a log, and the next tree commit adds one.
+pub(crate) const OLDEST_READ_VERSION: u32 = 2;
+/// Most pages a redo-log region may span (256 MiB).
+pub(crate) const MAX_LOG_PAGES: u64 = 1 << 16;
 const OFF_MAGIC: usize = 0;
 const OFF_VERSION: usize = OFF_MAGIC + 8;
 const OFF_SLOT_PAGE_SIZE: usize = OFF_VERSION + 4;
@@ -91,9 +97,11 @@ const OFF_FREE_COUNT: usize = OFF_SLOT_RESERVED + 4;
 const OFF_ENTRIES: usize = OFF_FREE_COUNT + 8;
 const OFF_ROOT_TXN: usize = OFF_ENTRIES + 8;
 const OFF_FREE_TXN: usize = OFF_ROOT_TXN + 8;
-const SLOT_FIELDS_END: usize = OFF_FREE_TXN + 8;
+const OFF_LOG_START: usize = OFF_FREE_TXN + 8;
+const OFF_LOG_PAGES: usize = OFF_LOG_START + 8;
+const SLOT_FIELDS_END: usize = OFF_LOG_PAGES + 8;
 const OFF_SLOT_CRC: usize = SECTOR - 4;
-const _: () = assert!(SLOT_FIELDS_END == 96 && SLOT_FIELDS_END <= OFF_SLOT_CRC);
+const _: () = assert!(SLOT_FIELDS_END == 112 && SLOT_FIELDS_END <= OFF_SLOT_CRC);
 
 /// A checked reference to a page: its number, the checksum its content must have, and the commit
 /// that wrote it (open re-checks exactly the pages the newest commit wrote, found through this).
@@ -131,6 +139,10 @@ pub(crate) struct Commit {
     pub(crate) free_count: u64,
     /// Keys in the tree.
     pub(crate) entries: u64,
+    /// First page of the redo-log region (0 when there is none).
+    pub(crate) log_start: u64,
+    /// Pages of the redo-log region (0 when there is none).
+    pub(crate) log_pages: u64,
 }
 
 impl Commit {
@@ -144,7 +156,14 @@ impl Commit {
             free_head: None,
             free_count: 0,
             entries: 0,
+            log_start: 0,
+            log_pages: 0,
         }
+    }
+
+    /// The pages of the redo-log region.
+    pub(crate) fn log_range(&self) -> std::ops::Range<u64> {
+        self.log_start..self.log_start + self.log_pages
     }
 }
 
@@ -225,6 +244,8 @@ pub(crate) fn encode_slot(commit: &Commit, index: usize) -> [u8; SECTOR] {
     put_u64(&mut s, OFF_FREE_TXN, free.txn);
     put_u64(&mut s, OFF_FREE_COUNT, commit.free_count);
     put_u64(&mut s, OFF_ENTRIES, commit.entries);
+    put_u64(&mut s, OFF_LOG_START, commit.log_start);
+    put_u64(&mut s, OFF_LOG_PAGES, commit.log_pages);
     let crc = crc32c::crc32c_append(slot_seed(index), s.get(..OFF_SLOT_CRC).unwrap_or(&[]));
     put_u32(&mut s, OFF_SLOT_CRC, crc);
     s
@@ -250,9 +271,9 @@ pub(crate) fn decode_slot(s: &[u8], index: usize) -> SlotState {
         ));
     }
     let version = get_u32(s, OFF_VERSION);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READ_VERSION..=FORMAT_VERSION).contains(&version) {
         return SlotState::Unsupported(format!(
-            "format version {version} (this build reads {FORMAT_VERSION})"
+            "format version {version} (this build reads {OLDEST_READ_VERSION} to {FORMAT_VERSION})"
         ));
     }
     let page_size = get_u32(s, OFF_SLOT_PAGE_SIZE);
@@ -277,6 +298,8 @@ pub(crate) fn decode_slot(s: &[u8], index: usize) -> SlotState {
         ),
         free_count: get_u64(s, OFF_FREE_COUNT),
         entries: get_u64(s, OFF_ENTRIES),
+        log_start: get_u64(s, OFF_LOG_START),
+        log_pages: get_u64(s, OFF_LOG_PAGES),
     };
     match check_commit(&commit) {
         Ok(()) => SlotState::Valid(commit),
@@ -339,6 +362,16 @@ fn check_commit(c: &Commit) -> Result<(), String> {
     }
     if c.entries > 0 && c.root.is_none() {
         return Err(format!("{} entries in an empty tree", c.entries));
+    }
+    let log_fits = c.log_pages <= MAX_LOG_PAGES
+        && c.log_start
+            .checked_add(c.log_pages)
+            .is_some_and(|end| end <= c.page_count);
+    if (c.log_pages == 0) != (c.log_start == 0) || !log_fits {
+        return Err(format!(
+            "log region of {} pages at page {} in a file of {} pages",
+            c.log_pages, c.log_start, c.page_count
+        ));
     }
     Ok(())
 }
@@ -556,7 +589,7 @@ pub(crate) fn decode_node(buf: &[u8], h: &PageHeader) -> Result<Node, String> {
     };
     let node = match h.kind {
         KIND_LEAF => {
-            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(h.count.min(PAGE_BODY));
+            let mut entries: Vec<(Bytes, Bytes)> = Vec::with_capacity(h.count.min(PAGE_BODY));
             for _ in 0..h.count {
                 let klen = r.u16()?;
                 let vlen = r.u16()?;
@@ -565,22 +598,22 @@ pub(crate) fn decode_node(buf: &[u8], h: &PageHeader) -> Result<Node, String> {
                 }
                 let k = r.bytes(klen)?;
                 let v = r.bytes(vlen)?;
-                if entries.last().is_some_and(|(prev, _)| prev.as_slice() >= k) {
+                if entries.last().is_some_and(|(prev, _)| **prev >= *k) {
                     return Err("leaf keys out of order".into());
                 }
-                entries.push((k.to_vec(), v.to_vec()));
+                entries.push((Bytes::from(k), Bytes::from(v)));
             }
             Node::Leaf(Leaf::from_entries(entries))
         }
         KIND_BRANCH => {
-            let mut keys: Vec<Vec<u8>> = Vec::with_capacity(h.count.min(PAGE_BODY));
+            let mut keys: Vec<Bytes> = Vec::with_capacity(h.count.min(PAGE_BODY));
             let mut children = vec![Child::Page(r.page_ref(h.txn)?)];
             for _ in 0..h.count {
                 let k = r.key()?;
-                if keys.last().is_some_and(|prev| prev.as_slice() >= k) {
+                if keys.last().is_some_and(|prev| **prev >= *k) {
                     return Err("branch keys out of order".into());
                 }
-                keys.push(k.to_vec());
+                keys.push(Bytes::from(k));
                 children.push(Child::Page(r.page_ref(h.txn)?));
             }
             Node::Branch(Branch::new(keys, children))
@@ -689,6 +722,8 @@ mod tests {
             }),
             free_count: 2,
             entries: 40,
+            log_start: 6,
+            log_pages: 3,
         };
         for index in 0..2 {
             let s = encode_slot(&c, index);
@@ -715,12 +750,12 @@ mod tests {
         assert_eq!(slot_seed(0), 0x9493_A3D9);
         assert_eq!(slot_seed(1), 0x66F8_20DA);
         let empty = encode_slot(&Commit::empty(), 0);
-        assert_eq!(get_u32(&empty, OFF_SLOT_CRC), 0xFCE3_DD0E);
+        assert_eq!(get_u32(&empty, OFF_SLOT_CRC), 0x8924_21A9);
     }
 
     #[test]
     fn page_round_trip_binds_the_page_number() {
-        let leaf = Node::Leaf(Leaf::from_entries(vec![(b"a".to_vec(), b"1".to_vec())]));
+        let leaf = Node::Leaf(Leaf::from_entries(vec![(b"a"[..].into(), b"1"[..].into())]));
         let (buf, crc) = encode_node(&leaf, 4, 2).unwrap();
         let h = check_page(&buf, 4).unwrap();
         assert_eq!(h.crc, crc);

@@ -32,6 +32,7 @@ mod db;
 mod error;
 mod format;
 pub mod lease;
+mod log;
 mod node;
 mod pager;
 mod tree;

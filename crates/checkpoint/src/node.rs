@@ -18,6 +18,10 @@ pub(crate) const BRANCH_ENTRY_OVERHEAD: usize = 2 + BRANCH_FIRST_CHILD;
 /// A node below this many body bytes is merged with a sibling when the two fit in one page.
 pub(crate) const UNDERFLOW_BYTES: usize = PAGE_BODY / 4;
 
+/// An immutable key or value. Shared, so that copying a node for a copy-on-write edit costs a
+/// reference count per entry rather than an allocation and a copy.
+pub(crate) type Bytes = Arc<[u8]>;
+
 /// A reference from a parent (or the transaction root) to a child node.
 #[derive(Clone, Debug)]
 pub(crate) enum Child {
@@ -49,7 +53,7 @@ impl Node {
 /// A leaf: entries sorted by key, keys unique.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Leaf {
-    pub(crate) entries: Vec<(Vec<u8>, Vec<u8>)>,
+    pub(crate) entries: Vec<(Bytes, Bytes)>,
     pub(crate) size: usize,
 }
 
@@ -65,15 +69,14 @@ pub(crate) fn branch_entry_size(key: &[u8]) -> usize {
 
 impl Leaf {
     /// Builds a leaf from sorted entries.
-    pub(crate) fn from_entries(entries: Vec<(Vec<u8>, Vec<u8>)>) -> Leaf {
+    pub(crate) fn from_entries(entries: Vec<(Bytes, Bytes)>) -> Leaf {
         let size = entries.iter().map(|(k, v)| leaf_entry_size(k, v)).sum();
         Leaf { entries, size }
     }
 
     /// Position of `key`, or where it would go.
     pub(crate) fn find(&self, key: &[u8]) -> Result<usize, usize> {
-        self.entries
-            .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+        self.entries.binary_search_by(|(k, _)| (**k).cmp(key))
     }
 
     /// Inserts or replaces; returns the previous value.
@@ -82,11 +85,12 @@ impl Leaf {
             Ok(i) => {
                 let slot = self.entries.get_mut(i)?;
                 self.size = self.size + value.len() - slot.1.len();
-                Some(std::mem::replace(&mut slot.1, value.to_vec()))
+                Some(std::mem::replace(&mut slot.1, Bytes::from(value)).to_vec())
             }
             Err(i) => {
                 self.size += leaf_entry_size(key, value);
-                self.entries.insert(i, (key.to_vec(), value.to_vec()));
+                self.entries
+                    .insert(i, (Bytes::from(key), Bytes::from(value)));
                 None
             }
         }
@@ -97,12 +101,12 @@ impl Leaf {
         let i = self.find(key).ok()?;
         let (k, v) = self.entries.remove(i);
         self.size -= leaf_entry_size(&k, &v);
-        Some(v)
+        Some(v.to_vec())
     }
 
     /// Splits an overflowing leaf: `self` keeps the lower half, the upper half and its first key
     /// (the separator) are returned.
-    pub(crate) fn split(&mut self) -> (Vec<u8>, Leaf) {
+    pub(crate) fn split(&mut self) -> (Bytes, Leaf) {
         let sizes: Vec<usize> = self
             .entries
             .iter()
@@ -115,7 +119,7 @@ impl Leaf {
             .entries
             .first()
             .map(|(k, _)| k.clone())
-            .unwrap_or_default();
+            .unwrap_or_else(|| Bytes::from(&[][..]));
         (sep, right)
     }
 }
@@ -124,14 +128,14 @@ impl Leaf {
 /// `children.len() == keys.len() + 1`. Keys are strictly increasing.
 #[derive(Clone, Debug)]
 pub(crate) struct Branch {
-    pub(crate) keys: Vec<Vec<u8>>,
+    pub(crate) keys: Vec<Bytes>,
     pub(crate) children: Vec<Child>,
     pub(crate) size: usize,
 }
 
 impl Branch {
     /// A branch over `children` separated by `keys`.
-    pub(crate) fn new(keys: Vec<Vec<u8>>, children: Vec<Child>) -> Branch {
+    pub(crate) fn new(keys: Vec<Bytes>, children: Vec<Child>) -> Branch {
         let size = BRANCH_FIRST_CHILD + keys.iter().map(|k| branch_entry_size(k)).sum::<usize>();
         Branch {
             keys,
@@ -142,11 +146,11 @@ impl Branch {
 
     /// Index of the child whose key range holds `key`.
     pub(crate) fn child_index(&self, key: &[u8]) -> usize {
-        self.keys.partition_point(|k| k.as_slice() <= key)
+        self.keys.partition_point(|k| **k <= *key)
     }
 
     /// Records that child `idx` split: `right` follows it, separated by `sep`.
-    pub(crate) fn insert_split(&mut self, idx: usize, sep: Vec<u8>, right: Child) {
+    pub(crate) fn insert_split(&mut self, idx: usize, sep: Bytes, right: Child) {
         self.size += branch_entry_size(&sep);
         self.keys.insert(idx, sep);
         self.children.insert(idx + 1, right);
@@ -154,11 +158,11 @@ impl Branch {
 
     /// Splits an overflowing branch: `self` keeps the lower keys, the middle key moves up and is
     /// returned with the upper branch.
-    pub(crate) fn split(&mut self) -> (Vec<u8>, Branch) {
+    pub(crate) fn split(&mut self) -> (Bytes, Branch) {
         let sizes: Vec<usize> = self.keys.iter().map(|k| branch_entry_size(k)).collect();
         let m = best_split(&sizes, BRANCH_FIRST_CHILD, true);
         let right_keys = self.keys.split_off(m + 1);
-        let up = self.keys.pop().unwrap_or_default();
+        let up = self.keys.pop().unwrap_or_else(|| Bytes::from(&[][..]));
         let right_children = self.children.split_off(m + 1);
         let right = Branch::new(right_keys, right_children);
         self.size = BRANCH_FIRST_CHILD
@@ -221,13 +225,13 @@ mod tests {
         assert!(leaf.size > PAGE_BODY);
         let (sep, right) = leaf.split();
         assert!(leaf.size <= PAGE_BODY && right.size <= PAGE_BODY);
-        assert_eq!(sep, right.entries[0].0);
+        assert_eq!(sep, right.entries[0].0.clone());
         assert!(!leaf.entries.is_empty());
     }
 
     #[test]
     fn branch_split_moves_middle_up() {
-        let keys: Vec<Vec<u8>> = (0..20u8).map(|i| vec![i; 300]).collect();
+        let keys: Vec<Bytes> = (0..20u8).map(|i| Bytes::from(vec![i; 300])).collect();
         let children = (0..21u64)
             .map(|p| {
                 Child::Page(PageRef {

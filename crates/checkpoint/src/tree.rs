@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::PAGE_BODY;
-use crate::node::{branch_entry_size, Branch, Child, Leaf, Node, UNDERFLOW_BYTES};
+use crate::node::{branch_entry_size, Branch, Bytes, Child, Leaf, Node, UNDERFLOW_BYTES};
 use crate::pager::Src;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -51,7 +51,7 @@ pub(crate) fn get(
         match (&*node, depth == height) {
             (Node::Leaf(l), true) => {
                 let found = l.find(key).ok().and_then(|i| l.entries.get(i));
-                return Ok(found.map(|(_, v)| v.clone()));
+                return Ok(found.map(|(_, v)| v.to_vec()));
             }
             (Node::Branch(b), false) => {
                 cur = b
@@ -93,7 +93,7 @@ fn for_errors(child: &Child) -> Child {
     }
 }
 
-type Split = Option<(Vec<u8>, Child)>;
+type Split = Option<(Bytes, Child)>;
 
 /// Inserts or replaces; returns the previous value.
 pub(crate) fn insert(
@@ -296,7 +296,7 @@ pub(crate) struct RangeIter<'a> {
     stack: Vec<(Arc<Node>, usize)>,
     leaf: Option<(Arc<Node>, usize)>,
     /// Last key of the latest non-empty leaf visited.
-    leaf_last: Option<Vec<u8>>,
+    leaf_last: Option<Bytes>,
     /// Committed pages the scan may still load.
     loads_left: u64,
     end: Bound<Vec<u8>>,
@@ -461,12 +461,12 @@ impl Iterator for RangeIter<'_> {
                 if let Node::Leaf(l) = &**leaf {
                     if let Some((k, v)) = l.entries.get(*pos) {
                         *pos += 1;
-                        let item = (k.clone(), v.clone());
-                        if self.past_end(&item.0) {
+                        let (k, v) = (k.clone(), v.clone());
+                        if self.past_end(&k) {
                             self.done = true;
                             return None;
                         }
-                        return Some(Ok(item));
+                        return Some(Ok((k.to_vec(), v.to_vec())));
                     }
                 }
                 self.leaf = None;

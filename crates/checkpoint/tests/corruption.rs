@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{key, open, read_all, value, Model, Rng};
+use common::{key, open_tree as open, read_all, value, Model, Rng};
 use shardlog_checkpoint::{Db, Error, SimDisk, Storage};
 
 const FILE: &str = "checkpoints.db";
@@ -274,15 +274,60 @@ fn unknown_format_version_is_refused() {
     let mut image = disk.file_bytes(FILE).unwrap();
     for slot in 0..2usize {
         let s = &mut image[slot * 512..(slot + 1) * 512];
-        s[8..12].copy_from_slice(&3u32.to_le_bytes());
-        let seed = crc32c::crc32c_append(crc32c::crc32c(b"SHLGSLOT"), &[slot as u8]);
-        let crc = crc32c::crc32c_append(seed, &s[..508]);
-        s[508..512].copy_from_slice(&crc.to_le_bytes());
+        set_version(s, slot, 4);
     }
     disk.put_file(FILE, &image);
     let err = contents(&disk).unwrap_err();
     assert!(matches!(err, Error::Foreign { .. }), "{err}");
-    assert!(err.to_string().contains("version 3"), "{err}");
+    assert!(err.to_string().contains("version 4"), "{err}");
+}
+
+/// Rewrites the format version of a slot sector and reseals it.
+fn set_version(s: &mut [u8], slot: usize, version: u32) {
+    s[8..12].copy_from_slice(&version.to_le_bytes());
+    let seed = crc32c::crc32c_append(crc32c::crc32c(b"SHLGSLOT"), &[slot as u8]);
+    let crc = crc32c::crc32c_append(seed, &s[..508]);
+    s[508..512].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// A version-2 file (no log region; the slot bytes where version 3 names it are zero) opens with
+/// its contents, and its next commit adds a log region and writes a version-3 slot.
+#[test]
+fn version_2_files_are_read_and_upgraded_by_the_next_commit() {
+    let (disk, _, model) = build(4);
+    let mut image = disk.file_bytes(FILE).unwrap();
+    for slot in 0..2usize {
+        let s = &mut image[slot * 512..(slot + 1) * 512];
+        assert!(
+            s[96..112].iter().all(|&b| b == 0),
+            "log fields of a file without a log"
+        );
+        set_version(s, slot, 2);
+    }
+    disk.put_file(FILE, &image);
+    assert_eq!(contents(&disk).unwrap(), model);
+    let db = common::open(&disk).unwrap();
+    assert_eq!(db.info().log_capacity, 0);
+    let mut tx = db.write().unwrap();
+    tx.insert(b"after-upgrade", b"1").unwrap();
+    tx.commit().unwrap();
+    assert_eq!(db.info().log_capacity, 3 * 4096);
+    db.verify().unwrap();
+    drop(db);
+    let image = disk.file_bytes(FILE).unwrap();
+    let versions: Vec<u32> = (0..2)
+        .map(|i| u32::from_le_bytes(image[i * 512 + 8..i * 512 + 12].try_into().unwrap()))
+        .collect();
+    assert!(
+        versions.contains(&3) && versions.contains(&2),
+        "{versions:?}"
+    );
+    let mut want = model;
+    want.insert(b"after-upgrade".to_vec(), b"1".to_vec());
+    assert_eq!(
+        read_all(&common::open(&disk).unwrap().read().unwrap()).unwrap(),
+        want
+    );
 }
 
 /// Random multi-byte damage anywhere: never a panic, never contents other than a committed state.

@@ -169,5 +169,5 @@ fn every_operation_fails_once_and_forever() {
         }
     }
     eprintln!("{injected} injected I/O errors, none swallowed, no wrong read");
-    assert!(injected > 4_000);
+    assert!(injected > 2_000, "{injected}");
 }

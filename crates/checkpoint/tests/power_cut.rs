@@ -46,6 +46,8 @@ struct Stats {
     old_state: u64,
     double: u64,
     grown: u64,
+    /// Cuts after at least one acknowledged commit since open (the redo log in use).
+    in_log_epoch: u64,
 }
 
 type Ops = Vec<(Vec<u8>, Option<Vec<u8>>)>;
@@ -140,8 +142,17 @@ fn run(w: Workload, trials: u64) -> Stats {
             Ok(db) => db,
             Err(e) => panic!("{what}: clean open failed: {e}"),
         };
-        let pages_before = db.info().file_pages;
         let snapshot = rng.chance(30).then(|| db.read().unwrap());
+        // The first commit after open writes the tree back; the ones after it append to the redo
+        // log until it is full. Cut after 0 to 4 acknowledged commits, so both kinds are cut.
+        let before_cut = rng.below(5);
+        for i in 0..before_cut {
+            let ops = gen_ops(&mut rng, &w, trial_seed ^ (i + 2) << 32);
+            run_txn(&db, &ops, Some(&model))
+                .unwrap_or_else(|e| panic!("{what}: commit {i} failed without a fault: {e}"));
+            model = apply_model(&model, &ops);
+        }
+        let pages_before = db.info().file_pages;
         let base = disk.ops();
         // Half the cuts anywhere in the transaction, half among its last operations (page writes,
         // syncs, the slot write).
@@ -164,6 +175,7 @@ fn run(w: Workload, trials: u64) -> Stats {
             continue;
         }
         stats.cuts += 1;
+        stats.in_log_epoch += u64::from(before_cut > 0);
         let growing = disk.file_bytes("checkpoints.db.grow").is_some()
             || disk
                 .file_bytes("checkpoints.db")
@@ -220,8 +232,8 @@ fn run(w: Workload, trials: u64) -> Stats {
 
 fn report(name: &str, stats: &Stats) {
     eprintln!(
-        "{name}: {} power cuts ({} recovered the in-flight commit, {} the previous one, {} double cuts), {} during a growth",
-        stats.cuts, stats.new_state, stats.old_state, stats.double, stats.grown
+        "{name}: {} power cuts ({} recovered the in-flight commit, {} the previous one, {} double cuts), {} during a growth, {} after log commits",
+        stats.cuts, stats.new_state, stats.old_state, stats.double, stats.grown, stats.in_log_epoch
     );
 }
 

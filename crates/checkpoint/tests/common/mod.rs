@@ -42,17 +42,31 @@ pub fn value(tag: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Options that make files grow often.
+/// Options that make files grow often and the redo log fill often (3 pages: one to a few commits).
 pub fn small_opts() -> Options {
     Options {
         initial_pages: 2,
         cache_pages: 64,
+        log_pages: 3,
         ..Options::default()
+    }
+}
+
+/// [`small_opts`] without a redo log: every commit is a tree commit.
+pub fn tree_opts() -> Options {
+    Options {
+        log_pages: 0,
+        ..small_opts()
     }
 }
 
 pub fn open(disk: &SimDisk) -> shardlog_checkpoint::Result<Db> {
     Db::open_with(Arc::new(disk.clone()), "checkpoints.db", small_opts())
+}
+
+/// Opens with [`tree_opts`].
+pub fn open_tree(disk: &SimDisk) -> shardlog_checkpoint::Result<Db> {
+    Db::open_with(Arc::new(disk.clone()), "checkpoints.db", tree_opts())
 }
 
 /// Everything a snapshot holds.
