@@ -67,6 +67,7 @@ pub fn check_with(data: &[u8], strict: bool) {
 pub fn options(verify_on_open: bool, cache_pages: usize) -> Options {
     Options {
         initial_pages: 2,
+        log_pages: 3,
         cache_pages,
         verify_on_open,
         lock_file: false,
@@ -74,7 +75,8 @@ pub fn options(verify_on_open: bool, cache_pages: usize) -> Options {
 }
 
 /// Real files written by the crate: an empty database, a small lease table with history, and a
-/// three-level tree with a free list, each after several commits.
+/// three-level tree with a free list, each after several commits. With a 3-page redo log, the lease
+/// and tree files end with records in the log that open replays.
 pub fn templates() -> &'static [Vec<u8>] {
     static T: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     T.get_or_init(|| vec![empty_file(), lease_file(), deep_file()])

@@ -30,6 +30,8 @@ pub const POINTS: &[&str] = &[
     // Checkpoint B-tree commit (one sync): pages written, slot not yet; slot written, not synced.
     "checkpoint-pages-written",
     "checkpoint-slot-written",
+    // Checkpoint log commit: the record is written, not synced.
+    "checkpoint-log-written",
 ];
 
 static TARGET: OnceLock<Option<(String, u64)>> = OnceLock::new();
