@@ -32,7 +32,7 @@ use crate::format::{
     self, Commit, PageRef, SlotState, FREE_PER_PAGE, MAX_KEY_LEN, MAX_LOG_PAGES, MAX_PAGES,
     MAX_VALUE_LEN, PAGE_SIZE, SECTOR,
 };
-use crate::log::{self, LogOp};
+use crate::log::{self, LogOp, RecordBuf};
 use crate::node::{Child, Node};
 use crate::pager::{Pager, Src};
 use crate::tree::{self, RangeIter, TreeEdit};
@@ -525,7 +525,7 @@ impl Db {
             w,
             base,
             edit,
-            ops: Vec::new(),
+            record: RecordBuf::new(),
         })
     }
 
@@ -1281,14 +1281,14 @@ pub struct WriteTxn<'db> {
     base: Commit,
     edit: TreeEdit,
     /// The changes, in order: the log record this transaction appends.
-    ops: Vec<LogOp>,
+    record: RecordBuf,
 }
 
 impl std::fmt::Debug for WriteTxn<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriteTxn")
             .field("base_txn", &self.base.txn)
-            .field("changes", &self.ops.len())
+            .field("record_bytes", &self.record.len())
             .finish_non_exhaustive()
     }
 }
@@ -1464,7 +1464,7 @@ impl WriteTxn<'_> {
             page_count: self.base.page_count,
         };
         let old = tree::insert(src, &mut self.edit, key, value)?;
-        self.ops.push(LogOp::Insert(key.to_vec(), value.to_vec()));
+        self.record.insert(key, value);
         Ok(old)
     }
 
@@ -1489,7 +1489,7 @@ impl WriteTxn<'_> {
         };
         let old = tree::remove(src, &mut self.edit, key)?;
         if old.is_some() {
-            self.ops.push(LogOp::Remove(key.to_vec()));
+            self.record.remove(key);
         }
         Ok(old)
     }
@@ -1550,7 +1550,7 @@ impl WriteTxn<'_> {
     /// ```
     pub fn commit(mut self) -> Result<()> {
         self.db.inner.check_poison()?;
-        if self.ops.is_empty() {
+        if self.record.is_empty() {
             return Ok(());
         }
         self.check_freed_pages()?;
@@ -1606,7 +1606,7 @@ impl WriteTxn<'_> {
     /// True when this transaction's record fits in the rest of the log region of an epoch this
     /// process started.
     fn fits_log(&self) -> bool {
-        let len = log::record_len(&self.ops) as u64;
+        let len = self.record.len() as u64;
         let capacity = self.base.log_pages * PAGE_SIZE as u64;
         !self.w.rotate && self.w.log_end + len <= capacity
     }
@@ -1616,9 +1616,9 @@ impl WriteTxn<'_> {
         let inner = &*self.db.inner;
         let w = &mut *self.w;
         let txn = w.txn + 1;
-        let record = log::encode(self.base.txn, txn, &self.ops);
+        let record = self.record.finish(self.base.txn, txn);
         let offset = format::page_offset(self.base.log_start) + w.log_end;
-        w.file.write_at(offset, &record)?;
+        w.file.write_at(offset, record)?;
         // The record is written but not synced: a crash keeps it or ends the log before it.
         shardlog_segment::crashpoint::hit("checkpoint-log-written");
         w.file.sync()?;

@@ -1309,7 +1309,8 @@ fn encode_lease(l: &Lease) -> Result<Vec<u8>> {
             l.hash_key_range.start, l.hash_key_range.end
         )));
     }
-    let mut out = vec![RECORD_VERSION];
+    let mut out = Vec::with_capacity(256);
+    out.push(RECORD_VERSION);
     for v in [
         l.counter,
         l.last_renewal_ms,
@@ -1338,7 +1339,8 @@ fn encode_lease(l: &Lease) -> Result<Vec<u8>> {
 }
 
 fn encode_history(l: &Lease) -> Result<Vec<u8>> {
-    let mut out = vec![RECORD_VERSION];
+    let mut out = Vec::with_capacity(128);
+    out.push(RECORD_VERSION);
     out.extend_from_slice(&l.counter.to_le_bytes());
     put_opt_str(&mut out, l.owner.as_deref())?;
     put_checkpoint(&mut out, &l.checkpoint)?;

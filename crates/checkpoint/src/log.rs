@@ -47,6 +47,7 @@ pub(crate) enum LogOp {
 
 impl LogOp {
     /// Encoded bytes of this operation.
+    #[cfg(test)]
     pub(crate) fn size(&self) -> usize {
         match self {
             LogOp::Insert(k, v) => OP_OVERHEAD + k.len() + v.len(),
@@ -76,36 +77,86 @@ fn seed(epoch: u64) -> u32 {
 }
 
 /// Bytes `ops` take as one record.
+#[cfg(test)]
 pub(crate) fn record_len(ops: &[LogOp]) -> usize {
     RECORD_HEADER + ops.iter().map(LogOp::size).sum::<usize>()
 }
 
-/// Encodes transaction `txn` of log epoch `epoch`. Keys and values must respect the table limits
-/// (the write transaction checked them).
+/// A record being built by a write transaction: each change is encoded as it is made, so the commit
+/// only fills in the header.
+#[derive(Debug)]
+pub(crate) struct RecordBuf {
+    bytes: Vec<u8>,
+    ops: u32,
+}
+
+impl RecordBuf {
+    pub(crate) fn new() -> RecordBuf {
+        let mut bytes = Vec::with_capacity(1024);
+        bytes.resize(RECORD_HEADER, 0);
+        RecordBuf { bytes, ops: 0 }
+    }
+
+    fn op(&mut self, kind: u8, key: &[u8], value: &[u8]) {
+        self.bytes.push(kind);
+        for len in [key.len(), value.len()] {
+            let len = u16::try_from(len).unwrap_or(u16::MAX);
+            self.bytes.extend_from_slice(&len.to_le_bytes());
+        }
+        self.bytes.extend_from_slice(key);
+        self.bytes.extend_from_slice(value);
+        self.ops = self.ops.saturating_add(1);
+    }
+
+    /// Records that `key` now holds `value` (both within the table's limits).
+    pub(crate) fn insert(&mut self, key: &[u8], value: &[u8]) {
+        self.op(OP_INSERT, key, value);
+    }
+
+    /// Records that `key` is gone.
+    pub(crate) fn remove(&mut self, key: &[u8]) {
+        self.op(OP_REMOVE, key, &[]);
+    }
+
+    /// True when no change was recorded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ops == 0
+    }
+
+    /// Bytes of the finished record.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Seals the record as transaction `txn` of log epoch `epoch`.
+    pub(crate) fn finish(&mut self, epoch: u64, txn: u64) -> &[u8] {
+        let len = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
+        let mut header = [0u8; RECORD_HEADER];
+        LE::write_u32(&mut header[4..8], len);
+        LE::write_u64(&mut header[8..16], txn);
+        LE::write_u32(&mut header[16..20], self.ops);
+        if let Some(dst) = self.bytes.get_mut(..RECORD_HEADER) {
+            dst.copy_from_slice(&header);
+        }
+        let crc = crc32c::crc32c_append(seed(epoch), self.bytes.get(4..).unwrap_or(&[]));
+        if let Some(dst) = self.bytes.get_mut(..4) {
+            LE::write_u32(dst, crc);
+        }
+        &self.bytes
+    }
+}
+
+/// Encodes `ops` as transaction `txn` of log epoch `epoch`.
+#[cfg(test)]
 pub(crate) fn encode(epoch: u64, txn: u64, ops: &[LogOp]) -> Vec<u8> {
-    let len = record_len(ops);
-    let mut out = Vec::with_capacity(len);
-    out.extend_from_slice(&[0; 4]);
-    out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
-    out.extend_from_slice(&txn.to_le_bytes());
-    out.extend_from_slice(&u32::try_from(ops.len()).unwrap_or(u32::MAX).to_le_bytes());
-    out.extend_from_slice(&[0; 4]);
+    let mut buf = RecordBuf::new();
     for op in ops {
-        let (kind, key, value) = match op {
-            LogOp::Insert(k, v) => (OP_INSERT, k, v.as_slice()),
-            LogOp::Remove(k) => (OP_REMOVE, k, &[][..]),
-        };
-        out.push(kind);
-        out.extend_from_slice(&u16::try_from(key.len()).unwrap_or(u16::MAX).to_le_bytes());
-        out.extend_from_slice(&u16::try_from(value.len()).unwrap_or(u16::MAX).to_le_bytes());
-        out.extend_from_slice(key);
-        out.extend_from_slice(value);
+        match op {
+            LogOp::Insert(k, v) => buf.insert(k, v),
+            LogOp::Remove(k) => buf.remove(k),
+        }
     }
-    let crc = crc32c::crc32c_append(seed(epoch), out.get(4..).unwrap_or(&[]));
-    if let Some(dst) = out.get_mut(..4) {
-        LE::write_u32(dst, crc);
-    }
-    out
+    buf.finish(epoch, txn).to_vec()
 }
 
 /// Reads the records of epoch `epoch` from the start of `region`. `Err((offset, reason))` names a
