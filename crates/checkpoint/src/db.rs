@@ -418,6 +418,10 @@ impl Db {
                 create_fresh(&*storage, name, options.initial_pages)?
             }
         };
+        // A process killed before its sync may have left a commit or log record in the page cache
+        // only. Make it durable before trusting it: the first tree commit overwrites the other slot,
+        // and a power cut then must not find the one this open chose gone.
+        file.sync()?;
         let pager = Pager::new(storage.path(name), options.cache_pages);
         let Recovered {
             commit,
@@ -764,7 +768,7 @@ fn replay_log(pager: &Pager, file: &dyn StorageFile, c: &Commit) -> Result<(Tree
     let start = format::page_offset(c.log_start);
     let mut region = vec![0u8; c.log_pages as usize * PAGE_SIZE];
     file.read_at(start, &mut region)?;
-    let replay = log::read(&region, c.txn)
+    let replay = log::read(&region, epoch_of(c))
         .map_err(|(at, reason)| Error::corrupt(pager.path(), start + at as u64, reason))?;
     let src = Src {
         pager,
@@ -782,6 +786,14 @@ fn replay_log(pager: &Pager, file: &dyn StorageFile, c: &Commit) -> Result<(Tree
         txn = record.txn;
     }
     Ok((edit, txn, replay.end as u64))
+}
+
+/// The log epoch tree commit `c` starts.
+fn epoch_of(c: &Commit) -> log::Epoch {
+    log::Epoch {
+        txn: c.txn,
+        salt: c.log_salt,
+    }
 }
 
 /// Reads every tree page that commit `c` wrote (the references carrying its transaction id, from
@@ -1616,7 +1628,7 @@ impl WriteTxn<'_> {
         let inner = &*self.db.inner;
         let w = &mut *self.w;
         let txn = w.txn + 1;
-        let record = self.record.finish(self.base.txn, txn);
+        let record = self.record.finish(epoch_of(&self.base), txn);
         let offset = format::page_offset(self.base.log_start) + w.log_end;
         w.file.write_at(offset, record)?;
         // The record is written but not synced: a crash keeps it or ends the log before it.
@@ -1714,6 +1726,7 @@ impl WriteTxn<'_> {
             entries: self.edit.entries,
             log_start,
             log_pages,
+            log_salt: log::new_salt(self.base.log_salt),
         };
         check_allocation(&out, &all_free, &commit)?;
 
@@ -1875,6 +1888,7 @@ mod crafted {
             entries,
             log_start: 0,
             log_pages: 0,
+            log_salt: 0,
         };
         img[..SECTOR].copy_from_slice(&format::encode_slot(&commit, 0));
         let disk = SimDisk::new(1);

@@ -99,9 +99,10 @@ const OFF_ROOT_TXN: usize = OFF_ENTRIES + 8;
 const OFF_FREE_TXN: usize = OFF_ROOT_TXN + 8;
 const OFF_LOG_START: usize = OFF_FREE_TXN + 8;
 const OFF_LOG_PAGES: usize = OFF_LOG_START + 8;
-const SLOT_FIELDS_END: usize = OFF_LOG_PAGES + 8;
+const OFF_LOG_SALT: usize = OFF_LOG_PAGES + 8;
+const SLOT_FIELDS_END: usize = OFF_LOG_SALT + 8;
 const OFF_SLOT_CRC: usize = SECTOR - 4;
-const _: () = assert!(SLOT_FIELDS_END == 112 && SLOT_FIELDS_END <= OFF_SLOT_CRC);
+const _: () = assert!(SLOT_FIELDS_END == 120 && SLOT_FIELDS_END <= OFF_SLOT_CRC);
 
 /// A checked reference to a page: its number, the checksum its content must have, and the commit
 /// that wrote it (open re-checks exactly the pages the newest commit wrote, found through this).
@@ -143,6 +144,10 @@ pub(crate) struct Commit {
     pub(crate) log_start: u64,
     /// Pages of the redo-log region (0 when there is none).
     pub(crate) log_pages: u64,
+    /// Mixed into the checksum seed of this commit's log records, chosen anew by every tree commit:
+    /// records left in the region by an earlier commit with the same transaction id (possible after
+    /// open fell back past a damaged newest commit) fail their checksum.
+    pub(crate) log_salt: u64,
 }
 
 impl Commit {
@@ -158,6 +163,7 @@ impl Commit {
             entries: 0,
             log_start: 0,
             log_pages: 0,
+            log_salt: 0,
         }
     }
 
@@ -246,6 +252,7 @@ pub(crate) fn encode_slot(commit: &Commit, index: usize) -> [u8; SECTOR] {
     put_u64(&mut s, OFF_ENTRIES, commit.entries);
     put_u64(&mut s, OFF_LOG_START, commit.log_start);
     put_u64(&mut s, OFF_LOG_PAGES, commit.log_pages);
+    put_u64(&mut s, OFF_LOG_SALT, commit.log_salt);
     let crc = crc32c::crc32c_append(slot_seed(index), s.get(..OFF_SLOT_CRC).unwrap_or(&[]));
     put_u32(&mut s, OFF_SLOT_CRC, crc);
     s
@@ -300,6 +307,7 @@ pub(crate) fn decode_slot(s: &[u8], index: usize) -> SlotState {
         entries: get_u64(s, OFF_ENTRIES),
         log_start: get_u64(s, OFF_LOG_START),
         log_pages: get_u64(s, OFF_LOG_PAGES),
+        log_salt: get_u64(s, OFF_LOG_SALT),
     };
     match check_commit(&commit) {
         Ok(()) => SlotState::Valid(commit),
@@ -724,6 +732,7 @@ mod tests {
             entries: 40,
             log_start: 6,
             log_pages: 3,
+            log_salt: 0x0123_4567_89AB_CDEF,
         };
         for index in 0..2 {
             let s = encode_slot(&c, index);

@@ -4,13 +4,14 @@
 //! `fdatasync`, where the disk's floor is one. So a commit that fits appends one *record* — the keys
 //! it inserted and removed — to the log region the current commit slot names, and syncs once. The
 //! changed tree stays in memory; a later tree commit (when the log is full, or the first commit
-//! after open) writes it back and starts a new log *epoch*, named by the slot's transaction id.
+//! after open) writes it back and starts a new log *epoch*, named by the slot's transaction id and
+//! a salt the slot carries (both go into every record's checksum).
 //!
 //! Record layout (little endian; `docs/format.md`, "Checkpoint file", repeats it):
 //!
 //! | bytes | field |
 //! |---|---|
-//! | 0..4 | CRC-32C of bytes 4..len, seeded with `"SHLGLOGR"` and the epoch (u64) |
+//! | 0..4 | CRC-32C of bytes 4..len, seeded with `"SHLGLOGR"`, the epoch (u64) and the salt (u64) |
 //! | 4..8 | len: bytes of the whole record, header included |
 //! | 8..16 | transaction id: the epoch + 1 for the first record, then + 1 per record |
 //! | 16..20 | number of operations |
@@ -72,8 +73,34 @@ pub(crate) struct Replay {
     pub(crate) end: usize,
 }
 
-fn seed(epoch: u64) -> u32 {
-    crc32c::crc32c_append(crc32c::crc32c(b"SHLGLOGR"), &epoch.to_le_bytes())
+/// Names a log epoch: the transaction id of the tree commit that started it, and that commit's salt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Epoch {
+    pub(crate) txn: u64,
+    pub(crate) salt: u64,
+}
+
+pub(crate) fn seed(epoch: Epoch) -> u32 {
+    let tag = crc32c::crc32c_append(crc32c::crc32c(b"SHLGLOGR"), &epoch.txn.to_le_bytes());
+    crc32c::crc32c_append(tag, &epoch.salt.to_le_bytes())
+}
+
+/// A salt for a new epoch: different from the last one (`previous`), and unlikely to repeat one
+/// that a process before a crash used with the same transaction id (it mixes in the clock).
+pub(crate) fn new_salt(previous: u64) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mixed = crc32c::crc32c_append(
+        crc32c::crc32c(&previous.to_le_bytes()),
+        &nanos.to_le_bytes(),
+    );
+    let salt = (nanos << 32) ^ u64::from(mixed);
+    if salt == previous {
+        salt ^ 1
+    } else {
+        salt
+    }
 }
 
 /// Bytes `ops` take as one record.
@@ -129,7 +156,7 @@ impl RecordBuf {
     }
 
     /// Seals the record as transaction `txn` of log epoch `epoch`.
-    pub(crate) fn finish(&mut self, epoch: u64, txn: u64) -> &[u8] {
+    pub(crate) fn finish(&mut self, epoch: Epoch, txn: u64) -> &[u8] {
         let len = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
         let mut header = [0u8; RECORD_HEADER];
         LE::write_u32(&mut header[4..8], len);
@@ -148,7 +175,7 @@ impl RecordBuf {
 
 /// Encodes `ops` as transaction `txn` of log epoch `epoch`.
 #[cfg(test)]
-pub(crate) fn encode(epoch: u64, txn: u64, ops: &[LogOp]) -> Vec<u8> {
+pub(crate) fn encode(epoch: Epoch, txn: u64, ops: &[LogOp]) -> Vec<u8> {
     let mut buf = RecordBuf::new();
     for op in ops {
         match op {
@@ -162,10 +189,10 @@ pub(crate) fn encode(epoch: u64, txn: u64, ops: &[LogOp]) -> Vec<u8> {
 /// Reads the records of epoch `epoch` from the start of `region`. `Err((offset, reason))` names a
 /// record whose checksum holds but whose content is impossible, or a failing record that a valid
 /// record of the same epoch follows (a crash tears only the last record; see [`later_record`]).
-pub(crate) fn read(region: &[u8], epoch: u64) -> Result<Replay, (usize, String)> {
+pub(crate) fn read(region: &[u8], epoch: Epoch) -> Result<Replay, (usize, String)> {
     let mut records = Vec::new();
     let mut pos = 0usize;
-    let mut expect = epoch.saturating_add(1);
+    let mut expect = epoch.txn.saturating_add(1);
     while let Some(rec) = region.get(pos..) {
         let Some(header) = rec.get(..RECORD_HEADER) else {
             break;
@@ -209,7 +236,7 @@ pub(crate) fn read(region: &[u8], epoch: u64) -> Result<Replay, (usize, String)>
 /// after `from`. Appends are sequential and each is synced before the next, so after a crash only
 /// the last record can fail; one that is followed by a later valid record was damaged after it was
 /// synced. Older epochs' records fail the checksum (another seed), so they never match.
-fn later_record(region: &[u8], epoch: u64, from: usize, expect: u64) -> Option<usize> {
+fn later_record(region: &[u8], epoch: Epoch, from: usize, expect: u64) -> Option<usize> {
     let limit = expect.saturating_add(region.len() as u64 / RECORD_HEADER as u64);
     (from + 1..region.len().saturating_sub(RECORD_HEADER - 1)).find(|&at| {
         let Some(header) = region.get(at..at + RECORD_HEADER) else {
@@ -263,6 +290,10 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
+    fn ep(txn: u64) -> Epoch {
+        Epoch { txn, salt: 99 }
+    }
+
     fn ops(n: u8) -> Vec<LogOp> {
         (0..n)
             .map(|i| {
@@ -278,7 +309,7 @@ mod tests {
     fn region(epoch: u64, records: &[Vec<LogOp>]) -> Vec<u8> {
         let mut r = Vec::new();
         for (i, ops) in records.iter().enumerate() {
-            r.extend(encode(epoch, epoch + 1 + i as u64, ops));
+            r.extend(encode(ep(epoch), epoch + 1 + i as u64, ops));
         }
         r.resize(8192, 0);
         r
@@ -288,7 +319,7 @@ mod tests {
     fn records_round_trip_in_sequence() {
         let recs = vec![ops(1), ops(5), ops(0), ops(9)];
         let r = region(41, &recs);
-        let got = read(&r, 41).unwrap();
+        let got = read(&r, ep(41)).unwrap();
         assert_eq!(got.records.len(), 4);
         for (i, (rec, ops)) in got.records.iter().zip(&recs).enumerate() {
             assert_eq!(rec.txn, 42 + i as u64);
@@ -300,8 +331,8 @@ mod tests {
     #[test]
     fn another_epoch_reads_as_an_empty_log() {
         let r = region(41, &[ops(3), ops(4)]);
-        assert_eq!(read(&r, 40).unwrap().records, vec![]);
-        assert_eq!(read(&r, 43).unwrap().end, 0);
+        assert_eq!(read(&r, ep(40)).unwrap().records, vec![]);
+        assert_eq!(read(&r, ep(43)).unwrap().end, 0);
     }
 
     #[test]
@@ -314,7 +345,7 @@ mod tests {
             let mut t = r.clone();
             t[bit / 8] ^= 1 << (bit % 8);
             // Indistinguishable from a record torn by a crash: reading keeps only the first.
-            let got = read(&t, 7).unwrap();
+            let got = read(&t, ep(7)).unwrap();
             assert_eq!((got.records.len(), got.end), (1, first), "bit {bit}");
         }
     }
@@ -328,7 +359,7 @@ mod tests {
         for bit in first * 8..second * 8 {
             let mut t = r.clone();
             t[bit / 8] ^= 1 << (bit % 8);
-            let (offset, reason) = read(&t, 7).unwrap_err();
+            let (offset, reason) = read(&t, ep(7)).unwrap_err();
             assert_eq!(offset, first, "bit {bit}");
             assert!(
                 reason.contains(&format!("byte {second}")),
@@ -341,30 +372,43 @@ mod tests {
     fn records_of_an_older_epoch_after_the_end_are_not_damage() {
         // Epoch 7 wrote three records; epoch 20 overwrote the start with one shorter record.
         let mut r = region(7, &[ops(9), ops(4), ops(3)]);
-        let new = encode(20, 21, &ops(1));
+        let new = encode(ep(20), 21, &ops(1));
         r[..new.len()].copy_from_slice(&new);
-        let got = read(&r, 20).unwrap();
+        let got = read(&r, ep(20)).unwrap();
         assert_eq!((got.records.len(), got.end), (1, new.len()));
     }
 
     #[test]
+    fn the_same_transaction_id_with_another_salt_reads_as_an_empty_log() {
+        let r = region(41, &[ops(3), ops(4)]);
+        let other = Epoch { txn: 41, salt: 100 };
+        assert_eq!(read(&r, other).unwrap().end, 0);
+        assert_ne!(new_salt(5), 5);
+    }
+
+    #[test]
+    fn seed_test_vector_matches_the_format_doc() {
+        assert_eq!(seed(Epoch { txn: 2, salt: 0 }), 0x9297_A874);
+    }
+
+    #[test]
     fn a_record_out_of_sequence_ends_the_log() {
-        let mut r = encode(7, 8, &ops(2));
-        r.extend(encode(7, 10, &ops(2)));
-        assert_eq!(read(&r, 7).unwrap().records.len(), 1);
+        let mut r = encode(ep(7), 8, &ops(2));
+        r.extend(encode(ep(7), 10, &ops(2)));
+        assert_eq!(read(&r, ep(7)).unwrap().records.len(), 1);
     }
 
     #[test]
     fn impossible_content_under_a_good_checksum_is_reported() {
         // Two records: the second claims 3 operations but holds 2.
-        let mut r = encode(7, 8, &ops(1));
+        let mut r = encode(ep(7), 8, &ops(1));
         let at = r.len();
-        let mut bad = encode(7, 9, &ops(2));
+        let mut bad = encode(ep(7), 9, &ops(2));
         bad[16] = 3;
-        let crc = crc32c::crc32c_append(seed(7), &bad[4..]);
+        let crc = crc32c::crc32c_append(seed(ep(7)), &bad[4..]);
         LE::write_u32(&mut bad[..4], crc);
         r.extend(bad);
-        let (offset, reason) = read(&r, 7).unwrap_err();
+        let (offset, reason) = read(&r, ep(7)).unwrap_err();
         assert_eq!(offset, at);
         assert!(reason.contains("transaction 9"), "{reason}");
     }
@@ -380,7 +424,7 @@ mod tests {
                     .wrapping_add(1442695040888963407);
                 *b = (seed >> 56) as u8;
             }
-            let _ = read(&buf, seed % 4);
+            let _ = read(&buf, ep(seed % 4));
             let _ = decode_ops(&buf, (seed % 50) as usize);
         }
     }

@@ -202,3 +202,43 @@ fn a_backup_holds_the_commits_still_in_the_log() {
         "a compact copy"
     );
 }
+
+/// Open falls back past a damaged newest slot whose log epoch holds records; the next tree commit
+/// then reuses that slot's transaction id. Its new salt keeps the old epoch's records, still in the
+/// region, from ever being replayed.
+#[test]
+fn records_of_a_dropped_epoch_never_replay_onto_a_later_commit_with_its_id() {
+    let disk = SimDisk::new(8);
+    let mut model = Model::new();
+    let db = open(&disk).unwrap();
+    put(&db, &mut model, 0, 0, 20); // tree commit s, no records in its epoch
+    let s = model.clone();
+    drop(db);
+    let db = open(&disk).unwrap();
+    put(&db, &mut model, 1, 1, 20); // tree commit t = s + 1
+    let t = db.info().tree_txn;
+    for i in 2..5 {
+        put(&db, &mut model, i, i, 20); // records t + 1 ..= t + 3 in epoch t
+    }
+    drop(db);
+    // Damage the slot of commit t: open falls back to s.
+    let img = disk.file_bytes(FILE).unwrap();
+    let newer = (0..2)
+        .find(|i| u64::from_le_bytes(img[i * 512 + 16..i * 512 + 24].try_into().unwrap()) == t)
+        .unwrap();
+    disk.flip_bit(FILE, (newer as u64 * 512 + 40) * 8).unwrap();
+    let db = open(&disk).unwrap();
+    assert!(db.info().slot_fallback.is_some());
+    assert_eq!(read_all(&db.read().unwrap()).unwrap(), s);
+    let mut want = s;
+    put(&db, &mut want, 7, 7, 20);
+    assert_eq!(
+        db.info().tree_txn,
+        t,
+        "the new tree commit has the dropped commit's id"
+    );
+    drop(db);
+    let db = open(&disk).unwrap();
+    assert_eq!(read_all(&db.read().unwrap()).unwrap(), want);
+    db.verify().unwrap();
+}
