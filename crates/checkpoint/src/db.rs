@@ -430,7 +430,10 @@ impl Db {
             chain,
             reusable,
         } = recover(&pager, &*file)?;
-        let (edit, txn, log_end) = replay_log(&pager, &*file, &commit)?;
+        // After a fallback the dropped commit's epoch may have overwritten the start of this one's
+        // log: its surviving records are not damage, and are not replayed.
+        let strict = slot_fallback.is_none();
+        let (edit, txn, log_end) = replay_log(&pager, &*file, &commit, strict)?;
         let file_pages = file.len() / PAGE_SIZE as u64;
         let inner = Inner {
             storage,
@@ -755,7 +758,12 @@ fn load_commit(
 
 /// Applies the log records of commit `c`'s epoch to its tree: the newest state as an edit, the id of
 /// the newest commit, and the log bytes in use.
-fn replay_log(pager: &Pager, file: &dyn StorageFile, c: &Commit) -> Result<(TreeEdit, u64, u64)> {
+fn replay_log(
+    pager: &Pager,
+    file: &dyn StorageFile,
+    c: &Commit,
+    strict: bool,
+) -> Result<(TreeEdit, u64, u64)> {
     let mut edit = TreeEdit {
         root: c.root.map(Child::Page),
         height: c.height,
@@ -768,7 +776,7 @@ fn replay_log(pager: &Pager, file: &dyn StorageFile, c: &Commit) -> Result<(Tree
     let start = format::page_offset(c.log_start);
     let mut region = vec![0u8; c.log_pages as usize * PAGE_SIZE];
     file.read_at(start, &mut region)?;
-    let replay = log::read(&region, epoch_of(c))
+    let replay = log::read(&region, epoch_of(c), strict)
         .map_err(|(at, reason)| Error::corrupt(pager.path(), start + at as u64, reason))?;
     let src = Src {
         pager,

@@ -187,9 +187,11 @@ pub(crate) fn encode(epoch: Epoch, txn: u64, ops: &[LogOp]) -> Vec<u8> {
 }
 
 /// Reads the records of epoch `epoch` from the start of `region`. `Err((offset, reason))` names a
-/// record whose checksum holds but whose content is impossible, or a failing record that a valid
-/// record of the same epoch follows (a crash tears only the last record; see [`later_record`]).
-pub(crate) fn read(region: &[u8], epoch: Epoch) -> Result<Replay, (usize, String)> {
+/// record whose checksum holds but whose content is impossible, or, when `strict`, a failing record
+/// that a valid record of the same epoch follows (a crash tears only the last record; see
+/// [`later_record`]). Open reads without `strict` after falling back past a newer commit, whose
+/// epoch may have overwritten the start of this one.
+pub(crate) fn read(region: &[u8], epoch: Epoch, strict: bool) -> Result<Replay, (usize, String)> {
     let mut records = Vec::new();
     let mut pos = 0usize;
     let mut expect = epoch.txn.saturating_add(1);
@@ -220,7 +222,7 @@ pub(crate) fn read(region: &[u8], epoch: Epoch) -> Result<Replay, (usize, String
         pos += len;
         expect = expect.saturating_add(1);
     }
-    if let Some(at) = later_record(region, epoch, pos, expect) {
+    if let Some(at) = later_record(region, epoch, pos, expect).filter(|_| strict) {
         return Err((
             pos,
             format!(
@@ -319,7 +321,7 @@ mod tests {
     fn records_round_trip_in_sequence() {
         let recs = vec![ops(1), ops(5), ops(0), ops(9)];
         let r = region(41, &recs);
-        let got = read(&r, ep(41)).unwrap();
+        let got = read(&r, ep(41), true).unwrap();
         assert_eq!(got.records.len(), 4);
         for (i, (rec, ops)) in got.records.iter().zip(&recs).enumerate() {
             assert_eq!(rec.txn, 42 + i as u64);
@@ -331,8 +333,8 @@ mod tests {
     #[test]
     fn another_epoch_reads_as_an_empty_log() {
         let r = region(41, &[ops(3), ops(4)]);
-        assert_eq!(read(&r, ep(40)).unwrap().records, vec![]);
-        assert_eq!(read(&r, ep(43)).unwrap().end, 0);
+        assert_eq!(read(&r, ep(40), true).unwrap().records, vec![]);
+        assert_eq!(read(&r, ep(43), true).unwrap().end, 0);
     }
 
     #[test]
@@ -345,7 +347,7 @@ mod tests {
             let mut t = r.clone();
             t[bit / 8] ^= 1 << (bit % 8);
             // Indistinguishable from a record torn by a crash: reading keeps only the first.
-            let got = read(&t, ep(7)).unwrap();
+            let got = read(&t, ep(7), true).unwrap();
             assert_eq!((got.records.len(), got.end), (1, first), "bit {bit}");
         }
     }
@@ -359,8 +361,10 @@ mod tests {
         for bit in first * 8..second * 8 {
             let mut t = r.clone();
             t[bit / 8] ^= 1 << (bit % 8);
-            let (offset, reason) = read(&t, ep(7)).unwrap_err();
+            let (offset, reason) = read(&t, ep(7), true).unwrap_err();
             assert_eq!(offset, first, "bit {bit}");
+            // After a fallback the same bytes read as a log that ends there.
+            assert_eq!(read(&t, ep(7), false).unwrap().end, first, "bit {bit}");
             assert!(
                 reason.contains(&format!("byte {second}")),
                 "bit {bit}: {reason}"
@@ -374,7 +378,7 @@ mod tests {
         let mut r = region(7, &[ops(9), ops(4), ops(3)]);
         let new = encode(ep(20), 21, &ops(1));
         r[..new.len()].copy_from_slice(&new);
-        let got = read(&r, ep(20)).unwrap();
+        let got = read(&r, ep(20), true).unwrap();
         assert_eq!((got.records.len(), got.end), (1, new.len()));
     }
 
@@ -382,7 +386,7 @@ mod tests {
     fn the_same_transaction_id_with_another_salt_reads_as_an_empty_log() {
         let r = region(41, &[ops(3), ops(4)]);
         let other = Epoch { txn: 41, salt: 100 };
-        assert_eq!(read(&r, other).unwrap().end, 0);
+        assert_eq!(read(&r, other, true).unwrap().end, 0);
         assert_ne!(new_salt(5), 5);
     }
 
@@ -395,7 +399,7 @@ mod tests {
     fn a_record_out_of_sequence_ends_the_log() {
         let mut r = encode(ep(7), 8, &ops(2));
         r.extend(encode(ep(7), 10, &ops(2)));
-        assert_eq!(read(&r, ep(7)).unwrap().records.len(), 1);
+        assert_eq!(read(&r, ep(7), true).unwrap().records.len(), 1);
     }
 
     #[test]
@@ -408,7 +412,7 @@ mod tests {
         let crc = crc32c::crc32c_append(seed(ep(7)), &bad[4..]);
         LE::write_u32(&mut bad[..4], crc);
         r.extend(bad);
-        let (offset, reason) = read(&r, ep(7)).unwrap_err();
+        let (offset, reason) = read(&r, ep(7), true).unwrap_err();
         assert_eq!(offset, at);
         assert!(reason.contains("transaction 9"), "{reason}");
     }
@@ -424,7 +428,7 @@ mod tests {
                     .wrapping_add(1442695040888963407);
                 *b = (seed >> 56) as u8;
             }
-            let _ = read(&buf, ep(seed % 4));
+            let _ = read(&buf, ep(seed % 4), true);
             let _ = decode_ops(&buf, (seed % 50) as usize);
         }
     }
