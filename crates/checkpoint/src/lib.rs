@@ -4,10 +4,13 @@
 //! through the [`Storage`] trait of `shardlog-segment` (real files with [`FsStorage`], or the
 //! simulated disk [`SimDisk`] in crash tests). Every page is checksummed together with its page
 //! number, and every parent records its children's checksums and the commit that wrote them, so
-//! torn, misdirected and stale pages are all detected. Page 0 holds two commit slots; a commit writes
-//! its new pages and the slot not in use, then syncs once. Open checks the pages the newest commit
-//! wrote and falls back to the other slot if a crash tore it, so a power cut at any moment leaves the
-//! last committed state. Readers get snapshots and never block the single writer.
+//! torn, misdirected and stale pages are all detected. Page 0 holds two commit slots. A small commit
+//! appends one checksummed record to a redo-log region inside the file and syncs once, as cheap as
+//! the disk's own floor; when the log is full (and on the first commit after open) a *tree commit*
+//! writes the changed pages and the slot not in use, then syncs once. Open checks the pages the
+//! newest tree commit wrote, falls back to the other slot if a crash tore it, and replays the log,
+//! so a power cut at any moment leaves the last committed state. Readers get snapshots and never
+//! block the single writer.
 //!
 //! The [`lease`] module builds a KCL-style lease table on top: counter-fenced conditional updates,
 //! checkpoints with a bounded history, and batched renewals in one commit.
