@@ -1657,7 +1657,9 @@ impl WriteTxn<'_> {
         w.edit.root = edit.root;
         w.edit.height = edit.height;
         w.edit.entries = edit.entries;
-        inner.shared().view = View::of(txn, &w.edit, w.log_end);
+        let old = std::mem::replace(&mut inner.shared().view, View::of(txn, &w.edit, w.log_end));
+        // The previous view's copies of the changed nodes are freed outside the readers' lock.
+        drop(old);
         Ok(())
     }
 
