@@ -613,12 +613,7 @@ impl Db {
         let snap = self.read()?;
         // The snapshot's entries, in key order, into a tree of dirty nodes; then one tree commit of
         // a new file. (The log region is not copied: a writer may be reusing it for a newer epoch.)
-        let mut edit = TreeEdit {
-            root: None,
-            height: 0,
-            entries: 0,
-            freed: Vec::new(),
-        };
+        let mut edit = TreeEdit::default();
         for entry in snap.iter() {
             let (k, v) = entry?;
             tree::insert(snap.src(), &mut edit, &k, &v)?;
@@ -764,12 +759,7 @@ fn replay_log(
     c: &Commit,
     strict: bool,
 ) -> Result<(TreeEdit, u64, u64)> {
-    let mut edit = TreeEdit {
-        root: c.root.map(Child::Page),
-        height: c.height,
-        entries: c.entries,
-        freed: Vec::new(),
-    };
+    let mut edit = TreeEdit::committed(c);
     if c.log_pages == 0 {
         return Ok((edit, c.txn, 0));
     }
@@ -1644,15 +1634,7 @@ impl WriteTxn<'_> {
         w.file.sync()?;
         w.txn = txn;
         w.log_end += record.len() as u64;
-        let edit = std::mem::replace(
-            &mut self.edit,
-            TreeEdit {
-                root: None,
-                height: 0,
-                entries: 0,
-                freed: Vec::new(),
-            },
-        );
+        let edit = std::mem::take(&mut self.edit);
         w.edit.freed.extend(edit.freed);
         w.edit.root = edit.root;
         w.edit.height = edit.height;
@@ -1759,12 +1741,7 @@ impl WriteTxn<'_> {
         for (r, node) in out.nodes {
             inner.pager.remember(r, node);
         }
-        w.edit = TreeEdit {
-            root: root.map(Child::Page),
-            height: commit.height,
-            entries: commit.entries,
-            freed: Vec::new(),
-        };
+        w.edit = TreeEdit::committed(&commit);
         w.txn = txn;
         w.log_end = 0;
         w.rotate = false;

@@ -15,13 +15,25 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 /// The editable tree of a write transaction.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct TreeEdit {
     pub(crate) root: Option<Child>,
     pub(crate) height: u32,
     pub(crate) entries: u64,
     /// Committed pages this transaction no longer references.
     pub(crate) freed: Vec<u64>,
+}
+
+impl TreeEdit {
+    /// The tree of a commit, unchanged.
+    pub(crate) fn committed(c: &crate::format::Commit) -> TreeEdit {
+        TreeEdit {
+            root: c.root.map(Child::Page),
+            height: c.height,
+            entries: c.entries,
+            freed: Vec::new(),
+        }
+    }
 }
 
 fn shape(src: &Src<'_>, c: &Child, depth: u32, height: u32) -> Error {
