@@ -5,7 +5,7 @@
 //! the run's frames (re-checksummed for the new segment's identity) into a new file that takes the id
 //! of the run's last segment, makes it complete and sealed, and then swaps it in:
 //!
-//! 1. write `<last>.cmp` fully, sealed mark last; fsync it and the directory;
+//! 1. write `merge-<n>-<last>.seg.cmp` fully, sealed mark last; fsync it and the directory;
 //! 2. rename it over `<last>.seg` and fsync the directory: the commit point;
 //! 3. if the run started the log, move `first_live_segment` in `log.meta` to the new segment;
 //! 4. unlink the older segments of the run (and their index files), fsync the directory.
@@ -13,6 +13,10 @@
 //! A crash before 2 leaves a `.cmp` file that open deletes. A crash after 2 leaves the older segments
 //! of the run behind the merged one: its header names the segment before the run as its predecessor,
 //! so open recognises them as covered leftovers and deletes them.
+//!
+//! Merges of one log are serialised (a merge holds the log's compaction lock from choosing its run
+//! to deleting the leftovers), and each has a temporary file of its own: a merge never removes or
+//! renames a file another merge wrote.
 
 use crate::codec::{decode_frame, encode_frame, encode_skip};
 use crate::error::{Error, Result};
@@ -50,9 +54,14 @@ impl ShardLog {
     /// assert_eq!(log.read(0, 100, usize::MAX).unwrap().records.len(), 30);
     /// ```
     pub fn compact(&self, ids: &[u64]) -> Result<u64> {
+        // One merge at a time per log: a second merge of the same run would otherwise race the
+        // first one's commit, and a merge of an overlapping run would copy segments the first one
+        // is about to replace.
+        let mut compaction = self.inner.lock_compaction();
         let run = self.run_of(ids)?;
-        let (merged, tip) = self.write_merged(&run)?;
-        self.swap_in(&run, merged, tip)
+        let tmp = temp_name(&mut compaction, &run)?;
+        let (merged, tip) = self.write_merged(&run, &tmp)?;
+        self.swap_in(&run, merged, tip, &tmp)
     }
 
     /// The segments named by `ids`, checked to be a run of sealed segments that fits in one segment.
@@ -88,8 +97,8 @@ impl ShardLog {
         Ok(run)
     }
 
-    /// Writes the merged segment as `<last>.cmp`, complete, sealed and durable.
-    fn write_merged(&self, run: &[Arc<Segment>]) -> Result<(Arc<Segment>, Tip)> {
+    /// Writes the merged segment as the temporary file `tmp`, complete, sealed and durable.
+    fn write_merged(&self, run: &[Arc<Segment>], tmp: &str) -> Result<(Arc<Segment>, Tip)> {
         let (first, last) = match (run.first(), run.last()) {
             (Some(f), Some(l)) => (f, l),
             _ => return Err(Error::InvalidOptions("empty run".into())),
@@ -103,11 +112,8 @@ impl ShardLog {
             created_ms: self.inner.opts.clock.now_ms(),
             ..first.header
         };
-        let tmp = format!("{}{COMPACT_SUFFIX}", segment_name(last.id()));
-        if storage.list()?.contains(&tmp) {
-            storage.remove(&tmp)?;
-        }
-        let file = storage.create(&tmp, header.capacity)?;
+        // A name no other merge uses (see `temp_name`): creating it never replaces a file.
+        let file = storage.create(tmp, header.capacity)?;
         file.write_at(0, &header.encode())?;
         let merged = Segment::new(header, file, SparseIndex::default());
         let mut index = SparseIndex::default();
@@ -178,10 +184,15 @@ impl ShardLog {
     }
 
     /// Commits the merged segment in place of the run, then deletes the run's older files.
-    fn swap_in(&self, run: &[Arc<Segment>], merged: Arc<Segment>, tip: Tip) -> Result<u64> {
+    fn swap_in(
+        &self,
+        run: &[Arc<Segment>],
+        merged: Arc<Segment>,
+        tip: Tip,
+        tmp: &str,
+    ) -> Result<u64> {
         let storage = &*self.inner.storage;
         let last_id = merged.id();
-        let tmp = format!("{}{COMPACT_SUFFIX}", segment_name(last_id));
         let mut w = self.inner.lock_writer();
         // Retention may have dropped part of the run meanwhile: then give up the merge.
         let still_there = {
@@ -195,14 +206,14 @@ impl ShardLog {
         };
         if !still_there {
             drop(w);
-            storage.remove(&tmp)?;
+            storage.remove(tmp)?;
             storage.sync_dir()?;
             return Err(Error::InvalidOptions(
                 "the segments changed during the merge".into(),
             ));
         }
         let swap = storage
-            .rename(&tmp, &segment_name(last_id))
+            .rename(tmp, &segment_name(last_id))
             .and_then(|()| storage.sync_dir());
         if let Err(e) = swap {
             // The directory is in an unknown state: stop writing, let recovery sort it out.
@@ -239,6 +250,21 @@ impl ShardLog {
         );
         Ok(last_id)
     }
+}
+
+/// The temporary file of a merge: `merge-<n>-<last segment>.seg.cmp`, numbered per log so that no
+/// two merges of one process share a name, and deleted by recovery at open (as every `.cmp` is), so
+/// no file of an earlier process is ever reused.
+fn temp_name(state: &mut crate::log::Compaction, run: &[Arc<Segment>]) -> Result<String> {
+    let last = run
+        .last()
+        .ok_or_else(|| Error::InvalidOptions("empty run".into()))?;
+    state.next_temp += 1;
+    Ok(format!(
+        "merge-{}-{}{COMPACT_SUFFIX}",
+        state.next_temp,
+        segment_name(last.id())
+    ))
 }
 
 /// Reads a sealed segment's frames.

@@ -83,6 +83,15 @@ pub(crate) struct Inner {
     pub spare: SpareSlot,
     /// Open wrote the "open, unclean" mark of the active segment but did not sync it yet.
     pub open_mark_pending: AtomicBool,
+    /// Held for the whole of a merge: two merges of one log never run at once.
+    pub compaction: Mutex<Compaction>,
+}
+
+/// State of the log's merges, behind [`Inner::compaction`].
+#[derive(Debug, Default)]
+pub(crate) struct Compaction {
+    /// Numbers the temporary files of this log's merges, so that no two ever share a name.
+    pub next_temp: u64,
 }
 
 /// The segments readers can see, oldest first.
@@ -320,6 +329,10 @@ fn spawn_flusher(
 impl Inner {
     pub fn lock_writer(&self) -> MutexGuard<'_, Writer> {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn lock_compaction(&self) -> MutexGuard<'_, Compaction> {
+        self.compaction.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn lock_sync(&self) -> MutexGuard<'_, SyncState> {

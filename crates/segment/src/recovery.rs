@@ -600,6 +600,7 @@ fn assemble(
         background_seal: AtomicBool::new(false),
         spare: Default::default(),
         open_mark_pending: AtomicBool::new(false),
+        compaction: Mutex::default(),
         opts,
     });
     finish_open(&inner, active)?;

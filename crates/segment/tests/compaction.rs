@@ -140,3 +140,181 @@ fn power_cuts_during_a_merge() {
     }
     println!("{cuts} power cuts over {total} operations of a merge");
 }
+
+/// A `Storage` over a `SimDisk` that lets a test hold two merges of one run at chosen points: the
+/// first merge copies its data only once a second merge has created its temporary file, and commits
+/// (renames) only while the second is half-way through writing it. Each wait gives up after a second,
+/// for when the other merge never gets that far (as when merges are serialised).
+#[derive(Debug)]
+struct Interleave {
+    disk: SimDisk,
+    gate: Arc<Gate>,
+}
+
+#[derive(Debug, Default)]
+struct Gate {
+    state: std::sync::Mutex<GateState>,
+    cv: std::sync::Condvar,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    temps_created: usize,
+    second_writing: bool,
+    /// The test has cut the power after the first merge returned.
+    power_cut: bool,
+}
+
+impl Gate {
+    fn wait_for(&self, cond: impl Fn(&GateState) -> bool) {
+        let s = self.state.lock().unwrap();
+        let _ = self
+            .cv
+            .wait_timeout_while(s, std::time::Duration::from_secs(1), |s| !cond(s))
+            .unwrap();
+    }
+
+    fn update(&self, f: impl FnOnce(&mut GateState)) {
+        f(&mut self.state.lock().unwrap());
+        self.cv.notify_all();
+    }
+}
+
+#[derive(Debug)]
+struct GatedFile {
+    inner: Arc<dyn shardlog_segment::StorageFile>,
+    gate: Arc<Gate>,
+    /// Which merge created it: 1 or 2.
+    merge: usize,
+    /// Set once the first data write waited.
+    waited: std::sync::atomic::AtomicBool,
+}
+
+impl shardlog_segment::StorageFile for GatedFile {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> shardlog_segment::Result<()> {
+        self.inner.read_at(offset, buf)
+    }
+    fn write_at(&self, offset: u64, data: &[u8]) -> shardlog_segment::Result<()> {
+        if self.merge == 1
+            && offset > 0
+            && !self.waited.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            // The first merge copies its data once the second one has made its temporary file.
+            self.gate.wait_for(|s| s.temps_created >= 2);
+        }
+        self.inner.write_at(offset, data)?;
+        if self.merge == 2 && offset > 0 {
+            // The second merge has written its header and some data: let the first one commit
+            // now, and go on only after the power cut that looks at what the first committed.
+            self.gate.update(|s| s.second_writing = true);
+            self.gate.wait_for(|s| s.power_cut);
+        }
+        Ok(())
+    }
+    fn sync(&self) -> shardlog_segment::Result<()> {
+        self.inner.sync()
+    }
+    fn seal_below(&self, start: u64, end: u64) {
+        self.inner.seal_below(start, end)
+    }
+    fn view(&self, offset: u64, len: usize) -> Option<&[u8]> {
+        self.inner.view(offset, len)
+    }
+    fn path(&self) -> std::path::PathBuf {
+        self.inner.path()
+    }
+}
+
+impl shardlog_segment::Storage for Interleave {
+    fn create(
+        &self,
+        name: &str,
+        len: u64,
+    ) -> shardlog_segment::Result<Arc<dyn shardlog_segment::StorageFile>> {
+        let inner = self.disk.create(name, len)?;
+        if !name.ends_with(".cmp") {
+            return Ok(inner);
+        }
+        let mut n = 0;
+        self.gate.update(|s| {
+            s.temps_created += 1;
+            n = s.temps_created;
+        });
+        Ok(Arc::new(GatedFile {
+            inner,
+            gate: self.gate.clone(),
+            merge: n,
+            waited: Default::default(),
+        }))
+    }
+    fn open(&self, name: &str) -> shardlog_segment::Result<Arc<dyn shardlog_segment::StorageFile>> {
+        self.disk.open(name)
+    }
+    fn remove(&self, name: &str) -> shardlog_segment::Result<()> {
+        self.disk.remove(name)
+    }
+    fn rename(&self, from: &str, to: &str) -> shardlog_segment::Result<()> {
+        if from.ends_with(".cmp") {
+            self.gate.wait_for(|s| s.second_writing);
+        }
+        self.disk.rename(from, to)
+    }
+    fn sync_dir(&self) -> shardlog_segment::Result<()> {
+        self.disk.sync_dir()
+    }
+    fn list(&self) -> shardlog_segment::Result<Vec<String>> {
+        self.disk.list()
+    }
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.disk.path(name)
+    }
+    fn subdir(&self, name: &str) -> shardlog_segment::Result<Arc<dyn shardlog_segment::Storage>> {
+        self.disk.subdir(name)
+    }
+    fn remove_dir(&self, name: &str) -> shardlog_segment::Result<()> {
+        self.disk.remove_dir(name)
+    }
+}
+
+/// Issue 13.1: two passes merging the same run at once (the background retention pass and a caller
+/// of `enforce_retention`) must not touch each other's temporary file. Before the fix the second
+/// merge unlinked the first one's `.cmp` file and created its own under the same name, so the first
+/// merge renamed the second's half-written file over a live segment and deleted the run: a power
+/// cut right after the first merge returned lost acknowledged records.
+#[test]
+fn two_merges_of_one_run_never_commit_each_others_temp_file() {
+    let (disk, img) = fragmented(13);
+    let gate = Arc::new(Gate::default());
+    let storage = Arc::new(Interleave {
+        disk: disk.clone(),
+        gate: gate.clone(),
+    });
+    let log = Arc::new(ShardLog::open(storage, big()).unwrap());
+    let run = sealed_ids(&log);
+    let second = {
+        let (log, run, gate) = (log.clone(), run.clone(), gate.clone());
+        std::thread::spawn(move || {
+            // Start once the first merge has created its temporary file.
+            gate.wait_for(|s| s.temps_created >= 1);
+            log.compact(&run)
+        })
+    };
+    let first = log.compact(&run);
+    // The first merge has returned: what it committed must hold every record, whatever the second
+    // merge does next. Cut the power now and look.
+    disk.cut_power();
+    gate.update(|s| s.power_cut = true);
+    let _ = second.join().unwrap();
+    assert!(first.is_ok(), "{first:?}");
+    drop(log);
+    let after = disk.crash(5);
+    let log = ShardLog::open(Arc::new(after), big()).unwrap();
+    assert_eq!(
+        image(&log),
+        img,
+        "records lost or changed by two concurrent merges"
+    );
+}
