@@ -3,7 +3,8 @@
 #
 #   fuzz/run.sh TARGET SECONDS [extra libFuzzer flags...]
 #
-# TARGET: frame_decode | segment_recovery | index_decode | checkpoint_open | store_model | request_parse. Installs cargo-fuzz if it is missing, then fuzzes with
+# TARGET: frame_decode | segment_recovery | index_decode | checkpoint_open | store_model | request_parse |
+# http_request | sigv4_parse | eventstream_frame | lease_protocol. Installs cargo-fuzz if it is missing, then fuzzes with
 # AddressSanitizer on the stable toolchain (RUSTC_BOOTSTRAP=1 unlocks the -Z flags cargo-fuzz
 # passes); if that build fails, falls back to `--sanitizer none`. Set FUZZ_SANITIZER=none to skip
 # the ASan attempt, FUZZ_JOBS=N to run N fuzzing processes (libFuzzer -fork=N, crashes do not stop

@@ -2,17 +2,22 @@
 //! (`tests/replay.rs`).
 //!
 //! Each `check` function takes the raw fuzzer input and panics when the crate under test
-//! (`shardlog-segment`, `shardlog-checkpoint` or the `shardlog` engine) misbehaves: a panic inside
+//! (`shardlog-segment`, `shardlog-checkpoint`, the `shardlog` engine or `shardlog-server`) misbehaves: a panic inside
 //! it, or a broken invariant asserted here. Plain `cargo test` runs the same
 //! functions over every checked-in input, so a regression shows up without libFuzzer or nightly.
 
 pub mod checkpoint;
+pub mod eventstream;
 pub mod format;
 pub mod frame;
+pub mod http;
 pub mod index;
 pub mod input;
+pub mod known;
+pub mod lease;
 pub mod recovery;
 pub mod request;
+pub mod sigv4;
 pub mod store;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +33,10 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("checkpoint_open", checkpoint::check_with),
     ("store_model", store::check_with),
     ("request_parse", request::check_with),
+    ("http_request", http::check_with),
+    ("sigv4_parse", sigv4::check_with),
+    ("eventstream_frame", eventstream::check_with),
+    ("lease_protocol", lease::check_with),
 ];
 
 /// The check function of a target.

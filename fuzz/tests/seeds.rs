@@ -450,3 +450,44 @@ fn seeds_pass_their_checks() {
         store::check_with(&bytes, true);
     }
 }
+
+/// Named seed inputs of one target.
+type Seeds = Vec<(String, Vec<u8>)>;
+
+/// The HTTP-edge targets and their hand-made seeds.
+fn edge_seeds() -> Vec<(&'static str, Seeds, shardlog_fuzz::Check)> {
+    use shardlog_fuzz::{eventstream, http, lease, sigv4};
+    vec![
+        ("http_request", http::seeds(), http::check_with),
+        ("sigv4_parse", sigv4::seeds(), sigv4::check_with),
+        (
+            "eventstream_frame",
+            eventstream::seeds(),
+            eventstream::check_with,
+        ),
+        ("lease_protocol", lease::seeds(), lease::check_with),
+    ]
+}
+
+#[test]
+#[ignore = "writes files; run on demand"]
+fn write_edge_seeds() {
+    let root = shardlog_fuzz::fuzz_dir().join("corpus");
+    // Not checked here: the replay test runs them (and names the ones that fail).
+    for (target, seeds, _) in edge_seeds() {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in seeds {
+            std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+        }
+    }
+}
+
+#[test]
+fn edge_seeds_pass_their_checks() {
+    for (_, seeds, check) in edge_seeds() {
+        for (_, bytes) in seeds {
+            check(&bytes, false);
+        }
+    }
+}

@@ -22,9 +22,9 @@ pub fn message(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> {
     let mut h = Vec::new();
     for (name, value) in headers {
         // Header names are our own short constants and values short strings; clamp regardless so
-        // the length fields can never wrap.
-        let name = &name.as_bytes()[..name.len().min(255)];
-        let value = &value.as_bytes()[..value.len().min(u16::MAX as usize)];
+        // the length fields can never wrap, at a character boundary so the text stays UTF-8.
+        let name = clamp(name, u8::MAX.into()).as_bytes();
+        let value = clamp(value, u16::MAX.into()).as_bytes();
         h.push(name.len() as u8);
         h.extend_from_slice(name);
         h.push(STRING);
@@ -42,6 +42,15 @@ pub fn message(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> {
     let crc = crc32fast::hash(&m);
     m.extend_from_slice(&crc.to_be_bytes());
     m
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn clamp(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// An `event` message of the given type with a JSON payload.
@@ -130,5 +139,13 @@ mod tests {
             assert!(decode(&bad).is_none(), "byte {i}");
         }
         assert!(decode(&m[..m.len() - 1]).is_none());
+    }
+
+    /// Found by fuzzing (`fuzz/regressions/eventstream_frame`): a clamp kept half a character.
+    #[test]
+    fn long_names_are_cut_at_a_character_boundary() {
+        let name = "ü".repeat(200);
+        let (headers, _, _) = decode(&message(&[(&name, "v")], b"")).unwrap();
+        assert_eq!(headers[0].0, "ü".repeat(127));
     }
 }

@@ -171,3 +171,29 @@ pub fn answer(
     let input = encoding.decode(body)?;
     op.call(store, &input, encoding)
 }
+
+/// Internals the fuzz targets in `fuzz/` drive directly; not part of the API and not stable.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::{sigv4, ApiError, Credentials};
+
+    /// Verifies a request's SigV4 signature as the HTTP layer does (`sigv4::verify`), from its
+    /// parts: `headers` are (name, value) pairs in arrival order, repeated names included.
+    pub fn verify_sigv4(
+        creds: &Credentials,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<(), ApiError> {
+        let signed = sigv4::Signed {
+            method,
+            path,
+            query,
+            headers: headers.to_vec(),
+            body,
+        };
+        sigv4::verify(creds, &signed)
+    }
+}

@@ -103,7 +103,7 @@ pub(crate) fn verify(creds: &Credentials, req: &Signed<'_>) -> Result<(), ApiErr
     let [date, region, service, "aws4_request"] = parts[..] else {
         return Err(incomplete());
     };
-    let canonical = canonical_request(req, signed_headers, &header);
+    let canonical = canonical_request(req, signed_headers);
     let to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex(&Sha256::digest(canonical.as_bytes()))
@@ -128,11 +128,7 @@ pub(crate) fn verify(creds: &Credentials, req: &Signed<'_>) -> Result<(), ApiErr
     Ok(())
 }
 
-fn canonical_request<'a>(
-    req: &Signed<'a>,
-    signed_headers: &str,
-    header: &dyn Fn(&str) -> Option<&'a str>,
-) -> String {
+fn canonical_request(req: &Signed<'_>, signed_headers: &str) -> String {
     let mut out = format!(
         "{}\n{}\n{}\n",
         req.method,
@@ -140,9 +136,15 @@ fn canonical_request<'a>(
         canonical_query(req.query)
     );
     for name in signed_headers.split(';') {
-        let value = header(name).unwrap_or_default();
-        let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
-        out.push_str(&format!("{name}:{value}\n"));
+        // A repeated header is signed as all its values, in order, joined by commas (as the SDKs
+        // sign it); signing only the first would refuse their correctly signed requests.
+        let values: Vec<String> = req
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        out.push_str(&format!("{name}:{}\n", values.join(",")));
     }
     out.push_str(&format!(
         "\n{signed_headers}\n{}",
@@ -151,10 +153,21 @@ fn canonical_request<'a>(
     out
 }
 
+/// Parameters sorted by name, then by value, each as `name=value` (`name=` when it has no `=`).
+/// Sorting the raw `name=value` strings instead puts `a-b=1` before `a=2` (`-` sorts before `=`),
+/// unlike the SDKs, whose signatures then fail.
 fn canonical_query(query: &str) -> String {
-    let mut pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    let mut pairs: Vec<(&str, &str)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect();
     pairs.sort_unstable();
-    pairs.join("&")
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -171,6 +184,12 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (`fuzz/regressions/sigv4_parse`): the SDKs sort by name, then value.
+    #[test]
+    fn query_sorts_by_name_then_value() {
+        assert_eq!(canonical_query("b=2&a-b=1&a&a=0"), "a=&a=0&a-b=1&b=2");
+    }
 
     /// The AWS documentation's worked example (IAM ListUsers, GET, signed with its sample key).
     #[test]
