@@ -54,6 +54,10 @@ pub use options::{
     Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };
 pub use read::{Position, ReadBatch, Record};
+/// Recording the calls of [`FsStorage`] and rebuilding what a power cut leaves of them (feature
+/// `io-trace`, for crash tests on real files).
+#[cfg(feature = "io-trace")]
+pub use storage::io_trace;
 pub use storage::{
     read_file, write_file_atomic, Fault, FsStorage, SimDisk, Site, Storage, StorageFile,
 };

@@ -2,20 +2,25 @@
 
 use super::{Storage, StorageFile};
 use crate::error::{Error, Result};
-use fs2::FileExt as _;
 use memmap2::{MmapOptions, MmapRaw};
 use rustix::fs::SeekFrom;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+mod sys;
+#[cfg(feature = "io-trace")]
+pub mod trace;
+
 /// Files in one directory of the real file system.
 ///
 /// Segments are preallocated with `fallocate` before they are mapped, so a full disk shows up as an
 /// error from [`Storage::create`], never as `SIGBUS` in the middle of a copy. Writes use `pwrite`;
-/// reads of sealed ranges use a shared read-only mapping, untrusted reads use `pread`.
+/// reads of sealed ranges use a shared read-only mapping, untrusted reads use `pread`. Every call
+/// that changes the files goes through the private `sys` module (one function per call), which the
+/// `io-trace` feature lets crash tests record.
 ///
 /// ```
 /// use shardlog_segment::{FsStorage, Storage};
@@ -34,7 +39,7 @@ impl FsStorage {
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref().to_path_buf();
         if !dir.is_dir() {
-            fs::create_dir_all(&dir).map_err(|e| Error::io("create_dir", &dir, e))?;
+            sys::create_dir_all(&dir).map_err(|e| Error::io("create_dir", &dir, e))?;
             if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
                 sync_dir_path(parent)?;
             }
@@ -45,34 +50,23 @@ impl FsStorage {
 
 fn sync_dir_path(dir: &Path) -> Result<()> {
     let handle = File::open(dir).map_err(|e| Error::io("open_dir", dir, e))?;
-    handle
-        .sync_all()
-        .map_err(|e| Error::io("fsync_dir", dir, e))
+    sys::fsync_dir(&handle, dir).map_err(|e| Error::io("fsync_dir", dir, e))
 }
 
 impl Storage for FsStorage {
     fn create(&self, name: &str, len: u64) -> Result<Arc<dyn StorageFile>> {
         let path = self.dir.join(name);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| Error::io("create", &path, e))?;
+        let file = sys::create_new(&path).map_err(|e| Error::io("create", &path, e))?;
         if len > 0 {
             // fallocate, not ftruncate: a sparse file would turn a full disk into SIGBUS later.
-            allocate(&file, len).map_err(|e| Error::io("fallocate", &path, e))?;
+            sys::fallocate(&file, &path, len).map_err(|e| Error::io("fallocate", &path, e))?;
         }
         Ok(Arc::new(FsFile::new(file, path, len)?))
     }
 
     fn open(&self, name: &str) -> Result<Arc<dyn StorageFile>> {
         let path = self.dir.join(name);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io("open", &path, e))?;
+        let file = sys::open_rw(&path).map_err(|e| Error::io("open", &path, e))?;
         let len = file
             .metadata()
             .map_err(|e| Error::io("stat", &path, e))?
@@ -82,12 +76,12 @@ impl Storage for FsStorage {
 
     fn remove(&self, name: &str) -> Result<()> {
         let path = self.dir.join(name);
-        fs::remove_file(&path).map_err(|e| Error::io("unlink", &path, e))
+        sys::unlink(&path).map_err(|e| Error::io("unlink", &path, e))
     }
 
     fn rename(&self, from: &str, to: &str) -> Result<()> {
         let (from, to) = (self.dir.join(from), self.dir.join(to));
-        fs::rename(&from, &to).map_err(|e| Error::io("rename", &from, e))
+        sys::rename(&from, &to).map_err(|e| Error::io("rename", &from, e))
     }
 
     fn sync_dir(&self) -> Result<()> {
@@ -114,7 +108,7 @@ impl Storage for FsStorage {
     fn subdir(&self, name: &str) -> Result<Arc<dyn Storage>> {
         let path = self.dir.join(name);
         if !path.is_dir() {
-            fs::create_dir(&path).map_err(|e| Error::io("mkdir", &path, e))?;
+            sys::mkdir(&path).map_err(|e| Error::io("mkdir", &path, e))?;
             self.sync_dir()?;
         }
         Ok(Arc::new(FsStorage { dir: path }))
@@ -122,7 +116,7 @@ impl Storage for FsStorage {
 
     fn remove_dir(&self, name: &str) -> Result<()> {
         let path = self.dir.join(name);
-        fs::remove_dir_all(&path).map_err(|e| Error::io("remove_dir", &path, e))
+        sys::remove_dir_all(&path).map_err(|e| Error::io("remove_dir", &path, e))
     }
 }
 
@@ -201,15 +195,12 @@ impl StorageFile for FsFile {
             let msg = format!("write {offset}..{end} overlaps sealed range {start}..{sealed}");
             return Err(Error::io("pwrite", &self.path, std::io::Error::other(msg)));
         }
-        self.file
-            .write_all_at(data, offset)
+        sys::pwrite(&self.file, &self.path, data, offset)
             .map_err(|e| Error::io("pwrite", &self.path, e))
     }
 
     fn sync(&self) -> Result<()> {
-        self.file
-            .sync_data()
-            .map_err(|e| Error::io("fdatasync", &self.path, e))
+        sys::fdatasync(&self.file, &self.path).map_err(|e| Error::io("fdatasync", &self.path, e))
     }
 
     fn seal_below(&self, start: u64, end: u64) {
@@ -264,20 +255,6 @@ impl StorageFile for FsFile {
             pos = end;
         }
         Ok(self.len.max(from))
-    }
-}
-
-/// Allocates `len` bytes of disk space for `file`.
-///
-/// The `fallocate` system call reports its own error (a full disk is ENOSPC); `posix_fallocate`,
-/// which `fs2` wraps, returns the error number instead of setting `errno`, so its wrapper reports
-/// whatever `errno` held before. The glibc emulation (writing zeros) remains the fallback for file
-/// systems without `fallocate`.
-fn allocate(file: &File, len: u64) -> std::io::Result<()> {
-    match rustix::fs::fallocate(file, rustix::fs::FallocateFlags::empty(), 0, len) {
-        Ok(()) => Ok(()),
-        Err(e) if e == rustix::io::Errno::OPNOTSUPP => file.allocate(len),
-        Err(e) => Err(e.into()),
     }
 }
 

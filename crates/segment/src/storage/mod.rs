@@ -9,6 +9,8 @@
 mod fs;
 mod sim;
 
+#[cfg(feature = "io-trace")]
+pub use fs::trace as io_trace;
 pub use fs::FsStorage;
 pub use sim::{Fault, SimDisk, Site};
 
