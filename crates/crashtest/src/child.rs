@@ -1,27 +1,74 @@
-//! The child: works on the store until it is killed, printing each promise after it was made.
+//! The child: works on the store from several threads at once until it is killed, printing each
+//! promise after it was made and a marker around each reshard and retention pass.
 
 use crate::{hash, Rng, APP, CAPPED, LEASES, STREAMS};
-use shardlog::{PutEntry, SequenceNumber, ShardId, Store, StoreOptions};
+use shardlog::consumer::RecordSource;
+use shardlog::{Durability, PutEntry, SequenceNumber, ShardId, Store, StoreOptions};
 use shardlog_checkpoint::lease::{Checkpoint, Lease, LeaseKey, LeaseTable, NewLease};
 use shardlog_checkpoint::{Db, Error as CkError, FsStorage};
 use std::collections::HashMap;
-use std::io::{StdoutLock, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
-/// The two simulated consumer workers.
+/// The two simulated consumer workers (every producer thread acts as one of them at a time).
 pub(crate) const WORKERS: [&str; 2] = ["worker-1", "worker-2"];
 
 /// The size cap of [`CAPPED`]: small, so that retention passes drop segments often.
 const CAP_BYTES: u64 = 96 * 1024;
 
-/// Segments of 16 KiB (many rolls, drops and merges in a short life), or 64 KiB in half the children: those find the smaller segments of earlier
-/// children "small" and merge them in their retention passes.
-pub(crate) fn store_options(segment_kib: u64) -> StoreOptions {
-    StoreOptions {
-        segment_bytes: segment_kib * 1024,
-        retention_interval: None,
-        ..StoreOptions::default()
+/// The durability modes, in the order the figures are printed.
+pub(crate) const MODES: [&str; 3] = ["Sync", "Interval", "None"];
+
+/// What one child does, picked by its seed (the parent derives the same plan from the same seed).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Plan {
+    /// The durability mode of the store, for the child and for the verification after it.
+    pub durability: Durability,
+    /// Segments of 16 KiB (many rolls, hence seals and spares, drops and merges in a short life), or
+    /// 64 KiB in half the children: those find the smaller segments of earlier children
+    /// "small" and merge them in their retention passes.
+    pub segment_kib: u64,
+    /// Producer threads, 2–4.
+    pub producers: u64,
+    /// The store's own background retention pass, every few milliseconds, in half the children.
+    pub background_retention: Option<Duration>,
+}
+
+impl Plan {
+    pub fn of(seed: u64) -> Plan {
+        let mut rng = Rng::fork(seed, 0x91a7);
+        let durability = match rng.below(3) {
+            0 => Durability::Sync,
+            1 => Durability::Interval(Duration::from_millis(1 + rng.below(8))),
+            _ => Durability::None,
+        };
+        Plan {
+            durability,
+            segment_kib: if rng.below(2) == 0 { 64 } else { 16 },
+            producers: 2 + rng.below(3),
+            background_retention: (rng.below(2) == 0)
+                .then(|| Duration::from_millis(2 + rng.below(4))),
+        }
+    }
+
+    /// Index of the durability mode in [`MODES`].
+    pub fn mode(&self) -> usize {
+        match self.durability {
+            Durability::Sync => 0,
+            Durability::Interval(_) => 1,
+            Durability::None => 2,
+        }
+    }
+
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            durability: self.durability,
+            segment_bytes: self.segment_kib * 1024,
+            retention_interval: self.background_retention,
+            ..StoreOptions::default()
+        }
     }
 }
 
@@ -36,19 +83,34 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-struct Child<'a> {
+/// Prints lines (each ending in a newline) in one write, so that threads never interleave inside
+/// a line; returns once they are in the pipe.
+fn say(lines: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(lines.as_bytes()).map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())
+}
+
+/// Ends the whole child if a thread fails: the parent reports a child that died on its own.
+fn or_exit(result: Result<(), String>) {
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// What the threads share.
+struct Shared {
     store: Store,
     leases: LeaseTable,
-    out: StdoutLock<'a>,
-    rng: Rng,
-    /// The lease counter each worker last saw, per lease: sometimes stale, so fencing is exercised.
-    seen: [HashMap<LeaseKey, u64>; 2],
+    seed: u64,
+    eager: bool,
 }
 
 /// Opens the store and the lease table in `dir` and works until killed.
 pub(crate) fn run(dir: &Path, seed: u64) -> Result<(), String> {
-    let segment_kib = if seed % 2 == 0 { 64 } else { 16 };
-    let store = Store::open(dir, store_options(segment_kib)).map_err(|e| e.to_string())?;
+    let plan = Plan::of(seed);
+    let store = Store::open(dir, plan.store_options()).map_err(|e| e.to_string())?;
     let storage = FsStorage::open(dir).map_err(|e| e.to_string())?;
     let db = Db::open(Arc::new(storage), LEASES).map_err(|e| e.to_string())?;
     let leases = LeaseTable::new(Arc::new(db), Default::default()).map_err(|e| e.to_string())?;
@@ -62,83 +124,35 @@ pub(crate) fn run(dir: &Path, seed: u64) -> Result<(), String> {
     store
         .set_size_cap(CAPPED, Some(CAP_BYTES))
         .map_err(|e| e.to_string())?;
-    let mut child = Child {
+    let shared = Shared {
         store,
         leases,
-        out: std::io::stdout().lock(),
-        rng: Rng(seed),
-        seen: Default::default(),
+        seed,
+        eager: plan.durability != Durability::Sync,
     };
-    child.say(format_args!("R"))?;
-    for round in 0u64.. {
-        let stream = STREAMS[child.rng.below(3) as usize];
-        match child.rng.below(100) {
-            0..=1 => child.reshard(stream),
-            2..=11 => {
-                let _ = child.store.enforce_retention();
-            }
-            _ => {
-                let acked = child.put(stream, seed, round)?;
-                if let Some(&(shard, seq)) = acked.get(child.rng.below(8) as usize) {
-                    let worker = child.rng.below(2) as usize;
-                    child.consume(worker, stream, shard, seq)?;
-                }
-            }
+    say("R\n")?;
+    std::thread::scope(|s| {
+        for p in 0..plan.producers {
+            let shared = &shared;
+            s.spawn(move || or_exit(Producer::new(shared, p).run()));
         }
-    }
+        s.spawn(|| or_exit(resharder(&shared)));
+        s.spawn(|| or_exit(retainer(&shared)));
+    });
     Ok(())
 }
 
-impl Child<'_> {
-    fn say(&mut self, line: std::fmt::Arguments<'_>) -> Result<(), String> {
-        writeln!(self.out, "{line}").map_err(|e| e.to_string())?;
-        self.out.flush().map_err(|e| e.to_string())
-    }
-
-    /// Puts a batch of 1–40 records; prints and returns the acknowledged ones.
-    fn put(
-        &mut self,
-        stream: &str,
-        seed: u64,
-        round: u64,
-    ) -> Result<Vec<(u32, SequenceNumber)>, String> {
-        let n = self.rng.below(40) + 1;
-        let datas: Vec<Vec<u8>> = (0..n)
-            .map(|i| {
-                format!("{stream}:{seed}:{round}:{i}:")
-                    .repeat(self.rng.below(30) as usize + 1)
-                    .into_bytes()
-            })
-            .collect();
-        let keys: Vec<String> = (0..n)
-            .map(|i| format!("user-{}", (round * 7 + i) % 97))
-            .collect();
-        let entries: Vec<_> = keys
-            .iter()
-            .zip(&datas)
-            .map(|(k, d)| PutEntry::new(k, d))
-            .collect();
-        let result = self
-            .store
-            .put_records(stream, &entries)
-            .map_err(|e| e.to_string())?;
-        let mut acked = Vec::new();
-        for (r, d) in result.records.iter().zip(&datas) {
-            if let Ok(r) = r {
-                let (shard, seq) = (r.shard_id.0, r.sequence_number);
-                writeln!(self.out, "A {stream} {shard} {} {}", seq.counter(), hash(d))
-                    .map_err(|e| e.to_string())?;
-                acked.push((shard, seq));
-            }
-        }
-        self.out.flush().map_err(|e| e.to_string())?;
-        Ok(acked)
-    }
-
-    /// A split of a random open shard at its midpoint, or a merge of two adjacent open shards.
-    fn reshard(&mut self, stream: &str) {
-        let Ok(d) = self.store.describe_stream(stream) else {
-            return;
+/// Splits and merges shards of random streams, a few milliseconds apart at first, then less and
+/// less often (the k-th after about k³ milliseconds): a short-lived child reshards two or three
+/// times, and one that lives a second (waiting for a crash point) does not fill the store with
+/// hundreds of closed shards.
+fn resharder(shared: &Shared) -> Result<(), String> {
+    let mut rng = Rng::fork(shared.seed, 0x5e5);
+    for k in 1u64.. {
+        std::thread::sleep(Duration::from_micros(rng.below(4000 * k * k)));
+        let stream = STREAMS[rng.below(3) as usize];
+        let Ok(d) = shared.store.describe_stream(stream) else {
+            continue;
         };
         let mut open: Vec<_> = d
             .shards
@@ -146,21 +160,124 @@ impl Child<'_> {
             .filter(|s| s.ending_sequence_number.is_none())
             .collect();
         open.sort_by_key(|s| s.starting_hash_key);
-        if open.len() < 3 && self.rng.below(2) == 0 {
-            let s = open[self.rng.below(open.len() as u64) as usize];
+        let result = if open.len() < 3 && rng.below(2) == 0 {
+            let s = open[rng.below(open.len() as u64) as usize];
             let mid = s.starting_hash_key + (s.ending_hash_key - s.starting_hash_key) / 2;
-            let _ = self.store.split_shard(stream, s.shard_id, mid);
+            say(&format!("S+ split {stream}\n"))?;
+            shared.store.split_shard(stream, s.shard_id, mid).map(drop)
         } else if open.len() > 1 {
-            let i = self.rng.below(open.len() as u64 - 1) as usize;
-            let _ = self
-                .store
-                .merge_shards(stream, open[i].shard_id, open[i + 1].shard_id);
+            let i = rng.below(open.len() as u64 - 1) as usize;
+            say(&format!("S+ merge {stream}\n"))?;
+            let (a, b) = (open[i].shard_id, open[i + 1].shard_id);
+            shared.store.merge_shards(stream, a, b).map(drop)
+        } else {
+            continue;
+        };
+        match result {
+            Ok(()) => say("S- ok\n")?,
+            Err(e) => say(&format!("S- err {}\n", e.kind()))?,
         }
+    }
+    Ok(())
+}
+
+/// Runs retention passes a few milliseconds apart (the size cap of [`CAPPED`] makes them drop
+/// segments; small segments left by earlier children make them merge).
+fn retainer(shared: &Shared) -> Result<(), String> {
+    let mut rng = Rng::fork(shared.seed, 0x7e7);
+    loop {
+        std::thread::sleep(Duration::from_micros(rng.below(3000)));
+        say("T+\n")?;
+        match shared.store.enforce_retention() {
+            Ok(r) => say(&format!(
+                "T- {} {} {}\n",
+                r.segments_dropped, r.merges, r.shards_removed
+            ))?,
+            Err(e) => say(&format!("T- err {}\n", e.kind()))?,
+        }
+    }
+}
+
+/// One producer thread: puts batches with partition keys of its own, and now and then consumes one
+/// of the records it was acknowledged as one of the two workers.
+struct Producer<'a> {
+    shared: &'a Shared,
+    id: u64,
+    rng: Rng,
+    /// The lease counter each worker last saw, per lease: sometimes stale, so fencing is exercised.
+    seen: [HashMap<LeaseKey, u64>; 2],
+}
+
+impl<'a> Producer<'a> {
+    fn new(shared: &'a Shared, id: u64) -> Self {
+        Producer {
+            shared,
+            id,
+            rng: Rng::fork(shared.seed, id + 1),
+            seen: Default::default(),
+        }
+    }
+
+    fn run(mut self) -> Result<(), String> {
+        for round in 0u64.. {
+            // A short pause between batches: the other threads get their turn on a small machine,
+            // and the store stays small enough to be verified after every kill.
+            std::thread::sleep(Duration::from_micros(self.rng.below(2000)));
+            let stream = STREAMS[self.rng.below(3) as usize];
+            let acked = self.put(stream, round)?;
+            if let Some(&(shard, seq)) = acked.get(self.rng.below(8) as usize) {
+                let worker = self.rng.below(2) as usize;
+                self.consume(worker, stream, shard, seq)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts a batch of 1–40 records; prints and returns the acknowledged ones.
+    fn put(&mut self, stream: &str, round: u64) -> Result<Vec<(u32, SequenceNumber)>, String> {
+        let (seed, p) = (self.shared.seed, self.id);
+        let n = self.rng.below(40) + 1;
+        let datas: Vec<Vec<u8>> = (0..n)
+            .map(|i| {
+                format!("{stream}:{seed}:{p}:{round}:{i}:")
+                    .repeat(self.rng.below(30) as usize + 1)
+                    .into_bytes()
+            })
+            .collect();
+        let keys: Vec<String> = (0..n)
+            .map(|i| format!("p{p}-user-{}", (round * 7 + i) % 97))
+            .collect();
+        let entries: Vec<_> = keys
+            .iter()
+            .zip(&datas)
+            .map(|(k, d)| PutEntry::new(k, d))
+            .collect();
+        let result = self
+            .shared
+            .store
+            .put_records(stream, &entries)
+            .map_err(|e| e.to_string())?;
+        let mut acked = Vec::new();
+        let mut lines = String::new();
+        for (r, d) in result.records.iter().zip(&datas) {
+            if let Ok(r) = r {
+                let (shard, seq) = (r.shard_id.0, r.sequence_number);
+                lines += &format!("A {stream} {shard} {} {}\n", seq.counter(), hash(d));
+                acked.push((shard, seq));
+            }
+        }
+        if result.failed_record_count > 0 {
+            lines += &format!("F {stream} {}\n", result.failed_record_count);
+        }
+        say(&lines)?;
+        Ok(acked)
     }
 
     /// Worker `w` consumed the acknowledged record `seq` of `shard`: it takes the shard's lease
     /// (stealing it from the other worker if need be) and checkpoints `seq` unless the checkpoint is
-    /// already past it. Lease conflicts (a stale counter) are part of the game, not errors.
+    /// already past it. Lease conflicts (a stale counter, another thread's commit) are part of the
+    /// game, not errors. Under the eager modes the record is made durable first, as a checkpoint may
+    /// only name a durable record.
     fn consume(
         &mut self,
         w: usize,
@@ -168,10 +285,10 @@ impl Child<'_> {
         shard: u32,
         seq: SequenceNumber,
     ) -> Result<(), String> {
+        let leases = &self.shared.leases;
         let key = lease_key(stream, shard);
         let me = WORKERS[w];
-        let current = self
-            .leases
+        let current = leases
             .create_if_absent(&key, NewLease::default())
             .map_err(|e| e.to_string())?;
         // One time in four the worker acts on the counter it saw last, which may be stale.
@@ -181,26 +298,32 @@ impl Child<'_> {
         };
         let mut lease = current;
         if lease.owner.as_deref() != Some(me) {
-            let taken = match self.leases.take(&key, expected, me, now_ms()) {
-                Err(CkError::LeaseHeld { .. }) => self.leases.steal(&key, expected, me, now_ms()),
+            let taken = match leases.take(&key, expected, me, now_ms()) {
+                Err(CkError::LeaseHeld { .. }) => leases.steal(&key, expected, me, now_ms()),
                 other => other,
             };
             match self.settle(w, &key, taken)? {
                 Some(l) => lease = l,
                 None => return Ok(()),
             }
-            self.say(format_args!("L {stream} {shard} {} {me}", lease.counter))?;
+            say(&format!("L {stream} {shard} {} {me}\n", lease.counter))?;
         }
         if checkpoint_seq(&lease.checkpoint).is_some_and(|c| c >= seq.as_u128()) {
             return Ok(());
         }
-        let done = self.leases.checkpoint(
+        if self.shared.eager {
+            self.shared
+                .store
+                .make_durable(stream, ShardId(shard), seq)
+                .map_err(|e| format!("make_durable {stream} {shard} {seq}: {e}"))?;
+        }
+        let done = leases.checkpoint(
             &key,
             lease.counter,
             Checkpoint::sequence(&seq.to_string(), 0),
         );
         if let Some(l) = self.settle(w, &key, done)? {
-            self.say(format_args!("C {stream} {shard} {} {me} {seq}", l.counter))?;
+            say(&format!("C {stream} {shard} {} {me} {seq}\n", l.counter))?;
         }
         Ok(())
     }

@@ -2,18 +2,26 @@
 //!
 //! `shardlog-crashtest run --dir D --cycles N --seed S [--crash-point NAME]`: the parent
 //! ([`parent`]). Each cycle starts a child on the same data directory, lets it work for a random
-//! moment (or until the named crash point aborts it), SIGKILLs it, then opens the store and the
-//! lease table itself and checks every promise the child was given (see [`verify`]). Seeded and
-//! replayable: the seed of every child is derived from `--seed` and printed on failure.
+//! moment (or until the named crash point aborts it), SIGKILLs it, then opens the store (in the
+//! child's durability mode) and the lease table itself and checks every promise the child was given
+//! (see [`verify`]). Seeded and replayable: the seed of every child is derived from `--seed` and
+//! printed on failure; the child's seed also picks its [`child::Plan`] (durability mode, segment
+//! size, number of producers, background retention).
 //!
 //! `shardlog-crashtest child --dir D --seed S`: the child ([`child`]). Opens the store and the lease
-//! table `D/leases.db`, then loops over a random mix of `put_records`, splits, merges, retention
-//! passes and consumer checkpoints by two simulated workers, printing one line per promise only
-//! after the call that made it returned:
+//! table `D/leases.db`, then runs at once 2–4 producer threads (`put_records` with partition keys of
+//! their own, and consumer checkpoints by two simulated workers), a thread that splits and merges
+//! shards, and a thread that runs retention passes (with, in half the children, the store's own
+//! background retention thread too). Each thread prints one line per promise only after the call
+//! that made it returned, and a marker line before and after each reshard and retention pass:
 //!
 //! - `A <stream> <shard> <counter> <hash>`: a record acknowledged by `put_records`;
+//! - `F <stream> <count>`: entries of a `put_records` call that failed (nothing promised);
 //! - `L <stream> <shard> <lease counter> <owner>`: a lease taken or stolen (committed);
-//! - `C <stream> <shard> <lease counter> <owner> <sequence number>`: a checkpoint committed.
+//! - `C <stream> <shard> <lease counter> <owner> <sequence number>`: a checkpoint committed;
+//! - `S+ <split|merge> <stream>` then `S- ok` or `S- err <kind>`: a reshard;
+//! - `T+` then `T- <segments dropped> <merges> <shards removed>` or `T- err <kind>`: a retention
+//!   pass.
 
 mod child;
 mod parent;
@@ -45,6 +53,13 @@ impl Rng {
 
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
+    }
+
+    /// An independent generator for the `i`-th consumer of this seed (a thread, a choice).
+    pub fn fork(seed: u64, i: u64) -> Rng {
+        let mut r = Rng(seed ^ i.wrapping_mul(0xD6E8_FEB8_6659_FD93));
+        r.next();
+        r
     }
 }
 

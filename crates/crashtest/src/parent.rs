@@ -1,8 +1,9 @@
 //! The parent: starts children, kills them, collects their promises and has them verified.
 
+use crate::child::Plan;
 use crate::verify::verify;
 use crate::Rng;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
@@ -28,19 +29,34 @@ const STARTUP_WINDOW: Duration = Duration::from_millis(25);
 /// With a crash point armed, how long the child may run before the parent kills it anyway.
 const CRASH_POINT_WINDOW: Duration = Duration::from_millis(1000);
 /// The data directory starts over every this many cycles, so stores stay small and opens cheap.
-const RESET_EVERY: u64 = 20;
+const RESET_EVERY: u64 = 10;
 
-/// Everything the children promised since the last reset.
+/// (stream, shard, counter): a record's place.
+pub(crate) type Key = (String, u32, u64);
+/// (stream, shard).
+pub(crate) type ShardKey = (String, u32);
+
+/// Everything the children promised, and the verifications saw, since the last reset.
 #[derive(Default)]
 pub(crate) struct Promises {
     /// (stream, shard, counter) -> payload hash of every acknowledged record.
-    pub records: HashMap<(String, u32, u64), u64>,
+    pub records: HashMap<Key, u64>,
+    /// Records a verification read that no child had acknowledged (it was killed between the write
+    /// and the acknowledgement): the open made them durable, so they must stay, and their numbers
+    /// are taken.
+    pub read: HashMap<Key, u64>,
+    /// (stream, shard) -> the highest counter acknowledged or read before the current cycle: a record
+    /// the current child wrote and did not acknowledge must lie above it.
+    pub floor: HashMap<ShardKey, u64>,
     /// (stream, shard, lease counter) -> the owner a committed lease change left.
-    pub owners: HashMap<(String, u32, u64), String>,
+    pub owners: HashMap<Key, String>,
     /// (stream, shard) -> highest committed lease counter.
-    pub counters: HashMap<(String, u32), u64>,
-    /// (stream, shard) -> highest committed checkpoint (a sequence number).
-    pub checkpoints: HashMap<(String, u32), u128>,
+    pub counters: HashMap<ShardKey, u64>,
+    /// (stream, shard) -> lease counter -> the checkpoint committed at that counter. Threads print
+    /// their commits in any order; the counter orders them.
+    pub checkpoints: HashMap<ShardKey, BTreeMap<u64, u128>>,
+    /// (stream, shard) -> the highest segment id a verification saw (segments started since).
+    pub segment_tips: HashMap<ShardKey, u64>,
 }
 
 fn num<T: std::str::FromStr>(s: &str, line: &str) -> Result<T, String> {
@@ -48,9 +64,28 @@ fn num<T: std::str::FromStr>(s: &str, line: &str) -> Result<T, String> {
         .map_err(|_| format!("child printed a malformed line: {line:?}"))
 }
 
+/// What one child did, from its lines.
+#[derive(Default)]
+struct Tally {
+    acked: u64,
+    failed_entries: u64,
+    reshards: u64,
+    reshards_done: u64,
+    reshard_errors: BTreeMap<String, u64>,
+    passes: u64,
+    passes_done: u64,
+    pass_errors: BTreeMap<String, u64>,
+    dropped: u64,
+    merges: u64,
+    shards_removed: u64,
+    /// A reshard / a retention pass had started and not ended when the child died.
+    in_reshard: bool,
+    in_pass: bool,
+}
+
 impl Promises {
     /// Takes in one line the child printed; an `Err` is a broken promise seen already.
-    fn take_in(&mut self, line: &str) -> Result<(), String> {
+    fn take_in(&mut self, line: &str, tally: &mut Tally) -> Result<(), String> {
         let parts: Vec<&str> = line.split(' ').collect();
         match parts.as_slice() {
             ["A", stream, shard, counter, h] => {
@@ -61,7 +96,9 @@ impl Promises {
                         "sequence number {key:?} acknowledged twice for different records"
                     ));
                 }
+                tally.acked += 1;
             }
+            ["F", _, n] => tally.failed_entries += num::<u64>(n, line)?,
             ["L" | "C", stream, shard, counter, owner, rest @ ..] => {
                 let shard_key = (stream.to_string(), num(shard, line)?);
                 let counter: u64 = num(counter, line)?;
@@ -77,20 +114,77 @@ impl Promises {
                 *top = (*top).max(counter);
                 if let [seq] = rest {
                     let seq: u128 = num(seq, line)?;
-                    let best = self.checkpoints.entry(shard_key.clone()).or_default();
-                    if seq < *best {
+                    let history = self.checkpoints.entry(shard_key.clone()).or_default();
+                    let before = history.range(..counter).next_back();
+                    let after = history.range(counter + 1..).next();
+                    if let Some((&c, &s)) = before.filter(|(_, &s)| s > seq) {
                         return Err(format!(
-                            "checkpoint of {shard_key:?} went back from {best} to {seq}"
+                            "checkpoint of {shard_key:?} went back from {s} (counter {c}) to {seq} (counter {counter})"
                         ));
                     }
-                    *best = seq;
+                    if let Some((&c, &s)) = after.filter(|(_, &s)| s < seq) {
+                        return Err(format!(
+                            "checkpoint of {shard_key:?} went back from {seq} (counter {counter}) to {s} (counter {c})"
+                        ));
+                    }
+                    history.insert(counter, seq);
                 }
+            }
+            ["S+", "split" | "merge", _] => {
+                tally.reshards += 1;
+                tally.in_reshard = true;
+            }
+            ["S-", "ok"] => {
+                tally.reshards_done += 1;
+                tally.in_reshard = false;
+            }
+            ["S-", "err", kind] => {
+                *tally.reshard_errors.entry(kind.to_string()).or_default() += 1;
+                tally.in_reshard = false;
+            }
+            ["T+"] => {
+                tally.passes += 1;
+                tally.in_pass = true;
+            }
+            ["T-", "err", kind] => {
+                *tally.pass_errors.entry(kind.to_string()).or_default() += 1;
+                tally.in_pass = false;
+            }
+            ["T-", dropped, merges, removed] => {
+                tally.passes_done += 1;
+                tally.dropped += num::<u64>(dropped, line)?;
+                tally.merges += num::<u64>(merges, line)?;
+                tally.shards_removed += num::<u64>(removed, line)?;
+                tally.in_pass = false;
             }
             ["R"] => {}
             _ => return Err(format!("child printed a malformed line: {line:?}")),
         }
         Ok(())
     }
+
+    /// The highest checkpoint committed per shard.
+    pub fn best_checkpoints(&self) -> impl Iterator<Item = (&ShardKey, u128)> {
+        self.checkpoints
+            .iter()
+            .filter_map(|(k, h)| Some((k, *h.values().max()?)))
+    }
+}
+
+/// Figures of one durability mode.
+#[derive(Default)]
+pub(crate) struct ModeStats {
+    cycles: u64,
+    /// Records the children in this mode acknowledged.
+    acked: u64,
+    /// Acknowledged records found intact by the verifications after these cycles (each
+    /// verification checks every acknowledged record since the last reset).
+    verified: u64,
+    /// Records read after restart that no child had acknowledged (killed before the
+    /// acknowledgement), kept from then on.
+    unacked_kept: u64,
+    /// Segment files started, as the growth of each shard's highest segment id.
+    segments_started: u64,
 }
 
 /// Figures of a run.
@@ -102,11 +196,37 @@ pub(crate) struct Stats {
     aborts: u64,
     child_time: Duration,
     verify_time: Duration,
+    modes: [ModeStats; 3],
+    producers: u64,
+    background_retention: u64,
+    failed_entries: u64,
+    reshards: u64,
+    reshards_done: u64,
+    reshard_errors: BTreeMap<String, u64>,
+    passes: u64,
+    passes_done: u64,
+    pass_errors: BTreeMap<String, u64>,
+    dropped: u64,
+    merges: u64,
+    shards_removed: u64,
+    killed_in_reshard: u64,
+    killed_in_pass: u64,
+    /// Records read after a restart whose number was checked against every number handed out
+    /// before (never reused, above every earlier one if new).
+    numbers_checked: u64,
+}
+
+fn errors(m: &BTreeMap<String, u64>) -> String {
+    if m.is_empty() {
+        return "none".into();
+    }
+    let v: Vec<String> = m.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    v.join(", ")
 }
 
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
+        writeln!(
             f,
             "{} cycles, {} acknowledged records and {} lease checks verified, {} crash-point aborts, \
              0 lost (children ran {:.1} s, verification {:.1} s)",
@@ -116,7 +236,66 @@ impl fmt::Display for Stats {
             self.aborts,
             self.child_time.as_secs_f64(),
             self.verify_time.as_secs_f64()
+        )?;
+        for (name, m) in crate::child::MODES.iter().zip(&self.modes) {
+            writeln!(
+                f,
+                "mode {name}: {} cycles, {} records acknowledged, {} acknowledged-record checks, \
+                 {} unacknowledged records kept, {} segments started",
+                m.cycles, m.acked, m.verified, m.unacked_kept, m.segments_started
+            )?;
+        }
+        writeln!(
+            f,
+            "producers: {} threads over {} cycles, {} failed entries; background retention in {} cycles",
+            self.producers, self.cycles, self.failed_entries, self.background_retention
+        )?;
+        writeln!(
+            f,
+            "reshards: {} started, {} done, errors: {}; {} kills during a reshard",
+            self.reshards,
+            self.reshards_done,
+            errors(&self.reshard_errors),
+            self.killed_in_reshard
+        )?;
+        writeln!(
+            f,
+            "retention passes: {} started, {} done ({} segments dropped, {} merges, {} shards removed), \
+             errors: {}; {} kills during a pass",
+            self.passes,
+            self.passes_done,
+            self.dropped,
+            self.merges,
+            self.shards_removed,
+            errors(&self.pass_errors),
+            self.killed_in_pass
+        )?;
+        write!(
+            f,
+            "sequence numbers: {} records read after restart checked, 0 reused, 0 out of order",
+            self.numbers_checked
         )
+    }
+}
+
+impl Stats {
+    fn add(&mut self, t: &Tally) {
+        self.failed_entries += t.failed_entries;
+        self.reshards += t.reshards;
+        self.reshards_done += t.reshards_done;
+        self.passes += t.passes;
+        self.passes_done += t.passes_done;
+        self.dropped += t.dropped;
+        self.merges += t.merges;
+        self.shards_removed += t.shards_removed;
+        self.killed_in_reshard += u64::from(t.in_reshard);
+        self.killed_in_pass += u64::from(t.in_pass);
+        for (k, n) in &t.reshard_errors {
+            *self.reshard_errors.entry(k.clone()).or_default() += n;
+        }
+        for (k, n) in &t.pass_errors {
+            *self.pass_errors.entry(k.clone()).or_default() += n;
+        }
     }
 }
 
@@ -137,7 +316,13 @@ pub(crate) fn run(
             promises = Promises::default();
         }
         let child_seed = rng.next();
-        let fail = |e: String| format!("cycle {cycle} (child seed {child_seed}): {e}");
+        let plan = Plan::of(child_seed);
+        let fail = |e: String| {
+            format!(
+                "cycle {cycle} (child seed {child_seed}, {plan:?}, data directory reset at cycle {}): {e}",
+                cycle - cycle % RESET_EVERY
+            )
+        };
         let started = Instant::now();
         // The n-th pass: half the time one of the first three (points on rare paths), else up to
         // the 96th (points passed in setup or recovery, so the store gets past them).
@@ -152,15 +337,26 @@ pub(crate) fn run(
         let (lines, aborted) = one_child(&exe, dir, child_seed, crash_at, kill).map_err(fail)?;
         stats.child_time += started.elapsed();
         stats.aborts += u64::from(aborted);
+        let mut tally = Tally::default();
         for line in &lines {
-            promises.take_in(line).map_err(fail)?;
+            promises.take_in(line, &mut tally).map_err(fail)?;
         }
         let started = Instant::now();
-        let (records, leases) = verify(dir, &promises).map_err(fail)?;
+        let v = verify(dir, &mut promises, &plan).map_err(fail)?;
         stats.verify_time += started.elapsed();
-        stats.records += records;
-        stats.leases += leases;
+        stats.records += v.records;
+        stats.leases += v.leases;
+        stats.numbers_checked += v.numbers;
         stats.cycles += 1;
+        stats.producers += plan.producers;
+        stats.background_retention += u64::from(plan.background_retention.is_some());
+        stats.add(&tally);
+        let m = &mut stats.modes[plan.mode()];
+        m.cycles += 1;
+        m.acked += tally.acked;
+        m.verified += v.records;
+        m.unacked_kept += v.unacked_kept;
+        m.segments_started += v.segments_started;
     }
     Ok(stats)
 }
