@@ -58,6 +58,8 @@ pub const CLIENT_ERRORS: [&str; 11] = [
 fn service() -> (Store, LeaseService) {
     let opts = StoreOptions {
         retention_interval: None,
+        // Small segments: the default 64 MiB ones cost tens of milliseconds to allocate.
+        segment_bytes: 64 << 10,
         ..StoreOptions::default()
     };
     let store = Store::open_with_storage(Arc::new(SimDisk::new(11)), opts)
@@ -235,6 +237,19 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         json!({"Key": key, "Checkpoint": {"Value": "AT_TIMESTAMP", "TimestampMs": 5}}),
     );
     one("unknown-op", "Frobnicate", json!({}));
+    // Near the lease table's limits: names of 160 bytes, a lease value close to 1,024 bytes.
+    let long = "n".repeat(160);
+    one(
+        "longest-names",
+        "CreateLeaseIfAbsent",
+        json!({"Key": {"Application": long, "Stream": long, "ShardId": long}, "Checkpoint": {"Value": "LATEST"}}),
+    );
+    let parents: Vec<String> = (0..30).map(|i| format!("shardId-{i:012}")).collect();
+    one(
+        "many-parents",
+        "CreateLeaseIfAbsent",
+        json!({"Key": key, "Checkpoint": {"Value": "LATEST"}, "ParentShardIds": parents}),
+    );
     one("take-missing", "TakeLease", take.clone());
     let mut life = Vec::new();
     request(&mut life, "CreateLeaseIfAbsent", &create);

@@ -242,7 +242,11 @@ fn header_value(r: &mut Input<'_>) -> String {
         v.insert(0, String::new()); // a leading space, which canonicalisation drops
         v.push(String::new());
     }
-    v.join(if r.byte().is_multiple_of(8) { "  " } else { " " })
+    v.join(if r.byte().is_multiple_of(8) {
+        "  "
+    } else {
+        " "
+    })
 }
 
 /// A request and its signer, from the input.
@@ -304,7 +308,11 @@ impl Generated {
             date: token(r, digits, 8, 8),
             region: token(r, b"abcdefghijklmnopqrstuvwxyz0123456789-", 1, 14),
             service: token(r, b"abcdefghijklmnopqrstuvwxyz0123456789-", 1, 10),
-            separator: if r.byte().is_multiple_of(2) { ", " } else { "," },
+            separator: if r.byte().is_multiple_of(2) {
+                ", "
+            } else {
+                ","
+            },
         };
         let amz_date = format!("{}T{}Z", signer.date, token(r, digits, 6, 6));
         Generated {
