@@ -168,3 +168,37 @@ fn leases_lists_applications_owners_and_checkpoints() {
     let (ok, out, _) = shardlog(dir.path(), &["leases", "--application", "audit"], "");
     assert!(ok && out.lines().count() == 2, "{out}");
 }
+
+/// Issue 13.2, as a new user met it: with the catalog moved aside, `shardlog list` exited 0 and
+/// deleted every stream's files. Now it fails, names the file, says what to do, and deletes nothing.
+#[test]
+fn a_missing_catalog_is_an_error_that_deletes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(shardlog(d, &["create-stream", "clicks", "--shards", "2"], "").0);
+    let (ok, _, err) = shardlog(d, &["put", "clicks"], "one\ntwo\n");
+    assert!(ok, "{err}");
+    let size = |p: &std::path::Path| {
+        fn walk(p: &std::path::Path) -> u64 {
+            std::fs::read_dir(p)
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    let m = e.metadata().unwrap();
+                    if m.is_dir() {
+                        walk(&e.path())
+                    } else {
+                        m.len()
+                    }
+                })
+                .sum()
+        }
+        walk(p)
+    };
+    let before = size(&d.join("streams"));
+    std::fs::rename(d.join("catalog"), d.join("catalog.moved")).unwrap();
+    let (ok, _, err) = shardlog(d, &["list"], "");
+    assert!(!ok);
+    assert!(err.contains("catalog") && err.contains("missing"), "{err}");
+    assert_eq!(size(&d.join("streams")), before);
+}

@@ -58,9 +58,21 @@ pub struct SegmentInfo {
 #[derive(Debug)]
 pub struct ShardLog {
     pub(crate) inner: Arc<Inner>,
+    threads: Mutex<Threads>,
+}
+
+/// The log's background threads, taken (and joined) by the first close.
+#[derive(Debug, Default)]
+struct Threads {
     flusher: Option<JoinHandle<()>>,
     sealer: Option<JoinHandle<()>>,
     spare_maker: Option<JoinHandle<()>>,
+}
+
+impl Threads {
+    fn any(&self) -> bool {
+        self.flusher.is_some() || self.sealer.is_some() || self.spare_maker.is_some()
+    }
 }
 
 #[derive(Debug)]
@@ -148,9 +160,11 @@ impl ShardLog {
             .store(sealer.is_some(), Ordering::Release);
         Ok(ShardLog {
             inner,
-            flusher,
-            sealer,
-            spare_maker,
+            threads: Mutex::new(Threads {
+                flusher,
+                sealer,
+                spare_maker,
+            }),
         })
     }
 
@@ -267,27 +281,31 @@ impl ShardLog {
 
     /// Syncs everything, marks the log as cleanly closed and stops its background work.
     ///
-    /// Dropping a log closes it too but cannot report errors.
-    pub fn close(mut self) -> Result<()> {
-        self.stop_flusher();
+    /// Dropping a log closes it too but cannot report errors. Once closed, appends fail with
+    /// [`Error::Closed`]; reads of what was published keep working. Closing again only repeats the
+    /// final sync.
+    pub fn close(&self) -> Result<()> {
+        self.stop_threads();
         self.inner.close()
     }
 
-    fn stop_flusher(&mut self) {
+    fn stop_threads(&self) {
         self.inner.closed.store(true, Ordering::Release);
-        if let Some(handle) = self.flusher.take() {
+        let mut threads =
+            std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        if let Some(handle) = threads.flusher.take() {
             handle.thread().unpark();
             let _ = handle.join();
         }
         // The sealer finishes its queue before it stops.
         let _ = self.inner.wait_sealed();
         self.inner.sealer.stop();
-        if let Some(handle) = self.sealer.take() {
+        if let Some(handle) = threads.sealer.take() {
             let _ = handle.join();
         }
         self.inner.background_seal.store(false, Ordering::Release);
         self.inner.spare.stop();
-        if let Some(handle) = self.spare_maker.take() {
+        if let Some(handle) = threads.spare_maker.take() {
             let _ = handle.join();
         }
         // An unused spare would only be deleted by the next open; a failure here costs nothing more.
@@ -297,12 +315,9 @@ impl ShardLog {
 
 impl Drop for ShardLog {
     fn drop(&mut self) {
-        if self.flusher.is_some()
-            || self.sealer.is_some()
-            || self.spare_maker.is_some()
-            || !self.inner.closed.load(Ordering::Acquire)
-        {
-            self.stop_flusher();
+        let running = self.threads.get_mut().map_or(true, |threads| threads.any());
+        if running || !self.inner.closed.load(Ordering::Acquire) {
+            self.stop_threads();
             let _ = self.inner.close();
         }
     }

@@ -61,27 +61,41 @@ pub enum RecoveryMode {
     TruncateNewestSegment,
 }
 
-/// Source of arrival timestamps, in milliseconds since the Unix epoch.
+/// Source of arrival timestamps, in milliseconds since the Unix epoch, and of the monotonic time that
+/// tells how much time really passed (which a wall clock that is stepped does not).
 ///
 /// ```
 /// use shardlog_segment::Clock;
 /// let clock = Clock::manual(1_000);
-/// clock.set(2_000);
-/// assert_eq!(clock.now_ms(), 2_000);
+/// clock.set(2_000); // time passes: both readings move
+/// assert_eq!((clock.now_ms(), clock.monotonic_ms()), (2_000, 2_000));
+/// clock.jump(3_600_000); // the wall clock is stepped forward: no time passed
+/// assert_eq!((clock.now_ms(), clock.monotonic_ms()), (3_602_000, 2_000));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub enum Clock {
-    /// The system's wall clock.
+    /// The system's wall clock, and `Instant` for the monotonic time.
     #[default]
     System,
     /// A clock that only moves when told to (for tests and simulations).
-    Manual(Arc<AtomicU64>),
+    Manual(Arc<ManualTime>),
+}
+
+/// The readings of a [`Clock::Manual`].
+#[derive(Debug, Default)]
+pub struct ManualTime {
+    wall_ms: AtomicU64,
+    /// Total of the steps [`Clock::jump`] made: the wall time that did not really pass.
+    jumped_ms: AtomicU64,
 }
 
 impl Clock {
     /// A manual clock starting at `ms`.
     pub fn manual(ms: u64) -> Self {
-        Clock::Manual(Arc::new(AtomicU64::new(ms)))
+        Clock::Manual(Arc::new(ManualTime {
+            wall_ms: AtomicU64::new(ms),
+            jumped_ms: AtomicU64::new(0),
+        }))
     }
 
     /// Current time in milliseconds.
@@ -90,14 +104,43 @@ impl Clock {
             Clock::System => SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64),
-            Clock::Manual(ms) => ms.load(Ordering::Relaxed),
+            Clock::Manual(t) => t.wall_ms.load(Ordering::Relaxed),
         }
     }
 
-    /// Sets a manual clock (no effect on the system clock).
+    /// Milliseconds of monotonic time: only differences between two readings mean anything. For the
+    /// system clock, time since the first reading in this process; for a manual clock, its wall time
+    /// less the steps of [`Clock::jump`].
+    pub fn monotonic_ms(&self) -> u64 {
+        match self {
+            Clock::System => {
+                static ANCHOR: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+                ANCHOR
+                    .get_or_init(std::time::Instant::now)
+                    .elapsed()
+                    .as_millis() as u64
+            }
+            Clock::Manual(t) => t
+                .wall_ms
+                .load(Ordering::Relaxed)
+                .saturating_sub(t.jumped_ms.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Sets a manual clock: the time between the old and the new reading passed (no effect on the
+    /// system clock).
     pub fn set(&self, ms: u64) {
-        if let Clock::Manual(v) = self {
-            v.store(ms, Ordering::Relaxed);
+        if let Clock::Manual(t) = self {
+            t.wall_ms.store(ms, Ordering::Relaxed);
+        }
+    }
+
+    /// Steps a manual clock's wall time forward by `ms` without any time passing, as an NTP step or
+    /// a wrong hardware clock does to the system clock (no effect on the system clock).
+    pub fn jump(&self, ms: u64) {
+        if let Clock::Manual(t) = self {
+            t.wall_ms.fetch_add(ms, Ordering::Relaxed);
+            t.jumped_ms.fetch_add(ms, Ordering::Relaxed);
         }
     }
 }

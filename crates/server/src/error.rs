@@ -56,11 +56,10 @@ impl ApiError {
 
 impl From<shardlog::Error> for ApiError {
     fn from(e: shardlog::Error) -> Self {
-        let kind = e.kind();
-        if kind == "InternalFailure" {
+        if e.is_server_fault() {
             ApiError::internal(e.to_string())
         } else {
-            ApiError::new(kind, e.to_string())
+            ApiError::new(e.kind(), e.to_string())
         }
     }
 }

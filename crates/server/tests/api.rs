@@ -752,3 +752,26 @@ fn a_second_subscription_within_five_seconds_is_refused() {
     assert_eq!((status, kind.as_str()), (400, "ResourceInUseException"));
     assert_eq!(first.join().unwrap(), 200);
 }
+
+/// Issue 13.7: a PutRecord that fails on the disk is AWS's server-side fault, HTTP 500
+/// `InternalFailure`; before the fix it answered 400 `InvalidArgumentException`.
+#[test]
+fn a_put_that_fails_on_the_disk_answers_500_internal_failure() {
+    use shardlog_segment::{Fault, SimDisk};
+    let disk = SimDisk::new(3);
+    let opts = shardlog::StoreOptions {
+        retention_interval: None,
+        ..shardlog::StoreOptions::default()
+    };
+    let store =
+        shardlog::Store::open_with_storage(std::sync::Arc::new(disk.clone()), opts).unwrap();
+    store.create_stream("s", 1).unwrap();
+    disk.set_fault(Fault::Error {
+        at_op: disk.ops(),
+        forever: true,
+    });
+    let body = br#"{"StreamName":"s","PartitionKey":"k","Data":"eA=="}"#;
+    let err = shardlog_server::answer(&store, "PutRecord", "application/x-amz-json-1.1", body)
+        .unwrap_err();
+    assert_eq!((err.kind, err.status), ("InternalFailure", 500), "{err:?}");
+}

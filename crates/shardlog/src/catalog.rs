@@ -183,6 +183,40 @@ impl Catalog {
     }
 }
 
+/// The catalog, locked for a change: control-plane operations read it through `Deref` and change it
+/// only through [`CatalogTxn::commit`].
+pub(crate) struct CatalogTxn<'a> {
+    pub catalog: std::sync::MutexGuard<'a, Catalog>,
+    pub root: &'a dyn Storage,
+    pub life: &'a crate::lifecycle::Lifecycle,
+}
+
+impl std::ops::Deref for CatalogTxn<'_> {
+    type Target = Catalog;
+
+    fn deref(&self) -> &Catalog {
+        &self.catalog
+    }
+}
+
+impl CatalogTxn<'_> {
+    /// Makes `next` the catalog, durably. A failure stops the store: the atomic replace may or may
+    /// not have happened, so memory and disk can disagree (an incarnation or shard number handed out
+    /// twice, a reshard on disk that writers do not see) until the store is reopened.
+    pub fn commit(&mut self, next: Catalog) -> Result<()> {
+        self.life.check()?;
+        if let Err(e) = next.store(self.root) {
+            self.life.stop(format!(
+                "writing {} failed ({e})",
+                self.root.path(CATALOG_NAME).display()
+            ));
+            return Err(e);
+        }
+        *self.catalog = next;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

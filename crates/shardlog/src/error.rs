@@ -69,6 +69,17 @@ pub enum Error {
     /// The lease and checkpoint file failed.
     #[error(transparent)]
     Checkpoint(#[from] shardlog_checkpoint::Error),
+    /// A server-side fault met while carrying out a valid request, known by its message (for
+    /// example the reason a `put_records` entry failed).
+    #[error("{0}")]
+    Internal(String),
+    /// A catalog write failed, so memory and disk may disagree: the store accepts no more changes
+    /// (reads of what it holds keep working). Reopening it recovers from what is on disk.
+    #[error("the store stopped accepting changes: {0}; reopen it to recover")]
+    Stopped(String),
+    /// The store was closed.
+    #[error("the store is closed")]
+    Closed,
 }
 
 impl Error {
@@ -85,10 +96,33 @@ impl Error {
             Error::FellBehind { .. } => "ResourceInUseException",
             Error::LeaseLost(_) => "ShutdownException",
             Error::Unavailable(_) => "ServiceUnavailable",
-            Error::CorruptCatalog { .. } | Error::Storage(_) | Error::Checkpoint(_) => {
-                "InternalFailure"
-            }
+            Error::CorruptCatalog { .. }
+            | Error::Storage(_)
+            | Error::Checkpoint(_)
+            | Error::Internal(_)
+            | Error::Stopped(_)
+            | Error::Closed => "InternalFailure",
         }
+    }
+
+    /// True for a fault on the server's side (Kinesis answers those with HTTP 500), false for a
+    /// mistake or a condition of the caller's request.
+    ///
+    /// ```
+    /// use shardlog::Error;
+    /// assert!(Error::Closed.is_server_fault());
+    /// assert!(!Error::InvalidArgument("bad".into()).is_server_fault());
+    /// ```
+    pub fn is_server_fault(&self) -> bool {
+        matches!(
+            self,
+            Error::CorruptCatalog { .. }
+                | Error::Storage(_)
+                | Error::Checkpoint(_)
+                | Error::Internal(_)
+                | Error::Stopped(_)
+                | Error::Closed
+        )
     }
 }
 

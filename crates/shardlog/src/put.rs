@@ -88,8 +88,8 @@ impl Store {
             Some(Err(f)) if f.error_code == "ProvisionedThroughputExceededException" => {
                 Err(Error::ProvisionedThroughputExceeded(f.error_message))
             }
-            Some(Err(f)) => Err(Error::InvalidArgument(f.error_message)),
-            None => Err(Error::InvalidArgument("no record".into())),
+            Some(Err(f)) => Err(Error::Internal(f.error_message)),
+            None => Err(Error::Internal("no outcome for the record".into())),
         }
     }
 
@@ -98,6 +98,8 @@ impl Store {
     /// and each shard's appends share syncs with concurrent callers.
     pub fn put_records(&self, stream: &str, entries: &[PutEntry<'_>]) -> Result<PutRecordsOutput> {
         let hashes = validate(entries)?;
+        // Held until every append returned: `close` waits for it.
+        let _admitted = self.inner.life.admit()?;
         let stream = self.inner.stream(stream)?;
         let state = stream.read();
         let mut groups: Vec<(Arc<Shard>, Vec<usize>)> = Vec::new();

@@ -164,7 +164,7 @@ impl Store {
         change: impl FnOnce(&mut StreamMeta) -> Result<Vec<u32>>,
     ) -> Result<()> {
         let inner = &self.inner;
-        let mut catalog = inner.lock_catalog();
+        let mut catalog = inner.lock_catalog()?;
         let s = inner.stream(stream)?;
         let mut state = s.write();
         let mut meta = state.meta.clone();
@@ -200,10 +200,9 @@ impl Store {
         }
         s.dir.sync_dir()?;
         shardlog_segment::crashpoint::hit("reshard-before-catalog");
-        let mut next = catalog.clone();
+        let mut next = (*catalog).clone();
         next.streams.insert(stream.to_string(), meta.clone());
-        next.store(&*inner.root)?;
-        *catalog = next;
+        catalog.commit(next)?;
         let mut shards = std::mem::take(&mut state.shards);
         shards.extend(opened.into_iter().map(|sh| (sh.index, sh)));
         *state = StreamState::new(meta, shards);

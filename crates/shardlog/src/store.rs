@@ -1,9 +1,11 @@
 //! [`Store`]: one process's handle on a data directory of streams.
 
-use crate::catalog::{shard_dir_name, Catalog, ShardMeta, StreamMeta};
+use crate::catalog::{shard_dir_name, Catalog, CatalogTxn, ShardMeta, StreamMeta};
 use crate::error::{Error, Result};
+use crate::lifecycle::Lifecycle;
 use crate::limits::{Limiter, ShardLimits};
 use crate::names::{stream_not_found, ShardId};
+use crate::retention_clock::RetentionClock;
 use crate::stats::ShardStats;
 use rayon::prelude::*;
 use shardlog_segment::{Clock, Durability, FsStorage, LogOptions, ShardLog, Storage};
@@ -36,6 +38,11 @@ pub struct StoreOptions {
     /// How often the background retention pass runs; `None` for no background pass (call
     /// [`Store::enforce_retention`] instead). Default: every 60 seconds.
     pub retention_interval: Option<std::time::Duration>,
+    /// How far a retention pass's `now` may run ahead of the time that really passed (by the
+    /// monotonic clock) since the previous pass, or since the newest time the store has recorded
+    /// when it was opened. A wall clock stepped forward by a day then expires data an hour per pass
+    /// instead of all at once. Default: one hour.
+    pub retention_clock_step: std::time::Duration,
 }
 
 impl Default for StoreOptions {
@@ -47,6 +54,7 @@ impl Default for StoreOptions {
             max_shards: 10_000,
             clock: Clock::System,
             retention_interval: Some(std::time::Duration::from_secs(60)),
+            retention_clock_step: std::time::Duration::from_secs(3600),
         }
     }
 }
@@ -73,16 +81,21 @@ pub(crate) struct StoreInner {
     pub root: Arc<dyn Storage>,
     pub streams_dir: Arc<dyn Storage>,
     pub opts: StoreOptions,
+    /// Running, stopped by a failed catalog write, or closed.
+    pub life: Lifecycle,
     /// Serialises control-plane changes; holds the durable catalog.
-    pub catalog: Mutex<Catalog>,
+    catalog: Mutex<Catalog>,
     pub streams: RwLock<BTreeMap<String, Arc<Stream>>>,
     pub secret: Vec<u8>,
     /// Set when the store is going away: background threads stop.
     pub stopping: std::sync::atomic::AtomicBool,
-    retention_thread: Mutex<Option<std::thread::Thread>>,
+    retention_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The `now` of retention passes.
+    pub retention_clock: RetentionClock,
     /// The consumer lease file, opened on first use.
     pub leases: Mutex<Option<Arc<shardlog_checkpoint::Db>>>,
-    _lock: Option<File>,
+    /// The exclusive lock on the data directory, released by `close`.
+    lock: Mutex<Option<File>>,
 }
 
 impl Drop for StoreInner {
@@ -95,7 +108,7 @@ impl Drop for StoreInner {
             .unwrap_or_else(|e| e.into_inner())
             .take()
         {
-            t.unpark();
+            t.thread().unpark();
         }
     }
 }
@@ -107,6 +120,9 @@ pub(crate) struct Stream {
     pub incarnation: u32,
     pub dir: Arc<dyn Storage>,
     pub state: RwLock<StreamState>,
+    /// Held by a retention pass while it changes the stream and by changes of its retention
+    /// settings: a pass never acts on a period or size cap that is no longer current.
+    pub retention: Mutex<()>,
 }
 
 #[derive(Debug)]
@@ -194,6 +210,7 @@ impl Store {
         let catalog = match Catalog::load(&*root)? {
             Some(c) => c,
             None => {
+                refuse_without_catalog(&*root)?;
                 let mut secret = [0u8; 32];
                 getrandom::getrandom(&mut secret).map_err(|e| {
                     Error::InvalidArgument(format!("no randomness for the store key: {e}"))
@@ -219,13 +236,19 @@ impl Store {
             secret: catalog.secret_bytes(),
             root,
             streams_dir,
+            retention_clock: RetentionClock::new(
+                opts.retention_clock_step,
+                &opts.clock,
+                crate::retention::newest_known_ms(streams.values()),
+            ),
             opts,
+            life: Lifecycle::default(),
             catalog: Mutex::new(catalog),
             streams: RwLock::new(streams),
             stopping: std::sync::atomic::AtomicBool::new(false),
             retention_thread: Mutex::new(None),
             leases: Mutex::new(None),
-            _lock: lock,
+            lock: Mutex::new(lock),
         };
         let inner = Arc::new(inner);
         if let Some(every) = inner.opts.retention_interval {
@@ -233,22 +256,93 @@ impl Store {
             *inner
                 .retention_thread
                 .lock()
-                .unwrap_or_else(|e| e.into_inner()) = handle.map(|h| h.thread().clone());
+                .unwrap_or_else(|e| e.into_inner()) = handle;
         }
         Ok(Store { inner })
     }
 
-    /// Syncs every shard and closes the store cleanly (dropping it does the same without reporting
-    /// errors).
-    pub fn close(self) -> Result<()> {
-        let streams: Vec<Arc<Stream>> = self.inner.read_streams().values().cloned().collect();
+    /// Closes the store for every handle on it: waits for the writes in flight, stops the background
+    /// retention thread, syncs and closes every shard log (each with its clean-close mark), and
+    /// releases the directory's lock, so that another process (or another `Store::open` in this one)
+    /// can open it. Afterwards every change fails with [`Error::Closed`]; reads of what the store
+    /// held keep working. Returns the first error met; the close still goes on through every shard.
+    /// Dropping the last handle does the same without reporting errors.
+    ///
+    /// ```
+    /// use shardlog::{Error, PutEntry, Store, StoreOptions};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    /// store.create_stream("s", 1).unwrap();
+    /// let other_handle = store.clone();
+    /// store.close().unwrap();
+    /// assert!(matches!(other_handle.put_record("s", PutEntry::new("k", b"x")), Err(Error::Closed)));
+    /// // The lock is released although a handle is still alive.
+    /// let again = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    /// assert_eq!(again.list_streams(), vec!["s"]);
+    /// ```
+    pub fn close(&self) -> Result<()> {
+        let inner = &self.inner;
+        if !inner.life.close() {
+            return Ok(());
+        }
+        inner
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Release);
+        let thread = inner
+            .retention_thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(t) = thread {
+            t.thread().unpark();
+            // The retention thread never closes the store, so this never joins the caller itself.
+            let _ = t.join();
+        }
+        // A control-plane change in flight finishes first (it holds the catalog).
+        drop(inner.catalog.lock().unwrap_or_else(|e| e.into_inner()));
+        let streams: Vec<Arc<Stream>> = inner.read_streams().values().cloned().collect();
+        let mut first_error = None;
         for stream in streams {
-            for shard in stream.read().shards.values() {
-                shard.log.sync()?;
+            let shards: Vec<Arc<Shard>> = stream.read().shards.values().cloned().collect();
+            for shard in shards {
+                if let Err(e) = shard.log.close() {
+                    first_error.get_or_insert(Error::from(e));
+                }
             }
         }
-        Ok(())
+        drop(
+            inner
+                .leases
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
+        drop(inner.lock.lock().unwrap_or_else(|e| e.into_inner()).take());
+        first_error.map_or(Ok(()), Err)
     }
+}
+
+/// A store without a catalog is new only if it holds no stream data: otherwise the catalog was
+/// lost, and starting afresh would delete every stream as a leftover.
+fn refuse_without_catalog(root: &dyn Storage) -> Result<()> {
+    if !root.list()?.iter().any(|n| n == "streams") {
+        return Ok(());
+    }
+    let found = root.subdir("streams")?.list()?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Error::CorruptCatalog {
+        file: root.path(crate::catalog::CATALOG_NAME),
+        reason: format!(
+            "the file is missing, but {} holds {} stream director{} ({}); refusing to start an empty store over them. Restore the catalog (from a backup, or put back the file that was moved), or move {} aside to start an empty store",
+            root.path("streams").display(),
+            found.len(),
+            if found.len() == 1 { "y" } else { "ies" },
+            found.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+            root.path("streams").display(),
+        ),
+    })
 }
 
 fn lock_dir(dir: &Path) -> Result<File> {
@@ -373,6 +467,7 @@ fn open_stream(
         incarnation: meta.incarnation,
         dir,
         state: RwLock::new(StreamState::new(meta, shards)),
+        retention: Mutex::new(()),
     }))
 }
 
@@ -385,8 +480,15 @@ impl StoreInner {
         self.streams.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn lock_catalog(&self) -> MutexGuard<'_, Catalog> {
-        self.catalog.lock().unwrap_or_else(|e| e.into_inner())
+    /// Locks the catalog for a control-plane change; refused once the store stopped or closed.
+    pub fn lock_catalog(&self) -> Result<CatalogTxn<'_>> {
+        let catalog = self.catalog.lock().unwrap_or_else(|e| e.into_inner());
+        self.life.check()?;
+        Ok(CatalogTxn {
+            catalog,
+            root: &*self.root,
+            life: &self.life,
+        })
     }
 
     pub fn stream(&self, name: &str) -> Result<Arc<Stream>> {
@@ -408,5 +510,9 @@ impl Stream {
 
     pub fn write(&self) -> RwLockWriteGuard<'_, StreamState> {
         self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn lock_retention(&self) -> MutexGuard<'_, ()> {
+        self.retention.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

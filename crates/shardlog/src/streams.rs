@@ -110,7 +110,7 @@ impl Store {
                 "1 validation error detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1".into(),
             ));
         }
-        let mut catalog = inner.lock_catalog();
+        let mut catalog = inner.lock_catalog()?;
         if catalog.streams.contains_key(name) {
             return Err(Error::ResourceInUse(format!(
                 "Stream {name} under account {ACCOUNT} already exists."
@@ -153,16 +153,16 @@ impl Store {
             );
         }
         dir.sync_dir()?;
-        let mut next = catalog.clone();
+        let mut next = (*catalog).clone();
         next.next_incarnation += 1;
         next.streams.insert(name.to_string(), meta.clone());
-        next.store(&*inner.root)?;
-        *catalog = next;
+        catalog.commit(next)?;
         let stream = Arc::new(Stream {
             name: name.to_string(),
             incarnation,
             dir,
             state: RwLock::new(StreamState::new(meta, shards)),
+            retention: std::sync::Mutex::new(()),
         });
         inner.write_streams().insert(name.to_string(), stream);
         Ok(())
@@ -172,16 +172,15 @@ impl Store {
     /// between leaves files that the next open removes.
     pub fn delete_stream(&self, name: &str) -> Result<()> {
         let inner = &self.inner;
-        let mut catalog = inner.lock_catalog();
+        let mut catalog = inner.lock_catalog()?;
         let meta = catalog
             .streams
             .get(name)
             .cloned()
             .ok_or_else(|| stream_not_found(name))?;
-        let mut next = catalog.clone();
+        let mut next = (*catalog).clone();
         next.streams.remove(name);
-        next.store(&*inner.root)?;
-        *catalog = next;
+        catalog.commit(next)?;
         let stream = inner.write_streams().remove(name);
         drop(stream);
         inner.streams_dir.remove_dir(&meta.dir_name())?;
@@ -282,16 +281,27 @@ impl Store {
         name: &str,
         change: impl FnOnce(&mut StreamMeta) -> Result<()>,
     ) -> Result<()> {
+        let stream = self.inner.stream(name)?;
+        self.update_stream_meta(&stream, change)
+    }
+
+    /// [`Store::update_meta`] on this incarnation of the stream: not found if it was deleted since.
+    pub(crate) fn update_stream_meta(
+        &self,
+        stream: &Arc<Stream>,
+        change: impl FnOnce(&mut StreamMeta) -> Result<()>,
+    ) -> Result<()> {
         let inner = &self.inner;
-        let mut catalog = inner.lock_catalog();
-        let stream = inner.stream(name)?;
+        let mut catalog = inner.lock_catalog()?;
+        if !inner.is_current(stream) {
+            return Err(stream_not_found(&stream.name));
+        }
         let mut state = stream.write();
         let mut meta = state.meta.clone();
         change(&mut meta)?;
-        let mut next = catalog.clone();
-        next.streams.insert(name.to_string(), meta.clone());
-        next.store(&*inner.root)?;
-        *catalog = next;
+        let mut next = (*catalog).clone();
+        next.streams.insert(stream.name.clone(), meta.clone());
+        catalog.commit(next)?;
         state.meta = meta;
         state.rebuild_routes();
         Ok(())
@@ -299,6 +309,13 @@ impl Store {
 }
 
 impl StoreInner {
+    /// True while `stream` is the live incarnation of its name.
+    pub fn is_current(&self, stream: &Arc<Stream>) -> bool {
+        self.read_streams()
+            .get(&stream.name)
+            .is_some_and(|live| Arc::ptr_eq(live, stream))
+    }
+
     /// Checks the shard quota against the catalog (the caller holds its lock).
     pub fn check_shard_quota(&self, catalog: &crate::catalog::Catalog, more: usize) -> Result<()> {
         let current: usize = catalog.streams.values().map(|s| s.shards.len()).sum();
