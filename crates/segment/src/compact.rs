@@ -171,6 +171,8 @@ impl ShardLog {
             next_seq: tip.next_seq,
             last_ts: tip.last_ts,
             flags: MARK_SEALED | if self.inner.eager() { MARK_EAGER } else { 0 },
+            claim_end: 0,
+            claim_next: 0,
         };
         merged.file.sync()?;
         merged.write_mark(&mark)?;

@@ -11,6 +11,11 @@
 //! batch and made durable by the next sync, so it always lags one sync behind and never claims bytes
 //! that might not have reached the disk. Recovery uses it to tell a torn tail (damage after the mark:
 //! cut) from corruption (damage before it: report).
+//!
+//! A mark also names the end its own sync is about to make durable (the claim). The bytes between the
+//! durable end and the claim are the last group commit: whether its sync finished is unknown after a
+//! crash, so its numbers are never handed out again, and damage there that no torn write can leave is
+//! reported as corruption (`recovery.rs`).
 
 use byteorder::{ByteOrder, LittleEndian as LE};
 
@@ -121,9 +126,23 @@ pub(crate) struct Mark {
     pub next_seq: u64,
     pub last_ts: u64,
     pub flags: u32,
+    /// End of the bytes the sync that wrote this mark makes durable (0: nothing past `durable_end`).
+    pub claim_end: u64,
+    /// Sequence numbers below this are in the claimed bytes (0: nothing past `next_seq`).
+    pub claim_next: u64,
 }
 
 impl Mark {
+    /// The end of the bytes the last sync covered, whether or not it finished.
+    pub fn claimed_end(&self) -> u64 {
+        self.claim_end.max(self.durable_end)
+    }
+
+    /// Numbers below this may have been acknowledged or read.
+    pub fn claimed_next(&self) -> u64 {
+        self.claim_next.max(self.next_seq)
+    }
+
     pub fn slot(&self) -> usize {
         (self.counter % 2) as usize
     }
@@ -136,6 +155,8 @@ impl Mark {
         LE::write_u64(&mut b[24..32], self.next_seq);
         LE::write_u64(&mut b[32..40], self.last_ts);
         LE::write_u32(&mut b[40..44], self.flags);
+        LE::write_u64(&mut b[48..56], self.claim_end);
+        LE::write_u64(&mut b[56..64], self.claim_next);
         let crc = crc32c::crc32c_append(seed, &b[8..]);
         LE::write_u32(&mut b[4..8], crc);
         b
@@ -154,8 +175,12 @@ impl Mark {
             next_seq: LE::read_u64(&b[24..32]),
             last_ts: LE::read_u64(&b[32..40]),
             flags: LE::read_u32(&b[40..44]),
+            claim_end: LE::read_u64(&b[48..56]),
+            claim_next: LE::read_u64(&b[56..64]),
         };
-        (mark.counter < MAX_MARK_COUNTER && mark.next_seq < MAX_SEQ).then_some(mark)
+        let sane =
+            mark.counter < MAX_MARK_COUNTER && mark.next_seq < MAX_SEQ && mark.claim_next < MAX_SEQ;
+        sane.then_some(mark)
     }
 
     /// The newer of two slots' valid marks.
@@ -198,6 +223,8 @@ mod tests {
             next_seq: 10,
             last_ts: 4,
             flags: MARK_CLEAN,
+            claim_end: 12288,
+            claim_next: 12,
         };
         let b = m.encode(11);
         assert_eq!(Mark::decode(&b, 11), Some(m));

@@ -554,6 +554,8 @@ impl Inner {
             next_seq: w.next_seq,
             last_ts: w.last_ts,
             flags: if self.eager() { MARK_EAGER } else { 0 },
+            claim_end: 0,
+            claim_next: 0,
         };
         (header, mark)
     }
@@ -694,6 +696,9 @@ impl Inner {
             next_seq: marked.next_seq,
             last_ts: marked.last_ts,
             flags: extra_flags | if self.eager() { MARK_EAGER } else { 0 },
+            // Recovery must know how far this sync reached even if it cannot know that it finished.
+            claim_end: tip.end,
+            claim_next: tip.next_seq,
         };
         if extra_flags & MARK_CLEAN != 0 {
             seg.file.sync()?;

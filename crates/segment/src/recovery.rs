@@ -34,7 +34,7 @@ struct Active {
     first_ts: u64,
     /// Numbers past the valid end may have been handed out: skip past them.
     must_skip: bool,
-    /// Numbers below this were used according to the durable mark.
+    /// Numbers below this may have been acknowledged or read, according to the newest mark's claim.
     mark_next: u64,
     /// Timestamps never go below this (the mark's last timestamp).
     mark_last_ts: u64,
@@ -331,6 +331,8 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
             next_seq: idx.next_seq,
             last_ts: idx.last_ts,
             flags: MARK_SEALED | mark.map_or(0, |m| m.flags & MARK_EAGER),
+            claim_end: 0,
+            claim_next: 0,
         };
         seg.file.sync()?;
         seg.write_mark(&sealed_mark)?;
@@ -355,16 +357,76 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
 /// Errors (in strict mode) if a torn segment's first damaged frame lies before its durable mark.
 fn check_torn_after_mark(f: &Found, opts: &LogOptions) -> Result<()> {
     let probe = Segment::new(f.header, f.file.clone(), Default::default());
-    let durable_end = read_mark(&probe)?.map_or(DATA_START, |m| m.durable_end);
+    let mark = read_mark(&probe)?;
     let s = scan(&*f.file, &f.header)?;
-    match s.stop {
-        Some((offset, reason)) if offset < durable_end && opts.recovery == RecoveryMode::Strict => {
-            let reason = format!("{reason} (before the durable mark at byte {durable_end})");
+    match acknowledged_damage(&*f.file, mark, s.stop.as_ref())? {
+        Some((offset, reason)) if opts.recovery == RecoveryMode::Strict => {
             Err(corruption(&*f.file, offset, &reason))
         }
         _ => Ok(()),
     }
 }
+
+/// The scan's stop, if the newest mark says it hit acknowledged bytes: bytes before the durable
+/// end, or bytes of the last group commit (up to the mark's claim) damaged in a way that a power
+/// cut during that sync cannot explain. Anything else is a torn tail.
+fn acknowledged_damage(
+    file: &dyn StorageFile,
+    mark: Option<Mark>,
+    stop: Option<&(u64, String)>,
+) -> Result<Option<(u64, String)>> {
+    let Some((offset, reason)) = stop else {
+        return Ok(None);
+    };
+    let (durable_end, claimed_end) = mark.map_or((DATA_START, DATA_START), |m| {
+        (m.durable_end, m.claimed_end())
+    });
+    if *offset < durable_end {
+        let reason = format!("{reason} (before the durable mark at byte {durable_end})");
+        return Ok(Some((*offset, reason)));
+    }
+    if *offset < claimed_end && !torn_write_could_leave(file, *offset, claimed_end)? {
+        let reason = format!(
+            "{reason} (inside the last group commit, bytes {durable_end}..{claimed_end}, with no \
+             zeroed sector: not a torn write, so acknowledged records are damaged)"
+        );
+        return Ok(Some((*offset, reason)));
+    }
+    Ok(None)
+}
+
+/// True if the frame at `offset` could be a torn write of fresh space. Space past the write end is
+/// always zeros (new files, zero-filled tails), a frame is written by one write, and a power cut
+/// leaves each 512-byte sector as it was or as some write left it; so a frame torn by a power cut
+/// has at least one sector whose part of the frame is all zeros. A flipped bit leaves none.
+fn torn_write_could_leave(file: &dyn StorageFile, offset: u64, claimed_end: u64) -> Result<bool> {
+    assert!(offset < claimed_end, "only the claimed bytes are judged");
+    let mut head = [0u8; FRAME_HEADER_LEN];
+    let head_len = (claimed_end - offset).min(FRAME_HEADER_LEN as u64) as usize;
+    file.read_at(offset, &mut head[..head_len])?;
+    let len = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
+    // A damaged length field cannot be trusted: then judge every claimed byte after the frame start.
+    let end = if len >= FRAME_HEADER_LEN as u64 && offset + len <= claimed_end {
+        offset + len
+    } else {
+        claimed_end
+    };
+    let mut piece = vec![0u8; SECTOR as usize];
+    let mut at = offset;
+    while at < end {
+        let to = (at / SECTOR + 1).saturating_mul(SECTOR).min(end);
+        let buf = &mut piece[..(to - at) as usize];
+        file.read_at(at, buf)?;
+        if buf.iter().all(|&b| b == 0) {
+            return Ok(true);
+        }
+        at = to;
+    }
+    Ok(false)
+}
+
+/// The unit a power cut writes whole (`storage::sim` models the same).
+const SECTOR: u64 = 512;
 
 /// Deletes the segments after a torn, unsealed one and returns a sequence number above anything they
 /// could have held. That floor is made durable in `log.meta` first: once the files are gone nothing
@@ -377,7 +439,7 @@ fn drop_torn_suffix(storage: &dyn Storage, meta: &mut LogMeta, dropped: &[Found]
         let s = scan(&*f.file, &f.header)?;
         let room = f.header.capacity.saturating_sub(s.tip.end) / RECORD_HEADER_LEN as u64;
         let probe = Segment::new(f.header, f.file.clone(), Default::default());
-        let marked = read_mark(&probe)?.map_or(0, |m| m.next_seq);
+        let marked = read_mark(&probe)?.map_or(0, |m| m.claimed_next());
         floor = floor
             .max(s.tip.next_seq.saturating_add(room).saturating_add(1))
             .max(marked);
@@ -458,17 +520,16 @@ fn recover_active(
             return Ok(from_clean_index(seg, idx, m, skip_floor));
         }
     }
-    let durable_end = mark.map_or(DATA_START, |m| m.durable_end);
-    // Never-written preallocated space is not read; zeros before the durable mark still are, and
-    // are damage.
-    let limit = f.file.zero_from(DATA_START)?.max(durable_end);
+    let claimed_end = mark.map_or(DATA_START, |m| m.claimed_end());
+    // Never-written preallocated space is not read; zeros before the durable mark and inside the
+    // last group commit still are.
+    let limit = f.file.zero_from(DATA_START)?.max(claimed_end);
     let s = scan_to(&*f.file, &f.header, limit)?;
-    let mut salvaged = false;
-    if let Some((offset, reason)) = &s.stop {
-        salvaged = *offset < durable_end;
-        if salvaged && opts.recovery == RecoveryMode::Strict {
-            let reason = format!("{reason} (before the durable mark at byte {durable_end})");
-            return Err(corruption(&*f.file, *offset, &reason));
+    let damage = acknowledged_damage(&*f.file, mark, s.stop.as_ref())?;
+    let salvaged = damage.is_some();
+    if let Some((offset, reason)) = damage {
+        if opts.recovery == RecoveryMode::Strict {
+            return Err(corruption(&*f.file, offset, &reason));
         }
     }
     let clean = mark.is_some_and(|m| m.flags & MARK_CLEAN != 0 && m.durable_end == s.tip.end);
@@ -490,7 +551,7 @@ fn recover_active(
         first_ts: s.first_ts,
         must_skip: (unclean && eager) || salvaged || skip_floor > 0,
         eager_unclean: unclean && eager,
-        mark_next: mark.map_or(0, |m| m.next_seq),
+        mark_next: mark.map_or(0, |m| m.claimed_next()),
         mark_last_ts: mark.map_or(0, |m| m.last_ts),
         skip_floor,
         mark_counter: mark.map_or(0, |m| m.counter),
@@ -528,7 +589,7 @@ fn from_clean_index(seg: Segment, idx: IndexFile, mark: Mark, skip_floor: u64) -
         first_ts,
         must_skip: skip_floor > 0,
         eager_unclean: false,
-        mark_next: mark.next_seq,
+        mark_next: mark.claimed_next(),
         mark_last_ts: mark.last_ts,
         skip_floor,
         mark_counter: mark.counter,
@@ -667,6 +728,8 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
             } else {
                 MARK_EAGER
             },
+            claim_end: 0,
+            claim_next: 0,
         };
         seg.write_mark(&mark)?;
         // Not synced here: the mark only has to be durable before the first new frame is written

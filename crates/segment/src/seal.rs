@@ -91,6 +91,8 @@ impl Inner {
                 next_seq: job.tip.next_seq,
                 last_ts: job.tip.last_ts,
                 flags: MARK_SEALED | if self.eager() { MARK_EAGER } else { 0 },
+                claim_end: 0,
+                claim_next: 0,
             };
             seg.write_mark(&mark)?;
             seg.file.sync()?;
