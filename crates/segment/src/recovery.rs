@@ -6,16 +6,16 @@
 use crate::codec::{FRAME_ALIGN, FRAME_HEADER_LEN, RECORD_HEADER_LEN};
 use crate::error::{Error, Result};
 use crate::header::{
-    Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER, MARK_LEN, MARK_OFFSETS, MARK_SEALED,
-    MAX_SEQ,
+    Mark, SegmentHeader, DATA_START, HEADER_LEN, MARK_CLEAN, MARK_EAGER, MARK_LEN, MARK_OFFSETS,
+    MARK_SEALED, MAX_SEQ,
 };
 use crate::index::IndexFile;
 use crate::log::{Chain, Inner, ShardLog, SyncState, Writer};
 use crate::meta::{LogMeta, META_NAME};
 use crate::options::{Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES};
 use crate::segment::{
-    check_index, corruption, frame_at, index_name, last_nonzero_end, parse_segment_name, scan,
-    scan_to, segment_name, skip_frame, zero_fill, Segment, Tip,
+    check_index, corruption, frame_at, index_name, last_nonzero_end, parse_segment_name, rewrite,
+    scan, scan_to, segment_name, skip_frame, zero_fill, Segment, Tip,
 };
 use crate::storage::{read_file, write_file_atomic, Storage, StorageFile};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -334,6 +334,10 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
             claim_end: 0,
             claim_next: 0,
         };
+        // Bytes past the last durable mark may be page cache that a failed sync left clean.
+        let durable = mark.map_or(DATA_START, |m| m.durable_end.max(DATA_START));
+        rewrite(&*seg.file, 0, HEADER_LEN as u64)?;
+        rewrite(&*seg.file, durable.min(idx.data_end), idx.data_end)?;
         seg.file.sync()?;
         seg.write_mark(&sealed_mark)?;
         seg.file.sync()?;
@@ -541,6 +545,11 @@ fn recover_active(
         }
     }
     // Also makes bytes that a killed process left in the page cache durable before we trust them.
+    // They (and the header) are written again first: after a failed sync, Linux keeps them in the
+    // cache but marks them clean, and a plain sync would not write them.
+    let durable = mark.map_or(DATA_START, |m| m.durable_end.max(DATA_START));
+    rewrite(&*f.file, 0, HEADER_LEN as u64)?;
+    rewrite(&*f.file, durable.min(s.tip.end), s.tip.end)?;
     f.file.sync()?;
     *seg.index_mut() = s.index;
     let unclean = mark.is_none_or(|m| m.flags & MARK_CLEAN == 0);

@@ -348,6 +348,21 @@ pub(crate) fn zero_fill(file: &dyn StorageFile, from: u64, to: u64) -> Result<()
     Ok(())
 }
 
+/// Writes `[from, to)` again with the bytes it holds (not synced). A failed `fdatasync` may have
+/// left bytes in the page cache that no later sync writes (Linux marks those pages clean): writing
+/// them again makes them dirty, so that the next sync really makes them durable.
+pub(crate) fn rewrite(file: &dyn StorageFile, from: u64, to: u64) -> Result<()> {
+    let mut buf = vec![0u8; SCAN_CHUNK];
+    let mut offset = from;
+    while offset < to {
+        let len = (to - offset).min(SCAN_CHUNK as u64) as usize;
+        file.read_at(offset, &mut buf[..len])?;
+        file.write_at(offset, &buf[..len])?;
+        offset += len as u64;
+    }
+    Ok(())
+}
+
 /// Encodes a skip frame to `next_seq` for the segment.
 pub(crate) fn skip_frame(seg: &Segment, next_seq: u64, ts: u64) -> Vec<u8> {
     let mut buf = Vec::new();

@@ -6,7 +6,11 @@
 //!   in the page cache (writeback can happen at any moment, in any order);
 //! - a created, removed or renamed name is durable only after a directory sync; until then a crash may
 //!   keep either the old or the new state of each name;
-//! - a file's length is durable after its first sync.
+//! - a file's length is durable after its first sync;
+//! - a failed `fdatasync` (an injected I/O error) writes back some of the dirty sectors, any version
+//!   of each, and then forgets that the rest were dirty, as Linux does: the page cache still shows
+//!   the new bytes, but no later sync writes them, so what the failed sync did not write is lost at
+//!   the next crash unless it is written again.
 
 use super::{Storage, StorageFile};
 use crate::error::{Error, Result};
@@ -367,9 +371,17 @@ impl SimDisk {
     }
 }
 
-fn crashed_file(data: &FileData, rng: &mut u64) -> FileData {
-    let mut image = data.durable.clone();
-    for (&sector, versions) in &data.pending {
+/// What a failed `fdatasync` leaves: each dirty sector reached the disk in one of its versions or
+/// not at all, and none of them is dirty any more (Linux marks the pages clean after the error).
+fn drop_dirty(f: &mut FileData, rng: &mut u64) {
+    f.durable.resize(f.live.len(), 0);
+    write_back_some(&mut f.durable, &f.pending, rng);
+    f.pending.clear();
+}
+
+/// Writes into `image` each pending sector's chosen version, or nothing (its durable content).
+fn write_back_some(image: &mut [u8], pending: &BTreeMap<usize, Vec<Vec<u8>>>, rng: &mut u64) {
+    for (&sector, versions) in pending {
         let pick = (splitmix(rng) % (versions.len() as u64 + 1)) as usize;
         let Some(version) = pick.checked_sub(1).and_then(|i| versions.get(i)) else {
             continue;
@@ -379,6 +391,11 @@ fn crashed_file(data: &FileData, rng: &mut u64) -> FileData {
             dst.copy_from_slice(version);
         }
     }
+}
+
+fn crashed_file(data: &FileData, rng: &mut u64) -> FileData {
+    let mut image = data.durable.clone();
+    write_back_some(&mut image, &data.pending, rng);
     FileData {
         live: image.clone(),
         durable: image,
@@ -609,9 +626,22 @@ impl StorageFile for SimFile {
 
     fn sync(&self) -> Result<()> {
         let mut s = self.disk.lock();
-        s.begin("fdatasync", &self.name)?;
+        if let Err(e) = s.begin("fdatasync", &self.name) {
+            if !s.power_off {
+                let mut rng = s.next_rand();
+                drop_dirty(s.file(self.id), &mut rng);
+            }
+            return Err(e);
+        }
         let f = s.file(self.id);
-        f.durable.clone_from(&f.live);
+        f.durable.resize(f.live.len(), 0);
+        // Only dirty sectors are written: a sector a failed sync dropped stays as that sync left it.
+        for &sector in f.pending.keys() {
+            let range = sector * SECTOR..((sector + 1) * SECTOR).min(f.live.len());
+            if let (Some(dst), Some(src)) = (f.durable.get_mut(range.clone()), f.live.get(range)) {
+                dst.copy_from_slice(src);
+            }
+        }
         f.pending.clear();
         Ok(())
     }
@@ -689,5 +719,48 @@ mod tests {
             seen.insert((buf[0], buf[512]));
         }
         assert!(seen.len() > 4, "sectors tear independently: {seen:?}");
+    }
+
+    #[test]
+    fn a_failed_sync_drops_dirty_sectors_that_no_later_sync_writes() {
+        let mut lost = 0;
+        for seed in 0..32 {
+            let disk = SimDisk::new(seed);
+            let f = disk.create("f", 4096).unwrap();
+            f.sync().unwrap();
+            disk.sync_dir().unwrap();
+            f.write_at(0, &[7u8; 4096]).unwrap();
+            disk.set_fault(Fault::Error {
+                at_op: disk.ops(),
+                forever: false,
+            });
+            assert!(f.sync().is_err());
+            // The page cache still shows the bytes, and a later sync succeeds...
+            let mut live = [0u8; 4096];
+            f.read_at(0, &mut live).unwrap();
+            assert_eq!(live, [7u8; 4096]);
+            f.sync().unwrap();
+            // ...but it does not write what the failed sync dropped.
+            let mut after = [0u8; 4096];
+            disk.crash(seed)
+                .open("f")
+                .unwrap()
+                .read_at(0, &mut after)
+                .unwrap();
+            for sector in after.chunks(SECTOR) {
+                assert!(sector.iter().all(|&b| b == sector[0]), "whole sectors");
+            }
+            lost += after.chunks(SECTOR).filter(|s| s[0] == 0).count();
+            // Writing again makes it durable.
+            f.write_at(0, &[7u8; 4096]).unwrap();
+            f.sync().unwrap();
+            disk.crash(seed)
+                .open("f")
+                .unwrap()
+                .read_at(0, &mut after)
+                .unwrap();
+            assert_eq!(after, [7u8; 4096]);
+        }
+        assert!(lost > 0, "some sectors a failed sync dropped are lost");
     }
 }
