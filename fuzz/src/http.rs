@@ -470,7 +470,7 @@ fn check_response(resp: &Response, request: &[u8], strict: bool) {
     let body = String::from_utf8_lossy(&resp.body);
     if resp.status == 500 && !strict {
         let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
-        if crate::known::lease_open_bug(&v) {
+        if crate::known::open_bug(&v) {
             return;
         }
     }

@@ -90,6 +90,7 @@ impl Error {
             Error::ResourceInUse(_) | Error::Locked(_) => "ResourceInUseException",
             Error::InvalidArgument(_) => "InvalidArgumentException",
             Error::Validation(_) => "ValidationException",
+            Error::Checkpoint(e) if caller_input(e) => "ValidationException",
             Error::LimitExceeded(_) => "LimitExceededException",
             Error::ProvisionedThroughputExceeded(_) => "ProvisionedThroughputExceededException",
             Error::ExpiredIterator(_) => "ExpiredIteratorException",
@@ -114,16 +115,26 @@ impl Error {
     /// assert!(!Error::InvalidArgument("bad".into()).is_server_fault());
     /// ```
     pub fn is_server_fault(&self) -> bool {
-        matches!(
-            self,
+        match self {
+            Error::Checkpoint(e) => !caller_input(e),
             Error::CorruptCatalog { .. }
-                | Error::Storage(_)
-                | Error::Checkpoint(_)
-                | Error::Internal(_)
-                | Error::Stopped(_)
-                | Error::Closed
-        )
+            | Error::Storage(_)
+            | Error::Internal(_)
+            | Error::Stopped(_)
+            | Error::Closed => true,
+            _ => false,
+        }
     }
+}
+
+/// Checkpoint-file errors that only the caller's input can cause: a lease key or lease over the
+/// table's limits (the engine's own keys and values always fit).
+fn caller_input(e: &shardlog_checkpoint::Error) -> bool {
+    use shardlog_checkpoint::Error as C;
+    matches!(
+        e,
+        C::InvalidArgument(_) | C::KeyTooLarge { .. } | C::ValueTooLarge { .. }
+    )
 }
 
 /// `Result` with the engine's [`Error`].

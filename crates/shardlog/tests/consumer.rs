@@ -697,3 +697,91 @@ fn a_new_worker_steals_its_share_from_a_busy_one() {
     b.shutdown().unwrap();
     a.shutdown().unwrap();
 }
+
+/// A remote worker's checkpoint must name a record of its shard: a number past the shard's tip,
+/// from another shard or another stream, or no number at all is refused, and the lease keeps its
+/// checkpoint (issue 13, point 8).
+#[test]
+fn the_lease_service_refuses_a_checkpoint_of_a_record_that_does_not_exist() {
+    use shardlog::consumer::{LeaseService, LeaseStore, NewLease, RemoteLeases};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path());
+    store.create_stream("s", 2).unwrap();
+    store.create_stream("other", 1).unwrap();
+    let table = store.lease_table(lease_options()).unwrap();
+    let remote = RemoteLeases::connect(LeaseService::new(store.clone(), table)).unwrap();
+    let shard0 = ShardId(0);
+    let mut last = None;
+    for i in 0..3 {
+        let data = format!("r{i}");
+        let e = PutEntry::new("k", data.as_bytes()).with_explicit_hash_key("0");
+        last = Some(store.put_record("s", e).unwrap());
+    }
+    let last = last.unwrap();
+    assert_eq!(last.shard_id, shard0);
+    let other = store.put_record("other", PutEntry::new("k", b"x")).unwrap();
+    let top = u128::MAX.to_string();
+    let in_shard1 = store
+        .put_record("s", PutEntry::new("k", b"y").with_explicit_hash_key(&top))
+        .unwrap();
+    let key = LeaseKey::new("app", "s", &shard0.to_string());
+    remote.create_if_absent(&key, NewLease::default()).unwrap();
+    let lease = remote.take(&key, 0, "w", 1_000, false).unwrap();
+    let past_tip = SequenceNumber::new(
+        last.sequence_number.incarnation(),
+        shard0.0,
+        last.sequence_number.counter() + 1,
+    );
+    let refused = [
+        past_tip.to_string(),
+        other.sequence_number.to_string(),
+        in_shard1.sequence_number.to_string(),
+        "1".to_string(),
+    ];
+    for seq in &refused {
+        let err = remote
+            .checkpoint(&key, lease.counter, Checkpoint::sequence(seq, 0))
+            .expect_err(seq);
+        assert!(
+            matches!(err, shardlog::Error::InvalidArgument(_)),
+            "{seq}: {err:?}"
+        );
+    }
+    let kept = remote.get(&key).unwrap().unwrap();
+    assert_eq!(kept.checkpoint, lease.checkpoint);
+    assert_eq!(kept.counter, lease.counter);
+    // The shard's real last record is accepted.
+    let seq = last.sequence_number.to_string();
+    let done = remote
+        .checkpoint(&key, lease.counter, Checkpoint::sequence(&seq, 0))
+        .unwrap();
+    assert_eq!(done.checkpoint, Checkpoint::sequence(&seq, 0));
+}
+
+/// A lease request over the lease table's limits is the caller's mistake: 400
+/// `ValidationException`, not a 500 (fuzz bugs B13 and B14).
+#[test]
+fn lease_requests_over_the_tables_limits_are_validation_errors() {
+    use shardlog::consumer::LeaseService;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path());
+    let table = store.lease_table(lease_options()).unwrap();
+    let service = LeaseService::new(store.clone(), table);
+    let create = |application: &str, parents: usize| {
+        let parents: Vec<String> = (0..parents).map(|i| format!("shardId-{i:012}")).collect();
+        let body = serde_json::json!({
+            "Key": {"Application": application, "Stream": "s", "ShardId": "shardId-000000000000"},
+            "Checkpoint": {"Value": "TRIM_HORIZON"},
+            "ParentShardIds": parents,
+        });
+        let (status, answer) =
+            service.handle("CreateLeaseIfAbsent", &serde_json::to_vec(&body).unwrap());
+        let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        (status, answer["__type"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(create("app", 2), (200, String::new()));
+    let long = "a".repeat(161);
+    assert_eq!(create(&long, 0), (400, "ValidationException".to_string()));
+    assert_eq!(create("", 0), (400, "ValidationException".to_string()));
+    assert_eq!(create("app2", 60), (400, "ValidationException".to_string()));
+}

@@ -469,7 +469,8 @@ impl LeaseService {
         })
     }
 
-    /// A checkpoint names only durable records: sync the shard before writing it.
+    /// A checkpoint names only durable records of its shard: check that the record exists, and
+    /// sync the shard before writing it.
     fn make_durable(&self, key: &LeaseKey, value: &Checkpoint) -> Result<()> {
         let Checkpoint::SequenceNumber {
             sequence_number, ..
@@ -481,6 +482,7 @@ impl LeaseService {
             .parse()
             .map_err(|_| bad("checkpoint is not a sequence number"))?;
         let shard: ShardId = key.shard_id.parse()?;
+        self.store.check_record(&key.stream, shard, seq)?;
         super::RecordSource::make_durable(&self.store, &key.stream, shard, seq)
     }
 }

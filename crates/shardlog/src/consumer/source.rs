@@ -4,7 +4,7 @@
 //! Kinesis calls the KCL makes. [`Store`] implements it in-process; a client of `shardlog serve`
 //! (or of AWS itself) can implement it too, so the same worker runs against either.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::get::{GetRecordsOutput, StartingPosition};
 use crate::names::{shard_not_found, ShardId};
 use crate::seqnum::SequenceNumber;
@@ -85,5 +85,49 @@ impl RecordSource for Store {
         };
         log.log.sync()?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Checks that `seq` names a record of `shard`: one still stored, or one below the shard's
+    /// retained start (retention dropped it, so it can no longer be looked at). A checkpoint of
+    /// anything else (a number not yet handed out, a gap, another shard's or stream's record)
+    /// would make a consumer skip or repeat records after it resumes.
+    pub(crate) fn check_record(
+        &self,
+        stream: &str,
+        shard: ShardId,
+        seq: SequenceNumber,
+    ) -> Result<()> {
+        let refuse = |why: &str| {
+            Err(Error::InvalidArgument(format!(
+                "Checkpoint {seq} is not a record of shard {shard} in stream {stream}: {why}."
+            )))
+        };
+        let s = self.inner.stream(stream)?;
+        let handle = {
+            let state = s.read();
+            state.shard(shard, stream)?.1.clone()
+        };
+        if seq.incarnation() != s.incarnation {
+            return refuse("it comes from another stream");
+        }
+        if seq.shard_index() != shard.0 {
+            return refuse("it comes from another shard");
+        }
+        let counter = seq.counter();
+        if counter >= handle.log.next_seq() {
+            return refuse("no record with that number exists yet");
+        }
+        if counter < handle.log.start_seq() {
+            return Ok(());
+        }
+        let found = handle.log.read(counter, 1, 0)?;
+        match found.records.first() {
+            Some(r) if r.seq == counter => Ok(()),
+            // Retention may have dropped it since the start was read.
+            _ if counter < handle.log.start_seq() => Ok(()),
+            _ => refuse("no record has that number"),
+        }
     }
 }
