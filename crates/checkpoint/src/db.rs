@@ -420,8 +420,14 @@ impl Db {
         };
         // A process killed before its sync may have left a commit or log record in the page cache
         // only. Make it durable before trusting it: the first tree commit overwrites the other slot,
-        // and a power cut then must not find the one this open chose gone.
+        // and a power cut then must not find the one this open chose gone. The file is written
+        // again first: after a failed sync Linux keeps the bytes in the cache but marks them clean,
+        // so a plain sync would not write them (a checkpoint file is small; this costs one pass).
+        rewrite_all(&*file)?;
         file.sync()?;
+        // The same for its name: a failed directory sync may have left the rename that created
+        // the file in the cache only.
+        storage.sync_dir()?;
         let pager = Pager::new(storage.path(name), options.cache_pages);
         let Recovered {
             commit,
@@ -661,6 +667,23 @@ impl Db {
     pub fn path(&self) -> PathBuf {
         self.inner.path()
     }
+}
+
+/// Writes every byte of `file` again with what it holds (not synced), so that the next sync
+/// writes whatever the page cache shows, including bytes a failed sync left marked clean.
+fn rewrite_all(file: &dyn StorageFile) -> Result<()> {
+    const CHUNK: u64 = 1 << 20;
+    let len = file.len();
+    let mut buf = vec![0u8; CHUNK.min(len) as usize];
+    let mut offset = 0;
+    while offset < len {
+        let n = (len - offset).min(CHUNK) as usize;
+        let chunk = &mut buf[..n];
+        file.read_at(offset, chunk)?;
+        file.write_at(offset, chunk)?;
+        offset += n as u64;
+    }
+    Ok(())
 }
 
 /// Creates a new file through `<name>.grow`: empty commit in slot 0, sync, rename, sync directory.
