@@ -9,7 +9,9 @@
 use shardlog_segment::codec::{
     encode_frame, segment_seed, FRAME_ALIGN, FRAME_HEADER_LEN, FRAME_TARGET_LEN, RECORD_HEADER_LEN,
 };
-use shardlog_segment::{Durability, FsStorage, LogOptions, ShardLog, Storage};
+use shardlog_segment::{Durability, LogOptions, ShardLog};
+use shardlog_storage::{CondvarExt as _, MutexExt as _};
+use shardlog_storage::{FsStorage, Storage};
 use std::error::Error as StdError;
 use std::fs::{File, OpenOptions};
 use std::ops::ControlFlow;
@@ -455,9 +457,9 @@ pub mod engine {
                 let (lock, cv) = &*signal;
                 let mut seen = 0u64;
                 while seen < n as u64 {
-                    let mut g = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut g = lock.locked();
                     while *g == seen {
-                        g = cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                        g = cv.wait_on(g);
                     }
                     seen = *g;
                     drop(g);
@@ -478,7 +480,7 @@ pub mod engine {
             }
             {
                 let (lock, cv) = &*signal;
-                *lock.lock().unwrap_or_else(|e| e.into_inner()) = i;
+                *lock.locked() = i;
                 cv.notify_all();
             }
             let woke = rx.recv_timeout(Duration::from_secs(20))?;

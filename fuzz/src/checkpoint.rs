@@ -26,7 +26,8 @@
 
 use crate::input::Input;
 use shardlog_checkpoint::lease::{Checkpoint, LeaseKey, LeaseTable, NewLease};
-use shardlog_checkpoint::{Db, Error, Options, SimDisk};
+use shardlog_checkpoint::{Db, Error, Options};
+use shardlog_storage::SimDisk;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 

@@ -20,7 +20,7 @@
 use crate::sigv4::{Request as SigRequest, Signer};
 use serde_json::Value;
 use shardlog::{Clock, PutEntry, Store, StoreOptions};
-use shardlog_segment::SimDisk;
+use shardlog_storage::SimDisk;
 use shardlog_server::{eventstream, Credentials, Server, ServerOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};

@@ -17,7 +17,7 @@ use crate::input::Input;
 use serde_json::{json, Value};
 use shardlog::consumer::{LeaseKey, LeaseService, LeaseStore, RemoteLeases};
 use shardlog::{PutEntry, Store, StoreOptions};
-use shardlog_segment::SimDisk;
+use shardlog_storage::SimDisk;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

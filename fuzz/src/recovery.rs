@@ -26,9 +26,8 @@ use crate::format::{
 };
 use crate::input::Input;
 use shardlog_segment::codec::{decode_frame, encode_frame, segment_seed};
-use shardlog_segment::{
-    Clock, Durability, Fault, LogOptions, Record, RecoveryMode, ShardLog, SimDisk, Storage,
-};
+use shardlog_segment::{Clock, Durability, LogOptions, Record, RecoveryMode, ShardLog};
+use shardlog_storage::{Fault, SimDisk, Storage};
 use std::sync::{Arc, OnceLock};
 
 /// Log id of every log the target builds.

@@ -9,7 +9,7 @@
 
 use crate::input::Input;
 use shardlog::{PutEntry, Store, StoreOptions};
-use shardlog_segment::SimDisk;
+use shardlog_storage::SimDisk;
 use std::sync::Arc;
 
 /// The content types tried: JSON, CBOR, and one the server does not know (treated as JSON).

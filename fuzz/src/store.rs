@@ -30,7 +30,8 @@
 
 use crate::input::Input;
 use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
-use shardlog_segment::{Clock, Durability, Fault, SimDisk};
+use shardlog_segment::{Clock, Durability};
+use shardlog_storage::{Fault, SimDisk};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 

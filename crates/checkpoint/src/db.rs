@@ -36,7 +36,9 @@ use crate::log::{self, LogOp, RecordBuf};
 use crate::node::{Child, Node};
 use crate::pager::{Pager, Src};
 use crate::tree::{self, RangeIter, TreeEdit};
-use shardlog_segment::{Storage, StorageFile};
+use shardlog_storage::crashpoint::{self, CrashPoint};
+use shardlog_storage::MutexExt as _;
+use shardlog_storage::{Lock, Storage, StorageFile};
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::ops::{Bound, RangeBounds};
 use std::path::PathBuf;
@@ -114,7 +116,8 @@ impl Options {
 /// What [`Db::info`] reports.
 ///
 /// ```
-/// use shardlog_checkpoint::{Db, SimDisk};
+/// use shardlog_checkpoint::Db;
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
 /// assert_eq!(db.info().entries, 0);
@@ -149,7 +152,8 @@ pub struct DbInfo {
 /// What [`Db::verify`] found in a consistent file.
 ///
 /// ```
-/// use shardlog_checkpoint::{Db, SimDisk};
+/// use shardlog_checkpoint::Db;
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
 /// let report = db.verify()?;
@@ -182,7 +186,8 @@ pub struct VerifyReport {
 /// strings. Readers never block the writer and see the commit that was current when they started.
 ///
 /// ```
-/// use shardlog_checkpoint::{Db, SimDisk};
+/// use shardlog_checkpoint::Db;
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 ///
 /// let disk = SimDisk::new(7);
@@ -217,7 +222,7 @@ struct Inner {
     writer: Mutex<Writer>,
     poisoned: AtomicBool,
     slot_fallback: Option<String>,
-    _lock: Option<std::fs::File>,
+    _lock: Option<Lock>,
 }
 
 /// What readers need: the current tree commit, the newest state on top of it, the file holding
@@ -285,7 +290,7 @@ struct Writer {
 impl Inner {
     fn shared(&self) -> MutexGuard<'_, Shared> {
         // `Shared` is replaced field by field under the lock and never left half-written.
-        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared.locked()
     }
 
     fn check_poison(&self) -> Result<()> {
@@ -314,44 +319,17 @@ fn check_name(name: &str) -> Result<()> {
 }
 
 fn remove_if_exists(storage: &dyn Storage, name: &str) -> Result<()> {
-    match storage.remove(name) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let e = Error::from(e);
-            if e.is_not_found() {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
+    shardlog_storage::remove_if_exists(storage, name)?;
+    Ok(())
 }
 
-/// Takes `<dir>/<name>.lock` if the storage names real paths.
-fn lock_for(storage: &dyn Storage, name: &str) -> Result<Option<std::fs::File>> {
-    use fs2::FileExt as _;
-    let path = storage.path(name);
-    let Some(dir) = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty() && d.is_dir())
-    else {
-        return Ok(None);
-    };
-    let lock_path = dir.join(format!("{name}.lock"));
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|source| Error::Io {
-            op: "open",
-            path: lock_path.clone(),
-            source,
-        })?;
-    if file.try_lock_exclusive().is_err() {
-        return Err(Error::Locked { path: lock_path });
+/// Takes the lock `<name>.lock` beside the file: one writer per file, across processes.
+fn lock_for(storage: &dyn Storage, name: &str) -> Result<Option<Lock>> {
+    match storage.lock(&format!("{name}.lock")) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(shardlog_storage::Error::Locked { path }) => Err(Error::Locked { path }),
+        Err(e) => Err(e.into()),
     }
-    Ok(Some(file))
 }
 
 /// Copies pages `from..to` of `src` to the same place in `dst`.
@@ -375,7 +353,8 @@ impl Db {
     /// `<name>.grow` from an interrupted growth or backup is removed.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, FsStorage};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::FsStorage;
     /// use std::sync::Arc;
     /// let dir = tempfile::tempdir().unwrap();
     /// let db = Db::open(Arc::new(FsStorage::open(dir.path())?), "checkpoints.db")?;
@@ -392,7 +371,8 @@ impl Db {
     /// Opens (or creates) `name` with `options`.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, Options, SimDisk};
+    /// use shardlog_checkpoint::{Db, Options};
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let opts = Options { initial_pages: 4, verify_on_open: true, ..Options::default() };
     /// let db = Db::open_with(Arc::new(SimDisk::new(1)), "c.db", opts)?;
@@ -481,7 +461,8 @@ impl Db {
     /// reused until it is dropped.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
     /// let before = db.read()?;
@@ -513,7 +494,8 @@ impl Db {
     /// discards its changes.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
@@ -524,7 +506,7 @@ impl Db {
     /// ```
     pub fn write(&self) -> Result<WriteTxn<'_>> {
         self.inner.check_poison()?;
-        let w = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let w = self.inner.writer.locked();
         self.inner.check_poison()?;
         let base = self.inner.shared().commit;
         let edit = TreeEdit {
@@ -545,7 +527,8 @@ impl Db {
     /// The state of the current commit.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
     /// assert_eq!(db.info().txn, 1);
@@ -575,7 +558,8 @@ impl Db {
     /// page below the page count is exactly one of tree page, free-list page or free page.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
@@ -596,7 +580,8 @@ impl Db {
     /// `dest` holds either its old `name` or the complete copy.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
@@ -659,7 +644,8 @@ impl Db {
     /// The path of the database file (as the storage names it).
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// assert!(db.path().ends_with("c.db"));
     /// # Ok::<(), shardlog_checkpoint::Error>(())
@@ -967,7 +953,8 @@ fn as_slice_bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
 /// An ordered scan, yielding `(key, value)` pairs; after an error it yields nothing more.
 ///
 /// ```
-/// use shardlog_checkpoint::{Db, SimDisk};
+/// use shardlog_checkpoint::Db;
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
 /// let mut tx = db.write()?;
@@ -1010,7 +997,8 @@ fn range_over<'a, K: AsRef<[u8]>>(
 /// A read snapshot: the commit that was current when [`Db::read`] was called.
 ///
 /// ```
-/// use shardlog_checkpoint::{Db, SimDisk};
+/// use shardlog_checkpoint::Db;
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
 /// let snap = db.read()?;
@@ -1055,7 +1043,8 @@ impl ReadTxn {
     /// The value of `key`, if present.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
     /// assert_eq!(db.read()?.get(b"missing")?, None);
@@ -1068,7 +1057,8 @@ impl ReadTxn {
     /// Entries with keys in `range`, in key order.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
@@ -1086,7 +1076,8 @@ impl ReadTxn {
     /// All entries in key order.
     ///
     /// ```
-    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
     /// assert_eq!(db.read()?.iter().count(), 0);
@@ -1099,7 +1090,8 @@ impl ReadTxn {
     /// Number of keys.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// assert_eq!(db.read()?.len(), 0);
     /// # Ok::<(), shardlog_checkpoint::Error>(())
@@ -1111,7 +1103,8 @@ impl ReadTxn {
     /// True when there are no keys.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// assert!(db.read()?.is_empty());
     /// # Ok::<(), shardlog_checkpoint::Error>(())
@@ -1123,7 +1116,8 @@ impl ReadTxn {
     /// Id of the commit this snapshot reads.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
     /// tx.insert(b"k", b"v")?;
@@ -1139,7 +1133,8 @@ impl ReadTxn {
     /// the cache), and the log region's place among them; see [`Db::verify`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// assert_eq!(db.read()?.verify()?.tree_pages, 0);
     /// # Ok::<(), shardlog_checkpoint::Error>(())
@@ -1164,7 +1159,7 @@ impl ReadTxn {
             }
             let (buf, h) = pager.read_checked(&*self.file, r, c.page_count)?;
             let node =
-                format::decode_node(&buf, &h).map_err(|e| Error::corrupt(path, offset, e))?;
+                crate::page::decode_node(&buf, &h).map_err(|e| Error::corrupt(path, offset, e))?;
             let out_of_bounds = |k: &[u8]| {
                 lo.as_deref().is_some_and(|lo| k < lo) || hi.as_deref().is_some_and(|hi| k >= hi)
             };
@@ -1296,7 +1291,8 @@ impl ReadTxn {
 /// The write transaction; at most one exists at a time per [`Db`].
 ///
 /// ```
-/// use shardlog_checkpoint::{Db, SimDisk};
+/// use shardlog_checkpoint::Db;
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let db = Db::open(Arc::new(SimDisk::new(1)), "c.db")?;
 /// let mut tx = db.write()?;
@@ -1415,7 +1411,7 @@ fn flush(child: Child, alloc: &mut Alloc<'_>, txn: u64, out: &mut Encoded) -> Re
         }
     }
     let page = alloc.page()?;
-    let (buf, crc) = format::encode_node(&node, page, txn).map_err(Error::Internal)?;
+    let (buf, crc) = crate::page::encode_node(&node, page, txn).map_err(Error::Internal)?;
     out.pages.push((page, buf));
     let r = PageRef { page, crc, txn };
     out.nodes.push((r, Arc::new(node)));
@@ -1461,7 +1457,8 @@ impl WriteTxn<'_> {
     /// The value of `key` as this transaction sees it.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
     /// tx.insert(b"k", b"v")?;
@@ -1476,7 +1473,8 @@ impl WriteTxn<'_> {
     /// values at most [`MAX_VALUE_LEN`] bytes.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk, Error};
+    /// # use shardlog_checkpoint::{Db, Error};
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
     /// assert!(matches!(tx.insert(b"k", &[0u8; 2000]), Err(Error::ValueTooLarge { .. })));
@@ -1504,7 +1502,8 @@ impl WriteTxn<'_> {
     /// Removes `key`; returns its value if it was present.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
     /// assert_eq!(tx.remove(b"nothing")?, None);
@@ -1530,7 +1529,8 @@ impl WriteTxn<'_> {
     /// Entries with keys in `range`, in key order, as this transaction sees them.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
     /// tx.insert(b"a", b"1")?;
@@ -1544,7 +1544,8 @@ impl WriteTxn<'_> {
     /// Number of keys as this transaction sees them.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
     /// tx.insert(b"a", b"1")?;
@@ -1558,7 +1559,8 @@ impl WriteTxn<'_> {
     /// True when the transaction sees no keys.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// assert!(db.write()?.is_empty());
     /// # Ok::<(), shardlog_checkpoint::Error>(())
@@ -1573,7 +1575,8 @@ impl WriteTxn<'_> {
     /// become durable: reopen to find out.
     ///
     /// ```
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let db = Db::open(std::sync::Arc::new(SimDisk::new(1)), "c.db")?;
     /// let mut tx = db.write()?;
     /// tx.insert(b"a", b"1")?;
@@ -1653,7 +1656,7 @@ impl WriteTxn<'_> {
         let offset = format::page_offset(self.base.log_start) + w.log_end;
         w.file.write_at(offset, record)?;
         // The record is written but not synced: a crash keeps it or ends the log before it.
-        shardlog_segment::crashpoint::hit("checkpoint-log-written");
+        crashpoint::hit(CrashPoint::CheckpointLogWritten);
         w.file.sync()?;
         w.txn = txn;
         w.log_end += record.len() as u64;
@@ -1751,14 +1754,14 @@ impl WriteTxn<'_> {
         // Pages and slot in one sync: open checks the pages this commit wrote before trusting it.
         write_pages(&*w.file, out.pages)?;
         // Pages written, slot not yet: a crash keeps the current commit.
-        shardlog_segment::crashpoint::hit("checkpoint-pages-written");
+        crashpoint::hit(CrashPoint::CheckpointPagesWritten);
         let slot = 1 - w.slot;
         w.file.write_at(
             format::slot_offset(slot),
             &format::encode_slot(&commit, slot),
         )?;
         // The slot is written but not synced: a crash keeps either commit.
-        shardlog_segment::crashpoint::hit("checkpoint-slot-written");
+        crashpoint::hit(CrashPoint::CheckpointSlotWritten);
         w.file.sync()?;
 
         for (r, node) in out.nodes {
@@ -1864,7 +1867,7 @@ mod crafted {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use crate::node::{Branch, Leaf};
-    use shardlog_segment::SimDisk;
+    use shardlog_storage::SimDisk;
 
     fn leaf(keys: &[&[u8]]) -> Node {
         Node::Leaf(Leaf::from_entries(
@@ -1880,7 +1883,7 @@ mod crafted {
         let mut img = vec![0u8; count as usize * PAGE_SIZE];
         let mut crcs = std::collections::HashMap::new();
         for (p, node) in pages {
-            let (buf, crc) = format::encode_node(node, *p, 1).unwrap();
+            let (buf, crc) = crate::page::encode_node(node, *p, 1).unwrap();
             img[*p as usize * PAGE_SIZE..][..PAGE_SIZE].copy_from_slice(&buf);
             crcs.insert(*p, crc);
         }
@@ -1912,7 +1915,7 @@ mod crafted {
             .map(|(p, n)| {
                 Child::Page(PageRef {
                     page: *p,
-                    crc: format::encode_node(n, *p, 1).unwrap().1,
+                    crc: crate::page::encode_node(n, *p, 1).unwrap().1,
                     txn: 1,
                 })
             })

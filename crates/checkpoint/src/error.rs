@@ -1,6 +1,5 @@
 //! The crate's one error type.
 
-use std::io;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in `shardlog-checkpoint`.
@@ -18,21 +17,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A call through the [`Storage`](shardlog_segment::Storage) trait failed (I/O error, missing
+    /// A call through the [`Storage`](shardlog_storage::Storage) trait failed (I/O error, missing
     /// file, simulated power cut).
     #[error(transparent)]
-    Storage(#[from] shardlog_segment::Error),
-    /// An operating-system call outside the storage trait failed (the lock file).
-    #[error("{op} failed on {path}: {source}")]
-    Io {
-        /// The call that failed.
-        op: &'static str,
-        /// The file it was applied to.
-        path: PathBuf,
-        /// The error the operating system returned.
-        #[source]
-        source: io::Error,
-    },
+    Storage(#[from] shardlog_storage::Error),
     /// Bytes on disk are damaged, stale, or do not belong where they were found.
     #[error(
         "corrupt checkpoint file {file} at byte {offset}: {reason}; restore it from a backup \
@@ -147,7 +135,6 @@ impl Error {
 
     /// True if this is a storage error whose cause is "file not found".
     pub(crate) fn is_not_found(&self) -> bool {
-        matches!(self, Error::Storage(shardlog_segment::Error::Io { source, .. })
-            if source.kind() == io::ErrorKind::NotFound)
+        matches!(self, Error::Storage(e) if e.is_not_found())
     }
 }

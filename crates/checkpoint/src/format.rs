@@ -1,13 +1,20 @@
-//! Byte layout of the checkpoint file: commit slots, page header and node bodies.
+//! Byte layout of the checkpoint file: commit slots, page header, free-list pages, and the
+//! primitives that node pages (`page.rs`) are written and read with.
 //!
 //! Pure encode/decode, no I/O. `docs/format.md` ("Checkpoint file") repeats these tables; the
 //! constants below are built from each other so that the two cannot drift silently. Every decoder is
 //! total: it returns `Err(reason)` for any input and never panics (indexing is denied here).
 #![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
 
-use crate::node::{Branch, Bytes, Child, Leaf, Node, BRANCH_FIRST_CHILD, LEAF_ENTRY_OVERHEAD};
 use byteorder::{ByteOrder, LittleEndian as LE};
 use std::collections::BTreeSet;
+
+/// Encoded bytes of one leaf entry besides its key and value: key length u16, value length u16.
+pub(crate) const LEAF_ENTRY_OVERHEAD: usize = 4;
+/// Encoded bytes of a branch's first child: page u64, checksum u32, transaction u64.
+pub(crate) const BRANCH_FIRST_CHILD: usize = 20;
+/// Encoded bytes of one branch entry besides its key: key length u16 and a child reference.
+pub(crate) const BRANCH_ENTRY_OVERHEAD: usize = 2 + BRANCH_FIRST_CHILD;
 
 /// Bytes per page.
 pub(crate) const PAGE_SIZE: usize = 4096;
@@ -386,7 +393,7 @@ fn check_commit(c: &Commit) -> Result<(), String> {
 
 /// Writes the header of page `page` around an already encoded body and seals it with its checksum,
 /// which is returned.
-fn seal(buf: &mut [u8], kind: u8, count: u16, page: u64, txn: u64, used: usize) -> u32 {
+pub(crate) fn seal(buf: &mut [u8], kind: u8, count: u16, page: u64, txn: u64, used: usize) -> u32 {
     if let Some(b) = buf.get_mut(OFF_KIND) {
         *b = kind;
     }
@@ -400,13 +407,13 @@ fn seal(buf: &mut [u8], kind: u8, count: u16, page: u64, txn: u64, used: usize) 
 }
 
 /// A little writer into a page body.
-struct BodyWriter<'a> {
-    buf: &'a mut [u8],
-    pos: usize,
+pub(crate) struct BodyWriter<'a> {
+    pub(crate) buf: &'a mut [u8],
+    pub(crate) pos: usize,
 }
 
 impl BodyWriter<'_> {
-    fn bytes(&mut self, b: &[u8]) -> Result<(), String> {
+    pub(crate) fn bytes(&mut self, b: &[u8]) -> Result<(), String> {
         let dst = self
             .buf
             .get_mut(self.pos..self.pos + b.len())
@@ -415,64 +422,21 @@ impl BodyWriter<'_> {
         self.pos += b.len();
         Ok(())
     }
-    fn u16(&mut self, v: usize) -> Result<(), String> {
+    pub(crate) fn u16(&mut self, v: usize) -> Result<(), String> {
         let v = u16::try_from(v).map_err(|_| format!("length {v} too large"))?;
         self.bytes(&v.to_le_bytes())
     }
-    fn u32(&mut self, v: u32) -> Result<(), String> {
+    pub(crate) fn u32(&mut self, v: u32) -> Result<(), String> {
         self.bytes(&v.to_le_bytes())
     }
-    fn u64(&mut self, v: u64) -> Result<(), String> {
+    pub(crate) fn u64(&mut self, v: u64) -> Result<(), String> {
         self.bytes(&v.to_le_bytes())
     }
-    fn page_ref(&mut self, r: PageRef) -> Result<(), String> {
+    pub(crate) fn page_ref(&mut self, r: PageRef) -> Result<(), String> {
         self.u64(r.page)?;
         self.u32(r.crc)?;
         self.u64(r.txn)
     }
-}
-
-/// Encodes `node` as page `page`, written by transaction `txn`. All children must be committed
-/// pages. Returns the page and its checksum.
-pub(crate) fn encode_node(node: &Node, page: u64, txn: u64) -> Result<(Vec<u8>, u32), String> {
-    let mut buf = vec![0u8; PAGE_SIZE];
-    let body = buf.get_mut(PAGE_HEADER..).ok_or("short page")?;
-    let mut w = BodyWriter { buf: body, pos: 0 };
-    let (kind, count) = match node {
-        Node::Leaf(leaf) => {
-            for (k, v) in &leaf.entries {
-                w.u16(k.len())?;
-                w.u16(v.len())?;
-                w.bytes(k)?;
-                w.bytes(v)?;
-            }
-            (KIND_LEAF, leaf.entries.len())
-        }
-        Node::Branch(b) => {
-            let mut children = b.children.iter().map(|c| match c {
-                Child::Page(r) => Ok(*r),
-                Child::Dirty(_) => Err("branch with an unwritten child".to_string()),
-            });
-            let first = children.next().ok_or("branch without children")??;
-            w.page_ref(first)?;
-            for (k, c) in b.keys.iter().zip(children) {
-                w.u16(k.len())?;
-                w.bytes(k)?;
-                w.page_ref(c?)?;
-            }
-            (KIND_BRANCH, b.keys.len())
-        }
-    };
-    let used = w.pos;
-    if used != node.size() {
-        return Err(format!(
-            "node size {} but {used} bytes encoded",
-            node.size()
-        ));
-    }
-    let count = u16::try_from(count).map_err(|_| format!("{count} entries"))?;
-    let crc = seal(&mut buf, kind, count, page, txn, used);
-    Ok((buf, crc))
 }
 
 /// Encodes a free-list page listing `pages`, followed by `next`.
@@ -536,13 +500,13 @@ pub(crate) fn check_page(buf: &[u8], page: u64) -> Result<PageHeader, String> {
 }
 
 /// A bounds-checked reader over a page body.
-struct BodyReader<'a> {
-    buf: &'a [u8],
-    pos: usize,
+pub(crate) struct BodyReader<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) pos: usize,
 }
 
 impl<'a> BodyReader<'a> {
-    fn bytes(&mut self, n: usize) -> Result<&'a [u8], String> {
+    pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8], String> {
         let end = self.pos.checked_add(n).ok_or("length overflow")?;
         let b = self
             .buf
@@ -551,18 +515,18 @@ impl<'a> BodyReader<'a> {
         self.pos = end;
         Ok(b)
     }
-    fn u16(&mut self) -> Result<usize, String> {
+    pub(crate) fn u16(&mut self) -> Result<usize, String> {
         Ok(LE::read_u16(self.bytes(2)?) as usize)
     }
-    fn u32(&mut self) -> Result<u32, String> {
+    pub(crate) fn u32(&mut self) -> Result<u32, String> {
         Ok(LE::read_u32(self.bytes(4)?))
     }
-    fn u64(&mut self) -> Result<u64, String> {
+    pub(crate) fn u64(&mut self) -> Result<u64, String> {
         Ok(LE::read_u64(self.bytes(8)?))
     }
     /// A child reference inside a page written by transaction `parent_txn`: a child cannot be
     /// newer than its parent.
-    fn page_ref(&mut self, parent_txn: u64) -> Result<PageRef, String> {
+    pub(crate) fn page_ref(&mut self, parent_txn: u64) -> Result<PageRef, String> {
         let page = self.u64()?;
         let crc = self.u32()?;
         let txn = self.u64()?;
@@ -576,7 +540,7 @@ impl<'a> BodyReader<'a> {
         }
         Ok(PageRef { page, crc, txn })
     }
-    fn key(&mut self) -> Result<&'a [u8], String> {
+    pub(crate) fn key(&mut self) -> Result<&'a [u8], String> {
         let len = self.u16()?;
         if len == 0 || len > MAX_KEY_LEN {
             return Err(format!("key length {len} outside 1..={MAX_KEY_LEN}"));
@@ -585,58 +549,8 @@ impl<'a> BodyReader<'a> {
     }
 }
 
-fn body<'a>(buf: &'a [u8], h: &PageHeader) -> &'a [u8] {
+pub(crate) fn body<'a>(buf: &'a [u8], h: &PageHeader) -> &'a [u8] {
     buf.get(PAGE_HEADER..PAGE_HEADER + h.used).unwrap_or(&[])
-}
-
-/// Decodes a checked tree page into a node whose children are page references.
-pub(crate) fn decode_node(buf: &[u8], h: &PageHeader) -> Result<Node, String> {
-    let mut r = BodyReader {
-        buf: body(buf, h),
-        pos: 0,
-    };
-    let node = match h.kind {
-        KIND_LEAF => {
-            let mut entries: Vec<(Bytes, Bytes)> = Vec::with_capacity(h.count.min(PAGE_BODY));
-            for _ in 0..h.count {
-                let klen = r.u16()?;
-                let vlen = r.u16()?;
-                if klen == 0 || klen > MAX_KEY_LEN || vlen > MAX_VALUE_LEN {
-                    return Err(format!("entry of key {klen} and value {vlen} bytes"));
-                }
-                let k = r.bytes(klen)?;
-                let v = r.bytes(vlen)?;
-                if entries.last().is_some_and(|(prev, _)| **prev >= *k) {
-                    return Err("leaf keys out of order".into());
-                }
-                entries.push((Bytes::from(k), Bytes::from(v)));
-            }
-            Node::Leaf(Leaf::from_entries(entries))
-        }
-        KIND_BRANCH => {
-            let mut keys: Vec<Bytes> = Vec::with_capacity(h.count.min(PAGE_BODY));
-            let mut children = vec![Child::Page(r.page_ref(h.txn)?)];
-            for _ in 0..h.count {
-                let k = r.key()?;
-                if keys.last().is_some_and(|prev| **prev >= *k) {
-                    return Err("branch keys out of order".into());
-                }
-                keys.push(Bytes::from(k));
-                children.push(Child::Page(r.page_ref(h.txn)?));
-            }
-            Node::Branch(Branch::new(keys, children))
-        }
-        KIND_FREE => return Err("free-list page where a tree page was expected".into()),
-        other => return Err(format!("unknown page kind {other}")),
-    };
-    if r.pos != h.used {
-        return Err(format!(
-            "body holds {} bytes but the header says {}",
-            r.pos, h.used
-        ));
-    }
-    debug_assert_eq!(node.size(), h.used);
-    Ok(node)
 }
 
 /// Decodes a checked free-list page: the pages it lists and the next page of the chain.
@@ -763,20 +677,6 @@ mod tests {
     }
 
     #[test]
-    fn page_round_trip_binds_the_page_number() {
-        let leaf = Node::Leaf(Leaf::from_entries(vec![(b"a"[..].into(), b"1"[..].into())]));
-        let (buf, crc) = encode_node(&leaf, 4, 2).unwrap();
-        let h = check_page(&buf, 4).unwrap();
-        assert_eq!(h.crc, crc);
-        assert!(matches!(decode_node(&buf, &h).unwrap(), Node::Leaf(l) if l.entries.len() == 1));
-        assert!(check_page(&buf, 5).is_err());
-        let (free, _) = encode_free(&[7, 8], None, 6, 2).unwrap();
-        let h = check_page(&free, 6).unwrap();
-        assert_eq!(decode_free(&free, &h).unwrap(), (vec![7, 8], None));
-        assert!(decode_node(&free, &h).is_err());
-    }
-
-    #[test]
     fn decoders_survive_garbage() {
         let mut seed = 1u64;
         for _ in 0..2000 {
@@ -795,7 +695,6 @@ mod tests {
                     used: (seed as usize >> 8) % (PAGE_BODY + 1),
                     crc: 0,
                 };
-                let _ = decode_node(&buf, &h);
                 let _ = decode_free(&buf, &h);
             }
             let _ = decode_slot(&buf[..SECTOR], 0);

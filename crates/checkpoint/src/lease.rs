@@ -22,7 +22,8 @@
 //!
 //! ```
 //! use shardlog_checkpoint::lease::{LeaseKey, LeaseTable, NewLease};
-//! use shardlog_checkpoint::{Db, Error, SimDisk};
+//! use shardlog_checkpoint::{Db, Error};
+//! use shardlog_storage::SimDisk;
 //! use std::sync::Arc;
 //!
 //! let db = Arc::new(Db::open(Arc::new(SimDisk::new(1)), "leases.db")?);
@@ -162,7 +163,8 @@ impl Default for HashKeyRange {
 ///
 /// ```
 /// use shardlog_checkpoint::lease::{LeaseKey, LeaseTable, NewLease};
-/// use shardlog_checkpoint::{Db, SimDisk};
+/// use shardlog_checkpoint::Db;
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let table = LeaseTable::new(Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
 /// let lease = table.create_if_absent(&LeaseKey::new("a", "s", "shard-0"), NewLease::default())?;
@@ -202,7 +204,8 @@ impl Lease {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// # let table = LeaseTable::new(Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
@@ -275,7 +278,8 @@ impl Default for LeaseOptions {
 ///
 /// ```
 /// # use shardlog_checkpoint::lease::*;
-/// # use shardlog_checkpoint::{Db, SimDisk};
+/// # use shardlog_checkpoint::Db;
+/// # use shardlog_storage::SimDisk;
 /// # use std::sync::Arc;
 /// # let table = LeaseTable::new(Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
 /// # let key = LeaseKey::new("a", "s", "x");
@@ -302,7 +306,8 @@ pub struct HistoryEntry {
 ///
 /// ```
 /// use shardlog_checkpoint::lease::{LeaseKey, LeaseTable, NewLease};
-/// use shardlog_checkpoint::{Db, SimDisk};
+/// use shardlog_checkpoint::Db;
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let db = Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?);
 /// let table = LeaseTable::new(db, Default::default())?;
@@ -323,7 +328,8 @@ pub struct LeaseTable {
 ///
 /// ```
 /// # use shardlog_checkpoint::lease::*;
-/// # use shardlog_checkpoint::{Db, SimDisk};
+/// # use shardlog_checkpoint::Db;
+/// # use shardlog_storage::SimDisk;
 /// # use std::sync::Arc;
 /// # let table = LeaseTable::new(Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
 /// let keys: Vec<LeaseKey> = (0..3).map(|i| LeaseKey::new("a", "s", &format!("shard-{i}"))).collect();
@@ -377,7 +383,8 @@ impl<'t> LeaseBatch<'t> {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// let key = LeaseKey::new("a", "s", "x");
     /// table.create_if_absent(&key, NewLease::default())?;
@@ -402,7 +409,8 @@ impl<'t> LeaseBatch<'t> {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
@@ -427,7 +435,8 @@ impl<'t> LeaseBatch<'t> {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
@@ -443,7 +452,8 @@ impl<'t> LeaseBatch<'t> {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
@@ -458,7 +468,8 @@ impl<'t> LeaseBatch<'t> {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
@@ -478,7 +489,8 @@ impl<'t> LeaseBatch<'t> {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
@@ -499,7 +511,8 @@ impl<'t> LeaseBatch<'t> {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
@@ -520,7 +533,8 @@ impl<'t> LeaseBatch<'t> {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
@@ -538,7 +552,8 @@ impl<'t> LeaseBatch<'t> {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk, Error};
+    /// # use shardlog_checkpoint::{Db, Error};
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
@@ -565,7 +580,8 @@ impl LeaseTable {
     ///
     /// ```
     /// use shardlog_checkpoint::lease::{LeaseOptions, LeaseTable};
-    /// use shardlog_checkpoint::{Db, SimDisk};
+    /// use shardlog_checkpoint::Db;
+    /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?);
     /// let opts = LeaseOptions { history_len: 3, ..LeaseOptions::default() };
@@ -599,7 +615,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// assert_eq!(table.options().history_len, 10);
     /// # Ok::<(), shardlog_checkpoint::Error>(())
@@ -612,7 +629,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// assert!(table.batch().commit()?.is_empty());
     /// # Ok::<(), shardlog_checkpoint::Error>(())
@@ -636,7 +654,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// let key = LeaseKey::new("a", "s", "x");
     /// let first = table.create_if_absent(&key, NewLease::default())?;
@@ -673,7 +692,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// assert!(table.get(&LeaseKey::new("a", "s", "x"))?.is_none());
     /// # Ok::<(), shardlog_checkpoint::Error>(())
@@ -690,7 +710,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// table.create_if_absent(&LeaseKey::new("billing", "s", "1"), NewLease::default())?;
     /// table.create_if_absent(&LeaseKey::new("audit", "s", "1"), NewLease::default())?;
@@ -718,7 +739,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// table.create_if_absent(&LeaseKey::new("a", "s", "2"), NewLease::default())?;
     /// table.create_if_absent(&LeaseKey::new("a", "s", "1"), NewLease::default())?;
@@ -749,7 +771,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk, Error};
+    /// # use shardlog_checkpoint::{Db, Error};
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// let key = LeaseKey::new("a", "s", "x");
     /// let l = table.create_if_absent(&key, NewLease::default())?;
@@ -778,7 +801,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
@@ -805,7 +829,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
@@ -821,7 +846,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
@@ -841,7 +867,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
@@ -863,7 +890,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
@@ -886,7 +914,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
@@ -910,7 +939,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
@@ -926,7 +956,8 @@ impl LeaseTable {
     ///
     /// ```
     /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, SimDisk};
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), LeaseOptions { history_len: 2, ..Default::default() })?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// let mut l = table.create_if_absent(&key, NewLease::default())?;

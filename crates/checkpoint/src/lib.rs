@@ -1,8 +1,8 @@
 //! A crash-safe checkpoint and lease store for shardlog: one copy-on-write B-tree file.
 //!
 //! [`Db`] keeps byte-string keys and values in a B-tree of 4 KiB pages inside one file, reached
-//! through the [`Storage`] trait of `shardlog-segment` (real files with [`FsStorage`], or the
-//! simulated disk [`SimDisk`] in crash tests). Every page is checksummed together with its page
+//! through the `Storage` trait of `shardlog-storage` (real files with `FsStorage`, or the
+//! simulated disk `SimDisk` in crash tests). Every page is checksummed together with its page
 //! number, and every parent records its children's checksums and the commit that wrote them, so
 //! torn, misdirected and stale pages are all detected. Page 0 holds two commit slots. A small commit
 //! appends one checksummed record to a redo-log region inside the file and syncs once, as cheap as
@@ -17,7 +17,8 @@
 //!
 //! ```
 //! use shardlog_checkpoint::lease::{Checkpoint, LeaseKey, LeaseTable, NewLease};
-//! use shardlog_checkpoint::{Db, SimDisk};
+//! use shardlog_checkpoint::Db;
+//! use shardlog_storage::SimDisk;
 //! use std::sync::Arc;
 //!
 //! let db = Arc::new(Db::open(Arc::new(SimDisk::new(1)), "checkpoints.db")?);
@@ -37,10 +38,10 @@ mod format;
 pub mod lease;
 mod log;
 mod node;
+mod page;
 mod pager;
 mod tree;
 
 pub use db::{Db, DbInfo, Options, Range, ReadTxn, VerifyReport, WriteTxn};
 pub use error::{Error, Result};
 pub use format::{MAX_KEY_LEN, MAX_VALUE_LEN};
-pub use shardlog_segment::{Fault, FsStorage, SimDisk, Storage, StorageFile};

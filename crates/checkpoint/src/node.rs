@@ -1,20 +1,15 @@
 //! In-memory B-tree nodes: what a page decodes to, and what a write transaction edits.
 //!
-//! A node's `size` is the number of body bytes its page encoding takes (see `format.rs`); every
+//! A node's `size` is the number of body bytes its page encoding takes (see `page.rs`); every
 //! node that is written fits in [`PAGE_BODY`]. Splits pick the most balanced split point whose two
 //! halves both fit; that point exists because one entry never exceeds half a body
 //! (`MAX_LEAF_ENTRY <= PAGE_BODY / 2`, asserted at compile time in `format.rs`), and an overflowing
 //! node exceeds a body by at most one entry.
 
-use crate::format::{PageRef, PAGE_BODY};
+use crate::format::{
+    PageRef, BRANCH_ENTRY_OVERHEAD, BRANCH_FIRST_CHILD, LEAF_ENTRY_OVERHEAD, PAGE_BODY,
+};
 use std::sync::Arc;
-
-/// Encoded bytes of one leaf entry besides its key and value: key length u16, value length u16.
-pub(crate) const LEAF_ENTRY_OVERHEAD: usize = 4;
-/// Encoded bytes of a branch's first child: page u64, checksum u32, transaction u64.
-pub(crate) const BRANCH_FIRST_CHILD: usize = 20;
-/// Encoded bytes of one branch entry besides its key: key length u16 and a child reference.
-pub(crate) const BRANCH_ENTRY_OVERHEAD: usize = 2 + BRANCH_FIRST_CHILD;
 /// A node below this many body bytes is merged with a sibling when the two fit in one page.
 pub(crate) const UNDERFLOW_BYTES: usize = PAGE_BODY / 4;
 

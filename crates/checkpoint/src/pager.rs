@@ -9,7 +9,8 @@
 use crate::error::{Error, Result};
 use crate::format::{self, PageRef, PAGE_SIZE};
 use crate::node::{Child, Node};
-use shardlog_segment::StorageFile;
+use shardlog_storage::MutexExt as _;
+use shardlog_storage::StorageFile;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -38,7 +39,7 @@ impl Pager {
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (u32, Arc<Node>)>> {
         // The cache holds only verified, immutable nodes; a panic elsewhere cannot leave it invalid.
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+        self.cache.locked()
     }
 
     /// Remembers a node just written (its children are all page references).
@@ -104,7 +105,7 @@ impl Pager {
             }
         }
         let (buf, h) = self.read_checked(file, r, page_count)?;
-        let node = format::decode_node(&buf, &h)
+        let node = crate::page::decode_node(&buf, &h)
             .map_err(|e| Error::corrupt(&self.path, format::page_offset(r.page), e))?;
         let node = Arc::new(node);
         self.remember(r, node.clone());

@@ -9,7 +9,8 @@
 mod common;
 
 use common::{key, open_tree as open, read_all, value, Model, Rng};
-use shardlog_checkpoint::{Db, Error, SimDisk, Storage};
+use shardlog_checkpoint::{Db, Error};
+use shardlog_storage::{SimDisk, Storage};
 
 const FILE: &str = "checkpoints.db";
 const PAGE: usize = 4096;
@@ -255,7 +256,7 @@ fn truncated_and_garbage_files_are_errors_not_panics() {
     let mut rng = Rng(5);
     for _ in 0..300 {
         let len = PAGE * (1 + rng.below(4) as usize);
-        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
         disk.put_file(FILE, &bytes);
         assert!(contents(&disk).is_err());
     }
@@ -403,7 +404,7 @@ fn random_multi_byte_corruption() {
             let at = rng.below(img.len() as u64) as usize;
             let n = (1 + rng.below(64) as usize).min(img.len() - at);
             for b in &mut img[at..at + n] {
-                *b = rng.next() as u8;
+                *b = rng.next_u64() as u8;
             }
         }
         disk.put_file(FILE, &img);

@@ -12,7 +12,8 @@
 mod common;
 
 use common::{key, open, read_all, value, Model, Rng};
-use shardlog_checkpoint::{Error, Fault, SimDisk};
+use shardlog_checkpoint::Error;
+use shardlog_storage::{Fault, SimDisk};
 
 #[derive(Default)]
 struct Outcome {

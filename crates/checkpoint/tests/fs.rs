@@ -5,7 +5,8 @@
 mod common;
 
 use common::{key, value, Model};
-use shardlog_checkpoint::{Db, Error, FsStorage, Options};
+use shardlog_checkpoint::{Db, Error, Options};
+use shardlog_storage::FsStorage;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 

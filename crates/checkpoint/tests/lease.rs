@@ -9,7 +9,8 @@ use common::{open, Rng};
 use shardlog_checkpoint::lease::{
     Checkpoint, HashKeyRange, Lease, LeaseKey, LeaseOptions, LeaseTable, NewLease,
 };
-use shardlog_checkpoint::{Db, Error, Fault, SimDisk};
+use shardlog_checkpoint::{Db, Error};
+use shardlog_storage::{Fault, SimDisk};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
@@ -439,7 +440,7 @@ fn power_cuts_during_batched_renewals() {
             continue;
         }
         cuts += 1;
-        disk = disk.crash(rng.next());
+        disk = disk.crash(rng.next_u64());
         let db = Arc::new(
             Db::open_with(
                 Arc::new(disk.clone()),

@@ -5,7 +5,8 @@
 mod common;
 
 use common::{key, open, read_all, value, Model};
-use shardlog_checkpoint::{Db, Error, Options, SimDisk};
+use shardlog_checkpoint::{Db, Error, Options};
+use shardlog_storage::SimDisk;
 use std::sync::Arc;
 
 const FILE: &str = "checkpoints.db";

@@ -7,7 +7,7 @@ mod common;
 
 use common::{key, open, read_all, read_all_tx, value, Model};
 use proptest::prelude::*;
-use shardlog_checkpoint::SimDisk;
+use shardlog_storage::SimDisk;
 use std::ops::Bound;
 
 #[derive(Debug, Clone)]

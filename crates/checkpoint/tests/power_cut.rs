@@ -19,7 +19,8 @@
 mod common;
 
 use common::{key, open, read_all, value, Model, Rng};
-use shardlog_checkpoint::{Db, Fault, SimDisk};
+use shardlog_checkpoint::Db;
+use shardlog_storage::{Fault, SimDisk};
 
 fn cuts(default: u64) -> u64 {
     let total: u64 = std::env::var("SHARDLOG_CHECKPOINT_CUTS")
@@ -129,10 +130,10 @@ fn run(w: Workload, trials: u64) -> Stats {
         since_reset += 1;
         if since_reset > w.reset_every {
             since_reset = 0;
-            disk = SimDisk::new(rng.next());
+            disk = SimDisk::new(rng.next_u64());
             model = Model::new();
         }
-        let trial_seed = rng.next();
+        let trial_seed = rng.next_u64();
         let what = format!(
             "workload seed {} trial {} (seed {trial_seed:#x})",
             w.seed, stats.cuts

@@ -1,5 +1,5 @@
 //! Power cuts over the real file layer for the checkpoint file: a `Db` on `FsStorage` whose calls
-//! `shardlog_segment::io_trace` records, cut at every point of the trace and rebuilt as Linux may
+//! `shardlog_storage::io_trace` records, cut at every point of the trace and rebuilt as Linux may
 //! leave it (only what was synced, everything, and seeded choices per 4 KiB page and per directory
 //! entry), then opened with the real `FsStorage`.
 //!
@@ -17,8 +17,9 @@
 mod common;
 
 use common::{key, read_all, small_opts, value, Model, Rng};
-use shardlog_checkpoint::{Db, FsStorage};
-use shardlog_segment::io_trace::{Loss, Recorder, Replay, Trace};
+use shardlog_checkpoint::Db;
+use shardlog_storage::io_trace::{Loss, Recorder, Replay, Trace};
+use shardlog_storage::FsStorage;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;

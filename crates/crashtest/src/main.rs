@@ -25,6 +25,7 @@
 
 mod child;
 mod parent;
+mod promises;
 mod verify;
 
 use std::path::PathBuf;
@@ -39,29 +40,8 @@ pub(crate) const APP: &str = "crashtest";
 /// The lease table's file in the data directory.
 pub(crate) const LEASES: &str = "leases.db";
 
-/// SplitMix64: small, seedable, good enough to pick operations.
-pub(crate) struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    /// An independent generator for the `i`-th consumer of this seed (a thread, a choice).
-    pub fn fork(seed: u64, i: u64) -> Rng {
-        let mut r = Rng(seed ^ i.wrapping_mul(0xD6E8_FEB8_6659_FD93));
-        r.next();
-        r
-    }
-}
+/// The project's one seedable generator (SplitMix64), under the name the harness uses.
+pub(crate) use shardlog_storage::SplitMix64 as Rng;
 
 /// FNV-1a, enough to compare payloads without keeping them.
 pub(crate) fn hash(data: &[u8]) -> u64 {

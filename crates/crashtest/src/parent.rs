@@ -1,9 +1,10 @@
 //! The parent: starts children, kills them, collects their promises and has them verified.
 
 use crate::child::Plan;
+use crate::promises::{Promises, Tally};
 use crate::verify::verify;
 use crate::Rng;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
@@ -30,146 +31,6 @@ const STARTUP_WINDOW: Duration = Duration::from_millis(25);
 const CRASH_POINT_WINDOW: Duration = Duration::from_millis(1000);
 /// The data directory starts over every this many cycles, so stores stay small and opens cheap.
 const RESET_EVERY: u64 = 10;
-
-/// (stream, shard, counter): a record's place.
-pub(crate) type Key = (String, u32, u64);
-/// (stream, shard).
-pub(crate) type ShardKey = (String, u32);
-
-/// Everything the children promised, and the verifications saw, since the last reset.
-#[derive(Default)]
-pub(crate) struct Promises {
-    /// (stream, shard, counter) -> payload hash of every acknowledged record.
-    pub records: HashMap<Key, u64>,
-    /// Records a verification read that no child had acknowledged (it was killed between the write
-    /// and the acknowledgement): the open made them durable, so they must stay, and their numbers
-    /// are taken.
-    pub read: HashMap<Key, u64>,
-    /// (stream, shard) -> the highest counter acknowledged or read before the current cycle: a record
-    /// the current child wrote and did not acknowledge must lie above it.
-    pub floor: HashMap<ShardKey, u64>,
-    /// (stream, shard, lease counter) -> the owner a committed lease change left.
-    pub owners: HashMap<Key, String>,
-    /// (stream, shard) -> highest committed lease counter.
-    pub counters: HashMap<ShardKey, u64>,
-    /// (stream, shard) -> lease counter -> the checkpoint committed at that counter. Threads print
-    /// their commits in any order; the counter orders them.
-    pub checkpoints: HashMap<ShardKey, BTreeMap<u64, u128>>,
-    /// (stream, shard) -> the highest segment id a verification saw (segments started since).
-    pub segment_tips: HashMap<ShardKey, u64>,
-}
-
-fn num<T: std::str::FromStr>(s: &str, line: &str) -> Result<T, String> {
-    s.parse()
-        .map_err(|_| format!("child printed a malformed line: {line:?}"))
-}
-
-/// What one child did, from its lines.
-#[derive(Default)]
-struct Tally {
-    acked: u64,
-    failed_entries: u64,
-    reshards: u64,
-    reshards_done: u64,
-    reshard_errors: BTreeMap<String, u64>,
-    passes: u64,
-    passes_done: u64,
-    pass_errors: BTreeMap<String, u64>,
-    dropped: u64,
-    merges: u64,
-    shards_removed: u64,
-    /// A reshard / a retention pass had started and not ended when the child died.
-    in_reshard: bool,
-    in_pass: bool,
-}
-
-impl Promises {
-    /// Takes in one line the child printed; an `Err` is a broken promise seen already.
-    fn take_in(&mut self, line: &str, tally: &mut Tally) -> Result<(), String> {
-        let parts: Vec<&str> = line.split(' ').collect();
-        match parts.as_slice() {
-            ["A", stream, shard, counter, h] => {
-                let key = (stream.to_string(), num(shard, line)?, num(counter, line)?);
-                let h: u64 = num(h, line)?;
-                if self.records.insert(key.clone(), h).is_some_and(|p| p != h) {
-                    return Err(format!(
-                        "sequence number {key:?} acknowledged twice for different records"
-                    ));
-                }
-                tally.acked += 1;
-            }
-            ["F", _, n] => tally.failed_entries += num::<u64>(n, line)?,
-            ["L" | "C", stream, shard, counter, owner, rest @ ..] => {
-                let shard_key = (stream.to_string(), num(shard, line)?);
-                let counter: u64 = num(counter, line)?;
-                let key = (shard_key.0.clone(), shard_key.1, counter);
-                if let Some(prev) = self.owners.insert(key.clone(), owner.to_string()) {
-                    if prev != *owner {
-                        return Err(format!(
-                            "lease {key:?} committed for two owners: {prev} and {owner}"
-                        ));
-                    }
-                }
-                let top = self.counters.entry(shard_key.clone()).or_default();
-                *top = (*top).max(counter);
-                if let [seq] = rest {
-                    let seq: u128 = num(seq, line)?;
-                    let history = self.checkpoints.entry(shard_key.clone()).or_default();
-                    let before = history.range(..counter).next_back();
-                    let after = history.range(counter + 1..).next();
-                    if let Some((&c, &s)) = before.filter(|(_, &s)| s > seq) {
-                        return Err(format!(
-                            "checkpoint of {shard_key:?} went back from {s} (counter {c}) to {seq} (counter {counter})"
-                        ));
-                    }
-                    if let Some((&c, &s)) = after.filter(|(_, &s)| s < seq) {
-                        return Err(format!(
-                            "checkpoint of {shard_key:?} went back from {seq} (counter {counter}) to {s} (counter {c})"
-                        ));
-                    }
-                    history.insert(counter, seq);
-                }
-            }
-            ["S+", "split" | "merge", _] => {
-                tally.reshards += 1;
-                tally.in_reshard = true;
-            }
-            ["S-", "ok"] => {
-                tally.reshards_done += 1;
-                tally.in_reshard = false;
-            }
-            ["S-", "err", kind] => {
-                *tally.reshard_errors.entry(kind.to_string()).or_default() += 1;
-                tally.in_reshard = false;
-            }
-            ["T+"] => {
-                tally.passes += 1;
-                tally.in_pass = true;
-            }
-            ["T-", "err", kind] => {
-                *tally.pass_errors.entry(kind.to_string()).or_default() += 1;
-                tally.in_pass = false;
-            }
-            ["T-", dropped, merges, removed] => {
-                tally.passes_done += 1;
-                tally.dropped += num::<u64>(dropped, line)?;
-                tally.merges += num::<u64>(merges, line)?;
-                tally.shards_removed += num::<u64>(removed, line)?;
-                tally.in_pass = false;
-            }
-            ["R"] => {}
-            _ => return Err(format!("child printed a malformed line: {line:?}")),
-        }
-        Ok(())
-    }
-
-    /// The highest checkpoint committed per shard.
-    pub fn best_checkpoints(&self) -> impl Iterator<Item = (&ShardKey, u128)> {
-        self.checkpoints
-            .iter()
-            .filter_map(|(k, h)| Some((k, *h.values().max()?)))
-    }
-}
 
 /// Figures of one durability mode.
 #[derive(Default)]
@@ -315,7 +176,7 @@ pub(crate) fn run(
             let _ = std::fs::remove_dir_all(dir);
             promises = Promises::default();
         }
-        let child_seed = rng.next();
+        let child_seed = rng.next_u64();
         let plan = Plan::of(child_seed);
         let fail = |e: String| {
             format!(

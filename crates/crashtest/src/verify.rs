@@ -9,11 +9,12 @@
 //! durable records are checkpointed).
 
 use crate::child::{checkpoint_seq, lease_key, Plan};
-use crate::parent::{Key, Promises, ShardKey};
+use crate::promises::{Key, Promises, ShardKey};
 use crate::{hash, APP, CAPPED, LEASES};
 use shardlog::{SequenceNumber, StartingPosition, Store, StoreOptions};
 use shardlog_checkpoint::lease::{Checkpoint, LeaseTable};
-use shardlog_checkpoint::{Db, FsStorage};
+use shardlog_checkpoint::Db;
+use shardlog_storage::FsStorage;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;

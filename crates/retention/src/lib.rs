@@ -24,6 +24,7 @@
 pub mod policy;
 
 use shardlog_segment::{SegmentInfo, ShardLog};
+use shardlog_storage::crashpoint::{self, CrashPoint};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]
@@ -112,7 +113,8 @@ pub struct Applied {
 ///
 /// ```
 /// use shardlog_retention::{apply, Decision};
-/// use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+/// use shardlog_segment::{LogOptions, ShardLog};
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
 /// log.append(b"k", b"old").unwrap();
@@ -135,7 +137,8 @@ pub fn apply(log: &ShardLog, decision: Decision) -> Result<Applied, Error> {
 ///
 /// ```
 /// use shardlog_retention::apply_merges;
-/// use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+/// use shardlog_segment::{LogOptions, ShardLog};
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
 /// assert_eq!(apply_merges(&log, &[]).unwrap().merges, 0);
@@ -144,7 +147,7 @@ pub fn apply_merges(log: &ShardLog, runs: &[Vec<u64>]) -> Result<Applied, Error>
     let mut done = Applied::default();
     for run in runs {
         // A pass is cut short between merges as often as inside one.
-        shardlog_segment::crashpoint::hit("retention-between-merges");
+        crashpoint::hit(CrashPoint::RetentionBetweenMerges);
         match log.compact(run) {
             Ok(_) => {
                 done.merges += 1;

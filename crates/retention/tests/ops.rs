@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use shardlog_retention::{apply, policy, RetentionPeriod, ShardView};
-use shardlog_segment::{Clock, Durability, LogOptions, ShardLog, SimDisk};
+use shardlog_segment::{Clock, Durability, LogOptions, ShardLog};
+use shardlog_storage::SimDisk;
 use std::sync::Arc;
 
 const SEGMENTS: u64 = 10_000;

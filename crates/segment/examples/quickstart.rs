@@ -4,7 +4,8 @@
 //! Run: `cargo run --release -p shardlog-segment --example quickstart [DATA_DIR]`
 //! (default data directory: `./shardlog-data`).
 
-use shardlog_segment::{FsStorage, LogOptions, Position, ShardLog};
+use shardlog_segment::{LogOptions, Position, ShardLog};
+use shardlog_storage::FsStorage;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Instant;

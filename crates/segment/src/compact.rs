@@ -25,7 +25,8 @@ use crate::index::{IndexEntry, SparseIndex};
 use crate::log::ShardLog;
 use crate::meta::META_NAME;
 use crate::segment::{index_name, segment_name, Segment, Tip};
-use crate::storage::{write_file_atomic, Storage};
+use shardlog_storage::crashpoint::{self, CrashPoint};
+use shardlog_storage::{write_file_atomic, Storage};
 use std::sync::Arc;
 
 /// Suffix of a merged segment before it is committed.
@@ -37,7 +38,8 @@ impl ShardLog {
     /// the merged segment. Readers see no change except fewer files.
     ///
     /// ```
-    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use shardlog_segment::{LogOptions, ShardLog};
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// let disk = Arc::new(SimDisk::new(1));
     /// let small = LogOptions { segment_bytes: 16 * 1024, ..LogOptions::default() };
@@ -220,9 +222,9 @@ impl ShardLog {
         if let Err(e) = swap {
             // The directory is in an unknown state: stop writing, let recovery sort it out.
             self.inner.poison();
-            return Err(e);
+            return Err(e.into());
         }
-        crate::crashpoint::hit("compaction-after-swap");
+        crashpoint::hit(CrashPoint::CompactionAfterSwap);
         if run
             .first()
             .is_some_and(|s| s.id() == w.meta.first_live_segment)
@@ -257,7 +259,7 @@ impl ShardLog {
 /// The temporary file of a merge: `merge-<n>-<last segment>.seg.cmp`, numbered per log so that no
 /// two merges of one process share a name, and deleted by recovery at open (as every `.cmp` is), so
 /// no file of an earlier process is ever reused.
-fn temp_name(state: &mut crate::log::Compaction, run: &[Arc<Segment>]) -> Result<String> {
+fn temp_name(state: &mut crate::state::Compaction, run: &[Arc<Segment>]) -> Result<String> {
     let last = run
         .last()
         .ok_or_else(|| Error::InvalidOptions("empty run".into()))?;

@@ -1,6 +1,5 @@
 //! The crate's one error type.
 
-use std::io;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in `shardlog-segment`.
@@ -17,17 +16,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An operating-system I/O call failed.
-    #[error("{op} failed on {path}: {source}")]
-    Io {
-        /// The call that failed (`"fdatasync"`, `"open"`, ...).
-        op: &'static str,
-        /// The file or directory it was applied to.
-        path: PathBuf,
-        /// The error the operating system returned.
-        #[source]
-        source: io::Error,
-    },
+    /// A call to the disk failed (an operating-system error, a lock held elsewhere).
+    #[error(transparent)]
+    Storage(#[from] shardlog_storage::Error),
     /// Bytes on disk are damaged or do not belong where they were found.
     #[error("corrupt data in {file} at byte {offset}: {reason}")]
     Corrupt {
@@ -79,12 +70,17 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// Builds an [`Error::Io`].
-    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
-        Error::Io {
-            op,
-            path: path.into(),
-            source,
+    /// The operating system's error behind a failed storage call, if that is what this is.
+    ///
+    /// ```
+    /// use shardlog_segment::Error;
+    /// let e = Error::from(shardlog_storage::Error::io("open", "x", std::io::ErrorKind::NotFound.into()));
+    /// assert_eq!(e.os_error().map(|e| e.kind()), Some(std::io::ErrorKind::NotFound));
+    /// ```
+    pub fn os_error(&self) -> Option<&std::io::Error> {
+        match self {
+            Error::Storage(e) => e.os_error(),
+            _ => None,
         }
     }
 

@@ -6,11 +6,12 @@
 //! find a record by sequence number or arrival time through a sparse index and never see bytes past
 //! the published end. Recovery cuts a torn tail and reports any other damage with file and offset.
 //!
-//! All I/O goes through [`Storage`], implemented by [`FsStorage`] (real files) and [`SimDisk`] (a
-//! simulated disk for power-cut and I/O-error tests).
+//! All I/O goes through `shardlog_storage::Storage`, implemented by `FsStorage` (real files) and
+//! `SimDisk` (a simulated disk for power-cut and I/O-error tests).
 //!
 //! ```
-//! use shardlog_segment::{FsStorage, LogOptions, Position, ShardLog};
+//! use shardlog_segment::{LogOptions, Position, ShardLog};
+//! use shardlog_storage::FsStorage;
 //! use std::sync::Arc;
 //!
 //! let dir = tempfile::tempdir()?;
@@ -24,9 +25,8 @@
 
 pub mod codec;
 mod compact;
-#[doc(hidden)]
-pub mod crashpoint;
 mod error;
+mod handoff;
 mod header;
 mod index;
 mod log;
@@ -37,7 +37,7 @@ mod recovery;
 mod seal;
 mod segment;
 mod spare;
-mod storage;
+mod state;
 mod trim;
 
 /// The side-file decoders, reachable for the fuzz targets in `fuzz/` (not a supported API).
@@ -54,10 +54,3 @@ pub use options::{
     Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };
 pub use read::{Position, ReadBatch, Record};
-/// Recording the calls of [`FsStorage`] and rebuilding what a power cut leaves of them (feature
-/// `io-trace`, for crash tests on real files).
-#[cfg(feature = "io-trace")]
-pub use storage::io_trace;
-pub use storage::{
-    read_file, write_file_atomic, Fault, FsStorage, SimDisk, Site, Storage, StorageFile,
-};

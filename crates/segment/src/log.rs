@@ -4,17 +4,20 @@ use crate::codec::{
     align, encode_frame, record_len, FRAME_HEADER_LEN, FRAME_TARGET_LEN, MAX_KEY_LEN,
 };
 use crate::error::{Error, Result};
+use crate::handoff::SealJob;
 use crate::header::{Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER};
 use crate::index::IndexEntry;
-use crate::meta::LogMeta;
-use crate::options::{Durability, LogOptions};
-use crate::seal::{spawn_sealer, SealJob, Sealer};
+use crate::options::Durability;
+use crate::seal::spawn_sealer;
 use crate::segment::{create_segment, index_name, init_segment, Segment, Tip};
-use crate::spare::{spawn_spare_maker, SpareSlot};
-use crate::storage::{write_file_atomic, Storage, StorageFile};
+use crate::spare::spawn_spare_maker;
+use crate::state::{Inner, Writer};
+use shardlog_storage::crashpoint::{self, CrashPoint};
+use shardlog_storage::{write_file_atomic, StorageFile};
+use shardlog_storage::{CondvarExt as _, MutexExt as _};
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// One segment as retention sees it.
@@ -45,7 +48,8 @@ pub struct SegmentInfo {
 /// it is durable, otherwise when it is written.
 ///
 /// ```
-/// use shardlog_segment::{LogOptions, Position, ShardLog, SimDisk};
+/// use shardlog_segment::{LogOptions, Position, ShardLog};
+/// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
 /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
 /// let seqs = log.append_batch(&[("user-1", "click"), ("user-2", "view")]).unwrap();
@@ -75,72 +79,16 @@ impl Threads {
     }
 }
 
-#[derive(Debug)]
-pub(crate) struct Inner {
-    pub storage: Arc<dyn Storage>,
-    pub opts: LogOptions,
-    pub chain: RwLock<Chain>,
-    pub writer: Mutex<Writer>,
-    pub sync: Mutex<SyncState>,
-    pub sync_cv: Condvar,
-    pub poisoned: AtomicBool,
-    pub closed: AtomicBool,
-    /// Sequence numbers below this are visible to readers.
-    pub visible_next: AtomicU64,
-    /// Full segments waiting for the background sealer (eager durability modes only).
-    pub sealer: Sealer,
-    /// True when a background sealer thread runs.
-    pub background_seal: AtomicBool,
-    /// The next segment file, created ahead of time by the sealer thread.
-    pub spare: SpareSlot,
-    /// Open wrote the "open, unclean" mark of the active segment but did not sync it yet.
-    pub open_mark_pending: AtomicBool,
-    /// Held for the whole of a merge: two merges of one log never run at once.
-    pub compaction: Mutex<Compaction>,
-}
-
-/// State of the log's merges, behind [`Inner::compaction`].
-#[derive(Debug, Default)]
-pub(crate) struct Compaction {
-    /// Numbers the temporary files of this log's merges, so that no two ever share a name.
-    pub next_temp: u64,
-}
-
-/// The segments readers can see, oldest first.
-#[derive(Debug, Default)]
-pub(crate) struct Chain {
-    pub segments: Vec<Arc<Segment>>,
-    pub start_seq: u64,
-}
-
-#[derive(Debug)]
-pub(crate) struct Writer {
-    pub active: Option<Arc<Segment>>,
-    pub write_end: u64,
-    pub next_seq: u64,
-    pub last_ts: u64,
-    pub first_ts: u64,
-    pub next_segment_id: u64,
-    pub meta: LogMeta,
-    pub buf: Vec<u8>,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct SyncState {
-    /// Every sequence number below this is durable.
-    pub durable_next: u64,
-    pub leader: bool,
-}
-
 impl ShardLog {
     /// Starts the background threads the durability mode needs. Under `Interval` a missing flusher
     /// would silently break the promise, so failing to start it fails the open.
     pub(crate) fn from_inner(inner: Arc<Inner>) -> Result<Self> {
         let flusher = match inner.opts.durability {
-            Durability::Interval(every) => Some(
-                spawn_flusher(Arc::downgrade(&inner), every)
-                    .map_err(|e| Error::io("spawn flusher thread", inner.storage.path(""), e))?,
-            ),
+            Durability::Interval(every) => {
+                Some(spawn_flusher(Arc::downgrade(&inner), every).map_err(|e| {
+                    shardlog_storage::Error::io("spawn flusher thread", inner.storage.path(""), e)
+                })?)
+            }
             _ => None,
         };
         let (sealer, spare_maker) = match inner.opts.durability {
@@ -171,7 +119,8 @@ impl ShardLog {
     /// Appends one record and returns its sequence number.
     ///
     /// ```
-    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use shardlog_segment::{LogOptions, ShardLog};
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
     /// assert_eq!(log.append(b"key", b"data").unwrap(), 0);
@@ -187,7 +136,8 @@ impl ShardLog {
     /// atomic: after a crash a prefix of an unacknowledged batch may survive.
     ///
     /// ```
-    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use shardlog_segment::{LogOptions, ShardLog};
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
     /// let seqs = log.append_batch(&[(b"a", b"1"), (b"b", b"2"), (b"c", b"3")]).unwrap();
@@ -213,7 +163,8 @@ impl ShardLog {
     /// Makes every record appended so far durable (a no-op for records that already are).
     ///
     /// ```
-    /// # use shardlog_segment::{Durability, LogOptions, ShardLog, SimDisk};
+    /// # use shardlog_segment::{Durability, LogOptions, ShardLog};
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// let opts = LogOptions { durability: Durability::None, ..LogOptions::default() };
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), opts).unwrap();
@@ -245,7 +196,8 @@ impl ShardLog {
     /// What each segment holds, oldest first: the snapshot retention policies decide on.
     ///
     /// ```
-    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use shardlog_segment::{LogOptions, ShardLog};
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
     /// log.append(b"k", b"v").unwrap();
@@ -291,8 +243,7 @@ impl ShardLog {
 
     fn stop_threads(&self) {
         self.inner.closed.store(true, Ordering::Release);
-        let mut threads =
-            std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut threads = std::mem::take(&mut *self.threads.locked());
         if let Some(handle) = threads.flusher.take() {
             handle.thread().unpark();
             let _ = handle.join();
@@ -342,42 +293,6 @@ fn spawn_flusher(
 }
 
 impl Inner {
-    pub fn lock_writer(&self) -> MutexGuard<'_, Writer> {
-        self.writer.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn lock_compaction(&self) -> MutexGuard<'_, Compaction> {
-        self.compaction.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn lock_sync(&self) -> MutexGuard<'_, SyncState> {
-        self.sync.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn read_chain(&self) -> RwLockReadGuard<'_, Chain> {
-        self.chain.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn write_chain(&self) -> RwLockWriteGuard<'_, Chain> {
-        self.chain.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn check_writable(&self) -> Result<()> {
-        if self.poisoned.load(Ordering::Acquire) {
-            return Err(Error::Poisoned);
-        }
-        if self.closed.load(Ordering::Acquire) {
-            return Err(Error::Closed);
-        }
-        Ok(())
-    }
-
-    /// Latches the log into the failed state (rule: never retry after a failed write or sync).
-    pub fn poison(&self) {
-        self.poisoned.store(true, Ordering::Release);
-        self.sync_cv.notify_all();
-    }
-
     fn check_sizes<K: AsRef<[u8]>, D: AsRef<[u8]>>(&self, records: &[(K, D)]) -> Result<()> {
         let max = self.opts.max_record_bytes();
         for (key, data) in records {
@@ -388,10 +303,6 @@ impl Inner {
             }
         }
         Ok(())
-    }
-
-    pub fn eager(&self) -> bool {
-        self.opts.durability != Durability::Sync
     }
 
     /// Encodes and writes `records` under the writer lock; publishes them unless durability is `Sync`.
@@ -468,7 +379,7 @@ impl Inner {
             // A partial write may be on disk: nothing may be acknowledged after it.
             self.poison();
             w.buf = buf;
-            return Err(e);
+            return Err(e.into());
         }
         {
             let mut index = seg.index_mut();
@@ -581,7 +492,7 @@ impl Inner {
     pub fn start_segment(&self, w: &mut Writer) -> Result<Arc<Segment>> {
         let (header, mark) = self.next_header(w);
         let created = create_segment(&*self.storage, header, mark).and_then(|seg| {
-            crate::crashpoint::hit("segment-created");
+            crashpoint::hit(CrashPoint::SegmentCreated);
             self.storage.sync_dir()?;
             Ok(seg)
         });
@@ -640,7 +551,7 @@ impl Inner {
                 return Ok(());
             }
             if st.leader {
-                st = self.sync_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+                st = self.sync_cv.wait_on(st);
                 continue;
             }
             st.leader = true;
@@ -722,7 +633,7 @@ impl Inner {
         }
         let mut st = self.lock_sync();
         while st.leader {
-            st = self.sync_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+            st = self.sync_cv.wait_on(st);
         }
         st.leader = true;
         drop(st);
@@ -736,16 +647,6 @@ impl Inner {
         }
         self.sync_cv.notify_all();
         result.map(|_| ())
-    }
-}
-
-impl Writer {
-    pub fn tip(&self) -> Tip {
-        Tip {
-            end: self.write_end,
-            next_seq: self.next_seq,
-            last_ts: self.last_ts,
-        }
     }
 }
 

@@ -76,7 +76,8 @@ impl ShardLog {
     /// Resolves a position to the sequence number a reader starts from.
     ///
     /// ```
-    /// # use shardlog_segment::{LogOptions, Position, ShardLog, SimDisk};
+    /// # use shardlog_segment::{LogOptions, Position, ShardLog};
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
     /// log.append_batch(&[(b"k", b"a"), (b"k", b"b")]).unwrap();
@@ -122,7 +123,8 @@ impl ShardLog {
     /// at sequence number `from`. A `from` below the oldest stored record starts at the oldest.
     ///
     /// ```
-    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use shardlog_segment::{LogOptions, ShardLog};
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
     /// log.append_batch(&[(b"k", b"a"), (b"k", b"b"), (b"k", b"c")]).unwrap();
@@ -154,7 +156,8 @@ impl ShardLog {
     /// Every frame's checksum is verified before its records are visited.
     ///
     /// ```
-    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use shardlog_segment::{LogOptions, ShardLog};
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// use std::ops::ControlFlow;
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();

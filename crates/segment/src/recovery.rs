@@ -10,14 +10,15 @@ use crate::header::{
     MARK_SEALED, MAX_SEQ,
 };
 use crate::index::IndexFile;
-use crate::log::{Chain, Inner, ShardLog, SyncState, Writer};
+use crate::log::ShardLog;
 use crate::meta::{LogMeta, META_NAME};
 use crate::options::{Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES};
 use crate::segment::{
     check_index, corruption, frame_at, index_name, last_nonzero_end, parse_segment_name, rewrite,
     scan, scan_to, segment_name, skip_frame, zero_fill, Segment, Tip,
 };
-use crate::storage::{read_file, write_file_atomic, Storage, StorageFile};
+use crate::state::{Chain, Inner, SyncState, Writer};
+use shardlog_storage::{read_file, write_file_atomic, Storage, StorageFile};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
@@ -60,7 +61,8 @@ impl ShardLog {
     /// (unless [`RecoveryMode::TruncateNewestSegment`] was chosen).
     ///
     /// ```
-    /// use shardlog_segment::{FsStorage, LogOptions, ShardLog};
+    /// use shardlog_segment::{LogOptions, ShardLog};
+    /// use shardlog_storage::FsStorage;
     /// use std::sync::Arc;
     /// let dir = tempfile::tempdir().unwrap();
     /// let storage = Arc::new(FsStorage::open(dir.path()).unwrap());
@@ -666,7 +668,7 @@ fn assemble(
         poisoned: AtomicBool::new(false),
         closed: AtomicBool::new(false),
         visible_next: AtomicU64::new(next_seq),
-        sealer: crate::seal::Sealer::default(),
+        sealer: crate::handoff::Sealer::default(),
         background_seal: AtomicBool::new(false),
         spare: Default::default(),
         open_mark_pending: AtomicBool::new(false),

@@ -8,60 +8,14 @@
 //! sequence numbers), which keeps the surviving records a prefix of what was written.
 
 use crate::error::Result;
+use crate::handoff::SealJob;
 use crate::header::{Mark, MARK_EAGER, MARK_SEALED};
-use crate::log::Inner;
-use crate::segment::{index_name, Segment, Tip};
-use crate::storage::write_file_atomic;
-use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use crate::segment::index_name;
+use crate::state::Inner;
+use shardlog_storage::write_file_atomic;
+use shardlog_storage::CondvarExt as _;
+use std::sync::Weak;
 use std::thread::JoinHandle;
-
-/// A full segment waiting to be sealed.
-#[derive(Debug)]
-pub(crate) struct SealJob {
-    pub seg: Arc<Segment>,
-    pub tip: Tip,
-    /// The segment after it, if it was made from a spare and its header may not be durable yet.
-    pub next: Option<Arc<Segment>>,
-}
-
-/// The queue of the background sealer.
-#[derive(Debug, Default)]
-pub(crate) struct Sealer {
-    state: Mutex<SealState>,
-    cv: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct SealState {
-    queue: VecDeque<SealJob>,
-    enqueued: u64,
-    done: u64,
-    stop: bool,
-}
-
-impl Sealer {
-    fn lock(&self) -> MutexGuard<'_, SealState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn push(&self, job: SealJob) {
-        let mut s = self.lock();
-        s.queue.push_back(job);
-        s.enqueued += 1;
-        self.cv.notify_all();
-    }
-
-    /// Jobs queued so far.
-    pub fn enqueued(&self) -> u64 {
-        self.lock().enqueued
-    }
-
-    pub fn stop(&self) {
-        self.lock().stop = true;
-        self.cv.notify_all();
-    }
-}
 
 impl Inner {
     /// Makes the header of the segment after `job`'s durable, if it may not be yet. Recovery relies
@@ -126,7 +80,7 @@ impl Inner {
             if self.poisoned.load(std::sync::atomic::Ordering::Acquire) {
                 return Err(crate::Error::Poisoned);
             }
-            s = self.sealer.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+            s = self.sealer.cv.wait_on(s);
         }
         Ok(())
     }
@@ -154,7 +108,7 @@ fn seal_loop(inner: &Weak<Inner>) {
                 if s.stop {
                     break None;
                 }
-                s = strong.sealer.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+                s = strong.sealer.cv.wait_on(s);
             }
         };
         let Some(job) = job else { return };

@@ -4,7 +4,8 @@ use crate::codec::{decode_frame, encode_skip, segment_seed, Frame, FRAME_HEADER_
 use crate::error::{Error, Result};
 use crate::header::{Mark, SegmentHeader, DATA_START, HEADER_LEN, MARK_LEN, MARK_OFFSETS};
 use crate::index::{IndexEntry, IndexFile, SparseIndex};
-use crate::storage::{Storage, StorageFile};
+use shardlog_storage::{MutexExt as _, RwLockExt as _};
+use shardlog_storage::{Storage, StorageFile};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -121,21 +122,21 @@ impl Segment {
     }
 
     pub fn index(&self) -> RwLockReadGuard<'_, SparseIndex> {
-        self.index.read().unwrap_or_else(|e| e.into_inner())
+        self.index.reading()
     }
 
     pub fn index_mut(&self) -> RwLockWriteGuard<'_, SparseIndex> {
-        self.index.write().unwrap_or_else(|e| e.into_inner())
+        self.index.writing()
     }
 
     pub fn durable_state(&self) -> std::sync::MutexGuard<'_, (Tip, u64)> {
-        self.durable.lock().unwrap_or_else(|e| e.into_inner())
+        self.durable.locked()
     }
 
     /// Writes a mark into its slot (not synced).
     pub fn write_mark(&self, mark: &Mark) -> Result<()> {
         let offset = MARK_OFFSETS[mark.slot()];
-        self.file.write_at(offset, &mark.encode(self.seed))
+        Ok(self.file.write_at(offset, &mark.encode(self.seed))?)
     }
 
     /// The index side file for this segment as sealed at `tip`.

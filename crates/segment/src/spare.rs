@@ -19,92 +19,14 @@
 //! that every unclean eager recovery makes (§8.5 step 7).
 
 use crate::error::Result;
-use crate::log::Inner;
+use crate::handoff::SpareFile;
 use crate::segment::{segment_name, Segment};
-use crate::storage::StorageFile;
+use crate::state::Inner;
+use shardlog_storage::CondvarExt as _;
+use shardlog_storage::StorageFile;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
-
-/// The spare file slot of a log, and the requests to its thread.
-#[derive(Debug, Default)]
-pub(crate) struct SpareSlot {
-    state: Mutex<SpareState>,
-    cv: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct SpareState {
-    file: SpareFile,
-    /// The active segment and the id of the segment after it, from the latest roll (or the open).
-    request: Option<(Arc<Segment>, u64)>,
-    stop: bool,
-}
-
-#[derive(Debug, Default)]
-enum SpareFile {
-    #[default]
-    None,
-    /// The spare thread was asked for a spare and will make one (or give up) soon.
-    Expected,
-    /// The file of this segment id is allocated and durable.
-    Ready(u64, Arc<dyn StorageFile>),
-}
-
-impl SpareSlot {
-    fn lock(&self) -> MutexGuard<'_, SpareState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Asks the spare thread to make `active`'s header durable and the file of segment `next_id`.
-    /// Called under the writer lock, so the writer cannot move on before the spare thread answers.
-    pub fn request(&self, active: Arc<Segment>, next_id: u64) {
-        let mut s = self.lock();
-        if s.stop {
-            return;
-        }
-        s.request = Some((active, next_id));
-        if matches!(s.file, SpareFile::None) {
-            s.file = SpareFile::Expected;
-        }
-        self.cv.notify_all();
-    }
-
-    /// Stops the spare thread after its current step; rolls create their segments in line from now.
-    pub fn stop(&self) {
-        let mut s = self.lock();
-        s.stop = true;
-        if matches!(s.file, SpareFile::Expected) {
-            s.file = SpareFile::None;
-        }
-        self.cv.notify_all();
-    }
-
-    /// Waits for a request; `None` once stopped.
-    fn next_request(&self) -> Option<(Arc<Segment>, u64)> {
-        let mut s = self.lock();
-        while s.request.is_none() && !s.stop {
-            s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner());
-        }
-        if s.stop {
-            return None;
-        }
-        s.request.take()
-    }
-
-    fn has_file(&self) -> bool {
-        matches!(self.lock().file, SpareFile::Ready(..))
-    }
-
-    /// Ends an expected spare: `file` (ready) or nothing.
-    fn settle(&self, file: SpareFile) {
-        let mut s = self.lock();
-        if !matches!(s.file, SpareFile::Ready(..)) {
-            s.file = file;
-        }
-        self.cv.notify_all();
-    }
-}
 
 /// Starts the spare thread of a log (eager modes, next to the sealer). It first syncs the mark that
 /// open left unsynced, then makes the first spare.
@@ -183,7 +105,7 @@ impl Inner {
                 SpareFile::Ready(spare_id, file) if spare_id == id => return Some(file),
                 SpareFile::Expected => {
                     s.file = SpareFile::Expected;
-                    s = self.spare.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+                    s = self.spare.cv.wait_on(s);
                 }
                 SpareFile::Ready(stale, _) => {
                     drop(s);

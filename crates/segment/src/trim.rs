@@ -4,7 +4,8 @@ use crate::error::Result;
 use crate::log::ShardLog;
 use crate::meta::{LogMeta, META_NAME};
 use crate::segment::index_name;
-use crate::storage::write_file_atomic;
+use shardlog_storage::crashpoint::{self, CrashPoint};
+use shardlog_storage::write_file_atomic;
 use std::sync::Arc;
 
 impl ShardLog {
@@ -17,7 +18,8 @@ impl ShardLog {
     /// record, also across a reopen.
     ///
     /// ```
-    /// # use shardlog_segment::{LogOptions, ShardLog, SimDisk};
+    /// # use shardlog_segment::{LogOptions, ShardLog};
+    /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
     /// log.append_batch(&[(b"k", b"a"), (b"k", b"b")]).unwrap();
@@ -56,7 +58,7 @@ impl ShardLog {
             ..w.meta
         };
         write_file_atomic(&*inner.storage, META_NAME, &meta.encode())?;
-        crate::crashpoint::hit("drop-after-meta");
+        crashpoint::hit(CrashPoint::DropAfterMeta);
         w.meta = meta;
         {
             let mut chain = inner.write_chain();
@@ -70,18 +72,18 @@ impl ShardLog {
 }
 
 fn remove_files(
-    storage: &dyn crate::storage::Storage,
+    storage: &dyn shardlog_storage::Storage,
     doomed: &[Arc<crate::segment::Segment>],
 ) -> Result<()> {
     let names = storage.list()?;
     for seg in doomed {
         storage.remove(&seg.name)?;
-        crate::crashpoint::hit("drop-between-unlinks");
+        crashpoint::hit(CrashPoint::DropBetweenUnlinks);
         let idx = index_name(seg.id());
         if names.contains(&idx) {
             storage.remove(&idx)?;
         }
     }
-    crate::crashpoint::hit("drop-before-dir-fsync");
-    storage.sync_dir()
+    crashpoint::hit(CrashPoint::DropBeforeDirFsync);
+    Ok(storage.sync_dir()?)
 }

@@ -1,10 +1,8 @@
 //! Behaviour of one log on real files and on the simulated disk.
 #![allow(clippy::unwrap_used)]
 
-use shardlog_segment::{
-    Clock, Durability, Error, FsStorage, LogOptions, Position, RecoveryMode, ShardLog, SimDisk,
-    Storage,
-};
+use shardlog_segment::{Clock, Durability, Error, LogOptions, Position, RecoveryMode, ShardLog};
+use shardlog_storage::{FsStorage, SimDisk, Storage};
 use std::sync::Arc;
 
 fn small(durability: Durability) -> LogOptions {

@@ -2,7 +2,8 @@
 //! leaves either the old run or the merged segment, never a mix, never a loss.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shardlog_segment::{Durability, Fault, LogOptions, ShardLog, SimDisk};
+use shardlog_segment::{Durability, LogOptions, ShardLog};
+use shardlog_storage::{Fault, SimDisk};
 use std::sync::Arc;
 
 fn small() -> LogOptions {
@@ -182,7 +183,7 @@ impl Gate {
 
 #[derive(Debug)]
 struct GatedFile {
-    inner: Arc<dyn shardlog_segment::StorageFile>,
+    inner: Arc<dyn shardlog_storage::StorageFile>,
     gate: Arc<Gate>,
     /// Which merge created it: 1 or 2.
     merge: usize,
@@ -190,14 +191,14 @@ struct GatedFile {
     waited: std::sync::atomic::AtomicBool,
 }
 
-impl shardlog_segment::StorageFile for GatedFile {
+impl shardlog_storage::StorageFile for GatedFile {
     fn len(&self) -> u64 {
         self.inner.len()
     }
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> shardlog_segment::Result<()> {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> shardlog_storage::Result<()> {
         self.inner.read_at(offset, buf)
     }
-    fn write_at(&self, offset: u64, data: &[u8]) -> shardlog_segment::Result<()> {
+    fn write_at(&self, offset: u64, data: &[u8]) -> shardlog_storage::Result<()> {
         if self.merge == 1
             && offset > 0
             && !self.waited.swap(true, std::sync::atomic::Ordering::Relaxed)
@@ -214,7 +215,7 @@ impl shardlog_segment::StorageFile for GatedFile {
         }
         Ok(())
     }
-    fn sync(&self) -> shardlog_segment::Result<()> {
+    fn sync(&self) -> shardlog_storage::Result<()> {
         self.inner.sync()
     }
     fn seal_below(&self, start: u64, end: u64) {
@@ -228,12 +229,12 @@ impl shardlog_segment::StorageFile for GatedFile {
     }
 }
 
-impl shardlog_segment::Storage for Interleave {
+impl shardlog_storage::Storage for Interleave {
     fn create(
         &self,
         name: &str,
         len: u64,
-    ) -> shardlog_segment::Result<Arc<dyn shardlog_segment::StorageFile>> {
+    ) -> shardlog_storage::Result<Arc<dyn shardlog_storage::StorageFile>> {
         let inner = self.disk.create(name, len)?;
         if !name.ends_with(".cmp") {
             return Ok(inner);
@@ -250,32 +251,35 @@ impl shardlog_segment::Storage for Interleave {
             waited: Default::default(),
         }))
     }
-    fn open(&self, name: &str) -> shardlog_segment::Result<Arc<dyn shardlog_segment::StorageFile>> {
+    fn open(&self, name: &str) -> shardlog_storage::Result<Arc<dyn shardlog_storage::StorageFile>> {
         self.disk.open(name)
     }
-    fn remove(&self, name: &str) -> shardlog_segment::Result<()> {
+    fn remove(&self, name: &str) -> shardlog_storage::Result<()> {
         self.disk.remove(name)
     }
-    fn rename(&self, from: &str, to: &str) -> shardlog_segment::Result<()> {
+    fn rename(&self, from: &str, to: &str) -> shardlog_storage::Result<()> {
         if from.ends_with(".cmp") {
             self.gate.wait_for(|s| s.second_writing);
         }
         self.disk.rename(from, to)
     }
-    fn sync_dir(&self) -> shardlog_segment::Result<()> {
+    fn sync_dir(&self) -> shardlog_storage::Result<()> {
         self.disk.sync_dir()
     }
-    fn list(&self) -> shardlog_segment::Result<Vec<String>> {
+    fn list(&self) -> shardlog_storage::Result<Vec<String>> {
         self.disk.list()
     }
     fn path(&self, name: &str) -> std::path::PathBuf {
         self.disk.path(name)
     }
-    fn subdir(&self, name: &str) -> shardlog_segment::Result<Arc<dyn shardlog_segment::Storage>> {
+    fn subdir(&self, name: &str) -> shardlog_storage::Result<Arc<dyn shardlog_storage::Storage>> {
         self.disk.subdir(name)
     }
-    fn remove_dir(&self, name: &str) -> shardlog_segment::Result<()> {
+    fn remove_dir(&self, name: &str) -> shardlog_storage::Result<()> {
         self.disk.remove_dir(name)
+    }
+    fn lock(&self, name: &str) -> shardlog_storage::Result<shardlog_storage::Lock> {
+        self.disk.lock(name)
     }
 }
 

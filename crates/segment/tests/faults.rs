@@ -1,7 +1,8 @@
 //! I/O errors injected at every operation of a workload, and single-bit corruption of a sealed segment.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shardlog_segment::{Durability, Error, Fault, LogOptions, ShardLog, SimDisk, Storage};
+use shardlog_segment::{Durability, Error, LogOptions, ShardLog};
+use shardlog_storage::{Fault, SimDisk, Storage};
 use std::sync::Arc;
 
 fn opts() -> LogOptions {

@@ -7,7 +7,8 @@
 //! either way, no sequence number the last sync covered is handed out again.
 #![allow(clippy::unwrap_used)]
 
-use shardlog_segment::{Durability, Error, LogOptions, RecoveryMode, ShardLog, SimDisk};
+use shardlog_segment::{Durability, Error, LogOptions, RecoveryMode, ShardLog};
+use shardlog_storage::SimDisk;
 use std::sync::Arc;
 
 const SEGMENT: &str = "00000000000000000001.seg";

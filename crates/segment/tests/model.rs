@@ -3,9 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
-use shardlog_segment::{
-    Clock, Durability, FsStorage, LogOptions, Position, ShardLog, SimDisk, Storage,
-};
+use shardlog_segment::{Clock, Durability, LogOptions, Position, ShardLog};
+use shardlog_storage::{FsStorage, SimDisk, Storage};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]

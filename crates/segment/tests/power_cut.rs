@@ -9,24 +9,13 @@
 //! the seed, and `SHARDLOG_POWER_CUT_SEED=<seed>` replays just that trial.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shardlog_segment::{Durability, Fault, LogOptions, ShardLog, SimDisk};
+use shardlog_segment::{Durability, LogOptions, ShardLog};
+use shardlog_storage::{Fault, SimDisk};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use shardlog_storage::SplitMix64 as Rng;
 
 fn opts(durability: Durability) -> LogOptions {
     LogOptions {
@@ -161,7 +150,7 @@ fn recover_and_verify(
         let attempt = ShardLog::open(Arc::new(disk.clone()), opts(durability));
         disk.cut_power();
         drop(attempt);
-        disk = disk.crash(rng.next());
+        disk = disk.crash(rng.next_u64());
     }
     let log = ShardLog::open(Arc::new(disk.clone()), opts(durability))
         .map_err(|e| format!("recovery failed: {e}"))?;
@@ -198,7 +187,7 @@ fn single_writer_trial(seed: u64) -> Result<(), String> {
     });
     let mut journal = Journal::default();
     workload(&disk, &mut rng, durability, &mut journal);
-    recover_and_verify(disk.crash(rng.next()), &mut rng, durability, &journal)
+    recover_and_verify(disk.crash(rng.next_u64()), &mut rng, durability, &journal)
 }
 
 /// Several threads append under `Sync` (group commit) until the power goes out.
@@ -231,7 +220,7 @@ fn group_commit_trial(seed: u64) -> Result<(), String> {
     });
     disk.cut_power();
     drop(log);
-    let disk = disk.crash(rng.next());
+    let disk = disk.crash(rng.next_u64());
     let log = ShardLog::open(Arc::new(disk), opts(Durability::Sync))
         .map_err(|e| format!("recovery failed: {e}"))?;
     let image = read_all(&log)?;

@@ -26,28 +26,15 @@
 //! `SHARDLOG_REAL_SEED` the first seed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shardlog_segment::io_trace::{Loss, Recorder, Replay, Trace};
-use shardlog_segment::{
-    read_file, write_file_atomic, Clock, Durability, FsStorage, LogOptions, ShardLog, Storage,
-};
+use shardlog_segment::{Clock, Durability, LogOptions, ShardLog};
+use shardlog_storage::io_trace::{Loss, Recorder, Replay, Trace};
+use shardlog_storage::{read_file, write_file_atomic, FsStorage, Storage};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use shardlog_storage::SplitMix64 as Rng;
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -1,11 +1,12 @@
 //! The HTTP side: accepting connections, routing, body limits, encodings, graceful shutdown.
 
+use crate::body::{full, Body};
 use crate::codec::Encoding;
 use crate::error::ApiError;
-use crate::{ops, sigv4, subscribe, Shared};
+use crate::ops::Reply;
+use crate::{ops, sigv4, Shared};
 use bytes::Bytes;
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::server::conn::http1;
@@ -17,9 +18,6 @@ use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A response body: whole, or streamed (SubscribeToShard).
-pub(crate) type Body = BoxBody<Bytes, Infallible>;
 
 /// The `X-Amz-Target` prefix of every Kinesis operation.
 const TARGET_PREFIX: &str = "Kinesis_20131202.";
@@ -98,16 +96,9 @@ async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> 
         .to_string();
     let name = name.as_str();
     let op = ops::find(name);
-    let op_name = op.map_or(
-        if name == subscribe::NAME {
-            subscribe::NAME
-        } else {
-            "Unknown"
-        },
-        |o| o.name,
-    );
+    let op_name = op.map_or("Unknown", |o| o.name);
     let (encoding, known) = match encoding {
-        Some(e) => (e, op.is_some() || name == subscribe::NAME),
+        Some(e) => (e, op.is_some()),
         None => (Encoding::Json, false),
     };
     if !known {
@@ -129,30 +120,20 @@ async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> 
         Err(e) => return error(shared, op_name, started, encoding, &e),
     };
     drop(body);
-    if name == subscribe::NAME {
-        return match subscribe::start(shared, input).await {
-            Ok(body) => {
-                shared.metrics.observe(op_name, started.elapsed(), None);
-                let mut resp = Response::new(body);
-                set_headers(&mut resp, "application/vnd.amazon.eventstream");
-                resp
-            }
-            Err(e) => error(shared, op_name, started, encoding, &e),
-        };
-    }
     let Some(op) = op else {
         let e = ApiError::new("UnknownOperationException", "");
         return error(shared, op_name, started, encoding, &e);
     };
-    let store = shared.store.clone();
-    let result = tokio::task::spawn_blocking(move || op.call(&store, &input, encoding))
-        .await
-        .unwrap_or_else(|_| Err(ApiError::internal("Internal Service Failure")));
+    let result = op.run(shared, input, encoding).await;
     match result {
-        Ok(body) => {
+        Ok(reply) => {
             shared.metrics.observe(op_name, started.elapsed(), None);
-            let mut resp = Response::new(full(body));
-            set_headers(&mut resp, encoding.content_type());
+            let (body, content_type) = match reply {
+                Reply::Whole(bytes) => (full(bytes), encoding.content_type()),
+                Reply::Events(body) => (body, "application/vnd.amazon.eventstream"),
+            };
+            let mut resp = Response::new(body);
+            set_headers(&mut resp, content_type);
             resp
         }
         Err(e) => error(shared, op_name, started, encoding, &e),
@@ -288,10 +269,6 @@ fn set_headers(resp: &mut Response<Body>, content_type: &'static str) {
     if let Ok(id) = HeaderValue::from_str(&request_id()) {
         h.insert("x-amzn-RequestId", id);
     }
-}
-
-fn full(body: Vec<u8>) -> Body {
-    Full::new(Bytes::from(body)).boxed()
 }
 
 fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {

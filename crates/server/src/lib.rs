@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod body;
 mod codec;
 mod error;
 pub mod eventstream;
@@ -27,7 +28,6 @@ mod http;
 mod metrics;
 mod ops;
 mod sigv4;
-mod subscribe;
 mod validate;
 
 pub use error::ApiError;
@@ -86,7 +86,7 @@ pub(crate) struct Shared {
     /// Answers the lease protocol.
     pub leases: shardlog::consumer::LeaseService,
     /// Live SubscribeToShard streams, one per consumer and shard.
-    pub subscriptions: std::sync::Mutex<subscribe::Active>,
+    pub subscriptions: std::sync::Mutex<ops::Active>,
 }
 
 /// A bound Kinesis-compatible server.
@@ -167,7 +167,9 @@ pub fn answer(
 ) -> Result<Vec<u8>, ApiError> {
     let encoding =
         codec::Encoding::from_content_type(content_type).unwrap_or(codec::Encoding::Json);
-    let op = ops::find(operation).ok_or_else(|| ApiError::new("UnknownOperationException", ""))?;
+    let op = ops::find(operation)
+        .filter(|op| !op.streams())
+        .ok_or_else(|| ApiError::new("UnknownOperationException", ""))?;
     let input = encoding.decode(body)?;
     op.call(store, &input, encoding)
 }

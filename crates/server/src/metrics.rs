@@ -2,6 +2,7 @@
 //! engine's per-shard counters (incoming and outgoing records and bytes, iterator age, throttles).
 
 use shardlog::Store;
+use shardlog_storage::MutexExt as _;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -32,7 +33,7 @@ impl Metrics {
     pub fn observe(&self, op: &'static str, took: Duration, error: Option<&'static str>) {
         let secs = took.as_secs_f64();
         {
-            let mut latency = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+            let mut latency = self.latency.locked();
             let h = latency.entry(op).or_default();
             let slot = BOUNDS
                 .iter()
@@ -43,7 +44,7 @@ impl Metrics {
             h.count += 1;
         }
         if let Some(kind) = error {
-            let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
+            let mut errors = self.errors.locked();
             *errors.entry((op, kind)).or_default() += 1;
         }
     }
@@ -57,11 +58,7 @@ impl Metrics {
     }
 
     fn render_requests(&self, out: &mut String) {
-        let latency = self
-            .latency
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let latency = self.latency.locked().clone();
         let _ = writeln!(
             out,
             "# HELP shardlog_request_duration_seconds Time to answer a request, by operation."
@@ -88,11 +85,7 @@ impl Metrics {
                 h.count
             );
         }
-        let errors = self
-            .errors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let errors = self.errors.locked().clone();
         let _ = writeln!(out, "# HELP shardlog_request_errors_total Requests answered with an error, by operation and error type.");
         let _ = writeln!(out, "# TYPE shardlog_request_errors_total counter");
         for ((op, kind), n) in errors {

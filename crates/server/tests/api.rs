@@ -757,7 +757,7 @@ fn a_second_subscription_within_five_seconds_is_refused() {
 /// `InternalFailure`; before the fix it answered 400 `InvalidArgumentException`.
 #[test]
 fn a_put_that_fails_on_the_disk_answers_500_internal_failure() {
-    use shardlog_segment::{Fault, SimDisk};
+    use shardlog_storage::{Fault, SimDisk};
     let disk = SimDisk::new(3);
     let opts = shardlog::StoreOptions {
         retention_interval: None,

@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
-use shardlog_segment::{read_file, write_file_atomic, Storage};
+use shardlog_storage::{read_file, write_file_atomic, Storage};
 use std::collections::BTreeMap;
 
 pub(crate) const CATALOG_NAME: &str = "catalog";

@@ -82,6 +82,14 @@ pub enum Error {
     Closed,
 }
 
+/// A disk call made by the engine itself (the catalog, stream directories) fails like one made by
+/// a shard's log.
+impl From<shardlog_storage::Error> for Error {
+    fn from(e: shardlog_storage::Error) -> Self {
+        Error::Storage(shardlog_segment::Error::from(e))
+    }
+}
+
 impl Error {
     /// The Kinesis error type name (`__type`) for this error.
     pub fn kind(&self) -> &'static str {

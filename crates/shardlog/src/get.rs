@@ -6,6 +6,7 @@ use crate::names::{shard_not_found, ShardId, ACCOUNT};
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream};
 use shardlog_segment::Position;
+use shardlog_storage::MutexExt as _;
 
 /// Most records one `get_records` call returns.
 pub const MAX_GET_RECORDS: usize = 10_000;
@@ -184,10 +185,7 @@ impl Store {
             .stats
             .record_out(records.len() as u64, bytes as u64, behind);
         if let Some(limiter) = &shard.limiter {
-            limiter
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .charge_read(bytes as u64);
+            limiter.locked().charge_read(bytes as u64);
         }
         let at_end = end.is_some_and(|end| next >= end || next >= shard.log.next_seq());
         let (next_shard_iterator, child_shards) = if at_end {
@@ -208,11 +206,7 @@ impl Store {
             return Ok(());
         };
         let now = self.inner.now_ms();
-        if limiter
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .try_read_call(now)
-        {
+        if limiter.locked().try_read_call(now) {
             return Ok(());
         }
         shard.stats.read_throttled();

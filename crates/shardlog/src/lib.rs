@@ -33,6 +33,7 @@ mod lifecycle;
 mod limits;
 mod names;
 mod ondemand;
+mod open;
 mod put;
 mod reshard;
 mod retention;

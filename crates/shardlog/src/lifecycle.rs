@@ -2,6 +2,7 @@
 //! through which writes pass, so that `close` can wait for the ones in flight.
 
 use crate::error::{Error, Result};
+use shardlog_storage::{MutexExt as _, RwLockExt as _};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 /// Whether the store accepts changes.
@@ -28,14 +29,14 @@ impl Lifecycle {
     /// Admits a change (a put, a control-plane change, a retention pass): refused once the store
     /// stopped or closed. `close` waits until the returned guard is dropped.
     pub fn admit(&self) -> Result<Admission<'_>> {
-        let admission = self.gate.read().unwrap_or_else(|e| e.into_inner());
+        let admission = self.gate.reading();
         self.check()?;
         Ok(admission)
     }
 
     /// `Ok` while the store accepts changes.
     pub fn check(&self) -> Result<()> {
-        match &*self.state.lock().unwrap_or_else(|e| e.into_inner()) {
+        match &*self.state.locked() {
             State::Running => Ok(()),
             State::Stopped(reason) => Err(Error::Stopped(reason.clone())),
             State::Closed => Err(Error::Closed),
@@ -44,7 +45,7 @@ impl Lifecycle {
 
     /// Stops the store for good (until it is opened again). The first reason is kept.
     pub fn stop(&self, reason: String) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.locked();
         if *state == State::Running {
             *state = State::Stopped(reason);
         }
@@ -53,13 +54,13 @@ impl Lifecycle {
     /// Closes the store and waits for the writes in flight. False if it was closed already.
     pub fn close(&self) -> bool {
         {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = self.state.locked();
             if *state == State::Closed {
                 return false;
             }
             *state = State::Closed;
         }
-        drop(self.gate.write().unwrap_or_else(|e| e.into_inner()));
+        drop(self.gate.writing());
         true
     }
 }

@@ -5,6 +5,7 @@ use crate::hashkey::{hash_key, parse_explicit};
 use crate::names::{validate_partition_key, ShardId, ACCOUNT};
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store};
+use shardlog_storage::MutexExt as _;
 use std::sync::Arc;
 
 /// Largest data blob of one record.
@@ -223,11 +224,7 @@ impl Store {
         let now = self.inner.now_ms();
         for (shard, idx) in groups {
             let bytes = idx.iter().map(|&i| entries[i].size() as u64).sum();
-            let hot = shard.hot.lock().unwrap_or_else(|e| e.into_inner()).observe(
-                now,
-                idx.len() as u64,
-                bytes,
-            );
+            let hot = shard.hot.locked().observe(now, idx.len() as u64, bytes);
             if hot {
                 // Best effort: a concurrent reshard may have closed the shard already.
                 let _ = self.split_hot(stream, ShardId(shard.index));
@@ -246,7 +243,7 @@ impl Store {
             return (idx.to_vec(), Vec::new());
         };
         let now = self.inner.now_ms();
-        let mut limiter = limiter.lock().unwrap_or_else(|e| e.into_inner());
+        let mut limiter = limiter.locked();
         let (ok, throttled): (Vec<usize>, Vec<usize>) = idx
             .iter()
             .partition(|&&i| limiter.try_write(entries[i].size() as u64, now));

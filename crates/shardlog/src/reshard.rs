@@ -9,7 +9,9 @@ use crate::catalog::{Closed, ShardMeta, StreamMeta, StreamMode};
 use crate::error::{Error, Result};
 use crate::hashkey::even_ranges;
 use crate::names::{ShardId, ACCOUNT};
-use crate::store::{open_shard, Store, StreamState};
+use crate::open::open_shard;
+use crate::store::{Store, StreamState};
+use shardlog_storage::crashpoint::{self, CrashPoint};
 
 impl Store {
     /// Splits an open shard in two at `new_starting_hash_key`, which must lie strictly inside it: the
@@ -199,7 +201,7 @@ impl Store {
             )?);
         }
         s.dir.sync_dir()?;
-        shardlog_segment::crashpoint::hit("reshard-before-catalog");
+        crashpoint::hit(CrashPoint::ReshardBeforeCatalog);
         let mut next = (*catalog).clone();
         next.streams.insert(stream.to_string(), meta.clone());
         catalog.commit(next)?;

@@ -7,6 +7,7 @@ use crate::names::ACCOUNT;
 use crate::store::{Store, StoreInner, Stream};
 use rayon::prelude::*;
 use shardlog_retention::{apply, apply_merges, policy, Decision, RetentionPeriod, ShardView};
+use shardlog_storage::crashpoint::{self, CrashPoint};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -102,7 +103,7 @@ impl Store {
             ..RetentionReport::default()
         };
         for stream in streams {
-            shardlog_segment::crashpoint::hit("retention-between-shards");
+            crashpoint::hit(CrashPoint::RetentionBetweenShards);
             let plan = self.decide(&stream, time.now_ms);
             let r = self.carry_out(&stream, plan)?;
             report.segments_dropped += r.segments_dropped;
@@ -314,7 +315,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::{PutEntry, ShardId, StartingPosition, StoreOptions};
-    use shardlog_segment::{Clock, Durability, SimDisk};
+    use shardlog_segment::{Clock, Durability};
+    use shardlog_storage::SimDisk;
 
     const HOUR: u64 = 3_600_000;
     const T0: u64 = 1_700_000_000_000;

@@ -12,6 +12,7 @@
 //! one step per pass (with the defaults, a day of downtime in a day's worth of minute passes).
 
 use shardlog_segment::Clock;
+use shardlog_storage::MutexExt as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -57,7 +58,7 @@ impl RetentionClock {
     pub fn pass_time(&self, clock: &Clock) -> PassTime {
         let wall = clock.now_ms();
         let monotonic = clock.monotonic_ms();
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last = self.last.locked();
         let base = *last;
         let passed = monotonic.saturating_sub(base.monotonic_ms);
         let limit = base

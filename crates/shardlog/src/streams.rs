@@ -4,9 +4,10 @@ use crate::catalog::{ShardMeta, StreamMeta, StreamMode};
 use crate::error::{Error, Result};
 use crate::hashkey::even_ranges;
 use crate::names::{stream_arn, stream_not_found, validate_stream_name, ShardId, ACCOUNT};
+use crate::open::open_shard;
 use crate::seqnum::SequenceNumber;
 use crate::stats::ShardStatistics;
-use crate::store::{open_shard, Store, StoreInner, Stream, StreamState};
+use crate::store::{Store, StoreInner, Stream, StreamState};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 

@@ -10,6 +10,7 @@ use crate::get::{children_of, millis_behind, to_records, ChildShard, Record, Sta
 use crate::names::ShardId;
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream};
+use shardlog_storage::MutexExt as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -96,12 +97,7 @@ impl Subscription {
                     start: self.position(start).to_string(),
                 });
             }
-            let generation = *self
-                .shard
-                .signal
-                .0
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let generation = *self.shard.signal.0.locked();
             let event = self.poll()?;
             if !event.records.is_empty() || self.finished || Instant::now() >= deadline {
                 return Ok(event);
@@ -180,7 +176,7 @@ impl Subscription {
     /// Sleeps until the shard's signal moves past `generation` or the deadline passes.
     fn wait(&self, generation: u64, deadline: Instant) {
         let (lock, cv) = &self.shard.signal;
-        let mut current = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut current = lock.locked();
         while *current == generation {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {

@@ -14,7 +14,7 @@ use shardlog::consumer::{
 use shardlog::{
     Durability, PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions,
 };
-use shardlog_segment::SimDisk;
+use shardlog_storage::SimDisk;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

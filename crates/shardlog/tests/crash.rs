@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use shardlog::{PutEntry, ShardId, StartingPosition, Store, StoreOptions};
-use shardlog_segment::{Fault, SimDisk};
+use shardlog_storage::{Fault, SimDisk};
 use std::sync::Arc;
 
 type Snapshot = Vec<(String, Vec<(u32, u128, u128, bool)>)>;

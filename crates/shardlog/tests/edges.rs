@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use shardlog::{Error, PutEntry, PutResult, ShardId, StartingPosition, Store, StoreOptions};
-use shardlog_segment::{Clock, Durability, Fault, SimDisk};
+use shardlog_segment::{Clock, Durability};
+use shardlog_storage::{Fault, SimDisk};
 use std::path::Path;
 use std::sync::Arc;
 

@@ -22,7 +22,7 @@
 use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
 use shardlog_checkpoint::lease::{Checkpoint, LeaseKey, LeaseTable, NewLease};
 use shardlog_checkpoint::Db;
-use shardlog_segment::{Fault, SimDisk, Site};
+use shardlog_storage::{Fault, SimDisk, Site};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 

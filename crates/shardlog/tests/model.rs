@@ -7,7 +7,8 @@ use shardlog::{
     hash_key, PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions,
     MAX_HASH_KEY,
 };
-use shardlog_segment::{Durability, SimDisk};
+use shardlog_segment::Durability;
+use shardlog_storage::SimDisk;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

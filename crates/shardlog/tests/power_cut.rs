@@ -20,7 +20,7 @@
 use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
 use shardlog_checkpoint::lease::{Checkpoint, LeaseKey, LeaseTable, NewLease};
 use shardlog_checkpoint::Db;
-use shardlog_segment::{Fault, SimDisk, Storage};
+use shardlog_storage::{Fault, SimDisk, Storage};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -32,19 +32,7 @@ const MAX_CUT_OP: u64 = 800;
 const CAPPED: &str = "capped";
 const PLAIN: &str = "plain";
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use shardlog_storage::SplitMix64 as Rng;
 
 /// Segments of 16 KiB, or 64 KiB in odd rounds: those find the 16 KiB segments of earlier rounds
 /// small and merge them.
@@ -132,7 +120,7 @@ fn put(store: &Store, stream: &str, rng: &mut Rng, p: &mut Promises) -> bool {
     let datas: Vec<Vec<u8>> = (0..rng.below(8) + 1)
         .map(|_| {
             let len = rng.below(1500) as usize + 1;
-            let fill = rng.next() as u8;
+            let fill = rng.next_u64() as u8;
             (0..len).map(|i| fill.wrapping_add(i as u8)).collect()
         })
         .collect();
@@ -359,7 +347,7 @@ fn cut_recovery(disk: SimDisk, rng: &mut Rng) -> SimDisk {
     });
     recover(&disk);
     disk.cut_power();
-    disk.crash(rng.next())
+    disk.crash(rng.next_u64())
 }
 
 /// One trial: `ROUNDS` rounds of work, cut, (maybe a second cut during recovery) and verification.
@@ -375,7 +363,7 @@ fn trial(seed: u64) -> Result<u64, String> {
         });
         work(&disk, round, &mut rng, &mut p);
         disk.cut_power();
-        disk = disk.crash(rng.next());
+        disk = disk.crash(rng.next_u64());
         cuts += 1;
         if rng.below(4) == 0 {
             disk = cut_recovery(disk, &mut rng);
@@ -385,7 +373,7 @@ fn trial(seed: u64) -> Result<u64, String> {
         // Verification wrote (a probe record, recovery marks): start the next round from a
         // clean power-up of what it left.
         disk.cut_power();
-        disk = disk.crash(rng.next());
+        disk = disk.crash(rng.next_u64());
         cuts += 1;
         verify(&disk, &p).map_err(|e| format!("round {round}, after the probe: {e}"))?;
     }

@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use shardlog::{Error, PutEntry, ShardId, StartingPosition, Store, StoreOptions};
-use shardlog_segment::{Clock, Durability, Fault, SimDisk};
+use shardlog_segment::{Clock, Durability};
+use shardlog_storage::{Fault, SimDisk};
 use std::sync::Arc;
 
 const HOUR: u64 = 3_600_000;

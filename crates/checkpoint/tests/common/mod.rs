@@ -1,31 +1,17 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use shardlog_checkpoint::{Db, Options, ReadTxn, SimDisk, WriteTxn};
+use shardlog_checkpoint::{Db, Options, ReadTxn, WriteTxn};
+use shardlog_storage::SimDisk;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A model of the database contents.
 pub type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
-/// splitmix64: small, seedable, good enough for choosing test steps.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
+/// The project's one seedable generator, under the name the tests use.
+#[allow(unused_imports)]
+pub use shardlog_storage::SplitMix64 as Rng;
 
 /// Key number `i`: lengths vary from 5 to a few hundred bytes so branches split too.
 pub fn key(i: u64) -> Vec<u8> {

@@ -8,16 +8,23 @@ mod consumers;
 mod records;
 mod shards;
 mod streams;
+mod subscribe;
 
+use crate::body::Body;
 use crate::codec::Encoding;
 use crate::error::ApiError;
 use crate::validate::{self, Member};
+use crate::Shared;
 use serde_json::Value;
 use shardlog::{Store, StreamDescription};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 pub(crate) use consumers::resolve_consumer_arn;
 pub(crate) use records::{children_json, record_json, starting_position};
 pub(crate) use shards::parse_shard;
+pub(crate) use subscribe::Active;
 
 /// A handler: the store and the validated input in, the output out.
 pub(crate) enum Handler {
@@ -26,6 +33,20 @@ pub(crate) enum Handler {
     /// Output encoded by the handler itself (GetRecords writes its JSON directly: a response can
     /// hold 10,000 records).
     Encoded(fn(&Store, &Value, Encoding) -> Result<Vec<u8>, ApiError>),
+    /// A stream of events (SubscribeToShard): the handler opens it, errors before the first event
+    /// are ordinary error answers.
+    Events(for<'a> fn(&'a Arc<Shared>, Value) -> Opening<'a>),
+}
+
+/// A stream of events being opened.
+pub(crate) type Opening<'a> = Pin<Box<dyn Future<Output = Result<Body, ApiError>> + Send + 'a>>;
+
+/// An operation's answer.
+pub(crate) enum Reply {
+    /// One encoded response.
+    Whole(Vec<u8>),
+    /// An event stream (`application/vnd.amazon.eventstream`).
+    Events(Body),
 }
 
 /// An operation: its name (the part of `X-Amz-Target` after the dot), input shape and handler.
@@ -35,8 +56,7 @@ pub(crate) struct Operation {
     handler: Handler,
 }
 
-/// Every operation answered with one request and one response (SubscribeToShard streams and is
-/// served by [`crate::subscribe`]).
+/// Every operation, request/response and streaming alike.
 const OPERATIONS: &[Operation] = &[
     streams::CREATE_STREAM,
     streams::DELETE_STREAM,
@@ -61,11 +81,16 @@ const OPERATIONS: &[Operation] = &[
     consumers::DESCRIBE,
     consumers::LIST,
     consumers::DEREGISTER,
+    subscribe::SUBSCRIBE_TO_SHARD,
 ];
 
-/// Every operation's name, in table order.
+/// The names of the request/response operations, in table order.
 pub(crate) fn names() -> Vec<&'static str> {
-    OPERATIONS.iter().map(|op| op.name).collect()
+    OPERATIONS
+        .iter()
+        .filter(|op| !op.streams())
+        .map(|op| op.name)
+        .collect()
 }
 
 /// Finds an operation by name.
@@ -74,8 +99,14 @@ pub(crate) fn find(name: &str) -> Option<&'static Operation> {
 }
 
 impl Operation {
-    /// Validates the input, runs the handler and encodes its output (an operation without output
-    /// answers an empty body).
+    /// True for an operation that answers with an event stream.
+    pub fn streams(&self) -> bool {
+        matches!(self.handler, Handler::Events(_))
+    }
+
+    /// Validates the input, runs a request/response handler and encodes its output (an operation
+    /// without output answers an empty body). A streaming operation is refused: it needs
+    /// [`Operation::run`].
     pub fn call(
         &self,
         store: &Store,
@@ -86,7 +117,27 @@ impl Operation {
         match self.handler {
             Handler::Value(handler) => Ok(encoding.encode(&handler(store, input)?)),
             Handler::Encoded(handler) => handler(store, input, encoding),
+            Handler::Events(_) => Err(ApiError::new("UnknownOperationException", "")),
         }
+    }
+
+    /// Runs the operation for the server: request/response handlers on a blocking thread (engine
+    /// calls fsync), streaming ones on the runtime.
+    pub async fn run(
+        &'static self,
+        shared: &Arc<Shared>,
+        input: Value,
+        encoding: Encoding,
+    ) -> Result<Reply, ApiError> {
+        if let Handler::Events(open) = self.handler {
+            validate::check(&input, self.input)?;
+            return Ok(Reply::Events(open(shared, input).await?));
+        }
+        let store = shared.store.clone();
+        tokio::task::spawn_blocking(move || self.call(&store, &input, encoding))
+            .await
+            .unwrap_or_else(|_| Err(ApiError::internal("Internal Service Failure")))
+            .map(Reply::Whole)
     }
 }
 

@@ -5,7 +5,7 @@ use super::held::HeldLease;
 use super::leases::{lease_moved, take_refused};
 use super::plan;
 use super::shard;
-use super::worker::Shared;
+use super::shared::Shared;
 use crate::error::{Error, Result};
 use crate::names::ShardId;
 use shardlog_checkpoint::lease::{HashKeyRange, Lease, LeaseKey, NewLease};

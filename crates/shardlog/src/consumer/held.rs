@@ -3,6 +3,7 @@
 
 use crate::names::ShardId;
 use shardlog_checkpoint::lease::LeaseKey;
+use shardlog_storage::MutexExt as _;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -57,7 +58,7 @@ impl HeldLease {
     }
 
     pub fn lock(&self) -> MutexGuard<'_, HeldState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.locked()
     }
 
     pub fn failover(&self) -> Duration {

@@ -14,6 +14,7 @@
 //! See [`Worker`] for a complete example.
 
 mod checkpointer;
+mod config;
 mod coordinator;
 mod held;
 mod leases;
@@ -21,10 +22,12 @@ mod plan;
 mod processor;
 mod remote;
 mod shard;
+mod shared;
 mod source;
 mod worker;
 
 pub use checkpointer::Checkpointer;
+pub use config::{InitialPosition, WorkerConfig};
 pub use leases::LeaseStore;
 pub use processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};
 pub use remote::{LeaseService, LeaseTransport, RemoteLeases, LEASE_TARGET_PREFIX};
@@ -32,10 +35,11 @@ pub use shardlog_checkpoint::lease::{
     Checkpoint, Lease, LeaseKey, LeaseOptions, LeaseTable, NewLease,
 };
 pub use source::RecordSource;
-pub use worker::{InitialPosition, Worker, WorkerConfig};
+pub use worker::Worker;
 
 use crate::error::Result;
 use crate::store::Store;
+use shardlog_storage::MutexExt as _;
 use std::sync::Arc;
 
 /// The name of the store's lease file, in its data directory.
@@ -55,7 +59,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn lease_table(&self, options: LeaseOptions) -> Result<LeaseTable> {
-        let mut slot = self.inner.leases.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self.inner.leases.locked();
         let db = match &*slot {
             Some(db) => Arc::clone(db),
             None => {

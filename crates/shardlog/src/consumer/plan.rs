@@ -1,7 +1,7 @@
 //! The coordinator's decisions as pure functions: which leases to create for a stream's shards,
 //! and which leases to take or steal. Kept apart from the I/O so they can be tested exhaustively.
 
-use super::worker::InitialPosition;
+use super::config::InitialPosition;
 use crate::names::ShardId;
 use crate::streams::ShardDescription;
 use shardlog_checkpoint::lease::{Checkpoint, Lease};

@@ -4,7 +4,7 @@
 use super::checkpointer::{Checkpointer, ShardContext};
 use super::held::HeldLease;
 use super::processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};
-use super::worker::Shared;
+use super::shared::Shared;
 use crate::error::{Error, Result};
 use crate::get::{ChildShard, StartingPosition};
 use shardlog_checkpoint::lease::{Checkpoint, HashKeyRange, Lease, LeaseKey, NewLease};

@@ -12,8 +12,10 @@
 //!   the new bytes, but no later sync writes them, so what the failed sync did not write is lost at
 //!   the next crash unless it is written again.
 
-use super::{Storage, StorageFile};
 use crate::error::{Error, Result};
+use crate::rng::SplitMix64;
+use crate::storage::{Lock, Storage, StorageFile};
+use crate::sync::MutexExt as _;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::panic::Location;
@@ -26,7 +28,7 @@ const SECTOR: usize = 512;
 /// operation, counted from zero since the disk was created or restarted).
 ///
 /// ```
-/// use shardlog_segment::{Fault, SimDisk, Storage};
+/// use shardlog_storage::{Fault, SimDisk, Storage};
 /// let disk = SimDisk::new(7);
 /// disk.set_fault(Fault::Error { at_op: 0, forever: false });
 /// assert!(disk.list().is_err()); // op 0 fails
@@ -55,7 +57,7 @@ pub enum Fault {
 /// file it writes). I/O-error tests count the sites their injected errors reached.
 ///
 /// ```
-/// use shardlog_segment::{Fault, SimDisk, Storage};
+/// use shardlog_storage::{Fault, SimDisk, Storage};
 /// let disk = SimDisk::new(1);
 /// disk.track_sites();
 /// disk.set_fault(Fault::Error { at_op: 1, forever: false });
@@ -98,7 +100,7 @@ fn file_kind(name: &str) -> &'static str {
 /// A simulated disk for crash and fault tests; cheap to clone (clones share the disk).
 ///
 /// ```
-/// use shardlog_segment::{SimDisk, Storage};
+/// use shardlog_storage::{SimDisk, Storage};
 /// let disk = SimDisk::new(42);
 /// let f = disk.create("f", 1024).unwrap();
 /// f.write_at(0, b"durable").unwrap();
@@ -127,13 +129,15 @@ struct SimState {
     fault: Option<Fault>,
     power_off: bool,
     failing: bool,
-    rng: u64,
+    rng: SplitMix64,
     /// Names whose directory entry changed since the last sync of their directory.
     dirty: std::collections::BTreeSet<String>,
     /// Operations per site, if tracked.
     sites: Option<HashMap<Site, u64>>,
     /// The site of the first operation an armed fault failed.
     fault_site: Option<Site>,
+    /// Names of the locks held ([`Storage::lock`]); not on the disk, so a crash drops them.
+    locks: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -190,20 +194,12 @@ impl SimState {
     }
 
     fn next_rand(&mut self) -> u64 {
-        splitmix(&mut self.rng)
+        self.rng.next_u64()
     }
 
     fn file(&mut self, id: u64) -> &mut FileData {
         self.files.entry(id).or_default()
     }
-}
-
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 fn sim_path(name: &str) -> PathBuf {
@@ -218,7 +214,7 @@ impl SimDisk {
     /// An empty disk whose random choices derive from `seed`.
     pub fn new(seed: u64) -> Self {
         let state = SimState {
-            rng: seed,
+            rng: SplitMix64::new(seed),
             next_id: 1,
             ..SimState::default()
         };
@@ -232,15 +228,15 @@ impl SimDisk {
         format!("{}{name}", self.prefix)
     }
 
-    fn lock(&self) -> MutexGuard<'_, SimState> {
+    fn state(&self) -> MutexGuard<'_, SimState> {
         // A panic while holding the lock cannot leave the model half-updated in a way that matters
         // to a test that is already failing, so poisoning is ignored.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.locked()
     }
 
     /// Arms a fault (replacing any earlier one).
     pub fn set_fault(&self, fault: Fault) {
-        let mut s = self.lock();
+        let mut s = self.state();
         s.fault = Some(fault);
         s.failing = false;
         s.fault_site = None;
@@ -249,23 +245,23 @@ impl SimDisk {
     /// Starts counting operations per [`Site`] (off by default: it costs a hash-map update per
     /// operation).
     pub fn track_sites(&self) {
-        self.lock().sites.get_or_insert_with(HashMap::new);
+        self.state().sites.get_or_insert_with(HashMap::new);
     }
 
     /// Operations per [`Site`] since [`SimDisk::track_sites`].
     pub fn sites(&self) -> BTreeMap<Site, u64> {
-        let s = self.lock();
+        let s = self.state();
         s.sites.iter().flatten().map(|(k, v)| (*k, *v)).collect()
     }
 
     /// The site of the first operation that the armed fault failed, once it has failed one.
     pub fn fault_site(&self) -> Option<Site> {
-        self.lock().fault_site
+        self.state().fault_site
     }
 
     /// Removes the fault and ends a "forever" error streak (a power cut stays until [`SimDisk::crash`]).
     pub fn clear_fault(&self) {
-        let mut s = self.lock();
+        let mut s = self.state();
         s.fault = None;
         s.failing = false;
     }
@@ -273,17 +269,17 @@ impl SimDisk {
     /// Cuts the power now: every later operation fails until [`SimDisk::crash`]. Dropping a log after
     /// this is a crash, not a clean close.
     pub fn cut_power(&self) {
-        self.lock().power_off = true;
+        self.state().power_off = true;
     }
 
     /// Operations counted so far.
     pub fn ops(&self) -> u64 {
-        self.lock().ops
+        self.state().ops
     }
 
     /// True once an armed power cut has happened.
     pub fn is_power_off(&self) -> bool {
-        self.lock().power_off
+        self.state().power_off
     }
 
     /// The disk as it comes back after the power goes out now: durable bytes, plus for every unsynced
@@ -291,8 +287,8 @@ impl SimDisk {
     /// each undurable name change either happened or not. The returned disk has no fault armed and
     /// shares nothing with `self`.
     pub fn crash(&self, seed: u64) -> SimDisk {
-        let s = self.lock();
-        let mut rng = seed ^ 0xA5A5_5A5A_C3C3_3C3C;
+        let s = self.state();
+        let mut rng = SplitMix64::new(seed ^ 0xA5A5_5A5A_C3C3_3C3C);
         let mut files = HashMap::new();
         for (&id, data) in &s.files {
             files.insert(id, crashed_file(data, &mut rng));
@@ -305,7 +301,7 @@ impl SimDisk {
             .filter(|n| s.live.get(*n) != s.durable.get(*n))
             .collect();
         for name in changed {
-            if splitmix(&mut rng) % 2 == 0 {
+            if rng.next_u64() % 2 == 0 {
                 match s.live.get(name) {
                     Some(&id) => names.insert(name.clone(), id),
                     None => names.remove(name),
@@ -317,7 +313,7 @@ impl SimDisk {
             durable: names,
             files,
             next_id: s.next_id,
-            rng: splitmix(&mut rng),
+            rng: SplitMix64::new(rng.next_u64()),
             ..SimState::default()
         };
         SimDisk {
@@ -328,7 +324,7 @@ impl SimDisk {
 
     /// Flips one bit of a file's durable and live content (for corruption tests).
     pub fn flip_bit(&self, name: &str, bit: u64) -> Result<()> {
-        let mut s = self.lock();
+        let mut s = self.state();
         let id = *s
             .live
             .get(name)
@@ -346,7 +342,7 @@ impl SimDisk {
 
     /// Replaces a file's content (durable at once), creating it if needed (for corruption tests).
     pub fn put_file(&self, name: &str, bytes: &[u8]) {
-        let mut s = self.lock();
+        let mut s = self.state();
         let id = match s.live.get(name) {
             Some(&id) => id,
             None => {
@@ -365,7 +361,7 @@ impl SimDisk {
 
     /// A file's current (live) content.
     pub fn file_bytes(&self, name: &str) -> Option<Vec<u8>> {
-        let s = self.lock();
+        let s = self.state();
         let id = s.live.get(name)?;
         s.files.get(id).map(|f| f.live.clone())
     }
@@ -373,16 +369,20 @@ impl SimDisk {
 
 /// What a failed `fdatasync` leaves: each dirty sector reached the disk in one of its versions or
 /// not at all, and none of them is dirty any more (Linux marks the pages clean after the error).
-fn drop_dirty(f: &mut FileData, rng: &mut u64) {
+fn drop_dirty(f: &mut FileData, rng: &mut SplitMix64) {
     f.durable.resize(f.live.len(), 0);
     write_back_some(&mut f.durable, &f.pending, rng);
     f.pending.clear();
 }
 
 /// Writes into `image` each pending sector's chosen version, or nothing (its durable content).
-fn write_back_some(image: &mut [u8], pending: &BTreeMap<usize, Vec<Vec<u8>>>, rng: &mut u64) {
+fn write_back_some(
+    image: &mut [u8],
+    pending: &BTreeMap<usize, Vec<Vec<u8>>>,
+    rng: &mut SplitMix64,
+) {
     for (&sector, versions) in pending {
-        let pick = (splitmix(rng) % (versions.len() as u64 + 1)) as usize;
+        let pick = rng.below(versions.len() as u64 + 1) as usize;
         let Some(version) = pick.checked_sub(1).and_then(|i| versions.get(i)) else {
             continue;
         };
@@ -393,7 +393,7 @@ fn write_back_some(image: &mut [u8], pending: &BTreeMap<usize, Vec<Vec<u8>>>, rn
     }
 }
 
-fn crashed_file(data: &FileData, rng: &mut u64) -> FileData {
+fn crashed_file(data: &FileData, rng: &mut SplitMix64) -> FileData {
     let mut image = data.durable.clone();
     write_back_some(&mut image, &data.pending, rng);
     FileData {
@@ -406,7 +406,7 @@ fn crashed_file(data: &FileData, rng: &mut u64) -> FileData {
 impl Storage for SimDisk {
     fn create(&self, name: &str, len: u64) -> Result<Arc<dyn StorageFile>> {
         let name = &self.full(name);
-        let mut s = self.lock();
+        let mut s = self.state();
         s.begin("create", name)?;
         if s.live.contains_key(name) {
             let err = io::Error::from(io::ErrorKind::AlreadyExists);
@@ -424,7 +424,7 @@ impl Storage for SimDisk {
 
     fn open(&self, name: &str) -> Result<Arc<dyn StorageFile>> {
         let name = &self.full(name);
-        let mut s = self.lock();
+        let mut s = self.state();
         s.begin("open", name)?;
         let id = *s.live.get(name).ok_or_else(|| not_found("open", name))?;
         let len = s.file(id).live.len() as u64;
@@ -433,7 +433,7 @@ impl Storage for SimDisk {
 
     fn remove(&self, name: &str) -> Result<()> {
         let name = &self.full(name);
-        let mut s = self.lock();
+        let mut s = self.state();
         s.begin("unlink", name)?;
         s.live
             .remove(name)
@@ -444,7 +444,7 @@ impl Storage for SimDisk {
 
     fn rename(&self, from: &str, to: &str) -> Result<()> {
         let (from, to) = (&self.full(from), self.full(to));
-        let mut s = self.lock();
+        let mut s = self.state();
         s.begin("rename", from)?;
         let id = s
             .live
@@ -457,7 +457,7 @@ impl Storage for SimDisk {
     }
 
     fn sync_dir(&self) -> Result<()> {
-        let mut s = self.lock();
+        let mut s = self.state();
         s.begin("fsync_dir", &self.prefix)?;
         // Entries directly in this directory, and entries of subdirectories removed from it.
         let prefix = self.prefix.as_str();
@@ -489,7 +489,7 @@ impl Storage for SimDisk {
     }
 
     fn list(&self) -> Result<Vec<String>> {
-        let mut s = self.lock();
+        let mut s = self.state();
         s.begin("read_dir", &self.prefix)?;
         let mut names: Vec<String> = s
             .live
@@ -506,7 +506,7 @@ impl Storage for SimDisk {
     }
 
     fn subdir(&self, name: &str) -> Result<Arc<dyn Storage>> {
-        self.lock().begin("mkdir", &self.full(name))?;
+        self.state().begin("mkdir", &self.full(name))?;
         Ok(Arc::new(SimDisk {
             state: self.state.clone(),
             prefix: format!("{}{name}/", self.prefix),
@@ -515,7 +515,7 @@ impl Storage for SimDisk {
 
     fn remove_dir(&self, name: &str) -> Result<()> {
         let dir = format!("{}{name}/", self.prefix);
-        let mut s = self.lock();
+        let mut s = self.state();
         s.begin("remove_dir", &dir)?;
         let gone: Vec<String> = s
             .live
@@ -528,6 +528,31 @@ impl Storage for SimDisk {
             s.dirty.insert(name);
         }
         Ok(())
+    }
+
+    fn lock(&self, name: &str) -> Result<Lock> {
+        let name = self.full(name);
+        if !self.state().locks.insert(name.clone()) {
+            return Err(Error::Locked {
+                path: sim_path(&name),
+            });
+        }
+        Ok(Lock::new(SimLock {
+            state: self.state.clone(),
+            name,
+        }))
+    }
+}
+
+/// A held lock of a [`SimDisk`]: frees its name when dropped.
+struct SimLock {
+    state: Arc<Mutex<SimState>>,
+    name: String,
+}
+
+impl Drop for SimLock {
+    fn drop(&mut self) {
+        self.state.locked().locks.remove(&self.name);
     }
 }
 
@@ -579,7 +604,7 @@ impl StorageFile for SimFile {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         let range = self.range("pread", offset, buf.len())?;
-        let mut s = self.disk.lock();
+        let mut s = self.disk.state();
         s.begin("pread", &self.name)?;
         let src = s.file(self.id).live.get(range).ok_or_else(|| {
             Error::io(
@@ -594,8 +619,8 @@ impl StorageFile for SimFile {
 
     fn write_at(&self, offset: u64, data: &[u8]) -> Result<()> {
         let range = self.range("pwrite", offset, data.len())?;
-        let sealed = *self.sealed.lock().unwrap_or_else(|e| e.into_inner());
-        let mut s = self.disk.lock();
+        let sealed = *self.sealed.locked();
+        let mut s = self.disk.state();
         s.begin("pwrite", &self.name)?;
         let f = s.file(self.id);
         if let Some((lo, hi)) = sealed {
@@ -625,10 +650,10 @@ impl StorageFile for SimFile {
     }
 
     fn sync(&self) -> Result<()> {
-        let mut s = self.disk.lock();
+        let mut s = self.disk.state();
         if let Err(e) = s.begin("fdatasync", &self.name) {
             if !s.power_off {
-                let mut rng = s.next_rand();
+                let mut rng = SplitMix64::new(s.next_rand());
                 drop_dirty(s.file(self.id), &mut rng);
             }
             return Err(e);
@@ -647,7 +672,7 @@ impl StorageFile for SimFile {
     }
 
     fn seal_below(&self, start: u64, end: u64) {
-        let mut sealed = self.sealed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sealed = self.sealed.locked();
         let lo = sealed.map_or(start, |(lo, _)| lo);
         let hi = sealed.map_or(end, |(_, hi)| hi.max(end));
         *sealed = Some((lo, hi.min(self.len)));
@@ -665,7 +690,7 @@ impl StorageFile for SimFile {
 impl SimDisk {
     /// A pseudo-random number from the disk's seeded generator (for tests that want one stream).
     pub fn rand(&self) -> u64 {
-        self.lock().next_rand()
+        self.state().next_rand()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Real files in one directory.
 
-use super::{Storage, StorageFile};
 use crate::error::{Error, Result};
+use crate::storage::{Lock, Storage, StorageFile};
 use memmap2::{MmapOptions, MmapRaw};
 use rustix::fs::SeekFrom;
 use std::fs::{self, File};
@@ -23,7 +23,7 @@ pub mod trace;
 /// `io-trace` feature lets crash tests record.
 ///
 /// ```
-/// use shardlog_segment::{FsStorage, Storage};
+/// use shardlog_storage::{FsStorage, Storage};
 /// let dir = tempfile::tempdir().unwrap();
 /// let storage = FsStorage::open(dir.path()).unwrap();
 /// let f = storage.create("x", 8192).unwrap();
@@ -117,6 +117,22 @@ impl Storage for FsStorage {
     fn remove_dir(&self, name: &str) -> Result<()> {
         let path = self.dir.join(name);
         sys::remove_dir_all(&path).map_err(|e| Error::io("remove_dir", &path, e))
+    }
+
+    fn lock(&self, name: &str) -> Result<Lock> {
+        use fs2::FileExt as _;
+        let path = self.dir.join(name);
+        // The lock file's content and name need not survive a crash: no sync.
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io("open", &path, e))?;
+        file.try_lock_exclusive()
+            .map_err(|_| Error::Locked { path })?;
+        Ok(Lock::new(file))
     }
 }
 

@@ -20,8 +20,8 @@
 //! output of a cut can be recorded and cut again); the root itself always exists.
 //!
 //! ```
-//! use shardlog_segment::io_trace::{Loss, Recorder};
-//! use shardlog_segment::{FsStorage, Storage};
+//! use shardlog_storage::io_trace::{Loss, Recorder};
+//! use shardlog_storage::{FsStorage, Storage};
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let rec = Recorder::start(dir.path());
@@ -46,6 +46,8 @@
 //! assert_eq!(&std::fs::read(out.path().join("a")).unwrap()[..6], b"synced");
 //! ```
 
+use crate::rng::SplitMix64;
+use crate::sync::MutexExt as _;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs::File;
@@ -162,7 +164,7 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
 });
 
 fn registry() -> MutexGuard<'static, Registry> {
-    REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
+    REGISTRY.locked()
 }
 
 /// True while some recorder runs.
@@ -460,14 +462,6 @@ pub struct Replay<'a> {
     inodes: HashMap<Ino, NodeId>,
 }
 
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 fn names(path: &Path) -> Vec<String> {
     path.components()
         .filter_map(|c| match c {
@@ -668,10 +662,10 @@ impl Replay<'_> {
         let mut m = Materializer {
             replay: self,
             loss,
-            rng: match loss {
+            rng: SplitMix64::new(match loss {
                 Loss::Random(seed) => seed ^ 0x5DEE_CE66_D1CE_4E5B,
                 _ => 0,
-            },
+            }),
             contents: HashMap::new(),
             listing: Vec::new(),
         };
@@ -683,7 +677,7 @@ impl Replay<'_> {
 struct Materializer<'r, 'a> {
     replay: &'r Replay<'a>,
     loss: Loss,
-    rng: u64,
+    rng: SplitMix64,
     /// The content chosen for each file (a file under two names shows the same bytes under both).
     contents: HashMap<NodeId, Vec<u8>>,
     listing: Vec<String>,
@@ -692,7 +686,7 @@ struct Materializer<'r, 'a> {
 impl Materializer<'_, '_> {
     /// A uniform choice in `0..n`.
     fn pick(&mut self, n: usize) -> usize {
-        (splitmix(&mut self.rng) % n.max(1) as u64) as usize
+        self.rng.below(n as u64) as usize
     }
 
     fn dir(&mut self, id: NodeId, dest: &Path, rel: &Path) -> io::Result<()> {
@@ -785,7 +779,7 @@ fn write_sparse(path: &Path, bytes: &[u8]) -> io::Result<()> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::storage::{FsStorage, Storage};
+    use crate::{FsStorage, Storage};
 
     fn cut(trace: &Trace, k: usize, loss: Loss) -> (tempfile::TempDir, Vec<String>) {
         let mut replay = trace.replay();

@@ -1,20 +1,13 @@
-//! All file I/O of a log goes through [`Storage`] and [`StorageFile`].
+//! The two traits every byte of the store goes through, and the small-file helpers built on them.
 //!
-//! Two implementations exist: [`FsStorage`] (real files in one directory, preallocated with `fallocate`,
-//! written with `pwrite`, read through a shared read-only memory map) and [`SimDisk`] (an in-memory disk
-//! that remembers which bytes are durable, so tests can cut the power at any operation and inject I/O
-//! errors). Keeping the trait this small is what lets every crash test run against the same code paths
-//! that production uses.
+//! Two implementations exist: [`FsStorage`](crate::FsStorage) (real files in one directory,
+//! preallocated with `fallocate`, written with `pwrite`, read through a shared read-only memory
+//! map) and `SimDisk` (feature `sim`: an in-memory disk that remembers which bytes are durable, so
+//! tests can cut the power at any operation and inject I/O errors). Keeping the traits this small is
+//! what lets every crash test run against the same code paths that production uses.
 
-mod fs;
-mod sim;
-
-#[cfg(feature = "io-trace")]
-pub use fs::trace as io_trace;
-pub use fs::FsStorage;
-pub use sim::{Fault, SimDisk, Site};
-
-use crate::error::{Error, Result};
+use crate::crashpoint::{self, CrashPoint};
+use crate::error::{not_found_is_none, Result};
 use std::fmt::Debug;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,11 +16,11 @@ use std::sync::Arc;
 ///
 /// Every method is one durable-or-not step that a crash test can interrupt; none of them syncs the
 /// directory implicitly, callers decide when [`Storage::sync_dir`] runs. The I/O methods are
-/// `#[track_caller]`, so [`SimDisk`] can tell which line of the engine issued each operation (its
-/// I/O-error tests count the call sites they reached, see [`Site`]).
+/// `#[track_caller]`, so `SimDisk` can tell which line of the engine issued each operation (its
+/// I/O-error tests count the call sites they reached, see `Site`).
 ///
 /// ```
-/// use shardlog_segment::{SimDisk, Storage};
+/// use shardlog_storage::{SimDisk, Storage};
 /// let disk = SimDisk::new(1);
 /// let file = disk.create("a.seg", 4096).unwrap();
 /// file.write_at(0, b"hello").unwrap();
@@ -65,6 +58,31 @@ pub trait Storage: Send + Sync + Debug {
     /// Removes the subdirectory `name` with everything in it; durable after [`Storage::sync_dir`].
     #[track_caller]
     fn remove_dir(&self, name: &str) -> Result<()>;
+    /// Takes the exclusive lock named `name` in this directory for as long as the returned [`Lock`]
+    /// lives, or fails with [`Error::Locked`](crate::Error::Locked) if another holder has it. The
+    /// lock is advisory and not durable: a crash releases it.
+    #[track_caller]
+    fn lock(&self, name: &str) -> Result<Lock>;
+}
+
+/// A lock taken with [`Storage::lock`]; released when dropped.
+pub struct Lock {
+    _held: Box<dyn Send + Sync>,
+}
+
+impl Lock {
+    /// A lock that is held as long as `held` lives (for [`Storage`] implementations).
+    pub fn new(held: impl Send + Sync + 'static) -> Self {
+        Lock {
+            _held: Box::new(held),
+        }
+    }
+}
+
+impl Debug for Lock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lock")
+    }
 }
 
 /// One open file of a [`Storage`].
@@ -107,36 +125,43 @@ pub trait StorageFile: Send + Sync + Debug {
 /// Writes a small file atomically: temp file, write, fsync, rename, fsync of the directory.
 ///
 /// ```
-/// use shardlog_segment::{read_file, write_file_atomic, SimDisk};
+/// use shardlog_storage::{read_file, write_file_atomic, SimDisk};
 /// let disk = SimDisk::new(1);
 /// write_file_atomic(&disk, "meta", b"v1").unwrap();
 /// assert_eq!(read_file(&disk, "meta").unwrap().unwrap(), b"v1");
 /// ```
 pub fn write_file_atomic(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = format!("{name}.tmp");
-    // A temp file left by a crash is replaced; "not found" is the usual answer.
-    match storage.remove(&tmp) {
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
-        other => other?,
-    }
+    // A temp file left by a crash is replaced.
+    remove_if_exists(storage, &tmp)?;
     let file = storage.create(&tmp, bytes.len() as u64)?;
     file.write_at(0, bytes)?;
     file.sync()?;
     drop(file);
-    crate::crashpoint::hit("atomic-write-before-rename");
+    crashpoint::hit(CrashPoint::AtomicWriteBeforeRename);
     storage.rename(&tmp, name)?;
-    crate::crashpoint::hit("atomic-write-before-dir-fsync");
+    crashpoint::hit(CrashPoint::AtomicWriteBeforeDirFsync);
     storage.sync_dir()
+}
+
+/// Removes `name` if it exists; true if it did. Durable after [`Storage::sync_dir`].
+///
+/// ```
+/// use shardlog_storage::{remove_if_exists, SimDisk, Storage};
+/// let disk = SimDisk::new(1);
+/// disk.create("x", 0).unwrap();
+/// assert!(remove_if_exists(&disk, "x").unwrap());
+/// assert!(!remove_if_exists(&disk, "x").unwrap());
+/// ```
+#[track_caller]
+pub fn remove_if_exists(storage: &dyn Storage, name: &str) -> Result<bool> {
+    Ok(not_found_is_none(storage.remove(name))?.is_some())
 }
 
 /// Reads a whole small file (up to 256 MiB), or `None` if it does not exist.
 pub fn read_file(storage: &dyn Storage, name: &str) -> Result<Option<Vec<u8>>> {
-    let file = match storage.open(name) {
-        Ok(file) => file,
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(None)
-        }
-        Err(e) => return Err(e),
+    let Some(file) = not_found_is_none(storage.open(name))? else {
+        return Ok(None);
     };
     let len = usize::try_from(file.len())
         .unwrap_or(usize::MAX)

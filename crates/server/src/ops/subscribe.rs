@@ -6,12 +6,12 @@
 //! moving). The stream ends after the configured lifetime (Kinesis: 5 minutes), at the end of a
 //! closed shard (the last event carries `ChildShards`), when the client goes away, or at shutdown.
 
+use super::{resolve_consumer_arn, starting_position, str_of, ts_of, Handler, Opening, Operation};
+use crate::body::Body;
 use crate::error::ApiError;
 use crate::eventstream;
-use crate::http::Body;
-use crate::ops::{self, resolve_consumer_arn, starting_position, str_of, ts_of};
 use crate::validate::{
-    self, opt, req, Member, Shape, BOOL, CONSUMER_ARN, ITERATOR_TYPE, SEQUENCE_NUMBER, SHARD_ID,
+    opt, req, Member, Shape, BOOL, CONSUMER_ARN, ITERATOR_TYPE, SEQUENCE_NUMBER, SHARD_ID,
     STREAM_ID, TIMESTAMP,
 };
 use crate::Shared;
@@ -20,6 +20,7 @@ use http_body_util::BodyExt as _;
 use hyper::body::Frame;
 use serde_json::{json, Value};
 use shardlog::{Store, Subscription};
+use shardlog_storage::MutexExt as _;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
@@ -27,7 +28,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-pub(crate) const NAME: &str = "SubscribeToShard";
+/// SubscribeToShard: in the operation table like every other operation.
+pub(crate) const SUBSCRIBE_TO_SHARD: Operation = Operation {
+    name: "SubscribeToShard",
+    input: INPUT,
+    handler: Handler::Events(open_events),
+};
 
 /// How long one wait for records lasts (and so how quickly shutdown is noticed).
 const POLL: Duration = Duration::from_millis(500);
@@ -58,10 +64,13 @@ const INPUT: &[Member] = &[
     opt("DryRun", &BOOL),
 ];
 
-/// Validates the request, opens the subscription (errors are ordinary error responses) and
+fn open_events(shared: &Arc<Shared>, input: Value) -> Opening<'_> {
+    Box::pin(start(shared, input))
+}
+
+/// Opens the subscription of a validated request (errors are ordinary error responses) and
 /// returns the streaming body.
-pub(crate) async fn start(shared: &Arc<Shared>, input: Value) -> Result<Body, ApiError> {
-    validate::check(&input, INPUT)?;
+async fn start(shared: &Arc<Shared>, input: Value) -> Result<Body, ApiError> {
     let store = shared.store.clone();
     let key = (
         str_of(&input, "ConsumerARN")
@@ -87,7 +96,7 @@ pub(crate) async fn start(shared: &Arc<Shared>, input: Value) -> Result<Body, Ap
 fn open(store: &Store, input: &Value) -> Result<Subscription, ApiError> {
     let (stream, _) =
         resolve_consumer_arn(store, str_of(input, "ConsumerARN").unwrap_or_default())?;
-    let shard = crate::ops::parse_shard(str_of(input, "ShardId").unwrap_or_default(), &stream)?;
+    let shard = super::parse_shard(str_of(input, "ShardId").unwrap_or_default(), &stream)?;
     let pos = input.get("StartingPosition").unwrap_or(&Value::Null);
     let position = starting_position(
         str_of(pos, "Type").unwrap_or_default(),
@@ -161,10 +170,7 @@ fn pump(
 
 /// Registers a new subscription of `key`, refusing one within [`RESUBSCRIBE_AFTER`] of the last.
 fn claim(shared: &Shared, key: (String, String)) -> Result<u64, ApiError> {
-    let mut active = shared
-        .subscriptions
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut active = shared.subscriptions.locked();
     if let Some((since, _)) = active.by_key.get(&key) {
         if since.elapsed() < RESUBSCRIBE_AFTER {
             return Err(ApiError::new(
@@ -183,18 +189,12 @@ fn claim(shared: &Shared, key: (String, String)) -> Result<u64, ApiError> {
 }
 
 fn holds(shared: &Shared, key: &(String, String), ticket: u64) -> bool {
-    let active = shared
-        .subscriptions
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let active = shared.subscriptions.locked();
     active.by_key.get(key).is_some_and(|(_, t)| *t == ticket)
 }
 
 fn release(shared: &Shared, key: &(String, String), ticket: u64) {
-    let mut active = shared
-        .subscriptions
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut active = shared.subscriptions.locked();
     if active.by_key.get(key).is_some_and(|(_, t)| *t == ticket) {
         active.by_key.remove(key);
     }
@@ -202,14 +202,14 @@ fn release(shared: &Shared, key: &(String, String), ticket: u64) {
 
 fn event_json(ev: &shardlog::SubscriptionEvent) -> Value {
     let mut v = json!({
-        "Records": ev.records.iter().map(ops::record_json).collect::<Vec<_>>(),
+        "Records": ev.records.iter().map(super::record_json).collect::<Vec<_>>(),
         "MillisBehindLatest": ev.millis_behind_latest,
     });
     if let Some(c) = ev.continuation_sequence_number {
         v["ContinuationSequenceNumber"] = json!(c.to_string());
     }
     if !ev.child_shards.is_empty() {
-        v["ChildShards"] = ops::children_json(&ev.child_shards);
+        v["ChildShards"] = super::children_json(&ev.child_shards);
     }
     v
 }

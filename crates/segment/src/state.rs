@@ -1,0 +1,121 @@
+//! The shared state of one shard's log: what the writer, readers, group commit and the background
+//! threads all see. `log.rs` holds the append path over it, `seal.rs` and `spare.rs` the background
+//! work, `recovery.rs` builds it.
+
+use crate::error::{Error, Result};
+use crate::handoff::{Sealer, SpareSlot};
+use crate::meta::LogMeta;
+use crate::options::{Durability, LogOptions};
+use crate::segment::{Segment, Tip};
+use shardlog_storage::{MutexExt as _, RwLockExt as _, Storage};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub storage: Arc<dyn Storage>,
+    pub opts: LogOptions,
+    pub chain: RwLock<Chain>,
+    pub writer: Mutex<Writer>,
+    pub sync: Mutex<SyncState>,
+    pub sync_cv: Condvar,
+    pub poisoned: AtomicBool,
+    pub closed: AtomicBool,
+    /// Sequence numbers below this are visible to readers.
+    pub visible_next: AtomicU64,
+    /// Full segments waiting for the background sealer (eager durability modes only).
+    pub sealer: Sealer,
+    /// True when a background sealer thread runs.
+    pub background_seal: AtomicBool,
+    /// The next segment file, created ahead of time by the spare thread (`spare.rs`).
+    pub spare: SpareSlot,
+    /// Open wrote the "open, unclean" mark of the active segment but did not sync it yet.
+    pub open_mark_pending: AtomicBool,
+    /// Held for the whole of a merge: two merges of one log never run at once.
+    pub compaction: Mutex<Compaction>,
+}
+
+/// State of the log's merges, behind [`Inner::compaction`].
+#[derive(Debug, Default)]
+pub(crate) struct Compaction {
+    /// Numbers the temporary files of this log's merges, so that no two ever share a name.
+    pub next_temp: u64,
+}
+
+/// The segments readers can see, oldest first.
+#[derive(Debug, Default)]
+pub(crate) struct Chain {
+    pub segments: Vec<Arc<Segment>>,
+    pub start_seq: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Writer {
+    pub active: Option<Arc<Segment>>,
+    pub write_end: u64,
+    pub next_seq: u64,
+    pub last_ts: u64,
+    pub first_ts: u64,
+    pub next_segment_id: u64,
+    pub meta: LogMeta,
+    pub buf: Vec<u8>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SyncState {
+    /// Every sequence number below this is durable.
+    pub durable_next: u64,
+    pub leader: bool,
+}
+
+impl Inner {
+    pub fn lock_writer(&self) -> MutexGuard<'_, Writer> {
+        self.writer.locked()
+    }
+
+    pub fn lock_compaction(&self) -> MutexGuard<'_, Compaction> {
+        self.compaction.locked()
+    }
+
+    pub fn lock_sync(&self) -> MutexGuard<'_, SyncState> {
+        self.sync.locked()
+    }
+
+    pub fn read_chain(&self) -> RwLockReadGuard<'_, Chain> {
+        self.chain.reading()
+    }
+
+    pub fn write_chain(&self) -> RwLockWriteGuard<'_, Chain> {
+        self.chain.writing()
+    }
+
+    pub fn check_writable(&self) -> Result<()> {
+        if self.poisoned.load(Ordering::Acquire) {
+            return Err(Error::Poisoned);
+        }
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    /// Latches the log into the failed state (rule: never retry after a failed write or sync).
+    pub fn poison(&self) {
+        self.poisoned.store(true, Ordering::Release);
+        self.sync_cv.notify_all();
+    }
+
+    pub fn eager(&self) -> bool {
+        self.opts.durability != Durability::Sync
+    }
+}
+
+impl Writer {
+    pub fn tip(&self) -> Tip {
+        Tip {
+            end: self.write_end,
+            next_seq: self.next_seq,
+            last_ts: self.last_ts,
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Opening a store (the catalog, the stream directories, every shard's log, the background
+//! retention pass) and closing it.
+
+use crate::catalog::{shard_dir_name, Catalog, StreamMeta};
+use crate::error::{Error, Result};
+use crate::lifecycle::Lifecycle;
+use crate::limits::Limiter;
+use crate::retention::{newest_known_ms, spawn_retention};
+use crate::retention_clock::RetentionClock;
+use crate::stats::ShardStats;
+use crate::store::{Shard, Store, StoreInner, StoreOptions, Stream, StreamState};
+use rayon::prelude::*;
+use shardlog_segment::{LogOptions, ShardLog};
+use shardlog_storage::MutexExt as _;
+use shardlog_storage::{FsStorage, Storage};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, taking an exclusive lock on it: a second process gets
+    /// [`Error::Locked`].
+    pub fn open(dir: impl AsRef<Path>, opts: StoreOptions) -> Result<Store> {
+        Store::open_with_storage(Arc::new(FsStorage::open(dir)?), opts)
+    }
+
+    /// Opens a store on any [`Storage`] (for example a simulated disk), taking its `LOCK` as
+    /// [`Store::open`] does.
+    pub fn open_with_storage(root: Arc<dyn Storage>, opts: StoreOptions) -> Result<Store> {
+        let lock = match root.lock("LOCK") {
+            Ok(lock) => lock,
+            Err(shardlog_storage::Error::Locked { mut path }) => {
+                path.pop(); // the store's directory, not its LOCK file
+                return Err(Error::Locked(path));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let catalog = match Catalog::load(&*root)? {
+            Some(c) => c,
+            None => {
+                refuse_without_catalog(&*root)?;
+                let mut secret = [0u8; 32];
+                getrandom::getrandom(&mut secret).map_err(|e| {
+                    Error::InvalidArgument(format!("no randomness for the store key: {e}"))
+                })?;
+                let c = Catalog::new(secret);
+                c.store(&*root)?;
+                c
+            }
+        };
+        let streams_dir = root.subdir("streams")?;
+        remove_orphans(&*streams_dir, &catalog)?;
+        let metas: Vec<StreamMeta> = catalog.streams.values().cloned().collect();
+        let opened: Vec<Result<Arc<Stream>>> = metas
+            .into_par_iter()
+            .map(|meta| open_stream(&streams_dir, &opts, meta))
+            .collect();
+        let mut streams = BTreeMap::new();
+        for stream in opened {
+            let stream = stream?;
+            streams.insert(stream.name.clone(), stream);
+        }
+        let inner = StoreInner {
+            secret: catalog.secret_bytes(),
+            root,
+            streams_dir,
+            retention_clock: RetentionClock::new(
+                opts.retention_clock_step,
+                &opts.clock,
+                newest_known_ms(streams.values()),
+            ),
+            opts,
+            life: Lifecycle::default(),
+            catalog: Mutex::new(catalog),
+            streams: RwLock::new(streams),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            retention_thread: Mutex::new(None),
+            leases: Mutex::new(None),
+            lock: Mutex::new(Some(lock)),
+        };
+        let inner = Arc::new(inner);
+        if let Some(every) = inner.opts.retention_interval {
+            let handle = spawn_retention(Arc::downgrade(&inner), every);
+            *inner.retention_thread.locked() = handle;
+        }
+        Ok(Store { inner })
+    }
+
+    /// Closes the store for every handle on it: waits for the writes in flight, stops the background
+    /// retention thread, syncs and closes every shard log (each with its clean-close mark), and
+    /// releases the directory's lock, so that another process (or another `Store::open` in this one)
+    /// can open it. Afterwards every change fails with [`Error::Closed`]; reads of what the store
+    /// held keep working. Returns the first error met; the close still goes on through every shard.
+    /// Dropping the last handle does the same without reporting errors.
+    ///
+    /// ```
+    /// use shardlog::{Error, PutEntry, Store, StoreOptions};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    /// store.create_stream("s", 1).unwrap();
+    /// let other_handle = store.clone();
+    /// store.close().unwrap();
+    /// assert!(matches!(other_handle.put_record("s", PutEntry::new("k", b"x")), Err(Error::Closed)));
+    /// // The lock is released although a handle is still alive.
+    /// let again = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    /// assert_eq!(again.list_streams(), vec!["s"]);
+    /// ```
+    pub fn close(&self) -> Result<()> {
+        let inner = &self.inner;
+        if !inner.life.close() {
+            return Ok(());
+        }
+        inner
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Release);
+        let thread = inner.retention_thread.locked().take();
+        if let Some(t) = thread {
+            t.thread().unpark();
+            // The retention thread never closes the store, so this never joins the caller itself.
+            let _ = t.join();
+        }
+        // A control-plane change in flight finishes first (it holds the catalog).
+        drop(inner.catalog.locked());
+        let streams: Vec<Arc<Stream>> = inner.read_streams().values().cloned().collect();
+        let mut first_error = None;
+        for stream in streams {
+            let shards: Vec<Arc<Shard>> = stream.read().shards.values().cloned().collect();
+            for shard in shards {
+                if let Err(e) = shard.log.close() {
+                    first_error.get_or_insert(Error::from(e));
+                }
+            }
+        }
+        drop(inner.leases.locked().take());
+        drop(inner.lock.locked().take());
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// A store without a catalog is new only if it holds no stream data: otherwise the catalog was
+/// lost, and starting afresh would delete every stream as a leftover.
+fn refuse_without_catalog(root: &dyn Storage) -> Result<()> {
+    if !root.list()?.iter().any(|n| n == "streams") {
+        return Ok(());
+    }
+    let found = root.subdir("streams")?.list()?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Error::CorruptCatalog {
+        file: root.path(crate::catalog::CATALOG_NAME),
+        reason: format!(
+            "the file is missing, but {} holds {} stream director{} ({}); refusing to start an empty store over them. Restore the catalog (from a backup, or put back the file that was moved), or move {} aside to start an empty store",
+            root.path("streams").display(),
+            found.len(),
+            if found.len() == 1 { "y" } else { "ies" },
+            found.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+            root.path("streams").display(),
+        ),
+    })
+}
+
+/// Removes stream directories the catalog does not know: a create or delete that a crash cut short.
+fn remove_orphans(streams_dir: &dyn Storage, catalog: &Catalog) -> Result<()> {
+    let known: Vec<String> = catalog.streams.values().map(StreamMeta::dir_name).collect();
+    let mut removed = false;
+    for name in streams_dir.list()? {
+        if !known.contains(&name) {
+            // A stray file goes too; only a directory goes with remove_dir.
+            streams_dir
+                .remove_dir(&name)
+                .or_else(|_| streams_dir.remove(&name))?;
+            removed = true;
+        }
+    }
+    if removed {
+        streams_dir.sync_dir()?;
+    }
+    Ok(())
+}
+
+pub(crate) fn log_options(opts: &StoreOptions, incarnation: u32, index: u32) -> LogOptions {
+    LogOptions {
+        log_id: (u64::from(incarnation) << 32) | u64::from(index),
+        segment_bytes: opts.segment_bytes,
+        durability: opts.durability,
+        clock: opts.clock.clone(),
+        ..LogOptions::default()
+    }
+}
+
+/// Opens a shard's log; `existing` shards (named by the catalog) must already have one, or numbering
+/// would silently restart.
+pub(crate) fn open_shard(
+    existing: bool,
+    dir: &dyn Storage,
+    opts: &StoreOptions,
+    incarnation: u32,
+    index: u32,
+) -> Result<Arc<Shard>> {
+    let name = shard_dir_name(index);
+    if existing && !dir.list()?.contains(&name) {
+        return Err(missing(dir, &name));
+    }
+    let shard_dir = dir.subdir(&name)?;
+    if existing && !shard_dir.list()?.iter().any(|n| n == "log.meta") {
+        return Err(missing(&*shard_dir, "log.meta"));
+    }
+    let log = ShardLog::open(shard_dir, log_options(opts, incarnation, index))?;
+    Ok(Arc::new(Shard {
+        index,
+        log,
+        stats: ShardStats::default(),
+        limiter: opts
+            .limits
+            .map(|l| Mutex::new(Limiter::new(l, opts.clock.now_ms()))),
+        signal: (Mutex::new(0), Condvar::new()),
+        hot: Mutex::new(crate::ondemand::HotWindow::default()),
+    }))
+}
+
+fn missing(dir: &dyn Storage, name: &str) -> Error {
+    Error::CorruptCatalog {
+        file: dir.path(name),
+        reason:
+            "the catalog names this shard but its files are missing; refusing to start it empty"
+                .into(),
+    }
+}
+
+fn open_stream(
+    streams_dir: &Arc<dyn Storage>,
+    opts: &StoreOptions,
+    meta: StreamMeta,
+) -> Result<Arc<Stream>> {
+    if !streams_dir.list()?.contains(&meta.dir_name()) {
+        return Err(missing(&**streams_dir, &meta.dir_name()));
+    }
+    let dir = streams_dir.subdir(&meta.dir_name())?;
+    let known: Vec<String> = meta
+        .shards
+        .iter()
+        .map(|s| shard_dir_name(s.index))
+        .collect();
+    let mut removed = false;
+    for name in dir.list()? {
+        if !known.contains(&name) {
+            dir.remove_dir(&name).or_else(|_| dir.remove(&name))?;
+            removed = true;
+        }
+    }
+    if removed {
+        dir.sync_dir()?;
+    }
+    let shards = meta
+        .shards
+        .par_iter()
+        .map(|s| open_shard(true, &*dir, opts, meta.incarnation, s.index))
+        .collect::<Result<Vec<_>>>()?;
+    let shards = shards.into_iter().map(|s| (s.index, s)).collect();
+    Ok(Arc::new(Stream {
+        name: meta.name.clone(),
+        incarnation: meta.incarnation,
+        dir,
+        state: RwLock::new(StreamState::new(meta, shards)),
+        retention: Mutex::new(()),
+    }))
+}
