@@ -26,9 +26,9 @@
 
 use heed::types::Bytes;
 use redb::TableDefinition;
+use shardlog::consumer::{Checkpoint, LeaseKey, LeaseTable, NewLease};
 use shardlog_benches::report::{loadavg, machine, today};
 use shardlog_benches::{median, percentile, Res};
-use shardlog_checkpoint::lease::{Checkpoint, LeaseKey, LeaseTable, NewLease};
 use shardlog_checkpoint::Db;
 use shardlog_storage::FsStorage;
 use std::fs::OpenOptions;
@@ -163,7 +163,7 @@ impl Ours {
     /// Applies one change to every lease in one commit and records the new counters.
     fn batch(
         &mut self,
-        mut op: impl FnMut(&mut shardlog_checkpoint::lease::LeaseBatch<'_>, &LeaseKey, u64),
+        mut op: impl FnMut(&mut shardlog::consumer::LeaseBatch<'_>, &LeaseKey, u64),
     ) -> Res<()> {
         let mut b = self.table.batch();
         for (k, &c) in self.keys.iter().zip(&self.counters) {

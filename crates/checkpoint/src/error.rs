@@ -5,14 +5,12 @@ use std::path::PathBuf;
 /// Everything that can go wrong in `shardlog-checkpoint`.
 ///
 /// Damage found on disk is reported with the file and the byte offset of the structure that failed
-/// its check. Lease operations whose condition does not hold fail with their own variants
-/// ([`Error::LeaseConflict`], [`Error::LeaseNotFound`], [`Error::LeaseHeld`]), so callers can branch
-/// on them without parsing messages.
+/// its check.
 ///
 /// ```
 /// use shardlog_checkpoint::Error;
-/// let err = Error::LeaseConflict { expected: 4, found: 5 };
-/// assert!(err.to_string().contains("re-read the lease"));
+/// let err = Error::KeyTooLarge { len: 600, max: 512 };
+/// assert!(err.to_string().contains("600 bytes"));
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -76,44 +74,9 @@ pub enum Error {
     /// An argument is malformed (a file name, a lease field, a sequence number).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    /// A conditional lease update found a different counter: someone else changed the lease since it
-    /// was read.
-    #[error(
-        "lease conflict: expected counter {expected}, found {found}; re-read the lease and decide again"
-    )]
-    LeaseConflict {
-        /// The counter the caller expected.
-        expected: u64,
-        /// The counter stored now.
-        found: u64,
-    },
-    /// The lease does not exist.
-    #[error("no lease for {key}")]
-    LeaseNotFound {
-        /// The lease key, as `application/stream/shard`.
-        key: String,
-    },
-    /// `take` refused a lease whose durable record says another worker holds it and whose persisted
-    /// expiry (plus the safety margin) has not passed.
-    #[error("lease is held by {owner} until {until_ms} ms (wall clock); evict it or wait")]
-    LeaseHeld {
-        /// The current owner.
-        owner: String,
-        /// Wall-clock milliseconds from which the lease may be taken.
-        until_ms: u64,
-    },
     /// An internal invariant failed: a bug in `shardlog-checkpoint`. The transaction was not committed.
     #[error("internal error (a bug in shardlog-checkpoint, please report it): {0}")]
     Internal(String),
-    /// A stored lease record does not decode (written by a newer version or damaged in a way the page
-    /// checksums cannot see).
-    #[error("lease record {key} is unreadable: {reason}")]
-    BadRecord {
-        /// The lease key, as `application/stream/shard`.
-        key: String,
-        /// What did not decode.
-        reason: String,
-    },
 }
 
 /// `Result` with this crate's [`Error`].

@@ -1,4 +1,4 @@
-//! A crash-safe checkpoint and lease store for shardlog: one copy-on-write B-tree file.
+//! A crash-safe key/value file for shardlog's durable consumer state: one copy-on-write B-tree.
 //!
 //! [`Db`] keeps byte-string keys and values in a B-tree of 4 KiB pages inside one file, reached
 //! through the `Storage` trait of `shardlog-storage` (real files with `FsStorage`, or the
@@ -12,30 +12,25 @@
 //! so a power cut at any moment leaves the last committed state. Readers get snapshots and never
 //! block the single writer.
 //!
-//! The [`lease`] module builds a KCL-style lease table on top: counter-fenced conditional updates,
-//! checkpoints with a bounded history, and batched renewals in one commit.
+//! The file knows nothing of what its keys mean: the consumer layer (`shardlog::consumer`) keeps
+//! its lease table here, and queues and channels will keep their delivery state the same way.
 //!
 //! ```
-//! use shardlog_checkpoint::lease::{Checkpoint, LeaseKey, LeaseTable, NewLease};
 //! use shardlog_checkpoint::Db;
 //! use shardlog_storage::SimDisk;
 //! use std::sync::Arc;
 //!
-//! let db = Arc::new(Db::open(Arc::new(SimDisk::new(1)), "checkpoints.db")?);
-//! let table = LeaseTable::new(db.clone(), Default::default())?;
-//! let key = LeaseKey::new("app", "clicks", "shardId-000000000000");
-//! let lease = table.create_if_absent(&key, NewLease::default())?;
-//! let lease = table.take(&key, lease.counter, "worker-1", 1_000)?;
-//! let lease = table.checkpoint(&key, lease.counter, Checkpoint::sequence("49590338271490256608559692538361571095921575989136588898", 0))?;
-//! assert_eq!(table.history(&key)?.len(), 1);
-//! assert_eq!(lease.owner.as_deref(), Some("worker-1"));
+//! let db = Db::open(Arc::new(SimDisk::new(1)), "checkpoints.db")?;
+//! let mut tx = db.write()?;
+//! tx.insert(b"app/clicks/shard-0", b"49590338271490256608559692538361571095921575989136588898")?;
+//! tx.commit()?; // durable when this returns
+//! assert_eq!(db.read()?.get(b"app/clicks/shard-0")?.as_deref(), Some(&b"49590338271490256608559692538361571095921575989136588898"[..]));
 //! # Ok::<(), shardlog_checkpoint::Error>(())
 //! ```
 
 mod db;
 mod error;
 mod format;
-pub mod lease;
 mod log;
 mod node;
 mod page;

@@ -3,9 +3,9 @@
 
 use crate::{hash, Rng, APP, CAPPED, LEASES, STREAMS};
 use shardlog::consumer::RecordSource;
+use shardlog::consumer::{Checkpoint, Lease, LeaseKey, LeaseTable, NewLease};
 use shardlog::{Durability, PutEntry, SequenceNumber, ShardId, Store, StoreOptions};
-use shardlog_checkpoint::lease::{Checkpoint, Lease, LeaseKey, LeaseTable, NewLease};
-use shardlog_checkpoint::{Db, Error as CkError};
+use shardlog_checkpoint::Db;
 use shardlog_storage::FsStorage;
 use std::collections::HashMap;
 use std::io::Write;
@@ -300,7 +300,9 @@ impl<'a> Producer<'a> {
         let mut lease = current;
         if lease.owner.as_deref() != Some(me) {
             let taken = match leases.take(&key, expected, me, now_ms()) {
-                Err(CkError::LeaseHeld { .. }) => leases.steal(&key, expected, me, now_ms()),
+                Err(shardlog::Error::LeaseHeld { .. }) => {
+                    leases.steal(&key, expected, me, now_ms())
+                }
                 other => other,
             };
             match self.settle(w, &key, taken)? {
@@ -335,14 +337,14 @@ impl<'a> Producer<'a> {
         &mut self,
         w: usize,
         key: &LeaseKey,
-        result: Result<Lease, CkError>,
+        result: Result<Lease, shardlog::Error>,
     ) -> Result<Option<Lease>, String> {
         match result {
             Ok(l) => {
                 self.seen[w].insert(key.clone(), l.counter);
                 Ok(Some(l))
             }
-            Err(CkError::LeaseConflict { found, .. }) => {
+            Err(shardlog::Error::LeaseConflict { found, .. }) => {
                 self.seen[w].insert(key.clone(), found);
                 Ok(None)
             }

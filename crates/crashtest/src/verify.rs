@@ -11,8 +11,8 @@
 use crate::child::{checkpoint_seq, lease_key, Plan};
 use crate::promises::{Key, Promises, ShardKey};
 use crate::{hash, APP, CAPPED, LEASES};
+use shardlog::consumer::{Checkpoint, LeaseTable};
 use shardlog::{SequenceNumber, StartingPosition, Store, StoreOptions};
-use shardlog_checkpoint::lease::{Checkpoint, LeaseTable};
 use shardlog_checkpoint::Db;
 use shardlog_storage::FsStorage;
 use std::collections::HashMap;

@@ -80,6 +80,41 @@ pub enum Error {
     /// The store was closed.
     #[error("the store is closed")]
     Closed,
+    /// A conditional lease update found a different counter: someone else changed the lease since
+    /// it was read. Nothing was written.
+    #[error(
+        "lease conflict: expected counter {expected}, found {found}; re-read the lease and decide again"
+    )]
+    LeaseConflict {
+        /// The counter the caller expected.
+        expected: u64,
+        /// The counter stored now.
+        found: u64,
+    },
+    /// The lease does not exist.
+    #[error("no lease for {key}")]
+    LeaseNotFound {
+        /// The lease key, as `application/stream/shard`.
+        key: String,
+    },
+    /// `take` refused a lease whose durable record says another worker holds it and whose
+    /// persisted expiry (plus the safety margin) has not passed.
+    #[error("lease is held by {owner} until {until_ms} ms (wall clock); evict it or wait")]
+    LeaseHeld {
+        /// The current owner.
+        owner: String,
+        /// Wall-clock milliseconds from which the lease may be taken.
+        until_ms: u64,
+    },
+    /// A stored lease record does not decode (written by a newer version, or damaged in a way the
+    /// page checksums cannot see).
+    #[error("lease record {key} is unreadable: {reason}")]
+    BadLease {
+        /// The lease key, as `application/stream/shard`.
+        key: String,
+        /// What did not decode.
+        reason: String,
+    },
 }
 
 /// A disk call made by the engine itself (the catalog, stream directories) fails like one made by
@@ -104,12 +139,16 @@ impl Error {
             Error::ExpiredIterator(_) => "ExpiredIteratorException",
             Error::FellBehind { .. } => "ResourceInUseException",
             Error::LeaseLost(_) => "ShutdownException",
+            Error::LeaseConflict { .. } => "LeaseConflictException",
+            Error::LeaseNotFound { .. } => "LeaseNotFoundException",
+            Error::LeaseHeld { .. } => "LeaseHeldException",
             Error::Unavailable(_) => "ServiceUnavailable",
             Error::CorruptCatalog { .. }
             | Error::Storage(_)
             | Error::Checkpoint(_)
             | Error::Internal(_)
             | Error::Stopped(_)
+            | Error::BadLease { .. }
             | Error::Closed => "InternalFailure",
         }
     }
@@ -129,6 +168,7 @@ impl Error {
             | Error::Storage(_)
             | Error::Internal(_)
             | Error::Stopped(_)
+            | Error::BadLease { .. }
             | Error::Closed => true,
             _ => false,
         }

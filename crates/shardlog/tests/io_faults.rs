@@ -19,8 +19,8 @@
 //! The test asserts that every site of the fault-free runs was reached by an injected error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use shardlog::consumer::{Checkpoint, LeaseKey, LeaseTable, NewLease};
 use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
-use shardlog_checkpoint::lease::{Checkpoint, LeaseKey, LeaseTable, NewLease};
 use shardlog_checkpoint::Db;
 use shardlog_storage::{Fault, SimDisk, Site};
 use std::collections::{BTreeMap, BTreeSet, HashSet};

@@ -17,8 +17,8 @@
 //! a failure prints the trial's seed, and `SHARDLOG_ENGINE_CUT_SEED=<seed>` replays it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use shardlog::consumer::{Checkpoint, LeaseKey, LeaseTable, NewLease};
 use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
-use shardlog_checkpoint::lease::{Checkpoint, LeaseKey, LeaseTable, NewLease};
 use shardlog_checkpoint::Db;
 use shardlog_storage::{Fault, SimDisk, Storage};
 use std::collections::{BTreeMap, HashMap};

@@ -1,11 +1,11 @@
 //! Recording how far a shard's processor got, under the lease it holds.
 
 use super::held::HeldLease;
+use super::lease::{Checkpoint, Lease};
 use super::leases::{lease_moved, LeaseStore};
 use super::source::RecordSource;
 use crate::error::{Error, Result};
 use crate::seqnum::SequenceNumber;
-use shardlog_checkpoint::lease::{Checkpoint, Lease};
 use std::sync::Arc;
 use std::time::Duration;
 

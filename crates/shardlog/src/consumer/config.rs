@@ -1,6 +1,6 @@
 //! What a worker is told: its application, stream and name, where to start, and its timings.
 
-use shardlog_checkpoint::lease::Checkpoint;
+use super::lease::Checkpoint;
 use std::time::Duration;
 
 /// Where an application with no checkpoint yet starts reading.
@@ -31,7 +31,7 @@ impl InitialPosition {
 }
 
 /// How a worker runs. The failover time is the lease table's
-/// [`lease_duration_ms`](shardlog_checkpoint::lease::LeaseOptions::lease_duration_ms), so every
+/// [`lease_duration_ms`](super::lease::LeaseOptions::lease_duration_ms), so every
 /// worker sharing the table agrees on it.
 ///
 /// ```

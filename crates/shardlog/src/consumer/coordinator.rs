@@ -2,13 +2,13 @@
 //! and starts a shard thread for every lease it holds.
 
 use super::held::HeldLease;
+use super::lease::{HashKeyRange, Lease, LeaseKey, NewLease};
 use super::leases::{lease_moved, take_refused};
 use super::plan;
 use super::shard;
 use super::shared::Shared;
 use crate::error::{Error, Result};
 use crate::names::ShardId;
-use shardlog_checkpoint::lease::{HashKeyRange, Lease, LeaseKey, NewLease};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::thread::JoinHandle;

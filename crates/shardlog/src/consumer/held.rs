@@ -1,8 +1,8 @@
 //! A lease this worker holds, shared by the coordinator (which renews it) and the shard's thread
 //! (which checkpoints under it). Both bump the lease counter, so both go through one mutex.
 
+use super::lease::LeaseKey;
 use crate::names::ShardId;
-use shardlog_checkpoint::lease::LeaseKey;
 use shardlog_storage::MutexExt as _;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};

@@ -4,12 +4,12 @@
 //! same table through a server, with a client that implements [`LeaseStore`] too. The trait holds
 //! exactly the conditional writes the coordinator and the checkpointer make.
 
+use super::lease::{Checkpoint, Lease, LeaseKey, LeaseTable, NewLease};
 use crate::error::{Error, Result};
-use shardlog_checkpoint::lease::{Checkpoint, Lease, LeaseKey, LeaseTable, NewLease};
 
 /// The lease operations a [`Worker`](super::Worker) makes. Every write is conditional on the
 /// lease counter the caller last saw; a mismatch is an
-/// [`Error::Checkpoint`]`(`[`LeaseConflict`](shardlog_checkpoint::Error::LeaseConflict)`)`.
+/// [`Error::LeaseConflict`].
 ///
 /// ```
 /// use shardlog::consumer::{LeaseKey, LeaseStore, NewLease};
@@ -63,21 +63,13 @@ pub trait LeaseStore: Send + Sync + 'static {
 pub(crate) fn lease_moved(e: &Error) -> bool {
     matches!(
         e,
-        Error::LeaseLost(_)
-            | Error::Checkpoint(
-                shardlog_checkpoint::Error::LeaseConflict { .. }
-                    | shardlog_checkpoint::Error::LeaseNotFound { .. }
-            )
+        Error::LeaseLost(_) | Error::LeaseConflict { .. } | Error::LeaseNotFound { .. }
     )
 }
 
 /// Whether `e` says a take lost a race or the lease is still held: try again next pass.
 pub(crate) fn take_refused(e: &Error) -> bool {
-    lease_moved(e)
-        || matches!(
-            e,
-            Error::Checkpoint(shardlog_checkpoint::Error::LeaseHeld { .. })
-        )
+    lease_moved(e) || matches!(e, Error::LeaseHeld { .. })
 }
 
 impl LeaseStore for LeaseTable {
@@ -92,11 +84,11 @@ impl LeaseStore for LeaseTable {
     }
 
     fn get(&self, key: &LeaseKey) -> Result<Option<Lease>> {
-        Ok(LeaseTable::get(self, key)?)
+        LeaseTable::get(self, key)
     }
 
     fn create_if_absent(&self, key: &LeaseKey, new: NewLease) -> Result<Lease> {
-        Ok(LeaseTable::create_if_absent(self, key, new)?)
+        LeaseTable::create_if_absent(self, key, new)
     }
 
     fn take(
@@ -107,12 +99,11 @@ impl LeaseStore for LeaseTable {
         now_ms: u64,
         steal: bool,
     ) -> Result<Lease> {
-        let lease = if steal {
-            LeaseTable::steal(self, key, expected, owner, now_ms)?
+        if steal {
+            LeaseTable::steal(self, key, expected, owner, now_ms)
         } else {
-            LeaseTable::take(self, key, expected, owner, now_ms)?
-        };
-        Ok(lease)
+            LeaseTable::take(self, key, expected, owner, now_ms)
+        }
     }
 
     fn renew(&self, leases: &[(LeaseKey, u64)], now_ms: u64) -> Result<Vec<Result<Lease>>> {
@@ -120,24 +111,18 @@ impl LeaseStore for LeaseTable {
         for (key, expected) in leases {
             batch.renew(key, *expected, now_ms);
         }
-        let results = batch.commit()?;
-        Ok(results
-            .into_iter()
-            .map(|r| r.map_err(Error::from))
-            .collect())
+        batch.commit()
     }
 
     fn checkpoint(&self, key: &LeaseKey, expected: u64, checkpoint: Checkpoint) -> Result<Lease> {
-        Ok(LeaseTable::checkpoint(self, key, expected, checkpoint)?)
+        LeaseTable::checkpoint(self, key, expected, checkpoint)
     }
 
     fn set_children(&self, key: &LeaseKey, expected: u64, children: Vec<String>) -> Result<Lease> {
-        Ok(LeaseTable::update(self, key, expected, move |l| {
-            l.child_shard_ids = children
-        })?)
+        LeaseTable::update(self, key, expected, move |l| l.child_shard_ids = children)
     }
 
     fn evict(&self, key: &LeaseKey, expected: u64) -> Result<Lease> {
-        Ok(LeaseTable::evict(self, key, expected)?)
+        LeaseTable::evict(self, key, expected)
     }
 }

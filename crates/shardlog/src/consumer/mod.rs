@@ -17,6 +17,7 @@ mod checkpointer;
 mod config;
 mod coordinator;
 mod held;
+mod lease;
 mod leases;
 mod plan;
 mod processor;
@@ -28,12 +29,13 @@ mod worker;
 
 pub use checkpointer::Checkpointer;
 pub use config::{InitialPosition, WorkerConfig};
+pub use lease::{
+    Checkpoint, HashKeyRange, HistoryEntry, Lease, LeaseBatch, LeaseKey, LeaseOptions, LeaseTable,
+    NewLease,
+};
 pub use leases::LeaseStore;
 pub use processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};
 pub use remote::{LeaseService, LeaseTransport, RemoteLeases, LEASE_TARGET_PREFIX};
-pub use shardlog_checkpoint::lease::{
-    Checkpoint, Lease, LeaseKey, LeaseOptions, LeaseTable, NewLease,
-};
 pub use source::RecordSource;
 pub use worker::Worker;
 
@@ -71,6 +73,6 @@ impl Store {
                 db
             }
         };
-        Ok(LeaseTable::new(db, options)?)
+        LeaseTable::new(db, options)
     }
 }

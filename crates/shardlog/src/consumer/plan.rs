@@ -2,9 +2,9 @@
 //! and which leases to take or steal. Kept apart from the I/O so they can be tested exhaustively.
 
 use super::config::InitialPosition;
+use super::lease::{Checkpoint, Lease};
 use crate::names::ShardId;
 use crate::streams::ShardDescription;
-use shardlog_checkpoint::lease::{Checkpoint, Lease};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn parents(s: &ShardDescription) -> impl Iterator<Item = ShardId> {
@@ -141,8 +141,8 @@ pub(crate) fn plan_takes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consumer::lease::{HashKeyRange, LeaseKey};
     use crate::seqnum::SequenceNumber;
-    use shardlog_checkpoint::lease::{HashKeyRange, LeaseKey};
 
     fn shard(id: u32, parents: &[u32], closed: Option<u64>) -> ShardDescription {
         ShardDescription {

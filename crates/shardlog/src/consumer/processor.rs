@@ -1,9 +1,9 @@
 //! The application's side of a worker: one [`RecordProcessor`] per shard lease.
 
 use super::checkpointer::Checkpointer;
+use super::lease::Checkpoint;
 use crate::get::Record;
 use crate::names::ShardId;
-use shardlog_checkpoint::lease::Checkpoint;
 
 /// What a processor learns when its shard starts.
 #[derive(Debug, Clone, PartialEq, Eq)]

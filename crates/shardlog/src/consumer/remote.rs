@@ -9,12 +9,12 @@
 //! The service, not the worker, makes a checkpointed record durable before the checkpoint is
 //! written: a remote worker cannot sync the store's files.
 
+use super::lease::{Checkpoint, HashKeyRange, Lease, LeaseKey, LeaseTable, NewLease};
 use super::leases::LeaseStore;
 use crate::error::{Error, Result};
 use crate::names::ShardId;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
-use shardlog_checkpoint::lease::{Checkpoint, HashKeyRange, Lease, LeaseKey, LeaseTable, NewLease};
 
 /// The prefix of the operation names (`X-Amz-Target` over HTTP), versioned like AWS targets.
 pub const LEASE_TARGET_PREFIX: &str = "ShardlogLeases_20261121";
@@ -265,15 +265,15 @@ fn error_wire(e: &Error) -> ErrorWire {
         ..ErrorWire::default()
     };
     match e {
-        Error::Checkpoint(shardlog_checkpoint::Error::LeaseConflict { expected, found }) => {
+        Error::LeaseConflict { expected, found } => {
             w.kind = "LeaseConflictException".into();
             (w.expected, w.found) = (Some(*expected), Some(*found));
         }
-        Error::Checkpoint(shardlog_checkpoint::Error::LeaseNotFound { key }) => {
+        Error::LeaseNotFound { key } => {
             w.kind = "LeaseNotFoundException".into();
             w.key = Some(key.clone());
         }
-        Error::Checkpoint(shardlog_checkpoint::Error::LeaseHeld { owner, until_ms }) => {
+        Error::LeaseHeld { owner, until_ms } => {
             w.kind = "LeaseHeldException".into();
             (w.owner, w.until_ms) = (Some(owner.clone()), Some(*until_ms));
         }
@@ -283,19 +283,18 @@ fn error_wire(e: &Error) -> ErrorWire {
 }
 
 fn from_error_wire(w: ErrorWire) -> Error {
-    use shardlog_checkpoint::Error as C;
     match w.kind.as_str() {
-        "LeaseConflictException" => Error::Checkpoint(C::LeaseConflict {
+        "LeaseConflictException" => Error::LeaseConflict {
             expected: w.expected.unwrap_or_default(),
             found: w.found.unwrap_or_default(),
-        }),
-        "LeaseNotFoundException" => Error::Checkpoint(C::LeaseNotFound {
+        },
+        "LeaseNotFoundException" => Error::LeaseNotFound {
             key: w.key.unwrap_or_default(),
-        }),
-        "LeaseHeldException" => Error::Checkpoint(C::LeaseHeld {
+        },
+        "LeaseHeldException" => Error::LeaseHeld {
             owner: w.owner.unwrap_or_default(),
             until_ms: w.until_ms.unwrap_or_default(),
-        }),
+        },
         "ResourceNotFoundException" => Error::ResourceNotFound(w.message),
         "ValidationException" => Error::Validation(w.message),
         "InvalidArgumentException" => Error::InvalidArgument(w.message),
@@ -703,13 +702,11 @@ mod tests {
             .clone();
         assert!(matches!(
             renewed[1],
-            Err(Error::Checkpoint(
-                shardlog_checkpoint::Error::LeaseConflict { expected: 99, .. }
-            ))
+            Err(Error::LeaseConflict { expected: 99, .. })
         ));
         let err = r.take(&key, l.counter, "w2", 2_001, false);
         assert!(
-            matches!(err, Err(Error::Checkpoint(shardlog_checkpoint::Error::LeaseHeld { ref owner, .. })) if owner == "w1"),
+            matches!(err, Err(Error::LeaseHeld { ref owner, .. }) if owner == "w1"),
             "{err:?}"
         );
         let l = r.checkpoint(&key, l.counter, Checkpoint::ShardEnd)?;
@@ -722,12 +719,7 @@ mod tests {
             (None, Checkpoint::ShardEnd, 1)
         );
         let missing = r.evict(&LeaseKey::new("app", "s", "nope"), 0);
-        assert!(matches!(
-            missing,
-            Err(Error::Checkpoint(
-                shardlog_checkpoint::Error::LeaseNotFound { .. }
-            ))
-        ));
+        assert!(matches!(missing, Err(Error::LeaseNotFound { .. })));
         Ok(())
     }
 

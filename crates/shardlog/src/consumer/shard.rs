@@ -3,11 +3,11 @@
 
 use super::checkpointer::{Checkpointer, ShardContext};
 use super::held::HeldLease;
+use super::lease::{Checkpoint, HashKeyRange, Lease, LeaseKey, NewLease};
 use super::processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};
 use super::shared::Shared;
 use crate::error::{Error, Result};
 use crate::get::{ChildShard, StartingPosition};
-use shardlog_checkpoint::lease::{Checkpoint, HashKeyRange, Lease, LeaseKey, NewLease};
 use std::sync::Arc;
 use std::time::Instant;
 

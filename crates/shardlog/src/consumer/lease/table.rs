@@ -1,311 +1,17 @@
-//! A KCL-style lease table on top of [`Db`]: one lease per (application, stream, shard), fenced by a
-//! counter.
-//!
-//! Every mutating call names the counter the caller last saw; if the stored counter differs, the call
-//! fails with [`Error::LeaseConflict`] and changes nothing. Each successful change bumps the counter
-//! by one. Checkpoints also go into a per-lease history of the last
-//! [`LeaseOptions::history_len`] values. Several changes can share one commit through
-//! [`LeaseTable::batch`] (a worker renewing all its leases at once); each change in a batch is
-//! checked on its own, so one conflict does not stop the others.
-//!
-//! Durability rule 26: `take` refuses a lease that the durable record says another worker holds,
-//! until `last_renewal_ms + lease_duration_ms + takeover_margin_ms` has passed on the caller's wall
-//! clock ([`Error::LeaseHeld`]); this holds across restarts because the renewal time is persisted.
-//! `steal` skips that check (load balancing that knowingly takes a live lease, still counter-fenced).
-//!
-//! Storage layout (all inside the B-tree, see `docs/format.md`): lease records under
-//! `"lease\0L" ‖ esc(application) ‖ esc(stream) ‖ esc(shard)`, history entries right behind their
-//! lease under `lease key ‖ "H" ‖ index (u64, big-endian byte order so that keys sort by index)`, so
-//! a checkpoint (record, new history entry, dropped old entry) usually changes one leaf; and a schema
-//! version under `"lease\0M"`. `esc` escapes `0x00` as `00 FF` and ends with `00 01`, which keeps
-//! tuple order and makes each application's leases one key range.
-//!
-//! ```
-//! use shardlog_checkpoint::lease::{LeaseKey, LeaseTable, NewLease};
-//! use shardlog_checkpoint::{Db, Error};
-//! use shardlog_storage::SimDisk;
-//! use std::sync::Arc;
-//!
-//! let db = Arc::new(Db::open(Arc::new(SimDisk::new(1)), "leases.db")?);
-//! let table = LeaseTable::new(db, Default::default())?;
-//! let key = LeaseKey::new("app", "clicks", "shardId-000000000001");
-//! let seen = table.create_if_absent(&key, NewLease::default())?;
-//! let mine = table.take(&key, seen.counter, "w1", 5_000)?;
-//! // w2 still holds the counter it saw before w1 took the lease: its take fails.
-//! assert!(matches!(table.steal(&key, seen.counter, "w2", 5_001),
-//!                  Err(Error::LeaseConflict { expected: 0, found: 1 })));
-//! let mine = table.renew(&key, mine.counter, 8_000)?;
-//! assert_eq!(mine.counter, 2);
-//! # Ok::<(), Error>(())
-//! ```
+//! The table's verbs: conditional, counter-fenced changes of lease records in one commit each, or
+//! many in one batch.
 
-use crate::db::{Db, WriteTxn};
+use super::record::*;
+use super::types::*;
 use crate::error::{Error, Result};
+use shardlog_checkpoint::{Db, WriteTxn};
 use std::fmt;
 use std::sync::Arc;
-
-const LEASE_PREFIX: &[u8] = b"lease\0L";
-/// Separates a lease key from the index of one of its history entries.
-const HISTORY_TAG: u8 = b'H';
-const META_KEY: &[u8] = b"lease\0M";
-/// Schema 2: history entries follow their lease record (schema 1 kept them under `"lease\0H"`).
-const SCHEMA_VERSION: u8 = 2;
-const RECORD_VERSION: u8 = 1;
-/// Longest name part (application, stream, shard id, owner, parent or child id).
-const MAX_NAME_LEN: usize = 160;
-/// Longest sequence number (decimal digits).
-const MAX_SEQUENCE_DIGITS: usize = 128;
-
-/// Identifies a lease: the consuming application, the stream, and the shard id.
-///
-/// ```
-/// use shardlog_checkpoint::lease::LeaseKey;
-/// let key = LeaseKey::new("app", "clicks", "shardId-000000000003");
-/// assert_eq!(key.to_string(), "app/clicks/shardId-000000000003");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct LeaseKey {
-    /// The consumer application (KCL: the lease table's name).
-    pub application: String,
-    /// The stream.
-    pub stream: String,
-    /// The shard id.
-    pub shard_id: String,
-}
-
-impl LeaseKey {
-    /// Builds a key.
-    ///
-    /// ```
-    /// let key = shardlog_checkpoint::lease::LeaseKey::new("a", "s", "shard-1");
-    /// assert_eq!(key.stream, "s");
-    /// ```
-    pub fn new(application: &str, stream: &str, shard_id: &str) -> LeaseKey {
-        LeaseKey {
-            application: application.to_string(),
-            stream: stream.to_string(),
-            shard_id: shard_id.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for LeaseKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}", self.application, self.stream, self.shard_id)
-    }
-}
-
-/// Where a consumer resumes: a sequence number or one of the KCL sentinels.
-///
-/// ```
-/// use shardlog_checkpoint::lease::Checkpoint;
-/// let c = Checkpoint::sequence("4959033827", 2);
-/// assert!(matches!(c, Checkpoint::SequenceNumber { sub_sequence_number: 2, .. }));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Checkpoint {
-    /// After this record (and sub-record of an aggregated record).
-    SequenceNumber {
-        /// Decimal sequence number, without leading zeros.
-        sequence_number: String,
-        /// Sub-sequence number inside an aggregated record (0 otherwise).
-        sub_sequence_number: u64,
-    },
-    /// From the oldest record still retained.
-    TrimHorizon,
-    /// From records arriving after the consumer starts.
-    Latest,
-    /// From the first record at or after this arrival time (ms since the Unix epoch).
-    AtTimestamp(u64),
-    /// The shard was read to its end; its children may start.
-    ShardEnd,
-}
-
-impl Checkpoint {
-    /// A [`Checkpoint::SequenceNumber`].
-    ///
-    /// ```
-    /// let c = shardlog_checkpoint::lease::Checkpoint::sequence("17", 0);
-    /// assert_ne!(c, shardlog_checkpoint::lease::Checkpoint::Latest);
-    /// ```
-    pub fn sequence(sequence_number: &str, sub_sequence_number: u64) -> Checkpoint {
-        Checkpoint::SequenceNumber {
-            sequence_number: sequence_number.to_string(),
-            sub_sequence_number,
-        }
-    }
-}
-
-/// The hash-key range of a shard, inclusive at both ends.
-///
-/// ```
-/// let all = shardlog_checkpoint::lease::HashKeyRange::default();
-/// assert_eq!((all.start, all.end), (0, u128::MAX));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HashKeyRange {
-    /// First hash key.
-    pub start: u128,
-    /// Last hash key.
-    pub end: u128,
-}
-
-impl Default for HashKeyRange {
-    fn default() -> Self {
-        HashKeyRange {
-            start: 0,
-            end: u128::MAX,
-        }
-    }
-}
-
-/// One lease as stored.
-///
-/// ```
-/// use shardlog_checkpoint::lease::{LeaseKey, LeaseTable, NewLease};
-/// use shardlog_checkpoint::Db;
-/// use shardlog_storage::SimDisk;
-/// use std::sync::Arc;
-/// let table = LeaseTable::new(Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-/// let lease = table.create_if_absent(&LeaseKey::new("a", "s", "shard-0"), NewLease::default())?;
-/// assert_eq!(lease.owner, None);
-/// assert_eq!(lease.counter, 0);
-/// assert_eq!(lease.expires_at_ms(10_000), 10_000);
-/// # Ok::<(), shardlog_checkpoint::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lease {
-    /// The lease's key.
-    pub key: LeaseKey,
-    /// The worker holding the lease; `None` when unassigned.
-    pub owner: Option<String>,
-    /// Bumped by every change; the optimistic-concurrency fence.
-    pub counter: u64,
-    /// Where the next owner resumes.
-    pub checkpoint: Checkpoint,
-    /// A prepared (two-phase) checkpoint, if any.
-    pub pending_checkpoint: Option<Checkpoint>,
-    /// Owner changes since the last checkpoint.
-    pub owner_switches_since_checkpoint: u64,
-    /// Parent shard ids (one after a split, two after a merge, none for an original shard).
-    pub parent_shard_ids: Vec<String>,
-    /// Child shard ids, filled in at the shard's end.
-    pub child_shard_ids: Vec<String>,
-    /// The shard's hash-key range.
-    pub hash_key_range: HashKeyRange,
-    /// Wall-clock time (ms since the Unix epoch) of the last take or renewal; 0 if never held.
-    pub last_renewal_ms: u64,
-    /// Checkpoints ever recorded for this lease (the next history index).
-    pub checkpoints_recorded: u64,
-}
-
-impl Lease {
-    /// Wall-clock time at which the lease lapses if not renewed (`last_renewal_ms + duration`).
-    ///
-    /// ```
-    /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # use std::sync::Arc;
-    /// # let table = LeaseTable::new(Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// let l = table.create_if_absent(&key, NewLease::default())?;
-    /// let l = table.take(&key, l.counter, "w", 100)?;
-    /// assert_eq!(l.expires_at_ms(50), 150);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
-    /// ```
-    pub fn expires_at_ms(&self, lease_duration_ms: u64) -> u64 {
-        self.last_renewal_ms.saturating_add(lease_duration_ms)
-    }
-}
-
-/// What a new lease starts with.
-///
-/// ```
-/// use shardlog_checkpoint::lease::{Checkpoint, NewLease};
-/// let child = NewLease { parent_shard_ids: vec!["shard-0".into()], ..NewLease::default() };
-/// assert_eq!(child.checkpoint, Checkpoint::TrimHorizon);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewLease {
-    /// Initial position. Default: [`Checkpoint::TrimHorizon`].
-    pub checkpoint: Checkpoint,
-    /// Parent shard ids. Default: none.
-    pub parent_shard_ids: Vec<String>,
-    /// Hash-key range. Default: the whole space.
-    pub hash_key_range: HashKeyRange,
-}
-
-impl Default for NewLease {
-    fn default() -> Self {
-        NewLease {
-            checkpoint: Checkpoint::TrimHorizon,
-            parent_shard_ids: Vec::new(),
-            hash_key_range: HashKeyRange::default(),
-        }
-    }
-}
-
-/// Options of a [`LeaseTable`].
-///
-/// ```
-/// use shardlog_checkpoint::lease::LeaseOptions;
-/// let o = LeaseOptions::default();
-/// assert_eq!((o.history_len, o.lease_duration_ms, o.takeover_margin_ms), (10, 10_000, 1_000));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeaseOptions {
-    /// Checkpoint values kept per lease. Default: 10. 0 keeps none.
-    pub history_len: u64,
-    /// How long a lease stays held after its last renewal (KCL `failoverTimeMillis`). Default: 10,000.
-    pub lease_duration_ms: u64,
-    /// Extra wait before `take` may grab a lease another worker held (clock skew, restarts).
-    /// Default: 1,000.
-    pub takeover_margin_ms: u64,
-}
-
-impl Default for LeaseOptions {
-    fn default() -> Self {
-        LeaseOptions {
-            history_len: 10,
-            lease_duration_ms: 10_000,
-            takeover_margin_ms: 1_000,
-        }
-    }
-}
-
-/// One recorded checkpoint.
-///
-/// ```
-/// # use shardlog_checkpoint::lease::*;
-/// # use shardlog_checkpoint::Db;
-/// # use shardlog_storage::SimDisk;
-/// # use std::sync::Arc;
-/// # let table = LeaseTable::new(Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-/// # let key = LeaseKey::new("a", "s", "x");
-/// let l = table.create_if_absent(&key, NewLease::default())?;
-/// table.checkpoint(&key, l.counter, Checkpoint::sequence("5", 0))?;
-/// let h = table.history(&key)?;
-/// assert_eq!(h[0].counter, 1);
-/// assert_eq!(h[0].checkpoint, Checkpoint::sequence("5", 0));
-/// # Ok::<(), shardlog_checkpoint::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryEntry {
-    /// History index (0 for the lease's first checkpoint).
-    pub index: u64,
-    /// The lease counter after the checkpoint was written.
-    pub counter: u64,
-    /// The owner at the time.
-    pub owner: Option<String>,
-    /// The value.
-    pub checkpoint: Checkpoint,
-}
 
 /// The lease table.
 ///
 /// ```
-/// use shardlog_checkpoint::lease::{LeaseKey, LeaseTable, NewLease};
+/// use shardlog::consumer::{LeaseKey, LeaseTable, NewLease};
 /// use shardlog_checkpoint::Db;
 /// use shardlog_storage::SimDisk;
 /// use std::sync::Arc;
@@ -316,7 +22,7 @@ pub struct HistoryEntry {
 /// }
 /// assert_eq!(table.list("app")?.len(), 2);
 /// assert!(table.list("other")?.is_empty());
-/// # Ok::<(), shardlog_checkpoint::Error>(())
+/// # Ok::<(), shardlog::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct LeaseTable {
@@ -327,7 +33,7 @@ pub struct LeaseTable {
 /// Changes collected to be applied in one commit.
 ///
 /// ```
-/// # use shardlog_checkpoint::lease::*;
+/// # use shardlog::consumer::*;
 /// # use shardlog_checkpoint::Db;
 /// # use shardlog_storage::SimDisk;
 /// # use std::sync::Arc;
@@ -340,7 +46,7 @@ pub struct LeaseTable {
 /// }
 /// let results = batch.commit()?; // one commit for all three
 /// assert!(results.iter().all(|r| r.is_ok()));
-/// # Ok::<(), shardlog_checkpoint::Error>(())
+/// # Ok::<(), shardlog::Error>(())
 /// ```
 pub struct LeaseBatch<'t> {
     table: &'t LeaseTable,
@@ -382,7 +88,7 @@ impl<'t> LeaseBatch<'t> {
     /// Adds a [`LeaseTable::take`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -390,7 +96,7 @@ impl<'t> LeaseBatch<'t> {
     /// table.create_if_absent(&key, NewLease::default())?;
     /// let r = table.batch().take(&key, 0, "w", 1).commit()?;
     /// assert_eq!(r[0].as_ref().unwrap().counter, 1);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn take(&mut self, key: &LeaseKey, expected: u64, owner: &str, now_ms: u64) -> &mut Self {
         let owner = owner.to_string();
@@ -408,7 +114,7 @@ impl<'t> LeaseBatch<'t> {
     /// Adds a [`LeaseTable::steal`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -416,7 +122,7 @@ impl<'t> LeaseBatch<'t> {
     /// # table.create_if_absent(&key, NewLease::default())?;
     /// let r = table.batch().steal(&key, 0, "w", 1).commit()?;
     /// assert!(r[0].is_ok());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn steal(&mut self, key: &LeaseKey, expected: u64, owner: &str, now_ms: u64) -> &mut Self {
         let owner = owner.to_string();
@@ -434,7 +140,7 @@ impl<'t> LeaseBatch<'t> {
     /// Adds a [`LeaseTable::renew`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -442,7 +148,7 @@ impl<'t> LeaseBatch<'t> {
     /// # table.create_if_absent(&key, NewLease::default())?;
     /// let r = table.batch().renew(&key, 0, 5).renew(&key, 1, 6).commit()?;
     /// assert_eq!(r[1].as_ref().unwrap().counter, 2);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn renew(&mut self, key: &LeaseKey, expected: u64, now_ms: u64) -> &mut Self {
         self.push(key, expected, Op::Renew { now_ms })
@@ -451,14 +157,14 @@ impl<'t> LeaseBatch<'t> {
     /// Adds a [`LeaseTable::evict`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
     /// assert!(table.batch().evict(&key, 0).commit()?[0].is_ok());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn evict(&mut self, key: &LeaseKey, expected: u64) -> &mut Self {
         self.push(key, expected, Op::Evict)
@@ -467,14 +173,14 @@ impl<'t> LeaseBatch<'t> {
     /// Adds a [`LeaseTable::checkpoint`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
     /// assert!(table.batch().checkpoint(&key, 0, Checkpoint::ShardEnd).commit()?[0].is_ok());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn checkpoint(
         &mut self,
@@ -488,7 +194,7 @@ impl<'t> LeaseBatch<'t> {
     /// Adds a [`LeaseTable::prepare_checkpoint`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -496,7 +202,7 @@ impl<'t> LeaseBatch<'t> {
     /// # table.create_if_absent(&key, NewLease::default())?;
     /// let r = table.batch().prepare_checkpoint(&key, 0, Checkpoint::sequence("9", 0)).commit()?;
     /// assert!(r[0].as_ref().unwrap().pending_checkpoint.is_some());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn prepare_checkpoint(
         &mut self,
@@ -510,7 +216,7 @@ impl<'t> LeaseBatch<'t> {
     /// Adds a [`LeaseTable::update`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -518,7 +224,7 @@ impl<'t> LeaseBatch<'t> {
     /// # table.create_if_absent(&key, NewLease::default())?;
     /// let r = table.batch().update(&key, 0, |l| l.child_shard_ids = vec!["y".into()]).commit()?;
     /// assert_eq!(r[0].as_ref().unwrap().child_shard_ids, vec!["y".to_string()]);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn update(
         &mut self,
@@ -532,7 +238,7 @@ impl<'t> LeaseBatch<'t> {
     /// Adds a [`LeaseTable::delete`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -540,7 +246,7 @@ impl<'t> LeaseBatch<'t> {
     /// # table.create_if_absent(&key, NewLease::default())?;
     /// assert!(table.batch().delete(&key, 0).commit()?[0].is_ok());
     /// assert!(table.get(&key)?.is_none());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn delete(&mut self, key: &LeaseKey, expected: u64) -> &mut Self {
         self.push(key, expected, Op::Delete)
@@ -551,8 +257,9 @@ impl<'t> LeaseBatch<'t> {
     /// the lease after the change, or why its condition failed (that change alone is skipped).
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, Error};
+    /// # use shardlog::consumer::*;
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog::Error;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
@@ -560,7 +267,7 @@ impl<'t> LeaseBatch<'t> {
     /// let r = table.batch().renew(&key, 7, 1).renew(&key, 0, 1).commit()?;
     /// assert!(matches!(r[0], Err(Error::LeaseConflict { expected: 7, found: 0 })));
     /// assert!(r[1].is_ok());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn commit(&mut self) -> Result<Vec<Result<Lease>>> {
         let ops = std::mem::take(&mut self.ops);
@@ -579,14 +286,14 @@ impl LeaseTable {
     /// on first use and refuses a table written by an unknown version.
     ///
     /// ```
-    /// use shardlog_checkpoint::lease::{LeaseOptions, LeaseTable};
+    /// use shardlog::consumer::{LeaseOptions, LeaseTable};
     /// use shardlog_checkpoint::Db;
     /// use shardlog_storage::SimDisk;
     /// use std::sync::Arc;
     /// let db = Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?);
     /// let opts = LeaseOptions { history_len: 3, ..LeaseOptions::default() };
     /// let table = LeaseTable::new(db, opts)?;
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn new(db: Arc<Db>, options: LeaseOptions) -> Result<LeaseTable> {
         let stored = db.read()?.get(META_KEY)?;
@@ -600,12 +307,12 @@ impl LeaseTable {
                 tx.commit()?;
             }
             Some(other) => {
-                return Err(Error::Foreign {
+                return Err(Error::Checkpoint(shardlog_checkpoint::Error::Foreign {
                     file: db.path(),
                     reason: format!(
                         "lease table schema {other:?} (this build knows [{SCHEMA_VERSION}])"
                     ),
-                })
+                }))
             }
         }
         Ok(LeaseTable { db, options })
@@ -614,12 +321,12 @@ impl LeaseTable {
     /// The options in force.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// assert_eq!(table.options().history_len, 10);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn options(&self) -> &LeaseOptions {
         &self.options
@@ -628,12 +335,12 @@ impl LeaseTable {
     /// An empty batch of changes, applied in one commit by [`LeaseBatch::commit`].
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// assert!(table.batch().commit()?.is_empty());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn batch(&self) -> LeaseBatch<'_> {
         LeaseBatch {
@@ -653,7 +360,7 @@ impl LeaseTable {
     /// `counter`/`owner` to tell). A new lease has no owner and counter 0.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -661,7 +368,7 @@ impl LeaseTable {
     /// let first = table.create_if_absent(&key, NewLease::default())?;
     /// let taken = table.take(&key, first.counter, "w", 1)?;
     /// assert_eq!(table.create_if_absent(&key, NewLease::default())?, taken);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn create_if_absent(&self, key: &LeaseKey, new: NewLease) -> Result<Lease> {
         let tree_key = lease_key(key)?;
@@ -691,12 +398,12 @@ impl LeaseTable {
     /// The lease, if it exists.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// assert!(table.get(&LeaseKey::new("a", "s", "x"))?.is_none());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn get(&self, key: &LeaseKey) -> Result<Option<Lease>> {
         let tree_key = lease_key(key)?;
@@ -709,7 +416,7 @@ impl LeaseTable {
     /// The applications that have at least one lease, in byte order.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -717,7 +424,7 @@ impl LeaseTable {
     /// table.create_if_absent(&LeaseKey::new("audit", "s", "1"), NewLease::default())?;
     /// table.create_if_absent(&LeaseKey::new("audit", "t", "1"), NewLease::default())?;
     /// assert_eq!(table.applications()?, ["audit", "billing"]);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn applications(&self) -> Result<Vec<String>> {
         let end = prefix_end(LEASE_PREFIX);
@@ -738,7 +445,7 @@ impl LeaseTable {
     /// Every lease of `application`, ordered by stream, then shard id (as byte strings).
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -746,7 +453,7 @@ impl LeaseTable {
     /// table.create_if_absent(&LeaseKey::new("a", "s", "1"), NewLease::default())?;
     /// let ids: Vec<String> = table.list("a")?.into_iter().map(|l| l.key.shard_id).collect();
     /// assert_eq!(ids, ["1", "2"]);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn list(&self, application: &str) -> Result<Vec<Lease>> {
         check_name("application", application)?;
@@ -770,8 +477,9 @@ impl LeaseTable {
     /// and `last_renewal_ms + lease_duration_ms + takeover_margin_ms > now_ms` (durability rule 26).
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
-    /// # use shardlog_checkpoint::{Db, Error};
+    /// # use shardlog::consumer::*;
+    /// # use shardlog_checkpoint::Db;
+    /// # use shardlog::Error;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// let key = LeaseKey::new("a", "s", "x");
@@ -781,7 +489,7 @@ impl LeaseTable {
     /// assert!(matches!(table.take(&key, l.counter, "w2", 11_999), Err(Error::LeaseHeld { until_ms: 12_000, .. })));
     /// let l = table.take(&key, l.counter, "w2", 12_000)?;
     /// assert_eq!(l.owner_switches_since_checkpoint, 2);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn take(&self, key: &LeaseKey, expected: u64, owner: &str, now_ms: u64) -> Result<Lease> {
         let owner = owner.to_string();
@@ -800,7 +508,7 @@ impl LeaseTable {
     /// hold (load balancing). Still fenced by the counter.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -809,7 +517,7 @@ impl LeaseTable {
     /// let l = table.take(&key, l.counter, "w1", 1_000)?;
     /// let l = table.steal(&key, l.counter, "w2", 1_001)?;
     /// assert_eq!(l.owner.as_deref(), Some("w2"));
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn steal(&self, key: &LeaseKey, expected: u64, owner: &str, now_ms: u64) -> Result<Lease> {
         let owner = owner.to_string();
@@ -828,7 +536,7 @@ impl LeaseTable {
     /// one commit.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -836,7 +544,7 @@ impl LeaseTable {
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
     /// let l = table.renew(&key, l.counter, 77)?;
     /// assert_eq!((l.counter, l.last_renewal_ms), (1, 77));
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn renew(&self, key: &LeaseKey, expected: u64, now_ms: u64) -> Result<Lease> {
         self.one(key, expected, Op::Renew { now_ms })
@@ -845,7 +553,7 @@ impl LeaseTable {
     /// Clears the owner (counter + 1), so any worker may take the lease at once.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -855,7 +563,7 @@ impl LeaseTable {
     /// let l = table.evict(&key, l.counter)?;
     /// assert_eq!(l.owner, None);
     /// assert!(table.take(&key, l.counter, "w2", 2).is_ok());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn evict(&self, key: &LeaseKey, expected: u64) -> Result<Lease> {
         self.one(key, expected, Op::Evict)
@@ -866,7 +574,7 @@ impl LeaseTable {
     /// already durable in the shard's log (durability rule 25).
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -875,7 +583,7 @@ impl LeaseTable {
     /// let l = table.checkpoint(&key, l.counter, Checkpoint::sequence("123", 0))?;
     /// assert_eq!(l.checkpoint, Checkpoint::sequence("123", 0));
     /// assert!(table.checkpoint(&key, 0, Checkpoint::ShardEnd).is_err()); // stale counter
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn checkpoint(
         &self,
@@ -889,7 +597,7 @@ impl LeaseTable {
     /// Stores a pending (prepared, two-phase) checkpoint; counter + 1.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -897,7 +605,7 @@ impl LeaseTable {
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
     /// let l = table.prepare_checkpoint(&key, l.counter, Checkpoint::sequence("5", 1))?;
     /// assert_eq!(l.pending_checkpoint, Some(Checkpoint::sequence("5", 1)));
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn prepare_checkpoint(
         &self,
@@ -913,7 +621,7 @@ impl LeaseTable {
     /// goes into the history.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -924,7 +632,7 @@ impl LeaseTable {
     ///     l.hash_key_range = HashKeyRange { start: 0, end: 99 };
     /// })?;
     /// assert_eq!(l.counter, 1);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn update(
         &self,
@@ -938,7 +646,7 @@ impl LeaseTable {
     /// Deletes the lease and its history; returns the lease as it was.
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
@@ -946,7 +654,7 @@ impl LeaseTable {
     /// # let l = table.create_if_absent(&key, NewLease::default())?;
     /// table.delete(&key, l.counter)?;
     /// assert!(table.history(&key)?.is_empty());
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn delete(&self, key: &LeaseKey, expected: u64) -> Result<Lease> {
         self.one(key, expected, Op::Delete)
@@ -955,7 +663,7 @@ impl LeaseTable {
     /// The recorded checkpoints of a lease, oldest first (at most `history_len`).
     ///
     /// ```
-    /// # use shardlog_checkpoint::lease::*;
+    /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), LeaseOptions { history_len: 2, ..Default::default() })?;
@@ -966,7 +674,7 @@ impl LeaseTable {
     /// }
     /// let h: Vec<u64> = table.history(&key)?.iter().map(|e| e.index).collect();
     /// assert_eq!(h, [1, 2]);
-    /// # Ok::<(), shardlog_checkpoint::Error>(())
+    /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn history(&self, key: &LeaseKey) -> Result<Vec<HistoryEntry>> {
         let prefix = history_prefix(key)?;
@@ -1069,7 +777,7 @@ impl LeaseTable {
                 let old: Vec<Vec<u8>> = tx
                     .range(prefix.as_slice()..end.as_slice())
                     .map(|r| r.map(|(k, _)| k))
-                    .collect::<Result<_>>()?;
+                    .collect::<Result<_, shardlog_checkpoint::Error>>()?;
                 for k in old {
                     tx.remove(&k)?;
                 }
@@ -1082,7 +790,7 @@ impl LeaseTable {
                 .checkpoints_recorded
                 .checked_add(u64::from(record_history)),
         ) else {
-            return Ok(Err(Error::InvalidArgument(format!(
+            return Ok(Err(Error::Validation(format!(
                 "lease {key} has used up its counter"
             ))));
         };
@@ -1114,7 +822,7 @@ impl LeaseTable {
                 let old: Vec<Vec<u8>> = tx
                     .range(prefix.as_slice()..end.as_slice())
                     .map(|r| r.map(|(k, _)| k))
-                    .collect::<Result<_>>()?;
+                    .collect::<Result<_, shardlog_checkpoint::Error>>()?;
                 for k in old {
                     tx.remove(&k)?;
                 }
@@ -1122,438 +830,5 @@ impl LeaseTable {
         }
         tx.insert(&tree_key, &encoded)?;
         Ok(Ok(lease))
-    }
-}
-
-fn bad(key: &LeaseKey, reason: &str) -> Error {
-    Error::BadRecord {
-        key: key.to_string(),
-        reason: reason.to_string(),
-    }
-}
-
-fn check_name(what: &str, s: &str) -> Result<()> {
-    if s.is_empty() || s.len() > MAX_NAME_LEN {
-        return Err(Error::InvalidArgument(format!(
-            "{what} of {} bytes outside 1..={MAX_NAME_LEN}",
-            s.len()
-        )));
-    }
-    Ok(())
-}
-
-fn check_checkpoint(c: &Checkpoint) -> Result<()> {
-    if let Checkpoint::SequenceNumber {
-        sequence_number: s, ..
-    } = c
-    {
-        let ok = !s.is_empty()
-            && s.len() <= MAX_SEQUENCE_DIGITS
-            && s.bytes().all(|b| b.is_ascii_digit())
-            && (s == "0" || !s.starts_with('0'));
-        if !ok {
-            return Err(Error::InvalidArgument(format!(
-                "sequence number {s:?} is not a decimal number of at most {MAX_SEQUENCE_DIGITS} digits \
-                 without leading zeros"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Big-endian bytes of `v`, so that keys sort by number.
-fn u64_ordered(v: u64) -> [u8; 8] {
-    let mut out = [0u8; 8];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = (v >> (56 - 8 * i)) as u8;
-    }
-    out
-}
-
-fn u64_from_ordered(b: [u8; 8]) -> u64 {
-    b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
-}
-
-fn push_escaped(out: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        out.push(b);
-        if b == 0 {
-            out.push(0xFF);
-        }
-    }
-    out.extend_from_slice(&[0, 1]);
-}
-
-/// The exclusive end of the key range starting with `prefix` (which ends with the terminator `00 01`).
-fn prefix_end(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    if let Some(last) = end.last_mut() {
-        *last = last.saturating_add(1);
-    }
-    end
-}
-
-fn encoded_parts(prefix: &[u8], key: &LeaseKey) -> Result<Vec<u8>> {
-    check_name("application", &key.application)?;
-    check_name("stream", &key.stream)?;
-    check_name("shard id", &key.shard_id)?;
-    let mut out = prefix.to_vec();
-    for part in [&key.application, &key.stream, &key.shard_id] {
-        push_escaped(&mut out, part);
-    }
-    Ok(out)
-}
-
-fn lease_key(key: &LeaseKey) -> Result<Vec<u8>> {
-    encoded_parts(LEASE_PREFIX, key)
-}
-
-fn history_prefix(key: &LeaseKey) -> Result<Vec<u8>> {
-    let mut prefix = lease_key(key)?;
-    prefix.push(HISTORY_TAG);
-    Ok(prefix)
-}
-
-/// True for a history entry's key (a lease key followed by the tag and an 8-byte index).
-fn is_history_key(k: &[u8]) -> bool {
-    k.len() > 9
-        && k.get(k.len() - 9) == Some(&HISTORY_TAG)
-        && k.get(..k.len() - 9).and_then(parse_lease_key).is_some()
-}
-
-/// The lease a key of the lease range names: `Some` for a lease record, `None` for a history entry,
-/// an error for anything else.
-fn lease_record_key(k: &[u8]) -> Result<Option<LeaseKey>> {
-    match parse_lease_key(k) {
-        Some(key) => Ok(Some(key)),
-        None if is_history_key(k) => Ok(None),
-        None => Err(Error::BadRecord {
-            key: String::from_utf8_lossy(k).into_owned(),
-            reason: "lease key does not parse".into(),
-        }),
-    }
-}
-
-fn parse_lease_key(k: &[u8]) -> Option<LeaseKey> {
-    let mut rest = k.strip_prefix(LEASE_PREFIX)?;
-    let mut parts = Vec::with_capacity(3);
-    for _ in 0..3 {
-        let mut part = Vec::new();
-        loop {
-            let (&b, tail) = rest.split_first()?;
-            rest = tail;
-            if b != 0 {
-                part.push(b);
-                continue;
-            }
-            let (&esc, tail) = rest.split_first()?;
-            rest = tail;
-            match esc {
-                0xFF => part.push(0),
-                1 => break,
-                _ => return None,
-            }
-        }
-        parts.push(String::from_utf8(part).ok()?);
-    }
-    if !rest.is_empty() {
-        return None;
-    }
-    let shard_id = parts.pop()?;
-    let stream = parts.pop()?;
-    let application = parts.pop()?;
-    Some(LeaseKey {
-        application,
-        stream,
-        shard_id,
-    })
-}
-
-// ---- record encoding (version 1, little-endian) ----
-
-fn put_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
-    let len =
-        u16::try_from(s.len()).map_err(|_| Error::InvalidArgument("string too long".into()))?;
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
-    Ok(())
-}
-
-fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) -> Result<()> {
-    match s {
-        None => out.push(0),
-        Some(s) => {
-            out.push(1);
-            put_str(out, s)?;
-        }
-    }
-    Ok(())
-}
-
-fn put_checkpoint(out: &mut Vec<u8>, c: &Checkpoint) -> Result<()> {
-    check_checkpoint(c)?;
-    match c {
-        Checkpoint::SequenceNumber {
-            sequence_number,
-            sub_sequence_number,
-        } => {
-            out.push(1);
-            put_str(out, sequence_number)?;
-            out.extend_from_slice(&sub_sequence_number.to_le_bytes());
-        }
-        Checkpoint::TrimHorizon => out.push(2),
-        Checkpoint::Latest => out.push(3),
-        Checkpoint::AtTimestamp(ms) => {
-            out.push(4);
-            out.extend_from_slice(&ms.to_le_bytes());
-        }
-        Checkpoint::ShardEnd => out.push(5),
-    }
-    Ok(())
-}
-
-fn put_ids(out: &mut Vec<u8>, what: &str, ids: &[String]) -> Result<()> {
-    let n =
-        u16::try_from(ids.len()).map_err(|_| Error::InvalidArgument(format!("too many {what}")))?;
-    out.extend_from_slice(&n.to_le_bytes());
-    for id in ids {
-        check_name(what, id)?;
-        put_str(out, id)?;
-    }
-    Ok(())
-}
-
-fn check_value_len(bytes: Vec<u8>) -> Result<Vec<u8>> {
-    if bytes.len() > crate::MAX_VALUE_LEN {
-        return Err(Error::ValueTooLarge {
-            len: bytes.len(),
-            max: crate::MAX_VALUE_LEN,
-        });
-    }
-    Ok(bytes)
-}
-
-fn encode_lease(l: &Lease) -> Result<Vec<u8>> {
-    if l.hash_key_range.start > l.hash_key_range.end {
-        return Err(Error::InvalidArgument(format!(
-            "hash-key range {}..={} is empty",
-            l.hash_key_range.start, l.hash_key_range.end
-        )));
-    }
-    let mut out = Vec::with_capacity(256);
-    out.push(RECORD_VERSION);
-    for v in [
-        l.counter,
-        l.last_renewal_ms,
-        l.owner_switches_since_checkpoint,
-        l.checkpoints_recorded,
-    ] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    out.extend_from_slice(&l.hash_key_range.start.to_le_bytes());
-    out.extend_from_slice(&l.hash_key_range.end.to_le_bytes());
-    if let Some(o) = &l.owner {
-        check_name("owner", o)?;
-    }
-    put_opt_str(&mut out, l.owner.as_deref())?;
-    put_checkpoint(&mut out, &l.checkpoint)?;
-    match &l.pending_checkpoint {
-        None => out.push(0),
-        Some(c) => {
-            out.push(1);
-            put_checkpoint(&mut out, c)?;
-        }
-    }
-    put_ids(&mut out, "parent shard id", &l.parent_shard_ids)?;
-    put_ids(&mut out, "child shard id", &l.child_shard_ids)?;
-    check_value_len(out)
-}
-
-fn encode_history(l: &Lease) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(128);
-    out.push(RECORD_VERSION);
-    out.extend_from_slice(&l.counter.to_le_bytes());
-    put_opt_str(&mut out, l.owner.as_deref())?;
-    put_checkpoint(&mut out, &l.checkpoint)?;
-    check_value_len(out)
-}
-
-/// A bounds-checked reader of a record.
-struct Rd<'a> {
-    b: &'a [u8],
-}
-
-impl<'a> Rd<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.b.len() < n {
-            return None;
-        }
-        let (head, tail) = self.b.split_at(n);
-        self.b = tail;
-        Some(head)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        self.take(1)?.first().copied()
-    }
-    fn u16(&mut self) -> Option<u16> {
-        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn u128(&mut self) -> Option<u128> {
-        Some(u128::from_le_bytes(self.take(16)?.try_into().ok()?))
-    }
-    fn str(&mut self) -> Option<String> {
-        let n = self.u16()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
-    fn opt_str(&mut self) -> Option<Option<String>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => Some(Some(self.str()?)),
-            _ => None,
-        }
-    }
-    fn checkpoint(&mut self) -> Option<Checkpoint> {
-        Some(match self.u8()? {
-            1 => Checkpoint::SequenceNumber {
-                sequence_number: self.str()?,
-                sub_sequence_number: self.u64()?,
-            },
-            2 => Checkpoint::TrimHorizon,
-            3 => Checkpoint::Latest,
-            4 => Checkpoint::AtTimestamp(self.u64()?),
-            5 => Checkpoint::ShardEnd,
-            _ => return None,
-        })
-    }
-    fn ids(&mut self) -> Option<Vec<String>> {
-        let n = self.u16()?;
-        (0..n).map(|_| self.str()).collect()
-    }
-}
-
-fn decode_lease(key: &LeaseKey, bytes: &[u8]) -> Result<Lease> {
-    let mut r = Rd { b: bytes };
-    let parse = |r: &mut Rd<'_>| -> Option<Lease> {
-        if r.u8()? != RECORD_VERSION {
-            return None;
-        }
-        let counter = r.u64()?;
-        let last_renewal_ms = r.u64()?;
-        let owner_switches_since_checkpoint = r.u64()?;
-        let checkpoints_recorded = r.u64()?;
-        let hash_key_range = HashKeyRange {
-            start: r.u128()?,
-            end: r.u128()?,
-        };
-        let owner = r.opt_str()?;
-        let checkpoint = r.checkpoint()?;
-        let pending_checkpoint = match r.u8()? {
-            0 => None,
-            1 => Some(r.checkpoint()?),
-            _ => return None,
-        };
-        let parent_shard_ids = r.ids()?;
-        let child_shard_ids = r.ids()?;
-        r.b.is_empty().then_some(Lease {
-            key: key.clone(),
-            owner,
-            counter,
-            checkpoint,
-            pending_checkpoint,
-            owner_switches_since_checkpoint,
-            parent_shard_ids,
-            child_shard_ids,
-            hash_key_range,
-            last_renewal_ms,
-            checkpoints_recorded,
-        })
-    };
-    parse(&mut r).ok_or_else(|| {
-        bad(
-            key,
-            "lease record does not decode (unknown version or damaged)",
-        )
-    })
-}
-
-fn decode_history(key: &LeaseKey, index: u64, bytes: &[u8]) -> Result<HistoryEntry> {
-    let mut r = Rd { b: bytes };
-    let parse = |r: &mut Rd<'_>| -> Option<HistoryEntry> {
-        if r.u8()? != RECORD_VERSION {
-            return None;
-        }
-        let counter = r.u64()?;
-        let owner = r.opt_str()?;
-        let checkpoint = r.checkpoint()?;
-        r.b.is_empty().then_some(HistoryEntry {
-            index,
-            counter,
-            owner,
-            checkpoint,
-        })
-    };
-    parse(&mut r).ok_or_else(|| bad(key, "history entry does not decode"))
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn keys_round_trip_and_keep_tuple_order() {
-        let names = ["a", "a\0", "a\0b", "ab", "b", "\0", "\u{ff}"];
-        let mut keys = Vec::new();
-        for a in names {
-            for s in names {
-                let k = LeaseKey::new(a, s, "x");
-                let enc = lease_key(&k).unwrap();
-                assert_eq!(parse_lease_key(&enc).unwrap(), k);
-                keys.push((k, enc));
-            }
-        }
-        let mut by_tuple = keys.clone();
-        by_tuple.sort_by(|x, y| {
-            (x.0.application.as_bytes(), x.0.stream.as_bytes())
-                .cmp(&(y.0.application.as_bytes(), y.0.stream.as_bytes()))
-        });
-        keys.sort_by(|x, y| x.1.cmp(&y.1));
-        assert_eq!(keys, by_tuple);
-        assert_eq!(
-            u64_from_ordered(u64_ordered(0x0102_0304_0506_0708)),
-            0x0102_0304_0506_0708
-        );
-        assert!(u64_ordered(255) < u64_ordered(256));
-    }
-
-    #[test]
-    fn records_round_trip_and_garbage_is_an_error() {
-        let l = Lease {
-            key: LeaseKey::new("a", "s", "x"),
-            owner: Some("w".into()),
-            counter: 9,
-            checkpoint: Checkpoint::sequence("123", 4),
-            pending_checkpoint: Some(Checkpoint::AtTimestamp(5)),
-            owner_switches_since_checkpoint: 2,
-            parent_shard_ids: vec!["p1".into(), "p2".into()],
-            child_shard_ids: vec!["c".into()],
-            hash_key_range: HashKeyRange {
-                start: 3,
-                end: u128::MAX - 1,
-            },
-            last_renewal_ms: 77,
-            checkpoints_recorded: 3,
-        };
-        let enc = encode_lease(&l).unwrap();
-        assert_eq!(decode_lease(&l.key, &enc).unwrap(), l);
-        for cut in 0..enc.len() {
-            assert!(decode_lease(&l.key, &enc[..cut]).is_err());
-        }
-        assert!(check_checkpoint(&Checkpoint::sequence("012", 0)).is_err());
-        assert!(check_checkpoint(&Checkpoint::sequence("12a", 0)).is_err());
-        assert!(check_checkpoint(&Checkpoint::sequence("0", 0)).is_ok());
     }
 }

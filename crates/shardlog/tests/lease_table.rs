@@ -3,16 +3,29 @@
 //! during batched renewals (a batch is all or nothing).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{open, Rng};
-use shardlog_checkpoint::lease::{
+use shardlog::consumer::{
     Checkpoint, HashKeyRange, Lease, LeaseKey, LeaseOptions, LeaseTable, NewLease,
 };
-use shardlog_checkpoint::{Db, Error};
+use shardlog::Error;
+use shardlog_checkpoint::{Db, Options};
+use shardlog_storage::SplitMix64 as Rng;
 use shardlog_storage::{Fault, SimDisk};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
+
+/// Options that make the file grow often and the redo log fill often (3 pages).
+fn small_opts() -> Options {
+    Options {
+        initial_pages: 2,
+        cache_pages: 64,
+        log_pages: 3,
+        ..Options::default()
+    }
+}
+
+fn open(disk: &SimDisk) -> shardlog_checkpoint::Result<Db> {
+    Db::open_with(Arc::new(disk.clone()), "checkpoints.db", small_opts())
+}
 
 fn table(disk: &SimDisk, options: LeaseOptions) -> LeaseTable {
     LeaseTable::new(Arc::new(open(disk).unwrap()), options).unwrap()
@@ -115,20 +128,19 @@ fn every_mutation_is_fenced_by_the_counter() {
     ));
     assert!(matches!(
         t.checkpoint(&k, 6, Checkpoint::sequence("0x12", 0)),
-        Err(Error::InvalidArgument(_))
+        Err(Error::Validation(_))
     ));
-    assert!(matches!(
-        t.take(&k, 6, "", 1),
-        Err(Error::InvalidArgument(_))
-    ));
+    assert!(matches!(t.take(&k, 6, "", 1), Err(Error::Validation(_))));
     let big: Vec<String> = (0..20).map(|i| format!("{i:0>150}")).collect();
     assert!(matches!(
         t.update(&k, 6, |l| l.parent_shard_ids = big),
-        Err(Error::ValueTooLarge { .. })
+        Err(Error::Checkpoint(
+            shardlog_checkpoint::Error::ValueTooLarge { .. }
+        ))
     ));
     assert!(matches!(
         t.get(&LeaseKey::new("", "s", "x")),
-        Err(Error::InvalidArgument(_))
+        Err(Error::Validation(_))
     ));
     assert_eq!(t.get(&k).unwrap().unwrap().counter, 6);
 
@@ -442,12 +454,7 @@ fn power_cuts_during_batched_renewals() {
         cuts += 1;
         disk = disk.crash(rng.next_u64());
         let db = Arc::new(
-            Db::open_with(
-                Arc::new(disk.clone()),
-                "checkpoints.db",
-                common::small_opts(),
-            )
-            .unwrap(),
+            Db::open_with(Arc::new(disk.clone()), "checkpoints.db", small_opts()).unwrap(),
         );
         db.verify().unwrap();
         let t = LeaseTable::new(
