@@ -79,7 +79,7 @@ pub struct Mark {
     pub counter: u64,
     pub durable_end: u64,
     pub next_seq: u64,
-    pub last_ts: u64,
+    pub last_ts_ms: u64,
     pub flags: u32,
 }
 
@@ -91,7 +91,7 @@ impl Mark {
         put_u64(&mut b, 8, self.counter);
         put_u64(&mut b, 16, self.durable_end);
         put_u64(&mut b, 24, self.next_seq);
-        put_u64(&mut b, 32, self.last_ts);
+        put_u64(&mut b, 32, self.last_ts_ms);
         put_u32(&mut b, 40, self.flags);
         let crc = crc32c::crc32c_append(seed, &b[8..]);
         put_u32(&mut b, 4, crc);
@@ -137,8 +137,8 @@ pub struct Index {
     pub base_seq: u64,
     pub data_end: u64,
     pub next_seq: u64,
-    pub first_ts: u64,
-    pub last_ts: u64,
+    pub first_ts_ms: u64,
+    pub last_ts_ms: u64,
     /// `(seq, offset, timestamp_ms)`.
     pub entries: Vec<(u64, u64, u64)>,
 }
@@ -157,8 +157,8 @@ impl Index {
             self.base_seq,
             self.data_end,
             self.next_seq,
-            self.first_ts,
-            self.last_ts,
+            self.first_ts_ms,
+            self.last_ts_ms,
         ];
         for (i, v) in fields.iter().enumerate() {
             put_u64(&mut b, 16 + 8 * i, *v);

@@ -168,7 +168,7 @@ pub fn parse(data: &[u8]) -> Scenario {
 ///         0x40 capacity = num (else the file length)   0x80 flip header bit `byte`
 /// frames: byte % 16 operations (see `gen_area`)
 /// two marks: byte m: 0x01 present; (m >> 1) & 3 durable_end = data start | end of valid frames |
-///         num | file length; 0x08 next_seq = num; 0x10 last_ts = num; 0x20 wrong seed;
+///         num | file length; 0x08 next_seq = num; 0x10 last_ts_ms = num; 0x20 wrong seed;
 ///         then counter = num, flags = byte
 /// index:  byte % 4: none | true | true with one field changed (value num, field byte % 8; 7: entry
 ///         byte % (entries + 1) := (value, num, num)) | made up
@@ -190,7 +190,7 @@ fn structured(r: &mut Input<'_>, files: &mut Vec<(String, Vec<u8>)>) {
     let count = (flags >> 2) % 3 + 1;
     let mut prev_id = 0u64;
     let mut next_seq = 0u64;
-    let mut last_ts = NOW_MS - 1000;
+    let mut last_ts_ms = NOW_MS - 1000;
     for _ in 0..count {
         let sflags = r.byte();
         let id = if sflags & 1 != 0 {
@@ -202,7 +202,7 @@ fn structured(r: &mut Input<'_>, files: &mut Vec<(String, Vec<u8>)>) {
         let base_seq = if sflags & 4 != 0 { r.num() } else { next_seq };
         let prev_segment_id = if sflags & 8 != 0 { r.num() } else { prev_id };
         let seed = segment_seed(log_id, id);
-        let area = gen_area(r, seed, base_seq, last_ts);
+        let area = gen_area(r, seed, base_seq, last_ts_ms);
         let file_len = match (sflags >> 4) & 3 {
             0 => SEGMENT_BYTES as usize,
             1 => DATA_START + area.len(),
@@ -250,10 +250,10 @@ fn structured(r: &mut Input<'_>, files: &mut Vec<(String, Vec<u8>)>) {
                 } else {
                     scanned.next_seq
                 },
-                last_ts: if m & 0x10 != 0 {
+                last_ts_ms: if m & 0x10 != 0 {
                     r.num()
                 } else {
-                    scanned.last_ts
+                    scanned.last_ts_ms
                 },
                 counter: r.num(),
                 flags: u32::from(r.byte()),
@@ -269,8 +269,8 @@ fn structured(r: &mut Input<'_>, files: &mut Vec<(String, Vec<u8>)>) {
             base_seq,
             data_end: scanned.end as u64,
             next_seq: scanned.next_seq,
-            first_ts: scanned.first_ts.unwrap_or(scanned.last_ts),
-            last_ts: scanned.last_ts,
+            first_ts_ms: scanned.first_ts_ms.unwrap_or(scanned.last_ts_ms),
+            last_ts_ms: scanned.last_ts_ms,
             entries: scanned.entries.clone(),
         };
         let index = match r.byte() % 4 {
@@ -285,8 +285,8 @@ fn structured(r: &mut Input<'_>, files: &mut Vec<(String, Vec<u8>)>) {
                     2 => idx.base_seq = v,
                     3 => idx.data_end = v,
                     4 => idx.next_seq = v,
-                    5 => idx.first_ts = v,
-                    6 => idx.last_ts = v,
+                    5 => idx.first_ts_ms = v,
+                    6 => idx.last_ts_ms = v,
                     _ => {
                         // Replace entry `at` (or append one), so that not only the last entry
                         // (which open spot-checks) can be wrong.
@@ -307,8 +307,8 @@ fn structured(r: &mut Input<'_>, files: &mut Vec<(String, Vec<u8>)>) {
                     base_seq: r.num(),
                     data_end: r.num(),
                     next_seq: r.num(),
-                    first_ts: r.num(),
-                    last_ts: r.num(),
+                    first_ts_ms: r.num(),
+                    last_ts_ms: r.num(),
                     entries: Vec::new(),
                 };
                 for _ in 0..r.byte() % 4 {
@@ -323,7 +323,7 @@ fn structured(r: &mut Input<'_>, files: &mut Vec<(String, Vec<u8>)>) {
         files.push((segment_name(id), file));
         prev_id = id;
         next_seq = scanned.next_seq;
-        last_ts = scanned.last_ts;
+        last_ts_ms = scanned.last_ts_ms;
     }
 }
 
@@ -337,10 +337,10 @@ fn structured(r: &mut Input<'_>, files: &mut Vec<(String, Vec<u8>)>) {
 /// 2 raw bytes: byte count, from the input      3 zeros: (byte + 1) * 8
 /// 4 flip bit u16 of the area                    5 truncate the area to u16 bytes
 /// ```
-fn gen_area(r: &mut Input<'_>, seed: u32, base_seq: u64, last_ts: u64) -> Vec<u8> {
+fn gen_area(r: &mut Input<'_>, seed: u32, base_seq: u64, last_ts_ms: u64) -> Vec<u8> {
     let mut area = Vec::new();
     let mut next = base_seq;
-    let mut last_ts = last_ts;
+    let mut last_ts_ms = last_ts_ms;
     for _ in 0..r.byte() % 16 {
         if area.len() > MAX_AREA {
             break;
@@ -349,7 +349,7 @@ fn gen_area(r: &mut Input<'_>, seed: u32, base_seq: u64, last_ts: u64) -> Vec<u8
         let wrong_seed = if op & 0x40 != 0 { seed ^ 1 } else { seed };
         match (op & 0x0F) % 6 {
             0 => {
-                let ts = pick_ts(r, op, last_ts);
+                let ts = pick_ts(r, op, last_ts_ms);
                 let count = 1 + usize::from(r.byte() % 4);
                 let mut records = Vec::with_capacity(count);
                 for _ in 0..count {
@@ -364,10 +364,10 @@ fn gen_area(r: &mut Input<'_>, seed: u32, base_seq: u64, last_ts: u64) -> Vec<u8
                 let first = if op & 0x10 != 0 { r.num() } else { next };
                 encode_frame(&mut area, wrong_seed, first, ts, &records);
                 next = first.saturating_add(count as u64);
-                last_ts = ts;
+                last_ts_ms = ts;
             }
             1 => {
-                let ts = pick_ts(r, op, last_ts);
+                let ts = pick_ts(r, op, last_ts_ms);
                 let to = if op & 0x10 != 0 {
                     r.num()
                 } else {
@@ -375,7 +375,7 @@ fn gen_area(r: &mut Input<'_>, seed: u32, base_seq: u64, last_ts: u64) -> Vec<u8
                 };
                 crate::format::encode_skip(&mut area, wrong_seed, to, ts);
                 next = to;
-                last_ts = ts;
+                last_ts_ms = ts;
             }
             2 => {
                 let n = usize::from(r.byte());
@@ -398,11 +398,11 @@ fn gen_area(r: &mut Input<'_>, seed: u32, base_seq: u64, last_ts: u64) -> Vec<u8
     area
 }
 
-fn pick_ts(r: &mut Input<'_>, op: u8, last_ts: u64) -> u64 {
+fn pick_ts(r: &mut Input<'_>, op: u8, last_ts_ms: u64) -> u64 {
     if op & 0x20 != 0 {
         r.num()
     } else {
-        last_ts.saturating_add(u64::from(r.byte()))
+        last_ts_ms.saturating_add(u64::from(r.byte()))
     }
 }
 
@@ -415,9 +415,9 @@ pub struct Scanned {
     /// Next sequence number after it.
     pub next_seq: u64,
     /// Timestamp of the last valid frame.
-    pub last_ts: u64,
+    pub last_ts_ms: u64,
     /// Timestamp of the first valid records frame.
-    pub first_ts: Option<u64>,
+    pub first_ts_ms: Option<u64>,
     /// Index entries, one per 4 KiB of frames.
     pub entries: Vec<(u64, u64, u64)>,
 }
@@ -435,7 +435,7 @@ pub fn scan_area(file: &[u8], seed: u32, base_seq: u64) -> Scanned {
         } else {
             f.first_seq() == s.next_seq
         };
-        if !in_order || f.timestamp_ms() < s.last_ts {
+        if !in_order || f.timestamp_ms() < s.last_ts_ms {
             break;
         }
         if !f.is_skip() {
@@ -447,10 +447,10 @@ pub fn scan_area(file: &[u8], seed: u32, base_seq: u64) -> Scanned {
                 s.entries
                     .push((f.first_seq(), s.end as u64, f.timestamp_ms()));
             }
-            s.first_ts.get_or_insert(f.timestamp_ms());
+            s.first_ts_ms.get_or_insert(f.timestamp_ms());
         }
         s.next_seq = f.next_seq();
-        s.last_ts = f.timestamp_ms();
+        s.last_ts_ms = f.timestamp_ms();
         s.end += f.stride();
     }
     s

@@ -181,8 +181,8 @@ fn index_seeds() -> Vec<(&'static str, Vec<u8>)> {
         base_seq: 100,
         data_end: 4096 + 3 * 2048,
         next_seq: 160,
-        first_ts: NOW_MS,
-        last_ts: NOW_MS + 40,
+        first_ts_ms: NOW_MS,
+        last_ts_ms: NOW_MS + 40,
         index: SparseIndex {
             entries: (0..3u64)
                 .map(|i| IndexEntry {

@@ -10,8 +10,8 @@
 //! ```
 //! use shardlog_retention::{policy, Decision, RetentionPeriod, ShardView};
 //! use shardlog_segment::SegmentInfo;
-//! let seg = |base, next, last_ts, active| SegmentInfo {
-//!     id: base + 1, base_seq: base, next_seq: next, first_ts_ms: last_ts, last_ts_ms: last_ts,
+//! let seg = |base, next, last_ts_ms, active| SegmentInfo {
+//!     id: base + 1, base_seq: base, next_seq: next, first_ts_ms: last_ts_ms, last_ts_ms: last_ts_ms,
 //!     data_bytes: 100, file_bytes: 4096, active,
 //! };
 //! let hour = 3_600_000;

@@ -123,9 +123,9 @@ impl ShardLog {
         let mut tip = Tip {
             end,
             next_seq: header.base_seq,
-            last_ts: 0,
+            last_ts_ms: 0,
         };
-        let mut first_ts = u64::MAX;
+        let mut first_ts_ms = u64::MAX;
         for seg in run {
             let bytes = read_data(seg)?;
             let mut out = Vec::with_capacity(bytes.len());
@@ -148,7 +148,7 @@ impl ShardLog {
                         offset: at,
                         timestamp_ms: frame.timestamp_ms(),
                     });
-                    first_ts = first_ts.min(frame.timestamp_ms());
+                    first_ts_ms = first_ts_ms.min(frame.timestamp_ms());
                     let records: Vec<(&[u8], &[u8])> =
                         frame.records().map(|r| (r.key, r.data)).collect();
                     encode_frame(
@@ -160,7 +160,7 @@ impl ShardLog {
                     );
                 }
                 tip.next_seq = frame.next_seq();
-                tip.last_ts = frame.timestamp_ms();
+                tip.last_ts_ms = frame.timestamp_ms();
                 pos += frame.stride();
             }
             merged.file.write_at(end, &out)?;
@@ -171,7 +171,7 @@ impl ShardLog {
             counter: 1,
             durable_end: end,
             next_seq: tip.next_seq,
-            last_ts: tip.last_ts,
+            last_ts_ms: tip.last_ts_ms,
             flags: MARK_SEALED | if self.inner.eager() { MARK_EAGER } else { 0 },
             claim_end: 0,
             claim_next: 0,
@@ -181,7 +181,7 @@ impl ShardLog {
         merged.file.sync()?;
         storage.sync_dir()?;
         *merged.index_mut() = index;
-        merged.publish(tip, first_ts);
+        merged.publish(tip, first_ts_ms);
         *merged.durable_state() = (tip, mark.counter);
         merged.set_sealed();
         Ok((Arc::new(merged), tip))

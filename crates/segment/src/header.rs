@@ -124,7 +124,7 @@ pub(crate) struct Mark {
     pub counter: u64,
     pub durable_end: u64,
     pub next_seq: u64,
-    pub last_ts: u64,
+    pub last_ts_ms: u64,
     pub flags: u32,
     /// End of the bytes the sync that wrote this mark makes durable (0: nothing past `durable_end`).
     pub claim_end: u64,
@@ -153,7 +153,7 @@ impl Mark {
         LE::write_u64(&mut b[8..16], self.counter);
         LE::write_u64(&mut b[16..24], self.durable_end);
         LE::write_u64(&mut b[24..32], self.next_seq);
-        LE::write_u64(&mut b[32..40], self.last_ts);
+        LE::write_u64(&mut b[32..40], self.last_ts_ms);
         LE::write_u32(&mut b[40..44], self.flags);
         LE::write_u64(&mut b[48..56], self.claim_end);
         LE::write_u64(&mut b[56..64], self.claim_next);
@@ -173,7 +173,7 @@ impl Mark {
             counter: LE::read_u64(&b[8..16]),
             durable_end: LE::read_u64(&b[16..24]),
             next_seq: LE::read_u64(&b[24..32]),
-            last_ts: LE::read_u64(&b[32..40]),
+            last_ts_ms: LE::read_u64(&b[32..40]),
             flags: LE::read_u32(&b[40..44]),
             claim_end: LE::read_u64(&b[48..56]),
             claim_next: LE::read_u64(&b[56..64]),
@@ -221,7 +221,7 @@ mod tests {
             counter: 3,
             durable_end: 8192,
             next_seq: 10,
-            last_ts: 4,
+            last_ts_ms: 4,
             flags: MARK_CLEAN,
             claim_end: 12288,
             claim_next: 12,

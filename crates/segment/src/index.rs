@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! .idx file: | magic "SHLGIDX\0" | version u16 | 0 u16 | count u32 | log_id u64 | segment_id u64 |
-//!            | base_seq u64 | data_end u64 | next_seq u64 | first_ts u64 | last_ts u64 | 0 (16 bytes) |
+//!            | base_seq u64 | data_end u64 | next_seq u64 | first_ts_ms u64 | last_ts_ms u64 | 0 (16 bytes) |
 //!            | count x (seq u64, offset u64, timestamp_ms u64) | crc32c u32 over all before |
 //! ```
 
@@ -122,9 +122,9 @@ pub struct IndexFile {
     /// Sequence number after the segment's last record.
     pub next_seq: u64,
     /// Arrival time of the first record.
-    pub first_ts: u64,
+    pub first_ts_ms: u64,
     /// Arrival time of the last record.
-    pub last_ts: u64,
+    pub last_ts_ms: u64,
     /// The sparse index.
     pub index: SparseIndex,
 }
@@ -143,8 +143,8 @@ impl IndexFile {
             self.base_seq,
             self.data_end,
             self.next_seq,
-            self.first_ts,
-            self.last_ts,
+            self.first_ts_ms,
+            self.last_ts_ms,
         ];
         for (i, v) in fields.iter().enumerate() {
             LE::write_u64(&mut b[16 + 8 * i..24 + 8 * i], *v);
@@ -194,8 +194,8 @@ impl IndexFile {
             base_seq: field(2),
             data_end: field(3),
             next_seq: field(4),
-            first_ts: field(5),
-            last_ts: field(6),
+            first_ts_ms: field(5),
+            last_ts_ms: field(6),
             index: SparseIndex { entries },
         };
         file.check()?;
@@ -215,7 +215,11 @@ impl IndexFile {
                 && x.seq >= self.base_seq
                 && x.seq < self.next_seq
         });
-        if !ordered || !inside || self.next_seq < self.base_seq || self.first_ts > self.last_ts {
+        if !ordered
+            || !inside
+            || self.next_seq < self.base_seq
+            || self.first_ts_ms > self.last_ts_ms
+        {
             return Err("index entries out of order or outside the segment".into());
         }
         Ok(())
@@ -241,8 +245,8 @@ mod tests {
             base_seq: 100,
             data_end: 4096 + 10 * INDEX_INTERVAL,
             next_seq: 200,
-            first_ts: 1000,
-            last_ts: 1009,
+            first_ts_ms: 1000,
+            last_ts_ms: 1009,
             index,
         }
     }

@@ -1,7 +1,7 @@
 //! [`ShardLog`]: the chain of one shard's segments, its writer and group commit.
 
 use crate::codec::{
-    align, encode_frame, record_len, FRAME_HEADER_LEN, FRAME_TARGET_LEN, MAX_KEY_LEN,
+    align, encode_frame, record_len, FRAME_ALIGN, FRAME_HEADER_LEN, FRAME_TARGET_LEN, MAX_KEY_LEN,
 };
 use crate::error::{Error, Result};
 use crate::handoff::SealJob;
@@ -216,8 +216,8 @@ impl ShardLog {
                     id: s.id(),
                     base_seq: s.header.base_seq,
                     next_seq: tip.next_seq,
-                    first_ts_ms: s.first_ts().min(tip.last_ts),
-                    last_ts_ms: tip.last_ts,
+                    first_ts_ms: s.first_ts_ms().min(tip.last_ts_ms),
+                    last_ts_ms: tip.last_ts_ms,
                     data_bytes: tip.end.saturating_sub(crate::header::DATA_START),
                     file_bytes: s.header.capacity,
                     active: Some(s.id()) == active,
@@ -312,7 +312,7 @@ impl Inner {
         records: &[(K, D)],
     ) -> Result<Range<u64>> {
         self.settle_open_mark(w)?;
-        let ts = self.opts.clock.now_ms().max(w.last_ts);
+        let ts = self.opts.clock.now_ms().max(w.last_ts_ms);
         let first = w.next_seq;
         if first.saturating_add(records.len() as u64) >= crate::header::MAX_SEQ {
             return Err(Error::SequenceExhausted);
@@ -326,7 +326,7 @@ impl Inner {
         }
         if self.eager() {
             if let Some(seg) = &w.active {
-                self.publish(seg, w.tip(), w.first_ts);
+                self.publish(seg, w.tip(), w.first_ts_ms);
             }
         }
         Ok(first..w.next_seq)
@@ -355,6 +355,13 @@ impl Inner {
         records: &[(K, D)],
         ts: u64,
     ) -> Result<usize> {
+        // The writer appends whole aligned frames inside the data area of its segment; recovery's
+        // scan and the readers rely on both (paired with the checks in `publish` and `Segment::tip`).
+        assert!(
+            w.write_end >= DATA_START && w.write_end % FRAME_ALIGN as u64 == 0,
+            "write position {} is not a frame boundary of the data area",
+            w.write_end
+        );
         let space = (seg.header.capacity.saturating_sub(w.write_end)) as usize;
         let mut buf = std::mem::take(&mut w.buf);
         buf.clear();
@@ -375,6 +382,15 @@ impl Inner {
             taken += n;
             seq += n as u64;
         }
+        assert!(
+            w.write_end + buf.len() as u64 <= seg.header.capacity,
+            "frames past the segment's capacity"
+        );
+        assert_eq!(
+            seq - w.next_seq,
+            taken as u64,
+            "one sequence number per record"
+        );
         if let Err(e) = seg.file.write_at(w.write_end, &buf) {
             // A partial write may be on disk: nothing may be acknowledged after it.
             self.poison();
@@ -387,8 +403,8 @@ impl Inner {
         }
         w.write_end += buf.len() as u64;
         w.next_seq = seq;
-        w.last_ts = ts;
-        w.first_ts = w.first_ts.min(ts);
+        w.last_ts_ms = ts;
+        w.first_ts_ms = w.first_ts_ms.min(ts);
         w.buf = buf;
         Ok(taken)
     }
@@ -438,13 +454,13 @@ impl Inner {
         let job = SealJob { seg, tip, next };
         if self.background_seal.load(Ordering::Acquire) {
             // Eager modes: the records are visible already; the seal makes them durable later.
-            self.publish(&job.seg, tip, w.first_ts);
+            self.publish(&job.seg, tip, w.first_ts_ms);
             self.sealer.push(job);
             return Ok(());
         }
         // Sync: records waiting for their group commit become visible only once durable.
         self.seal_now(&job).inspect_err(|_| self.poison())?;
-        self.publish(&job.seg, tip, w.first_ts);
+        self.publish(&job.seg, tip, w.first_ts_ms);
         Ok(())
     }
 
@@ -463,7 +479,7 @@ impl Inner {
             counter: 0,
             durable_end: DATA_START,
             next_seq: w.next_seq,
-            last_ts: w.last_ts,
+            last_ts_ms: w.last_ts_ms,
             flags: if self.eager() { MARK_EAGER } else { 0 },
             claim_end: 0,
             claim_next: 0,
@@ -512,7 +528,7 @@ impl Inner {
         w.next_segment_id = w.next_segment_id.saturating_add(1);
         w.active = Some(seg.clone());
         w.write_end = DATA_START;
-        w.first_ts = u64::MAX;
+        w.first_ts_ms = u64::MAX;
         self.write_chain().segments.push(seg);
     }
 
@@ -534,8 +550,14 @@ impl Inner {
         }
     }
 
-    pub fn publish(&self, seg: &Segment, tip: Tip, first_ts: u64) {
-        seg.publish(tip, first_ts);
+    pub fn publish(&self, seg: &Segment, tip: Tip, first_ts_ms: u64) {
+        // Numbers become visible only once the bytes holding them are published (readers stop at
+        // `visible_next`, paired with the frame checks in `write_frames`).
+        assert!(
+            tip.next_seq >= seg.header.base_seq,
+            "a tip below its segment's first number"
+        );
+        seg.publish(tip, first_ts_ms);
         self.visible_next.fetch_max(tip.next_seq, Ordering::AcqRel);
     }
 
@@ -573,13 +595,13 @@ impl Inner {
     /// One group commit: writes the previous durable mark, syncs the active segment, publishes.
     /// Called only by the sync leader. Returns the next sequence number now durable.
     fn sync_active(&self, extra_flags: u32) -> Result<u64> {
-        let (seg, tip, first_ts, seals) = {
+        let (seg, tip, first_ts_ms, seals) = {
             let w = self.lock_writer();
             // Segments sealed in the background before this tip are counted under the same lock
             // that queues them, so "durable below n" covers every earlier segment too.
             let seals = self.sealer.enqueued();
             match &w.active {
-                Some(seg) => (seg.clone(), w.tip(), w.first_ts, seals),
+                Some(seg) => (seg.clone(), w.tip(), w.first_ts_ms, seals),
                 None => {
                     let next = w.next_seq;
                     drop(w);
@@ -605,7 +627,7 @@ impl Inner {
             counter: counter.saturating_add(1),
             durable_end: marked.end.max(DATA_START),
             next_seq: marked.next_seq,
-            last_ts: marked.last_ts,
+            last_ts_ms: marked.last_ts_ms,
             flags: extra_flags | if self.eager() { MARK_EAGER } else { 0 },
             // Recovery must know how far this sync reached even if it cannot know that it finished.
             claim_end: tip.end,
@@ -621,7 +643,7 @@ impl Inner {
         seg.file.sync()?;
         *durable = (tip, mark.counter);
         drop(durable);
-        self.publish(&seg, tip, first_ts);
+        self.publish(&seg, tip, first_ts_ms);
         Ok(tip.next_seq)
     }
 

@@ -96,7 +96,7 @@ impl ShardLog {
 
     fn seek_time(&self, ts: u64) -> Result<u64> {
         let segments = self.inner.read_chain().segments.clone();
-        let i = segments.partition_point(|s| s.tip().last_ts < ts);
+        let i = segments.partition_point(|s| s.tip().last_ts_ms < ts);
         let Some(seg) = segments.get(i) else {
             return Ok(self.next_seq());
         };

@@ -32,7 +32,7 @@ struct Found {
 struct Active {
     seg: Arc<Segment>,
     tip: Tip,
-    first_ts: u64,
+    first_ts_ms: u64,
     /// Numbers past the valid end may have been handed out: skip past them.
     must_skip: bool,
     /// Numbers below this may have been acknowledged or read, according to the newest mark's claim.
@@ -331,7 +331,7 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
             counter,
             durable_end: idx.data_end,
             next_seq: idx.next_seq,
-            last_ts: idx.last_ts,
+            last_ts_ms: idx.last_ts_ms,
             flags: MARK_SEALED | mark.map_or(0, |m| m.flags & MARK_EAGER),
             claim_end: 0,
             claim_next: 0,
@@ -348,14 +348,14 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
     let tip = Tip {
         end: idx.data_end,
         next_seq: idx.next_seq,
-        last_ts: idx.last_ts,
+        last_ts_ms: idx.last_ts_ms,
     };
-    let first_ts = if idx.index.entries.is_empty() {
+    let first_ts_ms = if idx.index.entries.is_empty() {
         u64::MAX
     } else {
-        idx.first_ts
+        idx.first_ts_ms
     };
-    seg.publish(tip, first_ts);
+    seg.publish(tip, first_ts_ms);
     seg.durable_state().0 = tip;
     Ok(Opened::Sealed(Arc::new(seg)))
 }
@@ -498,12 +498,12 @@ fn rebuild_index(
         base_seq: f.header.base_seq,
         data_end: s.tip.end,
         next_seq: s.tip.next_seq,
-        first_ts: if s.first_ts == u64::MAX {
-            s.tip.last_ts
+        first_ts_ms: if s.first_ts_ms == u64::MAX {
+            s.tip.last_ts_ms
         } else {
-            s.first_ts
+            s.first_ts_ms
         },
-        last_ts: s.tip.last_ts,
+        last_ts_ms: s.tip.last_ts_ms,
         index: s.index,
     };
     write_file_atomic(storage, name, &idx.encode())?;
@@ -559,11 +559,11 @@ fn recover_active(
     Ok(Active {
         seg: Arc::new(seg),
         tip: s.tip,
-        first_ts: s.first_ts,
+        first_ts_ms: s.first_ts_ms,
         must_skip: (unclean && eager) || salvaged || skip_floor > 0,
         eager_unclean: unclean && eager,
         mark_next: mark.map_or(0, |m| m.claimed_next()),
-        mark_last_ts: mark.map_or(0, |m| m.last_ts),
+        mark_last_ts: mark.map_or(0, |m| m.last_ts_ms),
         skip_floor,
         mark_counter: mark.map_or(0, |m| m.counter),
     })
@@ -577,17 +577,17 @@ fn clean_index(storage: &dyn Storage, seg: &Segment, mark: &Mark) -> Option<Inde
     let matches = check_index(&idx, &seg.header, &*seg.file).is_ok()
         && idx.data_end == mark.durable_end
         && idx.next_seq == mark.next_seq
-        && idx.last_ts == mark.last_ts;
+        && idx.last_ts_ms == mark.last_ts_ms;
     (matches && spot_check(seg, &idx)).then_some(idx)
 }
 
 /// The newest segment after a clean close, from its index file: nothing to scan, cut or sync (the
 /// close synced everything before it wrote the CLEAN mark).
 fn from_clean_index(seg: Segment, idx: IndexFile, mark: Mark, skip_floor: u64) -> Active {
-    let first_ts = if idx.index.entries.is_empty() {
+    let first_ts_ms = if idx.index.entries.is_empty() {
         u64::MAX
     } else {
-        idx.first_ts
+        idx.first_ts_ms
     };
     *seg.index_mut() = idx.index;
     Active {
@@ -595,13 +595,13 @@ fn from_clean_index(seg: Segment, idx: IndexFile, mark: Mark, skip_floor: u64) -
         tip: Tip {
             end: idx.data_end,
             next_seq: idx.next_seq,
-            last_ts: idx.last_ts,
+            last_ts_ms: idx.last_ts_ms,
         },
-        first_ts,
+        first_ts_ms,
         must_skip: skip_floor > 0,
         eager_unclean: false,
         mark_next: mark.claimed_next(),
-        mark_last_ts: mark.last_ts,
+        mark_last_ts: mark.last_ts_ms,
         skip_floor,
         mark_counter: mark.counter,
     }
@@ -638,19 +638,23 @@ fn assemble(
         write_end: tip.map_or(DATA_START, |t| t.end),
         next_seq,
         // Arrival times never go backwards, even if the clock did while the log was closed.
-        last_ts: segments
+        last_ts_ms: segments
             .iter()
-            .map(|s| s.tip().last_ts)
-            .chain(active.as_ref().map(|a| a.tip.last_ts.max(a.mark_last_ts)))
+            .map(|s| s.tip().last_ts_ms)
+            .chain(
+                active
+                    .as_ref()
+                    .map(|a| a.tip.last_ts_ms.max(a.mark_last_ts)),
+            )
             .max()
             .unwrap_or(0),
-        first_ts: active.as_ref().map_or(u64::MAX, |a| a.first_ts),
+        first_ts_ms: active.as_ref().map_or(u64::MAX, |a| a.first_ts_ms),
         next_segment_id: last_id.saturating_add(1).max(meta.first_live_segment),
         meta,
         buf: Vec::new(),
     };
     if let Some(a) = &active {
-        a.seg.publish(a.tip, a.first_ts);
+        a.seg.publish(a.tip, a.first_ts_ms);
         *a.seg.durable_state() = (a.tip, a.mark_counter);
     }
     let inner = Arc::new(Inner {
@@ -710,6 +714,12 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
             .saturating_add((MAX_SEGMENT_BYTES - DATA_START) / RECORD_HEADER_LEN as u64 + 1)
             .min(MAX_SEQ - 1);
     }
+    // Recovery never hands out a number below the durable floor or a surviving mark's claim
+    // (paired with the floor written before any segment is deleted, `drop_torn_suffix`).
+    assert!(
+        target >= floor && target >= active.mark_next,
+        "skip target below the floor"
+    );
     if target > w.next_seq {
         let need = (FRAME_HEADER_LEN + FRAME_ALIGN) as u64;
         let seg = match &w.active {
@@ -719,7 +729,7 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
                 inner.start_segment(&mut w)?
             }
         };
-        let frame = skip_frame(&seg, target, w.last_ts);
+        let frame = skip_frame(&seg, target, w.last_ts_ms);
         seg.file.write_at(w.write_end, &frame)?;
         w.write_end += frame.len() as u64;
         w.next_seq = target;
@@ -733,7 +743,7 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
             counter: durable.1.saturating_add(1),
             durable_end: tip.end,
             next_seq: tip.next_seq,
-            last_ts: tip.last_ts,
+            last_ts_ms: tip.last_ts_ms,
             flags: if inner.opts.durability == Durability::Sync {
                 0
             } else {
@@ -750,7 +760,7 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
         inner.open_mark_pending.store(true, Ordering::Release);
         *durable = (tip, mark.counter);
         drop(durable);
-        inner.publish(&seg, tip, w.first_ts);
+        inner.publish(&seg, tip, w.first_ts_ms);
     }
     inner
         .visible_next

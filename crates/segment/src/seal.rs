@@ -43,7 +43,7 @@ impl Inner {
                 counter: durable.1.saturating_add(1),
                 durable_end: job.tip.end,
                 next_seq: job.tip.next_seq,
-                last_ts: job.tip.last_ts,
+                last_ts_ms: job.tip.last_ts_ms,
                 flags: MARK_SEALED | if self.eager() { MARK_EAGER } else { 0 },
                 claim_end: 0,
                 claim_next: 0,

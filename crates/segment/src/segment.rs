@@ -36,7 +36,7 @@ pub(crate) fn parse_segment_name(name: &str) -> Option<u64> {
 pub(crate) struct Tip {
     pub end: u64,
     pub next_seq: u64,
-    pub last_ts: u64,
+    pub last_ts_ms: u64,
 }
 
 /// An open segment shared by the writer and readers.
@@ -49,8 +49,8 @@ pub(crate) struct Segment {
     index: RwLock<SparseIndex>,
     end: AtomicU64,
     next_seq: AtomicU64,
-    last_ts: AtomicU64,
-    first_ts: AtomicU64,
+    last_ts_ms: AtomicU64,
+    first_ts_ms: AtomicU64,
     /// Durable state and mark counter; touched only by the one thread holding sync leadership.
     pub durable: std::sync::Mutex<(Tip, u64)>,
     /// Set once the segment carries its sealed mark.
@@ -66,8 +66,8 @@ impl Segment {
             seed: segment_seed(header.log_id, header.segment_id),
             end: AtomicU64::new(DATA_START),
             next_seq: AtomicU64::new(header.base_seq),
-            last_ts: AtomicU64::new(0),
-            first_ts: AtomicU64::new(u64::MAX),
+            last_ts_ms: AtomicU64::new(0),
+            first_ts_ms: AtomicU64::new(u64::MAX),
             durable: std::sync::Mutex::new((Tip::default(), 0)),
             sealed: std::sync::atomic::AtomicBool::new(false),
             header_durable: std::sync::atomic::AtomicBool::new(true),
@@ -98,10 +98,17 @@ impl Segment {
     }
 
     /// Makes frames up to `tip.end` visible. Never moves backwards.
-    pub fn publish(&self, tip: Tip, first_ts: u64) {
+    pub fn publish(&self, tip: Tip, first_ts_ms: u64) {
+        // What readers may see lies inside the data area; the published end never moves back.
+        assert!(
+            (DATA_START..=self.header.capacity).contains(&tip.end),
+            "published end {} outside the data area of a {}-byte segment",
+            tip.end,
+            self.header.capacity
+        );
         self.file.seal_below(DATA_START, tip.end);
-        self.first_ts.fetch_min(first_ts, Ordering::AcqRel);
-        self.last_ts.fetch_max(tip.last_ts, Ordering::AcqRel);
+        self.first_ts_ms.fetch_min(first_ts_ms, Ordering::AcqRel);
+        self.last_ts_ms.fetch_max(tip.last_ts_ms, Ordering::AcqRel);
         self.next_seq.fetch_max(tip.next_seq, Ordering::AcqRel);
         self.end.fetch_max(tip.end, Ordering::Release);
     }
@@ -112,13 +119,13 @@ impl Segment {
         Tip {
             end,
             next_seq: self.next_seq.load(Ordering::Acquire),
-            last_ts: self.last_ts.load(Ordering::Acquire),
+            last_ts_ms: self.last_ts_ms.load(Ordering::Acquire),
         }
     }
 
     /// Arrival time of the first record, or `u64::MAX` when the segment holds none.
-    pub fn first_ts(&self) -> u64 {
-        self.first_ts.load(Ordering::Acquire)
+    pub fn first_ts_ms(&self) -> u64 {
+        self.first_ts_ms.load(Ordering::Acquire)
     }
 
     pub fn index(&self) -> RwLockReadGuard<'_, SparseIndex> {
@@ -141,19 +148,19 @@ impl Segment {
 
     /// The index side file for this segment as sealed at `tip`.
     pub fn index_file(&self, tip: Tip) -> IndexFile {
-        let first = self.first_ts();
+        let first = self.first_ts_ms();
         IndexFile {
             log_id: self.header.log_id,
             segment_id: self.id(),
             base_seq: self.header.base_seq,
             data_end: tip.end,
             next_seq: tip.next_seq,
-            first_ts: if first == u64::MAX {
-                tip.last_ts
+            first_ts_ms: if first == u64::MAX {
+                tip.last_ts_ms
             } else {
                 first
             },
-            last_ts: tip.last_ts,
+            last_ts_ms: tip.last_ts_ms,
             index: SparseIndex {
                 entries: (self.index().entries.iter())
                     .take_while(|e| e.offset < tip.end)
@@ -192,7 +199,7 @@ pub(crate) fn init_segment(
     let tip = Tip {
         end: DATA_START,
         next_seq: header.base_seq,
-        last_ts: initial.last_ts,
+        last_ts_ms: initial.last_ts_ms,
     };
     *seg.durable_state() = (tip, initial.counter);
     seg.publish(tip, u64::MAX);
@@ -203,7 +210,7 @@ pub(crate) fn init_segment(
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Scan {
     pub tip: Tip,
-    pub first_ts: u64,
+    pub first_ts_ms: u64,
     pub index: SparseIndex,
     /// The first invalid frame: its offset and why, or `None` if the scan reached `limit`.
     pub stop: Option<(u64, String)>,
@@ -224,9 +231,9 @@ pub(crate) fn scan_to(file: &dyn StorageFile, header: &SegmentHeader, limit: u64
         tip: Tip {
             end: DATA_START,
             next_seq: header.base_seq,
-            last_ts: 0,
+            last_ts_ms: 0,
         },
-        first_ts: u64::MAX,
+        first_ts_ms: u64::MAX,
         ..Scan::default()
     };
     let mut buf = Vec::new();
@@ -292,7 +299,7 @@ fn accept(out: &mut Scan, frame: &Frame<'_>, offset: u64, limit: u64) -> Result<
             tip.next_seq
         ));
     }
-    if frame.timestamp_ms() < tip.last_ts {
+    if frame.timestamp_ms() < tip.last_ts_ms {
         return Err("frame timestamp earlier than the previous frame".into());
     }
     let end = offset + frame.stride() as u64;
@@ -305,10 +312,10 @@ fn accept(out: &mut Scan, frame: &Frame<'_>, offset: u64, limit: u64) -> Result<
             offset,
             timestamp_ms: frame.timestamp_ms(),
         });
-        out.first_ts = out.first_ts.min(frame.timestamp_ms());
+        out.first_ts_ms = out.first_ts_ms.min(frame.timestamp_ms());
     }
     tip.next_seq = frame.next_seq();
-    tip.last_ts = frame.timestamp_ms();
+    tip.last_ts_ms = frame.timestamp_ms();
     tip.end = end;
     Ok(())
 }

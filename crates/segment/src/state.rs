@@ -54,8 +54,8 @@ pub(crate) struct Writer {
     pub active: Option<Arc<Segment>>,
     pub write_end: u64,
     pub next_seq: u64,
-    pub last_ts: u64,
-    pub first_ts: u64,
+    pub last_ts_ms: u64,
+    pub first_ts_ms: u64,
     pub next_segment_id: u64,
     pub meta: LogMeta,
     pub buf: Vec<u8>,
@@ -115,7 +115,7 @@ impl Writer {
         Tip {
             end: self.write_end,
             next_seq: self.next_seq,
-            last_ts: self.last_ts,
+            last_ts_ms: self.last_ts_ms,
         }
     }
 }

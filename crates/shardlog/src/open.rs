@@ -163,18 +163,22 @@ fn refuse_without_catalog(root: &dyn Storage) -> Result<()> {
 /// Removes stream directories the catalog does not know: a create or delete that a crash cut short.
 fn remove_orphans(streams_dir: &dyn Storage, catalog: &Catalog) -> Result<()> {
     let known: Vec<String> = catalog.streams.values().map(StreamMeta::dir_name).collect();
+    prune(streams_dir, &known)
+}
+
+/// Removes every entry of `dir` that `keep` does not name (a directory with everything in it, or
+/// a stray file): leftovers of a create, delete or reshard that a crash cut short, which no catalog
+/// names. Syncs `dir` if anything went.
+fn prune(dir: &dyn Storage, keep: &[String]) -> Result<()> {
     let mut removed = false;
-    for name in streams_dir.list()? {
-        if !known.contains(&name) {
-            // A stray file goes too; only a directory goes with remove_dir.
-            streams_dir
-                .remove_dir(&name)
-                .or_else(|_| streams_dir.remove(&name))?;
+    for name in dir.list()? {
+        if !keep.contains(&name) {
+            dir.remove_dir(&name).or_else(|_| dir.remove(&name))?;
             removed = true;
         }
     }
     if removed {
-        streams_dir.sync_dir()?;
+        dir.sync_dir()?;
     }
     Ok(())
 }
@@ -242,16 +246,7 @@ fn open_stream(
         .iter()
         .map(|s| shard_dir_name(s.index))
         .collect();
-    let mut removed = false;
-    for name in dir.list()? {
-        if !known.contains(&name) {
-            dir.remove_dir(&name).or_else(|_| dir.remove(&name))?;
-            removed = true;
-        }
-    }
-    if removed {
-        dir.sync_dir()?;
-    }
+    prune(&*dir, &known)?;
     let shards = meta
         .shards
         .par_iter()

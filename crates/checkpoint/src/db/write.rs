@@ -375,6 +375,17 @@ impl WriteTxn<'_> {
         let w = &mut *self.w;
         let txn = w.txn + 1;
         let record = self.record.finish(epoch_of(&self.base), txn);
+        // The record extends the log epoch of the tree commit it was built on and stays inside its
+        // region (paired with `fits_log`, which chose this path, and with `replay_log`, which reads
+        // records only up to the region's end).
+        assert!(
+            txn > self.base.txn,
+            "a log record older than its tree commit"
+        );
+        assert!(
+            w.log_end + record.len() as u64 <= self.base.log_pages * PAGE_SIZE as u64,
+            "a log record past the log region"
+        );
         let offset = format::page_offset(self.base.log_start) + w.log_end;
         w.file.write_at(offset, record)?;
         // The record is written but not synced: a crash keeps it or ends the log before it.
