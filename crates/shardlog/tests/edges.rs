@@ -270,3 +270,16 @@ fn a_clock_that_jumps_forward_expires_one_step_per_pass() {
     assert!((20..=24).contains(&passes), "{passes}");
     assert!(oldest(&store) > T0);
 }
+
+/// A store on any `Storage` takes its `LOCK` as `Store::open` does: a second opener of the same
+/// simulated disk is refused until the first closes (before issue 14 only real directories locked).
+#[test]
+fn a_second_store_on_the_same_storage_is_refused_until_the_first_closes() {
+    let disk = SimDisk::new(21);
+    let first = Store::open_with_storage(Arc::new(disk.clone()), sim_opts()).unwrap();
+    let second = Store::open_with_storage(Arc::new(disk.clone()), sim_opts());
+    assert!(matches!(second, Err(Error::Locked(_))), "{second:?}");
+    first.close().unwrap();
+    let again = Store::open_with_storage(Arc::new(disk), sim_opts()).unwrap();
+    again.close().unwrap();
+}

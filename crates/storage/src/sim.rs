@@ -699,6 +699,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_lock_has_one_holder_until_dropped_and_a_crash_frees_it() {
+        let disk = SimDisk::new(1);
+        let held = disk.lock("LOCK").unwrap();
+        // Another handle on the same disk (another open in this process) is refused.
+        let again = disk.clone().lock("LOCK");
+        assert!(matches!(again, Err(Error::Locked { .. })), "{again:?}");
+        // Locks are per name and per directory.
+        let sub = disk.subdir("d").unwrap();
+        let _other = sub.lock("LOCK").unwrap();
+        // The disk that comes back after a power cut holds no locks, and no lock file is listed.
+        let after = disk.crash(2);
+        drop(after.lock("LOCK").unwrap());
+        assert!(!disk.list().unwrap().contains(&"LOCK".to_string()));
+        drop(held);
+        drop(disk.lock("LOCK").unwrap());
+    }
+
+    #[test]
     fn subdirectories_have_their_own_names_and_syncs() {
         let disk = SimDisk::new(1);
         let sub = disk.subdir("s1").unwrap();
