@@ -71,7 +71,7 @@ pub enum Error {
     /// An option is out of its allowed range.
     #[error("invalid option: {0}")]
     InvalidOptions(String),
-    /// An argument is malformed (a file name, a lease field, a sequence number).
+    /// An argument is malformed (a file name, a backup target).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     /// An internal invariant failed: a bug in `shardlog-checkpoint`. The transaction was not committed.
@@ -94,10 +94,5 @@ impl Error {
             offset,
             reason: reason.into(),
         }
-    }
-
-    /// True if this is a storage error whose cause is "file not found".
-    pub(crate) fn is_not_found(&self) -> bool {
-        matches!(self, Error::Storage(e) if e.is_not_found())
     }
 }

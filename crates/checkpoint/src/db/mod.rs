@@ -38,7 +38,7 @@ use crate::pager::{Pager, Src};
 use crate::tree::{self, RangeIter, TreeEdit};
 use shardlog_storage::crashpoint::{self, CrashPoint};
 use shardlog_storage::MutexExt as _;
-use shardlog_storage::{Lock, Storage, StorageFile};
+use shardlog_storage::{not_found_is_none, remove_if_exists, Lock, Storage, StorageFile};
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::ops::{Bound, RangeBounds};
 use std::path::PathBuf;
@@ -199,11 +199,6 @@ fn check_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-fn remove_if_exists(storage: &dyn Storage, name: &str) -> Result<()> {
-    shardlog_storage::remove_if_exists(storage, name)?;
-    Ok(())
-}
-
 /// Takes the lock `<name>.lock` beside the file: one writer per file, across processes.
 fn lock_for(storage: &dyn Storage, name: &str) -> Result<Option<Lock>> {
     match storage.lock(&format!("{name}.lock")) {
@@ -269,15 +264,9 @@ impl Db {
             None
         };
         remove_if_exists(&*storage, &grow_name(name))?;
-        let file = match storage.open(name) {
-            Ok(file) => file,
-            Err(e) => {
-                let e = Error::from(e);
-                if !e.is_not_found() {
-                    return Err(e);
-                }
-                create_fresh(&*storage, name, options.initial_pages)?
-            }
+        let file = match not_found_is_none(storage.open(name))? {
+            Some(file) => file,
+            None => create_fresh(&*storage, name, options.initial_pages)?,
         };
         // A process killed before its sync may have left a commit or log record in the page cache
         // only. Make it durable before trusting it: the first tree commit overwrites the other slot,
