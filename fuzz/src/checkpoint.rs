@@ -25,7 +25,7 @@
 //! reopen reads exactly the old entries plus the inserts and verifies again.
 
 use crate::input::Input;
-use shardlog::consumer::{Checkpoint, LeaseKey, LeaseTable, NewLease};
+use shardlog::consumer::{Checkpoint, LeaseKey, LeaseOp, LeaseTable, NewLease};
 use shardlog_checkpoint::{Db, Error, Options};
 use shardlog_storage::SimDisk;
 use std::collections::BTreeMap;
@@ -109,26 +109,26 @@ fn lease_file() -> Vec<u8> {
             .create_if_absent(&key, NewLease::default())
             .expect("create lease");
         let l = table
-            .take(&key, l.counter, "worker-1", 1_000)
+            .change(&key, l.counter, LeaseOp::take("worker-1", 1_000))
             .expect("take");
         let l = table
-            .checkpoint(
+            .change(
                 &key,
                 l.counter,
-                Checkpoint::sequence(
+                LeaseOp::checkpoint(Checkpoint::sequence(
                     "49590338271490256608559692538361571095921575989136588898",
                     0,
-                ),
+                )),
             )
             .expect("checkpoint");
         table
-            .checkpoint(
+            .change(
                 &key,
                 l.counter,
-                Checkpoint::sequence(
+                LeaseOp::checkpoint(Checkpoint::sequence(
                     "49590338271490256608559692538361571095921575989136588899",
                     3,
-                ),
+                )),
             )
             .expect("checkpoint");
     }

@@ -20,8 +20,8 @@
 use crate::sigv4::{Request as SigRequest, Signer};
 use serde_json::Value;
 use shardlog::{Clock, PutEntry, Store, StoreOptions};
-use shardlog_storage::SimDisk;
 use shardlog_server::{eventstream, Credentials, Server, ServerOptions};
+use shardlog_storage::SimDisk;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::{Arc, OnceLock};
@@ -683,7 +683,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
                     ("Content-Type".into(), json.into()),
                     (
                         "X-Amz-Target".into(),
-                        "ShardlogLeases_20261121.DescribeLeaseTable".into(),
+                        "ShardlogLeases_20261206.DescribeLeaseTable".into(),
                     ),
                 ],
                 ..kinesis("", json, b"{}")

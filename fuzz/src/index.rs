@@ -111,7 +111,10 @@ pub fn check_index(bytes: &[u8]) {
         "decoded length"
     );
     assert!(f.base_seq <= f.next_seq, "base_seq above next_seq");
-    assert!(f.first_ts_ms <= f.last_ts_ms, "first_ts_ms above last_ts_ms");
+    assert!(
+        f.first_ts_ms <= f.last_ts_ms,
+        "first_ts_ms above last_ts_ms"
+    );
     for w in e.windows(2) {
         assert!(w[0].offset < w[1].offset, "offsets out of order: {w:?}");
         assert!(w[0].seq < w[1].seq, "sequence numbers out of order: {w:?}");
@@ -160,7 +163,14 @@ fn bit_to_flip(bytes: &[u8]) -> usize {
 /// Probes `floor_seq` and `floor_time` at every entry, one either side of it, and both extremes.
 fn check_lookups(f: &IndexFile) {
     let e = &f.index.entries;
-    let mut probes = vec![0, u64::MAX, f.base_seq, f.next_seq, f.first_ts_ms, f.last_ts_ms];
+    let mut probes = vec![
+        0,
+        u64::MAX,
+        f.base_seq,
+        f.next_seq,
+        f.first_ts_ms,
+        f.last_ts_ms,
+    ];
     for x in e {
         for v in [x.seq, x.timestamp_ms] {
             probes.extend([v.saturating_sub(1), v, v.saturating_add(1)]);

@@ -1,10 +1,10 @@
-//! `lease_protocol`: the lease protocol's JSON (`ShardlogLeases_20261121.*`, the lease table that
+//! `lease_protocol`: the lease protocol's JSON (`ShardlogLeases_20261206.*`, the lease table that
 //! `shardlog serve` offers to workers in other processes) through the server-side dispatch,
 //! `shardlog::consumer::LeaseService::handle`, which the HTTP layer calls with the target's
 //! operation and the raw body.
 //!
 //! Input: up to [`MAX_REQUESTS`] requests against one fresh lease table on a simulated-disk store
-//! (one stream `s` of two shards, holding a record): each is an operation byte (the nine
+//! (one stream `s` of two shards, holding a record): each is an operation byte (the five
 //! operations and one unknown name), a little-endian u16 body length and the body.
 //!
 //! Checks: no panic; every answer is 200 or 400 with a JSON body, never an internal failure (500:
@@ -25,16 +25,12 @@ use std::sync::Arc;
 pub const MAX_REQUESTS: usize = 8;
 
 /// The operations, by input byte (modulo); the last is not one.
-pub const OPERATIONS: [&str; 10] = [
+pub const OPERATIONS: [&str; 6] = [
     "DescribeLeaseTable",
     "ListLeases",
     "GetLease",
     "CreateLeaseIfAbsent",
-    "TakeLease",
-    "RenewLeases",
-    "Checkpoint",
-    "SetChildShards",
-    "EvictLease",
+    "ChangeLeases",
     "Frobnicate",
 ];
 
@@ -96,7 +92,7 @@ pub fn check_with(data: &[u8], strict: bool) {
         touched.note_request(body);
         let (status, answer) = service.handle(op, body);
         let answer = check_answer(op, status, &answer, strict);
-        if let Some(lease) = answer.as_ref().and_then(|a| a.get("Lease")) {
+        for lease in answered_leases(answer.as_ref()) {
             check_stored(&service, op, lease);
         }
     }
@@ -127,6 +123,23 @@ fn check_answer(op: &str, status: u16, body: &[u8], strict: bool) -> Option<Valu
         500 if !strict && crate::known::open_bug(&value) => None,
         _ => panic!("{op}: answered {status} to a client's request: {text}"),
     }
+}
+
+/// The leases an answer carries: its `Lease`, or the `Lease` of each of its `Results`. Of several
+/// results for one lease only the last is what the table holds.
+fn answered_leases(answer: Option<&Value>) -> Vec<&Value> {
+    let Some(answer) = answer else {
+        return Vec::new();
+    };
+    let results = answer["Results"].as_array().into_iter().flatten();
+    let mut leases: Vec<&Value> = std::iter::once(&answer["Lease"])
+        .chain(results.map(|r| &r["Lease"]))
+        .filter(|l| !l.is_null())
+        .collect();
+    let mut seen = BTreeSet::new();
+    leases.reverse();
+    leases.retain(|l| seen.insert(l["Key"].to_string()));
+    leases
 }
 
 /// A lease a request answered with is what the table now holds.
@@ -161,7 +174,7 @@ impl Touched {
             self.streams.insert((a, st));
         }
         let keys = std::iter::once(&v["Key"]).chain(
-            v["Leases"]
+            v["Changes"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -220,8 +233,12 @@ fn request(out: &mut Vec<u8>, op: &str, body: &Value) {
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
     let key = json!({"Application": "app", "Stream": "s", "ShardId": "shardId-000000000000"});
     let create = json!({"Key": key, "Checkpoint": {"Value": "TRIM_HORIZON"}, "ParentShardIds": [], "StartingHashKey": "0", "EndingHashKey": "340282366920938463463374607431768211455"});
-    let take = json!({"Key": key, "ExpectedCounter": 0, "Owner": "w1", "NowMs": 1000});
-    let renew = json!({"NowMs": 2000, "Leases": [{"Key": key, "ExpectedCounter": 1}, {"Key": key, "ExpectedCounter": 9}]});
+    let change = |counter: u64, op: Value| json!({"Changes": [{"Key": key, "ExpectedCounter": counter, "Op": op}]});
+    let take = change(0, json!({"Type": "Take", "Owner": "w1", "NowMs": 1000}));
+    let renew = json!({"Changes": [
+        {"Key": key, "ExpectedCounter": 1, "Op": {"Type": "Renew", "NowMs": 2000}},
+        {"Key": key, "ExpectedCounter": 9, "Op": {"Type": "Renew", "NowMs": 2000}},
+    ]});
     let mut out = Vec::new();
     let mut one = |name: &str, op: &str, body: Value| {
         let mut v = Vec::new();
@@ -255,30 +272,39 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         "CreateLeaseIfAbsent",
         json!({"Key": key, "Checkpoint": {"Value": "LATEST"}, "ParentShardIds": parents}),
     );
-    one("take-missing", "TakeLease", take.clone());
+    one("take-missing", "ChangeLeases", take.clone());
     let mut life = Vec::new();
     request(&mut life, "CreateLeaseIfAbsent", &create);
-    request(&mut life, "TakeLease", &take);
-    request(&mut life, "RenewLeases", &renew);
+    request(&mut life, "ChangeLeases", &take);
+    request(&mut life, "ChangeLeases", &renew);
     request(
         &mut life,
-        "Checkpoint",
-        &json!({"Key": key, "ExpectedCounter": 2, "Checkpoint": {"Value": "1", "SubSequenceNumber": 0}}),
+        "ChangeLeases",
+        &change(
+            2,
+            json!({"Type": "Checkpoint", "Checkpoint": {"Value": "1", "SubSequenceNumber": 0}}),
+        ),
     );
     request(
         &mut life,
-        "Checkpoint",
-        &json!({"Key": key, "ExpectedCounter": 3, "Checkpoint": {"Value": "SHARD_END"}}),
+        "ChangeLeases",
+        &change(
+            3,
+            json!({"Type": "Checkpoint", "Checkpoint": {"Value": "SHARD_END"}}),
+        ),
     );
     request(
         &mut life,
-        "SetChildShards",
-        &json!({"Key": key, "ExpectedCounter": 4, "ChildShardIds": ["shardId-000000000002"]}),
+        "ChangeLeases",
+        &change(
+            4,
+            json!({"Type": "SetChildShards", "ChildShardIds": ["shardId-000000000002"]}),
+        ),
     );
     request(
         &mut life,
-        "EvictLease",
-        &json!({"Key": key, "ExpectedCounter": 5}),
+        "ChangeLeases",
+        &change(5, json!({"Type": "Evict"})),
     );
     request(
         &mut life,
@@ -288,24 +314,35 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     out.push(("worker-life".into(), life));
     let mut held = Vec::new();
     request(&mut held, "CreateLeaseIfAbsent", &create);
-    request(&mut held, "TakeLease", &take);
+    request(&mut held, "ChangeLeases", &take);
     request(
         &mut held,
-        "TakeLease",
-        &json!({"Key": key, "ExpectedCounter": 1, "Owner": "w2", "NowMs": 1001}),
+        "ChangeLeases",
+        &change(1, json!({"Type": "Take", "Owner": "w2", "NowMs": 1001})),
     );
     request(
         &mut held,
-        "TakeLease",
-        &json!({"Key": key, "ExpectedCounter": 1, "Owner": "w2", "NowMs": 1001, "Steal": true}),
+        "ChangeLeases",
+        &change(1, json!({"Type": "Steal", "Owner": "w2", "NowMs": 1001})),
+    );
+    // Several changes of one lease in one commit, one of them refused, then a delete.
+    request(
+        &mut held,
+        "ChangeLeases",
+        &json!({"Changes": [
+            {"Key": key, "ExpectedCounter": 2, "Op": {"Type": "PrepareCheckpoint", "Checkpoint": {"Value": "LATEST"}}},
+            {"Key": key, "ExpectedCounter": 2, "Op": {"Type": "Evict"}},
+            {"Key": key, "ExpectedCounter": 3, "Op": {"Type": "Delete"}},
+        ]}),
     );
     out.push(("held-and-stolen".into(), held));
     for (name, body) in [
         ("not-json", &b"{\"Key\":"[..]),
         ("wrong-types", br#"{"Key":{"Application":1},"ExpectedCounter":-1}"#),
-        ("bad-checkpoint", br#"{"Key":{"Application":"a","Stream":"s","ShardId":"x"},"ExpectedCounter":0,"Checkpoint":{"Value":"12x"}}"#),
+        ("bad-checkpoint", br#"{"Changes":[{"Key":{"Application":"a","Stream":"s","ShardId":"x"},"ExpectedCounter":0,"Op":{"Type":"Checkpoint","Checkpoint":{"Value":"12x"}}}]}"#),
+        ("unknown-op-type", br#"{"Changes":[{"Key":{"Application":"a","Stream":"s","ShardId":"x"},"ExpectedCounter":0,"Op":{"Type":"Frobnicate"}}]}"#),
     ] {
-        let mut v = vec![6u8];
+        let mut v = vec![4u8];
         v.extend_from_slice(&(body.len() as u16).to_le_bytes());
         v.extend_from_slice(body);
         out.push((name.into(), v));

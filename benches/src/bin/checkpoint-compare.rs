@@ -26,7 +26,7 @@
 
 use heed::types::Bytes;
 use redb::TableDefinition;
-use shardlog::consumer::{Checkpoint, LeaseKey, LeaseTable, NewLease};
+use shardlog::consumer::{Checkpoint, LeaseKey, LeaseOp, LeaseTable, NewLease};
 use shardlog_benches::report::{loadavg, machine, today};
 use shardlog_benches::{median, percentile, Res};
 use shardlog_checkpoint::Db;
@@ -150,11 +150,11 @@ impl Ours {
             counters,
         };
         ours.batch(|b, k, c| {
-            b.take(k, c, "worker-1", 1_000);
+            b.push(k, c, LeaseOp::take("worker-1", 1_000));
         })?;
         for round in 0..history {
             ours.batch(|b, k, c| {
-                b.checkpoint(k, c, sequence(round));
+                b.push(k, c, LeaseOp::checkpoint(sequence(round)));
             })?;
         }
         Ok(ours)
@@ -179,14 +179,17 @@ impl Ours {
         let c = self.counters[i];
         self.counters[i] = self
             .table
-            .checkpoint(&self.keys[i], c, sequence(1_000 + n))?
+            .change(&self.keys[i], c, LeaseOp::checkpoint(sequence(1_000 + n)))?
             .counter;
         Ok(())
     }
 
     fn renew(&mut self, i: usize, n: u64) -> Res<()> {
         let c = self.counters[i];
-        self.counters[i] = self.table.renew(&self.keys[i], c, 2_000 + n)?.counter;
+        self.counters[i] = self
+            .table
+            .change(&self.keys[i], c, LeaseOp::renew(2_000 + n))?
+            .counter;
         Ok(())
     }
 }

@@ -133,7 +133,7 @@ fn a_second_process_is_refused_while_one_holds_the_store() {
 
 #[test]
 fn leases_lists_applications_owners_and_checkpoints() {
-    use shardlog::consumer::{Checkpoint, LeaseKey, LeaseOptions, NewLease};
+    use shardlog::consumer::{Checkpoint, LeaseKey, LeaseOp, LeaseOptions, NewLease};
     let dir = tempfile::tempdir().unwrap();
     let seq = {
         let store = shardlog::Store::open(dir.path(), shardlog::StoreOptions::default()).unwrap();
@@ -146,9 +146,13 @@ fn leases_lists_applications_owners_and_checkpoints() {
             let key = LeaseKey::new(app, "clicks", "shardId-000000000000");
             let l = table.create_if_absent(&key, NewLease::default()).unwrap();
             if app == "billing" {
-                let l = table.take(&key, l.counter, "host-a", 1).unwrap();
+                let l = table
+                    .change(&key, l.counter, LeaseOp::take("host-a", 1))
+                    .unwrap();
                 let cp = Checkpoint::sequence(&put.sequence_number.to_string(), 0);
-                table.checkpoint(&key, l.counter, cp).unwrap();
+                table
+                    .change(&key, l.counter, LeaseOp::checkpoint(cp))
+                    .unwrap();
             }
         }
         store.close().unwrap();

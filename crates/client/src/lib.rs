@@ -2,7 +2,7 @@
 //!
 //! [`KinesisClient`] speaks the Kinesis JSON 1.1 protocol for the calls a worker makes
 //! (`ListShards`, `GetShardIterator`, `GetRecords`) and the store's lease protocol
-//! (`ShardlogLeases_20261121.*`, see `docs/format.md`). It implements both
+//! (`ShardlogLeases_20261206.*`, see `docs/format.md`). It implements both
 //! [`RecordSource`] and [`LeaseTransport`], so a worker in any process shares an application's
 //! shards with workers in the server's process or in other processes:
 //!

@@ -3,7 +3,7 @@
 
 use crate::{hash, Rng, APP, CAPPED, LEASES, STREAMS};
 use shardlog::consumer::RecordSource;
-use shardlog::consumer::{Checkpoint, Lease, LeaseKey, LeaseTable, NewLease};
+use shardlog::consumer::{Checkpoint, Lease, LeaseKey, LeaseOp, LeaseTable, NewLease};
 use shardlog::{Durability, PutEntry, SequenceNumber, ShardId, Store, StoreOptions};
 use shardlog_checkpoint::Db;
 use shardlog_storage::FsStorage;
@@ -299,9 +299,9 @@ impl<'a> Producer<'a> {
         };
         let mut lease = current;
         if lease.owner.as_deref() != Some(me) {
-            let taken = match leases.take(&key, expected, me, now_ms()) {
+            let taken = match leases.change(&key, expected, LeaseOp::take(me, now_ms())) {
                 Err(shardlog::Error::LeaseHeld { .. }) => {
-                    leases.steal(&key, expected, me, now_ms())
+                    leases.change(&key, expected, LeaseOp::steal(me, now_ms()))
                 }
                 other => other,
             };
@@ -320,10 +320,10 @@ impl<'a> Producer<'a> {
                 .make_durable(stream, ShardId(shard), seq)
                 .map_err(|e| format!("make_durable {stream} {shard} {seq}: {e}"))?;
         }
-        let done = leases.checkpoint(
+        let done = leases.change(
             &key,
             lease.counter,
-            Checkpoint::sequence(&seq.to_string(), 0),
+            LeaseOp::checkpoint(Checkpoint::sequence(&seq.to_string(), 0)),
         );
         if let Some(l) = self.settle(w, &key, done)? {
             say(&format!("C {stream} {shard} {} {me} {seq}\n", l.counter))?;

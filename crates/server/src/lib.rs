@@ -58,7 +58,7 @@ pub struct ServerOptions {
     /// How long shutdown waits for in-flight requests before it gives up on them.
     pub shutdown_grace: Duration,
     /// The store's consumer lease table, served to workers in other processes
-    /// (`ShardlogLeases_20261121.*`, see `docs/format.md`); its lease duration is every worker's
+    /// (`ShardlogLeases_20261206.*`, see `docs/format.md`); its lease duration is every worker's
     /// failover time.
     pub leases: shardlog::consumer::LeaseOptions,
 }

@@ -703,7 +703,7 @@ fn a_new_worker_steals_its_share_from_a_busy_one() {
 /// checkpoint (issue 13, point 8).
 #[test]
 fn the_lease_service_refuses_a_checkpoint_of_a_record_that_does_not_exist() {
-    use shardlog::consumer::{LeaseService, LeaseStore, NewLease, RemoteLeases};
+    use shardlog::consumer::{LeaseOp, LeaseService, LeaseStore, NewLease, RemoteLeases};
     let dir = tempfile::tempdir().unwrap();
     let store = open_store(dir.path());
     store.create_stream("s", 2).unwrap();
@@ -726,7 +726,7 @@ fn the_lease_service_refuses_a_checkpoint_of_a_record_that_does_not_exist() {
         .unwrap();
     let key = LeaseKey::new("app", "s", &shard0.to_string());
     remote.create_if_absent(&key, NewLease::default()).unwrap();
-    let lease = remote.take(&key, 0, "w", 1_000, false).unwrap();
+    let lease = remote.change(&key, 0, LeaseOp::take("w", 1_000)).unwrap();
     let past_tip = SequenceNumber::new(
         last.sequence_number.incarnation(),
         shard0.0,
@@ -740,7 +740,11 @@ fn the_lease_service_refuses_a_checkpoint_of_a_record_that_does_not_exist() {
     ];
     for seq in &refused {
         let err = remote
-            .checkpoint(&key, lease.counter, Checkpoint::sequence(seq, 0))
+            .change(
+                &key,
+                lease.counter,
+                LeaseOp::checkpoint(Checkpoint::sequence(seq, 0)),
+            )
             .expect_err(seq);
         assert!(
             matches!(err, shardlog::Error::InvalidArgument(_)),
@@ -753,7 +757,11 @@ fn the_lease_service_refuses_a_checkpoint_of_a_record_that_does_not_exist() {
     // The shard's real last record is accepted.
     let seq = last.sequence_number.to_string();
     let done = remote
-        .checkpoint(&key, lease.counter, Checkpoint::sequence(&seq, 0))
+        .change(
+            &key,
+            lease.counter,
+            LeaseOp::checkpoint(Checkpoint::sequence(&seq, 0)),
+        )
         .unwrap();
     assert_eq!(done.checkpoint, Checkpoint::sequence(&seq, 0));
 }

@@ -19,7 +19,7 @@
 //! The test asserts that every site of the fault-free runs was reached by an injected error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shardlog::consumer::{Checkpoint, LeaseKey, LeaseTable, NewLease};
+use shardlog::consumer::{Checkpoint, LeaseKey, LeaseOp, LeaseTable, NewLease};
 use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
 use shardlog_checkpoint::Db;
 use shardlog_storage::{Fault, SimDisk, Site};
@@ -127,7 +127,7 @@ fn checkpoint(table: &LeaseTable, stream: &str, log: &mut Log) {
     let Some(l) = log.check(table.create_if_absent(&key, NewLease::default())) else {
         return;
     };
-    let Some(l) = log.check(table.steal(&key, l.counter, "w1", 0)) else {
+    let Some(l) = log.check(table.change(&key, l.counter, LeaseOp::steal("w1", 0))) else {
         return;
     };
     let c = Checkpoint::sequence(&seq.to_string(), 0);
@@ -135,7 +135,10 @@ fn checkpoint(table: &LeaseTable, stream: &str, log: &mut Log) {
         .entry(key.to_string())
         .or_default()
         .insert(seq);
-    if log.check(table.checkpoint(&key, l.counter, c)).is_some() {
+    if log
+        .check(table.change(&key, l.counter, LeaseOp::checkpoint(c)))
+        .is_some()
+    {
         log.checkpoints.insert(key.to_string(), seq);
     }
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use shardlog::consumer::{
-    Checkpoint, HashKeyRange, Lease, LeaseKey, LeaseOptions, LeaseTable, NewLease,
+    Checkpoint, HashKeyRange, Lease, LeaseKey, LeaseOp, LeaseOptions, LeaseTable, NewLease,
 };
 use shardlog::Error;
 use shardlog_checkpoint::{Db, Options};
@@ -64,7 +64,7 @@ fn every_mutation_is_fenced_by_the_counter() {
         l
     );
 
-    let l = t.take(&k, 0, "w1", 1_000).unwrap();
+    let l = t.change(&k, 0, LeaseOp::take("w1", 1_000)).unwrap();
     assert_eq!(
         (
             l.counter,
@@ -74,13 +74,21 @@ fn every_mutation_is_fenced_by_the_counter() {
         (1, Some("w1"), 1)
     );
     // Every mutating call with the stale counter 0 fails and changes nothing.
-    conflict(t.take(&k, 0, "w2", 99_000), 0, 1);
-    conflict(t.steal(&k, 0, "w2", 99_000), 0, 1);
-    conflict(t.renew(&k, 0, 2_000), 0, 1);
-    conflict(t.evict(&k, 0), 0, 1);
-    conflict(t.checkpoint(&k, 0, Checkpoint::sequence("5", 0)), 0, 1);
+    conflict(t.change(&k, 0, LeaseOp::take("w2", 99_000)), 0, 1);
+    conflict(t.change(&k, 0, LeaseOp::steal("w2", 99_000)), 0, 1);
+    conflict(t.change(&k, 0, LeaseOp::renew(2_000)), 0, 1);
+    conflict(t.change(&k, 0, LeaseOp::Evict), 0, 1);
     conflict(
-        t.prepare_checkpoint(&k, 0, Checkpoint::sequence("5", 0)),
+        t.change(&k, 0, LeaseOp::checkpoint(Checkpoint::sequence("5", 0))),
+        0,
+        1,
+    );
+    conflict(
+        t.change(
+            &k,
+            0,
+            LeaseOp::prepare_checkpoint(Checkpoint::sequence("5", 0)),
+        ),
         0,
         1,
     );
@@ -89,17 +97,23 @@ fn every_mutation_is_fenced_by_the_counter() {
         0,
         1,
     );
-    conflict(t.delete(&k, 0), 0, 1);
+    conflict(t.change(&k, 0, LeaseOp::Delete), 0, 1);
     assert_eq!(t.get(&k).unwrap().unwrap(), l);
 
     // Each success bumps the counter by one.
-    let l = t.renew(&k, 1, 2_000).unwrap();
+    let l = t.change(&k, 1, LeaseOp::renew(2_000)).unwrap();
     assert_eq!((l.counter, l.last_renewal_ms), (2, 2_000));
     let l = t
-        .prepare_checkpoint(&k, 2, Checkpoint::sequence("10", 0))
+        .change(
+            &k,
+            2,
+            LeaseOp::prepare_checkpoint(Checkpoint::sequence("10", 0)),
+        )
         .unwrap();
     assert_eq!(l.pending_checkpoint, Some(Checkpoint::sequence("10", 0)));
-    let l = t.checkpoint(&k, 3, Checkpoint::sequence("10", 0)).unwrap();
+    let l = t
+        .change(&k, 3, LeaseOp::checkpoint(Checkpoint::sequence("10", 0)))
+        .unwrap();
     assert_eq!(
         (
             l.counter,
@@ -117,20 +131,23 @@ fn every_mutation_is_fenced_by_the_counter() {
         .unwrap();
     assert_eq!(l.counter, 5);
     assert_eq!(l.hash_key_range, HashKeyRange { start: 5, end: 10 });
-    let l = t.evict(&k, 5).unwrap();
+    let l = t.change(&k, 5, LeaseOp::Evict).unwrap();
     assert_eq!((l.counter, l.owner.clone()), (6, None));
     assert_eq!(t.get(&k).unwrap().unwrap(), l);
 
     // Missing leases and bad arguments have their own errors and change nothing.
     assert!(matches!(
-        t.renew(&shard(9), 0, 1),
+        t.change(&shard(9), 0, LeaseOp::renew(1)),
         Err(Error::LeaseNotFound { .. })
     ));
     assert!(matches!(
-        t.checkpoint(&k, 6, Checkpoint::sequence("0x12", 0)),
+        t.change(&k, 6, LeaseOp::checkpoint(Checkpoint::sequence("0x12", 0))),
         Err(Error::Validation(_))
     ));
-    assert!(matches!(t.take(&k, 6, "", 1), Err(Error::Validation(_))));
+    assert!(matches!(
+        t.change(&k, 6, LeaseOp::take("", 1)),
+        Err(Error::Validation(_))
+    ));
     let big: Vec<String> = (0..20).map(|i| format!("{i:0>150}")).collect();
     assert!(matches!(
         t.update(&k, 6, |l| l.parent_shard_ids = big),
@@ -144,7 +161,7 @@ fn every_mutation_is_fenced_by_the_counter() {
     ));
     assert_eq!(t.get(&k).unwrap().unwrap().counter, 6);
 
-    let gone = t.delete(&k, 6).unwrap();
+    let gone = t.change(&k, 6, LeaseOp::Delete).unwrap();
     assert_eq!(gone.counter, 6);
     assert!(t.get(&k).unwrap().is_none());
 }
@@ -160,32 +177,40 @@ fn take_respects_the_persisted_expiry_across_restarts() {
     let t = table(&disk, opts.clone());
     let k = shard(1);
     t.create_if_absent(&k, NewLease::default()).unwrap();
-    let l = t.take(&k, 0, "w1", 100_000).unwrap();
+    let l = t.change(&k, 0, LeaseOp::take("w1", 100_000)).unwrap();
     drop(t);
     // Power loss and restart: the durable record still says w1 holds the lease.
     let disk = disk.crash(7);
     let t = table(&disk, opts);
-    match t.take(&k, l.counter, "w2", 110_499) {
+    match t.change(&k, l.counter, LeaseOp::take("w2", 110_499)) {
         Err(Error::LeaseHeld { owner, until_ms }) => {
             assert_eq!((owner.as_str(), until_ms), ("w1", 110_500))
         }
         other => panic!("{other:?}"),
     }
     // The owner itself may re-take (no switch counted).
-    let l = t.take(&k, l.counter, "w1", 105_000).unwrap();
+    let l = t
+        .change(&k, l.counter, LeaseOp::take("w1", 105_000))
+        .unwrap();
     assert_eq!(l.owner_switches_since_checkpoint, 1);
-    let l = t.take(&k, l.counter, "w2", 115_500).unwrap();
+    let l = t
+        .change(&k, l.counter, LeaseOp::take("w2", 115_500))
+        .unwrap();
     assert_eq!(
         (l.owner.as_deref(), l.owner_switches_since_checkpoint),
         (Some("w2"), 2)
     );
     // steal skips the expiry check but not the counter.
-    conflict(t.steal(&k, 0, "w3", 115_501), 0, l.counter);
-    let l = t.steal(&k, l.counter, "w3", 115_501).unwrap();
+    conflict(t.change(&k, 0, LeaseOp::steal("w3", 115_501)), 0, l.counter);
+    let l = t
+        .change(&k, l.counter, LeaseOp::steal("w3", 115_501))
+        .unwrap();
     assert_eq!(l.owner.as_deref(), Some("w3"));
     // An evicted lease is free at once.
-    let l = t.evict(&k, l.counter).unwrap();
-    assert!(t.take(&k, l.counter, "w4", 115_502).is_ok());
+    let l = t.change(&k, l.counter, LeaseOp::Evict).unwrap();
+    assert!(t
+        .change(&k, l.counter, LeaseOp::take("w4", 115_502))
+        .is_ok());
 }
 
 #[test]
@@ -194,16 +219,16 @@ fn history_keeps_the_last_n_checkpoints() {
     let t = table(&disk, LeaseOptions::default());
     let k = shard(1);
     let mut l = t.create_if_absent(&k, NewLease::default()).unwrap();
-    l = t.take(&k, l.counter, "w1", 1).unwrap();
+    l = t.change(&k, l.counter, LeaseOp::take("w1", 1)).unwrap();
     for i in 0..25u64 {
         l = t
-            .checkpoint(
+            .change(
                 &k,
                 l.counter,
-                Checkpoint::sequence(&(1000 + i).to_string(), i),
+                LeaseOp::checkpoint(Checkpoint::sequence(&(1000 + i).to_string(), i)),
             )
             .unwrap();
-        l = t.renew(&k, l.counter, 2 + i).unwrap();
+        l = t.change(&k, l.counter, LeaseOp::renew(2 + i)).unwrap();
     }
     let h = t.history(&k).unwrap();
     assert_eq!(h.len(), 10);
@@ -247,10 +272,14 @@ fn history_keeps_the_last_n_checkpoints() {
     )
     .unwrap();
     let l = t3
-        .checkpoint(&k, l.counter, Checkpoint::sequence("5000", 0))
+        .change(
+            &k,
+            l.counter,
+            LeaseOp::checkpoint(Checkpoint::sequence("5000", 0)),
+        )
         .unwrap();
     assert_eq!(t3.history(&k).unwrap().len(), 3);
-    t3.delete(&k, l.counter).unwrap();
+    t3.change(&k, l.counter, LeaseOp::Delete).unwrap();
     assert!(t3.history(&k).unwrap().is_empty());
     assert_eq!(
         db.read()
@@ -269,7 +298,8 @@ fn history_keeps_the_last_n_checkpoints() {
     )
     .unwrap();
     let l = t0.create_if_absent(&k, NewLease::default()).unwrap();
-    t0.checkpoint(&k, l.counter, Checkpoint::Latest).unwrap();
+    t0.change(&k, l.counter, LeaseOp::checkpoint(Checkpoint::Latest))
+        .unwrap();
     assert!(t0.history(&k).unwrap().is_empty());
 }
 
@@ -282,7 +312,7 @@ fn a_batch_is_one_commit_and_checks_each_change() {
     let mut batch = t.batch();
     for k in &keys {
         t.create_if_absent(k, NewLease::default()).unwrap();
-        batch.take(k, 0, "w1", 1_000);
+        batch.push(k, 0, LeaseOp::take("w1", 1_000));
     }
     let before = db.info().txn;
     assert!(batch.commit().unwrap().iter().all(|r| r.is_ok()));
@@ -290,7 +320,7 @@ fn a_batch_is_one_commit_and_checks_each_change() {
     // Renew all but give one a stale counter: it alone fails.
     let mut batch = t.batch();
     for (i, k) in keys.iter().enumerate() {
-        batch.renew(k, if i == 7 { 0 } else { 1 }, 4_000);
+        batch.push(k, if i == 7 { 0 } else { 1 }, LeaseOp::renew(4_000));
     }
     let results = batch.commit().unwrap();
     assert_eq!(db.info().txn, before + 2);
@@ -312,9 +342,9 @@ fn a_batch_is_one_commit_and_checks_each_change() {
     let k = &keys[0];
     let r = t
         .batch()
-        .renew(k, 2, 5_000)
-        .checkpoint(k, 3, Checkpoint::ShardEnd)
-        .evict(k, 4)
+        .push(k, 2, LeaseOp::renew(5_000))
+        .push(k, 3, LeaseOp::checkpoint(Checkpoint::ShardEnd))
+        .push(k, 4, LeaseOp::Evict)
         .commit()
         .unwrap();
     assert_eq!(r[2].as_ref().unwrap().counter, 5);
@@ -361,12 +391,12 @@ fn concurrent_workers_never_win_the_same_counter_twice() {
                     let k = &keys[rng.below(keys.len() as u64) as usize];
                     let seen = t.get(k).unwrap().unwrap();
                     let r = match rng.below(3) {
-                        0 => t.take(k, seen.counter, &me, step),
-                        1 => t.renew(k, seen.counter, step),
-                        _ => t.checkpoint(
+                        0 => t.change(k, seen.counter, LeaseOp::take(&me, step)),
+                        1 => t.change(k, seen.counter, LeaseOp::renew(step)),
+                        _ => t.change(
                             k,
                             seen.counter,
-                            Checkpoint::sequence(&step.to_string(), w),
+                            LeaseOp::checkpoint(Checkpoint::sequence(&step.to_string(), w)),
                         ),
                     };
                     match r {
@@ -437,9 +467,13 @@ fn power_cuts_during_batched_renewals() {
         for l in &before {
             if rng.chance(20) {
                 let seq = (l.counter + 1).to_string();
-                batch.checkpoint(&l.key, l.counter, Checkpoint::sequence(&seq, 0));
+                batch.push(
+                    &l.key,
+                    l.counter,
+                    LeaseOp::checkpoint(Checkpoint::sequence(&seq, 0)),
+                );
             } else {
-                batch.renew(&l.key, l.counter, l.last_renewal_ms + 1);
+                batch.push(&l.key, l.counter, LeaseOp::renew(l.last_renewal_ms + 1));
             }
         }
         let acked = matches!(batch.commit(), Ok(r) if r.iter().all(|r| r.is_ok()));

@@ -17,7 +17,7 @@
 //! a failure prints the trial's seed, and `SHARDLOG_ENGINE_CUT_SEED=<seed>` replays it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shardlog::consumer::{Checkpoint, LeaseKey, LeaseTable, NewLease};
+use shardlog::consumer::{Checkpoint, LeaseKey, LeaseOp, LeaseTable, NewLease};
 use shardlog::{PutEntry, SequenceNumber, ShardId, StartingPosition, Store, StoreOptions};
 use shardlog_checkpoint::Db;
 use shardlog_storage::{Fault, SimDisk, Storage};
@@ -172,7 +172,7 @@ fn checkpoint(table: &LeaseTable, stream: &str, rng: &mut Rng, p: &mut Promises)
         return false;
     };
     if lease.owner.as_deref() != Some(me) {
-        match table.steal(&key, lease.counter, me, 0) {
+        match table.change(&key, lease.counter, LeaseOp::steal(me, 0)) {
             Ok(l) => {
                 p.leases
                     .insert((stream.to_string(), shard), (l.counter, me.into()));
@@ -189,10 +189,10 @@ fn checkpoint(table: &LeaseTable, stream: &str, rng: &mut Rng, p: &mut Promises)
     if past {
         return true;
     }
-    match table.checkpoint(
+    match table.change(
         &key,
         lease.counter,
-        Checkpoint::sequence(&seq.to_string(), 0),
+        LeaseOp::checkpoint(Checkpoint::sequence(&seq.to_string(), 0)),
     ) {
         Ok(l) => {
             let k = (stream.to_string(), shard);

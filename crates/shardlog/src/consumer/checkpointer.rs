@@ -1,7 +1,7 @@
 //! Recording how far a shard's processor got, under the lease it holds.
 
 use super::held::HeldLease;
-use super::lease::{Checkpoint, Lease};
+use super::lease::{Checkpoint, Lease, LeaseOp};
 use super::leases::{lease_moved, LeaseStore};
 use super::source::RecordSource;
 use crate::error::{Error, Result};
@@ -197,7 +197,10 @@ impl Checkpointer {
             self.ctx.source.make_durable(&self.ctx.stream, shard, seq)?;
         }
         let ctx = Arc::clone(&self.ctx);
-        ctx.write_fenced(|counter| ctx.table.checkpoint(&ctx.lease.key, counter, value.clone()))?;
+        ctx.write_fenced(|counter| {
+            let op = LeaseOp::checkpoint(value.clone());
+            ctx.table.change(&ctx.lease.key, counter, op)
+        })?;
         self.last = value;
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! and starts a shard thread for every lease it holds.
 
 use super::held::HeldLease;
-use super::lease::{HashKeyRange, Lease, LeaseKey, NewLease};
+use super::lease::{HashKeyRange, Lease, LeaseChange, LeaseKey, LeaseOp, NewLease};
 use super::leases::{lease_moved, take_refused};
 use super::plan;
 use super::shard;
@@ -87,13 +87,15 @@ impl Coordinator {
         let sent = Instant::now();
         let mut batch = Vec::new();
         let mut renewed = Vec::new();
+        let now_ms = now_ms();
         for (i, state) in states.iter().enumerate() {
             if !state.lost {
-                batch.push((held[i].key.clone(), state.counter));
+                let op = LeaseOp::renew(now_ms);
+                batch.push(LeaseChange::new(held[i].key.clone(), state.counter, op));
                 renewed.push(i);
             }
         }
-        let results = match self.shared.table.renew(&batch, now_ms()) {
+        let results = match self.shared.table.change_all(batch) {
             Ok(r) => r,
             Err(e) => return self.shared.report("lease renewal", &e),
         };
@@ -198,7 +200,12 @@ impl Coordinator {
         };
         let (table, me) = (&self.shared.table, &self.shared.config.worker_id);
         let started = Instant::now();
-        let result = table.take(&lease.key, lease.counter, me, now_ms(), steal);
+        let op = if steal {
+            LeaseOp::steal(me, now_ms())
+        } else {
+            LeaseOp::take(me, now_ms())
+        };
+        let result = table.change(&lease.key, lease.counter, op);
         match result {
             Ok(taken) => {
                 let held = HeldLease::new(
@@ -279,7 +286,10 @@ impl Coordinator {
             .collect();
         for lease in left {
             let state = lease.lock();
-            let _ = self.shared.table.evict(&lease.key, state.counter);
+            let _ = self
+                .shared
+                .table
+                .change(&lease.key, state.counter, LeaseOp::Evict);
         }
     }
 }

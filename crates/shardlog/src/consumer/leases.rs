@@ -2,24 +2,24 @@
 //!
 //! [`LeaseTable`] (a local B-tree file) is the usual answer; workers in other processes reach the
 //! same table through a server, with a client that implements [`LeaseStore`] too. The trait holds
-//! exactly the conditional writes the coordinator and the checkpointer make.
+//! the reads a worker makes and one write, a batch of [`LeaseChange`]s: the same vocabulary the
+//! table applies and the lease protocol carries.
 
-use super::lease::{Checkpoint, Lease, LeaseKey, LeaseTable, NewLease};
+use super::lease::{Lease, LeaseChange, LeaseKey, LeaseOp, LeaseTable, NewLease};
 use crate::error::{Error, Result};
 
-/// The lease operations a [`Worker`](super::Worker) makes. Every write is conditional on the
-/// lease counter the caller last saw; a mismatch is an
-/// [`Error::LeaseConflict`].
+/// The lease operations a [`Worker`](super::Worker) makes. Every change is conditional on the
+/// lease counter the caller last saw; a mismatch is an [`Error::LeaseConflict`].
 ///
 /// ```
-/// use shardlog::consumer::{LeaseKey, LeaseStore, NewLease};
+/// use shardlog::consumer::{LeaseKey, LeaseOp, LeaseStore, NewLease};
 /// use shardlog::{Store, StoreOptions};
 /// let dir = tempfile::tempdir()?;
 /// let store = Store::open(dir.path(), StoreOptions::default())?;
 /// let table = store.lease_table(Default::default())?;
 /// let key = LeaseKey::new("app", "s", "shardId-000000000000");
 /// let lease = LeaseStore::create_if_absent(&table, &key, NewLease::default())?;
-/// let lease = LeaseStore::take(&table, &key, lease.counter, "w1", 1_000, false)?;
+/// let lease = LeaseStore::change(&table, &key, lease.counter, LeaseOp::take("w1", 1_000))?;
 /// assert_eq!(LeaseStore::list(&table, "app", "s")?, [lease]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -36,27 +36,21 @@ pub trait LeaseStore: Send + Sync + 'static {
     /// Creates the lease unless it exists; returns it as stored.
     fn create_if_absent(&self, key: &LeaseKey, new: NewLease) -> Result<Lease>;
 
-    /// Takes the lease for `owner` (`steal`: even though its holder keeps renewing it).
-    fn take(
-        &self,
-        key: &LeaseKey,
-        expected: u64,
-        owner: &str,
-        now_ms: u64,
-        steal: bool,
-    ) -> Result<Lease>;
+    /// Applies `changes` in one durable write. The outer error: nothing was written; otherwise
+    /// one result per change, in order (a refused change leaves the others alone).
+    fn change_all(&self, changes: Vec<LeaseChange>) -> Result<Vec<Result<Lease>>>;
 
-    /// Renews several leases in one durable write; one result per lease, in order.
-    fn renew(&self, leases: &[(LeaseKey, u64)], now_ms: u64) -> Result<Vec<Result<Lease>>>;
-
-    /// Records a checkpoint.
-    fn checkpoint(&self, key: &LeaseKey, expected: u64, checkpoint: Checkpoint) -> Result<Lease>;
-
-    /// Records the shard's children, at its end.
-    fn set_children(&self, key: &LeaseKey, expected: u64, children: Vec<String>) -> Result<Lease>;
-
-    /// Clears the owner so another worker can take the lease at once.
-    fn evict(&self, key: &LeaseKey, expected: u64) -> Result<Lease>;
+    /// Applies one change.
+    fn change(&self, key: &LeaseKey, expected: u64, op: LeaseOp) -> Result<Lease> {
+        let change = LeaseChange::new(key.clone(), expected, op);
+        let mut results = self.change_all(vec![change])?;
+        match (results.pop(), results.is_empty()) {
+            (Some(result), true) => result,
+            _ => Err(Error::Unavailable(
+                "a lease store answered one change with other than one result".into(),
+            )),
+        }
+    }
 }
 
 /// Whether `e` says the lease moved under us (another worker changed or deleted it).
@@ -91,38 +85,11 @@ impl LeaseStore for LeaseTable {
         LeaseTable::create_if_absent(self, key, new)
     }
 
-    fn take(
-        &self,
-        key: &LeaseKey,
-        expected: u64,
-        owner: &str,
-        now_ms: u64,
-        steal: bool,
-    ) -> Result<Lease> {
-        if steal {
-            LeaseTable::steal(self, key, expected, owner, now_ms)
-        } else {
-            LeaseTable::take(self, key, expected, owner, now_ms)
-        }
+    fn change_all(&self, changes: Vec<LeaseChange>) -> Result<Vec<Result<Lease>>> {
+        LeaseTable::change_all(self, changes)
     }
 
-    fn renew(&self, leases: &[(LeaseKey, u64)], now_ms: u64) -> Result<Vec<Result<Lease>>> {
-        let mut batch = self.batch();
-        for (key, expected) in leases {
-            batch.renew(key, *expected, now_ms);
-        }
-        batch.commit()
-    }
-
-    fn checkpoint(&self, key: &LeaseKey, expected: u64, checkpoint: Checkpoint) -> Result<Lease> {
-        LeaseTable::checkpoint(self, key, expected, checkpoint)
-    }
-
-    fn set_children(&self, key: &LeaseKey, expected: u64, children: Vec<String>) -> Result<Lease> {
-        LeaseTable::update(self, key, expected, move |l| l.child_shard_ids = children)
-    }
-
-    fn evict(&self, key: &LeaseKey, expected: u64) -> Result<Lease> {
-        LeaseTable::evict(self, key, expected)
+    fn change(&self, key: &LeaseKey, expected: u64, op: LeaseOp) -> Result<Lease> {
+        LeaseTable::change(self, key, expected, op)
     }
 }

@@ -30,8 +30,8 @@ mod worker;
 pub use checkpointer::Checkpointer;
 pub use config::{InitialPosition, WorkerConfig};
 pub use lease::{
-    Checkpoint, HashKeyRange, HistoryEntry, Lease, LeaseBatch, LeaseKey, LeaseOptions, LeaseTable,
-    NewLease,
+    Checkpoint, HashKeyRange, HistoryEntry, Lease, LeaseBatch, LeaseChange, LeaseKey, LeaseOp,
+    LeaseOptions, LeaseTable, NewLease,
 };
 pub use leases::LeaseStore;
 pub use processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};

@@ -2,14 +2,16 @@
 //!
 //! The KCL keeps leases in DynamoDB; a shardlog worker in another process keeps them in the
 //! store's own table, through the process that owns the store. [`LeaseService`] answers requests
-//! (one JSON document per [`LeaseStore`] operation), [`RemoteLeases`] sends them; a
+//! (one JSON document per [`LeaseStore`] operation; changes are [`LeaseChange`]s as they are), [`RemoteLeases`] sends them; a
 //! [`LeaseTransport`] carries the bytes (HTTP in `shardlog-client` and `shardlog serve`, or a
 //! direct call in tests). The format is in `docs/format.md` ("Lease protocol").
 //!
 //! The service, not the worker, makes a checkpointed record durable before the checkpoint is
 //! written: a remote worker cannot sync the store's files.
 
-use super::lease::{Checkpoint, HashKeyRange, Lease, LeaseKey, LeaseTable, NewLease};
+use super::lease::{
+    Checkpoint, HashKeyRange, Lease, LeaseChange, LeaseKey, LeaseOp, LeaseTable, NewLease,
+};
 use super::leases::LeaseStore;
 use crate::error::{Error, Result};
 use crate::names::ShardId;
@@ -17,7 +19,7 @@ use crate::store::Store;
 use serde::{Deserialize, Serialize};
 
 /// The prefix of the operation names (`X-Amz-Target` over HTTP), versioned like AWS targets.
-pub const LEASE_TARGET_PREFIX: &str = "ShardlogLeases_20261121";
+pub const LEASE_TARGET_PREFIX: &str = "ShardlogLeases_20261206";
 
 /// Carries one lease request to a [`LeaseService`] and brings back its answer.
 ///
@@ -40,31 +42,12 @@ pub trait LeaseTransport: Send + Sync + 'static {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct KeyWire {
-    application: String,
-    stream: String,
-    shard_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct CheckpointWire {
-    /// A decimal sequence number, or `TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP`, `SHARD_END`.
-    value: String,
-    #[serde(default)]
-    sub_sequence_number: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    timestamp_ms: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
 struct LeaseWire {
-    key: KeyWire,
+    key: LeaseKey,
     owner: Option<String>,
     counter: u64,
-    checkpoint: CheckpointWire,
-    pending_checkpoint: Option<CheckpointWire>,
+    checkpoint: Checkpoint,
+    pending_checkpoint: Option<Checkpoint>,
     owner_switches_since_checkpoint: u64,
     parent_shard_ids: Vec<String>,
     child_shard_ids: Vec<String>,
@@ -79,38 +62,21 @@ struct LeaseWire {
 #[serde(rename_all = "PascalCase")]
 struct Request {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    key: Option<KeyWire>,
+    key: Option<LeaseKey>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     application: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     stream: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    expected_counter: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    owner: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    now_ms: Option<u64>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    steal: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    checkpoint: Option<CheckpointWire>,
+    checkpoint: Option<Checkpoint>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     parent_shard_ids: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    child_shard_ids: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     starting_hash_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ending_hash_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    leases: Option<Vec<RenewWire>>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RenewWire {
-    key: KeyWire,
-    expected_counter: u64,
+    changes: Option<Vec<LeaseChange>>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -150,65 +116,6 @@ fn bad(what: &str) -> Error {
     Error::Validation(format!("lease request: {what}"))
 }
 
-impl From<&LeaseKey> for KeyWire {
-    fn from(k: &LeaseKey) -> Self {
-        KeyWire {
-            application: k.application.clone(),
-            stream: k.stream.clone(),
-            shard_id: k.shard_id.clone(),
-        }
-    }
-}
-
-impl From<KeyWire> for LeaseKey {
-    fn from(k: KeyWire) -> Self {
-        LeaseKey::new(&k.application, &k.stream, &k.shard_id)
-    }
-}
-
-impl From<&Checkpoint> for CheckpointWire {
-    fn from(c: &Checkpoint) -> Self {
-        let (value, sub, ts) = match c {
-            Checkpoint::SequenceNumber {
-                sequence_number,
-                sub_sequence_number,
-            } => (sequence_number.clone(), *sub_sequence_number, None),
-            Checkpoint::TrimHorizon => ("TRIM_HORIZON".into(), 0, None),
-            Checkpoint::Latest => ("LATEST".into(), 0, None),
-            Checkpoint::AtTimestamp(t) => ("AT_TIMESTAMP".into(), 0, Some(*t)),
-            Checkpoint::ShardEnd => ("SHARD_END".into(), 0, None),
-        };
-        CheckpointWire {
-            value,
-            sub_sequence_number: sub,
-            timestamp_ms: ts,
-        }
-    }
-}
-
-impl TryFrom<CheckpointWire> for Checkpoint {
-    type Error = Error;
-    fn try_from(c: CheckpointWire) -> Result<Self> {
-        Ok(match c.value.as_str() {
-            "TRIM_HORIZON" => Checkpoint::TrimHorizon,
-            "LATEST" => Checkpoint::Latest,
-            "SHARD_END" => Checkpoint::ShardEnd,
-            "AT_TIMESTAMP" => Checkpoint::AtTimestamp(
-                c.timestamp_ms
-                    .ok_or_else(|| bad("AT_TIMESTAMP needs TimestampMs"))?,
-            ),
-            digits if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                Checkpoint::sequence(digits, c.sub_sequence_number)
-            }
-            other => {
-                return Err(bad(&format!(
-                    "checkpoint {other:?} is neither a sequence number nor a sentinel"
-                )))
-            }
-        })
-    }
-}
-
 fn hash_key(s: &str) -> Result<u128> {
     s.parse().map_err(|_| {
         bad(&format!(
@@ -220,11 +127,11 @@ fn hash_key(s: &str) -> Result<u128> {
 impl From<&Lease> for LeaseWire {
     fn from(l: &Lease) -> Self {
         LeaseWire {
-            key: (&l.key).into(),
+            key: l.key.clone(),
             owner: l.owner.clone(),
             counter: l.counter,
-            checkpoint: (&l.checkpoint).into(),
-            pending_checkpoint: l.pending_checkpoint.as_ref().map(Into::into),
+            checkpoint: l.checkpoint.clone(),
+            pending_checkpoint: l.pending_checkpoint.clone(),
             owner_switches_since_checkpoint: l.owner_switches_since_checkpoint,
             parent_shard_ids: l.parent_shard_ids.clone(),
             child_shard_ids: l.child_shard_ids.clone(),
@@ -240,11 +147,11 @@ impl TryFrom<LeaseWire> for Lease {
     type Error = Error;
     fn try_from(l: LeaseWire) -> Result<Self> {
         Ok(Lease {
-            key: l.key.into(),
+            key: l.key,
             owner: l.owner,
             counter: l.counter,
-            checkpoint: l.checkpoint.try_into()?,
-            pending_checkpoint: l.pending_checkpoint.map(TryInto::try_into).transpose()?,
+            checkpoint: l.checkpoint,
+            pending_checkpoint: l.pending_checkpoint,
             owner_switches_since_checkpoint: l.owner_switches_since_checkpoint,
             parent_shard_ids: l.parent_shard_ids,
             child_shard_ids: l.child_shard_ids,
@@ -350,34 +257,17 @@ impl LeaseService {
 
     fn dispatch(&self, operation: &str, req: Request) -> Result<Response> {
         let t = &self.table;
-        let key = || {
-            req.key
-                .clone()
-                .map(LeaseKey::from)
-                .ok_or_else(|| bad("Key is required"))
-        };
-        let expected = || {
-            req.expected_counter
-                .ok_or_else(|| bad("ExpectedCounter is required"))
-        };
-        let one = |l: Lease| Response {
-            lease: Some((&l).into()),
-            ..Response::default()
-        };
+        let key = || req.key.clone().ok_or_else(|| bad("Key is required"));
         Ok(match operation {
             "DescribeLeaseTable" => Response {
                 lease_duration_ms: Some(t.lease_duration_ms()),
                 ..Response::default()
             },
             "ListLeases" => {
-                let app = req
-                    .application
-                    .as_deref()
-                    .ok_or_else(|| bad("Application is required"))?;
-                let stream = req
-                    .stream
-                    .as_deref()
-                    .ok_or_else(|| bad("Stream is required"))?;
+                let app = req.application.as_deref();
+                let app = app.ok_or_else(|| bad("Application is required"))?;
+                let stream = req.stream.as_deref();
+                let stream = stream.ok_or_else(|| bad("Stream is required"))?;
                 let leases = LeaseStore::list(t, app, stream)?;
                 Response {
                     leases: Some(leases.iter().map(Into::into).collect()),
@@ -389,83 +279,70 @@ impl LeaseService {
                 ..Response::default()
             },
             "CreateLeaseIfAbsent" => {
+                let checkpoint = req.checkpoint.clone();
+                let max = u128::MAX.to_string();
                 let new = NewLease {
-                    checkpoint: req
-                        .checkpoint
-                        .clone()
-                        .ok_or_else(|| bad("Checkpoint is required"))?
-                        .try_into()?,
+                    checkpoint: checkpoint.ok_or_else(|| bad("Checkpoint is required"))?,
                     parent_shard_ids: req.parent_shard_ids.clone().unwrap_or_default(),
                     hash_key_range: HashKeyRange {
                         start: hash_key(req.starting_hash_key.as_deref().unwrap_or("0"))?,
-                        end: hash_key(
-                            req.ending_hash_key
-                                .as_deref()
-                                .unwrap_or(&u128::MAX.to_string()),
-                        )?,
+                        end: hash_key(req.ending_hash_key.as_deref().unwrap_or(&max))?,
                     },
                 };
-                one(LeaseStore::create_if_absent(t, &key()?, new)?)
-            }
-            "TakeLease" => {
-                let owner = req
-                    .owner
-                    .as_deref()
-                    .ok_or_else(|| bad("Owner is required"))?;
-                let now = req.now_ms.ok_or_else(|| bad("NowMs is required"))?;
-                one(LeaseStore::take(
-                    t,
-                    &key()?,
-                    expected()?,
-                    owner,
-                    now,
-                    req.steal,
-                )?)
-            }
-            "RenewLeases" => {
-                let now = req.now_ms.ok_or_else(|| bad("NowMs is required"))?;
-                let leases: Vec<(LeaseKey, u64)> = req
-                    .leases
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|r| (r.key.into(), r.expected_counter))
-                    .collect();
-                let results = LeaseStore::renew(t, &leases, now)?
-                    .into_iter()
-                    .map(|r| match r {
-                        Ok(l) => one(l),
-                        Err(e) => Response {
-                            error: Some(error_wire(&e)),
-                            ..Response::default()
-                        },
-                    })
-                    .collect();
                 Response {
-                    results: Some(results),
+                    lease: Some((&LeaseStore::create_if_absent(t, &key()?, new)?).into()),
                     ..Response::default()
                 }
             }
-            "Checkpoint" => {
-                let key = key()?;
-                let value: Checkpoint = req
-                    .checkpoint
-                    .clone()
-                    .ok_or_else(|| bad("Checkpoint is required"))?
-                    .try_into()?;
-                self.make_durable(&key, &value)?;
-                one(LeaseStore::checkpoint(t, &key, expected()?, value)?)
+            "ChangeLeases" => {
+                let changes = req.changes.ok_or_else(|| bad("Changes is required"))?;
+                Response {
+                    results: Some(self.change_all(changes)?.iter().map(result_wire).collect()),
+                    ..Response::default()
+                }
             }
-            "SetChildShards" => {
-                let children = req.child_shard_ids.clone().unwrap_or_default();
-                one(LeaseStore::set_children(t, &key()?, expected()?, children)?)
-            }
-            "EvictLease" => one(LeaseStore::evict(t, &key()?, expected()?)?),
             other => {
                 return Err(Error::InvalidArgument(format!(
                     "unknown lease operation {other}"
                 )))
             }
         })
+    }
+
+    /// Applies the changes in one commit, after making each checkpointed record durable; a
+    /// checkpoint whose record cannot be made durable is refused alone.
+    fn change_all(&self, changes: Vec<LeaseChange>) -> Result<Vec<Result<Lease>>> {
+        let mut refused = Vec::with_capacity(changes.len());
+        let mut ready = Vec::with_capacity(changes.len());
+        for change in changes {
+            match &change.op {
+                LeaseOp::Checkpoint { checkpoint } => {
+                    match self.make_durable(&change.key, checkpoint) {
+                        Ok(()) => {
+                            refused.push(None);
+                            ready.push(change);
+                        }
+                        Err(e) => refused.push(Some(e)),
+                    }
+                }
+                _ => {
+                    refused.push(None);
+                    ready.push(change);
+                }
+            }
+        }
+        let mut applied = LeaseStore::change_all(&self.table, ready)?.into_iter();
+        let results: Vec<Result<Lease>> = refused
+            .into_iter()
+            .map(|r| match r {
+                Some(e) => Err(e),
+                None => applied.next().unwrap_or_else(|| {
+                    Err(Error::Unavailable("the lease table lost a change".into()))
+                }),
+            })
+            .collect();
+        assert!(applied.next().is_none(), "one result per applied change");
+        Ok(results)
     }
 
     /// A checkpoint names only durable records of its shard: check that the record exists, and
@@ -483,6 +360,19 @@ impl LeaseService {
         let shard: ShardId = key.shard_id.parse()?;
         self.store.check_record(&key.stream, shard, seq)?;
         super::RecordSource::make_durable(&self.store, &key.stream, shard, seq)
+    }
+}
+
+fn result_wire(result: &Result<Lease>) -> Response {
+    match result {
+        Ok(l) => Response {
+            lease: Some(l.into()),
+            ..Response::default()
+        },
+        Err(e) => Response {
+            error: Some(error_wire(e)),
+            ..Response::default()
+        },
     }
 }
 
@@ -530,21 +420,6 @@ impl<T: LeaseTransport> RemoteLeases<T> {
             Error::Unavailable(format!("lease service answered an unreadable body: {e}"))
         })
     }
-
-    fn lease(&self, operation: &str, req: &Request) -> Result<Lease> {
-        let resp = self.send(operation, req)?;
-        resp.lease
-            .ok_or_else(|| Error::Unavailable(format!("{operation} answered without a lease")))?
-            .try_into()
-    }
-
-    fn fenced(key: &LeaseKey, expected: u64) -> Request {
-        Request {
-            key: Some(key.into()),
-            expected_counter: Some(expected),
-            ..Request::default()
-        }
-    }
 }
 
 impl<T: LeaseTransport> LeaseStore for RemoteLeases<T> {
@@ -564,7 +439,7 @@ impl<T: LeaseTransport> LeaseStore for RemoteLeases<T> {
 
     fn get(&self, key: &LeaseKey) -> Result<Option<Lease>> {
         let req = Request {
-            key: Some(key.into()),
+            key: Some(key.clone()),
             ..Request::default()
         };
         self.send("GetLease", &req)?
@@ -575,51 +450,30 @@ impl<T: LeaseTransport> LeaseStore for RemoteLeases<T> {
 
     fn create_if_absent(&self, key: &LeaseKey, new: NewLease) -> Result<Lease> {
         let req = Request {
-            key: Some(key.into()),
-            checkpoint: Some((&new.checkpoint).into()),
+            key: Some(key.clone()),
+            checkpoint: Some(new.checkpoint),
             parent_shard_ids: Some(new.parent_shard_ids),
             starting_hash_key: Some(new.hash_key_range.start.to_string()),
             ending_hash_key: Some(new.hash_key_range.end.to_string()),
             ..Request::default()
         };
-        self.lease("CreateLeaseIfAbsent", &req)
+        let resp = self.send("CreateLeaseIfAbsent", &req)?;
+        let lease = resp.lease.ok_or_else(|| {
+            Error::Unavailable("CreateLeaseIfAbsent answered without a lease".into())
+        })?;
+        lease.try_into()
     }
 
-    fn take(
-        &self,
-        key: &LeaseKey,
-        expected: u64,
-        owner: &str,
-        now_ms: u64,
-        steal: bool,
-    ) -> Result<Lease> {
+    fn change_all(&self, changes: Vec<LeaseChange>) -> Result<Vec<Result<Lease>>> {
+        let count = changes.len();
         let req = Request {
-            owner: Some(owner.into()),
-            now_ms: Some(now_ms),
-            steal,
-            ..Self::fenced(key, expected)
-        };
-        self.lease("TakeLease", &req)
-    }
-
-    fn renew(&self, leases: &[(LeaseKey, u64)], now_ms: u64) -> Result<Vec<Result<Lease>>> {
-        let req = Request {
-            now_ms: Some(now_ms),
-            leases: Some(
-                leases
-                    .iter()
-                    .map(|(k, c)| RenewWire {
-                        key: k.into(),
-                        expected_counter: *c,
-                    })
-                    .collect(),
-            ),
+            changes: Some(changes),
             ..Request::default()
         };
-        let results = self.send("RenewLeases", &req)?.results.unwrap_or_default();
-        if results.len() != leases.len() {
+        let results = self.send("ChangeLeases", &req)?.results.unwrap_or_default();
+        if results.len() != count {
             return Err(Error::Unavailable(
-                "RenewLeases answered the wrong number of results".into(),
+                "ChangeLeases answered the wrong number of results".into(),
             ));
         }
         Ok(results
@@ -628,30 +482,10 @@ impl<T: LeaseTransport> LeaseStore for RemoteLeases<T> {
                 (_, Some(e)) => Err(from_error_wire(e)),
                 (Some(l), None) => l.try_into(),
                 (None, None) => Err(Error::Unavailable(
-                    "RenewLeases answered an empty result".into(),
+                    "ChangeLeases answered an empty result".into(),
                 )),
             })
             .collect())
-    }
-
-    fn checkpoint(&self, key: &LeaseKey, expected: u64, checkpoint: Checkpoint) -> Result<Lease> {
-        let req = Request {
-            checkpoint: Some((&checkpoint).into()),
-            ..Self::fenced(key, expected)
-        };
-        self.lease("Checkpoint", &req)
-    }
-
-    fn set_children(&self, key: &LeaseKey, expected: u64, children: Vec<String>) -> Result<Lease> {
-        let req = Request {
-            child_shard_ids: Some(children),
-            ..Self::fenced(key, expected)
-        };
-        self.lease("SetChildShards", &req)
-    }
-
-    fn evict(&self, key: &LeaseKey, expected: u64) -> Result<Lease> {
-        self.lease("EvictLease", &Self::fenced(key, expected))
     }
 }
 
@@ -693,9 +527,12 @@ mod tests {
             ),
             (new.checkpoint, new.hash_key_range, new.parent_shard_ids)
         );
-        let l = r.take(&key, l.counter, "w1", 1_000, false)?;
+        let l = r.change(&key, l.counter, LeaseOp::take("w1", 1_000))?;
         assert_eq!(l.owner.as_deref(), Some("w1"));
-        let renewed = r.renew(&[(key.clone(), l.counter), (key.clone(), 99)], 2_000)?;
+        let renewed = r.change_all(vec![
+            LeaseChange::new(key.clone(), l.counter, LeaseOp::renew(2_000)),
+            LeaseChange::new(key.clone(), 99, LeaseOp::renew(2_000)),
+        ])?;
         let l = renewed[0]
             .as_ref()
             .map_err(|e| Error::Unavailable(e.to_string()))?
@@ -704,22 +541,56 @@ mod tests {
             renewed[1],
             Err(Error::LeaseConflict { expected: 99, .. })
         ));
-        let err = r.take(&key, l.counter, "w2", 2_001, false);
+        let err = r.change(&key, l.counter, LeaseOp::take("w2", 2_001));
         assert!(
             matches!(err, Err(Error::LeaseHeld { ref owner, .. }) if owner == "w1"),
             "{err:?}"
         );
-        let l = r.checkpoint(&key, l.counter, Checkpoint::ShardEnd)?;
-        let l = r.set_children(&key, l.counter, vec!["shardId-000000000002".into()])?;
-        let l = r.evict(&key, l.counter)?;
+        let l = r.change(&key, l.counter, LeaseOp::checkpoint(Checkpoint::ShardEnd))?;
+        let children = vec!["shardId-000000000002".into()];
+        let l = r.change(&key, l.counter, LeaseOp::set_child_shards(children))?;
+        let l = r.change(&key, l.counter, LeaseOp::Evict)?;
         assert_eq!(r.get(&key)?, Some(l.clone()));
         assert_eq!(r.list("app", "s")?, std::slice::from_ref(&l));
         assert_eq!(
             (l.owner, l.checkpoint, l.child_shard_ids.len()),
             (None, Checkpoint::ShardEnd, 1)
         );
-        let missing = r.evict(&LeaseKey::new("app", "s", "nope"), 0);
+        let missing = r.change(&LeaseKey::new("app", "s", "nope"), 0, LeaseOp::Evict);
         assert!(matches!(missing, Err(Error::LeaseNotFound { .. })));
+        Ok(())
+    }
+
+    /// Every verb of the vocabulary, sent through the protocol, does what the local table does
+    /// with it (the service's store has no records, so the checkpoint is a sentinel).
+    #[test]
+    fn every_lease_op_means_the_same_remotely_and_locally() -> Result<()> {
+        let (_dir, remote) = remote();
+        let local_dir = tempfile::tempdir().map_err(|e| Error::Unavailable(e.to_string()))?;
+        let local = Store::open(local_dir.path(), StoreOptions::default())?
+            .lease_table(Default::default())?;
+        let ops = [
+            LeaseOp::take("w1", 1_000),
+            LeaseOp::renew(2_000),
+            LeaseOp::prepare_checkpoint(Checkpoint::sequence("12", 3)),
+            LeaseOp::checkpoint(Checkpoint::AtTimestamp(77)),
+            LeaseOp::steal("w2", 2_001),
+            LeaseOp::set_child_shards(vec!["shardId-000000000004".into()]),
+            LeaseOp::Evict,
+            LeaseOp::Delete,
+        ];
+        let key = LeaseKey::new("app", "s", "shardId-000000000001");
+        remote.create_if_absent(&key, NewLease::default())?;
+        local.create_if_absent(&key, NewLease::default())?;
+        for (counter, op) in (0..).zip(ops) {
+            let json = serde_json::to_string(&op).map_err(|e| bad(&e.to_string()))?;
+            let back: LeaseOp = serde_json::from_str(&json).map_err(|e| bad(&e.to_string()))?;
+            assert_eq!(back, op, "{json}");
+            let there = remote.change(&key, counter, op.clone())?;
+            let here = LeaseStore::change(&local, &key, counter, op)?;
+            assert_eq!(there, here, "{json}");
+        }
+        assert_eq!(remote.get(&key)?, None);
         Ok(())
     }
 
@@ -728,10 +599,11 @@ mod tests {
         let (_dir, r) = remote();
         let service = &r.transport;
         for (op, body) in [
-            ("TakeLease", &b"{}"[..]),
+            ("ChangeLeases", &b"{}"[..]),
             ("ListLeases", b"not json"),
             ("Frobnicate", b"{}"),
-            ("Checkpoint", br#"{"Key":{"Application":"a","Stream":"s","ShardId":"x"},"ExpectedCounter":0,"Checkpoint":{"Value":"12x"}}"#),
+            ("ChangeLeases", br#"{"Changes":[{"Key":{"Application":"a","Stream":"s","ShardId":"x"},"ExpectedCounter":0,"Op":{"Type":"Checkpoint","Checkpoint":{"Value":"12x"}}}]}"#),
+            ("ChangeLeases", br#"{"Changes":[{"Key":{"Application":"a","Stream":"s","ShardId":"x"},"ExpectedCounter":0,"Op":{"Type":"Frobnicate"}}]}"#),
         ] {
             let (status, body) = service.handle(op, body);
             let text = String::from_utf8_lossy(&body);

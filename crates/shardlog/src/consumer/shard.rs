@@ -3,7 +3,7 @@
 
 use super::checkpointer::{Checkpointer, ShardContext};
 use super::held::HeldLease;
-use super::lease::{Checkpoint, HashKeyRange, Lease, LeaseKey, NewLease};
+use super::lease::{Checkpoint, HashKeyRange, Lease, LeaseKey, LeaseOp, NewLease};
 use super::processor::{InitializationInput, ProcessRecordsInput, RecordProcessor};
 use super::shared::Shared;
 use crate::error::{Error, Result};
@@ -176,7 +176,10 @@ fn end_shard(
         ctx.retry(|| ctx.table.create_if_absent(&key, new.clone()))?;
     }
     let ids: Vec<String> = children.iter().map(|c| c.shard_id.to_string()).collect();
-    ctx.write_fenced(|counter| ctx.table.set_children(&ctx.lease.key, counter, ids.clone()))?;
+    ctx.write_fenced(|counter| {
+        let op = LeaseOp::set_child_shards(ids.clone());
+        ctx.table.change(&ctx.lease.key, counter, op)
+    })?;
     cp.set_shard_ended();
     processor.shard_ended(&mut cp);
     if *cp.last_checkpoint() != Checkpoint::ShardEnd {
@@ -190,7 +193,7 @@ fn end_shard(
 
 /// Gives the lease up (owner cleared) so another worker can take it without waiting it out.
 fn release(ctx: &ShardContext) -> Result<()> {
-    ctx.write_fenced(|counter| ctx.table.evict(&ctx.lease.key, counter))
+    ctx.write_fenced(|counter| ctx.table.change(&ctx.lease.key, counter, LeaseOp::Evict))
 }
 
 fn position(checkpoint: &Checkpoint) -> Result<StartingPosition> {

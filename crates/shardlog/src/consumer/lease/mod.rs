@@ -9,6 +9,9 @@
 //! [`LeaseTable::batch`] (a worker renewing all its leases at once); each change in a batch is
 //! checked on its own, so one conflict does not stop the others.
 //!
+//! The verbs are one vocabulary, [`LeaseOp`], shared by the table, its batches, the
+//! [`LeaseStore`](super::LeaseStore) trait and the lease protocol.
+//!
 //! Durability rule 26: `take` refuses a lease that the durable record says another worker holds,
 //! until `last_renewal_ms + lease_duration_ms + takeover_margin_ms` has passed on the caller's wall
 //! clock ([`Error::LeaseHeld`]); this holds across restarts because the renewal time is persisted.
@@ -22,7 +25,7 @@
 //! tuple order and makes each application's leases one key range.
 //!
 //! ```
-//! use shardlog::consumer::{LeaseKey, LeaseTable, NewLease};
+//! use shardlog::consumer::{LeaseKey, LeaseOp, LeaseTable, NewLease};
 //! use shardlog::Error;
 //! use shardlog_checkpoint::Db;
 //! use shardlog_storage::SimDisk;
@@ -32,18 +35,20 @@
 //! let table = LeaseTable::new(db, Default::default())?;
 //! let key = LeaseKey::new("app", "clicks", "shardId-000000000001");
 //! let seen = table.create_if_absent(&key, NewLease::default())?;
-//! let mine = table.take(&key, seen.counter, "w1", 5_000)?;
+//! let mine = table.change(&key, seen.counter, LeaseOp::take("w1", 5_000))?;
 //! // w2 still holds the counter it saw before w1 took the lease: its take fails.
-//! assert!(matches!(table.steal(&key, seen.counter, "w2", 5_001),
+//! assert!(matches!(table.change(&key, seen.counter, LeaseOp::steal("w2", 5_001)),
 //!                  Err(Error::LeaseConflict { expected: 0, found: 1 })));
-//! let mine = table.renew(&key, mine.counter, 8_000)?;
+//! let mine = table.change(&key, mine.counter, LeaseOp::renew(8_000))?;
 //! assert_eq!(mine.counter, 2);
 //! # Ok::<(), Error>(())
 //! ```
 
+mod op;
 mod record;
 mod table;
 mod types;
 
+pub use op::{LeaseChange, LeaseOp};
 pub use table::{LeaseBatch, LeaseTable};
 pub use types::{Checkpoint, HashKeyRange, HistoryEntry, Lease, LeaseKey, LeaseOptions, NewLease};

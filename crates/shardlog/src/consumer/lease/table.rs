@@ -1,6 +1,7 @@
 //! The table's verbs: conditional, counter-fenced changes of lease records in one commit each, or
 //! many in one batch.
 
+use super::op::{LeaseChange, LeaseOp};
 use super::record::*;
 use super::types::*;
 use crate::error::{Error, Result};
@@ -42,7 +43,7 @@ pub struct LeaseTable {
 /// let mut batch = table.batch();
 /// for k in &keys {
 ///     let l = table.create_if_absent(k, NewLease::default())?;
-///     batch.take(k, l.counter, "w1", 1_000);
+///     batch.push(k, l.counter, LeaseOp::take("w1", 1_000));
 /// }
 /// let results = batch.commit()?; // one commit for all three
 /// assert!(results.iter().all(|r| r.is_ok()));
@@ -50,42 +51,28 @@ pub struct LeaseTable {
 /// ```
 pub struct LeaseBatch<'t> {
     table: &'t LeaseTable,
-    ops: Vec<(LeaseKey, u64, Op<'t>)>,
+    edits: Vec<(LeaseKey, u64, Edit<'t>)>,
 }
 
 impl fmt::Debug for LeaseBatch<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LeaseBatch")
-            .field("ops", &self.ops.len())
+            .field("edits", &self.edits.len())
             .finish_non_exhaustive()
     }
 }
 
 type UpdateFn<'a> = Box<dyn FnOnce(&mut Lease) + 'a>;
 
-enum Op<'a> {
-    Take {
-        owner: String,
-        now_ms: u64,
-        steal: bool,
-    },
-    Renew {
-        now_ms: u64,
-    },
-    Evict,
-    Checkpoint(Checkpoint),
-    Prepare(Checkpoint),
+/// What the table applies: a verb of the vocabulary, or (local callers only, a closure does not
+/// cross processes) a free edit.
+enum Edit<'a> {
+    Op(LeaseOp),
     Update(UpdateFn<'a>),
-    Delete,
 }
 
 impl<'t> LeaseBatch<'t> {
-    fn push(&mut self, key: &LeaseKey, expected: u64, op: Op<'t>) -> &mut Self {
-        self.ops.push((key.clone(), expected, op));
-        self
-    }
-
-    /// Adds a [`LeaseTable::take`].
+    /// Adds a change.
     ///
     /// ```
     /// # use shardlog::consumer::*;
@@ -94,123 +81,13 @@ impl<'t> LeaseBatch<'t> {
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// let key = LeaseKey::new("a", "s", "x");
     /// table.create_if_absent(&key, NewLease::default())?;
-    /// let r = table.batch().take(&key, 0, "w", 1).commit()?;
-    /// assert_eq!(r[0].as_ref().unwrap().counter, 1);
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn take(&mut self, key: &LeaseKey, expected: u64, owner: &str, now_ms: u64) -> &mut Self {
-        let owner = owner.to_string();
-        self.push(
-            key,
-            expected,
-            Op::Take {
-                owner,
-                now_ms,
-                steal: false,
-            },
-        )
-    }
-
-    /// Adds a [`LeaseTable::steal`].
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # table.create_if_absent(&key, NewLease::default())?;
-    /// let r = table.batch().steal(&key, 0, "w", 1).commit()?;
-    /// assert!(r[0].is_ok());
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn steal(&mut self, key: &LeaseKey, expected: u64, owner: &str, now_ms: u64) -> &mut Self {
-        let owner = owner.to_string();
-        self.push(
-            key,
-            expected,
-            Op::Take {
-                owner,
-                now_ms,
-                steal: true,
-            },
-        )
-    }
-
-    /// Adds a [`LeaseTable::renew`].
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # table.create_if_absent(&key, NewLease::default())?;
-    /// let r = table.batch().renew(&key, 0, 5).renew(&key, 1, 6).commit()?;
+    /// let r = table.batch().push(&key, 0, LeaseOp::renew(5)).push(&key, 1, LeaseOp::renew(6)).commit()?;
     /// assert_eq!(r[1].as_ref().unwrap().counter, 2);
     /// # Ok::<(), shardlog::Error>(())
     /// ```
-    pub fn renew(&mut self, key: &LeaseKey, expected: u64, now_ms: u64) -> &mut Self {
-        self.push(key, expected, Op::Renew { now_ms })
-    }
-
-    /// Adds a [`LeaseTable::evict`].
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # table.create_if_absent(&key, NewLease::default())?;
-    /// assert!(table.batch().evict(&key, 0).commit()?[0].is_ok());
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn evict(&mut self, key: &LeaseKey, expected: u64) -> &mut Self {
-        self.push(key, expected, Op::Evict)
-    }
-
-    /// Adds a [`LeaseTable::checkpoint`].
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # table.create_if_absent(&key, NewLease::default())?;
-    /// assert!(table.batch().checkpoint(&key, 0, Checkpoint::ShardEnd).commit()?[0].is_ok());
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn checkpoint(
-        &mut self,
-        key: &LeaseKey,
-        expected: u64,
-        checkpoint: Checkpoint,
-    ) -> &mut Self {
-        self.push(key, expected, Op::Checkpoint(checkpoint))
-    }
-
-    /// Adds a [`LeaseTable::prepare_checkpoint`].
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # table.create_if_absent(&key, NewLease::default())?;
-    /// let r = table.batch().prepare_checkpoint(&key, 0, Checkpoint::sequence("9", 0)).commit()?;
-    /// assert!(r[0].as_ref().unwrap().pending_checkpoint.is_some());
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn prepare_checkpoint(
-        &mut self,
-        key: &LeaseKey,
-        expected: u64,
-        checkpoint: Checkpoint,
-    ) -> &mut Self {
-        self.push(key, expected, Op::Prepare(checkpoint))
+    pub fn push(&mut self, key: &LeaseKey, expected: u64, op: LeaseOp) -> &mut Self {
+        self.edits.push((key.clone(), expected, Edit::Op(op)));
+        self
     }
 
     /// Adds a [`LeaseTable::update`].
@@ -232,24 +109,9 @@ impl<'t> LeaseBatch<'t> {
         expected: u64,
         f: impl FnOnce(&mut Lease) + 't,
     ) -> &mut Self {
-        self.push(key, expected, Op::Update(Box::new(f)))
-    }
-
-    /// Adds a [`LeaseTable::delete`].
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # table.create_if_absent(&key, NewLease::default())?;
-    /// assert!(table.batch().delete(&key, 0).commit()?[0].is_ok());
-    /// assert!(table.get(&key)?.is_none());
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn delete(&mut self, key: &LeaseKey, expected: u64) -> &mut Self {
-        self.push(key, expected, Op::Delete)
+        self.edits
+            .push((key.clone(), expected, Edit::Update(Box::new(f))));
+        self
     }
 
     /// Applies every change in order inside one write transaction and commits once. The outer
@@ -259,23 +121,24 @@ impl<'t> LeaseBatch<'t> {
     /// ```
     /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
-    /// # use shardlog::Error;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
+    /// # use shardlog::Error;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// # table.create_if_absent(&key, NewLease::default())?;
-    /// let r = table.batch().renew(&key, 7, 1).renew(&key, 0, 1).commit()?;
+    /// let r = table.batch().push(&key, 7, LeaseOp::renew(1)).push(&key, 0, LeaseOp::renew(1)).commit()?;
     /// assert!(matches!(r[0], Err(Error::LeaseConflict { expected: 7, found: 0 })));
     /// assert!(r[1].is_ok());
     /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn commit(&mut self) -> Result<Vec<Result<Lease>>> {
-        let ops = std::mem::take(&mut self.ops);
+        let edits = std::mem::take(&mut self.edits);
         let mut tx = self.table.db.write()?;
-        let mut results = Vec::with_capacity(ops.len());
-        for (key, expected, op) in ops {
-            results.push(self.table.apply(&mut tx, &key, expected, op)?);
+        let mut results = Vec::with_capacity(edits.len());
+        for (key, expected, edit) in edits {
+            results.push(self.table.apply(&mut tx, &key, expected, edit)?);
         }
+        assert_eq!(results.len(), results.capacity(), "one result per change");
         tx.commit()?;
         Ok(results)
     }
@@ -345,13 +208,13 @@ impl LeaseTable {
     pub fn batch(&self) -> LeaseBatch<'_> {
         LeaseBatch {
             table: self,
-            ops: Vec::new(),
+            edits: Vec::new(),
         }
     }
 
-    fn one(&self, key: &LeaseKey, expected: u64, op: Op<'_>) -> Result<Lease> {
+    fn one(&self, key: &LeaseKey, expected: u64, edit: Edit<'_>) -> Result<Lease> {
         let mut tx = self.db.write()?;
-        let result = self.apply(&mut tx, key, expected, op)?;
+        let result = self.apply(&mut tx, key, expected, edit)?;
         tx.commit()?;
         result
     }
@@ -366,7 +229,7 @@ impl LeaseTable {
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// let key = LeaseKey::new("a", "s", "x");
     /// let first = table.create_if_absent(&key, NewLease::default())?;
-    /// let taken = table.take(&key, first.counter, "w", 1)?;
+    /// let taken = table.change(&key, first.counter, LeaseOp::take("w", 1))?;
     /// assert_eq!(table.create_if_absent(&key, NewLease::default())?, taken);
     /// # Ok::<(), shardlog::Error>(())
     /// ```
@@ -472,148 +335,54 @@ impl LeaseTable {
         Ok(out)
     }
 
-    /// Gives the lease to `owner` (counter + 1, renewal time `now_ms`; owner switches + 1 if the owner
-    /// changes). Fails with [`Error::LeaseHeld`] if the durable record says another worker holds it
-    /// and `last_renewal_ms + lease_duration_ms + takeover_margin_ms > now_ms` (durability rule 26).
+    /// Applies one change in its own commit: the lease after it, or why its condition failed
+    /// ([`Error::LeaseConflict`], [`Error::LeaseNotFound`], [`Error::LeaseHeld`]).
     ///
     /// ```
     /// # use shardlog::consumer::*;
     /// # use shardlog_checkpoint::Db;
+    /// # use shardlog_storage::SimDisk;
+    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # use shardlog::Error;
+    /// let key = LeaseKey::new("a", "s", "x");
+    /// let l = table.create_if_absent(&key, NewLease::default())?;
+    /// let l = table.change(&key, l.counter, LeaseOp::take("w1", 1_000))?;
+    /// // Held until 1,000 + 10,000 + 1,000 ms.
+    /// let early = table.change(&key, l.counter, LeaseOp::take("w2", 11_999));
+    /// assert!(matches!(early, Err(Error::LeaseHeld { until_ms: 12_000, .. })));
+    /// let l = table.change(&key, l.counter, LeaseOp::take("w2", 12_000))?;
+    /// assert_eq!(l.owner_switches_since_checkpoint, 2);
+    /// assert!(table.change(&key, 0, LeaseOp::Evict).is_err()); // stale counter
+    /// # Ok::<(), shardlog::Error>(())
+    /// ```
+    pub fn change(&self, key: &LeaseKey, expected: u64, op: LeaseOp) -> Result<Lease> {
+        self.one(key, expected, Edit::Op(op))
+    }
+
+    /// Applies several changes in one commit; one result per change, in order (see
+    /// [`LeaseBatch::commit`]).
+    ///
+    /// ```
+    /// # use shardlog::consumer::*;
+    /// # use shardlog_checkpoint::Db;
     /// # use shardlog_storage::SimDisk;
     /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// let key = LeaseKey::new("a", "s", "x");
-    /// let l = table.create_if_absent(&key, NewLease::default())?;
-    /// let l = table.take(&key, l.counter, "w1", 1_000)?;
-    /// // Held until 1,000 + 10,000 + 1,000 ms.
-    /// assert!(matches!(table.take(&key, l.counter, "w2", 11_999), Err(Error::LeaseHeld { until_ms: 12_000, .. })));
-    /// let l = table.take(&key, l.counter, "w2", 12_000)?;
-    /// assert_eq!(l.owner_switches_since_checkpoint, 2);
+    /// table.create_if_absent(&key, NewLease::default())?;
+    /// let changes = vec![
+    ///     LeaseChange::new(key.clone(), 0, LeaseOp::renew(1)),
+    ///     LeaseChange::new(key.clone(), 0, LeaseOp::renew(2)), // the first moved the counter
+    /// ];
+    /// let r = table.change_all(changes)?;
+    /// assert!(r[0].is_ok() && r[1].is_err());
     /// # Ok::<(), shardlog::Error>(())
     /// ```
-    pub fn take(&self, key: &LeaseKey, expected: u64, owner: &str, now_ms: u64) -> Result<Lease> {
-        let owner = owner.to_string();
-        self.one(
-            key,
-            expected,
-            Op::Take {
-                owner,
-                now_ms,
-                steal: false,
-            },
-        )
-    }
-
-    /// Like [`LeaseTable::take`] but without the expiry check: takes a lease another worker may still
-    /// hold (load balancing). Still fenced by the counter.
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # let l = table.create_if_absent(&key, NewLease::default())?;
-    /// let l = table.take(&key, l.counter, "w1", 1_000)?;
-    /// let l = table.steal(&key, l.counter, "w2", 1_001)?;
-    /// assert_eq!(l.owner.as_deref(), Some("w2"));
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn steal(&self, key: &LeaseKey, expected: u64, owner: &str, now_ms: u64) -> Result<Lease> {
-        let owner = owner.to_string();
-        self.one(
-            key,
-            expected,
-            Op::Take {
-                owner,
-                now_ms,
-                steal: true,
-            },
-        )
-    }
-
-    /// Renews: counter + 1, renewal time `now_ms`. Use [`LeaseBatch::renew`] to renew many leases in
-    /// one commit.
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # let l = table.create_if_absent(&key, NewLease::default())?;
-    /// let l = table.renew(&key, l.counter, 77)?;
-    /// assert_eq!((l.counter, l.last_renewal_ms), (1, 77));
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn renew(&self, key: &LeaseKey, expected: u64, now_ms: u64) -> Result<Lease> {
-        self.one(key, expected, Op::Renew { now_ms })
-    }
-
-    /// Clears the owner (counter + 1), so any worker may take the lease at once.
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # let l = table.create_if_absent(&key, NewLease::default())?;
-    /// let l = table.take(&key, l.counter, "w1", 1)?;
-    /// let l = table.evict(&key, l.counter)?;
-    /// assert_eq!(l.owner, None);
-    /// assert!(table.take(&key, l.counter, "w2", 2).is_ok());
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn evict(&self, key: &LeaseKey, expected: u64) -> Result<Lease> {
-        self.one(key, expected, Op::Evict)
-    }
-
-    /// Records a checkpoint: sets it, clears the pending checkpoint, resets owner switches, bumps the
-    /// counter and appends to the history. The caller must only name a sequence number that is
-    /// already durable in the shard's log (durability rule 25).
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # let l = table.create_if_absent(&key, NewLease::default())?;
-    /// let l = table.checkpoint(&key, l.counter, Checkpoint::sequence("123", 0))?;
-    /// assert_eq!(l.checkpoint, Checkpoint::sequence("123", 0));
-    /// assert!(table.checkpoint(&key, 0, Checkpoint::ShardEnd).is_err()); // stale counter
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn checkpoint(
-        &self,
-        key: &LeaseKey,
-        expected: u64,
-        checkpoint: Checkpoint,
-    ) -> Result<Lease> {
-        self.one(key, expected, Op::Checkpoint(checkpoint))
-    }
-
-    /// Stores a pending (prepared, two-phase) checkpoint; counter + 1.
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # let l = table.create_if_absent(&key, NewLease::default())?;
-    /// let l = table.prepare_checkpoint(&key, l.counter, Checkpoint::sequence("5", 1))?;
-    /// assert_eq!(l.pending_checkpoint, Some(Checkpoint::sequence("5", 1)));
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn prepare_checkpoint(
-        &self,
-        key: &LeaseKey,
-        expected: u64,
-        checkpoint: Checkpoint,
-    ) -> Result<Lease> {
-        self.one(key, expected, Op::Prepare(checkpoint))
+    pub fn change_all(&self, changes: Vec<LeaseChange>) -> Result<Vec<Result<Lease>>> {
+        let mut batch = self.batch();
+        for c in changes {
+            batch.push(&c.key, c.expected, c.op);
+        }
+        batch.commit()
     }
 
     /// Changes any fields with `f` (child shard ids, hash range, pending checkpoint, ...); the key and
@@ -640,24 +409,7 @@ impl LeaseTable {
         expected: u64,
         f: impl FnOnce(&mut Lease),
     ) -> Result<Lease> {
-        self.one(key, expected, Op::Update(Box::new(f)))
-    }
-
-    /// Deletes the lease and its history; returns the lease as it was.
-    ///
-    /// ```
-    /// # use shardlog::consumer::*;
-    /// # use shardlog_checkpoint::Db;
-    /// # use shardlog_storage::SimDisk;
-    /// # let table = LeaseTable::new(std::sync::Arc::new(Db::open(std::sync::Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
-    /// # let key = LeaseKey::new("a", "s", "x");
-    /// # let l = table.create_if_absent(&key, NewLease::default())?;
-    /// table.delete(&key, l.counter)?;
-    /// assert!(table.history(&key)?.is_empty());
-    /// # Ok::<(), shardlog::Error>(())
-    /// ```
-    pub fn delete(&self, key: &LeaseKey, expected: u64) -> Result<Lease> {
-        self.one(key, expected, Op::Delete)
+        self.one(key, expected, Edit::Update(Box::new(f)))
     }
 
     /// The recorded checkpoints of a lease, oldest first (at most `history_len`).
@@ -670,7 +422,7 @@ impl LeaseTable {
     /// # let key = LeaseKey::new("a", "s", "x");
     /// let mut l = table.create_if_absent(&key, NewLease::default())?;
     /// for seq in ["1", "2", "3"] {
-    ///     l = table.checkpoint(&key, l.counter, Checkpoint::sequence(seq, 0))?;
+    ///     l = table.change(&key, l.counter, LeaseOp::checkpoint(Checkpoint::sequence(seq, 0)))?;
     /// }
     /// let h: Vec<u64> = table.history(&key)?.iter().map(|e| e.index).collect();
     /// assert_eq!(h, [1, 2]);
@@ -701,7 +453,7 @@ impl LeaseTable {
         tx: &mut WriteTxn<'_>,
         key: &LeaseKey,
         expected: u64,
-        op: Op<'_>,
+        edit: Edit<'_>,
     ) -> Result<Result<Lease>> {
         let tree_key = match lease_key(key) {
             Ok(k) => k,
@@ -723,13 +475,22 @@ impl LeaseTable {
             }));
         }
         let before = lease.checkpoint.clone();
+        let op = match edit {
+            Edit::Op(op) => op,
+            Edit::Update(f) => {
+                let (counter, recorded) = (lease.counter, lease.checkpoints_recorded);
+                f(&mut lease);
+                lease.key = key.clone();
+                lease.counter = counter;
+                lease.checkpoints_recorded = recorded;
+                let record_history = lease.checkpoint != before;
+                return self.store(tx, &tree_key, lease, record_history);
+            }
+        };
         let mut record_history = false;
+        let steal = matches!(op, LeaseOp::Steal { .. });
         match op {
-            Op::Take {
-                owner,
-                now_ms,
-                steal,
-            } => {
+            LeaseOp::Take { owner, now_ms } | LeaseOp::Steal { owner, now_ms } => {
                 if let Err(e) = check_name("owner", &owner) {
                     return Ok(Err(e));
                 }
@@ -752,38 +513,38 @@ impl LeaseTable {
                 lease.owner = Some(owner);
                 lease.last_renewal_ms = now_ms;
             }
-            Op::Renew { now_ms } => lease.last_renewal_ms = now_ms,
-            Op::Evict => lease.owner = None,
-            Op::Checkpoint(c) => {
-                lease.checkpoint = c;
+            LeaseOp::Renew { now_ms } => lease.last_renewal_ms = now_ms,
+            LeaseOp::Evict => lease.owner = None,
+            LeaseOp::Checkpoint { checkpoint } => {
+                lease.checkpoint = checkpoint;
                 lease.pending_checkpoint = None;
                 lease.owner_switches_since_checkpoint = 0;
                 record_history = true;
             }
-            Op::Prepare(c) => lease.pending_checkpoint = Some(c),
-            Op::Update(f) => {
-                let counter = lease.counter;
-                let recorded = lease.checkpoints_recorded;
-                f(&mut lease);
-                lease.key = key.clone();
-                lease.counter = counter;
-                lease.checkpoints_recorded = recorded;
-                record_history = lease.checkpoint != before;
+            LeaseOp::PrepareCheckpoint { checkpoint } => {
+                lease.pending_checkpoint = Some(checkpoint)
             }
-            Op::Delete => {
+            LeaseOp::SetChildShards { child_shard_ids } => lease.child_shard_ids = child_shard_ids,
+            LeaseOp::Delete => {
                 tx.remove(&tree_key)?;
                 let prefix = history_prefix(key)?;
-                let end = prefix_end(&prefix);
-                let old: Vec<Vec<u8>> = tx
-                    .range(prefix.as_slice()..end.as_slice())
-                    .map(|r| r.map(|(k, _)| k))
-                    .collect::<Result<_, shardlog_checkpoint::Error>>()?;
-                for k in old {
-                    tx.remove(&k)?;
-                }
+                remove_range(tx, &prefix, &prefix_end(&prefix))?;
                 return Ok(Ok(lease));
             }
         }
+        self.store(tx, &tree_key, lease, record_history)
+    }
+
+    /// Writes a changed lease: counter + 1, and a history entry if its checkpoint was recorded.
+    /// Outer error: storage failure; inner: the change's own result.
+    fn store(
+        &self,
+        tx: &mut WriteTxn<'_>,
+        tree_key: &[u8],
+        mut lease: Lease,
+        record_history: bool,
+    ) -> Result<Result<Lease>> {
+        let key = &lease.key;
         let (Some(counter), Some(recorded)) = (
             lease.counter.checked_add(1),
             lease
@@ -819,16 +580,22 @@ impl LeaseTable {
             {
                 let mut end = prefix.clone();
                 end.extend_from_slice(&u64_ordered(first_kept));
-                let old: Vec<Vec<u8>> = tx
-                    .range(prefix.as_slice()..end.as_slice())
-                    .map(|r| r.map(|(k, _)| k))
-                    .collect::<Result<_, shardlog_checkpoint::Error>>()?;
-                for k in old {
-                    tx.remove(&k)?;
-                }
+                remove_range(tx, &prefix, &end)?;
             }
         }
-        tx.insert(&tree_key, &encoded)?;
+        tx.insert(tree_key, &encoded)?;
         Ok(Ok(lease))
     }
+}
+
+/// Removes every key in `start..end`.
+fn remove_range(tx: &mut WriteTxn<'_>, start: &[u8], end: &[u8]) -> Result<()> {
+    let keys: Vec<Vec<u8>> = tx
+        .range(start..end)
+        .map(|r| r.map(|(k, _)| k))
+        .collect::<Result<_, shardlog_checkpoint::Error>>()?;
+    for k in keys {
+        tx.remove(&k)?;
+    }
+    Ok(())
 }

@@ -1,5 +1,7 @@
 //! What a lease is: its key, its record, its checkpoint, and the table's options.
 
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Identifies a lease: the consuming application, the stream, and the shard id.
@@ -9,7 +11,8 @@ use std::fmt;
 /// let key = LeaseKey::new("app", "clicks", "shardId-000000000003");
 /// assert_eq!(key.to_string(), "app/clicks/shardId-000000000003");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct LeaseKey {
     /// The consumer application (KCL: the lease table's name).
     pub application: String,
@@ -48,7 +51,8 @@ impl fmt::Display for LeaseKey {
 /// let c = Checkpoint::sequence("4959033827", 2);
 /// assert!(matches!(c, Checkpoint::SequenceNumber { sub_sequence_number: 2, .. }));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "CheckpointWire", try_from = "CheckpointWire")]
 pub enum Checkpoint {
     /// After this record (and sub-record of an aggregated record).
     SequenceNumber {
@@ -79,6 +83,62 @@ impl Checkpoint {
             sequence_number: sequence_number.to_string(),
             sub_sequence_number,
         }
+    }
+}
+
+/// A checkpoint as the lease protocol writes it (`docs/format.md`, "Lease protocol").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CheckpointWire {
+    /// A decimal sequence number, or `TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP`, `SHARD_END`.
+    value: String,
+    #[serde(default)]
+    sub_sequence_number: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    timestamp_ms: Option<u64>,
+}
+
+impl From<Checkpoint> for CheckpointWire {
+    fn from(c: Checkpoint) -> Self {
+        let (value, sub_sequence_number, timestamp_ms) = match c {
+            Checkpoint::SequenceNumber {
+                sequence_number,
+                sub_sequence_number,
+            } => (sequence_number, sub_sequence_number, None),
+            Checkpoint::TrimHorizon => ("TRIM_HORIZON".into(), 0, None),
+            Checkpoint::Latest => ("LATEST".into(), 0, None),
+            Checkpoint::AtTimestamp(t) => ("AT_TIMESTAMP".into(), 0, Some(t)),
+            Checkpoint::ShardEnd => ("SHARD_END".into(), 0, None),
+        };
+        CheckpointWire {
+            value,
+            sub_sequence_number,
+            timestamp_ms,
+        }
+    }
+}
+
+impl TryFrom<CheckpointWire> for Checkpoint {
+    type Error = Error;
+    fn try_from(c: CheckpointWire) -> Result<Self, Error> {
+        let bad = |what: String| Error::Validation(format!("lease request: {what}"));
+        Ok(match c.value.as_str() {
+            "TRIM_HORIZON" => Checkpoint::TrimHorizon,
+            "LATEST" => Checkpoint::Latest,
+            "SHARD_END" => Checkpoint::ShardEnd,
+            "AT_TIMESTAMP" => Checkpoint::AtTimestamp(
+                c.timestamp_ms
+                    .ok_or_else(|| bad("AT_TIMESTAMP needs TimestampMs".into()))?,
+            ),
+            digits if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Checkpoint::sequence(digits, c.sub_sequence_number)
+            }
+            other => {
+                return Err(bad(format!(
+                    "checkpoint {other:?} is neither a sequence number nor a sentinel"
+                )))
+            }
+        })
     }
 }
 
@@ -156,7 +216,7 @@ impl Lease {
     /// # let table = LeaseTable::new(Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
     /// # let key = LeaseKey::new("a", "s", "x");
     /// let l = table.create_if_absent(&key, NewLease::default())?;
-    /// let l = table.take(&key, l.counter, "w", 100)?;
+    /// let l = table.change(&key, l.counter, LeaseOp::take("w", 100))?;
     /// assert_eq!(l.expires_at_ms(50), 150);
     /// # Ok::<(), shardlog::Error>(())
     /// ```
@@ -230,7 +290,7 @@ impl Default for LeaseOptions {
 /// # let table = LeaseTable::new(Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?), Default::default())?;
 /// # let key = LeaseKey::new("a", "s", "x");
 /// let l = table.create_if_absent(&key, NewLease::default())?;
-/// table.checkpoint(&key, l.counter, Checkpoint::sequence("5", 0))?;
+/// table.change(&key, l.counter, LeaseOp::checkpoint(Checkpoint::sequence("5", 0)))?;
 /// let h = table.history(&key)?;
 /// assert_eq!(h[0].counter, 1);
 /// assert_eq!(h[0].checkpoint, Checkpoint::sequence("5", 0));
