@@ -39,6 +39,7 @@ mod reshard;
 mod retention;
 mod retention_clock;
 mod seqnum;
+mod state;
 mod stats;
 mod store;
 mod streams;

@@ -41,15 +41,10 @@ pub use worker::Worker;
 
 use crate::error::Result;
 use crate::store::Store;
-use shardlog_storage::MutexExt as _;
-use std::sync::Arc;
-
-/// The name of the store's lease file, in its data directory.
-const LEASE_FILE: &str = "leases.db";
 
 impl Store {
-    /// The store's consumer lease table (`leases.db` in the data directory), opened on first use
-    /// and shared by every caller in this process.
+    /// The store's consumer lease table, in the store's checkpoint file (`leases.db` in the data
+    /// directory), which is opened on first use and shared by every caller in this process.
     ///
     /// ```
     /// use shardlog::consumer::{LeaseKey, LeaseOptions};
@@ -61,18 +56,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn lease_table(&self, options: LeaseOptions) -> Result<LeaseTable> {
-        let mut slot = self.inner.leases.locked();
-        let db = match &*slot {
-            Some(db) => Arc::clone(db),
-            None => {
-                let db = Arc::new(shardlog_checkpoint::Db::open(
-                    Arc::clone(&self.inner.root),
-                    LEASE_FILE,
-                )?);
-                *slot = Some(Arc::clone(&db));
-                db
-            }
-        };
+        let db = self.state_file()?;
         LeaseTable::new(db, options)
     }
 }

@@ -3,11 +3,15 @@
 
 use super::types::*;
 use crate::error::{Error, Result};
+use crate::state::keys::{parse_parts, push_part};
+use crate::state::Namespace;
 
-pub(super) const LEASE_PREFIX: &[u8] = b"lease\0L";
+/// The lease table's namespace in the checkpoint file: keys start with `"lease\0"`.
+pub(super) const KIND: &str = "lease";
+/// The tag of lease records (and, behind them, their history entries).
+pub(super) const LEASE_TAG: u8 = b'L';
 /// Separates a lease key from the index of one of its history entries.
 pub(super) const HISTORY_TAG: u8 = b'H';
-pub(super) const META_KEY: &[u8] = b"lease\0M";
 /// Schema 2: history entries follow their lease record (schema 1 kept them under `"lease\0H"`).
 pub(super) const SCHEMA_VERSION: u8 = 2;
 pub(super) const RECORD_VERSION: u8 = 1;
@@ -52,112 +56,53 @@ pub(super) fn check_checkpoint(c: &Checkpoint) -> Result<()> {
     Ok(())
 }
 
-/// Big-endian bytes of `v`, so that keys sort by number.
-pub(super) fn u64_ordered(v: u64) -> [u8; 8] {
-    let mut out = [0u8; 8];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = (v >> (56 - 8 * i)) as u8;
-    }
-    out
-}
-
-pub(super) fn u64_from_ordered(b: [u8; 8]) -> u64 {
-    b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
-}
-
-pub(super) fn push_escaped(out: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        out.push(b);
-        if b == 0 {
-            out.push(0xFF);
-        }
-    }
-    out.extend_from_slice(&[0, 1]);
-}
-
-/// The exclusive end of the key range starting with `prefix` (which ends with the terminator `00 01`).
-pub(super) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    if let Some(last) = end.last_mut() {
-        *last = last.saturating_add(1);
-    }
-    end
-}
-
-pub(super) fn encoded_parts(prefix: &[u8], key: &LeaseKey) -> Result<Vec<u8>> {
+/// The key of a lease record: `"lease\0L" ‖ application ‖ stream ‖ shard id` as tuple parts.
+pub(super) fn lease_key(ns: &Namespace, key: &LeaseKey) -> Result<Vec<u8>> {
     check_name("application", &key.application)?;
     check_name("stream", &key.stream)?;
     check_name("shard id", &key.shard_id)?;
-    let mut out = prefix.to_vec();
-    for part in [&key.application, &key.stream, &key.shard_id] {
-        push_escaped(&mut out, part);
-    }
-    Ok(out)
+    Ok(ns.key(LEASE_TAG, &[&key.application, &key.stream, &key.shard_id]))
 }
 
-pub(super) fn lease_key(key: &LeaseKey) -> Result<Vec<u8>> {
-    encoded_parts(LEASE_PREFIX, key)
+/// The start of every lease key of `application`.
+pub(super) fn application_prefix(ns: &Namespace, application: &str) -> Vec<u8> {
+    let mut out = ns.prefix(LEASE_TAG);
+    push_part(&mut out, application);
+    out
 }
 
-pub(super) fn history_prefix(key: &LeaseKey) -> Result<Vec<u8>> {
-    let mut prefix = lease_key(key)?;
+/// The start of the history keys of a lease: its key, then the history tag.
+pub(super) fn history_prefix(ns: &Namespace, key: &LeaseKey) -> Result<Vec<u8>> {
+    let mut prefix = lease_key(ns, key)?;
     prefix.push(HISTORY_TAG);
     Ok(prefix)
 }
 
-/// True for a history entry's key (a lease key followed by the tag and an 8-byte index).
-pub(super) fn is_history_key(k: &[u8]) -> bool {
-    k.len() > 9
-        && k.get(k.len() - 9) == Some(&HISTORY_TAG)
-        && k.get(..k.len() - 9).and_then(parse_lease_key).is_some()
-}
-
 /// The lease a key of the lease range names: `Some` for a lease record, `None` for a history entry,
 /// an error for anything else.
-pub(super) fn lease_record_key(k: &[u8]) -> Result<Option<LeaseKey>> {
-    match parse_lease_key(k) {
-        Some(key) => Ok(Some(key)),
-        None if is_history_key(k) => Ok(None),
-        None => Err(Error::BadLease {
+pub(super) fn lease_record_key(ns: &Namespace, k: &[u8]) -> Result<Option<LeaseKey>> {
+    let parsed = k
+        .strip_prefix(ns.prefix(LEASE_TAG).as_slice())
+        .and_then(|rest| parse_parts(rest, 3));
+    match parsed {
+        Some((parts, [])) => Ok(Some(lease_key_of(parts))),
+        Some((_, [HISTORY_TAG, index @ ..])) if index.len() == 8 => Ok(None),
+        _ => Err(Error::BadLease {
             key: String::from_utf8_lossy(k).into_owned(),
             reason: "lease key does not parse".into(),
         }),
     }
 }
 
-pub(super) fn parse_lease_key(k: &[u8]) -> Option<LeaseKey> {
-    let mut rest = k.strip_prefix(LEASE_PREFIX)?;
-    let mut parts = Vec::with_capacity(3);
-    for _ in 0..3 {
-        let mut part = Vec::new();
-        loop {
-            let (&b, tail) = rest.split_first()?;
-            rest = tail;
-            if b != 0 {
-                part.push(b);
-                continue;
-            }
-            let (&esc, tail) = rest.split_first()?;
-            rest = tail;
-            match esc {
-                0xFF => part.push(0),
-                1 => break,
-                _ => return None,
-            }
-        }
-        parts.push(String::from_utf8(part).ok()?);
-    }
-    if !rest.is_empty() {
-        return None;
-    }
-    let shard_id = parts.pop()?;
-    let stream = parts.pop()?;
-    let application = parts.pop()?;
-    Some(LeaseKey {
+fn lease_key_of(parts: Vec<String>) -> LeaseKey {
+    let [application, stream, shard_id]: [String; 3] = parts
+        .try_into()
+        .unwrap_or_else(|p: Vec<String>| unreachable!("parse_parts(_, 3) gave {} parts", p.len()));
+    LeaseKey {
         application,
         stream,
         shard_id,
-    })
+    }
 }
 
 // ---- record encoding (version 1, little-endian) ----
@@ -395,17 +340,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_round_trip_and_keep_tuple_order() {
+    fn keys_round_trip_and_keep_tuple_order() -> Result<()> {
+        use shardlog_checkpoint::Db;
+        use shardlog_storage::SimDisk;
+        use std::sync::Arc;
+        let db = Arc::new(Db::open(Arc::new(SimDisk::new(1)), "l.db")?);
+        let ns = Namespace::open(db, KIND, SCHEMA_VERSION)?;
         let names = ["a", "a\0", "a\0b", "ab", "b", "\0", "\u{ff}"];
         let mut keys = Vec::new();
         for a in names {
             for s in names {
                 let k = LeaseKey::new(a, s, "x");
-                let enc = lease_key(&k).unwrap();
-                assert_eq!(parse_lease_key(&enc).unwrap(), k);
+                let enc = lease_key(&ns, &k)?;
+                assert_eq!(lease_record_key(&ns, &enc)?, Some(k.clone()));
+                let mut history = history_prefix(&ns, &k)?;
+                history.extend_from_slice(&crate::state::keys::u64_ordered(7));
+                assert_eq!(lease_record_key(&ns, &history)?, None);
                 keys.push((k, enc));
             }
         }
+        assert_eq!(&keys[0].1[..7], b"lease\0L", "the format's prefix");
         let mut by_tuple = keys.clone();
         by_tuple.sort_by(|x, y| {
             (x.0.application.as_bytes(), x.0.stream.as_bytes())
@@ -413,11 +367,8 @@ mod tests {
         });
         keys.sort_by(|x, y| x.1.cmp(&y.1));
         assert_eq!(keys, by_tuple);
-        assert_eq!(
-            u64_from_ordered(u64_ordered(0x0102_0304_0506_0708)),
-            0x0102_0304_0506_0708
-        );
-        assert!(u64_ordered(255) < u64_ordered(256));
+        assert!(lease_record_key(&ns, b"lease\0Lgarbage").is_err());
+        Ok(())
     }
 
     #[test]

@@ -5,6 +5,8 @@ use super::op::{LeaseChange, LeaseOp};
 use super::record::*;
 use super::types::*;
 use crate::error::{Error, Result};
+use crate::state::keys::{prefix_end, u64_from_ordered, u64_ordered};
+use crate::state::Namespace;
 use shardlog_checkpoint::{Db, WriteTxn};
 use std::fmt;
 use std::sync::Arc;
@@ -27,7 +29,7 @@ use std::sync::Arc;
 /// ```
 #[derive(Debug, Clone)]
 pub struct LeaseTable {
-    db: Arc<Db>,
+    ns: Namespace,
     options: LeaseOptions,
 }
 
@@ -133,7 +135,7 @@ impl<'t> LeaseBatch<'t> {
     /// ```
     pub fn commit(&mut self) -> Result<Vec<Result<Lease>>> {
         let edits = std::mem::take(&mut self.edits);
-        let mut tx = self.table.db.write()?;
+        let mut tx = self.table.ns.db().write()?;
         let mut results = Vec::with_capacity(edits.len());
         for (key, expected, edit) in edits {
             results.push(self.table.apply(&mut tx, &key, expected, edit)?);
@@ -159,26 +161,8 @@ impl LeaseTable {
     /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn new(db: Arc<Db>, options: LeaseOptions) -> Result<LeaseTable> {
-        let stored = db.read()?.get(META_KEY)?;
-        match stored.as_deref() {
-            Some([SCHEMA_VERSION]) => {}
-            None => {
-                let mut tx = db.write()?;
-                if tx.get(META_KEY)?.is_none() {
-                    tx.insert(META_KEY, &[SCHEMA_VERSION])?;
-                }
-                tx.commit()?;
-            }
-            Some(other) => {
-                return Err(Error::Checkpoint(shardlog_checkpoint::Error::Foreign {
-                    file: db.path(),
-                    reason: format!(
-                        "lease table schema {other:?} (this build knows [{SCHEMA_VERSION}])"
-                    ),
-                }))
-            }
-        }
-        Ok(LeaseTable { db, options })
+        let ns = Namespace::open(db, KIND, SCHEMA_VERSION)?;
+        Ok(LeaseTable { ns, options })
     }
 
     /// The options in force.
@@ -213,7 +197,7 @@ impl LeaseTable {
     }
 
     fn one(&self, key: &LeaseKey, expected: u64, edit: Edit<'_>) -> Result<Lease> {
-        let mut tx = self.db.write()?;
+        let mut tx = self.ns.db().write()?;
         let result = self.apply(&mut tx, key, expected, edit)?;
         tx.commit()?;
         result
@@ -234,8 +218,8 @@ impl LeaseTable {
     /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn create_if_absent(&self, key: &LeaseKey, new: NewLease) -> Result<Lease> {
-        let tree_key = lease_key(key)?;
-        let mut tx = self.db.write()?;
+        let tree_key = lease_key(&self.ns, key)?;
+        let mut tx = self.ns.db().write()?;
         if let Some(bytes) = tx.get(&tree_key)? {
             return decode_lease(key, &bytes);
         }
@@ -269,8 +253,8 @@ impl LeaseTable {
     /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn get(&self, key: &LeaseKey) -> Result<Option<Lease>> {
-        let tree_key = lease_key(key)?;
-        match self.db.read()?.get(&tree_key)? {
+        let tree_key = lease_key(&self.ns, key)?;
+        match self.ns.db().read()?.get(&tree_key)? {
             Some(bytes) => decode_lease(key, &bytes).map(Some),
             None => Ok(None),
         }
@@ -290,12 +274,13 @@ impl LeaseTable {
     /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn applications(&self) -> Result<Vec<String>> {
-        let end = prefix_end(LEASE_PREFIX);
-        let snap = self.db.read()?;
+        let start = self.ns.prefix(LEASE_TAG);
+        let end = prefix_end(&start);
+        let snap = self.ns.db().read()?;
         let mut out: Vec<String> = Vec::new();
-        for item in snap.range(LEASE_PREFIX..end.as_slice()) {
+        for item in snap.range(start.as_slice()..end.as_slice()) {
             let (k, _) = item?;
-            let Some(key) = lease_record_key(&k)? else {
+            let Some(key) = lease_record_key(&self.ns, &k)? else {
                 continue;
             };
             if out.last() != Some(&key.application) {
@@ -320,14 +305,13 @@ impl LeaseTable {
     /// ```
     pub fn list(&self, application: &str) -> Result<Vec<Lease>> {
         check_name("application", application)?;
-        let mut start = LEASE_PREFIX.to_vec();
-        push_escaped(&mut start, application);
+        let start = application_prefix(&self.ns, application);
         let end = prefix_end(&start);
-        let snap = self.db.read()?;
+        let snap = self.ns.db().read()?;
         let mut out = Vec::new();
         for item in snap.range(start.as_slice()..end.as_slice()) {
             let (k, v) = item?;
-            let Some(key) = lease_record_key(&k)? else {
+            let Some(key) = lease_record_key(&self.ns, &k)? else {
                 continue;
             };
             out.push(decode_lease(&key, &v)?);
@@ -429,9 +413,9 @@ impl LeaseTable {
     /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn history(&self, key: &LeaseKey) -> Result<Vec<HistoryEntry>> {
-        let prefix = history_prefix(key)?;
+        let prefix = history_prefix(&self.ns, key)?;
         let end = prefix_end(&prefix);
-        let snap = self.db.read()?;
+        let snap = self.ns.db().read()?;
         let mut out = Vec::new();
         for item in snap.range(prefix.as_slice()..end.as_slice()) {
             let (k, v) = item?;
@@ -455,7 +439,7 @@ impl LeaseTable {
         expected: u64,
         edit: Edit<'_>,
     ) -> Result<Result<Lease>> {
-        let tree_key = match lease_key(key) {
+        let tree_key = match lease_key(&self.ns, key) {
             Ok(k) => k,
             Err(e) => return Ok(Err(e)),
         };
@@ -527,7 +511,7 @@ impl LeaseTable {
             LeaseOp::SetChildShards { child_shard_ids } => lease.child_shard_ids = child_shard_ids,
             LeaseOp::Delete => {
                 tx.remove(&tree_key)?;
-                let prefix = history_prefix(key)?;
+                let prefix = history_prefix(&self.ns, key)?;
                 remove_range(tx, &prefix, &prefix_end(&prefix))?;
                 return Ok(Ok(lease));
             }
@@ -567,7 +551,7 @@ impl LeaseTable {
                 return Ok(Err(e));
             }
             let index = lease.checkpoints_recorded.saturating_sub(1);
-            let prefix = history_prefix(key)?;
+            let prefix = history_prefix(&self.ns, key)?;
             let mut hkey = prefix.clone();
             hkey.extend_from_slice(&u64_ordered(index));
             if let Ok(entry) = entry {
