@@ -39,8 +39,8 @@ impl Node {
     /// Body bytes of the page encoding.
     pub(crate) fn size(&self) -> usize {
         match self {
-            Node::Leaf(l) => l.size,
-            Node::Branch(b) => b.size,
+            Node::Leaf(l) => l.size_bytes,
+            Node::Branch(b) => b.size_bytes,
         }
     }
 }
@@ -49,7 +49,7 @@ impl Node {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Leaf {
     pub(crate) entries: Vec<(Bytes, Bytes)>,
-    pub(crate) size: usize,
+    pub(crate) size_bytes: usize,
 }
 
 /// Body bytes of a leaf entry.
@@ -66,7 +66,10 @@ impl Leaf {
     /// Builds a leaf from sorted entries.
     pub(crate) fn from_entries(entries: Vec<(Bytes, Bytes)>) -> Leaf {
         let size = entries.iter().map(|(k, v)| leaf_entry_size(k, v)).sum();
-        Leaf { entries, size }
+        Leaf {
+            entries,
+            size_bytes: size,
+        }
     }
 
     /// Position of `key`, or where it would go.
@@ -79,11 +82,11 @@ impl Leaf {
         match self.find(key) {
             Ok(i) => {
                 let slot = self.entries.get_mut(i)?;
-                self.size = self.size + value.len() - slot.1.len();
+                self.size_bytes = self.size_bytes + value.len() - slot.1.len();
                 Some(std::mem::replace(&mut slot.1, Bytes::from(value)).to_vec())
             }
             Err(i) => {
-                self.size += leaf_entry_size(key, value);
+                self.size_bytes += leaf_entry_size(key, value);
                 self.entries
                     .insert(i, (Bytes::from(key), Bytes::from(value)));
                 None
@@ -95,7 +98,7 @@ impl Leaf {
     pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Vec<u8>> {
         let i = self.find(key).ok()?;
         let (k, v) = self.entries.remove(i);
-        self.size -= leaf_entry_size(&k, &v);
+        self.size_bytes -= leaf_entry_size(&k, &v);
         Some(v.to_vec())
     }
 
@@ -109,7 +112,7 @@ impl Leaf {
             .collect();
         let k = best_split(&sizes, 0, false);
         let right = Leaf::from_entries(self.entries.split_off(k));
-        self.size -= right.size;
+        self.size_bytes -= right.size_bytes;
         let sep = right
             .entries
             .first()
@@ -125,7 +128,7 @@ impl Leaf {
 pub(crate) struct Branch {
     pub(crate) keys: Vec<Bytes>,
     pub(crate) children: Vec<Child>,
-    pub(crate) size: usize,
+    pub(crate) size_bytes: usize,
 }
 
 impl Branch {
@@ -135,7 +138,7 @@ impl Branch {
         Branch {
             keys,
             children,
-            size,
+            size_bytes: size,
         }
     }
 
@@ -146,7 +149,7 @@ impl Branch {
 
     /// Records that child `idx` split: `right` follows it, separated by `sep`.
     pub(crate) fn insert_split(&mut self, idx: usize, sep: Bytes, right: Child) {
-        self.size += branch_entry_size(&sep);
+        self.size_bytes += branch_entry_size(&sep);
         self.keys.insert(idx, sep);
         self.children.insert(idx + 1, right);
     }
@@ -160,7 +163,7 @@ impl Branch {
         let up = self.keys.pop().unwrap_or_else(|| Bytes::from(&[][..]));
         let right_children = self.children.split_off(m + 1);
         let right = Branch::new(right_keys, right_children);
-        self.size = BRANCH_FIRST_CHILD
+        self.size_bytes = BRANCH_FIRST_CHILD
             + self
                 .keys
                 .iter()
@@ -171,7 +174,7 @@ impl Branch {
 
     /// Size of the branch that merging `self`, `sep` and `right` would give.
     pub(crate) fn merged_size(&self, sep: &[u8], right: &Branch) -> usize {
-        self.size + branch_entry_size(sep) + right.size - BRANCH_FIRST_CHILD
+        self.size_bytes + branch_entry_size(sep) + right.size_bytes - BRANCH_FIRST_CHILD
     }
 }
 
@@ -217,9 +220,9 @@ mod tests {
         for i in 0..3u8 {
             leaf.upsert(&vec![i; MAX_KEY_LEN], &vec![i; MAX_VALUE_LEN]);
         }
-        assert!(leaf.size > PAGE_BODY);
+        assert!(leaf.size_bytes > PAGE_BODY);
         let (sep, right) = leaf.split();
-        assert!(leaf.size <= PAGE_BODY && right.size <= PAGE_BODY);
+        assert!(leaf.size_bytes <= PAGE_BODY && right.size_bytes <= PAGE_BODY);
         assert_eq!(sep, right.entries[0].0.clone());
         assert!(!leaf.entries.is_empty());
     }
@@ -237,9 +240,9 @@ mod tests {
             })
             .collect();
         let mut b = Branch::new(keys, children);
-        assert!(b.size > PAGE_BODY);
+        assert!(b.size_bytes > PAGE_BODY);
         let (up, right) = b.split();
-        assert!(b.size <= PAGE_BODY && right.size <= PAGE_BODY);
+        assert!(b.size_bytes <= PAGE_BODY && right.size_bytes <= PAGE_BODY);
         assert_eq!(b.children.len(), b.keys.len() + 1);
         assert_eq!(right.children.len(), right.keys.len() + 1);
         assert!(b.keys.last().unwrap() < &up && up < right.keys[0]);

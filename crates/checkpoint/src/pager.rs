@@ -20,15 +20,15 @@ use std::sync::{Arc, Mutex};
 pub(crate) struct Pager {
     path: PathBuf,
     cache: Mutex<HashMap<u64, (u32, Arc<Node>)>>,
-    capacity: usize,
+    capacity_nodes: usize,
 }
 
 impl Pager {
-    pub(crate) fn new(path: PathBuf, capacity: usize) -> Pager {
+    pub(crate) fn new(path: PathBuf, capacity_nodes: usize) -> Pager {
         Pager {
             path,
             cache: Mutex::new(HashMap::new()),
-            capacity,
+            capacity_nodes,
         }
     }
 
@@ -45,13 +45,13 @@ impl Pager {
     /// Remembers a node just written (its children are all page references).
     pub(crate) fn remember(&self, r: PageRef, node: Arc<Node>) {
         let mut cache = self.cache();
-        if cache.len() >= self.capacity && !cache.contains_key(&r.page) {
+        if cache.len() >= self.capacity_nodes && !cache.contains_key(&r.page) {
             // Evict an arbitrary entry: the cache only saves decoding, correctness never depends on it.
             if let Some(&victim) = cache.keys().next() {
                 cache.remove(&victim);
             }
         }
-        if self.capacity > 0 {
+        if self.capacity_nodes > 0 {
             cache.insert(r.page, (r.crc, node));
         }
     }

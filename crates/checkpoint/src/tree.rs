@@ -152,7 +152,7 @@ fn insert_rec(
     match make_dirty(src, child, freed)? {
         Node::Leaf(leaf) if at_bottom => {
             let old = leaf.upsert(key, value);
-            let split = (leaf.size > PAGE_BODY).then(|| {
+            let split = (leaf.size_bytes > PAGE_BODY).then(|| {
                 let (sep, right) = leaf.split();
                 (sep, Child::Dirty(Arc::new(Node::Leaf(right))))
             });
@@ -168,7 +168,7 @@ fn insert_rec(
             let mut up = None;
             if let Some((sep, right)) = split {
                 b.insert_split(idx, sep, right);
-                if b.size > PAGE_BODY {
+                if b.size_bytes > PAGE_BODY {
                     let (sep, right) = b.split();
                     up = Some((sep, Child::Dirty(Arc::new(Node::Branch(right)))));
                 }
@@ -269,7 +269,7 @@ fn merge(b: &mut Branch, idx: usize, sib_idx: usize, sibling: &Arc<Node>, freed:
         return;
     };
     let merged = match (&*left, &*right) {
-        (Node::Leaf(a), Node::Leaf(c)) if a.size + c.size <= PAGE_BODY => {
+        (Node::Leaf(a), Node::Leaf(c)) if a.size_bytes + c.size_bytes <= PAGE_BODY => {
             let mut entries = a.entries.clone();
             entries.extend(c.entries.iter().cloned());
             Node::Leaf(Leaf::from_entries(entries))
@@ -292,7 +292,7 @@ fn merge(b: &mut Branch, idx: usize, sib_idx: usize, sibling: &Arc<Node>, freed:
     }
     b.children.remove(r);
     let sep = b.keys.remove(l);
-    b.size -= branch_entry_size(&sep);
+    b.size_bytes -= branch_entry_size(&sep);
 }
 
 /// An ordered scan over `start..end` of a tree; yields `Err` once and stops on damage.

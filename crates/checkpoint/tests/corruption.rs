@@ -368,11 +368,11 @@ fn version_2_files_are_read_and_upgraded_by_the_next_commit() {
     disk.put_file(FILE, &image);
     assert_eq!(contents(&disk).unwrap(), model);
     let db = common::open(&disk).unwrap();
-    assert_eq!(db.info().log_capacity, 0);
+    assert_eq!(db.info().log_capacity_bytes, 0);
     let mut tx = db.write().unwrap();
     tx.insert(b"after-upgrade", b"1").unwrap();
     tx.commit().unwrap();
-    assert_eq!(db.info().log_capacity, 3 * 4096);
+    assert_eq!(db.info().log_capacity_bytes, 3 * 4096);
     db.verify().unwrap();
     drop(db);
     let image = disk.file_bytes(FILE).unwrap();

@@ -43,7 +43,7 @@ fn commits_after_the_first_append_to_the_log_and_open_replays_them() {
         first.txn, first.tree_txn,
         "the first commit after open writes the tree"
     );
-    assert_eq!((first.log_bytes, first.log_capacity), (0, 3 * PAGE));
+    assert_eq!((first.log_bytes, first.log_capacity_bytes), (0, 3 * PAGE));
     let writes = disk.ops();
     for i in 2..6 {
         put(&db, &mut model, i, i, 50);
@@ -89,7 +89,7 @@ fn a_full_log_or_a_large_commit_writes_the_tree_back() {
         let before = db.info().tree_txn;
         put(&db, &mut model, i % 40, i, 700);
         let info = db.info();
-        assert!(info.log_bytes <= info.log_capacity);
+        assert!(info.log_bytes <= info.log_capacity_bytes);
         rotations += u64::from(info.tree_txn != before);
     }
     // Records of ~730 bytes fill 12 KiB after 16 of them.
@@ -121,7 +121,7 @@ fn no_log_when_turned_off() {
     for i in 0..5 {
         put(&db, &mut model, i, i, 30);
         let info = db.info();
-        assert_eq!((info.txn, info.log_capacity), (info.tree_txn, 0));
+        assert_eq!((info.txn, info.log_capacity_bytes), (info.tree_txn, 0));
     }
 }
 

@@ -110,12 +110,12 @@ impl ShardLog {
             segment_id: last.id(),
             prev_segment_id: first.header.prev_segment_id,
             base_seq: first.header.base_seq,
-            capacity: self.inner.opts.segment_bytes,
+            capacity_bytes: self.inner.opts.segment_bytes,
             created_ms: self.inner.opts.clock.now_ms(),
             ..first.header
         };
         // A name no other merge uses (see `temp_name`): creating it never replaces a file.
-        let file = storage.create(tmp, header.capacity)?;
+        let file = storage.create(tmp, header.capacity_bytes)?;
         file.write_at(0, &header.encode())?;
         let merged = Segment::new(header, file, SparseIndex::default());
         let mut index = SparseIndex::default();

@@ -48,12 +48,12 @@ pub enum Error {
     )]
     Poisoned,
     /// A record cannot fit in one segment.
-    #[error("record of {size} bytes exceeds the largest record a segment can hold ({max} bytes)")]
+    #[error("record of {size_bytes} bytes exceeds the largest record a segment can hold ({max_bytes} bytes)")]
     RecordTooLarge {
         /// Encoded size of the record.
-        size: u64,
+        size_bytes: u64,
         /// Largest encodable record for the configured segment size.
-        max: u64,
+        max_bytes: u64,
     },
     /// An option is out of its allowed range.
     #[error("invalid option: {0}")]

@@ -57,7 +57,7 @@ pub(crate) struct SegmentHeader {
     /// Sequence number of the first record this segment may hold.
     pub base_seq: u64,
     /// File length at creation.
-    pub capacity: u64,
+    pub capacity_bytes: u64,
     pub created_ms: u64,
 }
 
@@ -71,7 +71,7 @@ impl SegmentHeader {
         LE::write_u64(&mut b[24..32], self.segment_id);
         LE::write_u64(&mut b[32..40], self.prev_segment_id);
         LE::write_u64(&mut b[40..48], self.base_seq);
-        LE::write_u64(&mut b[48..56], self.capacity);
+        LE::write_u64(&mut b[48..56], self.capacity_bytes);
         LE::write_u64(&mut b[56..64], self.created_ms);
         let crc = crc32c::crc32c(&b[..HEADER_LEN - 4]);
         LE::write_u32(&mut b[HEADER_LEN - 4..], crc);
@@ -103,13 +103,13 @@ impl SegmentHeader {
             segment_id: LE::read_u64(&b[24..32]),
             prev_segment_id: LE::read_u64(&b[32..40]),
             base_seq: LE::read_u64(&b[40..48]),
-            capacity: LE::read_u64(&b[48..56]),
+            capacity_bytes: LE::read_u64(&b[48..56]),
             created_ms: LE::read_u64(&b[56..64]),
         };
         let plausible = (1..MAX_SEGMENT_ID).contains(&header.segment_id)
             && header.prev_segment_id < header.segment_id
             && header.base_seq < MAX_SEQ
-            && header.capacity % 4096 == 0;
+            && header.capacity_bytes % 4096 == 0;
         if !plausible {
             return Err("header fields out of range".into());
         }
@@ -203,7 +203,7 @@ mod tests {
             segment_id: 2,
             prev_segment_id: 1,
             base_seq: 77,
-            capacity: 1 << 20,
+            capacity_bytes: 1 << 20,
             created_ms: 5,
         };
         let b = h.encode();

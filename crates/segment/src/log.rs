@@ -219,7 +219,7 @@ impl ShardLog {
                     first_ts_ms: s.first_ts_ms().min(tip.last_ts_ms),
                     last_ts_ms: tip.last_ts_ms,
                     data_bytes: tip.end.saturating_sub(crate::header::DATA_START),
-                    file_bytes: s.header.capacity,
+                    file_bytes: s.header.capacity_bytes,
                     active: Some(s.id()) == active,
                 }
             })
@@ -299,7 +299,10 @@ impl Inner {
             let (key, data) = (key.as_ref(), data.as_ref());
             let size = (key.len() + data.len()) as u64;
             if key.len() > MAX_KEY_LEN || size > max {
-                return Err(Error::RecordTooLarge { size, max });
+                return Err(Error::RecordTooLarge {
+                    size_bytes: size,
+                    max_bytes: max,
+                });
             }
         }
         Ok(())
@@ -312,7 +315,7 @@ impl Inner {
         records: &[(K, D)],
     ) -> Result<Range<u64>> {
         self.settle_open_mark(w)?;
-        let ts = self.opts.clock.now_ms().max(w.last_ts_ms);
+        let ts_ms = self.opts.clock.now_ms().max(w.last_ts_ms);
         let first = w.next_seq;
         if first.saturating_add(records.len() as u64) >= crate::header::MAX_SEQ {
             return Err(Error::SequenceExhausted);
@@ -321,7 +324,7 @@ impl Inner {
         while let Some((key, data)) = rest.first() {
             let need = align(FRAME_HEADER_LEN + record_len(key.as_ref(), data.as_ref())) as u64;
             let seg = self.ensure_room(w, need)?;
-            let taken = self.write_frames(w, &seg, rest, ts)?;
+            let taken = self.write_frames(w, &seg, rest, ts_ms)?;
             rest = rest.get(taken..).unwrap_or_default();
         }
         if self.eager() {
@@ -353,7 +356,7 @@ impl Inner {
         w: &mut Writer,
         seg: &Segment,
         records: &[(K, D)],
-        ts: u64,
+        ts_ms: u64,
     ) -> Result<usize> {
         // The writer appends whole aligned frames inside the data area of its segment; recovery's
         // scan and the readers rely on both (paired with the checks in `publish` and `Segment::tip`).
@@ -362,7 +365,7 @@ impl Inner {
             "write position {} is not a frame boundary of the data area",
             w.write_end
         );
-        let space = (seg.header.capacity.saturating_sub(w.write_end)) as usize;
+        let space = (seg.header.capacity_bytes.saturating_sub(w.write_end)) as usize;
         let mut buf = std::mem::take(&mut w.buf);
         buf.clear();
         let mut taken = 0;
@@ -376,14 +379,14 @@ impl Inner {
             entries.push(IndexEntry {
                 seq,
                 offset: w.write_end + buf.len() as u64,
-                timestamp_ms: ts,
+                timestamp_ms: ts_ms,
             });
-            encode_frame(&mut buf, seg.seed, seq, ts, &records[taken..taken + n]);
+            encode_frame(&mut buf, seg.seed, seq, ts_ms, &records[taken..taken + n]);
             taken += n;
             seq += n as u64;
         }
         assert!(
-            w.write_end + buf.len() as u64 <= seg.header.capacity,
+            w.write_end + buf.len() as u64 <= seg.header.capacity_bytes,
             "frames past the segment's capacity"
         );
         assert_eq!(
@@ -403,8 +406,8 @@ impl Inner {
         }
         w.write_end += buf.len() as u64;
         w.next_seq = seq;
-        w.last_ts_ms = ts;
-        w.first_ts_ms = w.first_ts_ms.min(ts);
+        w.last_ts_ms = ts_ms;
+        w.first_ts_ms = w.first_ts_ms.min(ts_ms);
         w.buf = buf;
         Ok(taken)
     }
@@ -412,7 +415,7 @@ impl Inner {
     /// Returns the active segment with at least `need` bytes free, rolling to a new one if needed.
     fn ensure_room(&self, w: &mut Writer, need: u64) -> Result<Arc<Segment>> {
         if let Some(seg) = &w.active {
-            if seg.header.capacity.saturating_sub(w.write_end) >= need {
+            if seg.header.capacity_bytes.saturating_sub(w.write_end) >= need {
                 return Ok(seg.clone());
             }
         }
@@ -472,7 +475,7 @@ impl Inner {
             segment_id: w.next_segment_id,
             prev_segment_id: prev,
             base_seq: w.next_seq,
-            capacity: self.opts.segment_bytes,
+            capacity_bytes: self.opts.segment_bytes,
             created_ms: self.opts.clock.now_ms(),
         };
         let mark = Mark {

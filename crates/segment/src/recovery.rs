@@ -38,7 +38,7 @@ struct Active {
     /// Numbers below this may have been acknowledged or read, according to the newest mark's claim.
     mark_next: u64,
     /// Timestamps never go below this (the mark's last timestamp).
-    mark_last_ts: u64,
+    mark_last_ts_ms: u64,
     mark_counter: u64,
     /// Numbers below this may have been handed out in segments that recovery dropped.
     skip_floor: u64,
@@ -276,10 +276,10 @@ fn check_header(
             header.segment_id
         ));
     }
-    if header.capacity != file.len() || header.capacity <= DATA_START {
+    if header.capacity_bytes != file.len() || header.capacity_bytes <= DATA_START {
         return fail(format!(
             "header capacity {} but file has {} bytes",
-            header.capacity,
+            header.capacity_bytes,
             file.len()
         ));
     }
@@ -443,7 +443,7 @@ fn drop_torn_suffix(storage: &dyn Storage, meta: &mut LogMeta, dropped: &[Found]
     let mut floor = 0;
     for f in dropped {
         let s = scan(&*f.file, &f.header)?;
-        let room = f.header.capacity.saturating_sub(s.tip.end) / RECORD_HEADER_LEN as u64;
+        let room = f.header.capacity_bytes.saturating_sub(s.tip.end) / RECORD_HEADER_LEN as u64;
         let probe = Segment::new(f.header, f.file.clone(), Default::default());
         let marked = read_mark(&probe)?.map_or(0, |m| m.claimed_next());
         floor = floor
@@ -563,7 +563,7 @@ fn recover_active(
         must_skip: (unclean && eager) || salvaged || skip_floor > 0,
         eager_unclean: unclean && eager,
         mark_next: mark.map_or(0, |m| m.claimed_next()),
-        mark_last_ts: mark.map_or(0, |m| m.last_ts_ms),
+        mark_last_ts_ms: mark.map_or(0, |m| m.last_ts_ms),
         skip_floor,
         mark_counter: mark.map_or(0, |m| m.counter),
     })
@@ -601,7 +601,7 @@ fn from_clean_index(seg: Segment, idx: IndexFile, mark: Mark, skip_floor: u64) -
         must_skip: skip_floor > 0,
         eager_unclean: false,
         mark_next: mark.claimed_next(),
-        mark_last_ts: mark.last_ts_ms,
+        mark_last_ts_ms: mark.last_ts_ms,
         skip_floor,
         mark_counter: mark.counter,
     }
@@ -614,7 +614,7 @@ fn read_mark(seg: &Segment) -> Result<Option<Mark>> {
         seg.file.read_at(offset, &mut b)?;
         *slot = Mark::decode(&b, seg.seed);
     }
-    let cap = seg.header.capacity;
+    let cap = seg.header.capacity_bytes;
     let newest = Mark::newest(slots[0], slots[1])
         .filter(|m| m.durable_end >= DATA_START && m.durable_end <= cap);
     Ok(newest)
@@ -644,7 +644,7 @@ fn assemble(
             .chain(
                 active
                     .as_ref()
-                    .map(|a| a.tip.last_ts_ms.max(a.mark_last_ts)),
+                    .map(|a| a.tip.last_ts_ms.max(a.mark_last_ts_ms)),
             )
             .max()
             .unwrap_or(0),
@@ -701,7 +701,11 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
     if active.must_skip {
         // Records past the valid end may have been read (or acknowledged, without `Sync`) before the
         // crash. Each takes at least a record header, so this many numbers cover all of them.
-        let room = active.seg.header.capacity.saturating_sub(active.tip.end);
+        let room = active
+            .seg
+            .header
+            .capacity_bytes
+            .saturating_sub(active.tip.end);
         let bound = w
             .next_seq
             .saturating_add(room / RECORD_HEADER_LEN as u64 + 1);
@@ -723,7 +727,9 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
     if target > w.next_seq {
         let need = (FRAME_HEADER_LEN + FRAME_ALIGN) as u64;
         let seg = match &w.active {
-            Some(seg) if seg.header.capacity.saturating_sub(w.write_end) >= need => seg.clone(),
+            Some(seg) if seg.header.capacity_bytes.saturating_sub(w.write_end) >= need => {
+                seg.clone()
+            }
             _ => {
                 inner.seal_active(&mut w, None)?;
                 inner.start_segment(&mut w)?

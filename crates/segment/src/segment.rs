@@ -101,10 +101,10 @@ impl Segment {
     pub fn publish(&self, tip: Tip, first_ts_ms: u64) {
         // What readers may see lies inside the data area; the published end never moves back.
         assert!(
-            (DATA_START..=self.header.capacity).contains(&tip.end),
+            (DATA_START..=self.header.capacity_bytes).contains(&tip.end),
             "published end {} outside the data area of a {}-byte segment",
             tip.end,
-            self.header.capacity
+            self.header.capacity_bytes
         );
         self.file.seal_below(DATA_START, tip.end);
         self.first_ts_ms.fetch_min(first_ts_ms, Ordering::AcqRel);
@@ -177,7 +177,7 @@ pub(crate) fn create_segment(
     header: SegmentHeader,
     initial: Mark,
 ) -> Result<Arc<Segment>> {
-    let file = storage.create(&segment_name(header.segment_id), header.capacity)?;
+    let file = storage.create(&segment_name(header.segment_id), header.capacity_bytes)?;
     let seg = init_segment(file, header, initial)?;
     seg.file.sync()?;
     Ok(seg)

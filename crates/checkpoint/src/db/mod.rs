@@ -414,7 +414,7 @@ impl Db {
             txn: view.txn,
             tree_txn: commit.txn,
             log_bytes: view.log_bytes,
-            log_capacity: commit.log_pages * PAGE_SIZE as u64,
+            log_capacity_bytes: commit.log_pages * PAGE_SIZE as u64,
             entries: view.entries,
             height: view.height,
             page_count: commit.page_count,

@@ -85,7 +85,7 @@ pub struct DbInfo {
     /// Bytes of the redo log holding commits made since the newest tree commit.
     pub log_bytes: u64,
     /// Bytes of the redo-log region (0 when the file has none yet).
-    pub log_capacity: u64,
+    pub log_capacity_bytes: u64,
     /// Keys stored.
     pub entries: u64,
     /// Tree height (0 when empty).
