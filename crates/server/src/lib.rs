@@ -26,6 +26,7 @@ mod error;
 pub mod eventstream;
 mod http;
 mod metrics;
+mod model;
 mod ops;
 mod sigv4;
 mod validate;

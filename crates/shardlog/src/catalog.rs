@@ -38,6 +38,9 @@ pub(crate) struct Catalog {
     pub secret: String,
     pub next_incarnation: u32,
     pub streams: BTreeMap<String, StreamMeta>,
+    /// Account-wide settings. Absent in catalogs written before issue 15, hence the default.
+    #[serde(default)]
+    pub account: crate::settings::AccountSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +60,10 @@ pub(crate) struct StreamMeta {
     /// before consumers existed, hence the default.
     #[serde(default)]
     pub consumers: Vec<ConsumerMeta>,
+    /// Settings kept for the Kinesis API (monitoring, encryption key, policy). Absent in catalogs
+    /// written before issue 15, hence the default.
+    #[serde(default)]
+    pub settings: crate::settings::StreamSettings,
 }
 
 /// A registered consumer: its name and when it was registered (which makes its ARN unique).
@@ -64,6 +71,9 @@ pub(crate) struct StreamMeta {
 pub(crate) struct ConsumerMeta {
     pub name: String,
     pub created_ms: u64,
+    /// Tags and policy. Absent in catalogs written before issue 15, hence the default.
+    #[serde(default)]
+    pub settings: crate::settings::ConsumerSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +124,7 @@ impl Catalog {
             secret: secret.iter().map(|b| format!("{b:02x}")).collect(),
             next_incarnation: 1,
             streams: BTreeMap::new(),
+            account: Default::default(),
         }
     }
 
@@ -247,7 +258,19 @@ mod tests {
                 consumers: vec![ConsumerMeta {
                     name: "c".into(),
                     created_ms: 6,
+                    settings: crate::settings::ConsumerSettings {
+                        tags: [("team".to_string(), "data".to_string())].into(),
+                        policy: None,
+                    },
                 }],
+                settings: crate::settings::StreamSettings {
+                    shard_level_metrics: vec!["IncomingBytes".into()],
+                    kms_key_id: Some("alias/k".into()),
+                    policy: Some("{}".into()),
+                    warm_throughput_mibps: Some(5),
+                    record_distribution: Some("AUTO".into()),
+                    max_record_size_kib: Some(2048),
+                },
             },
         );
         let b = c.encode();

@@ -57,6 +57,7 @@ impl Store {
         let meta = ConsumerMeta {
             name: name.to_string(),
             created_ms,
+            settings: Default::default(),
         };
         self.update_meta(stream, |m| {
             if m.consumers.iter().any(|c| c.name == name) {
@@ -108,7 +109,7 @@ impl Store {
     }
 }
 
-fn consumer_not_found(stream: &str, name: &str) -> Error {
+pub(crate) fn consumer_not_found(stream: &str, name: &str) -> Error {
     Error::ResourceNotFound(format!(
         "Consumer {name}, stream {stream} under account {ACCOUNT} not found."
     ))

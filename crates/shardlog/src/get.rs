@@ -109,7 +109,7 @@ impl Store {
         id: ShardId,
         position: StartingPosition,
     ) -> Result<u64> {
-        let check = |seq: SequenceNumber| -> Result<u64> {
+        let check = |seq: SequenceNumber| -> Result<SequenceNumber> {
             if seq.incarnation() != stream.incarnation {
                 return Err(Error::InvalidArgument(format!(
                     "StartingSequenceNumber {seq} used in GetShardIterator on shard {id} in stream {} under account {ACCOUNT} is invalid because it did not come from this stream.",
@@ -122,13 +122,13 @@ impl Store {
                     ShardId(seq.shard_index())
                 )));
             }
-            Ok(seq.counter())
+            Ok(seq)
         };
         let pos = match position {
             StartingPosition::TrimHorizon => Position::Oldest,
             StartingPosition::Latest => Position::Latest,
-            StartingPosition::AtSequenceNumber(s) => Position::AtSeq(check(s)?),
-            StartingPosition::AfterSequenceNumber(s) => Position::AfterSeq(check(s)?),
+            StartingPosition::AtSequenceNumber(s) => Position::AtSeq(check(s)?.counter()),
+            StartingPosition::AfterSequenceNumber(s) => Position::AtSeq(check(s)?.next_counter()),
             StartingPosition::AtTimestamp(ts) => {
                 let now = self.inner.now_ms();
                 if ts > now {

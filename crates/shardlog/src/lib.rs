@@ -39,6 +39,7 @@ mod reshard;
 mod retention;
 mod retention_clock;
 mod seqnum;
+mod settings;
 mod state;
 mod stats;
 mod store;
@@ -66,6 +67,10 @@ pub use put::{
 };
 pub use retention::RetentionReport;
 pub use seqnum::SequenceNumber;
+pub use settings::{
+    AccountLimits, AccountSettings, Commitment, ConsumerSettings, StreamSettings,
+    MAX_RECORD_SIZE_KIB, MAX_TAGS, ON_DEMAND_STREAM_LIMIT, SHARD_LEVEL_METRICS,
+};
 pub use shardlog_segment::{Clock, Durability};
 pub use stats::ShardStatistics;
 pub use store::{Store, StoreOptions};

@@ -8,8 +8,11 @@ use crate::store::{Shard, Store};
 use shardlog_storage::MutexExt as _;
 use std::sync::Arc;
 
-/// Largest data blob of one record.
+/// Largest data blob of one record unless the stream allows more
+/// ([`Store::update_max_record_size`]).
 pub const MAX_RECORD_DATA: usize = 1 << 20;
+/// Largest data blob any stream allows.
+const MAX_RECORD_DATA_LIMIT: usize = 10 << 20;
 /// Most entries in one `put_records` call.
 pub const MAX_PUT_RECORDS: usize = 500;
 /// Largest `put_records` request: data plus partition keys.
@@ -103,6 +106,10 @@ impl Store {
         let _admitted = self.inner.life.admit()?;
         let stream = self.inner.stream(stream)?;
         let state = stream.read();
+        let max = state.meta.settings.max_record_bytes();
+        for (i, e) in entries.iter().enumerate() {
+            check_size(i, e, max)?;
+        }
         let mut groups: Vec<(Arc<Shard>, Vec<usize>)> = Vec::new();
         for (i, hash) in hashes.iter().enumerate() {
             let shard = state.route(*hash).ok_or_else(|| {
@@ -259,6 +266,18 @@ fn internal(message: &str) -> PutFailure {
     }
 }
 
+/// Refuses entry `i` if its data is longer than `max` bytes.
+fn check_size(i: usize, e: &PutEntry<'_>, max: usize) -> Result<()> {
+    if e.data.len() > max {
+        return Err(Error::Validation(format!(
+            "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at 'records.{}.member.data' failed to satisfy constraint: Member must have length less than or equal to {max}",
+            i + 1,
+            n = e.data.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Checks every entry and the request as a whole; returns each entry's hash key.
 fn validate(entries: &[PutEntry<'_>]) -> Result<Vec<u128>> {
     if entries.is_empty() || entries.len() > MAX_PUT_RECORDS {
@@ -275,13 +294,7 @@ fn validate(entries: &[PutEntry<'_>]) -> Result<Vec<u128>> {
         validate_partition_key(e.partition_key, || {
             format!("records.{}.member.partitionKey", i + 1)
         })?;
-        if e.data.len() > MAX_RECORD_DATA {
-            return Err(Error::Validation(format!(
-                "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at 'records.{}.member.data' failed to satisfy constraint: Member must have length less than or equal to {MAX_RECORD_DATA}",
-                i + 1,
-                n = e.data.len()
-            )));
-        }
+        check_size(i, e, MAX_RECORD_DATA_LIMIT)?;
     }
     let total: usize = entries.iter().map(PutEntry::size).sum();
     if total > MAX_PUT_RECORDS_BYTES {

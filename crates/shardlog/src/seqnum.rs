@@ -7,25 +7,48 @@ use std::str::FromStr;
 /// A record's sequence number.
 ///
 /// Layout of the 128-bit value, high to low: stream incarnation (32 bits), shard index (32 bits),
-/// per-shard counter (64 bits). The incarnation is unique per stream creation in a store, so numbers
+/// per-shard position (64 bits): the shard log's counter plus one, so that position 0, a shard's
+/// starting sequence number, lies strictly below every record of the shard, as on AWS. The incarnation is unique per stream creation in a store, so numbers
 /// of a deleted and re-created stream never collide; shard indexes are never reused and children get
 /// higher indexes than their parents, so a partition key's numbers keep rising across a reshard.
 /// Rendered as a decimal string without leading zeros, as Kinesis does.
 ///
 /// ```
 /// use shardlog::SequenceNumber;
-/// let s: SequenceNumber = "79228162532711081667253501953".parse().unwrap();
+/// let s: SequenceNumber = "79228162532711081667253501954".parse().unwrap();
 /// assert_eq!((s.incarnation(), s.shard_index(), s.counter()), (1, 1, 1));
-/// assert_eq!(s.to_string(), "79228162532711081667253501953");
+/// assert_eq!(s.to_string(), "79228162532711081667253501954");
+/// assert!(SequenceNumber::before(1, 1, 0) < SequenceNumber::new(1, 1, 0));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SequenceNumber(u128);
 
 impl SequenceNumber {
-    /// Builds a number from its parts.
+    /// The number of the record with `counter` in shard `shard_index` of stream `incarnation`.
     pub fn new(incarnation: u32, shard_index: u32, counter: u64) -> Self {
+        // Shard logs keep counters below 2^62, so the position never wraps into the next shard.
+        assert!(counter < u64::MAX, "counter {counter} has no position");
+        Self::at(incarnation, shard_index, counter + 1)
+    }
+
+    /// The number just below the record with `counter`, above every earlier record: for counter
+    /// 0 the shard's starting sequence number; resuming after it starts at `counter`.
+    ///
+    /// ```
+    /// use shardlog::SequenceNumber;
+    /// let start = SequenceNumber::before(1, 0, 0);
+    /// assert_eq!(start.next_counter(), 0);
+    /// assert_eq!(SequenceNumber::before(1, 0, 5), SequenceNumber::new(1, 0, 4));
+    /// ```
+    pub fn before(incarnation: u32, shard_index: u32, counter: u64) -> Self {
+        Self::at(incarnation, shard_index, counter)
+    }
+
+    fn at(incarnation: u32, shard_index: u32, position: u64) -> Self {
         SequenceNumber(
-            (u128::from(incarnation) << 96) | (u128::from(shard_index) << 64) | u128::from(counter),
+            (u128::from(incarnation) << 96)
+                | (u128::from(shard_index) << 64)
+                | u128::from(position),
         )
     }
     /// The stream incarnation the number belongs to.
@@ -36,8 +59,18 @@ impl SequenceNumber {
     pub fn shard_index(self) -> u32 {
         (self.0 >> 64) as u32
     }
-    /// The per-shard counter (the storage layer's sequence number).
+    /// The counter (the storage layer's sequence number) of the record this number names, or for
+    /// a number between records (a shard's starting number), of the first record after it.
     pub fn counter(self) -> u64 {
+        self.position().saturating_sub(1)
+    }
+
+    /// The counter of the first record after this number: where `AFTER_SEQUENCE_NUMBER` starts.
+    pub fn next_counter(self) -> u64 {
+        self.position()
+    }
+
+    fn position(self) -> u64 {
         self.0 as u64
     }
     /// The raw 128-bit value.

@@ -6,6 +6,7 @@ use crate::hashkey::even_ranges;
 use crate::names::{stream_arn, stream_not_found, validate_stream_name, ShardId, ACCOUNT};
 use crate::open::open_shard;
 use crate::seqnum::SequenceNumber;
+use crate::settings::{StreamSettings, MAX_TAGS};
 use crate::stats::ShardStatistics;
 use crate::store::{Store, StoreInner, Stream, StreamState};
 use std::collections::BTreeMap;
@@ -33,6 +34,11 @@ pub struct CreateStream {
     pub mode: StreamMode,
     /// Tags to attach.
     pub tags: BTreeMap<String, String>,
+    /// The largest data blob a put may carry, KiB (default 1,024; see
+    /// [`Store::update_max_record_size`]).
+    pub max_record_size_kib: Option<u32>,
+    /// `AUTO` or `USER_PARTITION_KEY` (stored and reported).
+    pub record_distribution: Option<String>,
 }
 
 impl Default for CreateStream {
@@ -41,6 +47,8 @@ impl Default for CreateStream {
             shard_count: 1,
             mode: StreamMode::Provisioned,
             tags: BTreeMap::new(),
+            max_record_size_kib: None,
+            record_distribution: None,
         }
     }
 }
@@ -87,6 +95,10 @@ pub struct StreamDescription {
     pub shards: Vec<ShardDescription>,
     /// Number of open shards.
     pub open_shard_count: usize,
+    /// Settings kept for the Kinesis API ([`Store::update_stream_settings`]).
+    pub settings: StreamSettings,
+    /// Registered consumers.
+    pub consumer_count: usize,
 }
 
 impl Store {
@@ -110,6 +122,9 @@ impl Store {
             return Err(Error::Validation(
                 "1 validation error detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1".into(),
             ));
+        }
+        if let Some(kib) = req.max_record_size_kib {
+            self.check_max_record_size(kib)?;
         }
         let mut catalog = inner.lock_catalog()?;
         if catalog.streams.contains_key(name) {
@@ -144,6 +159,11 @@ impl Store {
             next_shard_index: req.shard_count,
             size_cap_bytes: None,
             consumers: Vec::new(),
+            settings: StreamSettings {
+                max_record_size_kib: req.max_record_size_kib,
+                record_distribution: req.record_distribution,
+                ..StreamSettings::default()
+            },
         };
         let dir = inner.streams_dir.subdir(&meta.dir_name())?;
         let mut shards = BTreeMap::new();
@@ -209,9 +229,9 @@ impl Store {
         self.update_meta(name, |meta| {
             let mut merged = meta.tags.clone();
             merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-            if merged.len() > 50 {
+            if merged.len() > MAX_TAGS {
                 return Err(Error::InvalidArgument(format!(
-                    "Failed to add tags to stream {name} under account {ACCOUNT} because a given stream cannot have more than 50 tags."
+                    "Failed to add tags to stream {name} under account {ACCOUNT} because a given stream cannot have more than {MAX_TAGS} tags."
                 )));
             }
             meta.tags = merged;
@@ -319,7 +339,12 @@ impl StoreInner {
 
     /// Checks the shard quota against the catalog (the caller holds its lock).
     pub fn check_shard_quota(&self, catalog: &crate::catalog::Catalog, more: usize) -> Result<()> {
-        let current: usize = catalog.streams.values().map(|s| s.shards.len()).sum();
+        // As on AWS, closed shards (kept until retention drops them) do not count.
+        let current: usize = catalog
+            .streams
+            .values()
+            .map(|s| s.open_shards().count())
+            .sum();
         if current + more > self.opts.max_shards {
             return Err(Error::LimitExceeded(format!(
                 "This request would exceed the shard limit for the account {ACCOUNT} in {}. Current shard count for the account: {current}. Limit: {}. Number of additional shards that would have resulted from this request: {more}.",
@@ -331,7 +356,7 @@ impl StoreInner {
     }
 }
 
-fn check_tag(key: &str, value: &str) -> Result<()> {
+pub(crate) fn check_tag(key: &str, value: &str) -> Result<()> {
     let ok_char = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_./=+-%@:".contains(c);
     let key_ok = (1..=128).contains(&key.chars().count()) && !key.starts_with("aws:");
     let value_ok = value.chars().count() <= 256;
@@ -358,6 +383,8 @@ pub(crate) fn describe(meta: &StreamMeta) -> StreamDescription {
         created_ms: meta.created_ms,
         shards,
         open_shard_count: meta.open_shards().count(),
+        settings: meta.settings.clone(),
+        consumer_count: meta.consumers.len(),
     }
 }
 
@@ -368,7 +395,7 @@ pub(crate) fn describe_shard(meta: &StreamMeta, s: &ShardMeta) -> ShardDescripti
         adjacent_parent_shard_id: s.adjacent_parent.map(ShardId),
         starting_hash_key: s.start_hash,
         ending_hash_key: s.end_hash,
-        starting_sequence_number: SequenceNumber::new(meta.incarnation, s.index, 0),
+        starting_sequence_number: SequenceNumber::before(meta.incarnation, s.index, 0),
         ending_sequence_number: s
             .closed
             .map(|_| SequenceNumber::new(meta.incarnation, s.index, END_COUNTER)),

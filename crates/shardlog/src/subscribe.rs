@@ -160,10 +160,10 @@ impl Subscription {
                 children_of(&self.stream.read().meta, self.shard.index),
             )
         } else {
-            (
-                Some(self.position(self.cursor.saturating_sub(1))),
-                Vec::new(),
-            )
+            // Just below the next record to deliver: resuming after it neither skips nor repeats.
+            let below_cursor =
+                SequenceNumber::before(self.stream.incarnation, self.shard.index, self.cursor);
+            (Some(below_cursor), Vec::new())
         };
         Ok(SubscriptionEvent {
             records,

@@ -5,7 +5,10 @@
 //! `Value::Null` for operations without output.
 
 mod consumers;
+#[cfg(test)]
+mod model_check;
 mod records;
+mod settings;
 mod shards;
 mod streams;
 mod subscribe;
@@ -82,6 +85,22 @@ const OPERATIONS: &[Operation] = &[
     consumers::LIST,
     consumers::DEREGISTER,
     subscribe::SUBSCRIBE_TO_SHARD,
+    settings::DESCRIBE_LIMITS,
+    settings::ENABLE_ENHANCED_MONITORING,
+    settings::DISABLE_ENHANCED_MONITORING,
+    settings::START_STREAM_ENCRYPTION,
+    settings::STOP_STREAM_ENCRYPTION,
+    settings::TAG_RESOURCE,
+    settings::UNTAG_RESOURCE,
+    settings::LIST_TAGS_FOR_RESOURCE,
+    settings::PUT_RESOURCE_POLICY,
+    settings::GET_RESOURCE_POLICY,
+    settings::DELETE_RESOURCE_POLICY,
+    settings::DESCRIBE_ACCOUNT_SETTINGS,
+    settings::UPDATE_ACCOUNT_SETTINGS,
+    settings::UPDATE_STREAM_WARM_THROUGHPUT,
+    settings::UPDATE_STREAM_RECORD_DISTRIBUTION_STRATEGY,
+    settings::UPDATE_MAX_RECORD_SIZE,
 ];
 
 /// The names of the request/response operations, in table order.
@@ -206,13 +225,17 @@ pub(crate) fn stream_header(d: &StreamDescription) -> serde_json::Map<String, Va
         "StreamModeDetails": {"StreamMode": mode_name(d.mode)},
         "RetentionPeriodHours": d.retention_hours,
         "StreamCreationTimestamp": seconds(d.created_ms),
-        "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
-        "EncryptionType": "NONE",
+        "EnhancedMonitoring": [{"ShardLevelMetrics": d.settings.shard_level_metrics}],
+        "EncryptionType": if d.settings.kms_key_id.is_some() { "KMS" } else { "NONE" },
     });
-    match v {
+    let mut m = match v {
         Value::Object(m) => m,
         _ => serde_json::Map::new(),
+    };
+    if let Some(key) = &d.settings.kms_key_id {
+        m.insert("KeyId".into(), Value::String(key.clone()));
     }
+    m
 }
 
 /// The input members every stream-scoped operation accepts.

@@ -21,7 +21,7 @@ pub(super) const PUT_RECORD: Operation = Operation {
     input: &[
         ident!(),
         req("Data", &DATA),
-        req("PartitionKey", &PARTITION_KEY),
+        opt("PartitionKey", &PARTITION_KEY),
         opt("ExplicitHashKey", &HASH_KEY),
         opt("SequenceNumberForOrdering", &SEQUENCE_NUMBER),
         ident!(arn),
@@ -34,7 +34,7 @@ pub(super) const PUT_RECORD: Operation = Operation {
 fn put_record(store: &Store, input: &Value) -> Result<Value, ApiError> {
     let stream = stream_of(input)?;
     let data = blob(input)?;
-    let key = str_of(input, "PartitionKey").unwrap_or_default();
+    let key = partition_key(input, "partitionKey")?;
     let mut entry = PutEntry::new(key, &data);
     if let Some(h) = str_of(input, "ExplicitHashKey") {
         entry = entry.with_explicit_hash_key(h);
@@ -50,8 +50,20 @@ fn put_record(store: &Store, input: &Value) -> Result<Value, ApiError> {
 const PUT_ENTRY: Shape = Shape::Struct(&[
     req("Data", &DATA),
     opt("ExplicitHashKey", &HASH_KEY),
-    req("PartitionKey", &PARTITION_KEY),
+    opt("PartitionKey", &PARTITION_KEY),
 ]);
+
+/// The partition key of a record. The model makes it optional since streams can distribute
+/// records themselves (`RecordDistributionStrategy` `AUTO`); shardlog does not yet, so a record
+/// without one is refused as it was when the model required it.
+fn partition_key<'a>(item: &'a Value, path: &str) -> Result<&'a str, ApiError> {
+    str_of(item, "PartitionKey").ok_or_else(|| {
+        ApiError::new(
+            "ValidationException",
+            format!("1 validation error detected: Value null at '{path}' failed to satisfy constraint: Member must not be null"),
+        )
+    })
+}
 
 pub(super) const PUT_RECORDS: Operation = Operation {
     name: "PutRecords",
@@ -79,17 +91,19 @@ fn put_records(store: &Store, input: &Value) -> Result<Value, ApiError> {
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
     let data = items.iter().map(blob).collect::<Result<Vec<_>, _>>()?;
-    let entries: Vec<PutEntry<'_>> = items
+    let entries = items
         .iter()
         .zip(&data)
-        .map(|(item, data)| {
-            let e = PutEntry::new(str_of(item, "PartitionKey").unwrap_or_default(), data);
-            match str_of(item, "ExplicitHashKey") {
+        .enumerate()
+        .map(|(i, (item, data))| {
+            let path = format!("records.{}.member.partitionKey", i + 1);
+            let e = PutEntry::new(partition_key(item, &path)?, data);
+            Ok(match str_of(item, "ExplicitHashKey") {
                 Some(h) => e.with_explicit_hash_key(h),
                 None => e,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<PutEntry<'_>>, ApiError>>()?;
     let out = store.put_records(&stream, &entries)?;
     let records: Vec<Value> = out
         .records

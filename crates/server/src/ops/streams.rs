@@ -35,6 +35,10 @@ pub(super) const CREATE_STREAM: Operation = Operation {
                 max: Some(10240),
             },
         ),
+        opt(
+            "RecordDistributionStrategy",
+            &Shape::Enum(&["AUTO", "USER_PARTITION_KEY"]),
+        ),
     ],
     handler: Handler::Value(create_stream),
 };
@@ -59,6 +63,9 @@ fn create_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
             shard_count,
             mode,
             tags,
+            max_record_size_kib: int_of(input, "MaxRecordSizeInKiB")
+                .and_then(|k| u32::try_from(k).ok()),
+            record_distribution: str_of(input, "RecordDistributionStrategy").map(str::to_string),
         },
     )?;
     Ok(Value::Null)
@@ -137,7 +144,16 @@ fn describe_stream_summary(store: &Store, input: &Value) -> Result<Value, ApiErr
     let d = store.describe_stream(&name)?;
     let mut out = stream_header(&d);
     out.insert("OpenShardCount".into(), json!(d.open_shard_count));
-    out.insert("ConsumerCount".into(), json!(store.consumers(&name)?.len()));
+    out.insert("ConsumerCount".into(), json!(d.consumer_count));
+    if let Some(mibps) = d.settings.warm_throughput_mibps {
+        let warm = json!({"TargetMiBps": mibps, "CurrentMiBps": mibps});
+        out.insert("WarmThroughput".into(), warm);
+    }
+    let max_kib = d.settings.max_record_bytes() / 1024;
+    out.insert("MaxRecordSizeInKiB".into(), json!(max_kib));
+    if let Some(strategy) = &d.settings.record_distribution {
+        out.insert("RecordDistributionStrategy".into(), json!(strategy));
+    }
     Ok(json!({ "StreamDescriptionSummary": out }))
 }
 

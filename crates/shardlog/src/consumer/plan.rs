@@ -151,7 +151,7 @@ mod tests {
             adjacent_parent_shard_id: parents.get(1).map(|p| ShardId(*p)),
             starting_hash_key: 0,
             ending_hash_key: u128::MAX,
-            starting_sequence_number: SequenceNumber::new(0, id, 0),
+            starting_sequence_number: SequenceNumber::before(0, id, 0),
             ending_sequence_number: closed.map(|_| SequenceNumber::new(0, id, 9)),
             created_ms: 0,
             closed_ms: closed,

@@ -1,0 +1,259 @@
+//! Issue 15, wire fidelity: answers a client can hold next to AWS's.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::TestServer;
+use serde_json::{json, Value};
+use shardlog_server::ServerOptions;
+
+fn server() -> (tempfile::TempDir, TestServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), ServerOptions::default());
+    (dir, s)
+}
+
+fn records_after(s: &TestServer, stream: &str, shard: &str, after: &str) -> Vec<Value> {
+    let it = s.ok(
+        "GetShardIterator",
+        json!({"StreamName": stream, "ShardId": shard, "ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after}),
+    );
+    let got = s.ok(
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"], "Limit": 100}),
+    );
+    got["Records"].as_array().unwrap().clone()
+}
+
+/// The user's report: one shard, one record, an iterator AFTER the shard's StartingSequenceNumber;
+/// GetRecords answered nothing because the start number was the record's own.
+#[test]
+fn get_records_after_the_starting_sequence_number_returns_the_first_record() {
+    let (_dir, s) = server();
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    let put = s.ok(
+        "PutRecord",
+        json!({"StreamName": "s", "PartitionKey": "k", "Data": "Zmlyc3Q="}),
+    );
+    let shards = s.ok("ListShards", json!({"StreamName": "s"}));
+    let shard = &shards["Shards"][0];
+    let start = shard["SequenceNumberRange"]["StartingSequenceNumber"]
+        .as_str()
+        .unwrap();
+    let first = put["SequenceNumber"].as_str().unwrap();
+    assert!(
+        start.parse::<u128>().unwrap() < first.parse::<u128>().unwrap(),
+        "start {start}, first record {first}"
+    );
+    let got = records_after(&s, "s", shard["ShardId"].as_str().unwrap(), start);
+    let numbers: Vec<&str> = got
+        .iter()
+        .map(|r| r["SequenceNumber"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, [first]);
+    assert_eq!(got[0]["Data"], "Zmlyc3Q=");
+}
+
+/// The stream settings AWS keeps: set, shown in DescribeStream(Summary), and kept across a restart.
+#[test]
+fn monitoring_encryption_and_record_size_are_kept_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), ServerOptions::default());
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 2}));
+    let on = s.ok(
+        "EnableEnhancedMonitoring",
+        json!({"StreamName": "s", "ShardLevelMetrics": ["IncomingBytes", "OutgoingRecords"]}),
+    );
+    assert_eq!(on["CurrentShardLevelMetrics"], json!([]));
+    assert_eq!(
+        on["DesiredShardLevelMetrics"],
+        json!(["IncomingBytes", "OutgoingRecords"])
+    );
+    let off = s.ok(
+        "DisableEnhancedMonitoring",
+        json!({"StreamName": "s", "ShardLevelMetrics": ["IncomingBytes"]}),
+    );
+    assert_eq!(off["DesiredShardLevelMetrics"], json!(["OutgoingRecords"]));
+    assert!(off["StreamARN"].as_str().unwrap().ends_with(":stream/s"));
+    s.ok(
+        "StartStreamEncryption",
+        json!({"StreamName": "s", "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}),
+    );
+    let (status, kind, message) = s.err(
+        "StartStreamEncryption",
+        json!({"StreamName": "s", "EncryptionType": "NONE", "KeyId": "k"}),
+    );
+    assert_eq!(
+        (status, kind.as_str()),
+        (400, "InvalidArgumentException"),
+        "{message}"
+    );
+    let (status, kind, _) = s.err(
+        "EnableEnhancedMonitoring",
+        json!({"StreamName": "s", "ShardLevelMetrics": ["Bogus"]}),
+    );
+    assert_eq!((status, kind.as_str()), (400, "ValidationException"));
+    s.ok(
+        "UpdateMaxRecordSize",
+        json!({"StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/s", "MaxRecordSizeInKiB": 2048}),
+    );
+    s.stop();
+
+    let s = TestServer::start(dir.path(), ServerOptions::default());
+    let d = s.ok("DescribeStream", json!({"StreamName": "s"}))["StreamDescription"].clone();
+    assert_eq!(
+        d["EnhancedMonitoring"],
+        json!([{"ShardLevelMetrics": ["OutgoingRecords"]}])
+    );
+    assert_eq!(
+        (d["EncryptionType"].as_str(), d["KeyId"].as_str()),
+        (Some("KMS"), Some("alias/aws/kinesis"))
+    );
+    let sum = s.ok("DescribeStreamSummary", json!({"StreamName": "s"}))["StreamDescriptionSummary"]
+        .clone();
+    assert_eq!(sum["MaxRecordSizeInKiB"], 2048);
+    // 1.5 MiB passes now; 2 MiB + 1 does not.
+    use base64::Engine as _;
+    let b64 = |n: usize| base64::engine::general_purpose::STANDARD.encode(vec![1u8; n]);
+    s.ok(
+        "PutRecord",
+        json!({"StreamName": "s", "PartitionKey": "k", "Data": b64(3 << 19)}),
+    );
+    let (status, kind, _) = s.err(
+        "PutRecord",
+        json!({"StreamName": "s", "PartitionKey": "k", "Data": b64((2 << 20) + 1)}),
+    );
+    assert_eq!((status, kind.as_str()), (400, "ValidationException"));
+    s.ok(
+        "StopStreamEncryption",
+        json!({"StreamName": "s", "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}),
+    );
+    let d = s.ok("DescribeStreamSummary", json!({"StreamName": "s"}));
+    assert_eq!(d["StreamDescriptionSummary"]["EncryptionType"], "NONE");
+    assert!(d["StreamDescriptionSummary"].get("KeyId").is_none());
+}
+
+/// Tags and policies by ARN, for streams and consumers; limits; account settings.
+#[test]
+fn tags_policies_limits_and_account_settings_by_arn() {
+    let (_dir, s) = server();
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 3}));
+    let stream = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+    let consumer = s.ok(
+        "RegisterStreamConsumer",
+        json!({"StreamARN": stream, "ConsumerName": "app"}),
+    )["Consumer"]["ConsumerARN"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for arn in [stream, consumer.as_str()] {
+        s.ok(
+            "TagResource",
+            json!({"ResourceARN": arn, "Tags": {"team": "data", "env": "test"}}),
+        );
+        s.ok(
+            "UntagResource",
+            json!({"ResourceARN": arn, "TagKeys": ["env"]}),
+        );
+        let tags = s.ok("ListTagsForResource", json!({"ResourceARN": arn}));
+        assert_eq!(
+            tags["Tags"],
+            json!([{"Key": "team", "Value": "data"}]),
+            "{arn}"
+        );
+        let empty = s.ok("GetResourcePolicy", json!({"ResourceARN": arn}));
+        assert_eq!(empty["Policy"], "{}");
+        let policy = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        s.ok(
+            "PutResourcePolicy",
+            json!({"ResourceARN": arn, "Policy": policy}),
+        );
+        assert_eq!(
+            s.ok("GetResourcePolicy", json!({"ResourceARN": arn}))["Policy"],
+            policy
+        );
+        let (status, kind, _) = s.err(
+            "PutResourcePolicy",
+            json!({"ResourceARN": arn, "Policy": "not json"}),
+        );
+        assert_eq!((status, kind.as_str()), (400, "InvalidArgumentException"));
+        s.ok("DeleteResourcePolicy", json!({"ResourceARN": arn}));
+        assert_eq!(
+            s.ok("GetResourcePolicy", json!({"ResourceARN": arn}))["Policy"],
+            "{}"
+        );
+    }
+    // The stream's tags are the ones ListTagsForStream shows.
+    let by_stream = s.ok("ListTagsForStream", json!({"StreamName": "s"}));
+    assert_eq!(by_stream["Tags"], json!([{"Key": "team", "Value": "data"}]));
+    let (status, kind, _) = s.err(
+        "ListTagsForResource",
+        json!({"ResourceARN": "arn:aws:kinesis:us-east-1:000000000000:stream/nope"}),
+    );
+    assert_eq!((status, kind.as_str()), (400, "ResourceNotFoundException"));
+    let (status, kind, _) = s.err(
+        "ListTagsForResource",
+        json!({"ResourceARN": "arn:aws:kinesis:us-east-1:000000000000:table/t"}),
+    );
+    assert_eq!((status, kind.as_str()), (400, "ValidationException"));
+
+    let limits = s.ok("DescribeLimits", json!({}));
+    assert_eq!(
+        (
+            limits["OpenShardCount"].as_u64(),
+            limits["OnDemandStreamCount"].as_u64()
+        ),
+        (Some(3), Some(0))
+    );
+    assert!(limits["ShardLimit"].as_u64().unwrap() >= 3);
+
+    assert_eq!(s.ok("DescribeAccountSettings", json!({})), json!({}));
+    let on = s.ok(
+        "UpdateAccountSettings",
+        json!({"MinimumThroughputBillingCommitment": {"Status": "ENABLED"}}),
+    );
+    assert_eq!(
+        on["MinimumThroughputBillingCommitment"]["Status"],
+        "ENABLED"
+    );
+    let off = s.ok(
+        "UpdateAccountSettings",
+        json!({"MinimumThroughputBillingCommitment": {"Status": "DISABLED"}}),
+    );
+    assert_eq!(
+        off["MinimumThroughputBillingCommitment"]["Status"],
+        "ENABLED_UNTIL_EARLIEST_ALLOWED_END"
+    );
+    assert_eq!(s.ok("DescribeAccountSettings", json!({})), off);
+}
+
+/// Warm throughput and the record distribution strategy exist on on-demand streams only.
+#[test]
+fn warm_throughput_and_distribution_strategy_on_on_demand_streams() {
+    let (_dir, s) = server();
+    s.ok("CreateStream", json!({"StreamName": "p", "ShardCount": 1}));
+    s.ok(
+        "CreateStream",
+        json!({"StreamName": "od", "StreamModeDetails": {"StreamMode": "ON_DEMAND"}}),
+    );
+    let (status, kind, _) = s.err(
+        "UpdateStreamWarmThroughput",
+        json!({"StreamName": "p", "WarmThroughputMiBps": 10}),
+    );
+    assert_eq!((status, kind.as_str()), (400, "InvalidArgumentException"));
+    let warm = s.ok(
+        "UpdateStreamWarmThroughput",
+        json!({"StreamName": "od", "WarmThroughputMiBps": 10}),
+    );
+    assert_eq!(warm["WarmThroughput"]["TargetMiBps"], 10);
+    s.ok(
+        "UpdateStreamRecordDistributionStrategy",
+        json!({"StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/od", "RecordDistributionStrategy": "USER_PARTITION_KEY"}),
+    );
+    let sum = s.ok("DescribeStreamSummary", json!({"StreamName": "od"}))
+        ["StreamDescriptionSummary"]
+        .clone();
+    assert_eq!(sum["WarmThroughput"]["TargetMiBps"], 10);
+    assert_eq!(sum["RecordDistributionStrategy"], "USER_PARTITION_KEY");
+    assert_eq!(s.ok("DescribeLimits", json!({}))["OnDemandStreamCount"], 1);
+}
