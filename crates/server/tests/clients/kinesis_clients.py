@@ -268,6 +268,50 @@ def bad_inputs_get_exact_aws_errors():
 
 
 @check
+def after_the_starting_sequence_number_comes_the_first_record():
+    k.create_stream(StreamName="first", ShardCount=1)
+    put = k.put_record(StreamName="first", PartitionKey="k", Data=b"first")
+    shard = k.list_shards(StreamName="first")["Shards"][0]
+    start = shard["SequenceNumberRange"]["StartingSequenceNumber"]
+    assert int(start) < int(put["SequenceNumber"]), (start, put)
+    it = k.get_shard_iterator(StreamName="first", ShardId=shard["ShardId"],
+                              ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                              StartingSequenceNumber=start)["ShardIterator"]
+    assert k.get_records(ShardIterator=it)["Records"][0]["Data"] == b"first"
+
+
+@check
+def settings_tags_policies_and_limits():
+    k.create_stream(StreamName="settings", ShardCount=2)
+    arn = ARN % "settings"
+    on = k.enable_enhanced_monitoring(StreamName="settings", ShardLevelMetrics=["ALL"])
+    assert len(on["DesiredShardLevelMetrics"]) == 7, on
+    k.disable_enhanced_monitoring(StreamARN=arn, ShardLevelMetrics=["IncomingBytes"])
+    k.start_stream_encryption(StreamName="settings", EncryptionType="KMS", KeyId="alias/aws/kinesis")
+    d = k.describe_stream(StreamName="settings")["StreamDescription"]
+    assert d["EncryptionType"] == "KMS" and d["KeyId"] == "alias/aws/kinesis", d
+    assert len(d["EnhancedMonitoring"][0]["ShardLevelMetrics"]) == 6, d
+    k.stop_stream_encryption(StreamName="settings", EncryptionType="KMS", KeyId="alias/aws/kinesis")
+    k.tag_resource(ResourceARN=arn, Tags={"team": "data"})
+    assert k.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team", "Value": "data"}]
+    k.untag_resource(ResourceARN=arn, TagKeys=["team"])
+    assert k.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+    policy = '{"Version":"2012-10-17","Statement":[]}'
+    k.put_resource_policy(ResourceARN=arn, Policy=policy)
+    assert k.get_resource_policy(ResourceARN=arn)["Policy"] == policy
+    k.delete_resource_policy(ResourceARN=arn)
+    k.update_max_record_size(StreamARN=arn, MaxRecordSizeInKiB=2048)
+    k.put_record(StreamName="settings", PartitionKey="k", Data=b"x" * (3 << 19))
+    summary = k.describe_stream_summary(StreamName="settings")["StreamDescriptionSummary"]
+    assert summary["MaxRecordSizeInKiB"] == 2048, summary
+    limits = k.describe_limits()
+    assert limits["OpenShardCount"] >= 2 and limits["ShardLimit"] >= limits["OpenShardCount"], limits
+    settings = k.update_account_settings(MinimumThroughputBillingCommitment={"Status": "ENABLED"})
+    assert settings["MinimumThroughputBillingCommitment"]["Status"] == "ENABLED", settings
+    assert k.describe_account_settings()["MinimumThroughputBillingCommitment"]["Status"] == "ENABLED"
+
+
+@check
 def aws_cli():
     env = dict(os.environ, AWS_ACCESS_KEY_ID="dummy", AWS_SECRET_ACCESS_KEY="dummy",
                AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=os.devnull,
@@ -294,6 +338,10 @@ def aws_cli():
     out = run("describe-stream", "--stream-name", "nope")
     assert out.returncode != 0 and "ResourceNotFoundException" in out.stderr, out.stderr
     assert "Stream nope under account %s not found." % ACCOUNT in out.stderr, out.stderr
+    out = run("describe-limits")
+    assert out.returncode == 0 and "ShardLimit" in json.loads(out.stdout), out.stderr
+    out = run("list-tags-for-resource", "--resource-arn", ARN % "from-cli")
+    assert out.returncode == 0 and json.loads(out.stdout)["Tags"] == [], out.stderr
     assert run("delete-stream", "--stream-name", "from-cli").returncode == 0
     k.get_waiter("stream_not_exists").wait(StreamName="from-cli", WaiterConfig={"Delay": 1})
 
