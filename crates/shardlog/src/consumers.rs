@@ -5,6 +5,7 @@
 use crate::catalog::ConsumerMeta;
 use crate::error::{Error, Result};
 use crate::names::{stream_arn, ACCOUNT};
+use crate::settings::ConsumerSettings;
 use crate::store::Store;
 
 /// Most consumers one stream may have registered, as in Kinesis.
@@ -120,6 +121,42 @@ fn consumer_name_violation(name: &str) -> String {
         "1 validation error detected: Value '{name}' at 'consumerName' failed to satisfy constraint: \
          Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 1 and 128"
     )
+}
+
+impl Store {
+    /// A registered consumer's settings.
+    pub fn consumer_settings(&self, stream: &str, consumer: &str) -> Result<ConsumerSettings> {
+        let s = self.inner.stream(stream)?;
+        let state = s.read();
+        state
+            .meta
+            .consumers
+            .iter()
+            .find(|c| c.name == consumer)
+            .map(|c| c.settings.clone())
+            .ok_or_else(|| crate::consumers::consumer_not_found(stream, consumer))
+    }
+
+    /// Changes a registered consumer's settings in one durable catalog update.
+    pub fn update_consumer_settings(
+        &self,
+        stream: &str,
+        consumer: &str,
+        change: impl FnOnce(&mut ConsumerSettings) -> Result<()>,
+    ) -> Result<ConsumerSettings> {
+        let mut after = ConsumerSettings::default();
+        self.update_meta(stream, |meta| {
+            let c = meta
+                .consumers
+                .iter_mut()
+                .find(|c| c.name == consumer)
+                .ok_or_else(|| crate::consumers::consumer_not_found(stream, consumer))?;
+            change(&mut c.settings)?;
+            after = c.settings.clone();
+            Ok(())
+        })?;
+        Ok(after)
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod account;
 mod catalog;
 pub mod consumer;
 mod consumers;
@@ -50,6 +51,7 @@ mod subscribe;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+pub use account::AccountLimits;
 pub use catalog::StreamMode;
 pub use consumers::{RegisteredConsumer, MAX_CONSUMERS_PER_STREAM};
 pub use error::{Error, Result};
@@ -68,8 +70,8 @@ pub use put::{
 pub use retention::RetentionReport;
 pub use seqnum::SequenceNumber;
 pub use settings::{
-    AccountLimits, AccountSettings, Commitment, ConsumerSettings, StreamSettings,
-    MAX_RECORD_SIZE_KIB, MAX_TAGS, ON_DEMAND_STREAM_LIMIT, SHARD_LEVEL_METRICS,
+    AccountSettings, Commitment, ConsumerSettings, StreamSettings, MAX_RECORD_SIZE_KIB, MAX_TAGS,
+    ON_DEMAND_STREAM_LIMIT, SHARD_LEVEL_METRICS,
 };
 pub use shardlog_segment::{Clock, Durability};
 pub use stats::ShardStatistics;

@@ -101,6 +101,18 @@ pub(crate) fn shard_not_found(shard: ShardId, stream: &str) -> Error {
     ))
 }
 
+pub(crate) fn check_tag(key: &str, value: &str) -> Result<()> {
+    let ok_char = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_./=+-%@:".contains(c);
+    let key_ok = (1..=128).contains(&key.chars().count()) && !key.starts_with("aws:");
+    let value_ok = value.chars().count() <= 256;
+    if !key_ok || !value_ok || !key.chars().chain(value.chars()).all(ok_char) {
+        return Err(Error::InvalidArgument(
+            "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,12 @@
 use crate::catalog::{ShardMeta, StreamMeta, StreamMode};
 use crate::error::{Error, Result};
 use crate::hashkey::even_ranges;
-use crate::names::{stream_arn, stream_not_found, validate_stream_name, ShardId, ACCOUNT};
+use crate::names::{
+    check_tag, stream_arn, stream_not_found, validate_stream_name, ShardId, ACCOUNT,
+};
 use crate::open::open_shard;
 use crate::seqnum::SequenceNumber;
-use crate::settings::{StreamSettings, MAX_TAGS};
+use crate::settings::{StreamSettings, MAX_RECORD_SIZE_KIB, MAX_TAGS};
 use crate::stats::ShardStatistics;
 use crate::store::{Store, StoreInner, Stream, StreamState};
 use std::collections::BTreeMap;
@@ -356,18 +358,6 @@ impl StoreInner {
     }
 }
 
-pub(crate) fn check_tag(key: &str, value: &str) -> Result<()> {
-    let ok_char = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_./=+-%@:".contains(c);
-    let key_ok = (1..=128).contains(&key.chars().count()) && !key.starts_with("aws:");
-    let value_ok = value.chars().count() <= 256;
-    if !key_ok || !value_ok || !key.chars().chain(value.chars()).all(ok_char) {
-        return Err(Error::InvalidArgument(
-            "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.".into(),
-        ));
-    }
-    Ok(())
-}
-
 pub(crate) fn describe(meta: &StreamMeta) -> StreamDescription {
     let shards = meta
         .shards
@@ -401,5 +391,67 @@ pub(crate) fn describe_shard(meta: &StreamMeta, s: &ShardMeta) -> ShardDescripti
             .map(|_| SequenceNumber::new(meta.incarnation, s.index, END_COUNTER)),
         created_ms: s.created_ms,
         closed_ms: s.closed.map(|c| c.at_ms),
+    }
+}
+
+impl Store {
+    /// Changes a stream's settings in one durable catalog update; returns them as stored.
+    pub fn update_stream_settings(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut StreamSettings) -> Result<()>,
+    ) -> Result<StreamSettings> {
+        let mut after = StreamSettings::default();
+        self.update_meta(name, |meta| {
+            change(&mut meta.settings)?;
+            after = meta.settings.clone();
+            Ok(())
+        })?;
+        Ok(after)
+    }
+
+    /// Sets the largest data blob a put to the stream may carry (`UpdateMaxRecordSize`).
+    ///
+    /// ```
+    /// use shardlog::{PutEntry, Store, StoreOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let store = Store::open(dir.path(), StoreOptions::default())?;
+    /// store.create_stream("s", 1)?;
+    /// let big = vec![7u8; 2 << 20];
+    /// assert!(store.put_record("s", PutEntry::new("k", &big)).is_err());
+    /// store.update_max_record_size("s", 4096)?;
+    /// store.put_record("s", PutEntry::new("k", &big))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn update_max_record_size(&self, name: &str, kib: u32) -> Result<()> {
+        self.check_max_record_size(kib)?;
+        self.update_stream_settings(name, |s| {
+            s.max_record_size_kib = Some(kib);
+            Ok(())
+        })
+        .map(drop)
+    }
+
+    /// Refuses a record size outside [`MAX_RECORD_SIZE_KIB`] or beyond what the store's segments
+    /// hold (a record and the longest partition key must fit in one segment).
+    pub(crate) fn check_max_record_size(&self, kib: u32) -> Result<()> {
+        if !MAX_RECORD_SIZE_KIB.contains(&kib) {
+            return Err(Error::InvalidArgument(format!(
+                "MaxRecordSizeInKiB {kib} is outside {}..={}.",
+                MAX_RECORD_SIZE_KIB.start(),
+                MAX_RECORD_SIZE_KIB.end()
+            )));
+        }
+        let opts = crate::open::log_options(&self.inner.opts, 0, 0);
+        // The longest partition key: 256 characters of up to 4 bytes each.
+        let need = u64::from(kib) * 1024 + 256 * 4;
+        if need > opts.max_record_bytes() {
+            return Err(Error::InvalidArgument(format!(
+                "MaxRecordSizeInKiB {kib} does not fit this store's segments of {} bytes (records of at most {} bytes).",
+                self.inner.opts.segment_bytes,
+                opts.max_record_bytes()
+            )));
+        }
+        Ok(())
     }
 }
