@@ -92,8 +92,8 @@ pub fn check_with(data: &[u8], strict: bool) {
         touched.note_request(body);
         let (status, answer) = service.handle(op, body);
         let answer = check_answer(op, status, &answer, strict);
-        for lease in answered_leases(answer.as_ref()) {
-            check_stored(&service, op, lease);
+        for (lease, held) in answered_leases(answer.as_ref(), body) {
+            check_stored(&service, op, lease, held);
         }
     }
     check_afterwards(&service, &touched);
@@ -125,34 +125,35 @@ fn check_answer(op: &str, status: u16, body: &[u8], strict: bool) -> Option<Valu
     }
 }
 
-/// The leases an answer carries: its `Lease`, or the `Lease` of each of its `Results`. Of several
-/// results for one lease only the last is what the table holds.
-fn answered_leases(answer: Option<&Value>) -> Vec<&Value> {
+/// The leases an answer carries, each with whether the table still holds it: its `Lease`, or the
+/// `Lease` of each of its `Results` (a `Delete` answers the lease as it was, which the table then no
+/// longer holds). Of several results for one lease only the last says what the table holds.
+fn answered_leases<'a>(answer: Option<&'a Value>, request: &[u8]) -> Vec<(&'a Value, bool)> {
     let Some(answer) = answer else {
         return Vec::new();
     };
+    let request: Value = serde_json::from_slice(request).unwrap_or(Value::Null);
+    let deleted = |i: usize| request["Changes"][i]["Op"]["Type"] == "Delete";
     let results = answer["Results"].as_array().into_iter().flatten();
-    let mut leases: Vec<&Value> = std::iter::once(&answer["Lease"])
-        .chain(results.map(|r| &r["Lease"]))
-        .filter(|l| !l.is_null())
+    let mut leases: Vec<(&Value, bool)> = std::iter::once((&answer["Lease"], true))
+        .chain(results.enumerate().map(|(i, r)| (&r["Lease"], !deleted(i))))
+        .filter(|(l, _)| !l.is_null())
         .collect();
     let mut seen = BTreeSet::new();
     leases.reverse();
-    leases.retain(|l| seen.insert(l["Key"].to_string()));
+    leases.retain(|(l, _)| seen.insert(l["Key"].to_string()));
     leases
 }
 
-/// A lease a request answered with is what the table now holds.
-fn check_stored(service: &LeaseService, op: &str, lease: &Value) {
-    if lease.is_null() {
-        return;
-    }
+/// A lease a request answered with is what the table now holds (`held`), or is gone.
+fn check_stored(service: &LeaseService, op: &str, lease: &Value, held: bool) {
     let request = json!({ "Key": lease["Key"] });
     let (status, body) = service.handle("GetLease", request.to_string().as_bytes());
     let got: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     assert_eq!(status, 200, "GetLease after {op}: {got}");
+    let expected = if held { lease } else { &Value::Null };
     assert_eq!(
-        &got["Lease"], lease,
+        &got["Lease"], expected,
         "{op} answered a lease that GetLease does not return"
     );
 }
