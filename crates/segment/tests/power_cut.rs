@@ -17,6 +17,9 @@ use std::sync::Arc;
 
 use shardlog_storage::SplitMix64 as Rng;
 
+mod common;
+use common::{read_all, record, Image};
+
 fn opts(durability: Durability) -> LogOptions {
     LogOptions {
         log_id: 3,
@@ -24,27 +27,6 @@ fn opts(durability: Durability) -> LogOptions {
         durability,
         ..LogOptions::default()
     }
-}
-
-fn record(tag: u64, len: u64) -> (Vec<u8>, Vec<u8>) {
-    let key = format!("k{tag}").into_bytes();
-    let data = (0..len)
-        .map(|i| (tag.wrapping_mul(31).wrapping_add(i) % 251) as u8)
-        .collect();
-    (key, data)
-}
-
-type Image = Vec<(u64, Vec<u8>, Vec<u8>)>;
-
-fn read_all(log: &ShardLog) -> Result<Image, String> {
-    let batch = log
-        .read(0, usize::MAX, usize::MAX)
-        .map_err(|e| e.to_string())?;
-    Ok(batch
-        .records
-        .into_iter()
-        .map(|r| (r.seq, r.key, r.data))
-        .collect())
 }
 
 /// What the workload did before the power went out.

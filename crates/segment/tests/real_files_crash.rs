@@ -36,6 +36,9 @@ use std::time::Instant;
 
 use shardlog_storage::SplitMix64 as Rng;
 
+mod common;
+use common::{read_all, record, Image};
+
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -53,27 +56,6 @@ fn opts(segment_kib: u64, durability: Durability) -> LogOptions {
         clock: Clock::manual(1_700_000_000_000),
         ..LogOptions::default()
     }
-}
-
-fn record(tag: u64, len: u64) -> (Vec<u8>, Vec<u8>) {
-    let key = format!("key-{tag}").into_bytes();
-    let data = (0..len)
-        .map(|i| (tag.wrapping_mul(37).wrapping_add(i * 13) % 251) as u8)
-        .collect();
-    (key, data)
-}
-
-type Image = Vec<(u64, Vec<u8>, Vec<u8>)>;
-
-fn read_all(log: &ShardLog) -> Result<Image, String> {
-    let batch = log
-        .read(0, usize::MAX, usize::MAX)
-        .map_err(|e| format!("read failed: {e}"))?;
-    Ok(batch
-        .records
-        .into_iter()
-        .map(|r| (r.seq, r.key, r.data))
-        .collect())
 }
 
 /// What the workload did, with the trace position (number of recorded events) of each promise.
