@@ -50,7 +50,7 @@ fn create_put_get_describe_split() {
         assert!(ok, "{err}");
         for line in out.lines() {
             let cols: Vec<&str> = line.splitn(3, '\t').collect();
-            assert!(cols[0].parse::<u128>().is_ok());
+            assert!(cols[0].parse::<shardlog::SequenceNumber>().is_ok());
             assert!(cols[1].starts_with("user-"));
             assert!(cols[2].contains(cols[1]));
             total += 1;

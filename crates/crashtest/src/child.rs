@@ -358,7 +358,10 @@ pub(crate) fn checkpoint_seq(c: &Checkpoint) -> Option<u128> {
     match c {
         Checkpoint::SequenceNumber {
             sequence_number, ..
-        } => sequence_number.parse().ok(),
+        } => sequence_number
+            .parse::<SequenceNumber>()
+            .ok()
+            .map(SequenceNumber::as_u128),
         _ => None,
     }
 }

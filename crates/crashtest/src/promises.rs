@@ -85,7 +85,7 @@ impl Promises {
                 let top = self.counters.entry(shard_key.clone()).or_default();
                 *top = (*top).max(counter);
                 if let [seq] = rest {
-                    let seq: u128 = num(seq, line)?;
+                    let seq = num::<shardlog::SequenceNumber>(seq, line)?.as_u128();
                     let history = self.checkpoints.entry(shard_key.clone()).or_default();
                     let before = history.range(..counter).next_back();
                     let after = history.range(counter + 1..).next();

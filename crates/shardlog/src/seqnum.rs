@@ -8,17 +8,24 @@ use std::str::FromStr;
 ///
 /// Layout of the 128-bit value, high to low: stream incarnation (32 bits), shard index (32 bits),
 /// per-shard position (64 bits): the shard log's counter plus one, so that position 0, a shard's
-/// starting sequence number, lies strictly below every record of the shard, as on AWS. The incarnation is unique per stream creation in a store, so numbers
-/// of a deleted and re-created stream never collide; shard indexes are never reused and children get
-/// higher indexes than their parents, so a partition key's numbers keep rising across a reshard.
-/// Rendered as a decimal string without leading zeros, as Kinesis does.
+/// starting sequence number, lies strictly below every record of the shard, as on AWS. The
+/// incarnation is unique per stream creation in a store, so numbers of a deleted and re-created
+/// stream never collide; shard indexes are never reused and children get higher indexes than their
+/// parents, so a partition key's numbers keep rising across a reshard.
+///
+/// Written as AWS writes them, 56 decimal digits: `49`, then the value zero-padded to 54 digits,
+/// so text order is number order. Parsing also takes the plain decimal form of earlier versions
+/// (at most 39 digits, no leading zero), which stored checkpoints may hold.
 ///
 /// ```
 /// use shardlog::SequenceNumber;
-/// let s: SequenceNumber = "79228162532711081667253501954".parse().unwrap();
-/// assert_eq!((s.incarnation(), s.shard_index(), s.counter()), (1, 1, 1));
-/// assert_eq!(s.to_string(), "79228162532711081667253501954");
-/// assert!(SequenceNumber::before(1, 1, 0) < SequenceNumber::new(1, 1, 0));
+/// let s = SequenceNumber::new(1, 1, 1);
+/// assert_eq!(s.to_string(), "49000000000000000000000000079228162532711081667253501954");
+/// assert_eq!(s.to_string().len(), 56);
+/// assert_eq!(s.to_string().parse::<SequenceNumber>()?, s);
+/// assert_eq!("79228162532711081667253501954".parse::<SequenceNumber>()?, s); // the earlier form
+/// assert!(SequenceNumber::before(1, 1, 0) < s);
+/// # Ok::<(), shardlog::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SequenceNumber(u128);
@@ -79,20 +86,30 @@ impl SequenceNumber {
     }
 }
 
+/// The first digits of every sequence number on the wire, as AWS's begin.
+const WIRE_PREFIX: &str = "49";
+/// Digits of a sequence number on the wire.
+const WIRE_DIGITS: usize = 56;
+
 impl fmt::Display for SequenceNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        write!(f, "{WIRE_PREFIX}{:054}", self.0)
     }
 }
 
 impl FromStr for SequenceNumber {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        let canonical = s == "0"
-            || (!s.starts_with('0') && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
-        canonical
-            .then(|| s.parse::<u128>().ok())
-            .flatten()
+        let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let value = match s.strip_prefix(WIRE_PREFIX) {
+            Some(padded) if digits && s.len() == WIRE_DIGITS => padded.parse::<u128>().ok(),
+            // The earlier form: plain decimal, at most 39 digits, so it never looks like the above.
+            _ if digits && (s == "0" || !s.starts_with('0')) && s.len() < WIRE_DIGITS => {
+                s.parse::<u128>().ok()
+            }
+            _ => None,
+        };
+        value
             .map(SequenceNumber)
             .ok_or_else(|| Error::InvalidArgument(format!("Sequence number {s} is invalid.")))
     }
@@ -123,5 +140,27 @@ mod tests {
         }
         let n = SequenceNumber::new(7, 9, 11);
         assert_eq!(n.to_string().parse::<SequenceNumber>().unwrap(), n);
+        // 56 digits that are not ours: another prefix, or a value beyond 128 bits.
+        let other = format!("50{}", &n.to_string()[2..]);
+        assert!(other.parse::<SequenceNumber>().is_err(), "{other}");
+        let huge = format!("49{}", "9".repeat(54));
+        assert!(huge.parse::<SequenceNumber>().is_err());
+    }
+
+    #[test]
+    fn text_order_is_number_order() {
+        let numbers = [
+            SequenceNumber::before(1, 0, 0),
+            SequenceNumber::new(1, 0, 0),
+            SequenceNumber::new(1, 0, 9),
+            SequenceNumber::new(1, 0, 10),
+            SequenceNumber::new(1, 1, 0),
+            SequenceNumber::new(u32::MAX, u32::MAX, 1 << 62),
+        ];
+        for pair in numbers.windows(2) {
+            let (a, b) = (pair[0].to_string(), pair[1].to_string());
+            assert!(pair[0] < pair[1] && a < b, "{a} {b}");
+            assert_eq!((a.len(), b.len()), (56, 56));
+        }
     }
 }
