@@ -121,9 +121,10 @@ fn walk_struct(
     found: &mut Found,
 ) -> Result<(), ApiError> {
     let Some(obj) = v.as_object() else {
-        return Err(ApiError::serialization(
-            "Start of structure or map found where not expected.",
-        ));
+        return Err(ApiError::serialization(match v {
+            Value::Array(_) => "Start of list found where not expected",
+            _ => "Expected null",
+        }));
     };
     for m in members {
         let path = Path::Member(at, m.name);
@@ -157,13 +158,14 @@ fn walk(
             } else {
                 s.chars().count()
             };
-            check_len(|| quote(s), n, *min, *max, path, found);
+            // AWS lists a pattern violation before a length violation of the same value.
             if let Some(p) = pattern {
                 if !(p.matches)(s) {
                     let c = format!("Member must satisfy regular expression pattern: {}", p.text);
                     violation(found, || quote(s), path, c);
                 }
             }
+            check_len(|| quote(s), n, *min, *max, path, found);
         }
         Shape::Enum(values) => {
             let s = string(v)?;
@@ -195,7 +197,7 @@ fn walk(
             }
         }
         Shape::Blob { max } => {
-            let s = string(v)?;
+            let s = blob_text(v)?;
             let n = base64_len(s).ok_or_else(|| {
                 ApiError::serialization(format!(
                     "'{s}' can not be converted to a Blob: Invalid Base64 character"
@@ -327,6 +329,18 @@ fn string(v: &Value) -> Result<&str, ApiError> {
             java_class(v)
         )),
     })
+}
+
+/// The text of a blob member (base64 in JSON); a value of another type gets AWS's blob wording.
+fn blob_text(v: &Value) -> Result<&str, ApiError> {
+    match v {
+        Value::String(s) => Ok(s),
+        Value::Object(_) | Value::Array(_) => string(v),
+        _ => Err(ApiError::serialization(format!(
+            "class {} can not be converted to a Blob",
+            java_class(v)
+        ))),
+    }
 }
 
 fn integer(v: &Value) -> Result<i64, ApiError> {

@@ -1,12 +1,15 @@
 //! Shard iterator tokens: opaque, tamper-evident, bound to a stream incarnation, expiring.
 //!
 //! ```text
-//! base64url( version u8 = 1 | incarnation u32 | shard u32 | counter u64 | created_ms u64 |
-//!            name_len u8 | stream name | HMAC-SHA256(store key, all before)[..16] )
+//! base64( version u8 = 1 | incarnation u32 | shard u32 | counter u64 | created_ms u64 |
+//!         name_len u8 | stream name | HMAC-SHA256(store key, all before)[..16] )
 //! ```
+//!
+//! Standard base64 with padding, the alphabet of AWS's iterators. Tokens in the URL-safe alphabet
+//! without padding (written before issue 15, valid for five minutes) are still read.
 
 use crate::error::{Error, Result};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -49,7 +52,7 @@ impl Token {
         b.extend_from_slice(self.stream.as_bytes());
         let tag = mac(key, &b);
         b.extend_from_slice(&tag);
-        URL_SAFE_NO_PAD.encode(b)
+        STANDARD.encode(b)
     }
 
     pub fn decode(token: &str, key: &[u8]) -> Result<Token> {
@@ -57,7 +60,10 @@ impl Token {
         if token.is_empty() || token.len() > 512 {
             return Err(invalid());
         }
-        let b = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+        let b = STANDARD
+            .decode(token)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(token))
+            .map_err(|_| invalid())?;
         let split = b.len().checked_sub(MAC_LEN).ok_or_else(invalid)?;
         let (body, tag) = b.split_at(split);
         let expected = mac(key, body);
@@ -113,11 +119,15 @@ mod tests {
         assert!(s.len() <= 512);
         assert_eq!(Token::decode(&s, b"key").unwrap(), t);
         assert!(Token::decode(&s, b"other key").is_err());
-        let mut raw = URL_SAFE_NO_PAD.decode(&s).unwrap();
+        let mut raw = STANDARD.decode(&s).unwrap();
+        assert_eq!(
+            Token::decode(&URL_SAFE_NO_PAD.encode(&raw), b"key").unwrap(),
+            t
+        );
         for i in 0..raw.len() {
             raw[i] ^= 1;
             assert!(
-                Token::decode(&URL_SAFE_NO_PAD.encode(&raw), b"key").is_err(),
+                Token::decode(&STANDARD.encode(&raw), b"key").is_err(),
                 "byte {i}"
             );
             raw[i] ^= 1;

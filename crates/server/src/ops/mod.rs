@@ -4,6 +4,8 @@
 //! the engine (on a blocking thread: engine calls fsync) and return the response members, or
 //! `Value::Null` for operations without output.
 
+#[cfg(test)]
+mod conformance;
 mod consumers;
 #[cfg(test)]
 mod model_check;
