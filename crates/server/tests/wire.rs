@@ -257,3 +257,30 @@ fn warm_throughput_and_distribution_strategy_on_on_demand_streams() {
     assert_eq!(sum["RecordDistributionStrategy"], "USER_PARTITION_KEY");
     assert_eq!(s.ok("DescribeLimits", json!({}))["OnDemandStreamCount"], 1);
 }
+
+/// ListStreams answers at most 100 streams per call, whatever Limit asks, as AWS does.
+#[test]
+fn list_streams_pages_by_at_most_one_hundred() {
+    let dir = tempfile::tempdir().unwrap();
+    // Small segments: 101 streams of the default 64 MiB would reserve 6 GiB.
+    let store_opts = shardlog::StoreOptions {
+        segment_bytes: 64 << 10,
+        ..shardlog::StoreOptions::default()
+    };
+    let s = TestServer::start_with(dir.path(), store_opts, ServerOptions::default());
+    for i in 0..101 {
+        s.ok(
+            "CreateStream",
+            json!({"StreamName": format!("s{i:03}"), "ShardCount": 1}),
+        );
+    }
+    let first = s.ok("ListStreams", json!({"Limit": 1000}));
+    assert_eq!(first["StreamNames"].as_array().unwrap().len(), 100);
+    assert_eq!(first["HasMoreStreams"], true);
+    let rest = s.ok(
+        "ListStreams",
+        json!({"Limit": 1000, "ExclusiveStartStreamName": "s099"}),
+    );
+    assert_eq!(rest["StreamNames"], json!(["s100"]));
+    assert_eq!(rest["HasMoreStreams"], false);
+}

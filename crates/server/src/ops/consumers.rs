@@ -63,7 +63,10 @@ fn list(store: &Store, input: &Value) -> Result<Value, ApiError> {
             .map_err(|_| ApiError::invalid(format!("Invalid NextToken: {t}")))?,
         None => 0,
     };
-    let page = usize::try_from(int_of(input, "MaxResults").unwrap_or(100)).unwrap_or(100);
+    // As on AWS: at most 100 consumers per page, whatever MaxResults asks.
+    let page = usize::try_from(int_of(input, "MaxResults").unwrap_or(100))
+        .unwrap_or(100)
+        .min(100);
     let listed: Vec<Value> = all
         .iter()
         .skip(skip)

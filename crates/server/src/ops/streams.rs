@@ -19,6 +19,8 @@ use std::collections::BTreeMap;
 const ON_DEMAND_SHARDS: u32 = 4;
 /// Most shards DescribeStream returns per call.
 const DESCRIBE_PAGE: usize = 100;
+/// Most streams ListStreams returns per call.
+const LIST_PAGE: usize = 100;
 
 pub(super) const CREATE_STREAM: Operation = Operation {
     name: "CreateStream",
@@ -172,7 +174,10 @@ fn list_streams(store: &Store, input: &Value) -> Result<Value, ApiError> {
         Some(token) => Some(decode_list_token(token)?),
         None => str_of(input, "ExclusiveStartStreamName").map(str::to_string),
     };
-    let page = usize::try_from(int_of(input, "Limit").unwrap_or(100)).unwrap_or(100);
+    // As on AWS: a Limit above 100 still answers at most 100 streams.
+    let page = usize::try_from(int_of(input, "Limit").unwrap_or(100))
+        .unwrap_or(LIST_PAGE)
+        .min(LIST_PAGE);
     let names: Vec<String> = store
         .list_streams()
         .into_iter()

@@ -18,7 +18,12 @@ pub struct TestServer {
 impl TestServer {
     /// Opens the store in `dir` and serves it until [`TestServer::stop`] (or drop).
     pub fn start(dir: &Path, opts: ServerOptions) -> TestServer {
-        let store = Store::open(dir, StoreOptions::default()).unwrap();
+        TestServer::start_with(dir, StoreOptions::default(), opts)
+    }
+
+    /// [`TestServer::start`] with the store's options too (small segments for many streams).
+    pub fn start_with(dir: &Path, store_opts: StoreOptions, opts: ServerOptions) -> TestServer {
+        let store = Store::open(dir, store_opts).unwrap();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
