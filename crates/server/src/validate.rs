@@ -529,7 +529,7 @@ pub(crate) const SEQUENCE_NUMBER: Shape = Shape::Str {
 };
 pub(crate) const PARTITION_KEY: Shape = Shape::Str {
     min: 1,
-    max: 256,
+    max: shardlog::MAX_PARTITION_KEY_CHARS,
     pattern: None,
 };
 pub(crate) const NEXT_TOKEN: Shape = Shape::Str {
@@ -558,7 +558,9 @@ pub(crate) const TAG_MAP: Shape = Shape::Map {
     key: &TAG_KEY,
     value: &TAG_VALUE,
 };
-pub(crate) const DATA: Shape = Shape::Blob { max: 10_485_760 };
+pub(crate) const DATA: Shape = Shape::Blob {
+    max: shardlog::MAX_RECORD_DATA_LIMIT,
+};
 pub(crate) const BOOL: Shape = Shape::Bool;
 pub(crate) const TIMESTAMP: Shape = Shape::Timestamp;
 pub(crate) const POSITIVE_INT: Shape = Shape::Int {

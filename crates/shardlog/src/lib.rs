@@ -61,11 +61,11 @@ pub use get::{
 pub use hashkey::{hash_key, MAX_HASH_KEY};
 pub use iterator::ITERATOR_TTL_MS;
 pub use limits::ShardLimits;
-pub use names::{stream_arn, validate_stream_name, ShardId};
+pub use names::{stream_arn, validate_stream_name, ShardId, MAX_PARTITION_KEY_CHARS};
 pub use names::{ACCOUNT, REGION};
 pub use put::{
     PutEntry, PutFailure, PutRecordsOutput, PutResult, MAX_PUT_RECORDS, MAX_PUT_RECORDS_BYTES,
-    MAX_RECORD_DATA,
+    MAX_RECORD_DATA, MAX_RECORD_DATA_LIMIT,
 };
 pub use retention::RetentionReport;
 pub use seqnum::SequenceNumber;

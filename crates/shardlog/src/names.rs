@@ -29,19 +29,22 @@ pub fn validate_stream_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Longest partition key, in Unicode characters.
+pub const MAX_PARTITION_KEY_CHARS: usize = 256;
+
 /// Checks a partition key: 1..=256 Unicode characters.
 pub(crate) fn validate_partition_key(key: &str, path: impl Fn() -> String) -> Result<()> {
     // Fast path: at most 256 bytes is at most 256 characters.
-    if !key.is_empty() && key.len() <= 256 {
+    if !key.is_empty() && key.len() <= MAX_PARTITION_KEY_CHARS {
         return Ok(());
     }
     let chars = key.chars().count();
-    if chars == 0 || chars > 256 {
+    if chars == 0 || chars > MAX_PARTITION_KEY_CHARS {
         let path = path();
         let bound = if chars == 0 {
-            "greater than or equal to 1"
+            "greater than or equal to 1".to_string()
         } else {
-            "less than or equal to 256"
+            format!("less than or equal to {MAX_PARTITION_KEY_CHARS}")
         };
         return Err(Error::Validation(format!(
             "1 validation error detected: Value '{key}' at '{path}' failed to satisfy constraint: Member must have length {bound}"

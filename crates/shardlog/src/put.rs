@@ -11,8 +11,8 @@ use std::sync::Arc;
 /// Largest data blob of one record unless the stream allows more
 /// ([`Store::update_max_record_size`]).
 pub const MAX_RECORD_DATA: usize = 1 << 20;
-/// Largest data blob any stream allows.
-const MAX_RECORD_DATA_LIMIT: usize = 10 << 20;
+/// Largest data blob any stream allows ([`MAX_RECORD_SIZE_KIB`](crate::MAX_RECORD_SIZE_KIB)'s end).
+pub const MAX_RECORD_DATA_LIMIT: usize = 10 << 20;
 /// Most entries in one `put_records` call.
 pub const MAX_PUT_RECORDS: usize = 500;
 /// Largest `put_records` request: data plus partition keys.

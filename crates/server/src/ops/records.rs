@@ -72,7 +72,7 @@ pub(super) const PUT_RECORDS: Operation = Operation {
             "Records",
             &Shape::List {
                 min: 1,
-                max: 500,
+                max: shardlog::MAX_PUT_RECORDS,
                 member: &PUT_ENTRY,
             },
         ),
@@ -201,7 +201,7 @@ pub(super) const GET_RECORDS: Operation = Operation {
     name: "GetRecords",
     input: &[
         req("ShardIterator", &SHARD_ITERATOR),
-        opt("Limit", &limit(10_000)),
+        opt("Limit", &limit(MAX_GET_RECORDS as i64)),
         opt("StreamARN", &STREAM_ARN),
         ident!(id),
         opt("DryRun", &BOOL),
