@@ -46,17 +46,17 @@ impl Encoding {
         }
     }
 
-    /// Decodes a request body; an empty body is an empty input.
+    /// Decodes a request body. An empty or unparseable body is a `SerializationException`
+    /// without text, as AWS answers it (every SDK sends at least `{}`).
     pub fn decode(self, body: &[u8]) -> Result<Value, ApiError> {
+        let unreadable = || ApiError::serialization("");
         if body.is_empty() {
-            return Ok(Value::Object(serde_json::Map::new()));
+            return Err(unreadable());
         }
         match self {
-            Encoding::Json => serde_json::from_slice(body)
-                .map_err(|e| ApiError::serialization(format!("Malformed JSON body: {e}"))),
+            Encoding::Json => serde_json::from_slice(body).map_err(|_| unreadable()),
             Encoding::Cbor => {
-                let v: Cbor = ciborium::de::from_reader(body)
-                    .map_err(|e| ApiError::serialization(format!("Malformed CBOR body: {e}")))?;
+                let v: Cbor = ciborium::de::from_reader(body).map_err(|_| unreadable())?;
                 from_cbor(v, 0)
             }
         }
@@ -78,9 +78,21 @@ impl Encoding {
         }
     }
 
-    /// An error body: `{"__type", "message"}`.
+    /// An error body as AWS writes it: `__type`, and the text under `message` (`Message` in a
+    /// `SerializationException`), left out when there is none (`UnknownOperationException`,
+    /// `InternalFailure`, an unreadable body).
     pub fn error(self, e: &ApiError) -> Vec<u8> {
-        self.encode(&serde_json::json!({"__type": e.kind, "message": e.message}))
+        let mut body = serde_json::Map::new();
+        body.insert("__type".into(), Value::String(e.kind.into()));
+        if !e.message.is_empty() && e.kind != "InternalFailure" {
+            let key = if e.kind == "SerializationException" {
+                "Message"
+            } else {
+                "message"
+            };
+            body.insert(key.into(), Value::String(e.message.clone()));
+        }
+        self.encode(&Value::Object(body))
     }
 }
 
@@ -203,6 +215,32 @@ mod tests {
             Encoding::Cbor.decode(&deep).unwrap_err().kind,
             "SerializationException"
         );
-        assert_eq!(Encoding::Json.decode(b"").unwrap(), json!({}));
+        let empty = Encoding::Json.decode(b"").unwrap_err();
+        assert_eq!(
+            (empty.kind, empty.message.as_str()),
+            ("SerializationException", "")
+        );
+        let bodies = [
+            (
+                ApiError::serialization("Expected null"),
+                json!({"__type": "SerializationException", "Message": "Expected null"}),
+            ),
+            (
+                ApiError::new("UnknownOperationException", ""),
+                json!({"__type": "UnknownOperationException"}),
+            ),
+            (
+                ApiError::internal("disk on fire"),
+                json!({"__type": "InternalFailure"}),
+            ),
+            (
+                ApiError::invalid("bad"),
+                json!({"__type": "InvalidArgumentException", "message": "bad"}),
+            ),
+        ];
+        for (e, want) in bodies {
+            let got: Value = serde_json::from_slice(&Encoding::Json.error(&e)).unwrap();
+            assert_eq!(got, want);
+        }
     }
 }

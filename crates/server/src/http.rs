@@ -246,6 +246,10 @@ fn error(
     e: &ApiError,
 ) -> Response<Body> {
     shared.metrics.observe(op, started.elapsed(), Some(e.kind));
+    if e.status >= 500 {
+        // The client gets AWS's bare InternalFailure; the operator gets the cause.
+        eprintln!("shardlog serve: {op}: {}: {}", e.kind, e.message);
+    }
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut resp = Response::new(full(encoding.error(e)));
     *resp.status_mut() = status;

@@ -284,3 +284,41 @@ fn list_streams_pages_by_at_most_one_hundred() {
     assert_eq!(rest["StreamNames"], json!(["s100"]));
     assert_eq!(rest["HasMoreStreams"], false);
 }
+
+/// Error bodies as AWS writes them: `Message` in a SerializationException, no text member for an
+/// unknown operation or an unreadable body.
+#[test]
+fn error_bodies_have_aws_members() {
+    let (_dir, s) = server();
+    let json = "application/x-amz-json-1.1";
+    let body = |target: &str, payload: &[u8]| {
+        let (status, _, bytes) = s.raw(
+            "POST",
+            &[("X-Amz-Target", target), ("Content-Type", json)],
+            payload,
+        );
+        (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+    };
+    assert_eq!(
+        body("Kinesis_20131202.Frobnicate", b"{}"),
+        (400, json!({"__type": "UnknownOperationException"}))
+    );
+    assert_eq!(
+        body("Kinesis_20131202.ListStreams", b"{not json"),
+        (400, json!({"__type": "SerializationException"}))
+    );
+    assert_eq!(
+        body("Kinesis_20131202.ListStreams", b""),
+        (400, json!({"__type": "SerializationException"}))
+    );
+    assert_eq!(
+        body(
+            "Kinesis_20131202.CreateStream",
+            br#"{"StreamName":"s","StreamModeDetails":"ON_DEMAND"}"#
+        ),
+        (
+            400,
+            json!({"__type": "SerializationException", "Message": "Expected null"})
+        )
+    );
+}

@@ -100,7 +100,9 @@ impl TestServer {
         let (status, v) = self.call(op, body);
         assert_ne!(status, 200, "{op} succeeded: {v}");
         let kind = v["__type"].as_str().unwrap().to_string();
-        let message = v["message"].as_str().unwrap_or_default().to_string();
+        // AWS writes `Message` in a SerializationException, `message` elsewhere.
+        let text = v.get("message").or_else(|| v.get("Message"));
+        let message = text.and_then(Value::as_str).unwrap_or_default().to_string();
         (status, kind, message)
     }
 
