@@ -15,7 +15,7 @@ pub const MAX_RECORD_DATA: usize = 1 << 20;
 pub const MAX_RECORD_DATA_LIMIT: usize = 10 << 20;
 /// Most entries in one `put_records` call.
 pub const MAX_PUT_RECORDS: usize = 500;
-/// Largest `put_records` request: data plus partition keys.
+/// Largest `put_records` request of several records: data plus partition keys.
 pub const MAX_PUT_RECORDS_BYTES: usize = 5 << 20;
 
 /// One record to write.
@@ -296,8 +296,10 @@ fn validate(entries: &[PutEntry<'_>]) -> Result<Vec<u128>> {
         })?;
         check_size(i, e, MAX_RECORD_DATA_LIMIT)?;
     }
+    // The request limit bounds several records together; one record is bounded by its stream's
+    // largest record (up to 10 MiB), checked once the stream is known.
     let total: usize = entries.iter().map(PutEntry::size).sum();
-    if total > MAX_PUT_RECORDS_BYTES {
+    if entries.len() > 1 && total > MAX_PUT_RECORDS_BYTES {
         return Err(Error::InvalidArgument(
             "Records size exceeds 5 MB limit".into(),
         ));

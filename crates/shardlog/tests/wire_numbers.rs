@@ -136,3 +136,32 @@ fn children_start_below_their_first_record_and_above_their_parent() {
         [b"child".to_vec()]
     );
 }
+
+/// A stream that allows 10 MiB records takes one through `put_record`: the 5 MiB limit is the
+/// limit of a PutRecords request's records together, not of a single record the stream allows.
+#[test]
+fn a_stream_that_allows_ten_mib_takes_a_six_mib_record() {
+    let dir = tempfile::tempdir().unwrap();
+    // The default 64 MiB segments: 64 KiB ones cannot hold a 10 MiB record.
+    let opts = StoreOptions {
+        retention_interval: None,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(dir.path(), opts).unwrap();
+    store.create_stream("s", 1).unwrap();
+    let big = vec![7u8; 6 << 20];
+    assert!(store.put_record("s", PutEntry::new("k", &big)).is_err());
+    store.update_max_record_size("s", 10240).unwrap();
+    let put = store.put_record("s", PutEntry::new("k", &big)).unwrap();
+    let it = store
+        .get_shard_iterator(
+            "s",
+            put.shard_id,
+            StartingPosition::AtSequenceNumber(put.sequence_number),
+        )
+        .unwrap();
+    assert_eq!(
+        store.get_records(&it, 1).unwrap().records[0].data.len(),
+        6 << 20
+    );
+}
