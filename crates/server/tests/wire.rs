@@ -322,3 +322,55 @@ fn error_bodies_have_aws_members() {
         )
     );
 }
+
+/// ListStreamConsumers pages with a NextToken that belongs to its stream and expires after five
+/// minutes, as AWS's does.
+#[test]
+fn consumer_next_tokens_page_and_expire() {
+    use base64::Engine as _;
+    let (_dir, s) = server();
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    s.ok("CreateStream", json!({"StreamName": "t", "ShardCount": 1}));
+    let arn = |name: &str| format!("arn:aws:kinesis:us-east-1:000000000000:stream/{name}");
+    for c in ["a", "b", "c"] {
+        s.ok(
+            "RegisterStreamConsumer",
+            json!({"StreamARN": arn("s"), "ConsumerName": c}),
+        );
+    }
+    let first = s.ok(
+        "ListStreamConsumers",
+        json!({"StreamARN": arn("s"), "MaxResults": 2}),
+    );
+    let token = first["NextToken"].as_str().unwrap().to_string();
+    let rest = s.ok(
+        "ListStreamConsumers",
+        json!({"StreamARN": arn("s"), "NextToken": token}),
+    );
+    let names: Vec<&str> = rest["Consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ConsumerName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["c"]);
+    let (_, kind, _) = s.err(
+        "ListStreamConsumers",
+        json!({"StreamARN": arn("t"), "NextToken": token}),
+    );
+    assert_eq!(
+        kind, "InvalidArgumentException",
+        "a token of another stream"
+    );
+    let old = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!({"s": "s", "k": 2, "i": 1_000}).to_string());
+    let (status, kind, message) = s.err(
+        "ListStreamConsumers",
+        json!({"StreamARN": arn("s"), "NextToken": old}),
+    );
+    assert_eq!(
+        (status, kind.as_str()),
+        (400, "ExpiredNextTokenException"),
+        "{message}"
+    );
+}

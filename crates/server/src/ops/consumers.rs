@@ -6,6 +6,8 @@ use crate::error::ApiError;
 use crate::validate::{
     limit, opt, req, CONSUMER_ARN, CONSUMER_NAME, NEXT_TOKEN, STREAM_ARN, TAG_MAP, TIMESTAMP,
 };
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde_json::{json, Value};
 use shardlog::{RegisteredConsumer, Store, ACCOUNT};
 
@@ -58,9 +60,7 @@ fn list(store: &Store, input: &Value) -> Result<Value, ApiError> {
     let stream = stream_from_arn(str_of(input, "StreamARN").unwrap_or_default());
     let all = store.consumers(stream)?;
     let skip = match str_of(input, "NextToken") {
-        Some(t) => t
-            .parse::<usize>()
-            .map_err(|_| ApiError::invalid(format!("Invalid NextToken: {t}")))?,
+        Some(t) => decode_token(t, stream)?,
         None => 0,
     };
     // As on AWS: at most 100 consumers per page, whatever MaxResults asks.
@@ -75,9 +75,28 @@ fn list(store: &Store, input: &Value) -> Result<Value, ApiError> {
         .collect();
     let mut out = json!({ "Consumers": listed });
     if skip.saturating_add(page) < all.len() {
-        out["NextToken"] = json!((skip + page).to_string());
+        out["NextToken"] = json!(encode_token(stream, skip + page));
     }
     Ok(out)
+}
+
+/// The NextToken of a consumer listing: the stream, how many consumers came before, and when it
+/// was issued, as base64url JSON (it expires as AWS's do; it carries no secret).
+fn encode_token(stream: &str, skip: usize) -> String {
+    let body = json!({"s": stream, "k": skip, "i": super::shards::now_ms()});
+    URL_SAFE_NO_PAD.encode(body.to_string())
+}
+
+fn decode_token(token: &str, stream: &str) -> Result<usize, ApiError> {
+    let invalid = || ApiError::invalid(format!("Invalid NextToken: {token}"));
+    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if str_of(&v, "s") != Some(stream) {
+        return Err(invalid());
+    }
+    let num = |k: &str| v.get(k).and_then(Value::as_u64).ok_or_else(invalid);
+    super::shards::check_token_age(num("i")?)?;
+    usize::try_from(num("k")?).map_err(|_| invalid())
 }
 
 pub(super) const DEREGISTER: Operation = Operation {

@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Most shards one ListShards page returns.
 const LIST_PAGE: usize = 1000;
 /// How long a ListShards NextToken stays valid, as in Kinesis.
-const TOKEN_TTL_MS: u64 = 300_000;
+pub(super) const TOKEN_TTL_MS: u64 = 300_000;
 
 /// A shard as DescribeStream and ListShards show it.
 pub(super) fn shard_json(s: &ShardDescription) -> Value {
@@ -252,17 +252,23 @@ fn decode_token(token: &str) -> Result<Listing, ApiError> {
     let num = |k: &str| v.get(k).and_then(Value::as_u64).ok_or_else(invalid);
     let filter = Filter::from_code(num("f")?, num("t")?).ok_or_else(invalid)?;
     let issued = num("i")?;
-    if now_ms().saturating_sub(issued) > TOKEN_TTL_MS {
-        return Err(ApiError::new(
-            "ExpiredNextTokenException",
-            format!("The timestampInMillis parameter is older than {TOKEN_TTL_MS} milliseconds: NextToken has expired."),
-        ));
-    }
+    check_token_age(issued)?;
     Ok(Listing {
         stream,
         filter,
         after,
     })
+}
+
+/// Refuses a NextToken issued more than [`TOKEN_TTL_MS`] ago, as AWS's expire.
+pub(super) fn check_token_age(issued_ms: u64) -> Result<(), ApiError> {
+    if now_ms().saturating_sub(issued_ms) > TOKEN_TTL_MS {
+        return Err(ApiError::new(
+            "ExpiredNextTokenException",
+            format!("The timestampInMillis parameter is older than {TOKEN_TTL_MS} milliseconds: NextToken has expired."),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn now_ms() -> u64 {
