@@ -374,3 +374,81 @@ fn consumer_next_tokens_page_and_expire() {
         "{message}"
     );
 }
+
+/// The events of one SubscribeToShard call (the server ends it after its lifetime).
+fn subscribe(s: &TestServer, request: Value) -> Vec<(String, Value)> {
+    let (status, _, body) = s.raw(
+        "POST",
+        &[
+            ("X-Amz-Target", "Kinesis_20131202.SubscribeToShard"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        request.to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let mut rest = &body[..];
+    let mut events = Vec::new();
+    while !rest.is_empty() {
+        let (headers, payload, used) = shardlog_server::eventstream::decode(rest).unwrap();
+        let kind = headers
+            .iter()
+            .find(|(name, _)| name == ":event-type")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        events.push((kind, serde_json::from_slice(payload).unwrap_or(Value::Null)));
+        rest = &rest[used..];
+    }
+    events
+}
+
+/// A fan-out consumer that resubscribes AFTER_SEQUENCE_NUMBER the continuation of an empty shard
+/// gets the shard's first record (before the fix the continuation was that record's number).
+#[test]
+fn resubscribing_after_an_empty_shards_continuation_delivers_the_first_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ServerOptions {
+        subscription_lifetime: std::time::Duration::from_millis(600),
+        ..ServerOptions::default()
+    };
+    let s = TestServer::start(dir.path(), opts);
+    let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    let consumer = |name: &str| {
+        let c = s.ok(
+            "RegisterStreamConsumer",
+            json!({"StreamARN": arn, "ConsumerName": name}),
+        );
+        c["Consumer"]["ConsumerARN"].as_str().unwrap().to_string()
+    };
+    // Two consumers, so the second subscription is not within five seconds of the first.
+    let (first, second) = (consumer("c1"), consumer("c2"));
+    let events = subscribe(
+        &s,
+        json!({"ConsumerARN": first, "ShardId": "shardId-000000000000", "StartingPosition": {"Type": "TRIM_HORIZON"}}),
+    );
+    let (_, last) = events
+        .iter()
+        .rev()
+        .find(|(kind, _)| kind == "SubscribeToShardEvent")
+        .unwrap();
+    assert_eq!(last["Records"], json!([]));
+    let continuation = last["ContinuationSequenceNumber"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let put = s.ok(
+        "PutRecord",
+        json!({"StreamName": "s", "PartitionKey": "k", "Data": "Zmlyc3Q="}),
+    );
+    let events = subscribe(
+        &s,
+        json!({"ConsumerARN": second, "ShardId": "shardId-000000000000", "StartingPosition": {"Type": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": continuation}}),
+    );
+    let delivered: Vec<&Value> = events
+        .iter()
+        .filter(|(kind, _)| kind == "SubscribeToShardEvent")
+        .flat_map(|(_, e)| e["Records"].as_array().unwrap().iter())
+        .collect();
+    assert_eq!(delivered.len(), 1, "{events:?}");
+    assert_eq!(delivered[0]["SequenceNumber"], put["SequenceNumber"]);
+}
