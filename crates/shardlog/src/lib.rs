@@ -71,7 +71,7 @@ pub use retention::RetentionReport;
 pub use seqnum::SequenceNumber;
 pub use settings::{
     AccountSettings, Commitment, ConsumerSettings, StreamSettings, MAX_RECORD_SIZE_KIB, MAX_TAGS,
-    ON_DEMAND_STREAM_LIMIT, SHARD_LEVEL_METRICS,
+    METRIC_NAMES, ON_DEMAND_STREAM_LIMIT, SHARD_LEVEL_METRICS,
 };
 pub use shardlog_segment::{Clock, Durability};
 pub use stats::ShardStatistics;

@@ -12,8 +12,9 @@ use crate::names::ACCOUNT;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The shard-level metrics of enhanced monitoring, in AWS's order (`ALL` stands for all of them).
-pub const SHARD_LEVEL_METRICS: [&str; 7] = [
+/// The names `EnableEnhancedMonitoring` takes, in AWS's order: the shard-level metrics, then `ALL`,
+/// which stands for all of them.
+pub const METRIC_NAMES: [&str; 8] = [
     "IncomingBytes",
     "IncomingRecords",
     "OutgoingBytes",
@@ -21,7 +22,11 @@ pub const SHARD_LEVEL_METRICS: [&str; 7] = [
     "WriteProvisionedThroughputExceeded",
     "ReadProvisionedThroughputExceeded",
     "IteratorAgeMilliseconds",
+    "ALL",
 ];
+
+/// The shard-level metrics: [`METRIC_NAMES`] without `ALL`.
+pub const SHARD_LEVEL_METRICS: &[&str] = METRIC_NAMES.split_at(METRIC_NAMES.len() - 1).0;
 
 /// On-demand streams an account may have, as AWS's default quota.
 pub const ON_DEMAND_STREAM_LIMIT: usize = 50;
@@ -194,19 +199,30 @@ impl ConsumerSettings {
     /// # Ok::<(), shardlog::Error>(())
     /// ```
     pub fn add_tags(&mut self, consumer: &str, more: &BTreeMap<String, String>) -> Result<()> {
-        for (k, v) in more {
-            crate::names::check_tag(k, v)?;
-        }
-        let mut merged = self.tags.clone();
-        merged.extend(more.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if merged.len() > MAX_TAGS {
-            return Err(Error::InvalidArgument(format!(
-                "Failed to add tags to consumer {consumer} under account {ACCOUNT} because a given consumer cannot have more than {MAX_TAGS} tags."
-            )));
-        }
-        self.tags = merged;
-        Ok(())
+        merge_tags("consumer", consumer, &mut self.tags, more)
     }
+}
+
+/// Adds `more` to the tags of the `kind` (stream or consumer) `name`: each checked as
+/// `AddTagsToStream` checks it, at most [`MAX_TAGS`] in all, nothing changed on a refusal.
+pub(crate) fn merge_tags(
+    kind: &str,
+    name: &str,
+    tags: &mut BTreeMap<String, String>,
+    more: &BTreeMap<String, String>,
+) -> Result<()> {
+    for (k, v) in more {
+        crate::names::check_tag(k, v)?;
+    }
+    let mut merged = tags.clone();
+    merged.extend(more.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if merged.len() > MAX_TAGS {
+        return Err(Error::InvalidArgument(format!(
+            "Failed to add tags to {kind} {name} under account {ACCOUNT} because a given {kind} cannot have more than {MAX_TAGS} tags."
+        )));
+    }
+    *tags = merged;
+    Ok(())
 }
 
 /// Most tags a stream or consumer carries, as on AWS.

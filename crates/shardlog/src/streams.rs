@@ -3,12 +3,10 @@
 use crate::catalog::{ShardMeta, StreamMeta, StreamMode};
 use crate::error::{Error, Result};
 use crate::hashkey::even_ranges;
-use crate::names::{
-    check_tag, stream_arn, stream_not_found, validate_stream_name, ShardId, ACCOUNT,
-};
+use crate::names::{stream_arn, stream_not_found, validate_stream_name, ShardId, ACCOUNT};
 use crate::open::open_shard;
 use crate::seqnum::SequenceNumber;
-use crate::settings::{StreamSettings, MAX_RECORD_SIZE_KIB, MAX_TAGS};
+use crate::settings::{merge_tags, StreamSettings, MAX_RECORD_SIZE_KIB};
 use crate::stats::ShardStatistics;
 use crate::store::{Store, StoreInner, Stream, StreamState};
 use std::collections::BTreeMap;
@@ -225,19 +223,8 @@ impl Store {
 
     /// Adds or overwrites tags (at most 50 per stream).
     pub fn add_tags(&self, name: &str, tags: &BTreeMap<String, String>) -> Result<()> {
-        for (k, v) in tags {
-            check_tag(k, v)?;
-        }
         self.update_meta(name, |meta| {
-            let mut merged = meta.tags.clone();
-            merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-            if merged.len() > MAX_TAGS {
-                return Err(Error::InvalidArgument(format!(
-                    "Failed to add tags to stream {name} under account {ACCOUNT} because a given stream cannot have more than {MAX_TAGS} tags."
-                )));
-            }
-            meta.tags = merged;
-            Ok(())
+            merge_tags("stream", name, &mut meta.tags, tags)
         })
     }
 

@@ -107,24 +107,22 @@ fn text(n: usize, pattern: Option<&str>) -> String {
 
 /// Whether `s` satisfies the model's pattern, as far as these generated strings go: only runs of
 /// `a` or of `1` are generated, so the patterns that accept them are known.
-fn satisfies(pattern: Option<&str>, s: &str) -> Option<bool> {
+fn satisfies(pattern: Option<&str>, s: &str) -> bool {
     let Some(p) = pattern else {
-        return Some(true);
+        return true;
     };
     match p {
-        "[a-zA-Z0-9_.-]+" => Some(!s.is_empty()),
-        p if p.contains("\\d{0,") => Some(
-            !s.is_empty() && !s.starts_with('0') && {
-                let max: usize = p
-                    .rsplit_once("\\d{0,")
-                    .and_then(|(_, r)| r.split('}').next())
-                    .and_then(|d| d.parse().ok())
-                    .unwrap_or(0);
-                s.len() <= max + 1
-            },
-        ),
+        "[a-zA-Z0-9_.-]+" => !s.is_empty(),
+        p if p.contains("\\d{0,") => {
+            let max: usize = p
+                .rsplit_once("\\d{0,")
+                .and_then(|(_, r)| r.split('}').next())
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0);
+            !s.is_empty() && !s.starts_with('0') && s.len() <= max + 1
+        }
         // ARNs and ids: no run of one character matches them.
-        _ => Some(false),
+        _ => false,
     }
 }
 
@@ -164,9 +162,7 @@ fn member_cases(op: &'static str, members: &[ModelMember], m: &ModelMember, out:
                     continue;
                 }
                 let s = text(n, *pattern);
-                let Some(matches) = satisfies(*pattern, &s) else {
-                    continue;
-                };
+                let matches = satisfies(*pattern, &s);
                 let shown = format!("'{s}'");
                 let mut own = Vec::new();
                 if !matches {

@@ -30,16 +30,7 @@ fn describe_limits(store: &Store, _: &Value) -> Result<Value, ApiError> {
 const METRICS: Shape = Shape::List {
     min: 1,
     max: 7,
-    member: &Shape::Enum(&[
-        "IncomingBytes",
-        "IncomingRecords",
-        "OutgoingBytes",
-        "OutgoingRecords",
-        "WriteProvisionedThroughputExceeded",
-        "ReadProvisionedThroughputExceeded",
-        "IteratorAgeMilliseconds",
-        "ALL",
-    ]),
+    member: &Shape::Enum(&shardlog::METRIC_NAMES),
 };
 
 pub(super) const ENABLE_ENHANCED_MONITORING: Operation = Operation {
