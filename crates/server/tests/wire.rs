@@ -452,3 +452,65 @@ fn resubscribing_after_an_empty_shards_continuation_delivers_the_first_record() 
     assert_eq!(delivered.len(), 1, "{events:?}");
     assert_eq!(delivered[0]["SequenceNumber"], put["SequenceNumber"]);
 }
+
+/// An `AUTO` stream takes records without a partition key and answers them without one; any
+/// other stream refuses them as Kinesis did when the key was required.
+#[test]
+fn auto_distribution_takes_and_returns_records_without_keys() {
+    let (_dir, s) = server();
+    s.ok(
+        "CreateStream",
+        json!({"StreamName": "auto", "ShardCount": 2, "StreamModeDetails": {"StreamMode": "ON_DEMAND"},
+               "RecordDistributionStrategy": "AUTO"}),
+    );
+    s.ok(
+        "CreateStream",
+        json!({"StreamName": "keyed", "ShardCount": 1}),
+    );
+    let (status, kind, message) =
+        s.err("PutRecord", json!({"StreamName": "keyed", "Data": "AA=="}));
+    assert_eq!((status, kind.as_str()), (400, "ValidationException"));
+    assert_eq!(message, "1 validation error detected: Value null at 'partitionKey' failed to satisfy constraint: Member must not be null");
+
+    let put = s.ok("PutRecord", json!({"StreamName": "auto", "Data": "AA=="}));
+    let out = s.ok(
+        "PutRecords",
+        json!({"StreamName": "auto", "Records": [{"Data": "AQ=="}, {"Data": "Ag==", "PartitionKey": "k"}, {"Data": "Aw=="}]}),
+    );
+    assert_eq!(out["FailedRecordCount"], 0);
+    let mut shards_used: Vec<&str> = out["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ShardId"].as_str().unwrap())
+        .chain([put["ShardId"].as_str().unwrap()])
+        .collect();
+    shards_used.sort_unstable();
+    assert_eq!(
+        shards_used,
+        [
+            "shardId-000000000000",
+            "shardId-000000000000",
+            "shardId-000000000001",
+            "shardId-000000000001"
+        ]
+    );
+    let mut keys = Vec::new();
+    for shard in ["shardId-000000000000", "shardId-000000000001"] {
+        let it = s.ok(
+            "GetShardIterator",
+            json!({"StreamName": "auto", "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+        );
+        let got = s.ok("GetRecords", json!({"ShardIterator": it["ShardIterator"]}));
+        for r in got["Records"].as_array().unwrap() {
+            keys.push(r.get("PartitionKey").cloned());
+        }
+    }
+    let with_key = keys.iter().filter(|k| k.is_some()).count();
+    assert_eq!((keys.len(), with_key), (4, 1), "{keys:?}");
+    let (status, kind, _) = s.err(
+        "PutRecord",
+        json!({"StreamName": "auto", "Data": "AA==", "SequenceNumberForOrdering": put["SequenceNumber"]}),
+    );
+    assert_eq!((status, kind.as_str()), (400, "InvalidArgumentException"));
+}

@@ -39,7 +39,8 @@ pub enum StartingPosition {
 pub struct Record {
     /// Sequence number.
     pub sequence_number: SequenceNumber,
-    /// Partition key.
+    /// Partition key; empty for a record written without one (a stream that places records
+    /// itself, `AUTO`).
     pub partition_key: String,
     /// Data blob.
     pub data: Vec<u8>,

@@ -259,5 +259,6 @@ fn open_stream(
         dir,
         state: RwLock::new(StreamState::new(meta, shards)),
         retention: Mutex::new(()),
+        spread: Default::default(),
     }))
 }

@@ -4,8 +4,9 @@ use crate::error::{Error, Result};
 use crate::hashkey::{hash_key, parse_explicit};
 use crate::names::{validate_partition_key, ShardId, ACCOUNT};
 use crate::seqnum::SequenceNumber;
-use crate::store::{Shard, Store};
+use crate::store::{Shard, Store, Stream, StreamState};
 use shardlog_storage::MutexExt as _;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Largest data blob of one record unless the stream allows more
@@ -24,15 +25,21 @@ pub const MAX_PUT_RECORDS_BYTES: usize = 5 << 20;
 /// use shardlog::PutEntry;
 /// let e = PutEntry::new("user-1", b"click").with_explicit_hash_key("0");
 /// assert_eq!(e.partition_key, "user-1");
+/// assert_eq!(PutEntry::unkeyed(b"click").partition_key, "");
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct PutEntry<'a> {
-    /// Partition key: 1 to 256 Unicode characters; its MD5 picks the shard.
+    /// Partition key: 1 to 256 Unicode characters; its MD5 picks the shard. Empty for a record
+    /// without one, which only a stream that places records itself accepts
+    /// ([`StreamSettings::distributes_records`](crate::StreamSettings::distributes_records)).
     pub partition_key: &'a str,
     /// Data blob, at most 1 MiB.
     pub data: &'a [u8],
     /// A decimal hash key that overrides the partition key's hash for routing.
     pub explicit_hash_key: Option<&'a str>,
+    /// `SequenceNumberForOrdering` of a PutRecord: shardlog's numbers always increase, so it only
+    /// matters in that a stream placing records itself refuses it, as Kinesis does.
+    pub ordering_after: Option<&'a str>,
 }
 
 impl<'a> PutEntry<'a> {
@@ -42,12 +49,24 @@ impl<'a> PutEntry<'a> {
             partition_key,
             data,
             explicit_hash_key: None,
+            ordering_after: None,
         }
+    }
+
+    /// An entry without a partition key, for a stream that places records itself.
+    pub fn unkeyed(data: &'a [u8]) -> Self {
+        PutEntry::new("", data)
     }
 
     /// Routes by an explicit hash key instead.
     pub fn with_explicit_hash_key(mut self, key: &'a str) -> Self {
         self.explicit_hash_key = Some(key);
+        self
+    }
+
+    /// Carries PutRecord's `SequenceNumberForOrdering`.
+    pub fn with_ordering_after(mut self, sequence_number: &'a str) -> Self {
+        self.ordering_after = Some(sequence_number);
         self
     }
 
@@ -86,7 +105,7 @@ pub struct PutRecordsOutput {
 impl Store {
     /// Writes one record.
     pub fn put_record(&self, stream: &str, entry: PutEntry<'_>) -> Result<PutResult> {
-        let out = self.put_records(stream, &[entry])?;
+        let out = self.put(stream, &[entry], Call::PutRecord)?;
         match out.records.into_iter().next() {
             Some(Ok(r)) => Ok(r),
             Some(Err(f)) if f.error_code == "ProvisionedThroughputExceededException" => {
@@ -101,20 +120,22 @@ impl Store {
     /// for one shard get increasing sequence numbers in request order; shards are written in parallel
     /// and each shard's appends share syncs with concurrent callers.
     pub fn put_records(&self, stream: &str, entries: &[PutEntry<'_>]) -> Result<PutRecordsOutput> {
-        let hashes = validate(entries)?;
+        self.put(stream, entries, Call::PutRecords)
+    }
+
+    fn put(&self, stream: &str, entries: &[PutEntry<'_>], call: Call) -> Result<PutRecordsOutput> {
+        let hashes = validate(entries, call)?;
         // Held until every append returned: `close` waits for it.
         let _admitted = self.inner.life.admit()?;
         let stream = self.inner.stream(stream)?;
         let state = stream.read();
         let max = state.meta.settings.max_record_bytes();
         for (i, e) in entries.iter().enumerate() {
-            check_size(i, e, max)?;
+            check_size(i, e, max, call)?;
         }
+        let targets = targets(&stream, &state, entries, &hashes, call)?;
         let mut groups: Vec<(Arc<Shard>, Vec<usize>)> = Vec::new();
-        for (i, hash) in hashes.iter().enumerate() {
-            let shard = state.route(*hash).ok_or_else(|| {
-                Error::InvalidArgument("no open shard covers the hash key".into())
-            })?;
+        for (i, shard) in targets.into_iter().enumerate() {
             match groups.iter_mut().find(|(s, _)| s.index == shard.index) {
                 Some((_, idx)) => idx.push(i),
                 None => groups.push((shard.clone(), vec![i])),
@@ -266,20 +287,38 @@ fn internal(message: &str) -> PutFailure {
     }
 }
 
+/// The call a put came as: it names the members in messages (`data` of a PutRecord,
+/// `records.2.member.data` of a PutRecords).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    PutRecord,
+    PutRecords,
+}
+
+impl Call {
+    fn path(self, i: usize, member: &str) -> String {
+        match self {
+            Call::PutRecord => member.to_string(),
+            Call::PutRecords => format!("records.{}.member.{member}", i + 1),
+        }
+    }
+}
+
 /// Refuses entry `i` if its data is longer than `max` bytes.
-fn check_size(i: usize, e: &PutEntry<'_>, max: usize) -> Result<()> {
+fn check_size(i: usize, e: &PutEntry<'_>, max: usize, call: Call) -> Result<()> {
     if e.data.len() > max {
         return Err(Error::Validation(format!(
-            "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at 'records.{}.member.data' failed to satisfy constraint: Member must have length less than or equal to {max}",
-            i + 1,
+            "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at '{}' failed to satisfy constraint: Member must have length less than or equal to {max}",
+            call.path(i, "data"),
             n = e.data.len()
         )));
     }
     Ok(())
 }
 
-/// Checks every entry and the request as a whole; returns each entry's hash key.
-fn validate(entries: &[PutEntry<'_>]) -> Result<Vec<u128>> {
+/// Checks every entry and the request as a whole; returns each entry's hash key (`None` for an
+/// entry without a partition key).
+fn validate(entries: &[PutEntry<'_>], call: Call) -> Result<Vec<Option<u128>>> {
     if entries.is_empty() || entries.len() > MAX_PUT_RECORDS {
         let bound = if entries.is_empty() {
             "greater than or equal to 1"
@@ -291,10 +330,10 @@ fn validate(entries: &[PutEntry<'_>]) -> Result<Vec<u128>> {
         )));
     }
     for (i, e) in entries.iter().enumerate() {
-        validate_partition_key(e.partition_key, || {
-            format!("records.{}.member.partitionKey", i + 1)
-        })?;
-        check_size(i, e, MAX_RECORD_DATA_LIMIT)?;
+        if !e.partition_key.is_empty() {
+            validate_partition_key(e.partition_key, || call.path(i, "partitionKey"))?;
+        }
+        check_size(i, e, MAX_RECORD_DATA_LIMIT, call)?;
     }
     // The request limit bounds several records together; one record is bounded by its stream's
     // largest record (up to 10 MiB), checked once the stream is known.
@@ -306,9 +345,57 @@ fn validate(entries: &[PutEntry<'_>]) -> Result<Vec<u128>> {
     }
     entries
         .iter()
-        .map(|e| match e.explicit_hash_key {
-            Some(k) => parse_explicit(k),
-            None => Ok(hash_key(e.partition_key)),
+        .map(|e| match (e.explicit_hash_key, e.partition_key) {
+            (Some(k), _) => parse_explicit(k).map(Some),
+            (None, "") => Ok(None),
+            (None, key) => Ok(Some(hash_key(key))),
+        })
+        .collect()
+}
+
+/// The shard each entry goes to: by hash key, or, on a stream that places records itself, round
+/// robin over the open shards (keys and hash keys ignored, as Kinesis's `AUTO` does).
+fn targets<'s>(
+    stream: &Stream,
+    state: &'s StreamState,
+    entries: &[PutEntry<'_>],
+    hashes: &[Option<u128>],
+    call: Call,
+) -> Result<Vec<&'s Arc<Shard>>> {
+    let on_demand = state.meta.mode == crate::catalog::StreamMode::OnDemand;
+    if on_demand && state.meta.settings.distributes_records() {
+        if entries.iter().any(|e| e.ordering_after.is_some()) {
+            return Err(Error::InvalidArgument(format!(
+                "SequenceNumberForOrdering is not supported for stream {} under account {ACCOUNT}: its RecordDistributionStrategy is AUTO.",
+                stream.name
+            )));
+        }
+        let n = state.routes.len();
+        if n == 0 {
+            return Err(Error::InvalidArgument(
+                "the stream has no open shard".into(),
+            ));
+        }
+        let first = stream
+            .spread
+            .fetch_add(entries.len() as u64, Ordering::Relaxed);
+        return Ok((0..entries.len() as u64)
+            .map(|i| &state.routes[((first + i) % n as u64) as usize].2)
+            .collect());
+    }
+    hashes
+        .iter()
+        .enumerate()
+        .map(|(i, hash)| {
+            let hash = hash.ok_or_else(|| {
+                Error::Validation(format!(
+                    "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+                    call.path(i, "partitionKey")
+                ))
+            })?;
+            state.route(hash).ok_or_else(|| {
+                Error::InvalidArgument("no open shard covers the hash key".into())
+            })
         })
         .collect()
 }

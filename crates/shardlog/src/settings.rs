@@ -87,6 +87,19 @@ impl StreamSettings {
             .saturating_mul(1024)
     }
 
+    /// True when the stream places records itself (`RecordDistributionStrategy` `AUTO`): partition
+    /// keys become optional and are ignored for placement, as are explicit hash keys.
+    ///
+    /// ```
+    /// let mut s = shardlog::StreamSettings::default();
+    /// assert!(!s.distributes_records());
+    /// s.record_distribution = Some("AUTO".into());
+    /// assert!(s.distributes_records());
+    /// ```
+    pub fn distributes_records(&self) -> bool {
+        self.record_distribution.as_deref() == Some("AUTO")
+    }
+
     /// Sets (`Some`) or removes (`None`) the resource policy; it must be a JSON object.
     ///
     /// ```

@@ -118,6 +118,8 @@ pub(crate) struct Stream {
     /// Held by a retention pass while it changes the stream and by changes of its retention
     /// settings: a pass never acts on a period or size cap that is no longer current.
     pub retention: Mutex<()>,
+    /// The next shard, round robin, for records of an `AUTO` distribution stream.
+    pub spread: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug)]

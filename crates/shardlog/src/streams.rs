@@ -184,6 +184,7 @@ impl Store {
             dir,
             state: RwLock::new(StreamState::new(meta, shards)),
             retention: std::sync::Mutex::new(()),
+            spread: Default::default(),
         });
         inner.write_streams().insert(name.to_string(), stream);
         Ok(())

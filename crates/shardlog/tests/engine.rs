@@ -630,3 +630,70 @@ fn a_shard_whose_files_vanished_is_an_error_not_an_empty_shard() {
     assert!(matches!(err, Error::CorruptCatalog { .. }), "{err}");
     assert!(err.to_string().contains("shard-0000000001"), "{err}");
 }
+
+#[test]
+fn auto_distribution_spreads_records_without_keys_over_every_open_shard() {
+    let (_dir, store) = store();
+    let req = shardlog::CreateStream {
+        shard_count: 4,
+        mode: shardlog::StreamMode::OnDemand,
+        ..Default::default()
+    };
+    store.create_stream_with("auto", req).unwrap();
+    let unkeyed = [PutEntry::unkeyed(b"a"), PutEntry::unkeyed(b"b")];
+    // The default strategy needs a key, and names the member as the call does.
+    let e = store.put_records("auto", &unkeyed).unwrap_err();
+    assert_eq!(e.kind(), "ValidationException");
+    assert!(e
+        .to_string()
+        .contains("Value null at 'records.1.member.partitionKey' failed to satisfy constraint: Member must not be null"));
+    let e = store.put_record("auto", unkeyed[0]).unwrap_err();
+    assert!(
+        e.to_string().contains("Value null at 'partitionKey'"),
+        "{e}"
+    );
+
+    store
+        .update_stream_settings("auto", |s| {
+            s.record_distribution = Some("AUTO".into());
+            Ok(())
+        })
+        .unwrap();
+    // Keys (and explicit hash keys) are ignored for placement: eight records of one key land two
+    // on each of the four shards, as do unkeyed ones.
+    let keyed: Vec<_> = (0..8)
+        .map(|_| PutEntry::new("same", b"k").with_explicit_hash_key("0"))
+        .collect();
+    store.put_records("auto", &keyed).unwrap();
+    for _ in 0..4 {
+        store.put_records("auto", &unkeyed).unwrap();
+    }
+    for shard in 0..4 {
+        let records = read_all(&store, "auto", ShardId(shard));
+        assert_eq!(records.len(), 4, "shard {shard}");
+        let keys: Vec<&str> = records.iter().map(|r| r.partition_key.as_str()).collect();
+        assert_eq!(keys, ["same", "same", "", ""], "shard {shard}");
+    }
+    // Ordering is not a thing a stream that places records keeps.
+    let e = store
+        .put_record("auto", PutEntry::unkeyed(b"x").with_ordering_after("1"))
+        .unwrap_err();
+    assert_eq!(e.kind(), "InvalidArgumentException");
+    assert!(e.to_string().contains("SequenceNumberForOrdering"), "{e}");
+
+    // Back to keys: the key decides again.
+    store
+        .update_stream_settings("auto", |s| {
+            s.record_distribution = Some("USER_PARTITION_KEY".into());
+            Ok(())
+        })
+        .unwrap();
+    let a = store
+        .put_record("auto", PutEntry::new("same", b"1"))
+        .unwrap();
+    let b = store
+        .put_record("auto", PutEntry::new("same", b"2"))
+        .unwrap();
+    assert_eq!(a.shard_id, b.shard_id);
+    assert!(store.put_record("auto", PutEntry::unkeyed(b"x")).is_err());
+}

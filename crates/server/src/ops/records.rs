@@ -34,10 +34,9 @@ pub(super) const PUT_RECORD: Operation = Operation {
 fn put_record(store: &Store, input: &Value) -> Result<Value, ApiError> {
     let stream = stream_of(input)?;
     let data = blob(input)?;
-    let key = partition_key(input, "partitionKey")?;
-    let mut entry = PutEntry::new(key, &data);
-    if let Some(h) = str_of(input, "ExplicitHashKey") {
-        entry = entry.with_explicit_hash_key(h);
+    let mut entry = entry(input, &data);
+    if let Some(n) = str_of(input, "SequenceNumberForOrdering") {
+        entry = entry.with_ordering_after(n);
     }
     let put = store.put_record(&stream, entry)?;
     Ok(json!({
@@ -53,16 +52,18 @@ const PUT_ENTRY: Shape = Shape::Struct(&[
     opt("PartitionKey", &PARTITION_KEY),
 ]);
 
-/// The partition key of a record. The model makes it optional since streams can distribute
-/// records themselves (`RecordDistributionStrategy` `AUTO`); shardlog does not yet, so a record
-/// without one is refused as it was when the model required it.
-fn partition_key<'a>(item: &'a Value, path: &str) -> Result<&'a str, ApiError> {
-    str_of(item, "PartitionKey").ok_or_else(|| {
-        ApiError::new(
-            "ValidationException",
-            format!("1 validation error detected: Value null at '{path}' failed to satisfy constraint: Member must not be null"),
-        )
-    })
+/// A record to write. The partition key is optional in the model since streams can place records
+/// themselves (`RecordDistributionStrategy` `AUTO`); the engine refuses a record without one on
+/// any other stream, with the message Kinesis gave when the model required it.
+fn entry<'a>(item: &'a Value, data: &'a [u8]) -> PutEntry<'a> {
+    let e = match str_of(item, "PartitionKey") {
+        Some(key) => PutEntry::new(key, data),
+        None => PutEntry::unkeyed(data),
+    };
+    match str_of(item, "ExplicitHashKey") {
+        Some(h) => e.with_explicit_hash_key(h),
+        None => e,
+    }
 }
 
 pub(super) const PUT_RECORDS: Operation = Operation {
@@ -91,19 +92,11 @@ fn put_records(store: &Store, input: &Value) -> Result<Value, ApiError> {
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
     let data = items.iter().map(blob).collect::<Result<Vec<_>, _>>()?;
-    let entries = items
+    let entries: Vec<PutEntry<'_>> = items
         .iter()
         .zip(&data)
-        .enumerate()
-        .map(|(i, (item, data))| {
-            let path = format!("records.{}.member.partitionKey", i + 1);
-            let e = PutEntry::new(partition_key(item, &path)?, data);
-            Ok(match str_of(item, "ExplicitHashKey") {
-                Some(h) => e.with_explicit_hash_key(h),
-                None => e,
-            })
-        })
-        .collect::<Result<Vec<PutEntry<'_>>, ApiError>>()?;
+        .map(|(item, data)| entry(item, data))
+        .collect();
     let out = store.put_records(&stream, &entries)?;
     let records: Vec<Value> = out
         .records
@@ -257,8 +250,12 @@ fn get_records_json(out: &GetRecordsOutput) -> Vec<u8> {
         );
         let written = STANDARD.encode_slice(&r.data, &mut b[start..]).unwrap_or(0);
         b.truncate(start + written);
-        b.extend_from_slice(b"\",\"PartitionKey\":");
-        let _ = serde_json::to_writer(&mut b, &r.partition_key);
+        b.push(b'"');
+        // A record written without a key (an `AUTO` stream) has none, as on Kinesis.
+        if !r.partition_key.is_empty() {
+            b.extend_from_slice(b",\"PartitionKey\":");
+            let _ = serde_json::to_writer(&mut b, &r.partition_key);
+        }
         b.push(b'}');
     }
     b.extend_from_slice(b"],\"MillisBehindLatest\":");
@@ -277,12 +274,15 @@ fn get_records_json(out: &GetRecordsOutput) -> Vec<u8> {
 
 /// A record as GetRecords and SubscribeToShard events carry it.
 pub(crate) fn record_json(r: &Record) -> Value {
-    json!({
+    let mut v = json!({
         "SequenceNumber": r.sequence_number.to_string(),
         "ApproximateArrivalTimestamp": seconds(r.approximate_arrival_timestamp_ms),
         "Data": STANDARD.encode(&r.data),
-        "PartitionKey": r.partition_key,
-    })
+    });
+    if !r.partition_key.is_empty() {
+        v["PartitionKey"] = Value::String(r.partition_key.clone());
+    }
+    v
 }
 
 /// `ChildShards` as GetRecords and SubscribeToShard events carry them.
