@@ -27,6 +27,16 @@ struct Cli {
     /// When writes are durable: `sync` (acknowledged = on disk) or `none` (page cache).
     #[arg(long, global = true, value_enum, default_value_t = DurabilityArg::Sync)]
     durability: DurabilityArg,
+    /// The account the store answers as, in ARNs and messages (12 digits).
+    #[arg(long, global = true, default_value = shardlog::DEFAULT_ACCOUNT_ID)]
+    account_id: String,
+    /// The region ARNs name when a request does not say (a signed request's credential scope does).
+    #[arg(long, global = true, default_value = shardlog::DEFAULT_REGION)]
+    region: String,
+    /// Milliseconds a stream stays CREATING, UPDATING or DELETING after a change, as on AWS (0: the
+    /// change is done and the stream ACTIVE when the call returns).
+    #[arg(long, global = true, default_value_t = 0)]
+    state_delay_ms: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -177,6 +187,9 @@ fn run(cli: Cli) -> CliResult {
     let open = || {
         let opts = StoreOptions {
             durability,
+            account_id: cli.account_id.clone(),
+            region: cli.region.clone(),
+            state_delay: std::time::Duration::from_millis(cli.state_delay_ms),
             ..StoreOptions::default()
         };
         Store::open(&cli.data_dir, opts)

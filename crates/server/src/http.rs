@@ -124,7 +124,12 @@ async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> 
         let e = ApiError::new("UnknownOperationException", "");
         return error(shared, op_name, started, encoding, &e);
     };
-    let result = op.run(shared, input, encoding).await;
+    let region = parts
+        .headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(sigv4::scope_region);
+    let result = op.run(shared, input, encoding, region).await;
     match result {
         Ok(reply) => {
             shared.metrics.observe(op_name, started.elapsed(), None);

@@ -53,6 +53,18 @@ pub(crate) struct Signed<'a> {
 }
 
 /// Verifies a request's signature.
+/// The region of an `Authorization` header's credential scope
+/// (`Credential=<key id>/<date>/<region>/<service>/aws4_request`), whether or not signatures are
+/// checked: a client configured for a region expects its ARNs to name it.
+pub(crate) fn scope_region(authorization: &str) -> Option<&str> {
+    let credential = authorization.split_once("Credential=")?.1;
+    let scope = credential.split([',', ' ']).next()?;
+    match scope.split('/').collect::<Vec<_>>()[..] {
+        [_, _, region, _, "aws4_request"] if !region.is_empty() => Some(region),
+        _ => None,
+    }
+}
+
 pub(crate) fn verify(creds: &Credentials, req: &Signed<'_>) -> Result<(), ApiError> {
     let header = |name: &str| {
         req.headers

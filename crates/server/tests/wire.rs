@@ -514,3 +514,52 @@ fn auto_distribution_takes_and_returns_records_without_keys() {
     );
     assert_eq!((status, kind.as_str()), (400, "InvalidArgumentException"));
 }
+
+/// ARNs name the configured account and the region the request was signed for (else the
+/// configured one); messages name the account.
+#[test]
+fn arns_carry_the_account_and_the_requests_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_opts = shardlog::StoreOptions {
+        account_id: "123456789012".into(),
+        region: "eu-central-1".into(),
+        ..Default::default()
+    };
+    let s = TestServer::start_with(dir.path(), store_opts, ServerOptions::default());
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    let arn = |v: &Value| v["StreamDescriptionSummary"]["StreamARN"].clone();
+    let unsigned = s.ok("DescribeStreamSummary", json!({"StreamName": "s"}));
+    assert_eq!(
+        arn(&unsigned),
+        "arn:aws:kinesis:eu-central-1:123456789012:stream/s"
+    );
+    let auth = "AWS4-HMAC-SHA256 Credential=AKID/20261206/ap-south-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=00";
+    let (status, _, body) = s.raw(
+        "POST",
+        &[
+            ("X-Amz-Target", "Kinesis_20131202.DescribeStreamSummary"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("Authorization", auth),
+        ],
+        br#"{"StreamName":"s"}"#,
+    );
+    assert_eq!(status, 200);
+    let signed: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        arn(&signed),
+        "arn:aws:kinesis:ap-south-1:123456789012:stream/s"
+    );
+    // An ARN from any region names the stream by its name.
+    let consumer = s.ok(
+        "RegisterStreamConsumer",
+        json!({"StreamARN": "arn:aws:kinesis:us-west-2:123456789012:stream/s", "ConsumerName": "c"}),
+    );
+    let consumer_arn = consumer["Consumer"]["ConsumerARN"].as_str().unwrap();
+    assert!(
+        consumer_arn.starts_with("arn:aws:kinesis:eu-central-1:123456789012:stream/s/consumer/c:"),
+        "{consumer_arn}"
+    );
+    let (status, kind, message) = s.err("DescribeStream", json!({"StreamName": "gone"}));
+    assert_eq!((status, kind.as_str()), (400, "ResourceNotFoundException"));
+    assert_eq!(message, "Stream gone under account 123456789012 not found.");
+}

@@ -4,7 +4,6 @@
 
 use crate::catalog::ConsumerMeta;
 use crate::error::{Error, Result};
-use crate::names::{stream_arn, ACCOUNT};
 use crate::settings::ConsumerSettings;
 use crate::store::Store;
 
@@ -34,8 +33,7 @@ pub struct RegisteredConsumer {
 }
 
 impl RegisteredConsumer {
-    fn from_meta(stream: &str, meta: &ConsumerMeta) -> Self {
-        let stream_arn = stream_arn(stream);
+    fn from_meta(stream_arn: String, meta: &ConsumerMeta) -> Self {
         RegisteredConsumer {
             arn: format!(
                 "{stream_arn}/consumer/{}:{}",
@@ -60,21 +58,25 @@ impl Store {
             created_ms,
             settings: Default::default(),
         };
+        let account = self.account_id();
         self.update_meta(stream, |m| {
             if m.consumers.iter().any(|c| c.name == name) {
                 return Err(Error::ResourceInUse(format!(
-                    "Consumer {name} under stream {stream} under account {ACCOUNT} already exists."
+                    "Consumer {name} under stream {stream} under account {account} already exists."
                 )));
             }
             if m.consumers.len() >= MAX_CONSUMERS_PER_STREAM {
                 return Err(Error::LimitExceeded(format!(
-                    "Stream {stream} under account {ACCOUNT} already has {MAX_CONSUMERS_PER_STREAM} consumers."
+                    "Stream {stream} under account {account} already has {MAX_CONSUMERS_PER_STREAM} consumers."
                 )));
             }
             m.consumers.push(meta.clone());
             Ok(())
         })?;
-        Ok(RegisteredConsumer::from_meta(stream, &meta))
+        Ok(RegisteredConsumer::from_meta(
+            self.stream_arn(stream),
+            &meta,
+        ))
     }
 
     /// The consumers of a stream, in registration order.
@@ -85,7 +87,7 @@ impl Store {
             .meta
             .consumers
             .iter()
-            .map(|c| RegisteredConsumer::from_meta(stream, c))
+            .map(|c| RegisteredConsumer::from_meta(self.stream_arn(stream), c))
             .collect())
     }
 
@@ -94,7 +96,7 @@ impl Store {
         self.consumers(stream)?
             .into_iter()
             .find(|c| c.name == name)
-            .ok_or_else(|| consumer_not_found(stream, name))
+            .ok_or_else(|| consumer_not_found(stream, name, self.account_id()))
     }
 
     /// Forgets a consumer.
@@ -103,16 +105,16 @@ impl Store {
             let before = m.consumers.len();
             m.consumers.retain(|c| c.name != name);
             if m.consumers.len() == before {
-                return Err(consumer_not_found(stream, name));
+                return Err(consumer_not_found(stream, name, self.account_id()));
             }
             Ok(())
         })
     }
 }
 
-pub(crate) fn consumer_not_found(stream: &str, name: &str) -> Error {
+pub(crate) fn consumer_not_found(stream: &str, name: &str, account: &str) -> Error {
     Error::ResourceNotFound(format!(
-        "Consumer {name}, stream {stream} under account {ACCOUNT} not found."
+        "Consumer {name}, stream {stream} under account {account} not found."
     ))
 }
 
@@ -134,7 +136,9 @@ impl Store {
             .iter()
             .find(|c| c.name == consumer)
             .map(|c| c.settings.clone())
-            .ok_or_else(|| crate::consumers::consumer_not_found(stream, consumer))
+            .ok_or_else(|| {
+                crate::consumers::consumer_not_found(stream, consumer, self.account_id())
+            })
     }
 
     /// Changes a registered consumer's settings in one durable catalog update.
@@ -150,7 +154,9 @@ impl Store {
                 .consumers
                 .iter_mut()
                 .find(|c| c.name == consumer)
-                .ok_or_else(|| crate::consumers::consumer_not_found(stream, consumer))?;
+                .ok_or_else(|| {
+                    crate::consumers::consumer_not_found(stream, consumer, self.account_id())
+                })?;
             change(&mut c.settings)?;
             after = c.settings.clone();
             Ok(())

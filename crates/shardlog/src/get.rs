@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::iterator::{Token, ITERATOR_TTL_MS};
-use crate::names::{shard_not_found, ShardId, ACCOUNT};
+use crate::names::{shard_not_found, ShardId};
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream};
 use shardlog_segment::Position;
@@ -81,9 +81,10 @@ impl Store {
         position: StartingPosition,
     ) -> Result<String> {
         let s = self.inner.stream(stream)?;
+        self.check_created(&s)?;
         let (counter, end) = {
             let state = s.read();
-            let (meta, handle) = state.shard(shard, stream)?;
+            let (meta, handle) = state.shard(shard, stream, self.account_id())?;
             let end = meta.closed.map(|c| c.end_counter);
             (self.resolve(&s, handle, shard, position)?, end)
         };
@@ -113,8 +114,9 @@ impl Store {
         let check = |seq: SequenceNumber| -> Result<SequenceNumber> {
             if seq.incarnation() != stream.incarnation {
                 return Err(Error::InvalidArgument(format!(
-                    "StartingSequenceNumber {seq} used in GetShardIterator on shard {id} in stream {} under account {ACCOUNT} is invalid because it did not come from this stream.",
-                    stream.name
+                    "StartingSequenceNumber {seq} used in GetShardIterator on shard {id} in stream {} under account {} is invalid because it did not come from this stream.",
+                    stream.name,
+                    self.account_id()
                 )));
             }
             if seq.shard_index() != id.0 {
@@ -163,10 +165,13 @@ impl Store {
             .stream(&token.stream)
             .ok()
             .filter(|s| s.incarnation == token.incarnation);
-        let stream = stream.ok_or_else(|| shard_not_found(ShardId(token.shard), &token.stream))?;
+        let stream = stream.ok_or_else(|| {
+            shard_not_found(ShardId(token.shard), &token.stream, self.account_id())
+        })?;
         let (shard, end, children) = {
             let state = stream.read();
-            let (meta, shard) = state.shard(ShardId(token.shard), &stream.name)?;
+            let (meta, shard) =
+                state.shard(ShardId(token.shard), &stream.name, self.account_id())?;
             let children = children_of(&state.meta, token.shard);
             (shard.clone(), meta.closed.map(|c| c.end_counter), children)
         };
@@ -212,9 +217,10 @@ impl Store {
         }
         shard.stats.read_throttled();
         Err(Error::ProvisionedThroughputExceeded(format!(
-            "Rate exceeded for shard {} in stream {} under account {ACCOUNT}.",
+            "Rate exceeded for shard {} in stream {} under account {}.",
             ShardId(shard.index),
-            stream.name
+            stream.name,
+            self.account_id()
         )))
     }
 }

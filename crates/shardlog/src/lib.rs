@@ -35,6 +35,7 @@ mod limits;
 mod names;
 mod ondemand;
 mod open;
+mod phase;
 mod put;
 mod reshard;
 mod retention;
@@ -62,7 +63,7 @@ pub use hashkey::{hash_key, MAX_HASH_KEY};
 pub use iterator::ITERATOR_TTL_MS;
 pub use limits::ShardLimits;
 pub use names::{stream_arn, validate_stream_name, ShardId, MAX_PARTITION_KEY_CHARS};
-pub use names::{ACCOUNT, REGION};
+pub use names::{DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
 pub use put::{
     PutEntry, PutFailure, PutRecordsOutput, PutResult, MAX_PUT_RECORDS, MAX_PUT_RECORDS_BYTES,
     MAX_RECORD_DATA, MAX_RECORD_DATA_LIMIT,

@@ -3,10 +3,12 @@
 use crate::error::{Error, Result};
 use std::fmt;
 
-/// The account id used in Kinesis-style messages and ARNs.
-pub const ACCOUNT: &str = "000000000000";
-/// The region used in ARNs.
-pub const REGION: &str = "us-east-1";
+/// The account id a store answers as unless [`StoreOptions::account_id`](crate::StoreOptions) says
+/// otherwise: it appears in ARNs and in Kinesis-style messages.
+pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
+/// The region of ARNs unless [`StoreOptions::region`](crate::StoreOptions) or
+/// [`Store::in_region`](crate::Store::in_region) says otherwise.
+pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Checks a stream name: 1..=128 characters of `[a-zA-Z0-9_.-]` (so it can never leave the data
 /// directory: no `/`, and `.`/`..` are rejected too).
@@ -89,18 +91,49 @@ impl std::str::FromStr for ShardId {
     }
 }
 
-/// The ARN of a stream.
-pub fn stream_arn(name: &str) -> String {
-    format!("arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{name}")
+/// The ARN of a stream in a region and account.
+///
+/// ```
+/// assert_eq!(
+///     shardlog::stream_arn("eu-west-1", "123456789012", "clicks"),
+///     "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks"
+/// );
+/// ```
+pub fn stream_arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:aws:kinesis:{region}:{account}:stream/{name}")
 }
 
-pub(crate) fn stream_not_found(name: &str) -> Error {
-    Error::ResourceNotFound(format!("Stream {name} under account {ACCOUNT} not found."))
+/// Checks an account id: 12 digits, as AWS's are.
+pub(crate) fn validate_account_id(id: &str) -> Result<()> {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument(format!(
+        "account id {id:?} is not 12 digits"
+    )))
 }
 
-pub(crate) fn shard_not_found(shard: ShardId, stream: &str) -> Error {
+/// Checks a region name: lowercase letters, digits and dashes, as in `us-east-1`.
+pub(crate) fn validate_region(region: &str) -> Result<()> {
+    let ok = (1..=32).contains(&region.len())
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument(format!(
+        "region {region:?} is not a region name"
+    )))
+}
+
+pub(crate) fn stream_not_found(name: &str, account: &str) -> Error {
+    Error::ResourceNotFound(format!("Stream {name} under account {account} not found."))
+}
+
+pub(crate) fn shard_not_found(shard: ShardId, stream: &str, account: &str) -> Error {
     Error::ResourceNotFound(format!(
-        "Shard {shard} in stream {stream} under account {ACCOUNT} does not exist"
+        "Shard {shard} in stream {stream} under account {account} does not exist"
     ))
 }
 

@@ -27,6 +27,8 @@ impl Store {
     /// Opens a store on any [`Storage`] (for example a simulated disk), taking its `LOCK` as
     /// [`Store::open`] does.
     pub fn open_with_storage(root: Arc<dyn Storage>, opts: StoreOptions) -> Result<Store> {
+        crate::names::validate_account_id(&opts.account_id)?;
+        crate::names::validate_region(&opts.region)?;
         let lock = match root.lock("LOCK") {
             Ok(lock) => lock,
             Err(shardlog_storage::Error::Locked { mut path }) => {
@@ -77,13 +79,17 @@ impl Store {
             retention_thread: Mutex::new(None),
             leases: Mutex::new(None),
             lock: Mutex::new(Some(lock)),
+            deleting: Default::default(),
         };
         let inner = Arc::new(inner);
         if let Some(every) = inner.opts.retention_interval {
             let handle = spawn_retention(Arc::downgrade(&inner), every);
             *inner.retention_thread.locked() = handle;
         }
-        Ok(Store { inner })
+        Ok(Store {
+            inner,
+            region: None,
+        })
     }
 
     /// Closes the store for every handle on it: waits for the writes in flight, stops the background
@@ -260,5 +266,6 @@ fn open_stream(
         state: RwLock::new(StreamState::new(meta, shards)),
         retention: Mutex::new(()),
         spread: Default::default(),
+        transition: Default::default(),
     }))
 }

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::hashkey::{hash_key, parse_explicit};
-use crate::names::{validate_partition_key, ShardId, ACCOUNT};
+use crate::names::{validate_partition_key, ShardId};
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream, StreamState};
 use shardlog_storage::MutexExt as _;
@@ -128,12 +128,13 @@ impl Store {
         // Held until every append returned: `close` waits for it.
         let _admitted = self.inner.life.admit()?;
         let stream = self.inner.stream(stream)?;
+        self.check_created(&stream)?;
         let state = stream.read();
         let max = state.meta.settings.max_record_bytes();
         for (i, e) in entries.iter().enumerate() {
             check_size(i, e, max, call)?;
         }
-        let targets = targets(&stream, &state, entries, &hashes, call)?;
+        let targets = targets(&stream, &state, entries, &hashes, call, self.account_id())?;
         let mut groups: Vec<(Arc<Shard>, Vec<usize>)> = Vec::new();
         for (i, shard) in targets.into_iter().enumerate() {
             match groups.iter_mut().find(|(s, _)| s.index == shard.index) {
@@ -200,8 +201,9 @@ impl Store {
             .into_iter()
             .map(|i| {
                 let msg = format!(
-                    "Rate exceeded for shard {} in stream {stream} under account {ACCOUNT}.",
-                    ShardId(shard.index)
+                    "Rate exceeded for shard {} in stream {stream} under account {}.",
+                    ShardId(shard.index),
+                    self.account_id()
                 );
                 (
                     i,
@@ -361,12 +363,13 @@ fn targets<'s>(
     entries: &[PutEntry<'_>],
     hashes: &[Option<u128>],
     call: Call,
+    account: &str,
 ) -> Result<Vec<&'s Arc<Shard>>> {
     let on_demand = state.meta.mode == crate::catalog::StreamMode::OnDemand;
     if on_demand && state.meta.settings.distributes_records() {
         if entries.iter().any(|e| e.ordering_after.is_some()) {
             return Err(Error::InvalidArgument(format!(
-                "SequenceNumberForOrdering is not supported for stream {} under account {ACCOUNT}: its RecordDistributionStrategy is AUTO.",
+                "SequenceNumberForOrdering is not supported for stream {} under account {account}: its RecordDistributionStrategy is AUTO.",
                 stream.name
             )));
         }

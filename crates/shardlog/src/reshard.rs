@@ -8,7 +8,7 @@
 use crate::catalog::{Closed, ShardMeta, StreamMeta, StreamMode};
 use crate::error::{Error, Result};
 use crate::hashkey::even_ranges;
-use crate::names::{ShardId, ACCOUNT};
+use crate::names::ShardId;
 use crate::open::open_shard;
 use crate::store::{Store, StreamState};
 use shardlog_storage::crashpoint::{self, CrashPoint};
@@ -22,7 +22,9 @@ impl Store {
         shard: ShardId,
         new_starting_hash_key: u128,
     ) -> Result<(ShardId, ShardId)> {
-        self.split(stream, shard, new_starting_hash_key, true, false)
+        self.updating(stream, || {
+            self.split(stream, shard, new_starting_hash_key, true, false)
+        })
     }
 
     /// Splits; `kinesis_rule` applies Kinesis' stricter bound on the key (more than one above the
@@ -36,13 +38,14 @@ impl Store {
         managed: bool,
     ) -> Result<(ShardId, ShardId)> {
         let mut children = (ShardId(0), ShardId(0));
+        let account = self.account_id();
         self.reshard(stream, |meta| {
-            let parent = open_shard_meta(meta, shard, stream, managed)?;
+            let parent = open_shard_meta(meta, shard, stream, account, managed)?;
             let key = new_starting_hash_key;
             let low = if kinesis_rule { parent.start_hash.saturating_add(1) } else { parent.start_hash };
             if key <= low || key > parent.end_hash || (kinesis_rule && key == parent.end_hash) {
                 return Err(Error::InvalidArgument(format!(
-                    "NewStartingHashKey {key} used in SplitShard() on shard {shard} in stream {stream} under account {ACCOUNT} is not both greater than one plus the shard's StartingHashKey {} and less than the shard's EndingHashKey {}.",
+                    "NewStartingHashKey {key} used in SplitShard() on shard {shard} in stream {stream} under account {account} is not both greater than one plus the shard's StartingHashKey {} and less than the shard's EndingHashKey {}.",
                     parent.start_hash, parent.end_hash
                 )));
             }
@@ -57,14 +60,19 @@ impl Store {
 
     /// Merges two open shards with adjacent hash-key ranges into one child covering both.
     pub fn merge_shards(&self, stream: &str, shard: ShardId, adjacent: ShardId) -> Result<ShardId> {
+        self.updating(stream, || self.merge(stream, shard, adjacent))
+    }
+
+    fn merge(&self, stream: &str, shard: ShardId, adjacent: ShardId) -> Result<ShardId> {
         let mut child = ShardId(0);
+        let account = self.account_id();
         self.reshard(stream, |meta| {
-            let a = open_shard_meta(meta, shard, stream, false)?;
-            let b = open_shard_meta(meta, adjacent, stream, false)?;
+            let a = open_shard_meta(meta, shard, stream, account, false)?;
+            let b = open_shard_meta(meta, adjacent, stream, account, false)?;
             let adjacent_pair = a.end_hash.checked_add(1) == Some(b.start_hash) || b.end_hash.checked_add(1) == Some(a.start_hash);
             if !adjacent_pair || shard == adjacent {
                 return Err(Error::InvalidArgument(format!(
-                    "Shards {shard} and {adjacent} in stream {stream} under account {ACCOUNT} are not an adjacent pair of shards eligible for merging"
+                    "Shards {shard} and {adjacent} in stream {stream} under account {account} are not an adjacent pair of shards eligible for merging"
                 )));
             }
             let (start, end) = (a.start_hash.min(b.start_hash), a.end_hash.max(b.end_hash));
@@ -78,19 +86,24 @@ impl Store {
     /// target boundaries inside it and merging the pieces of each target range (uniform scaling, as
     /// Kinesis does it). The target must be within half and double the current open shard count.
     pub fn update_shard_count(&self, stream: &str, target: u32) -> Result<u32> {
+        self.updating(stream, || self.scale(stream, target))
+    }
+
+    fn scale(&self, stream: &str, target: u32) -> Result<u32> {
         let (current, mode) = {
             let s = self.inner.stream(stream)?;
             let state = s.read();
             (state.meta.open_shards().count() as u32, state.meta.mode)
         };
+        let account = self.account_id();
         if mode == StreamMode::OnDemand {
             return Err(Error::Validation(format!(
-                "Stream {stream} under account {ACCOUNT} is in ON_DEMAND mode; UpdateShardCount applies to PROVISIONED streams only."
+                "Stream {stream} under account {account} is in ON_DEMAND mode; UpdateShardCount applies to PROVISIONED streams only."
             )));
         }
         if target == 0 || target > 10_000 || target > current * 2 || target * 2 < current {
             return Err(Error::InvalidArgument(format!(
-                "UpdateShardCount to {target} shards on stream {stream} under account {ACCOUNT} is not allowed: the target must be between half and double the current {current} open shards, and at most 10000."
+                "UpdateShardCount to {target} shards on stream {stream} under account {account} is not allowed: the target must be between half and double the current {current} open shards, and at most 10000."
             )));
         }
         let goal = even_ranges(target);
@@ -107,7 +120,7 @@ impl Store {
                 let pieces = self.open_within(stream, start, end)?;
                 match pieces.as_slice() {
                     [a, b, ..] => {
-                        self.merge_shards(stream, a.0, b.0)?;
+                        self.merge(stream, a.0, b.0)?;
                     }
                     _ => break,
                 }
@@ -123,7 +136,7 @@ impl Store {
             let state = s.read();
             let m = state.meta.shard(shard.0).filter(|m| m.closed.is_none());
             m.map(|m| (m.start_hash, m.end_hash))
-                .ok_or_else(|| crate::names::shard_not_found(shard, stream))?
+                .ok_or_else(|| crate::names::shard_not_found(shard, stream, self.account_id()))?
         };
         if hi - lo < 2 {
             return Err(Error::LimitExceeded(format!(
@@ -223,21 +236,22 @@ fn open_shard_meta<'a>(
     meta: &'a StreamMeta,
     id: ShardId,
     stream: &str,
+    account: &str,
     managed: bool,
 ) -> Result<&'a ShardMeta> {
     if meta.mode == StreamMode::OnDemand && !managed {
         return Err(Error::Validation(format!(
-            "Stream {stream} under account {ACCOUNT} is in ON_DEMAND mode; resharding is managed automatically."
+            "Stream {stream} under account {account} is in ON_DEMAND mode; resharding is managed automatically."
         )));
     }
     let shard = meta.shard(id.0).ok_or_else(|| {
         Error::ResourceNotFound(format!(
-            "Could not find shard {id} in stream {stream} under account {ACCOUNT}."
+            "Could not find shard {id} in stream {stream} under account {account}."
         ))
     })?;
     if shard.closed.is_some() {
         return Err(Error::ResourceInUse(format!(
-            "Shard {id} in stream {stream} under account {ACCOUNT} has already been merged or split, and thus is not eligible for merging or splitting."
+            "Shard {id} in stream {stream} under account {account} has already been merged or split, and thus is not eligible for merging or splitting."
         )));
     }
     Ok(shard)

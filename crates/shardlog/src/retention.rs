@@ -3,7 +3,6 @@
 
 use crate::catalog::StreamMeta;
 use crate::error::{Error, Result};
-use crate::names::ACCOUNT;
 use crate::store::{Store, StoreInner, Stream};
 use rayon::prelude::*;
 use shardlog_retention::{apply, apply_merges, policy, Decision, RetentionPeriod, ShardView};
@@ -36,7 +35,7 @@ impl Store {
     /// Raises a stream's retention period (Kinesis `IncreaseStreamRetentionPeriod`): the new value must
     /// be at least the current one and at most 8,760 hours.
     pub fn increase_retention_period(&self, name: &str, hours: u32) -> Result<()> {
-        self.update_retention(name, |meta| {
+        self.updating(name, || self.update_retention(name, |meta| {
             let current = meta.retention_hours;
             if hours < current {
                 return Err(Error::InvalidArgument(format!(
@@ -45,14 +44,14 @@ impl Store {
             }
             meta.retention_hours = check_hours(hours)?.as_hours();
             Ok(())
-        })
+        }))
     }
 
     /// Lowers a stream's retention period (Kinesis `DecreaseStreamRetentionPeriod`): the new value must
     /// be at most the current one and at least 24 hours. Data older than the new period goes at the
     /// next retention pass.
     pub fn decrease_retention_period(&self, name: &str, hours: u32) -> Result<()> {
-        self.update_retention(name, |meta| {
+        self.updating(name, || self.update_retention(name, |meta| {
             let current = meta.retention_hours;
             if hours > current {
                 return Err(Error::InvalidArgument(format!(
@@ -61,7 +60,7 @@ impl Store {
             }
             meta.retention_hours = check_hours(hours)?.as_hours();
             Ok(())
-        })
+        }))
     }
 
     /// Caps the bytes a stream keeps on disk (`None`: no cap, the default); the oldest segments go
@@ -271,7 +270,7 @@ fn check_hours(hours: u32) -> Result<RetentionPeriod> {
 fn retention_error(e: shardlog_retention::Error) -> Error {
     match e {
         shardlog_retention::Error::Storage(e) => Error::Storage(e),
-        other => Error::InvalidArgument(format!("{other} (account {ACCOUNT})")),
+        other => Error::InvalidArgument(other.to_string()),
     }
 }
 
@@ -305,7 +304,11 @@ pub(crate) fn spawn_retention(inner: Weak<StoreInner>, every: Duration) -> Optio
                 return;
             }
             // Errors are retried at the next pass; a poisoned shard reports itself to writers.
-            let _ = Store { inner }.enforce_retention();
+            let _ = Store {
+                inner,
+                region: None,
+            }
+            .enforce_retention();
         })
         .ok()
 }

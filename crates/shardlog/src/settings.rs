@@ -8,7 +8,6 @@
 //! metrics are always on). They exist so that code written for AWS runs unchanged.
 
 use crate::error::{Error, Result};
-use crate::names::ACCOUNT;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -207,12 +206,17 @@ impl ConsumerSettings {
     ///
     /// ```
     /// let mut c = shardlog::ConsumerSettings::default();
-    /// c.add_tags("app", &[("team".to_string(), "data".to_string())].into())?;
+    /// c.add_tags("app", "000000000000", &[("team".to_string(), "data".to_string())].into())?;
     /// assert_eq!(c.tags.len(), 1);
     /// # Ok::<(), shardlog::Error>(())
     /// ```
-    pub fn add_tags(&mut self, consumer: &str, more: &BTreeMap<String, String>) -> Result<()> {
-        merge_tags("consumer", consumer, &mut self.tags, more)
+    pub fn add_tags(
+        &mut self,
+        consumer: &str,
+        account: &str,
+        more: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        merge_tags("consumer", consumer, account, &mut self.tags, more)
     }
 }
 
@@ -221,6 +225,7 @@ impl ConsumerSettings {
 pub(crate) fn merge_tags(
     kind: &str,
     name: &str,
+    account: &str,
     tags: &mut BTreeMap<String, String>,
     more: &BTreeMap<String, String>,
 ) -> Result<()> {
@@ -231,7 +236,7 @@ pub(crate) fn merge_tags(
     merged.extend(more.iter().map(|(k, v)| (k.clone(), v.clone())));
     if merged.len() > MAX_TAGS {
         return Err(Error::InvalidArgument(format!(
-            "Failed to add tags to {kind} {name} under account {ACCOUNT} because a given {kind} cannot have more than {MAX_TAGS} tags."
+            "Failed to add tags to {kind} {name} under account {account} because a given {kind} cannot have more than {MAX_TAGS} tags."
         )));
     }
     *tags = merged;

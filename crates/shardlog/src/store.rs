@@ -43,6 +43,16 @@ pub struct StoreOptions {
     /// when it was opened. A wall clock stepped forward by a day then expires data an hour per pass
     /// instead of all at once. Default: one hour.
     pub retention_clock_step: std::time::Duration,
+    /// The account the store answers as, in ARNs and messages: 12 digits. Default:
+    /// [`DEFAULT_ACCOUNT_ID`](crate::DEFAULT_ACCOUNT_ID).
+    pub account_id: String,
+    /// The region of ARNs, unless a call names its own ([`Store::in_region`]). Default:
+    /// [`DEFAULT_REGION`](crate::DEFAULT_REGION).
+    pub region: String,
+    /// How long a stream stays `CREATING`, `UPDATING` (after a reshard or a change of its retention,
+    /// mode or settings) or `DELETING`, as AWS's do, for testing code that waits for `ACTIVE`.
+    /// The change itself is done and durable at once. Default: zero (always `ACTIVE`).
+    pub state_delay: std::time::Duration,
 }
 
 impl Default for StoreOptions {
@@ -55,6 +65,9 @@ impl Default for StoreOptions {
             clock: Clock::System,
             retention_interval: Some(std::time::Duration::from_secs(60)),
             retention_clock_step: std::time::Duration::from_secs(3600),
+            account_id: crate::names::DEFAULT_ACCOUNT_ID.to_string(),
+            region: crate::names::DEFAULT_REGION.to_string(),
+            state_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -74,6 +87,46 @@ impl Default for StoreOptions {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) inner: Arc<StoreInner>,
+    /// The region ARNs name for calls through this handle; `None`: the store's.
+    pub(crate) region: Option<Arc<str>>,
+}
+
+impl Store {
+    /// The account the store answers as.
+    pub fn account_id(&self) -> &str {
+        &self.inner.opts.account_id
+    }
+
+    /// The region this handle's ARNs name.
+    pub fn region(&self) -> &str {
+        self.region.as_deref().unwrap_or(&self.inner.opts.region)
+    }
+
+    /// A handle on the same store whose answers name `region` in ARNs, as a Kinesis endpoint of
+    /// that region would (the server passes the region a request was signed for). Streams are
+    /// the same in every region; an ARN given to a call is read by its resource name.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = shardlog::Store::open(dir.path(), Default::default())?;
+    /// store.create_stream("s", 1)?;
+    /// let eu = store.in_region("eu-west-1")?;
+    /// assert_eq!(eu.describe_stream("s")?.arn, "arn:aws:kinesis:eu-west-1:000000000000:stream/s");
+    /// assert!(store.describe_stream("s")?.arn.contains(":us-east-1:"));
+    /// # Ok::<(), shardlog::Error>(())
+    /// ```
+    pub fn in_region(&self, region: &str) -> Result<Store> {
+        crate::names::validate_region(region)?;
+        Ok(Store {
+            inner: self.inner.clone(),
+            region: Some(region.into()),
+        })
+    }
+
+    /// The ARN of a stream, in this handle's region.
+    pub fn stream_arn(&self, name: &str) -> String {
+        crate::names::stream_arn(self.region(), self.account_id(), name)
+    }
 }
 
 #[derive(Debug)]
@@ -96,6 +149,8 @@ pub(crate) struct StoreInner {
     pub leases: Mutex<Option<Arc<shardlog_checkpoint::Db>>>,
     /// The exclusive lock on the data directory, released by `close`.
     pub lock: Mutex<Option<Lock>>,
+    /// Deleted streams still reported as `DELETING` ([`StoreOptions::state_delay`]).
+    pub deleting: crate::phase::Deleting,
 }
 
 impl Drop for StoreInner {
@@ -120,6 +175,8 @@ pub(crate) struct Stream {
     pub retention: Mutex<()>,
     /// The next shard, round robin, for records of an `AUTO` distribution stream.
     pub spread: std::sync::atomic::AtomicU64,
+    /// The `CREATING` or `UPDATING` phase it is in, if any ([`StoreOptions::state_delay`]).
+    pub transition: crate::phase::Transition,
 }
 
 #[derive(Debug)]
@@ -179,11 +236,16 @@ impl StreamState {
         (hash <= *end).then_some(shard)
     }
 
-    pub fn shard(&self, id: ShardId, stream: &str) -> Result<(&ShardMeta, &Arc<Shard>)> {
+    pub fn shard(
+        &self,
+        id: ShardId,
+        stream: &str,
+        account: &str,
+    ) -> Result<(&ShardMeta, &Arc<Shard>)> {
         let meta = self.meta.shard(id.0);
         let shard = self.shards.get(&id.0);
         meta.zip(shard)
-            .ok_or_else(|| crate::names::shard_not_found(id, stream))
+            .ok_or_else(|| crate::names::shard_not_found(id, stream, account))
     }
 }
 
@@ -211,7 +273,7 @@ impl StoreInner {
         self.read_streams()
             .get(name)
             .cloned()
-            .ok_or_else(|| stream_not_found(name))
+            .ok_or_else(|| stream_not_found(name, &self.opts.account_id))
     }
 
     pub fn now_ms(&self) -> u64 {

@@ -3,7 +3,7 @@
 use crate::catalog::{ShardMeta, StreamMeta, StreamMode};
 use crate::error::{Error, Result};
 use crate::hashkey::even_ranges;
-use crate::names::{stream_arn, stream_not_found, validate_stream_name, ShardId, ACCOUNT};
+use crate::names::{stream_not_found, validate_stream_name, ShardId};
 use crate::open::open_shard;
 use crate::seqnum::SequenceNumber;
 use crate::settings::{merge_tags, StreamSettings, MAX_RECORD_SIZE_KIB};
@@ -127,9 +127,11 @@ impl Store {
             self.check_max_record_size(kib)?;
         }
         let mut catalog = inner.lock_catalog()?;
-        if catalog.streams.contains_key(name) {
+        let deleting = inner.deleting.get(name, inner.now_ms()).is_some();
+        if catalog.streams.contains_key(name) || deleting {
+            let account = self.account_id();
             return Err(Error::ResourceInUse(format!(
-                "Stream {name} under account {ACCOUNT} already exists."
+                "Stream {name} under account {account} already exists."
             )));
         }
         inner.check_shard_quota(&catalog, req.shard_count as usize)?;
@@ -185,7 +187,9 @@ impl Store {
             state: RwLock::new(StreamState::new(meta, shards)),
             retention: std::sync::Mutex::new(()),
             spread: Default::default(),
+            transition: Default::default(),
         });
+        self.begin_phase(&stream, crate::phase::Phase::Creating);
         inner.write_streams().insert(name.to_string(), stream);
         Ok(())
     }
@@ -193,13 +197,14 @@ impl Store {
     /// Deletes a stream and its data. The catalog forgets it first; its files go after, and a crash in
     /// between leaves files that the next open removes.
     pub fn delete_stream(&self, name: &str) -> Result<()> {
+        self.check_active(name)?;
         let inner = &self.inner;
         let mut catalog = inner.lock_catalog()?;
         let meta = catalog
             .streams
             .get(name)
             .cloned()
-            .ok_or_else(|| stream_not_found(name))?;
+            .ok_or_else(|| stream_not_found(name, self.account_id()))?;
         let mut next = (*catalog).clone();
         next.streams.remove(name);
         catalog.commit(next)?;
@@ -207,25 +212,42 @@ impl Store {
         drop(stream);
         inner.streams_dir.remove_dir(&meta.dir_name())?;
         inner.streams_dir.sync_dir()?;
+        self.report_deleting(describe(&meta, self.stream_arn(name)));
         Ok(())
     }
 
-    /// Names of all streams, sorted.
+    /// Names of all streams, sorted (with those still `DELETING`, see
+    /// [`StoreOptions::state_delay`](crate::StoreOptions::state_delay)).
     pub fn list_streams(&self) -> Vec<String> {
-        self.inner.read_streams().keys().cloned().collect()
+        let mut names: Vec<String> = self.inner.read_streams().keys().cloned().collect();
+        let deleting = self.inner.deleting.at(self.inner.now_ms());
+        if !deleting.is_empty() {
+            names.extend(deleting.into_iter().map(|d| d.name));
+            names.sort_unstable();
+            names.dedup();
+        }
+        names
     }
 
     /// Describes a stream and its shards.
     pub fn describe_stream(&self, name: &str) -> Result<StreamDescription> {
-        let stream = self.inner.stream(name)?;
+        let stream = match self.inner.stream(name) {
+            Ok(stream) => stream,
+            Err(e) => {
+                let deleting = self.inner.deleting.get(name, self.inner.now_ms());
+                return deleting.ok_or(e);
+            }
+        };
         let state = stream.read();
-        Ok(describe(&state.meta))
+        let mut d = describe(&state.meta, self.stream_arn(name));
+        d.status = self.status_of(&stream);
+        Ok(d)
     }
 
     /// Adds or overwrites tags (at most 50 per stream).
     pub fn add_tags(&self, name: &str, tags: &BTreeMap<String, String>) -> Result<()> {
         self.update_meta(name, |meta| {
-            merge_tags("stream", name, &mut meta.tags, tags)
+            merge_tags("stream", name, self.account_id(), &mut meta.tags, tags)
         })
     }
 
@@ -252,9 +274,11 @@ impl Store {
     /// assert_eq!(store.describe_stream("s").unwrap().mode, StreamMode::OnDemand);
     /// ```
     pub fn set_stream_mode(&self, name: &str, mode: StreamMode) -> Result<()> {
-        self.update_meta(name, |meta| {
-            meta.mode = mode;
-            Ok(())
+        self.updating(name, || {
+            self.update_meta(name, |meta| {
+                meta.mode = mode;
+                Ok(())
+            })
         })
     }
 
@@ -271,7 +295,7 @@ impl Store {
     ) -> Result<Vec<shardlog_segment::SegmentInfo>> {
         let stream = self.inner.stream(name)?;
         let state = stream.read();
-        let (_, handle) = state.shard(shard, name)?;
+        let (_, handle) = state.shard(shard, name, self.account_id())?;
         Ok(handle.log.segments())
     }
 
@@ -305,7 +329,7 @@ impl Store {
         let inner = &self.inner;
         let mut catalog = inner.lock_catalog()?;
         if !inner.is_current(stream) {
-            return Err(stream_not_found(&stream.name));
+            return Err(stream_not_found(&stream.name, self.account_id()));
         }
         let mut state = stream.write();
         let mut meta = state.meta.clone();
@@ -337,8 +361,9 @@ impl StoreInner {
             .sum();
         if current + more > self.opts.max_shards {
             return Err(Error::LimitExceeded(format!(
-                "This request would exceed the shard limit for the account {ACCOUNT} in {}. Current shard count for the account: {current}. Limit: {}. Number of additional shards that would have resulted from this request: {more}.",
-                crate::names::REGION,
+                "This request would exceed the shard limit for the account {} in {}. Current shard count for the account: {current}. Limit: {}. Number of additional shards that would have resulted from this request: {more}.",
+                self.opts.account_id,
+                self.opts.region,
                 self.opts.max_shards
             )));
         }
@@ -346,7 +371,7 @@ impl StoreInner {
     }
 }
 
-pub(crate) fn describe(meta: &StreamMeta) -> StreamDescription {
+pub(crate) fn describe(meta: &StreamMeta, arn: String) -> StreamDescription {
     let shards = meta
         .shards
         .iter()
@@ -354,7 +379,7 @@ pub(crate) fn describe(meta: &StreamMeta) -> StreamDescription {
         .collect();
     StreamDescription {
         name: meta.name.clone(),
-        arn: stream_arn(&meta.name),
+        arn,
         status: "ACTIVE",
         mode: meta.mode,
         retention_hours: meta.retention_hours,
@@ -389,12 +414,23 @@ impl Store {
         name: &str,
         change: impl FnOnce(&mut StreamSettings) -> Result<()>,
     ) -> Result<StreamSettings> {
+        self.check_active(name)?;
+        let mut before = StreamSettings::default();
         let mut after = StreamSettings::default();
         self.update_meta(name, |meta| {
+            before = meta.settings.clone();
             change(&mut meta.settings)?;
             after = meta.settings.clone();
             Ok(())
         })?;
+        // A resource policy is kept beside the stream; every other setting is the stream's own
+        // configuration, whose change AWS reports as UPDATING.
+        before.policy.clone_from(&after.policy);
+        if before != after {
+            if let Ok(stream) = self.inner.stream(name) {
+                self.begin_phase(&stream, crate::phase::Phase::Updating);
+            }
+        }
         Ok(after)
     }
 

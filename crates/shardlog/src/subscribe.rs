@@ -66,9 +66,10 @@ impl Store {
         position: StartingPosition,
     ) -> Result<Subscription> {
         let s = self.inner.stream(stream)?;
+        self.check_created(&s)?;
         let (handle, end) = {
             let state = s.read();
-            let (meta, handle) = state.shard(shard, stream)?;
+            let (meta, handle) = state.shard(shard, stream, self.account_id())?;
             (handle.clone(), meta.closed.map(|c| c.end_counter))
         };
         let cursor = self.resolve(&s, &handle, shard, position)?;

@@ -697,3 +697,92 @@ fn auto_distribution_spreads_records_without_keys_over_every_open_shard() {
     assert_eq!(a.shard_id, b.shard_id);
     assert!(store.put_record("auto", PutEntry::unkeyed(b"x")).is_err());
 }
+
+#[test]
+fn with_a_state_delay_streams_pass_through_creating_updating_and_deleting() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(1_000_000);
+    let opts = StoreOptions {
+        clock: clock.clone(),
+        state_delay: std::time::Duration::from_millis(500),
+        ..StoreOptions::default()
+    };
+    let store = Store::open(dir.path(), opts).unwrap();
+    store.create_stream("s", 2).unwrap();
+    assert_eq!(store.describe_stream("s").unwrap().status, "CREATING");
+    // Not there for records yet, and not to be changed.
+    let e = store.put_record("s", PutEntry::new("k", b"x")).unwrap_err();
+    assert_eq!(e.kind(), "ResourceNotFoundException");
+    let e = store
+        .get_shard_iterator("s", ShardId(0), StartingPosition::TrimHorizon)
+        .unwrap_err();
+    assert_eq!(e.kind(), "ResourceNotFoundException");
+    let e = store.increase_retention_period("s", 48).unwrap_err();
+    assert_eq!(e.kind(), "ResourceInUseException");
+    assert_eq!(
+        e.to_string(),
+        "Stream s under account 000000000000 not ACTIVE, instead in state CREATING"
+    );
+    clock.set(1_000_500);
+    assert_eq!(store.describe_stream("s").unwrap().status, "ACTIVE");
+    store.put_record("s", PutEntry::new("k", b"x")).unwrap();
+
+    // A split is done at once; the stream is UPDATING for the delay: records flow, changes wait.
+    store.split_shard("s", ShardId(0), 1 << 100).unwrap();
+    assert_eq!(store.describe_stream("s").unwrap().status, "UPDATING");
+    store.put_record("s", PutEntry::new("k", b"y")).unwrap();
+    let e = store.merge_shards("s", ShardId(2), ShardId(3)).unwrap_err();
+    assert_eq!(e.kind(), "ResourceInUseException");
+    assert!(e.to_string().ends_with("instead in state UPDATING"), "{e}");
+    assert_eq!(
+        store.delete_stream("s").unwrap_err().kind(),
+        "ResourceInUseException"
+    );
+    clock.set(1_001_000);
+    // UpdateShardCount is one change however many splits and merges it takes.
+    assert_eq!(
+        store.update_shard_count("s", 6).unwrap(),
+        3,
+        "the count before"
+    );
+    assert_eq!(
+        store
+            .describe_stream("s")
+            .unwrap()
+            .shards
+            .iter()
+            .filter(|s| s.closed_ms.is_none())
+            .count(),
+        6
+    );
+    assert_eq!(store.describe_stream("s").unwrap().status, "UPDATING");
+    clock.set(1_001_500);
+    // A resource policy is not the stream's configuration: no UPDATING for it.
+    store
+        .update_stream_settings("s", |s| s.set_policy(Some("{}".into())))
+        .unwrap();
+    assert_eq!(store.describe_stream("s").unwrap().status, "ACTIVE");
+
+    // Deleted at once (durably: gone after a reopen), reported DELETING for the delay.
+    store.delete_stream("s").unwrap();
+    assert_eq!(store.describe_stream("s").unwrap().status, "DELETING");
+    assert_eq!(store.list_streams(), ["s"]);
+    assert_eq!(
+        store
+            .put_record("s", PutEntry::new("k", b"z"))
+            .unwrap_err()
+            .kind(),
+        "ResourceNotFoundException"
+    );
+    assert_eq!(
+        store.create_stream("s", 1).unwrap_err().kind(),
+        "ResourceInUseException"
+    );
+    clock.set(1_002_000);
+    assert_eq!(
+        store.describe_stream("s").unwrap_err().kind(),
+        "ResourceNotFoundException"
+    );
+    assert!(store.list_streams().is_empty());
+    store.create_stream("s", 1).unwrap();
+}

@@ -9,7 +9,7 @@ use crate::validate::{
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use shardlog::{RegisteredConsumer, Store, ACCOUNT};
+use shardlog::{RegisteredConsumer, Store};
 
 pub(super) const REGISTER: Operation = Operation {
     name: "RegisterStreamConsumer",
@@ -138,8 +138,12 @@ pub(crate) fn resolve_consumer_arn(
     store: &Store,
     arn: &str,
 ) -> Result<(String, RegisteredConsumer), ApiError> {
-    let not_found =
-        || ApiError::not_found(format!("Consumer {arn} under account {ACCOUNT} not found."));
+    let not_found = || {
+        ApiError::not_found(format!(
+            "Consumer {arn} under account {} not found.",
+            store.account_id()
+        ))
+    };
     let (head, _) = arn.rsplit_once(':').ok_or_else(not_found)?;
     let (stream_part, name) = head.rsplit_once("/consumer/").ok_or_else(not_found)?;
     let stream = stream_part

@@ -143,18 +143,22 @@ impl Operation {
     }
 
     /// Runs the operation for the server: request/response handlers on a blocking thread (engine
-    /// calls fsync), streaming ones on the runtime.
+    /// calls fsync), streaming ones on the runtime. ARNs in the answer name `region` (the one the
+    /// request was signed for) when it is a region name, else the store's.
     pub async fn run(
         &'static self,
         shared: &Arc<Shared>,
         input: Value,
         encoding: Encoding,
+        region: Option<&str>,
     ) -> Result<Reply, ApiError> {
         if let Handler::Events(open) = self.handler {
             validate::check(&input, self.input)?;
             return Ok(Reply::Events(open(shared, input).await?));
         }
-        let store = shared.store.clone();
+        let store = region
+            .and_then(|r| shared.store.in_region(r).ok())
+            .unwrap_or_else(|| shared.store.clone());
         tokio::task::spawn_blocking(move || self.call(&store, &input, encoding))
             .await
             .unwrap_or_else(|_| Err(ApiError::internal("Internal Service Failure")))

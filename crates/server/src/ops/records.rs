@@ -13,7 +13,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use shardlog::{
     ChildShard, GetRecordsOutput, PutEntry, Record, SequenceNumber, ShardId, StartingPosition,
-    Store, ACCOUNT, MAX_GET_RECORDS,
+    Store, MAX_GET_RECORDS,
 };
 
 pub(super) const PUT_RECORD: Operation = Operation {
@@ -140,12 +140,12 @@ pub(super) const GET_SHARD_ITERATOR: Operation = Operation {
 
 fn get_shard_iterator(store: &Store, input: &Value) -> Result<Value, ApiError> {
     let stream = stream_of(input)?;
-    let shard = parse_shard(str_of(input, "ShardId").unwrap_or_default(), &stream)?;
+    let shard = parse_shard(store, str_of(input, "ShardId").unwrap_or_default(), &stream)?;
     let position = starting_position(
         str_of(input, "ShardIteratorType").unwrap_or_default(),
         str_of(input, "StartingSequenceNumber"),
         ts_of(input, "Timestamp")?,
-        (&stream, shard),
+        (store.account_id(), &stream, shard),
     )?;
     let it = store.get_shard_iterator(&stream, shard, position)?;
     Ok(json!({ "ShardIterator": it }))
@@ -157,7 +157,7 @@ pub(crate) fn starting_position(
     kind: &str,
     sequence: Option<&str>,
     timestamp_ms: Option<u64>,
-    (stream, shard): (&str, ShardId),
+    (account, stream, shard): (&str, &str, ShardId),
 ) -> Result<StartingPosition, ApiError> {
     let by_sequence = matches!(kind, "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER");
     let mismatch = |also: &str| {
@@ -172,7 +172,7 @@ pub(crate) fn starting_position(
         }
         (true, Some(s)) => Some(s.parse::<SequenceNumber>().map_err(|_| {
             ApiError::invalid(format!(
-                "StartingSequenceNumber {s} used in GetShardIterator on shard {shard} in stream {stream} under account {ACCOUNT} is invalid."
+                "StartingSequenceNumber {s} used in GetShardIterator on shard {shard} in stream {stream} under account {account} is invalid."
             ))
         })?),
         _ => None,

@@ -8,7 +8,7 @@ use super::{
 use crate::error::ApiError;
 use crate::validate::{req, Pattern, Shape, TAG_KEY, TAG_MAP};
 use serde_json::{json, Value};
-use shardlog::{stream_arn, Store, ACCOUNT};
+use shardlog::Store;
 use std::collections::BTreeMap;
 
 pub(super) const DESCRIBE_LIMITS: Operation = Operation {
@@ -62,7 +62,7 @@ fn monitoring(store: &Store, input: &Value, on: bool) -> Result<Value, ApiError>
         "StreamName": name,
         "CurrentShardLevelMetrics": before,
         "DesiredShardLevelMetrics": after.shard_level_metrics,
-        "StreamARN": stream_arn(&name),
+        "StreamARN": store.stream_arn(&name),
     }))
 }
 
@@ -162,7 +162,8 @@ fn resource_of(store: &Store, input: &Value) -> Result<Resource, ApiError> {
     match arn.contains(":stream/") {
         true => Ok(Resource::Stream(stream_from_arn(arn).to_string())),
         false => Err(ApiError::not_found(format!(
-            "Resource {arn} under account {ACCOUNT} not found."
+            "Resource {arn} under account {} not found.",
+            store.account_id()
         ))),
     }
 }
@@ -190,7 +191,9 @@ fn tag_resource(store: &Store, input: &Value) -> Result<Value, ApiError> {
     match resource_of(store, input)? {
         Resource::Stream(name) => store.add_tags(&name, &tags)?,
         Resource::Consumer { stream, name } => {
-            store.update_consumer_settings(&stream, &name, |c| c.add_tags(&name, &tags))?;
+            store.update_consumer_settings(&stream, &name, |c| {
+                c.add_tags(&name, store.account_id(), &tags)
+            })?;
         }
     }
     Ok(Value::Null)
@@ -364,7 +367,7 @@ fn update_warm_throughput(store: &Store, input: &Value) -> Result<Value, ApiErro
         Ok(())
     })?;
     Ok(json!({
-        "StreamARN": stream_arn(&name),
+        "StreamARN": store.stream_arn(&name),
         "StreamName": name,
         "WarmThroughput": {"TargetMiBps": target, "CurrentMiBps": target},
     }))
@@ -397,7 +400,7 @@ fn update_record_distribution(store: &Store, input: &Value) -> Result<Value, Api
 fn on_demand_only(store: &Store, name: &str, operation: &str) -> Result<(), ApiError> {
     if store.describe_stream(name)?.mode != shardlog::StreamMode::OnDemand {
         return Err(ApiError::invalid(format!(
-            "{operation} is only supported for streams in ON_DEMAND mode. Stream {name} under account {ACCOUNT} is in PROVISIONED mode."
+            "{operation} is only supported for streams in ON_DEMAND mode. Stream {name} under account {} is in PROVISIONED mode.", store.account_id()
         )));
     }
     Ok(())

@@ -8,7 +8,7 @@ use crate::validate::{
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use shardlog::{stream_arn, ShardDescription, ShardId, Store, ACCOUNT};
+use shardlog::{ShardDescription, ShardId, Store};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Most shards one ListShards page returns.
@@ -116,7 +116,7 @@ fn list_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
             }
             decode_token(token)?
         }
-        (None, true) => first_page(input)?,
+        (None, true) => first_page(store, input)?,
     };
     let d = store.describe_stream(&listing.stream)?;
     let now = now_ms();
@@ -145,10 +145,10 @@ fn list_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
     Ok(out)
 }
 
-fn first_page(input: &Value) -> Result<Listing, ApiError> {
+fn first_page(store: &Store, input: &Value) -> Result<Listing, ApiError> {
     let stream = stream_of(input)?;
     let mut after = match str_of(input, "ExclusiveStartShardId") {
-        Some(id) => Some(parse_shard(id, &stream)?.0),
+        Some(id) => Some(parse_shard(store, id, &stream)?.0),
         None => None,
     };
     let filter = match input.get("ShardFilter") {
@@ -170,7 +170,7 @@ fn first_page(input: &Value) -> Result<Listing, ApiError> {
                             "ShardId must be specified for ShardFilter of type AFTER_SHARD_ID.",
                         )
                     })?;
-                    let id = parse_shard(id, &stream)?.0;
+                    let id = parse_shard(store, id, &stream)?.0;
                     after = Some(after.map_or(id, |a| a.max(id)));
                     Filter::FromTrimHorizon
                 }
@@ -278,10 +278,11 @@ pub(crate) fn now_ms() -> u64 {
 }
 
 /// Parses a shard id, answering an unparsable one as Kinesis does.
-pub(crate) fn parse_shard(id: &str, stream: &str) -> Result<ShardId, ApiError> {
+pub(crate) fn parse_shard(store: &Store, id: &str, stream: &str) -> Result<ShardId, ApiError> {
     id.parse::<ShardId>().map_err(|_| {
         ApiError::not_found(format!(
-            "Could not find shard {id} in stream {stream} under account {ACCOUNT}."
+            "Could not find shard {id} in stream {stream} under account {}.",
+            store.account_id()
         ))
     })
 }
@@ -302,11 +303,15 @@ pub(super) const SPLIT_SHARD: Operation = Operation {
 
 fn split_shard(store: &Store, input: &Value) -> Result<Value, ApiError> {
     let stream = stream_of(input)?;
-    let shard = parse_shard(str_of(input, "ShardToSplit").unwrap_or_default(), &stream)?;
+    let shard = parse_shard(
+        store,
+        str_of(input, "ShardToSplit").unwrap_or_default(),
+        &stream,
+    )?;
     let key_text = str_of(input, "NewStartingHashKey").unwrap_or_default();
     let key = key_text.parse::<u128>().map_err(|_| {
         ApiError::invalid(format!(
-            "NewStartingHashKey {key_text} used in SplitShard() on shard {shard} in stream {stream} under account {ACCOUNT} is not a valid hash key."
+            "NewStartingHashKey {key_text} used in SplitShard() on shard {shard} in stream {stream} under account {} is not a valid hash key.", store.account_id()
         ))
     })?;
     store.split_shard(&stream, shard, key)?;
@@ -327,8 +332,13 @@ pub(super) const MERGE_SHARDS: Operation = Operation {
 
 fn merge_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
     let stream = stream_of(input)?;
-    let a = parse_shard(str_of(input, "ShardToMerge").unwrap_or_default(), &stream)?;
+    let a = parse_shard(
+        store,
+        str_of(input, "ShardToMerge").unwrap_or_default(),
+        &stream,
+    )?;
     let b = parse_shard(
+        store,
         str_of(input, "AdjacentShardToMerge").unwrap_or_default(),
         &stream,
     )?;
@@ -355,7 +365,7 @@ fn update_shard_count(store: &Store, input: &Value) -> Result<Value, ApiError> {
     let current = store.update_shard_count(&stream, target)?;
     Ok(json!({
         "StreamName": stream,
-        "StreamARN": stream_arn(&stream),
+        "StreamARN": store.stream_arn(&stream),
         "CurrentShardCount": current,
         "TargetShardCount": target,
     }))

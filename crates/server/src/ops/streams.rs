@@ -12,7 +12,7 @@ use crate::validate::{
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use shardlog::{CreateStream, Store, StreamMode, ACCOUNT};
+use shardlog::{CreateStream, Store, StreamMode};
 use std::collections::BTreeMap;
 
 /// Shards an on-demand stream starts with, as Kinesis provisions about four shards' capacity.
@@ -90,7 +90,7 @@ fn delete_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
         return Err(ApiError::new(
             "ResourceInUseException",
             format!(
-                "Stream {name} under account {ACCOUNT} has registered consumers; set EnforceConsumerDeletion to delete it."
+                "Stream {name} under account {} has registered consumers; set EnforceConsumerDeletion to delete it.", store.account_id()
             ),
         ));
     }

@@ -96,13 +96,13 @@ async fn start(shared: &Arc<Shared>, input: Value) -> Result<Body, ApiError> {
 fn open(store: &Store, input: &Value) -> Result<Subscription, ApiError> {
     let (stream, _) =
         resolve_consumer_arn(store, str_of(input, "ConsumerARN").unwrap_or_default())?;
-    let shard = super::parse_shard(str_of(input, "ShardId").unwrap_or_default(), &stream)?;
+    let shard = super::parse_shard(store, str_of(input, "ShardId").unwrap_or_default(), &stream)?;
     let pos = input.get("StartingPosition").unwrap_or(&Value::Null);
     let position = starting_position(
         str_of(pos, "Type").unwrap_or_default(),
         str_of(pos, "SequenceNumber"),
         ts_of(pos, "Timestamp")?,
-        (&stream, shard),
+        (store.account_id(), &stream, shard),
     )?;
     Ok(store.subscribe(&stream, shard, position)?)
 }

@@ -23,11 +23,11 @@ ACCOUNT = "000000000000"
 ARN = "arn:aws:kinesis:us-east-1:%s:stream/%%s" % ACCOUNT
 
 
-def client(key="dummy", secret="dummy"):
+def client(key="dummy", secret="dummy", region="us-east-1"):
     return boto3.client(
         "kinesis",
         endpoint_url=ENDPOINT,
-        region_name="us-east-1",
+        region_name=region,
         aws_access_key_id=key,
         aws_secret_access_key=secret,
         config=Config(retries={"max_attempts": 1}),
@@ -309,6 +309,26 @@ def settings_tags_policies_and_limits():
     settings = k.update_account_settings(MinimumThroughputBillingCommitment={"Status": "ENABLED"})
     assert settings["MinimumThroughputBillingCommitment"]["Status"] == "ENABLED", settings
     assert k.describe_account_settings()["MinimumThroughputBillingCommitment"]["Status"] == "ENABLED"
+
+
+@check
+def region_in_arns_and_records_without_keys():
+    eu = client(region="eu-west-1")
+    eu.create_stream(StreamName="auto", StreamModeDetails={"StreamMode": "ON_DEMAND"},
+                     RecordDistributionStrategy="AUTO")
+    summary = eu.describe_stream_summary(StreamName="auto")["StreamDescriptionSummary"]
+    assert summary["StreamARN"] == "arn:aws:kinesis:eu-west-1:%s:stream/auto" % ACCOUNT, summary
+    assert summary["RecordDistributionStrategy"] == "AUTO", summary
+    eu.put_record(StreamName="auto", Data=b"no key")
+    out = eu.put_records(StreamName="auto", Records=[{"Data": b"a"}, {"Data": b"b"}])
+    assert out["FailedRecordCount"] == 0, out
+    got = []
+    for shard in eu.list_shards(StreamName="auto")["Shards"]:
+        it = eu.get_shard_iterator(StreamName="auto", ShardId=shard["ShardId"],
+                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        got += eu.get_records(ShardIterator=it)["Records"]
+    assert sorted(r["Data"] for r in got) == [b"a", b"b", b"no key"], got
+    assert all("PartitionKey" not in r for r in got), got
 
 
 @check

@@ -81,7 +81,7 @@ impl RecordSource for Store {
         let log = {
             let state = stream_ref.read();
             let found = state.shards.get(&shard.0).cloned();
-            found.ok_or_else(|| shard_not_found(shard, stream))?
+            found.ok_or_else(|| shard_not_found(shard, stream, self.account_id()))?
         };
         log.log.sync()?;
         Ok(())
@@ -107,7 +107,7 @@ impl Store {
         let s = self.inner.stream(stream)?;
         let handle = {
             let state = s.read();
-            state.shard(shard, stream)?.1.clone()
+            state.shard(shard, stream, self.account_id())?.1.clone()
         };
         if seq.incarnation() != s.incarnation {
             return refuse("it comes from another stream");
