@@ -573,7 +573,7 @@ pub fn good_request(signing: bool) -> Vec<u8> {
         signer().sign(
             &mut req,
             &["host", "content-type", "x-amz-target"],
-            "20261121T120000Z",
+            "20260921T141320Z",
         );
     }
     to_wire(&req)
@@ -584,7 +584,7 @@ pub fn signer() -> Signer {
     Signer {
         key_id: ACCESS_KEY_ID.into(),
         secret: SECRET.into(),
-        date: "20261121".into(),
+        date: "20260921".into(),
         region: "us-east-1".into(),
         service: "kinesis".into(),
         separator: ", ",
@@ -699,7 +699,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         signer().sign(
             &mut req,
             &["host", "content-type", "x-amz-target"],
-            "20261121T120000Z",
+            "20260921T141320Z",
         );
         out.push((
             format!("signed-{name}"),

@@ -15,7 +15,7 @@
 use crate::input::Input;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use shardlog_server::fuzzing::verify_sigv4;
+use shardlog_server::fuzzing::{amz_date_ms, verify_sigv4};
 use shardlog_server::{ApiError, Credentials};
 
 /// The error types verification may answer.
@@ -60,14 +60,17 @@ pub struct Request {
 }
 
 impl Request {
-    /// Verifies with the server's code.
+    /// Verifies with the server's code, at the time the request says it was signed (so that
+    /// freshness never decides; `sigv4`'s unit tests cover it).
     pub fn verify(&self, creds: &Credentials) -> Result<(), ApiError> {
+        let now_ms = self.header("x-amz-date").and_then(amz_date_ms).unwrap_or(0);
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
         verify_sigv4(
+            now_ms,
             creds,
             &self.method,
             &self.path,
@@ -305,7 +308,7 @@ impl Generated {
         let signer = Signer {
             key_id: token(r, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 1, 20),
             secret: token(r, &VISIBLE.collect::<Vec<u8>>(), 0, 40),
-            date: token(r, digits, 8, 8),
+            date: calendar_date(&token(r, digits, 8, 8)),
             region: token(r, b"abcdefghijklmnopqrstuvwxyz0123456789-", 1, 14),
             service: token(r, b"abcdefghijklmnopqrstuvwxyz0123456789-", 1, 10),
             separator: if r.byte().is_multiple_of(2) {
@@ -314,7 +317,7 @@ impl Generated {
                 ","
             },
         };
-        let amz_date = format!("{}T{}Z", signer.date, token(r, digits, 6, 6));
+        let amz_date = format!("{}T{}Z", signer.date, clock_time(&token(r, digits, 6, 6)));
         Generated {
             req: Request {
                 method,
@@ -327,6 +330,31 @@ impl Generated {
             amz_date,
         }
     }
+}
+
+/// Eight digits made a real date (`YYYYMMDD` from 1970 on, days up to 28), as a signer writes one.
+fn calendar_date(digits: &str) -> String {
+    let part = |r: std::ops::Range<usize>| digits.get(r).and_then(|p| p.parse::<u32>().ok());
+    let (y, m, d) = (
+        part(0..4).unwrap_or(0),
+        part(4..6).unwrap_or(0),
+        part(6..8).unwrap_or(0),
+    );
+    let y = if y < 1970 { 1970 + y % 8000 } else { y };
+    let m = if (1..=12).contains(&m) { m } else { 1 + m % 12 };
+    let d = if (1..=28).contains(&d) { d } else { 1 + d % 28 };
+    format!("{y:04}{m:02}{d:02}")
+}
+
+/// Six digits made a time of day (`HHMMSS`).
+fn clock_time(digits: &str) -> String {
+    let part = |r: std::ops::Range<usize>| digits.get(r).and_then(|p| p.parse::<u32>().ok());
+    let (h, m, s) = (
+        part(0..2).unwrap_or(0),
+        part(2..4).unwrap_or(0),
+        part(4..6).unwrap_or(0),
+    );
+    format!("{:02}{:02}{:02}", h % 24, m % 60, s % 60)
 }
 
 /// Runs the `sigv4_parse` checks on one input.
@@ -382,7 +410,7 @@ fn signed(r: &mut Input<'_>) {
     let g = Generated::read(r);
     let mut req = g.req.clone();
     let pick = r.byte();
-    let names: Vec<&str> = g
+    let mut names: Vec<&str> = g
         .req
         .headers
         .iter()
@@ -390,6 +418,13 @@ fn signed(r: &mut Input<'_>) {
         .filter(|(i, _)| pick >> (i % 8) & 1 == 1)
         .map(|(_, (n, _))| n.as_str())
         .collect();
+    // The server requires these two signed (besides the date, which the signer adds).
+    for required in ["host", "x-amz-target"] {
+        if req.header(required).is_none() {
+            req.headers.push((required.into(), "x".into()));
+        }
+        names.push(required);
+    }
     let signed = g.signer.sign(&mut req, &names, &g.amz_date);
     let creds = g.signer.credentials();
     if let Err(e) = req.verify(&creds) {

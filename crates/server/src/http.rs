@@ -85,52 +85,19 @@ async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> 
         );
     }
     let content_type = header(&req, CONTENT_TYPE.as_str()).unwrap_or_default();
-    let encoding = Encoding::from_content_type(content_type);
     let target = header(&req, "x-amz-target").unwrap_or_default();
     if let Some(op) = lease_operation(target) {
         return leases(shared, req, op, started).await;
     }
-    let name = target
-        .strip_prefix(TARGET_PREFIX)
-        .unwrap_or_default()
-        .to_string();
-    let name = name.as_str();
-    let op = ops::find(name);
+    let op = target.strip_prefix(TARGET_PREFIX).and_then(ops::find);
     let op_name = op.map_or("Unknown", |o| o.name);
-    let (encoding, known) = match encoding {
-        Some(e) => (e, op.is_some()),
-        None => (Encoding::Json, false),
-    };
-    if !known {
+    // A content type that is neither JSON nor CBOR names no operation AWS serves.
+    let Some(encoding) = Encoding::from_content_type(content_type) else {
         let e = ApiError::new("UnknownOperationException", "");
-        return error(shared, op_name, started, encoding, &e);
-    }
+        return error(shared, op_name, started, Encoding::Json, &e);
+    };
     let (parts, body) = req.into_parts();
-    let body = match read_body(&parts, body, shared.opts.max_body_bytes).await {
-        Ok(b) => b,
-        Err(e) => return error(shared, op_name, started, encoding, &e),
-    };
-    if let Some(creds) = &shared.opts.credentials {
-        if let Err(e) = check_signature(creds, &parts, &body) {
-            return error(shared, op_name, started, encoding, &e);
-        }
-    }
-    let input = match encoding.decode(&body) {
-        Ok(v) => v,
-        Err(e) => return error(shared, op_name, started, encoding, &e),
-    };
-    drop(body);
-    let Some(op) = op else {
-        let e = ApiError::new("UnknownOperationException", "");
-        return error(shared, op_name, started, encoding, &e);
-    };
-    let region = parts
-        .headers
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(sigv4::scope_region);
-    let result = op.run(shared, input, encoding, region).await;
-    match result {
+    match answer(shared, op, encoding, &parts, body).await {
         Ok(reply) => {
             shared.metrics.observe(op_name, started.elapsed(), None);
             let (body, content_type) = match reply {
@@ -143,6 +110,41 @@ async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> 
         }
         Err(e) => error(shared, op_name, started, encoding, &e),
     }
+}
+
+/// Bodies up to this size are read before the signature is looked at; a larger one only once the
+/// `Authorization` header passed every check that needs no body.
+const READ_BEFORE_AUTH_BYTES: u64 = 64 << 10;
+
+/// The checks in AWS's order, then the operation: body read and parsed, target known, signature
+/// valid (the request is signed for the store's clock), then the operation's own checks.
+async fn answer(
+    shared: &Arc<Shared>,
+    op: Option<&'static ops::Operation>,
+    encoding: Encoding,
+    parts: &hyper::http::request::Parts,
+    body: Incoming,
+) -> Result<Reply, ApiError> {
+    let now_ms = shared.store.now_ms();
+    let headers = header_pairs(parts);
+    if let Some(creds) = &shared.opts.credentials {
+        if declared_length(parts).is_none_or(|n| n > READ_BEFORE_AUTH_BYTES) {
+            sigv4::authorization(creds, &headers, now_ms).map_err(auth_error)?;
+        }
+    }
+    let body = read_body(parts, body, shared.opts.max_body_bytes).await?;
+    let input = encoding.decode(&body)?;
+    let op = op.ok_or_else(|| ApiError::new("UnknownOperationException", ""))?;
+    if let Some(creds) = &shared.opts.credentials {
+        check_signature(creds, parts, &headers, &body, now_ms)?;
+    }
+    drop(body);
+    let region = parts
+        .headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(sigv4::scope_region);
+    op.run(shared, input, encoding, region).await
 }
 
 /// The operation of a lease-protocol target, if `target` is one.
@@ -166,7 +168,9 @@ async fn leases(
         Err(e) => return error(shared, "Leases", started, Encoding::Json, &e),
     };
     if let Some(creds) = &shared.opts.credentials {
-        if let Err(e) = check_signature(creds, &parts, &body) {
+        let headers = header_pairs(&parts);
+        let now_ms = shared.store.now_ms();
+        if let Err(e) = check_signature(creds, &parts, &headers, &body, now_ms) {
             return error(shared, "Leases", started, Encoding::Json, &e);
         }
     }
@@ -216,31 +220,49 @@ async fn read_body(
         })
 }
 
-fn check_signature(
-    creds: &sigv4::Credentials,
-    parts: &hyper::http::request::Parts,
-    body: &[u8],
-) -> Result<(), ApiError> {
-    let headers: Vec<(&str, &str)> = parts
+/// A request's headers as (name, value) pairs, in arrival order; values that are not text are
+/// left out (they cannot have been signed).
+fn header_pairs(parts: &hyper::http::request::Parts) -> Vec<(&str, &str)> {
+    parts
         .headers
         .iter()
         .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
-        .collect();
+        .collect()
+}
+
+fn declared_length(parts: &hyper::http::request::Parts) -> Option<u64> {
+    parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// A SigV4 refusal as AWS answers it: 403 for a missing token, 400 otherwise.
+fn auth_error(e: ApiError) -> ApiError {
+    let status = if e.kind == "MissingAuthenticationTokenException" {
+        403
+    } else {
+        400
+    };
+    ApiError { status, ..e }
+}
+
+fn check_signature(
+    creds: &sigv4::Credentials,
+    parts: &hyper::http::request::Parts,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    now_ms: u64,
+) -> Result<(), ApiError> {
     let signed = sigv4::Signed {
         method: parts.method.as_str(),
         path: parts.uri.path(),
         query: parts.uri.query().unwrap_or_default(),
-        headers,
+        headers: headers.to_vec(),
         body,
     };
-    sigv4::verify(creds, &signed).map_err(|e| ApiError {
-        status: if e.kind == "MissingAuthenticationTokenException" {
-            403
-        } else {
-            400
-        },
-        ..e
-    })
+    sigv4::verify(creds, &signed, now_ms).map_err(auth_error)
 }
 
 fn error(

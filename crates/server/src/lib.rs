@@ -180,9 +180,10 @@ pub fn answer(
 pub mod fuzzing {
     use crate::{sigv4, ApiError, Credentials};
 
-    /// Verifies a request's SigV4 signature as the HTTP layer does (`sigv4::verify`), from its
-    /// parts: `headers` are (name, value) pairs in arrival order, repeated names included.
+    /// Verifies a request's SigV4 signature as the HTTP layer does (`sigv4::verify`) at `now_ms`,
+    /// from its parts: `headers` are (name, value) pairs in arrival order, repeated names included.
     pub fn verify_sigv4(
+        now_ms: u64,
         creds: &Credentials,
         method: &str,
         path: &str,
@@ -197,6 +198,11 @@ pub mod fuzzing {
             headers: headers.to_vec(),
             body,
         };
-        sigv4::verify(creds, &signed)
+        sigv4::verify(creds, &signed, now_ms)
+    }
+
+    /// Epoch milliseconds of an `X-Amz-Date` (`20261206T120000Z`), as verification reads it.
+    pub fn amz_date_ms(amz_date: &str) -> Option<u64> {
+        sigv4::amz_date_ms(amz_date)
     }
 }

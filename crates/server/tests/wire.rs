@@ -563,3 +563,78 @@ fn arns_carry_the_account_and_the_requests_region() {
     assert_eq!((status, kind.as_str()), (400, "ResourceNotFoundException"));
     assert_eq!(message, "Stream gone under account 123456789012 not found.");
 }
+
+/// AWS's order: the body is parsed before the target is looked up.
+#[test]
+fn a_body_is_parsed_before_the_target_is_looked_up() {
+    let (_dir, s) = server();
+    let call = |target: &str, body: &[u8]| {
+        let (status, _, bytes) = s.raw(
+            "POST",
+            &[
+                ("X-Amz-Target", target),
+                ("Content-Type", "application/x-amz-json-1.1"),
+            ],
+            body,
+        );
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        (status, v["__type"].as_str().unwrap().to_string())
+    };
+    let unparsable = call("Kinesis_20131202.NoSuchThing", b"{");
+    assert_eq!(unparsable, (400, "SerializationException".to_string()));
+    let unknown = call("Kinesis_20131202.NoSuchThing", b"{}");
+    assert_eq!(unknown, (400, "UnknownOperationException".to_string()));
+}
+
+/// Issue 16's report: a request signed an hour earlier was served. Now a signature is good for 15
+/// minutes either side of the store's clock, and a large body is not read before the
+/// `Authorization` header passed the checks that need no body.
+#[test]
+fn signatures_expire_and_large_bodies_wait_for_authorization() {
+    let dir = tempfile::tempdir().unwrap();
+    let now_ms = 1_796_558_400_000; // 2026-12-06T12:00:00Z
+    let store_opts = shardlog::StoreOptions {
+        clock: shardlog::Clock::manual(now_ms),
+        ..Default::default()
+    };
+    let opts = ServerOptions {
+        credentials: Some(shardlog_server::Credentials::new("AKID", "secret")),
+        ..ServerOptions::default()
+    };
+    let s = TestServer::start_with(dir.path(), store_opts, opts);
+    let auth = "AWS4-HMAC-SHA256 Credential=AKID/20261206/us-east-1/kinesis/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=1234";
+    let (status, _, body) = s.raw(
+        "POST",
+        &[
+            ("X-Amz-Target", "Kinesis_20131202.ListStreams"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Date", "20261206T110000Z"),
+            ("Authorization", auth),
+        ],
+        b"{}",
+    );
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 400);
+    assert_eq!(v["__type"], "InvalidSignatureException");
+    assert_eq!(
+        v["message"],
+        "Signature expired: 20261206T110000Z is now earlier than 20261206T114500Z (20261206T120000Z - 15 min.)"
+    );
+
+    // 8 MiB announced, none sent: the answer comes without waiting for it.
+    let mut conn = std::net::TcpStream::connect(s.addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\nX-Amz-Target: Kinesis_20131202.PutRecord\r\nContent-Type: application/x-amz-json-1.1\r\n\r\n",
+        s.addr,
+        8 << 20
+    );
+    std::io::Write::write_all(&mut conn, head.as_bytes()).unwrap();
+    let (status, _, body) = common::read_response(&mut conn);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, v["__type"].as_str().unwrap()),
+        (403, "MissingAuthenticationTokenException")
+    );
+}

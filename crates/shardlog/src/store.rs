@@ -123,6 +123,11 @@ impl Store {
         })
     }
 
+    /// The store's clock ([`StoreOptions::clock`]), ms since the epoch.
+    pub fn now_ms(&self) -> u64 {
+        self.inner.now_ms()
+    }
+
     /// The ARN of a stream, in this handle's region.
     pub fn stream_arn(&self, name: &str) -> String {
         crate::names::stream_arn(self.region(), self.account_id(), name)
