@@ -138,6 +138,16 @@ enum Command {
         /// Failover time of the consumer lease table served to workers, in milliseconds.
         #[arg(long, default_value_t = 10_000)]
         lease_failover_ms: u64,
+        /// Most connections open at once; more are closed as they arrive.
+        #[arg(long, default_value_t = 1000)]
+        max_connections: usize,
+        /// Most requests answered at once; more are answered 503 (the SDKs retry).
+        #[arg(long, default_value_t = 256)]
+        max_in_flight: usize,
+        /// Seconds a client may take to send a request's headers (also the idle time of a kept-alive
+        /// connection).
+        #[arg(long, default_value_t = 20)]
+        header_timeout_secs: u64,
     },
     /// Run a consumer worker that prints the records it is handed (`shard, sequence number,
     /// partition key, data`, tab-separated), until SIGTERM or ctrl-c.
@@ -211,6 +221,9 @@ fn run(cli: Cli) -> CliResult {
         secret_access_key,
         max_body_bytes,
         lease_failover_ms,
+        max_connections,
+        max_in_flight,
+        header_timeout_secs,
     } = cli.command
     {
         let credentials = access_key_id
@@ -219,6 +232,9 @@ fn run(cli: Cli) -> CliResult {
         let opts = shardlog_server::ServerOptions {
             max_body_bytes,
             credentials,
+            max_connections,
+            max_in_flight,
+            header_read_timeout: std::time::Duration::from_secs(header_timeout_secs),
             leases: LeaseOptions {
                 lease_duration_ms: lease_failover_ms,
                 ..LeaseOptions::default()

@@ -12,7 +12,7 @@ use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,16 +40,27 @@ pub(crate) async fn serve(
                         continue;
                     }
                 };
+                // Over the cap: closed at once, before it holds a buffer or a task.
+                let Ok(permit) = shared.connections.clone().try_acquire_owned() else {
+                    shared.metrics.connection_refused();
+                    drop(stream);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
+                let header_timeout = shared.opts.header_read_timeout;
                 let svc = service_fn(move |req| {
                     let shared = shared.clone();
                     async move { Ok::<_, Infallible>(handle(&shared, req).await) }
                 });
-                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(header_timeout)
+                    .serve_connection(TokioIo::new(stream), svc);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(permit);
                 });
             }
             () = &mut shutdown => break,
@@ -96,6 +107,17 @@ async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> 
         let e = ApiError::new("UnknownOperationException", "");
         return error(shared, op_name, started, Encoding::Json, &e);
     };
+    // Held until the answer (or an event stream's first event) is ready.
+    let Ok(_slot) = shared.in_flight.try_acquire() else {
+        let e = ApiError {
+            status: 503,
+            ..ApiError::new(
+                "ServiceUnavailableException",
+                "Service is busy; retry the request.",
+            )
+        };
+        return error(shared, op_name, started, encoding, &e);
+    };
     let (parts, body) = req.into_parts();
     match answer(shared, op, encoding, &parts, body).await {
         Ok(reply) => {
@@ -132,7 +154,16 @@ async fn answer(
             sigv4::authorization(creds, &headers, now_ms).map_err(auth_error)?;
         }
     }
-    let body = read_body(parts, body, shared.opts.max_body_bytes).await?;
+    let limit = shared.opts.max_body_bytes;
+    let body = tokio::time::timeout(shared.opts.body_read_timeout, read_body(parts, body, limit))
+        .await
+        .map_err(|_| ApiError {
+            status: 408,
+            ..ApiError::new(
+                "RequestTimeoutException",
+                "The request body was not received within the timeout period.",
+            )
+        })??;
     let input = encoding.decode(&body)?;
     let op = op.ok_or_else(|| ApiError::new("UnknownOperationException", ""))?;
     if let Some(creds) = &shared.opts.credentials {

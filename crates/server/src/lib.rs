@@ -62,6 +62,16 @@ pub struct ServerOptions {
     /// (`ShardlogLeases_20261206.*`, see `docs/format.md`); its lease duration is every worker's
     /// failover time.
     pub leases: shardlog::consumer::LeaseOptions,
+    /// How long a client may take to send a request's headers, counted from when the connection
+    /// is ready for the next request: also the longest a kept-alive connection stays idle.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body; then it is answered 408.
+    pub body_read_timeout: Duration,
+    /// Most connections open at once; one more is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// Most requests being answered at once (event streams count until their first event); one
+    /// more is answered 503, which the SDKs retry.
+    pub max_in_flight: usize,
 }
 
 impl Default for ServerOptions {
@@ -72,6 +82,10 @@ impl Default for ServerOptions {
             subscription_lifetime: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(30),
             leases: shardlog::consumer::LeaseOptions::default(),
+            header_read_timeout: Duration::from_secs(20),
+            body_read_timeout: Duration::from_secs(60),
+            max_connections: 1000,
+            max_in_flight: 256,
         }
     }
 }
@@ -88,6 +102,10 @@ pub(crate) struct Shared {
     pub leases: shardlog::consumer::LeaseService,
     /// Live SubscribeToShard streams, one per consumer and shard.
     pub subscriptions: std::sync::Mutex<ops::Active>,
+    /// Permits for open connections ([`ServerOptions::max_connections`]).
+    pub connections: Arc<tokio::sync::Semaphore>,
+    /// Permits for requests being answered ([`ServerOptions::max_in_flight`]).
+    pub in_flight: tokio::sync::Semaphore,
 }
 
 /// A bound Kinesis-compatible server.
@@ -119,6 +137,8 @@ impl Server {
         let shared = Arc::new(Shared {
             leases,
             store,
+            connections: Arc::new(tokio::sync::Semaphore::new(opts.max_connections)),
+            in_flight: tokio::sync::Semaphore::new(opts.max_in_flight),
             opts,
             metrics: metrics::Metrics::default(),
             stopping: AtomicBool::new(false),

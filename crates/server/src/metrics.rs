@@ -26,6 +26,7 @@ struct Histogram {
 pub(crate) struct Metrics {
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     errors: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    refused_connections: std::sync::atomic::AtomicU64,
 }
 
 impl Metrics {
@@ -47,6 +48,12 @@ impl Metrics {
             let mut errors = self.errors.locked();
             *errors.entry((op, kind)).or_default() += 1;
         }
+    }
+
+    /// Counts a connection closed because the server had `max_connections` open.
+    pub fn connection_refused(&self) {
+        self.refused_connections
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The whole exposition.
@@ -85,6 +92,12 @@ impl Metrics {
                 h.count
             );
         }
+        let refused = self
+            .refused_connections
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let _ = writeln!(out, "# HELP shardlog_connections_refused_total Connections closed on accept because the server had its maximum open.");
+        let _ = writeln!(out, "# TYPE shardlog_connections_refused_total counter");
+        let _ = writeln!(out, "shardlog_connections_refused_total {refused}");
         let errors = self.errors.locked().clone();
         let _ = writeln!(out, "# HELP shardlog_request_errors_total Requests answered with an error, by operation and error type.");
         let _ = writeln!(out, "# TYPE shardlog_request_errors_total counter");

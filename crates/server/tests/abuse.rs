@@ -1,0 +1,155 @@
+//! Issue 16, clients that misbehave: slow headers, slow bodies, idle connections and floods are cut
+//! off by timeouts and caps, and a well-behaved client is still served while they run.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::TestServer;
+use serde_json::{json, Value};
+use shardlog_server::ServerOptions;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// A generous bound for a well-behaved call while abuse runs (a loaded CI machine included).
+const SERVED_WITHIN: Duration = Duration::from_secs(5);
+
+fn server(opts: ServerOptions) -> (tempfile::TempDir, TestServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), opts);
+    (dir, s)
+}
+
+/// Connects and sends `bytes`, leaving the connection open.
+fn open(s: &TestServer, bytes: &[u8]) -> TcpStream {
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    c.write_all(bytes).unwrap();
+    c
+}
+
+/// Waits until the server closes `c` (EOF or reset), returning what it sent first.
+fn closed_by_server(c: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match c.read(&mut buf) {
+            Ok(0) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return got,
+            Err(e) => panic!("the server did not close the connection: {e}"),
+        }
+    }
+}
+
+/// A put and a read by a client that behaves, timed.
+fn well_behaved(s: &TestServer, i: usize) -> Duration {
+    let t = Instant::now();
+    s.ok(
+        "PutRecord",
+        json!({"StreamName": "s", "PartitionKey": format!("k{i}"), "Data": "AA=="}),
+    );
+    s.ok("DescribeStreamSummary", json!({"StreamName": "s"}));
+    t.elapsed()
+}
+
+#[test]
+fn half_sent_headers_are_cut_off_while_others_are_served() {
+    let (_dir, s) = server(ServerOptions {
+        header_read_timeout: Duration::from_millis(300),
+        ..ServerOptions::default()
+    });
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    let start = Instant::now();
+    let mut slow: Vec<TcpStream> = (0..200)
+        .map(|_| open(&s, b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Tar"))
+        .collect();
+    for i in 0..20 {
+        let took = well_behaved(&s, i);
+        assert!(
+            took < SERVED_WITHIN,
+            "a call took {took:?} during the abuse"
+        );
+    }
+    for c in &mut slow {
+        closed_by_server(c);
+    }
+    // Closed by the header timeout, not at the end of the test.
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+    let records = s.ok("DescribeStreamSummary", json!({"StreamName": "s"}));
+    assert_eq!(records["StreamDescriptionSummary"]["OpenShardCount"], 1);
+}
+
+#[test]
+fn idle_kept_alive_connections_are_closed() {
+    let (_dir, s) = server(ServerOptions {
+        header_read_timeout: Duration::from_millis(300),
+        ..ServerOptions::default()
+    });
+    let request = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\n\r\n{}";
+    let mut c = open(&s, request.as_bytes());
+    // One answer, then the connection idles and is closed.
+    let got = closed_by_server(&mut c);
+    assert!(
+        got.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[test]
+fn a_slow_body_is_answered_408_and_holds_its_slot_only_until_then() {
+    let (_dir, s) = server(ServerOptions {
+        body_read_timeout: Duration::from_millis(500),
+        max_in_flight: 1,
+        ..ServerOptions::default()
+    });
+    let head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 100\r\n\r\n{\"Lim";
+    let mut slow = open(&s, head.as_bytes());
+    std::thread::sleep(Duration::from_millis(100));
+    // The only slot is taken by the slow body: 503, which the SDKs retry.
+    let (status, v) = s.call("ListStreams", json!({}));
+    assert_eq!(
+        (status, v["__type"].as_str()),
+        (503, Some("ServiceUnavailableException"))
+    );
+    let answer = closed_by_server(&mut slow);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("RequestTimeoutException"), "{text}");
+    let (status, _) = s.call("ListStreams", json!({}));
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn connections_beyond_the_cap_are_closed_at_once_and_counted() {
+    let (_dir, s) = server(ServerOptions {
+        max_connections: 16,
+        header_read_timeout: Duration::from_secs(2),
+        ..ServerOptions::default()
+    });
+    let idle: Vec<TcpStream> = (0..16).map(|_| open(&s, b"")).collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let t = Instant::now();
+    let mut extra = open(&s, b"");
+    closed_by_server(&mut extra);
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // The idle ones time out, and the server serves again.
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(2500));
+    let (status, metrics) = s.get("/metrics");
+    assert_eq!(status, 200);
+    let refused: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("shardlog_connections_refused_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(refused >= 1, "{metrics}");
+    let (status, v): (u16, Value) = s.call("ListStreams", json!({}));
+    assert_eq!(status, 200, "{v}");
+}
