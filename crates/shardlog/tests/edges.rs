@@ -283,3 +283,26 @@ fn a_second_store_on_the_same_storage_is_refused_until_the_first_closes() {
     let again = Store::open_with_storage(Arc::new(disk), sim_opts()).unwrap();
     again.close().unwrap();
 }
+
+/// The catalog holds the key that makes shard iterators tamper-evident: the store's files are
+/// readable by their owner only (issue 16).
+#[test]
+fn store_files_are_created_for_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    store.create_stream("s", 1).unwrap();
+    store.close().unwrap();
+    let mut checked = 0;
+    for (path, _) in tree(dir.path()) {
+        let full = std::path::PathBuf::from(&path);
+        let meta = std::fs::metadata(&full).unwrap();
+        if meta.is_file() && !path.ends_with("/LOCK") {
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{path}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "catalog and a segment at least");
+    let catalog = std::fs::metadata(dir.path().join("catalog")).unwrap();
+    assert_eq!(catalog.permissions().mode() & 0o777, 0o600);
+}

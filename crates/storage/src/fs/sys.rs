@@ -19,13 +19,16 @@ use std::path::Path;
 #[cfg(feature = "io-trace")]
 use super::trace::{self, Op};
 
-/// `open(O_RDWR | O_CREAT | O_EXCL)`.
+/// `open(O_RDWR | O_CREAT | O_EXCL, 0600)`: a store's files are its owner's alone (the catalog
+/// holds the key that makes shard iterators tamper-evident).
 #[inline(always)]
 pub(super) fn create_new(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(path)?;
     #[cfg(feature = "io-trace")]
     trace::record_file(path, &file, |ino| Op::Create { ino });
