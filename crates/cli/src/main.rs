@@ -148,6 +148,10 @@ enum Command {
         /// connection).
         #[arg(long, default_value_t = 20)]
         header_timeout_secs: u64,
+        /// Serve `GET /metrics` unsigned on this second address (keep it on loopback); with
+        /// --access-key-id the API port does not serve it.
+        #[arg(long)]
+        metrics_bind: Option<std::net::SocketAddr>,
     },
     /// Run a consumer worker that prints the records it is handed (`shard, sequence number,
     /// partition key, data`, tab-separated), until SIGTERM or ctrl-c.
@@ -224,6 +228,7 @@ fn run(cli: Cli) -> CliResult {
         max_connections,
         max_in_flight,
         header_timeout_secs,
+        metrics_bind,
     } = cli.command
     {
         let credentials = access_key_id
@@ -235,6 +240,7 @@ fn run(cli: Cli) -> CliResult {
             max_connections,
             max_in_flight,
             header_read_timeout: std::time::Duration::from_secs(header_timeout_secs),
+            metrics_bind,
             leases: LeaseOptions {
                 lease_duration_ms: lease_failover_ms,
                 ..LeaseOptions::default()

@@ -79,13 +79,12 @@ pub(crate) async fn serve(
 
 async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let started = Instant::now();
-    if req.method() == Method::GET && req.uri().path() == "/metrics" {
-        let text = shared.metrics.render(&shared.store);
-        return plain(
-            StatusCode::OK,
-            "text/plain; version=0.0.4",
-            text.into_bytes(),
-        );
+    // With credentials, the API port serves nothing unsigned: metrics go to `metrics_bind`.
+    if req.method() == Method::GET
+        && req.uri().path() == "/metrics"
+        && shared.opts.credentials.is_none()
+    {
+        return metrics(shared);
     }
     if req.method() != Method::POST {
         let xml = "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n";
@@ -176,6 +175,54 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .and_then(sigv4::scope_region);
     op.run(shared, input, encoding, region).await
+}
+
+/// `/metrics` in the Prometheus text format.
+fn metrics(shared: &Shared) -> Response<Body> {
+    let text = shared.metrics.render(&shared.store);
+    plain(
+        StatusCode::OK,
+        "text/plain; version=0.0.4",
+        text.into_bytes(),
+    )
+}
+
+/// Serves `GET /metrics` alone on its own listener ([`ServerOptions::metrics_bind`]), unsigned:
+/// for a scraper on the same host when the API port requires signatures.
+pub(crate) async fn serve_metrics(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+    let header_timeout = shared.opts.header_read_timeout;
+    // Connections hold a weak handle: once the server stops, they keep nothing of it alive.
+    let weak = Arc::downgrade(&shared);
+    drop(shared);
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let weak = weak.clone();
+        let svc = service_fn(move |req: Request<Incoming>| {
+            let shared = weak.upgrade();
+            async move {
+                let found = req.method() == Method::GET && req.uri().path() == "/metrics";
+                Ok::<_, Infallible>(match shared {
+                    Some(shared) if found => metrics(&shared),
+                    Some(_) => plain(StatusCode::NOT_FOUND, "text/plain", b"not found\n".to_vec()),
+                    None => plain(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "text/plain",
+                        b"stopping\n".to_vec(),
+                    ),
+                })
+            }
+        });
+        let conn = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(TokioIo::new(stream), svc);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
 }
 
 /// The operation of a lease-protocol target, if `target` is one.

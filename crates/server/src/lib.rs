@@ -72,6 +72,9 @@ pub struct ServerOptions {
     /// Most requests being answered at once (event streams count until their first event); one
     /// more is answered 503, which the SDKs retry.
     pub max_in_flight: usize,
+    /// A second listener serving only `GET /metrics`, unsigned (keep it on loopback). The API port
+    /// serves `/metrics` itself only when no [`credentials`](ServerOptions::credentials) are set.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl Default for ServerOptions {
@@ -86,6 +89,7 @@ impl Default for ServerOptions {
             body_read_timeout: Duration::from_secs(60),
             max_connections: 1000,
             max_in_flight: 256,
+            metrics_bind: None,
         }
     }
 }
@@ -119,6 +123,7 @@ pub(crate) struct Shared {
 #[derive(Debug)]
 pub struct Server {
     listener: tokio::net::TcpListener,
+    metrics_listener: Option<tokio::net::TcpListener>,
     shared: Arc<Shared>,
 }
 
@@ -130,6 +135,10 @@ impl Server {
         opts: ServerOptions,
     ) -> std::io::Result<Server> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
+        let metrics_listener = match opts.metrics_bind {
+            Some(at) => Some(tokio::net::TcpListener::bind(at).await?),
+            None => None,
+        };
         let table = store
             .lease_table(opts.leases.clone())
             .map_err(std::io::Error::other)?;
@@ -144,7 +153,11 @@ impl Server {
             stopping: AtomicBool::new(false),
             subscriptions: Default::default(),
         });
-        Ok(Server { listener, shared })
+        Ok(Server {
+            listener,
+            metrics_listener,
+            shared,
+        })
     }
 
     /// The bound address (useful after binding port 0).
@@ -152,11 +165,25 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// The bound address of the metrics listener, if [`ServerOptions::metrics_bind`] asked for one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref()?.local_addr().ok()
+    }
+
     /// Serves until `shutdown` completes, then stops accepting, ends subscriptions and waits (up to
     /// [`ServerOptions::shutdown_grace`]) for in-flight requests to finish. When this returns the
     /// server holds no handle on the store any more.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
-        http::serve(self.listener, self.shared, shutdown).await
+        let metrics = self
+            .metrics_listener
+            .map(|l| tokio::spawn(http::serve_metrics(l, self.shared.clone())));
+        let served = http::serve(self.listener, self.shared, shutdown).await;
+        if let Some(task) = metrics {
+            task.abort();
+            // An aborted task answers `Err(cancelled)`; its `Shared` handle is gone either way.
+            let _ = task.await;
+        }
+        served
     }
 }
 

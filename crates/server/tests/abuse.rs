@@ -153,3 +153,29 @@ fn connections_beyond_the_cap_are_closed_at_once_and_counted() {
     let (status, v): (u16, Value) = s.call("ListStreams", json!({}));
     assert_eq!(status, 200, "{v}");
 }
+
+/// With credentials the API port serves nothing unsigned, `/metrics` included; a separate
+/// listener (`metrics_bind`, for a scraper on loopback) serves the metrics alone.
+#[test]
+fn with_credentials_metrics_are_only_on_their_own_listener() {
+    let (_dir, s) = server(ServerOptions {
+        credentials: Some(shardlog_server::Credentials::new("AKID", "secret")),
+        metrics_bind: Some("127.0.0.1:0".parse().unwrap()),
+        ..ServerOptions::default()
+    });
+    let (status, body) = s.get("/metrics");
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains("shardlog_"), "{body}");
+    let metrics = s.metrics_addr.unwrap();
+    let mut c = TcpStream::connect(metrics).unwrap();
+    c.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let (status, _, body) = common::read_response(&mut c);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("shardlog_connections_refused_total"));
+    let mut c = TcpStream::connect(metrics).unwrap();
+    let put = "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Length: 2\r\n\r\n{}";
+    c.write_all(put.as_bytes()).unwrap();
+    let (status, _, _) = common::read_response(&mut c);
+    assert_eq!(status, 404, "the metrics listener serves nothing else");
+}

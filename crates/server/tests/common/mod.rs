@@ -11,6 +11,9 @@ use std::path::Path;
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The metrics listener's address, when `ServerOptions::metrics_bind` asked for one.
+    #[allow(dead_code)]
+    pub metrics_addr: Option<SocketAddr>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -36,7 +39,9 @@ impl TestServer {
                 let server = Server::bind("127.0.0.1:0", store.clone(), opts)
                     .await
                     .unwrap();
-                addr_tx.send(server.local_addr().unwrap()).unwrap();
+                addr_tx
+                    .send((server.local_addr().unwrap(), server.metrics_addr()))
+                    .unwrap();
                 server
                     .run(async {
                         let _ = stopped.await;
@@ -47,9 +52,10 @@ impl TestServer {
             drop(rt);
             store.close().unwrap();
         });
-        let addr = addr_rx.recv().unwrap();
+        let (addr, metrics_addr) = addr_rx.recv().unwrap();
         TestServer {
             addr,
+            metrics_addr,
             stop: Some(stop),
             thread: Some(thread),
         }
