@@ -75,6 +75,12 @@ pub struct ServerOptions {
     /// A second listener serving only `GET /metrics`, unsigned (keep it on loopback). The API port
     /// serves `/metrics` itself only when no [`credentials`](ServerOptions::credentials) are set.
     pub metrics_bind: Option<SocketAddr>,
+    /// Most SubscribeToShard streams open at once (each has a thread); one more is refused with
+    /// `LimitExceededException`.
+    pub max_subscriptions: usize,
+    /// How long a subscriber may leave an event unread before its subscription is ended; its
+    /// memory is then freed (at most a few events are buffered per subscription).
+    pub subscriber_stall_timeout: Duration,
 }
 
 impl Default for ServerOptions {
@@ -90,6 +96,8 @@ impl Default for ServerOptions {
             max_connections: 1000,
             max_in_flight: 256,
             metrics_bind: None,
+            max_subscriptions: 256,
+            subscriber_stall_timeout: Duration::from_secs(30),
         }
     }
 }

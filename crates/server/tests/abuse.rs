@@ -179,3 +179,124 @@ fn with_credentials_metrics_are_only_on_their_own_listener() {
     let (status, _, _) = common::read_response(&mut c);
     assert_eq!(status, 404, "the metrics listener serves nothing else");
 }
+
+/// Sends a SubscribeToShard request and reads the answer's head only; returns the connection
+/// (still streaming) and the status.
+fn subscribe_raw(s: &TestServer, consumer: &str, shard: &str) -> (TcpStream, u16, String) {
+    let body = json!({"ConsumerARN": consumer, "ShardId": shard, "StartingPosition": {"Type": "TRIM_HORIZON"}})
+        .to_string();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Amz-Target: Kinesis_20131202.SubscribeToShard\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut c = open(s, head.as_bytes());
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        assert_eq!(c.read(&mut byte).unwrap(), 1, "closed before the head");
+        got.push(byte[0]);
+    }
+    let text = String::from_utf8_lossy(&got).to_string();
+    let status = text[9..12].parse().unwrap();
+    if status != 200 {
+        let mut rest = Vec::new();
+        let _ = c.read_to_end(&mut rest);
+        return (c, status, String::from_utf8_lossy(&rest).to_string());
+    }
+    (c, status, text)
+}
+
+fn consumer(s: &TestServer, shards: u32) -> String {
+    s.ok(
+        "CreateStream",
+        json!({"StreamName": "s", "ShardCount": shards}),
+    );
+    let c = s.ok(
+        "RegisterStreamConsumer",
+        json!({"StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/s", "ConsumerName": "c"}),
+    );
+    c["Consumer"]["ConsumerARN"].as_str().unwrap().to_string()
+}
+
+/// `1`, `01` and `shardId-000000000001` name one shard: a second subscription under another
+/// spelling is refused like any other within five seconds; and the total is capped.
+#[test]
+fn subscriptions_are_one_per_consumer_and_shard_and_capped_in_total() {
+    let (_dir, s) = server(ServerOptions {
+        max_subscriptions: 2,
+        ..ServerOptions::default()
+    });
+    let arn = consumer(&s, 3);
+    let (_first, status, _) = subscribe_raw(&s, &arn, "shardId-000000000001");
+    assert_eq!(status, 200);
+    for spelling in ["1", "01", "shard-1"] {
+        let (_, status, body) = subscribe_raw(&s, &arn, spelling);
+        assert_eq!(status, 400, "{spelling}: {body}");
+        assert!(
+            body.contains("ResourceInUseException"),
+            "{spelling}: {body}"
+        );
+    }
+    let (_second, status, _) = subscribe_raw(&s, &arn, "0");
+    assert_eq!(status, 200);
+    let (_, status, body) = subscribe_raw(&s, &arn, "2");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("LimitExceededException"), "{body}");
+}
+
+/// A subscriber that stops reading is dropped after the stall timeout: its slot (and its
+/// buffered events) are freed, and writers never waited for it.
+#[test]
+fn a_subscriber_that_stops_reading_is_dropped() {
+    let (_dir, s) = server(ServerOptions {
+        max_subscriptions: 1,
+        subscriber_stall_timeout: Duration::from_millis(300),
+        ..ServerOptions::default()
+    });
+    let arn = consumer(&s, 2);
+    let (stalled, status, _) = subscribe_raw(&s, &arn, "0");
+    assert_eq!(status, 200);
+    // Far more than socket buffers hold, all to shard 0; the writer is never held up.
+    let data = base64_of(&vec![7u8; 1 << 20]);
+    let records: Vec<Value> = (0..4)
+        .map(|_| json!({"Data": data, "PartitionKey": "a", "ExplicitHashKey": "0"}))
+        .collect();
+    for _ in 0..12 {
+        let t = Instant::now();
+        let out = s.ok("PutRecords", json!({"StreamName": "s", "Records": records}));
+        assert_eq!(out["FailedRecordCount"], 0);
+        assert!(t.elapsed() < SERVED_WITHIN, "{:?}", t.elapsed());
+    }
+    // The stalled one is dropped; the only slot serves another shard.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_c, status, body) = subscribe_raw(&s, &arn, "1");
+        if status == 200 {
+            break;
+        }
+        assert!(body.contains("LimitExceededException"), "{body}");
+        assert!(
+            Instant::now() < deadline,
+            "the stalled subscriber kept its slot"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(stalled);
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

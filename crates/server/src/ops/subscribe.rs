@@ -43,11 +43,15 @@ const HEARTBEAT: Duration = Duration::from_secs(5);
 /// replaces the old one, as in Kinesis.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(5);
 
-/// The live subscription of each (consumer ARN, shard): when it started and its ticket.
+/// A subscription's identity: the consumer's ARN as registered and the parsed shard, so that `1`,
+/// `01` and `shardId-000000000001` are one shard.
+type Key = (String, shardlog::ShardId);
+
+/// The live subscription of each (consumer, shard): when it started and its ticket.
 #[derive(Debug, Default)]
 pub(crate) struct Active {
     next_ticket: u64,
-    by_key: std::collections::HashMap<(String, String), (Instant, u64)>,
+    by_key: std::collections::HashMap<Key, (Instant, u64)>,
 }
 
 const STARTING_POSITION: Shape = Shape::Struct(&[
@@ -72,29 +76,55 @@ fn open_events(shared: &Arc<Shared>, input: Value) -> Opening<'_> {
 /// returns the streaming body.
 async fn start(shared: &Arc<Shared>, input: Value) -> Result<Body, ApiError> {
     let store = shared.store.clone();
-    let key = (
-        str_of(&input, "ConsumerARN")
-            .unwrap_or_default()
-            .to_string(),
-        str_of(&input, "ShardId").unwrap_or_default().to_string(),
-    );
-    let sub = tokio::task::spawn_blocking(move || open(&store, &input))
+    let (sub, key) = tokio::task::spawn_blocking(move || open(&store, &input))
         .await
         .map_err(|_| ApiError::internal("Internal Service Failure"))??;
     let ticket = claim(shared, key.clone())?;
+    // Events wait here for the client: a few at most, so a slow one holds little memory.
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
     let initial = eventstream::event("initial-response", b"{}");
     let _ = tx.try_send(Bytes::from(initial));
-    let shared = shared.clone();
-    std::thread::Builder::new()
+    let outlet = Outlet {
+        tx,
+        runtime: tokio::runtime::Handle::current(),
+        stall: shared.opts.subscriber_stall_timeout,
+    };
+    let pumping = shared.clone();
+    let spawned = std::thread::Builder::new()
         .name("shardlog-subscribe".into())
-        .spawn(move || pump(sub, tx, shared, key, ticket))
-        .map_err(|e| ApiError::internal(format!("could not start the subscription: {e}")))?;
+        .spawn(move || pump(sub, outlet, pumping, key.clone(), ticket));
+    if let Err(e) = spawned {
+        // The closure (and its claim) is gone with the failed spawn: free the slot here.
+        shared
+            .subscriptions
+            .locked()
+            .by_key
+            .retain(|_, (_, t)| *t != ticket);
+        return Err(ApiError::internal(format!(
+            "could not start the subscription: {e}"
+        )));
+    }
     Ok(ChannelBody(rx).boxed())
 }
 
-fn open(store: &Store, input: &Value) -> Result<Subscription, ApiError> {
-    let (stream, _) =
+/// Where a subscription's events go: the response body's channel, waited on at most `stall`.
+struct Outlet {
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    runtime: tokio::runtime::Handle,
+    stall: Duration,
+}
+
+impl Outlet {
+    /// Hands one frame to the client; false once the client left or stopped reading for `stall`.
+    fn send(&self, frame: Vec<u8>) -> bool {
+        let send =
+            async { tokio::time::timeout(self.stall, self.tx.send(Bytes::from(frame))).await };
+        matches!(self.runtime.block_on(send), Ok(Ok(())))
+    }
+}
+
+fn open(store: &Store, input: &Value) -> Result<(Subscription, Key), ApiError> {
+    let (stream, consumer) =
         resolve_consumer_arn(store, str_of(input, "ConsumerARN").unwrap_or_default())?;
     let shard = super::parse_shard(store, str_of(input, "ShardId").unwrap_or_default(), &stream)?;
     let pos = input.get("StartingPosition").unwrap_or(&Value::Null);
@@ -104,17 +134,12 @@ fn open(store: &Store, input: &Value) -> Result<Subscription, ApiError> {
         ts_of(pos, "Timestamp")?,
         (store.account_id(), &stream, shard),
     )?;
-    Ok(store.subscribe(&stream, shard, position)?)
+    let sub = store.subscribe(&stream, shard, position)?;
+    Ok((sub, (consumer.arn, shard)))
 }
 
 /// Delivers events until the lifetime ends, the shard ends, the client leaves or the server stops.
-fn pump(
-    mut sub: Subscription,
-    tx: tokio::sync::mpsc::Sender<Bytes>,
-    shared: Arc<Shared>,
-    key: (String, String),
-    ticket: u64,
-) {
+fn pump(mut sub: Subscription, out: Outlet, shared: Arc<Shared>, key: Key, ticket: u64) {
     let started = Instant::now();
     let lifetime = shared.opts.subscription_lifetime;
     let mut last_sent: Option<Instant> = None;
@@ -122,7 +147,7 @@ fn pump(
         if !holds(&shared, &key, ticket) {
             let text = format!("Another subscription to {} replaced this one.", key.1);
             let frame = eventstream::exception("ResourceInUseException", &text);
-            let _ = tx.blocking_send(Bytes::from(frame));
+            out.send(frame);
             break;
         }
         let frame = match sub.next_event(POLL) {
@@ -149,12 +174,12 @@ fn pump(
                 } else {
                     e.kind
                 };
-                let _ = tx.blocking_send(Bytes::from(eventstream::exception(kind, &e.message)));
+                out.send(eventstream::exception(kind, &e.message));
                 break;
             }
         };
-        if tx.blocking_send(Bytes::from(frame)).is_err() {
-            break; // the client went away
+        if !out.send(frame) {
+            break; // the client went away, or stopped reading
         }
         last_sent = Some(Instant::now());
         if sub.is_finished() {
@@ -165,12 +190,19 @@ fn pump(
     // Release the store before the body ends, so a finished shutdown holds no handle on it.
     drop(sub);
     drop(shared);
-    drop(tx);
+    drop(out);
 }
 
 /// Registers a new subscription of `key`, refusing one within [`RESUBSCRIBE_AFTER`] of the last.
-fn claim(shared: &Shared, key: (String, String)) -> Result<u64, ApiError> {
+fn claim(shared: &Shared, key: Key) -> Result<u64, ApiError> {
     let mut active = shared.subscriptions.locked();
+    let max = shared.opts.max_subscriptions;
+    if !active.by_key.contains_key(&key) && active.by_key.len() >= max {
+        return Err(ApiError::new(
+            "LimitExceededException",
+            format!("This server serves at most {max} subscriptions at once; retry later."),
+        ));
+    }
     if let Some((since, _)) = active.by_key.get(&key) {
         if since.elapsed() < RESUBSCRIBE_AFTER {
             return Err(ApiError::new(
@@ -188,12 +220,12 @@ fn claim(shared: &Shared, key: (String, String)) -> Result<u64, ApiError> {
     Ok(ticket)
 }
 
-fn holds(shared: &Shared, key: &(String, String), ticket: u64) -> bool {
+fn holds(shared: &Shared, key: &Key, ticket: u64) -> bool {
     let active = shared.subscriptions.locked();
     active.by_key.get(key).is_some_and(|(_, t)| *t == ticket)
 }
 
-fn release(shared: &Shared, key: &(String, String), ticket: u64) {
+fn release(shared: &Shared, key: &Key, ticket: u64) {
     let mut active = shared.subscriptions.locked();
     if active.by_key.get(key).is_some_and(|(_, t)| *t == ticket) {
         active.by_key.remove(key);
