@@ -50,7 +50,7 @@ fn running_out_of_descriptors_fails_a_roll_not_the_shard() {
     // Fill a few segments with descriptors to spare.
     for i in 0..20u32 {
         let mut data = blob.clone();
-        data[..4].copy_from_slice(&i.to_be_bytes());
+        data[..4].copy_from_slice(&i.to_le_bytes());
         store.put_record("s", PutEntry::new("k", &data)).unwrap();
         acked.push(data);
     }
@@ -59,7 +59,7 @@ fn running_out_of_descriptors_fails_a_roll_not_the_shard() {
     let mut failed = 0;
     for i in 20..60u32 {
         let mut data = blob.clone();
-        data[..4].copy_from_slice(&i.to_be_bytes());
+        data[..4].copy_from_slice(&i.to_le_bytes());
         match store.put_record("s", PutEntry::new("k", &data)) {
             Ok(_) => acked.push(data),
             Err(e) => {
@@ -74,7 +74,7 @@ fn running_out_of_descriptors_fails_a_roll_not_the_shard() {
     // Descriptors are back: the shard accepts writes again, without a reopen.
     for i in 60..80u32 {
         let mut data = blob.clone();
-        data[..4].copy_from_slice(&i.to_be_bytes());
+        data[..4].copy_from_slice(&i.to_le_bytes());
         store
             .put_record("s", PutEntry::new("k", &data))
             .unwrap_or_else(|e| panic!("record {i} after descriptors came back: {e}"));
