@@ -1,9 +1,12 @@
 //! Body encodings: AWS JSON 1.1 and AWS CBOR 1.1.
 //!
-//! Handlers see one form, JSON values (blobs as base64 text, timestamps as epoch seconds). CBOR
-//! bodies are converted at the edge: byte strings become base64 text and tag-1 timestamps (epoch
+//! Handlers see one form, JSON values (blobs as base64 text, timestamps as epoch seconds). Both
+//! encodings are decoded by one visitor ([`Decode`]) straight from the body, with no intermediate
+//! tree of the parser's own: CBOR byte strings become base64 text and tag-1 timestamps (epoch
 //! milliseconds as an integer, as the AWS SDKs for Java send them, or fractional seconds) become
-//! seconds; on the way out `Data` members become byte strings and timestamp members tag 1 with
+//! seconds. The visitor counts what it builds: at most [`MAX_VALUES`] values and [`MAX_DEPTH`]
+//! levels, so a body of millions of tiny items is refused instead of growing a tree many times
+//! its size. On the way out `Data` members become byte strings and timestamp members tag 1 with
 //! integer milliseconds.
 
 use crate::error::ApiError;
@@ -25,8 +28,10 @@ const TIMESTAMPS: [&str; 3] = [
     "StreamCreationTimestamp",
     "ConsumerCreationTimestamp",
 ];
-/// Deepest nesting accepted in a CBOR body (the model nests four levels).
+/// Deepest nesting accepted in a body (the model nests four levels).
 const MAX_DEPTH: usize = 16;
+/// Most values (scalars, lists, maps) one body may hold: a full PutRecords is about 2,000.
+const MAX_VALUES: usize = 20_000;
 
 impl Encoding {
     /// The encoding a `Content-Type` names, if any.
@@ -54,11 +59,16 @@ impl Encoding {
             return Err(unreadable());
         }
         match self {
-            Encoding::Json => serde_json::from_slice(body).map_err(|_| unreadable()),
-            Encoding::Cbor => {
-                let v: Cbor = ciborium::de::from_reader(body).map_err(|_| unreadable())?;
-                from_cbor(v, 0)
-            }
+            Encoding::Json => serde_json::from_slice::<Decoded>(body)
+                .map(|d| d.0)
+                .map_err(|_| unreadable()),
+            Encoding::Cbor => ciborium::de::from_reader::<Decoded, _>(body)
+                .map(|d| d.0)
+                .map_err(|e| match e {
+                    // Our own refusals carry their text; the parser's do not.
+                    ciborium::de::Error::Semantic(_, text) => ApiError::serialization(text),
+                    _ => unreadable(),
+                }),
         }
     }
 
@@ -96,49 +106,190 @@ impl Encoding {
     }
 }
 
-fn from_cbor(v: Cbor, depth: usize) -> Result<Value, ApiError> {
-    if depth > MAX_DEPTH {
-        return Err(ApiError::serialization("CBOR body nested too deeply"));
+/// A whole decoded body. Its `Deserialize` runs [`Decode`] with a fresh budget (the parsers' entry
+/// points take a type, not a seed).
+struct Decoded(Value);
+
+impl<'de> serde::Deserialize<'de> for Decoded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let budget = std::cell::Cell::new(MAX_VALUES);
+        let decode = Decode {
+            budget: &budget,
+            depth: 0,
+        };
+        serde::de::DeserializeSeed::deserialize(decode, d).map(Decoded)
     }
-    Ok(match v {
-        Cbor::Null => Value::Null,
-        Cbor::Bool(b) => Value::Bool(b),
-        Cbor::Integer(i) => {
-            let i = i128::from(i);
-            match i64::try_from(i) {
-                Ok(n) => Value::from(n),
-                Err(_) => Value::from(i as f64),
-            }
+}
+
+/// Decodes one value of a body into a JSON value, within the budget of values and depth.
+#[derive(Clone, Copy)]
+struct Decode<'b> {
+    budget: &'b std::cell::Cell<usize>,
+    depth: usize,
+}
+
+impl Decode<'_> {
+    /// Counts one value; refuses it past the budget.
+    fn take<E: serde::de::Error>(&self) -> Result<(), E> {
+        let left = self.budget.get();
+        if left == 0 {
+            return Err(E::custom("Request body holds too many values"));
         }
-        Cbor::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-        Cbor::Text(s) => Value::String(s),
-        Cbor::Bytes(b) => Value::String(STANDARD.encode(b)),
-        Cbor::Tag(1, inner) => match *inner {
-            Cbor::Integer(ms) => Value::from(i128::from(ms) as f64 / 1000.0),
-            Cbor::Float(secs) => {
-                serde_json::Number::from_f64(secs).map_or(Value::Null, Value::Number)
-            }
-            _ => return Err(ApiError::serialization("Timestamp tag must wrap a number")),
-        },
-        Cbor::Tag(_, inner) => from_cbor(*inner, depth + 1)?,
-        Cbor::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|i| from_cbor(i, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        Cbor::Map(entries) => {
-            let mut m = serde_json::Map::new();
-            for (k, v) in entries {
-                let Cbor::Text(k) = k else {
-                    return Err(ApiError::serialization("CBOR map keys must be text"));
-                };
-                m.insert(k, from_cbor(v, depth + 1)?);
-            }
-            Value::Object(m)
+        self.budget.set(left - 1);
+        Ok(())
+    }
+
+    /// The decoder of a value one level down.
+    fn child<E: serde::de::Error>(&self) -> Result<Self, E> {
+        if self.depth >= MAX_DEPTH {
+            return Err(E::custom("Request body nested too deeply"));
         }
-        _ => return Err(ApiError::serialization("Unsupported CBOR value")),
-    })
+        Ok(Decode {
+            budget: self.budget,
+            depth: self.depth + 1,
+        })
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Decode<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn float(f: f64) -> Value {
+    serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+impl<'de> serde::de::Visitor<'de> for Decode<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a request value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::from(n))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::from(n))
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, n: i128) -> Result<Value, E> {
+        self.take()?;
+        Ok(i64::try_from(n).map_or_else(|_| float(n as f64), Value::from))
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, n: u128) -> Result<Value, E> {
+        self.take()?;
+        Ok(i64::try_from(n).map_or_else(|_| float(n as f64), Value::from))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Value, E> {
+        self.take()?;
+        Ok(float(f))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::String(s))
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::String(STANDARD.encode(b)))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Null)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        self.visit_none()
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.take()?;
+        let child = self.child()?;
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(child)? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.take()?;
+        let child = self.child()?;
+        let mut m = serde_json::Map::new();
+        while let Some(key) = map.next_key_seed(child)? {
+            let Value::String(key) = key else {
+                return Err(serde::de::Error::custom("CBOR map keys must be text"));
+            };
+            m.insert(key, map.next_value_seed(child)?);
+        }
+        Ok(Value::Object(m))
+    }
+
+    /// A CBOR tag: ciborium hands it to visitors as an enum variant (`@@TAGGED@@`) whose two
+    /// fields are the tag number and the content. Tag 1 is a timestamp, made epoch seconds; any
+    /// other tag is its content.
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        use serde::de::VariantAccess as _;
+        let (serde::de::IgnoredAny, fields) = data.variant()?;
+        fields.tuple_variant(2, Tagged(self))
+    }
+}
+
+/// The two fields of a CBOR tag: its number, then its content.
+struct Tagged<'b>(Decode<'b>);
+
+impl<'de> serde::de::Visitor<'de> for Tagged<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a tagged value")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        use serde::de::Error as _;
+        let tag: u64 = seq
+            .next_element()?
+            .ok_or_else(|| A::Error::custom("Tag without a number"))?;
+        let inner = seq
+            .next_element_seed(self.0.child()?)?
+            .ok_or_else(|| A::Error::custom("Tag without content"))?;
+        if tag != 1 {
+            return Ok(inner);
+        }
+        match inner {
+            Value::Number(n) if n.is_i64() || n.is_u64() => {
+                Ok(float(n.as_f64().unwrap_or_default() / 1000.0))
+            }
+            Value::Number(n) => Ok(Value::Number(n)),
+            _ => Err(A::Error::custom("Timestamp tag must wrap a number")),
+        }
+    }
 }
 
 fn to_cbor(v: &Value, key: Option<&str>) -> Cbor {
@@ -214,6 +365,33 @@ mod tests {
         assert_eq!(
             Encoding::Cbor.decode(&deep).unwrap_err().kind,
             "SerializationException"
+        );
+        // Millions of tiny values in a body of a few MiB: refused once the budget is spent, never
+        // built into a tree many times the body's size.
+        let mut many = vec![0x9a, 0x00, 0x40, 0x00, 0x00]; // array of 4 Mi items
+        many.resize(5 + (4 << 20), 0x01);
+        let e = Encoding::Cbor.decode(&many).unwrap_err();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (
+                "SerializationException",
+                "Request body holds too many values"
+            )
+        );
+        let json = format!("[{}0]", "0,".repeat(4 << 20));
+        assert_eq!(
+            Encoding::Json.decode(json.as_bytes()).unwrap_err().kind,
+            "SerializationException"
+        );
+        // Within the budget, both decode to the same value; a tag-1 timestamp in milliseconds
+        // becomes seconds and a byte string base64 text.
+        let cbor = [
+            0xa2, 0x61, b't', 0xc1, 0x19, 0x05, 0xdc, // "t": 1(1500)
+            0x61, b'd', 0x43, 1, 2, 3, // "d": h'010203'
+        ];
+        assert_eq!(
+            Encoding::Cbor.decode(&cbor).unwrap(),
+            json!({"t": 1.5, "d": "AQID"})
         );
         let empty = Encoding::Json.decode(b"").unwrap_err();
         assert_eq!(
