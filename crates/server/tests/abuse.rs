@@ -300,3 +300,165 @@ fn base64_of(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// A minimal SigV4 signer (AWS's documented algorithm) for the replay tests.
+mod signer {
+    use hmac::{Hmac, Mac};
+    use sha2::{Digest, Sha256};
+
+    fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
+        m.update(data);
+        m.finalize().into_bytes().to_vec()
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    /// Headers of a POST to `/` signed over `signed` (lower-case names, sorted) at `amz_date`.
+    pub fn sign(
+        headers: &[(&str, &str)],
+        signed: &[&str],
+        body: &[u8],
+        amz_date: &str,
+    ) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        all.push(("X-Amz-Date".into(), amz_date.into()));
+        let value = |name: &str| {
+            all.iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        let canonical_headers: String = signed
+            .iter()
+            .map(|n| format!("{n}:{}\n", value(n)))
+            .collect();
+        let signed_list = signed.join(";");
+        let canonical = format!(
+            "POST\n/\n\n{canonical_headers}\n{signed_list}\n{}",
+            hex(&Sha256::digest(body))
+        );
+        let day = &amz_date[..8];
+        let scope = format!("{day}/us-east-1/kinesis/aws4_request");
+        let to_sign = format!(
+            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+            hex(&Sha256::digest(canonical.as_bytes()))
+        );
+        let mut key = hmac(b"AWS4secret", day.as_bytes());
+        for part in ["us-east-1", "kinesis", "aws4_request"] {
+            key = hmac(&key, part.as_bytes());
+        }
+        let signature = hex(&hmac(&key, to_sign.as_bytes()));
+        all.push((
+            "Authorization".into(),
+            format!("AWS4-HMAC-SHA256 Credential=AKID/{scope}, SignedHeaders={signed_list}, Signature={signature}"),
+        ));
+        all
+    }
+}
+
+/// A correctly signed request is served; replayed 16 minutes later, or re-targeted at another
+/// operation, it is refused, and nothing changes (issue 16's report: both were served).
+#[test]
+fn captured_signatures_cannot_be_replayed_late_or_re_targeted() {
+    let dir = tempfile::tempdir().unwrap();
+    let start_ms = 1_796_558_400_000; // 2026-12-06T12:00:00Z
+    let clock = shardlog::Clock::manual(start_ms);
+    let store_opts = shardlog::StoreOptions {
+        clock: clock.clone(),
+        ..Default::default()
+    };
+    let opts = ServerOptions {
+        credentials: Some(shardlog_server::Credentials::new("AKID", "secret")),
+        ..ServerOptions::default()
+    };
+    let s = TestServer::start_with(dir.path(), store_opts, opts);
+    let body = br#"{"StreamName":"s","ShardCount":1}"#;
+    let host = s.addr.to_string();
+    let base = [
+        ("Host", host.as_str()),
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("X-Amz-Target", "Kinesis_20131202.CreateStream"),
+    ];
+    let all = ["content-type", "host", "x-amz-date", "x-amz-target"];
+    let send = |headers: &[(String, String)]| {
+        // `raw` adds its own Host: send these as the only headers (ours carry Host).
+        let mut c = TcpStream::connect(s.addr).unwrap();
+        let mut req = format!(
+            "POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (n, v) in headers {
+            req.push_str(&format!("{n}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        c.write_all(req.as_bytes()).unwrap();
+        c.write_all(body).unwrap();
+        let (status, _, bytes) = common::read_response(&mut c);
+        let v: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        (status, v)
+    };
+    let signed = signer::sign(&base, &all, body, "20261206T120000Z");
+    let (status, v) = send(&signed);
+    assert_eq!(status, 200, "{v}");
+
+    // The same bytes as another operation: the target is signed, so the signature fails.
+    let mut retargeted = signed.clone();
+    for (n, v) in &mut retargeted {
+        if n == "X-Amz-Target" {
+            *v = "Kinesis_20131202.DeleteStream".into();
+        }
+    }
+    let (status, v) = send(&retargeted);
+    assert_eq!(
+        (status, v["__type"].as_str()),
+        (400, Some("InvalidSignatureException"))
+    );
+    // A signature that leaves the target out is refused whatever it covers.
+    let untargeted = signer::sign(&base, &all[..3], body, "20261206T120000Z");
+    let (status, v) = send(&untargeted);
+    assert_eq!(
+        (status, v["message"].as_str()),
+        (
+            400,
+            Some("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.")
+        )
+    );
+    // Replayed 16 minutes later.
+    clock.set(start_ms + 16 * 60_000);
+    let (status, v) = send(&signed);
+    assert_eq!(status, 400);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Signature expired: 20261206T120000Z"),
+        "{v}"
+    );
+    // The stream was created once and never deleted.
+    let fresh = signer::sign(
+        &[
+            ("Host", host.as_str()),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "Kinesis_20131202.CreateStream"),
+        ],
+        &all,
+        body,
+        "20261206T121600Z",
+    );
+    let (status, v) = send(&fresh);
+    assert_eq!(
+        (status, v["__type"].as_str()),
+        (400, Some("ResourceInUseException")),
+        "{v}"
+    );
+}
