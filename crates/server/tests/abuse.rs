@@ -462,3 +462,190 @@ fn captured_signatures_cannot_be_replayed_late_or_re_targeted() {
         "{v}"
     );
 }
+
+/// One kind of abuse: started on threads that run until `stop` is set.
+type Abuse = fn(&TestServer, &std::sync::atomic::AtomicBool);
+
+fn idle_connections(s: &TestServer, stop: &std::sync::atomic::AtomicBool) {
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let held: Vec<TcpStream> = (0..300)
+            .filter_map(|_| TcpStream::connect(s.addr).ok())
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        drop(held);
+    }
+}
+
+fn half_headers(s: &TestServer, stop: &std::sync::atomic::AtomicBool) {
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let held: Vec<TcpStream> = (0..300)
+            .filter_map(|_| {
+                let mut c = TcpStream::connect(s.addr).ok()?;
+                c.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Tar")
+                    .ok()?;
+                Some(c)
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        drop(held);
+    }
+}
+
+fn slow_bodies(s: &TestServer, stop: &std::sync::atomic::AtomicBool) {
+    let head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.PutRecord\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 1000\r\n\r\n{";
+    let mut held: Vec<TcpStream> = Vec::new();
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        while held.len() < 50 {
+            let Ok(mut c) = TcpStream::connect(s.addr) else {
+                break;
+            };
+            if c.write_all(head.as_bytes()).is_err() {
+                break;
+            }
+            held.push(c);
+        }
+        // A byte now and then: never enough, never idle long enough for a read timeout alone.
+        held.retain_mut(|c| c.write_all(b" ").is_ok());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn oversized_and_nested_bodies(s: &TestServer, stop: &std::sync::atomic::AtomicBool) {
+    let nested_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let mut many_cbor = vec![0x9a, 0x00, 0x40, 0x00, 0x00];
+    many_cbor.resize(5 + (4 << 20), 0x01);
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let huge = "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Amz-Target: Kinesis_20131202.PutRecords\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 100000000\r\n\r\n";
+        if let Ok(mut c) = TcpStream::connect(s.addr) {
+            let _ = c.write_all(huge.as_bytes());
+        }
+        let _ = s.raw(
+            "POST",
+            &[
+                ("X-Amz-Target", "Kinesis_20131202.PutRecords"),
+                ("Content-Type", "application/x-amz-json-1.1"),
+            ],
+            nested_json.as_bytes(),
+        );
+        let _ = s.raw(
+            "POST",
+            &[
+                ("X-Amz-Target", "Kinesis_20131202.PutRecords"),
+                ("Content-Type", "application/x-amz-cbor-1.1"),
+            ],
+            &many_cbor,
+        );
+    }
+}
+
+fn connection_flood(s: &TestServer, stop: &std::sync::atomic::AtomicBool) {
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        for _ in 0..100 {
+            drop(TcpStream::connect(s.addr));
+        }
+    }
+}
+
+fn subscription_flood(s: &TestServer, stop: &std::sync::atomic::AtomicBool) {
+    let arn = s.ok(
+        "DescribeStreamConsumer",
+        json!({"StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/s", "ConsumerName": "flood"}),
+    )["ConsumerDescription"]["ConsumerARN"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut held = Vec::new();
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        for shard in 0..4 {
+            let body = json!({"ConsumerARN": arn, "ShardId": shard.to_string(), "StartingPosition": {"Type": "TRIM_HORIZON"}}).to_string();
+            let head = format!(
+                "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.SubscribeToShard\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            if let Ok(mut c) = TcpStream::connect(s.addr) {
+                // Never read: the server must drop these, not hold their events forever.
+                let _ = c.write_all(head.as_bytes());
+                held.push(c);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        if held.len() > 200 {
+            held.clear();
+        }
+    }
+}
+
+/// Issue 16's table: under each abuse a well-behaved client's puts are served within a bound, and
+/// every acknowledged record is there afterwards.
+#[test]
+fn well_behaved_clients_are_served_through_every_abuse() {
+    let (_dir, s) = server(ServerOptions {
+        header_read_timeout: Duration::from_secs(1),
+        body_read_timeout: Duration::from_secs(1),
+        subscriber_stall_timeout: Duration::from_millis(500),
+        ..ServerOptions::default()
+    });
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 4}));
+    s.ok(
+        "RegisterStreamConsumer",
+        json!({"StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/s", "ConsumerName": "flood"}),
+    );
+    let abuses: [(&str, Abuse); 6] = [
+        ("300 idle connections, renewed", idle_connections),
+        ("300 half-sent headers, renewed", half_headers),
+        ("50 slow bodies (a byte per 100 ms)", slow_bodies),
+        (
+            "100 MB declared, 100k-deep JSON, 4 Mi-item CBOR",
+            oversized_and_nested_bodies,
+        ),
+        ("connect-and-close flood", connection_flood),
+        ("subscriptions never read", subscription_flood),
+    ];
+    let mut acked = 0usize;
+    println!("| abuse | puts | p99 | max | records lost |\n|---|---|---|---|---|");
+    let mut rows = Vec::new();
+    for (name, abuse) in abuses {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let mut took = std::thread::scope(|scope| {
+            for _ in 0..2 {
+                scope.spawn(|| abuse(&s, &stop));
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            let took: Vec<Duration> = (0..60)
+                .map(|i| {
+                    let t = Instant::now();
+                    s.ok(
+                        "PutRecord",
+                        json!({"StreamName": "s", "PartitionKey": format!("{name}{i}"), "Data": "AA=="}),
+                    );
+                    t.elapsed()
+                })
+                .collect();
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            took
+        });
+        acked += took.len();
+        took.sort();
+        let p99 = took[took.len() * 99 / 100 - 1];
+        let max = took[took.len() - 1];
+        assert!(max < SERVED_WITHIN, "{name}: a put took {max:?}");
+        rows.push((name, took.len(), p99, max));
+    }
+    let mut stored = 0;
+    for shard in 0..4 {
+        let it = s.ok(
+            "GetShardIterator",
+            json!({"StreamName": "s", "ShardId": shard.to_string(), "ShardIteratorType": "TRIM_HORIZON"}),
+        );
+        let got = s.ok("GetRecords", json!({"ShardIterator": it["ShardIterator"]}));
+        stored += got["Records"].as_array().unwrap().len();
+    }
+    assert_eq!(stored, acked, "acknowledged records lost");
+    for (name, puts, p99, max) in rows {
+        println!(
+            "| {name} | {puts} | {:.1} ms | {:.1} ms | 0 |",
+            p99.as_secs_f64() * 1e3,
+            max.as_secs_f64() * 1e3
+        );
+    }
+}
