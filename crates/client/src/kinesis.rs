@@ -54,7 +54,11 @@ struct RecordWire {
     sequence_number: String,
     approximate_arrival_timestamp: f64,
     data: String,
+    /// Absent for a record written without one (a stream that places records itself).
+    #[serde(default)]
     partition_key: String,
+    #[serde(default)]
+    encryption_type: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -247,10 +251,15 @@ impl RecordSource for KinesisClient {
     fn get_records(&self, iterator: &str, limit: usize) -> Result<GetRecordsOutput> {
         let request = json!({ "ShardIterator": iterator, "Limit": limit.min(10_000) });
         let out: GetRecordsWire = self.kinesis("GetRecords", &request)?;
+        let kms_encrypted = out
+            .records
+            .iter()
+            .any(|r| r.encryption_type.as_deref() == Some("KMS"));
         Ok(GetRecordsOutput {
             records: out.records.into_iter().map(record).collect::<Result<_>>()?,
             next_shard_iterator: out.next_shard_iterator,
             millis_behind_latest: out.millis_behind_latest,
+            kms_encrypted,
             child_shards: out
                 .child_shards
                 .into_iter()
@@ -296,6 +305,7 @@ mod tests {
             approximate_arrival_timestamp: 1_700_000_000.123,
             data: "aGVsbG8=".into(),
             partition_key: "k".into(),
+            encryption_type: None,
         })?;
         assert_eq!(
             (r.data.as_slice(), r.approximate_arrival_timestamp_ms),
@@ -306,6 +316,7 @@ mod tests {
             approximate_arrival_timestamp: 0.0,
             data: "***".into(),
             partition_key: "k".into(),
+            encryption_type: None,
         });
         assert!(matches!(bad, Err(Error::Unavailable(_))));
         Ok(())

@@ -79,6 +79,24 @@ fn monitoring_encryption_and_record_size_are_kept_and_shown() {
         "StartStreamEncryption",
         json!({"StreamName": "s", "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}),
     );
+    // As on AWS, writes and the records read back say KMS once the stream has a key (found by
+    // the AWS SDK for Rust check: both said NONE).
+    let put = s.ok(
+        "PutRecord",
+        json!({"StreamName": "s", "PartitionKey": "k", "Data": "AA==", "ExplicitHashKey": "0"}),
+    );
+    assert_eq!(put["EncryptionType"], "KMS");
+    let puts = s.ok(
+        "PutRecords",
+        json!({"StreamName": "s", "Records": [{"PartitionKey": "k", "Data": "AA==", "ExplicitHashKey": "0"}]}),
+    );
+    assert_eq!(puts["EncryptionType"], "KMS");
+    let it = s.ok(
+        "GetShardIterator",
+        json!({"StreamName": "s", "ShardId": "shardId-000000000000", "ShardIteratorType": "TRIM_HORIZON"}),
+    );
+    let got = s.ok("GetRecords", json!({"ShardIterator": it["ShardIterator"]}));
+    assert_eq!(got["Records"][0]["EncryptionType"], "KMS");
     let (status, kind, message) = s.err(
         "StartStreamEncryption",
         json!({"StreamName": "s", "EncryptionType": "NONE", "KeyId": "k"}),

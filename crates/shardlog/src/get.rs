@@ -70,6 +70,10 @@ pub struct GetRecordsOutput {
     pub millis_behind_latest: u64,
     /// Set at the end of a closed shard.
     pub child_shards: Vec<ChildShard>,
+    /// The stream has a KMS key (`StartStreamEncryption`): Kinesis reports its records with
+    /// `EncryptionType` `KMS`. shardlog reports it from the stream's current setting (it keeps no
+    /// per-record flag) and does not encrypt the files.
+    pub kms_encrypted: bool,
 }
 
 impl Store {
@@ -168,12 +172,18 @@ impl Store {
         let stream = stream.ok_or_else(|| {
             shard_not_found(ShardId(token.shard), &token.stream, self.account_id())
         })?;
-        let (shard, end, children) = {
+        let (shard, end, children, kms_encrypted) = {
             let state = stream.read();
             let (meta, shard) =
                 state.shard(ShardId(token.shard), &stream.name, self.account_id())?;
             let children = children_of(&state.meta, token.shard);
-            (shard.clone(), meta.closed.map(|c| c.end_counter), children)
+            let kms = state.meta.settings.kms_key_id.is_some();
+            (
+                shard.clone(),
+                meta.closed.map(|c| c.end_counter),
+                children,
+                kms,
+            )
         };
         self.throttle_read(&stream, &shard)?;
         let limit_end = end.unwrap_or(u64::MAX);
@@ -204,6 +214,7 @@ impl Store {
             next_shard_iterator,
             millis_behind_latest: behind,
             child_shards,
+            kms_encrypted,
         })
     }
 

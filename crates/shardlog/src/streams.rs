@@ -244,6 +244,12 @@ impl Store {
         Ok(d)
     }
 
+    /// A stream's settings (what [`Store::describe_stream`] reports in `settings`, without building
+    /// the shard list).
+    pub fn stream_settings(&self, name: &str) -> Result<StreamSettings> {
+        Ok(self.inner.stream(name)?.read().meta.settings.clone())
+    }
+
     /// Adds or overwrites tags (at most 50 per stream).
     pub fn add_tags(&self, name: &str, tags: &BTreeMap<String, String>) -> Result<()> {
         self.update_meta(name, |meta| {

@@ -42,7 +42,7 @@ fn put_record(store: &Store, input: &Value) -> Result<Value, ApiError> {
     Ok(json!({
         "ShardId": put.shard_id.to_string(),
         "SequenceNumber": put.sequence_number.to_string(),
-        "EncryptionType": "NONE",
+        "EncryptionType": encryption_type(store, &stream),
     }))
 }
 
@@ -112,8 +112,17 @@ fn put_records(store: &Store, input: &Value) -> Result<Value, ApiError> {
     Ok(json!({
         "FailedRecordCount": out.failed_record_count,
         "Records": records,
-        "EncryptionType": "NONE",
+        "EncryptionType": encryption_type(store, &stream),
     }))
+}
+
+/// What a put answers as `EncryptionType`: `KMS` once the stream has a key (the files are not
+/// encrypted; see `StreamSettings`), `NONE` otherwise, as Kinesis answers for the stream's setting.
+fn encryption_type(store: &Store, stream: &str) -> &'static str {
+    match store.stream_settings(stream) {
+        Ok(s) if s.kms_key_id.is_some() => "KMS",
+        _ => "NONE",
+    }
 }
 
 fn blob(v: &Value) -> Result<Vec<u8>, ApiError> {
@@ -215,8 +224,15 @@ fn get_records(store: &Store, input: &Value, encoding: Encoding) -> Result<Vec<u
 }
 
 fn get_records_value(out: &GetRecordsOutput) -> Value {
+    let records = out.records.iter().map(|r| {
+        let mut v = record_json(r);
+        if out.kms_encrypted {
+            v["EncryptionType"] = json!("KMS");
+        }
+        v
+    });
     let mut v = json!({
-        "Records": out.records.iter().map(record_json).collect::<Vec<_>>(),
+        "Records": records.collect::<Vec<_>>(),
         "MillisBehindLatest": out.millis_behind_latest,
     });
     if let Some(next) = &out.next_shard_iterator {
@@ -251,6 +267,9 @@ fn get_records_json(out: &GetRecordsOutput) -> Vec<u8> {
         let written = STANDARD.encode_slice(&r.data, &mut b[start..]).unwrap_or(0);
         b.truncate(start + written);
         b.push(b'"');
+        if out.kms_encrypted {
+            b.extend_from_slice(b",\"EncryptionType\":\"KMS\"");
+        }
         // A record written without a key (an `AUTO` stream) has none, as on Kinesis.
         if !r.partition_key.is_empty() {
             b.extend_from_slice(b",\"PartitionKey\":");
@@ -323,11 +342,14 @@ mod tests {
             next_shard_iterator: Some("abc".into()),
             millis_behind_latest: 7,
             child_shards: Vec::new(),
+            kms_encrypted: false,
         };
         let same = |out: &GetRecordsOutput| {
             let direct: Value = serde_json::from_slice(&get_records_json(out)).unwrap();
             assert_eq!(direct, get_records_value(out));
         };
+        same(&out);
+        out.kms_encrypted = true;
         same(&out);
         out.next_shard_iterator = None;
         out.records.clear();
