@@ -78,6 +78,63 @@ pub(crate) async fn serve(
 }
 
 async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+    // A browser's request (it sends `Origin`): answered with CORS headers as AWS answers them, and
+    // a preflight `OPTIONS` allowed whatever it asks.
+    if !req.headers().contains_key(hyper::header::ORIGIN) {
+        return answer_request(shared, req).await;
+    }
+    if req.method() == Method::OPTIONS {
+        return preflight(&req);
+    }
+    let mut resp = answer_request(shared, req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        hyper::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(
+            "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date",
+        ),
+    );
+    resp
+}
+
+/// The answer to a CORS preflight: the method and headers it asks for, cached for two days.
+fn preflight(req: &Request<Incoming>) -> Response<Body> {
+    let mut resp = Response::new(full(Vec::new()));
+    let h = resp.headers_mut();
+    h.insert(
+        hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    let asked = [
+        (
+            hyper::header::ACCESS_CONTROL_REQUEST_HEADERS,
+            hyper::header::ACCESS_CONTROL_ALLOW_HEADERS,
+        ),
+        (
+            hyper::header::ACCESS_CONTROL_REQUEST_METHOD,
+            hyper::header::ACCESS_CONTROL_ALLOW_METHODS,
+        ),
+    ];
+    for (request, allow) in asked {
+        if let Some(v) = req.headers().get(&request) {
+            h.insert(allow, v.clone());
+        }
+    }
+    h.insert(
+        hyper::header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("172800"),
+    );
+    if let Ok(id) = HeaderValue::from_str(&request_id()) {
+        h.insert("x-amzn-RequestId", id);
+    }
+    resp
+}
+
+async fn answer_request(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let started = Instant::now();
     // With credentials, the API port serves nothing unsigned: metrics go to `metrics_bind`.
     if req.method() == Method::GET

@@ -656,3 +656,72 @@ fn signatures_expire_and_large_bodies_wait_for_authorization() {
         (403, "MissingAuthenticationTokenException")
     );
 }
+
+/// A browser's requests (with `Origin`) get AWS's CORS answers: a preflight is allowed what it
+/// asks, and every answer names `*` and exposes the request id and error headers.
+#[test]
+fn cors_as_aws_answers_it() {
+    let (_dir, s) = server();
+    let (status, headers, body) = s.raw(
+        "OPTIONS",
+        &[
+            ("Origin", "https://example.com"),
+            ("Access-Control-Request-Method", "POST"),
+            (
+                "Access-Control-Request-Headers",
+                "content-type,x-amz-target",
+            ),
+        ],
+        b"",
+    );
+    let get = |headers: &[(String, String)], name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!((status, body.len()), (200, 0));
+    assert_eq!(
+        get(&headers, "access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    assert_eq!(
+        get(&headers, "access-control-allow-methods").as_deref(),
+        Some("POST")
+    );
+    assert_eq!(
+        get(&headers, "access-control-allow-headers").as_deref(),
+        Some("content-type,x-amz-target")
+    );
+    assert_eq!(
+        get(&headers, "access-control-max-age").as_deref(),
+        Some("172800")
+    );
+    let (status, headers, _) = s.raw(
+        "POST",
+        &[
+            ("Origin", "https://example.com"),
+            ("X-Amz-Target", "Kinesis_20131202.ListStreams"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        b"{}",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        get(&headers, "access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    assert!(get(&headers, "access-control-expose-headers")
+        .unwrap()
+        .starts_with("x-amzn-RequestId,x-amzn-ErrorType"));
+    // Without Origin, no CORS headers.
+    let (_, headers, _) = s.raw(
+        "POST",
+        &[
+            ("X-Amz-Target", "Kinesis_20131202.ListStreams"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        b"{}",
+    );
+    assert_eq!(get(&headers, "access-control-allow-origin"), None);
+}
