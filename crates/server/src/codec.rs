@@ -44,6 +44,14 @@ impl Encoding {
         }
     }
 
+    /// The `:content-type` of an event-stream message's payload in this encoding.
+    pub fn event_content_type(self) -> &'static str {
+        match self {
+            Encoding::Json => "application/json",
+            Encoding::Cbor => "application/x-amz-cbor-1.1",
+        }
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             Encoding::Json => "application/x-amz-json-1.1",

@@ -53,28 +53,29 @@ fn clamp(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// An `event` message of the given type with a JSON payload.
-pub fn event(event_type: &str, payload: &[u8]) -> Vec<u8> {
+/// An `event` message of the given type; `content_type` names the payload's encoding
+/// (`application/json`, or `application/x-amz-cbor-1.1` for a CBOR request).
+pub fn event(event_type: &str, content_type: &str, payload: &[u8]) -> Vec<u8> {
     message(
         &[
             (":message-type", "event"),
             (":event-type", event_type),
-            (":content-type", "application/json"),
+            (":content-type", content_type),
         ],
         payload,
     )
 }
 
-/// A modeled error (`:message-type` `exception`) ending the stream.
-pub fn exception(kind: &str, text: &str) -> Vec<u8> {
-    let payload = serde_json::json!({ "message": text }).to_string();
+/// A modeled error (`:message-type` `exception`) ending the stream; the payload holds its
+/// `message`, encoded as `content_type` says.
+pub fn exception(kind: &str, content_type: &str, payload: &[u8]) -> Vec<u8> {
     message(
         &[
             (":message-type", "exception"),
             (":exception-type", kind),
-            (":content-type", "application/json"),
+            (":content-type", content_type),
         ],
-        payload.as_bytes(),
+        payload,
     )
 }
 
@@ -86,7 +87,7 @@ pub type Decoded<'a> = (Vec<(String, String)>, &'a [u8], usize);
 ///
 /// ```
 /// use shardlog_server::eventstream::{decode, event};
-/// let m = event("initial-response", b"{}");
+/// let m = event("initial-response", "application/json", b"{}");
 /// let (headers, payload, used) = decode(&m).unwrap();
 /// assert_eq!((headers[1].1.as_str(), payload, used), ("initial-response", &b"{}"[..], m.len()));
 /// ```
@@ -128,7 +129,11 @@ mod tests {
 
     #[test]
     fn round_trip_and_damage() {
-        let m = event("SubscribeToShardEvent", br#"{"Records":[]}"#);
+        let m = event(
+            "SubscribeToShardEvent",
+            "application/json",
+            br#"{"Records":[]}"#,
+        );
         let (headers, payload, used) = decode(&m).unwrap();
         assert_eq!(used, m.len());
         assert_eq!(payload, br#"{"Records":[]}"#);

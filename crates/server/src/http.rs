@@ -12,7 +12,8 @@ use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -53,13 +54,11 @@ pub(crate) async fn serve(
                     let shared = shared.clone();
                     async move { Ok::<_, Infallible>(handle(&shared, req).await) }
                 });
-                let conn = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(header_timeout)
-                    .serve_connection(TokioIo::new(stream), svc);
-                let conn = graceful.watch(conn);
+                let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let _ = conn.await;
+                    let builder = connection_builder(header_timeout);
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    let _ = watcher.watch(conn).await;
                     drop(permit);
                 });
             }
@@ -232,6 +231,34 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .and_then(sigv4::scope_region);
     op.run(shared, input, encoding, region).await
+}
+
+/// Most HTTP/2 streams (requests and subscriptions) one connection may have open at once.
+const MAX_STREAMS_PER_CONNECTION: u32 = 100;
+/// HTTP/2 flow-control windows: a stream may have 1 MiB and a connection 4 MiB unread in flight,
+/// so a client that stops reading holds at most that much of the server's memory per connection.
+const STREAM_WINDOW_BYTES: u32 = 1 << 20;
+const CONNECTION_WINDOW_BYTES: u32 = 4 << 20;
+
+/// One connection's protocol: HTTP/1.1, or HTTP/2 when the client opens with its preface (h2c
+/// with prior knowledge), on the same port. Headers must arrive within `header_timeout` (HTTP/1.1;
+/// also its idle limit between requests); an HTTP/2 connection is pinged every 20 s and dropped if
+/// a ping goes unanswered for 20 s.
+fn connection_builder(header_timeout: Duration) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+        .initial_stream_window_size(STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(CONNECTION_WINDOW_BYTES)
+        .keep_alive_interval(Duration::from_secs(20))
+        .keep_alive_timeout(Duration::from_secs(20));
+    builder
 }
 
 /// `/metrics` in the Prometheus text format.

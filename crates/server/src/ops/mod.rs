@@ -40,7 +40,7 @@ pub(crate) enum Handler {
     Encoded(fn(&Store, &Value, Encoding) -> Result<Vec<u8>, ApiError>),
     /// A stream of events (SubscribeToShard): the handler opens it, errors before the first event
     /// are ordinary error answers.
-    Events(for<'a> fn(&'a Arc<Shared>, Value) -> Opening<'a>),
+    Events(for<'a> fn(&'a Arc<Shared>, Value, Encoding) -> Opening<'a>),
 }
 
 /// A stream of events being opened.
@@ -154,7 +154,7 @@ impl Operation {
     ) -> Result<Reply, ApiError> {
         if let Handler::Events(open) = self.handler {
             validate::check(&input, self.input)?;
-            return Ok(Reply::Events(open(shared, input).await?));
+            return Ok(Reply::Events(open(shared, input, encoding).await?));
         }
         let store = region
             .and_then(|r| shared.store.in_region(r).ok())

@@ -1,5 +1,5 @@
 //! SubscribeToShard: an engine subscription pumped into an AWS event stream over a chunked
-//! HTTP/1.1 response.
+//! HTTP/1.1 response or an HTTP/2 stream, its payloads in the request's protocol (JSON or CBOR).
 //!
 //! The first frame is the `initial-response` event; then a `SubscribeToShardEvent` whenever records
 //! arrive, and at least every few seconds without them (so `ContinuationSequenceNumber` keeps
@@ -8,6 +8,7 @@
 
 use super::{resolve_consumer_arn, starting_position, str_of, ts_of, Handler, Opening, Operation};
 use crate::body::Body;
+use crate::codec::Encoding;
 use crate::error::ApiError;
 use crate::eventstream;
 use crate::validate::{
@@ -68,13 +69,14 @@ const INPUT: &[Member] = &[
     opt("DryRun", &BOOL),
 ];
 
-fn open_events(shared: &Arc<Shared>, input: Value) -> Opening<'_> {
-    Box::pin(start(shared, input))
+fn open_events(shared: &Arc<Shared>, input: Value, encoding: Encoding) -> Opening<'_> {
+    Box::pin(start(shared, input, encoding))
 }
 
 /// Opens the subscription of a validated request (errors are ordinary error responses) and
-/// returns the streaming body.
-async fn start(shared: &Arc<Shared>, input: Value) -> Result<Body, ApiError> {
+/// returns the streaming body. Event payloads are encoded as the request was (CBOR or JSON), as
+/// AWS answers them.
+async fn start(shared: &Arc<Shared>, input: Value, encoding: Encoding) -> Result<Body, ApiError> {
     let store = shared.store.clone();
     let (sub, key) = tokio::task::spawn_blocking(move || open(&store, &input))
         .await
@@ -82,13 +84,16 @@ async fn start(shared: &Arc<Shared>, input: Value) -> Result<Body, ApiError> {
     let ticket = claim(shared, key.clone())?;
     // Events wait here for the client: a few at most, so a slow one holds little memory.
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-    let initial = eventstream::event("initial-response", b"{}");
-    let _ = tx.try_send(Bytes::from(initial));
     let outlet = Outlet {
         tx,
         runtime: tokio::runtime::Handle::current(),
         stall: shared.opts.subscriber_stall_timeout,
+        encoding,
     };
+    // AWS sends the initial response first, before any record.
+    let _ = outlet
+        .tx
+        .try_send(Bytes::from(outlet.event("initial-response", &json!({}))));
     let pumping = shared.clone();
     let spawned = std::thread::Builder::new()
         .name("shardlog-subscribe".into())
@@ -112,9 +117,22 @@ struct Outlet {
     tx: tokio::sync::mpsc::Sender<Bytes>,
     runtime: tokio::runtime::Handle,
     stall: Duration,
+    encoding: Encoding,
 }
 
 impl Outlet {
+    /// An event message with `payload` encoded in the request's protocol.
+    fn event(&self, event_type: &str, payload: &Value) -> Vec<u8> {
+        let ct = self.encoding.event_content_type();
+        eventstream::event(event_type, ct, &self.encoding.encode(payload))
+    }
+
+    /// An exception message ending the stream, its text encoded in the request's protocol.
+    fn exception(&self, kind: &str, text: &str) -> Vec<u8> {
+        let payload = self.encoding.encode(&json!({ "message": text }));
+        eventstream::exception(kind, self.encoding.event_content_type(), &payload)
+    }
+
     /// Hands one frame to the client; false once the client left or stopped reading for `stall`.
     fn send(&self, frame: Vec<u8>) -> bool {
         let send =
@@ -146,7 +164,7 @@ fn pump(mut sub: Subscription, out: Outlet, shared: Arc<Shared>, key: Key, ticke
     while started.elapsed() < lifetime && !shared.stopping.load(Ordering::Acquire) {
         if !holds(&shared, &key, ticket) {
             let text = format!("Another subscription to {} replaced this one.", key.1);
-            let frame = eventstream::exception("ResourceInUseException", &text);
+            let frame = out.exception("ResourceInUseException", &text);
             out.send(frame);
             break;
         }
@@ -160,10 +178,7 @@ fn pump(mut sub: Subscription, out: Outlet, shared: Arc<Shared>, key: Key, ticke
                 {
                     continue;
                 }
-                eventstream::event(
-                    "SubscribeToShardEvent",
-                    event_json(&ev).to_string().as_bytes(),
-                )
+                out.event("SubscribeToShardEvent", &event_json(&ev))
             }
             // Retention overtook the subscriber; the engine moved it to the oldest record.
             Err(shardlog::Error::FellBehind { .. }) => continue,
@@ -174,7 +189,7 @@ fn pump(mut sub: Subscription, out: Outlet, shared: Arc<Shared>, key: Key, ticke
                 } else {
                     e.kind
                 };
-                out.send(eventstream::exception(kind, &e.message));
+                out.send(out.exception(kind, &e.message));
                 break;
             }
         };

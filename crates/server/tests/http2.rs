@@ -1,0 +1,275 @@
+//! HTTP/2 beside HTTP/1.1 on one port: a client that opens with the HTTP/2 preface (h2c with prior
+//! knowledge, as the Java SDK and the KCL do against a plain endpoint) is served the same API, and
+//! SubscribeToShard streams multiplex on one connection with their events in the request's
+//! protocol (CBOR events for a CBOR request).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use bytes::Bytes;
+use ciborium::Value as Cbor;
+use common::TestServer;
+use http_body_util::{BodyExt as _, Full};
+use hyper::client::conn::http2::SendRequest;
+use hyper::{Request, Version};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::json;
+use shardlog_server::{eventstream, ServerOptions};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+type Client = SendRequest<Full<Bytes>>;
+
+const CBOR: &str = "application/x-amz-cbor-1.1";
+
+/// One HTTP/2 connection with prior knowledge (no upgrade, no TLS).
+async fn h2c(addr: SocketAddr) -> Client {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    send
+}
+
+fn request(op: &str, content_type: &str, body: Vec<u8>) -> Request<Full<Bytes>> {
+    Request::post("http://localhost/")
+        .header("x-amz-target", format!("Kinesis_20131202.{op}"))
+        .header("content-type", content_type)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap()
+}
+
+fn map(members: &[(&str, Cbor)]) -> Cbor {
+    Cbor::Map(
+        members
+            .iter()
+            .map(|(k, v)| (Cbor::Text((*k).into()), v.clone()))
+            .collect(),
+    )
+}
+
+fn text(s: &str) -> Cbor {
+    Cbor::Text(s.into())
+}
+
+fn member<'a>(v: &'a Cbor, name: &str) -> &'a Cbor {
+    let Cbor::Map(members) = v else {
+        panic!("{name} of a non-map: {v:?}")
+    };
+    members
+        .iter()
+        .find(|(k, _)| k.as_text() == Some(name))
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no {name} in {v:?}"))
+}
+
+fn cbor_bytes(v: &Cbor) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(v, &mut out).unwrap();
+    out
+}
+
+/// A CBOR call as the Java SDK makes it; the answer must come over HTTP/2.
+async fn cbor_call(client: &mut Client, op: &str, input: Cbor) -> (u16, Cbor) {
+    let response = client
+        .send_request(request(op, CBOR, cbor_bytes(&input)))
+        .await
+        .unwrap();
+    assert_eq!(response.version(), Version::HTTP_2);
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let value = if body.is_empty() {
+        Cbor::Null
+    } else {
+        ciborium::de::from_reader(&body[..]).unwrap()
+    };
+    (status, value)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn h2c_serves_json_and_cbor_beside_http1_on_the_same_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), ServerOptions::default());
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    runtime().block_on(async {
+        let mut client = h2c(s.addr).await;
+        let listed = client
+            .send_request(request(
+                "ListStreams",
+                "application/x-amz-json-1.1",
+                b"{}".to_vec(),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            (listed.version(), listed.status().as_u16()),
+            (Version::HTTP_2, 200)
+        );
+        let body = listed.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["StreamNames"], json!(["s"]));
+
+        let data = vec![0u8, 0x9f, 0xff, b'x'];
+        let put = map(&[
+            ("StreamName", text("s")),
+            ("PartitionKey", text("k")),
+            ("Data", Cbor::Bytes(data.clone())),
+        ]);
+        let (status, put) = cbor_call(&mut client, "PutRecord", put).await;
+        assert_eq!(status, 200, "{put:?}");
+        let sequence = member(&put, "SequenceNumber")
+            .as_text()
+            .unwrap()
+            .to_string();
+
+        let iterator = map(&[
+            ("StreamName", text("s")),
+            ("ShardId", text("shardId-000000000000")),
+            ("ShardIteratorType", text("TRIM_HORIZON")),
+        ]);
+        let (_, it) = cbor_call(&mut client, "GetShardIterator", iterator).await;
+        let get = map(&[("ShardIterator", member(&it, "ShardIterator").clone())]);
+        let (status, got) = cbor_call(&mut client, "GetRecords", get).await;
+        assert_eq!(status, 200, "{got:?}");
+        let Cbor::Array(records) = member(&got, "Records") else {
+            panic!("{got:?}")
+        };
+        assert_eq!(records.len(), 1);
+        // A blob is a CBOR byte string, never base64 text.
+        assert_eq!(member(&records[0], "Data"), &Cbor::Bytes(data));
+        assert_eq!(member(&records[0], "SequenceNumber"), &text(&sequence));
+    });
+    // HTTP/1.1 on the same port is unchanged.
+    let summary = s.ok("DescribeStreamSummary", json!({"StreamName": "s"}));
+    assert_eq!(
+        summary["StreamDescriptionSummary"]["StreamStatus"],
+        "ACTIVE"
+    );
+    s.stop();
+}
+
+/// The first hash key of shard `i` of a stream of 4 even shards.
+fn hash_key_of_shard(i: u128) -> String {
+    (i << 126).to_string()
+}
+
+#[test]
+fn subscriptions_multiplex_on_one_connection_with_cbor_events() {
+    const SHARDS: u128 = 4;
+    const PER_SHARD: usize = 3;
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), ServerOptions::default());
+    s.ok(
+        "CreateStream",
+        json!({"StreamName": "s", "ShardCount": SHARDS}),
+    );
+    let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+    let consumer = s.ok(
+        "RegisterStreamConsumer",
+        json!({"StreamARN": arn, "ConsumerName": "fan-out"}),
+    );
+    let consumer = consumer["Consumer"]["ConsumerARN"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    runtime().block_on(async {
+        let mut client = h2c(s.addr).await;
+        let mut readers = Vec::new();
+        for shard in 0..SHARDS {
+            let input = map(&[
+                ("ConsumerARN", text(&consumer)),
+                ("ShardId", text(&format!("shardId-{shard:012}"))),
+                ("StartingPosition", map(&[("Type", text("TRIM_HORIZON"))])),
+            ]);
+            let response = client
+                .send_request(request("SubscribeToShard", CBOR, cbor_bytes(&input)))
+                .await
+                .unwrap();
+            assert_eq!(response.version(), Version::HTTP_2);
+            assert_eq!(response.status(), 200);
+            readers.push(tokio::spawn(read_events(response.into_body(), PER_SHARD)));
+        }
+        // Puts go over the same connection while the four subscriptions are open on it.
+        for n in 0..PER_SHARD {
+            for shard in 0..SHARDS {
+                let put = map(&[
+                    ("StreamName", text("s")),
+                    ("PartitionKey", text("k")),
+                    ("ExplicitHashKey", text(&hash_key_of_shard(shard))),
+                    ("Data", Cbor::Bytes(format!("{shard}/{n}").into_bytes())),
+                ]);
+                let (status, answer) = cbor_call(&mut client, "PutRecord", put).await;
+                assert_eq!(status, 200, "{answer:?}");
+            }
+        }
+        for (shard, reader) in readers.into_iter().enumerate() {
+            let got = tokio::time::timeout(Duration::from_secs(30), reader)
+                .await
+                .expect("records within 30 s")
+                .unwrap();
+            let want: Vec<Vec<u8>> = (0..PER_SHARD)
+                .map(|n| format!("{shard}/{n}").into_bytes())
+                .collect();
+            assert_eq!(got, want, "shard {shard}");
+        }
+    });
+    s.stop();
+}
+
+/// Reads a subscription's event stream until `want` records arrived: the first message must be
+/// the initial response, every payload CBOR, every record's data a byte string.
+async fn read_events(mut body: hyper::body::Incoming, want: usize) -> Vec<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut seen = 0;
+    let mut records = Vec::new();
+    while records.len() < want {
+        let frame = body.frame().await.expect("the stream ended early").unwrap();
+        let Ok(chunk) = frame.into_data() else {
+            continue;
+        };
+        buf.extend_from_slice(&chunk);
+        while let Some((headers, payload, used)) = eventstream::decode(&buf) {
+            let header = |name: &str| {
+                headers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            assert_eq!(header(":message-type"), "event", "{headers:?}");
+            assert_eq!(header(":content-type"), CBOR);
+            let event: Cbor = ciborium::de::from_reader(payload).unwrap();
+            if seen == 0 {
+                assert_eq!(header(":event-type"), "initial-response");
+                assert_eq!(event, Cbor::Map(Vec::new()));
+            } else {
+                assert_eq!(header(":event-type"), "SubscribeToShardEvent");
+                let Cbor::Array(batch) = member(&event, "Records") else {
+                    panic!("{event:?}")
+                };
+                for record in batch {
+                    match member(record, "Data") {
+                        Cbor::Bytes(data) => records.push(data.clone()),
+                        other => panic!("Data as {other:?}"),
+                    }
+                }
+                assert!(member(&event, "ContinuationSequenceNumber").is_text());
+                assert!(member(&event, "MillisBehindLatest").is_integer());
+            }
+            seen += 1;
+            buf.drain(..used);
+        }
+    }
+    records
+}
