@@ -132,7 +132,7 @@ impl ShardLog {
             let mut pos = 0;
             while pos < bytes.len() {
                 let frame = decode_frame(&bytes[pos..], seg.seed).map_err(|e| {
-                    Error::corrupt(seg.file.path(), DATA_START + pos as u64, e.to_string())
+                    Error::corrupt(seg.path.clone(), DATA_START + pos as u64, e.to_string())
                 })?;
                 let at = end + out.len() as u64;
                 if frame.is_skip() {
@@ -163,7 +163,7 @@ impl ShardLog {
                 tip.last_ts_ms = frame.timestamp_ms();
                 pos += frame.stride();
             }
-            merged.file.write_at(end, &out)?;
+            merged.file()?.write_at(end, &out)?;
             end += out.len() as u64;
         }
         tip.end = end;
@@ -176,9 +176,9 @@ impl ShardLog {
             claim_end: 0,
             claim_next: 0,
         };
-        merged.file.sync()?;
+        merged.file()?.sync()?;
         merged.write_mark(&mark)?;
-        merged.file.sync()?;
+        merged.file()?.sync()?;
         storage.sync_dir()?;
         *merged.index_mut() = index;
         merged.publish(tip, first_ts_ms);
@@ -216,6 +216,10 @@ impl ShardLog {
                 "the segments changed during the merge".into(),
             ));
         }
+        // Readers may still hold the run's last segment, whose name the merged file takes.
+        if let Some(last) = run.last() {
+            last.pin()?;
+        }
         let swap = storage
             .rename(tmp, &segment_name(last_id))
             .and_then(|()| storage.sync_dir());
@@ -243,6 +247,7 @@ impl ShardLog {
             }
         }
         drop(w);
+        merged.park(&self.inner.storage, &self.inner.opts.open_segments);
         remove_leftovers(
             storage,
             run.iter().map(|s| s.id()).filter(|id| *id != last_id),
@@ -275,7 +280,7 @@ fn temp_name(state: &mut crate::state::Compaction, run: &[Arc<Segment>]) -> Resu
 fn read_data(seg: &Segment) -> Result<Vec<u8>> {
     let end = seg.tip().end;
     let mut buf = vec![0u8; (end - DATA_START) as usize];
-    seg.file.read_at(DATA_START, &mut buf)?;
+    seg.file()?.read_at(DATA_START, &mut buf)?;
     Ok(buf)
 }
 

@@ -31,6 +31,7 @@ mod header;
 mod index;
 mod log;
 mod meta;
+mod open_files;
 mod options;
 mod read;
 mod recovery;
@@ -50,6 +51,7 @@ pub mod fuzzing {
 pub use error::{Error, Result};
 
 pub use log::{SegmentInfo, ShardLog};
+pub use open_files::{OpenSegments, DEFAULT_OPEN_SEGMENTS};
 pub use options::{
     Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };

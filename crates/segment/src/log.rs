@@ -343,7 +343,7 @@ impl Inner {
             return Ok(());
         }
         if let Some(seg) = &w.active {
-            seg.file.sync().inspect_err(|_| self.poison())?;
+            seg.file()?.sync().inspect_err(|_| self.poison())?;
         }
         self.open_mark_pending.store(false, Ordering::Release);
         Ok(())
@@ -394,7 +394,7 @@ impl Inner {
             taken as u64,
             "one sequence number per record"
         );
-        if let Err(e) = seg.file.write_at(w.write_end, &buf) {
+        if let Err(e) = seg.file()?.write_at(w.write_end, &buf) {
             // A partial write may be on disk: nothing may be acknowledged after it.
             self.poison();
             w.buf = buf;
@@ -436,7 +436,7 @@ impl Inner {
             // A segment file after the active one may exist only once the active one's header is
             // durable (recovery relies on it: see `spare.rs`).
             if !active.header_durable() {
-                active.file.sync().inspect_err(|_| self.poison())?;
+                active.file()?.sync().inspect_err(|_| self.poison())?;
                 active.set_header_durable(true);
             }
         }
@@ -498,7 +498,7 @@ impl Inner {
         let (header, mark) = self.next_header(w);
         let adopted = init_segment(file, header, mark).and_then(|seg| {
             if w.active.is_none() {
-                seg.file.sync()?;
+                seg.file()?.sync()?;
             } else {
                 seg.set_header_durable(false);
             }
@@ -637,13 +637,13 @@ impl Inner {
             claim_next: tip.next_seq,
         };
         if extra_flags & MARK_CLEAN != 0 {
-            seg.file.sync()?;
+            seg.file()?.sync()?;
             // So that the next open need not scan this segment (a cache: a failure costs a scan).
             let idx = seg.index_file(tip).encode();
             let _ = write_file_atomic(&*self.storage, &index_name(seg.id()), &idx);
         }
         seg.write_mark(&mark)?;
-        seg.file.sync()?;
+        seg.file()?.sync()?;
         *durable = (tip, mark.counter);
         drop(durable);
         self.publish(&seg, tip, first_ts_ms);

@@ -172,6 +172,10 @@ pub struct LogOptions {
     pub first_seq: u64,
     /// Where arrival timestamps come from. Default: [`Clock::System`].
     pub clock: Clock,
+    /// The sealed segments kept open (a descriptor and a mapping each); the others are opened when
+    /// read. Give every log of a process a clone of one set to bound them all together. Default: a
+    /// set of [`DEFAULT_OPEN_SEGMENTS`](crate::DEFAULT_OPEN_SEGMENTS) for this log alone.
+    pub open_segments: crate::OpenSegments,
 }
 
 impl Default for LogOptions {
@@ -183,6 +187,7 @@ impl Default for LogOptions {
             recovery: RecoveryMode::Strict,
             first_seq: 0,
             clock: Clock::System,
+            open_segments: crate::OpenSegments::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::header::DATA_START;
 use crate::log::ShardLog;
 use crate::segment::Segment;
+use shardlog_storage::StorageFile;
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -231,12 +232,12 @@ impl ShardLog {
 fn reindex(seg: &Segment) -> Result<()> {
     let mut index = seg.index_mut();
     let tip = seg.tip();
-    let scanned = crate::segment::scan(&*seg.file, &seg.header)?;
+    let scanned = crate::segment::scan(&*seg.file()?, &seg.header)?;
     if scanned.tip.end < tip.end {
         let (offset, reason) = scanned
             .stop
             .unwrap_or((scanned.tip.end, "frames end early".into()));
-        return Err(Error::corrupt(seg.file.path(), offset, reason));
+        return Err(Error::corrupt(seg.path.clone(), offset, reason));
     }
     *index = scanned.index;
     Ok(())
@@ -271,7 +272,7 @@ impl EntryCheck {
     fn result(&self, seg: &Segment, offset: u64) -> Result<()> {
         match self.mismatch {
             Some((want, got)) => Err(Error::corrupt(
-                seg.file.path(),
+                seg.path.clone(),
                 offset,
                 format!("index entry names sequence {want} but the frame there starts at {got}"),
             )),
@@ -287,14 +288,16 @@ fn for_each_frame(
     end: u64,
     f: &mut dyn FnMut(&crate::codec::Frame<'_>) -> ControlFlow<()>,
 ) -> Result<()> {
+    // Held for the whole walk: a parked segment's mapping stays while its frames are borrowed.
+    let file = seg.file()?;
     let mut offset = from;
     let mut want = READ_CHUNK;
     while offset < end {
-        let len = match seg.file.view(offset, (end - offset) as usize) {
+        let len = match file.view(offset, (end - offset) as usize) {
             Some(_) => end - offset,
             None => (end - offset).min(want),
         };
-        let bytes = load(seg, offset, len)?;
+        let bytes = load(&*file, offset, len)?;
         let mut pos = 0usize;
         while pos < bytes.len() {
             match decode_frame(&bytes[pos..], seg.seed) {
@@ -311,7 +314,7 @@ fn for_each_frame(
                 }
                 Err(e) => {
                     let at = offset + pos as u64;
-                    return Err(Error::corrupt(seg.file.path(), at, e.to_string()));
+                    return Err(Error::corrupt(seg.path.clone(), at, e.to_string()));
                 }
             }
         }
@@ -326,11 +329,11 @@ fn frame_len(bytes: &[u8]) -> usize {
         .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
 }
 
-fn load(seg: &Segment, offset: u64, len: u64) -> Result<Cow<'_, [u8]>> {
-    if let Some(view) = seg.file.view(offset, len as usize) {
+fn load(file: &dyn StorageFile, offset: u64, len: u64) -> Result<Cow<'_, [u8]>> {
+    if let Some(view) = file.view(offset, len as usize) {
         return Ok(Cow::Borrowed(view));
     }
     let mut buf = vec![0u8; len as usize];
-    seg.file.read_at(offset, &mut buf)?;
+    file.read_at(offset, &mut buf)?;
     Ok(Cow::Owned(buf))
 }

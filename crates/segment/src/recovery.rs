@@ -22,10 +22,16 @@ use shardlog_storage::{read_file, write_file_atomic, Storage, StorageFile};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
-/// A segment file found on open, with its header.
+/// A segment file found on open, with its header. Its file is opened only while it is worked on,
+/// so a log of many segments never holds them all open at once.
 struct Found {
     header: SegmentHeader,
-    file: Arc<dyn StorageFile>,
+}
+
+impl Found {
+    fn open(&self, storage: &dyn Storage) -> Result<Arc<dyn StorageFile>> {
+        Ok(storage.open(&segment_name(self.header.segment_id))?)
+    }
 }
 
 /// State of the newest segment after recovery.
@@ -87,11 +93,16 @@ impl ShardLog {
                 break;
             };
             match open_sealed(&*storage, f, next.header.base_seq)? {
-                Opened::Sealed(seg) => segments.push(seg),
+                Opened::Sealed(seg) => {
+                    // Closed again unless among the most recently used: a log of many segments
+                    // opens within the descriptor and mapping limits.
+                    seg.park(&storage, &opts.open_segments);
+                    segments.push(seg);
+                }
                 Opened::Torn => {
                     // Damage before the segment's durable mark is corruption, not a torn tail:
                     // refuse before anything is deleted.
-                    check_torn_after_mark(f, &opts)?;
+                    check_torn_after_mark(&*storage, f, &opts)?;
                     let dropped = found.get(i + 1..).unwrap_or_default();
                     let floor = drop_torn_suffix(&*storage, &mut meta, dropped)?;
                     active = Some(recover_active(&*storage, f, &opts, floor)?);
@@ -184,7 +195,8 @@ fn load_segments(
             Ok(h) => h,
             Err(_)
                 if i + 1 == live.len()
-                    && (is_unfinished(&*file, &head)? || lost_spare_header(found.last())?) =>
+                    && (is_unfinished(&*file, &head)?
+                        || lost_spare_header(storage, found.last())?) =>
             {
                 // Creation was cut short before the segment could hold a record, or it is a spare
                 // whose header never became durable (none of its records was ever reported
@@ -227,7 +239,7 @@ fn load_segments(
             crate::compact::remove_leftovers(storage, covered.into_iter())?;
         }
         check_header(&header, &*file, meta, id, found.last())?;
-        found.push(Found { header, file });
+        found.push(Found { header });
     }
     if removed {
         storage.sync_dir()?;
@@ -248,9 +260,9 @@ fn is_unfinished(file: &dyn StorageFile, head: &[u8]) -> Result<bool> {
 /// True if the segment before a newest segment without a header shows that a roll into a spare may
 /// have happened after its last durable state: its newest mark is EAGER, neither SEALED nor CLEAN. The
 /// sealer makes a spare's header durable before it marks the segment before it SEALED (`seal.rs`).
-fn lost_spare_header(prev: Option<&Found>) -> Result<bool> {
+fn lost_spare_header(storage: &dyn Storage, prev: Option<&Found>) -> Result<bool> {
     let Some(prev) = prev else { return Ok(false) };
-    let probe = Segment::new(prev.header, prev.file.clone(), Default::default());
+    let probe = Segment::new(prev.header, prev.open(storage)?, Default::default());
     let open_eager =
         |m: &Mark| m.flags & MARK_EAGER != 0 && m.flags & (MARK_SEALED | MARK_CLEAN) == 0;
     Ok(read_mark(&probe)?.is_some_and(|m| open_eager(&m)))
@@ -301,12 +313,13 @@ fn check_header(
 /// Its records must end exactly where the next segment begins.
 fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opened> {
     let name = index_name(f.header.segment_id);
-    let probe = Segment::new(f.header, f.file.clone(), Default::default());
+    let file = f.open(storage)?;
+    let probe = Segment::new(f.header, file.clone(), Default::default());
     let cached = read_file(storage, &name)
         .ok()
         .flatten()
         .and_then(|b| IndexFile::decode(&b).ok())
-        .filter(|idx| check_index(idx, &f.header, &*f.file).is_ok() && idx.next_seq == next_base)
+        .filter(|idx| check_index(idx, &f.header, &*file).is_ok() && idx.next_seq == next_base)
         .filter(|idx| spot_check(&probe, idx));
     let mark = read_mark(&probe)?;
     let sealed = mark.is_some_and(|m| m.flags & MARK_SEALED != 0);
@@ -322,7 +335,7 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
             }
         }
     };
-    let seg = Segment::new(f.header, f.file.clone(), idx.index.clone());
+    let seg = Segment::new(f.header, file, idx.index.clone());
     if !sealed {
         // Complete but never sealed (a crash beat the background sealer): it may exist only in the
         // page cache. Make it durable and seal it before trusting it.
@@ -338,11 +351,11 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
         };
         // Bytes past the last durable mark may be page cache that a failed sync left clean.
         let durable = mark.map_or(DATA_START, |m| m.durable_end.max(DATA_START));
-        rewrite(&*seg.file, 0, HEADER_LEN as u64)?;
-        rewrite(&*seg.file, durable.min(idx.data_end), idx.data_end)?;
-        seg.file.sync()?;
+        rewrite(&*seg.file()?, 0, HEADER_LEN as u64)?;
+        rewrite(&*seg.file()?, durable.min(idx.data_end), idx.data_end)?;
+        seg.file()?.sync()?;
         seg.write_mark(&sealed_mark)?;
-        seg.file.sync()?;
+        seg.file()?.sync()?;
     }
     seg.set_sealed();
     let tip = Tip {
@@ -361,13 +374,14 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
 }
 
 /// Errors (in strict mode) if a torn segment's first damaged frame lies before its durable mark.
-fn check_torn_after_mark(f: &Found, opts: &LogOptions) -> Result<()> {
-    let probe = Segment::new(f.header, f.file.clone(), Default::default());
+fn check_torn_after_mark(storage: &dyn Storage, f: &Found, opts: &LogOptions) -> Result<()> {
+    let file = f.open(storage)?;
+    let probe = Segment::new(f.header, file.clone(), Default::default());
     let mark = read_mark(&probe)?;
-    let s = scan(&*f.file, &f.header)?;
-    match acknowledged_damage(&*f.file, mark, s.stop.as_ref())? {
+    let s = scan(&*file, &f.header)?;
+    match acknowledged_damage(&*file, mark, s.stop.as_ref())? {
         Some((offset, reason)) if opts.recovery == RecoveryMode::Strict => {
-            Err(corruption(&*f.file, offset, &reason))
+            Err(corruption(&*file, offset, &reason))
         }
         _ => Ok(()),
     }
@@ -442,9 +456,10 @@ fn drop_torn_suffix(storage: &dyn Storage, meta: &mut LogMeta, dropped: &[Found]
     // rest can hold at most one record per record header of room.
     let mut floor = 0;
     for f in dropped {
-        let s = scan(&*f.file, &f.header)?;
+        let file = f.open(storage)?;
+        let s = scan(&*file, &f.header)?;
         let room = f.header.capacity_bytes.saturating_sub(s.tip.end) / RECORD_HEADER_LEN as u64;
-        let probe = Segment::new(f.header, f.file.clone(), Default::default());
+        let probe = Segment::new(f.header, file, Default::default());
         let marked = read_mark(&probe)?.map_or(0, |m| m.claimed_next());
         floor = floor
             .max(s.tip.next_seq.saturating_add(room).saturating_add(1))
@@ -483,14 +498,15 @@ fn rebuild_index(
     next_base: u64,
     name: &str,
 ) -> Result<IndexFile> {
-    let s = scan(&*f.file, &f.header)?;
+    let file = f.open(storage)?;
+    let s = scan(&*file, &f.header)?;
     if s.tip.next_seq != next_base {
         let (offset, reason) = s.stop.unwrap_or((s.tip.end, "segment ends early".into()));
         let reason = format!(
             "{reason}; records end at sequence {} but the next segment starts at {next_base}",
             s.tip.next_seq
         );
-        return Err(corruption(&*f.file, offset, &reason));
+        return Err(corruption(&*file, offset, &reason));
     }
     let idx = IndexFile {
         log_id: f.header.log_id,
@@ -519,7 +535,8 @@ fn recover_active(
     opts: &LogOptions,
     skip_floor: u64,
 ) -> Result<Active> {
-    let seg = Segment::new(f.header, f.file.clone(), Default::default());
+    let file = f.open(storage)?;
+    let seg = Segment::new(f.header, file.clone(), Default::default());
     let mark = read_mark(&seg)?;
     if let Some(m) = mark.filter(|m| m.flags & MARK_CLEAN != 0) {
         if let Some(idx) = clean_index(storage, &seg, &m) {
@@ -529,30 +546,30 @@ fn recover_active(
     let claimed_end = mark.map_or(DATA_START, |m| m.claimed_end());
     // Never-written preallocated space is not read; zeros before the durable mark and inside the
     // last group commit still are.
-    let limit = f.file.zero_from(DATA_START)?.max(claimed_end);
-    let s = scan_to(&*f.file, &f.header, limit)?;
-    let damage = acknowledged_damage(&*f.file, mark, s.stop.as_ref())?;
+    let limit = file.zero_from(DATA_START)?.max(claimed_end);
+    let s = scan_to(&*file, &f.header, limit)?;
+    let damage = acknowledged_damage(&*file, mark, s.stop.as_ref())?;
     let salvaged = damage.is_some();
     if let Some((offset, reason)) = damage {
         if opts.recovery == RecoveryMode::Strict {
-            return Err(corruption(&*f.file, offset, &reason));
+            return Err(corruption(&*file, offset, &reason));
         }
     }
     let clean = mark.is_some_and(|m| m.flags & MARK_CLEAN != 0 && m.durable_end == s.tip.end);
     // After a clean close nothing was written past the end; otherwise cut whatever a crash left there.
     if !clean {
-        let dirty_end = last_nonzero_end(&*f.file, s.tip.end)?;
+        let dirty_end = last_nonzero_end(&*file, s.tip.end)?;
         if dirty_end > s.tip.end {
-            zero_fill(&*f.file, s.tip.end, dirty_end)?;
+            zero_fill(&*file, s.tip.end, dirty_end)?;
         }
     }
     // Also makes bytes that a killed process left in the page cache durable before we trust them.
     // They (and the header) are written again first: after a failed sync, Linux keeps them in the
     // cache but marks them clean, and a plain sync would not write them.
     let durable = mark.map_or(DATA_START, |m| m.durable_end.max(DATA_START));
-    rewrite(&*f.file, 0, HEADER_LEN as u64)?;
-    rewrite(&*f.file, durable.min(s.tip.end), s.tip.end)?;
-    f.file.sync()?;
+    rewrite(&*file, 0, HEADER_LEN as u64)?;
+    rewrite(&*file, durable.min(s.tip.end), s.tip.end)?;
+    file.sync()?;
     *seg.index_mut() = s.index;
     let unclean = mark.is_none_or(|m| m.flags & MARK_CLEAN == 0);
     let eager = mark.is_none_or(|m| m.flags & MARK_EAGER != 0);
@@ -574,7 +591,7 @@ fn recover_active(
 fn clean_index(storage: &dyn Storage, seg: &Segment, mark: &Mark) -> Option<IndexFile> {
     let bytes = read_file(storage, &index_name(seg.id())).ok()??;
     let idx = IndexFile::decode(&bytes).ok()?;
-    let matches = check_index(&idx, &seg.header, &*seg.file).is_ok()
+    let matches = check_index(&idx, &seg.header, &*seg.file().ok()?).is_ok()
         && idx.data_end == mark.durable_end
         && idx.next_seq == mark.next_seq
         && idx.last_ts_ms == mark.last_ts_ms;
@@ -611,7 +628,7 @@ fn read_mark(seg: &Segment) -> Result<Option<Mark>> {
     let mut slots = [None, None];
     for (slot, offset) in slots.iter_mut().zip(MARK_OFFSETS) {
         let mut b = [0u8; MARK_LEN];
-        seg.file.read_at(offset, &mut b)?;
+        seg.file()?.read_at(offset, &mut b)?;
         *slot = Mark::decode(&b, seg.seed);
     }
     let cap = seg.header.capacity_bytes;
@@ -736,10 +753,10 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
             }
         };
         let frame = skip_frame(&seg, target, w.last_ts_ms);
-        seg.file.write_at(w.write_end, &frame)?;
+        seg.file()?.write_at(w.write_end, &frame)?;
         w.write_end += frame.len() as u64;
         w.next_seq = target;
-        seg.file.sync()?;
+        seg.file()?.sync()?;
     }
     // The fresh mark covers everything recovered (now synced) and is unclean until close.
     if let Some(seg) = w.active.clone() {

@@ -23,7 +23,7 @@ impl Inner {
     pub fn sync_next_header(&self, job: &SealJob) -> Result<()> {
         match &job.next {
             Some(next) if !next.header_durable() => {
-                next.file.sync()?;
+                next.file()?.sync()?;
                 next.set_header_durable(true);
                 Ok(())
             }
@@ -36,7 +36,7 @@ impl Inner {
         let seg = &job.seg;
         {
             let mut durable = seg.durable_state();
-            seg.file.sync()?;
+            seg.file()?.sync()?;
             // Usually done by the spare thread long ago; the SEALED mark must come after it.
             self.sync_next_header(job)?;
             let mark = Mark {
@@ -49,9 +49,10 @@ impl Inner {
                 claim_next: 0,
             };
             seg.write_mark(&mark)?;
-            seg.file.sync()?;
+            seg.file()?.sync()?;
             *durable = (job.tip, mark.counter);
             seg.set_sealed();
+            seg.park(&self.storage, &self.opts.open_segments);
         }
         {
             let mut st = self.lock_sync();

@@ -4,10 +4,11 @@ use crate::codec::{decode_frame, encode_skip, segment_seed, Frame, FRAME_HEADER_
 use crate::error::{Error, Result};
 use crate::header::{Mark, SegmentHeader, DATA_START, HEADER_LEN, MARK_LEN, MARK_OFFSETS};
 use crate::index::{IndexEntry, IndexFile, SparseIndex};
+use crate::open_files::{OpenSegments, Slot};
 use shardlog_storage::{MutexExt as _, RwLockExt as _};
 use shardlog_storage::{Storage, StorageFile};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Bytes read per `pread` when scanning.
 const SCAN_CHUNK: usize = 1 << 20;
@@ -45,7 +46,12 @@ pub(crate) struct Segment {
     pub header: SegmentHeader,
     pub name: String,
     pub seed: u32,
-    pub file: Arc<dyn StorageFile>,
+    /// The file's path, for errors (the file itself may be closed).
+    pub path: std::path::PathBuf,
+    /// The open file; `None` only while a parked segment is closed (see [`Segment::park`]).
+    file: Arc<Slot>,
+    /// How a parked segment reopens its file: set once, when the sealed segment is parked.
+    parked: OnceLock<Parked>,
     index: RwLock<SparseIndex>,
     end: AtomicU64,
     next_seq: AtomicU64,
@@ -59,11 +65,30 @@ pub(crate) struct Segment {
     header_durable: std::sync::atomic::AtomicBool,
 }
 
+/// Where a parked segment's file comes from when it was closed, and the set that closes it.
+#[derive(Debug)]
+struct Parked {
+    storage: Arc<dyn Storage>,
+    open: OpenSegments,
+    key: u64,
+    /// Set once the file's name is about to name another file: never closed from then on.
+    pinned: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for Segment {
+    fn drop(&mut self) {
+        if let Some(p) = self.parked.get() {
+            p.open.forget(p.key);
+        }
+    }
+}
+
 impl Segment {
     pub fn new(header: SegmentHeader, file: Arc<dyn StorageFile>, index: SparseIndex) -> Self {
         Segment {
             name: segment_name(header.segment_id),
             seed: segment_seed(header.log_id, header.segment_id),
+            path: file.path(),
             end: AtomicU64::new(DATA_START),
             next_seq: AtomicU64::new(header.base_seq),
             last_ts_ms: AtomicU64::new(0),
@@ -72,8 +97,73 @@ impl Segment {
             sealed: std::sync::atomic::AtomicBool::new(false),
             header_durable: std::sync::atomic::AtomicBool::new(true),
             header,
-            file,
+            file: Arc::new(std::sync::Mutex::new(Some(file))),
+            parked: OnceLock::new(),
             index: RwLock::new(index),
+        }
+    }
+
+    /// The segment's file, reopened if it is a parked segment that was closed. The `Arc` keeps the
+    /// file (and its mapping) open for as long as the caller holds it.
+    pub fn file(&self) -> Result<Arc<dyn StorageFile>> {
+        let open = self.file.locked().clone();
+        let Some(parked) = self.parked.get() else {
+            // Only `OpenSegments` closes a file, and only of a parked segment.
+            return Ok(open.expect("a segment that was never parked is never closed"));
+        };
+        let pinned = || parked.pinned.load(Ordering::Acquire);
+        if let Some(file) = open {
+            parked.open.touch(parked.key);
+            return Ok(file);
+        }
+        if pinned() {
+            // Closed by an eviction that raced with `pin`: the name now belongs to another file.
+            return Err(Error::corrupt(
+                self.path.clone(),
+                0,
+                "segment was replaced by a merge while it was read; read again",
+            ));
+        }
+        let file = parked.storage.open(&self.name)?;
+        // Sealed: everything up to the published end is immutable and may be read through the map.
+        file.seal_below(DATA_START, self.tip().end);
+        let file = self.file.locked().get_or_insert(file).clone();
+        parked.open.admit(parked.key, Arc::downgrade(&self.file));
+        if pinned() {
+            parked.open.forget(parked.key);
+        }
+        Ok(file)
+    }
+
+    /// Keeps this segment's file open until the segment is dropped: called before its name is
+    /// given to another file (a merged segment takes the name of its run's last segment), so
+    /// readers still holding this segment read the old file, not the new one.
+    pub fn pin(&self) -> Result<()> {
+        let Some(parked) = self.parked.get() else {
+            return Ok(()); // never closed
+        };
+        let file = self.file()?;
+        parked.pinned.store(true, Ordering::Release);
+        parked.open.forget(parked.key);
+        self.file.locked().get_or_insert(file);
+        Ok(())
+    }
+
+    /// Lets `open` close this sealed segment's file when it is not among the most recently used,
+    /// to be reopened from `storage` on the next read.
+    pub fn park(&self, storage: &Arc<dyn Storage>, open: &OpenSegments) {
+        // A closed and reopened descriptor would not report an earlier failed writeback, so only
+        // a sealed segment, whose every byte was synced before its sealed mark, may be closed.
+        assert!(self.is_sealed(), "parking unsealed segment {}", self.name);
+        let key = open.new_key();
+        let parked = Parked {
+            storage: storage.clone(),
+            open: open.clone(),
+            key,
+            pinned: std::sync::atomic::AtomicBool::new(false),
+        };
+        if self.parked.set(parked).is_ok() {
+            open.admit(key, Arc::downgrade(&self.file));
         }
     }
 
@@ -106,7 +196,10 @@ impl Segment {
             tip.end,
             self.header.capacity_bytes
         );
-        self.file.seal_below(DATA_START, tip.end);
+        // A closed parked segment applies the published end when it reopens.
+        if let Some(file) = &*self.file.locked() {
+            file.seal_below(DATA_START, tip.end);
+        }
         self.first_ts_ms.fetch_min(first_ts_ms, Ordering::AcqRel);
         self.last_ts_ms.fetch_max(tip.last_ts_ms, Ordering::AcqRel);
         self.next_seq.fetch_max(tip.next_seq, Ordering::AcqRel);
@@ -143,7 +236,7 @@ impl Segment {
     /// Writes a mark into its slot (not synced).
     pub fn write_mark(&self, mark: &Mark) -> Result<()> {
         let offset = MARK_OFFSETS[mark.slot()];
-        Ok(self.file.write_at(offset, &mark.encode(self.seed))?)
+        Ok(self.file()?.write_at(offset, &mark.encode(self.seed))?)
     }
 
     /// The index side file for this segment as sealed at `tip`.
@@ -179,7 +272,7 @@ pub(crate) fn create_segment(
 ) -> Result<Arc<Segment>> {
     let file = storage.create(&segment_name(header.segment_id), header.capacity_bytes)?;
     let seg = init_segment(file, header, initial)?;
-    seg.file.sync()?;
+    seg.file()?.sync()?;
     Ok(seg)
 }
 
@@ -195,7 +288,7 @@ pub(crate) fn init_segment(
     let mut page = vec![0u8; mark_at + MARK_LEN];
     page[..HEADER_LEN].copy_from_slice(&header.encode());
     page[mark_at..].copy_from_slice(&initial.encode(seg.seed));
-    seg.file.write_at(0, &page)?;
+    seg.file()?.write_at(0, &page)?;
     let tip = Tip {
         end: DATA_START,
         next_seq: header.base_seq,
@@ -404,17 +497,14 @@ pub(crate) fn frame_at(seg: &Segment, offset: u64, end: u64) -> Result<(u64, u64
     if avail < FRAME_HEADER_LEN as u64 {
         return Err("frame header past the data end".into());
     }
-    seg.file
-        .read_at(offset, &mut head)
-        .map_err(|e| e.to_string())?;
+    let file = seg.file().map_err(|e| e.to_string())?;
+    file.read_at(offset, &mut head).map_err(|e| e.to_string())?;
     let len = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
     if len < FRAME_HEADER_LEN as u64 || len > avail {
         return Err("frame length past the data end".into());
     }
     let mut buf = vec![0u8; len as usize];
-    seg.file
-        .read_at(offset, &mut buf)
-        .map_err(|e| e.to_string())?;
+    file.read_at(offset, &mut buf).map_err(|e| e.to_string())?;
     let frame = decode_frame(&buf, seg.seed).map_err(|e| e.to_string())?;
     Ok((frame.first_seq(), frame.next_seq()))
 }

@@ -62,7 +62,7 @@ impl Inner {
     /// the mark open wrote, and its header if it was made from a spare.
     fn prepare_roll(&self, active: &Segment) -> Result<()> {
         if self.open_mark_pending.load(Ordering::Acquire) || !active.header_durable() {
-            active.file.sync()?;
+            active.file()?.sync()?;
             active.set_header_durable(true);
             self.open_mark_pending.store(false, Ordering::Release);
         }

@@ -74,7 +74,7 @@ pub use settings::{
     AccountSettings, Commitment, ConsumerSettings, StreamSettings, MAX_RECORD_SIZE_KIB, MAX_TAGS,
     METRIC_NAMES, ON_DEMAND_STREAM_LIMIT, SHARD_LEVEL_METRICS,
 };
-pub use shardlog_segment::{Clock, Durability};
+pub use shardlog_segment::{Clock, Durability, OpenSegments, DEFAULT_OPEN_SEGMENTS};
 pub use stats::ShardStatistics;
 pub use store::{Store, StoreOptions};
 pub use streams::{

@@ -195,6 +195,7 @@ pub(crate) fn log_options(opts: &StoreOptions, incarnation: u32, index: u32) -> 
         segment_bytes: opts.segment_bytes,
         durability: opts.durability,
         clock: opts.clock.clone(),
+        open_segments: opts.open_segments.clone(),
         ..LogOptions::default()
     }
 }

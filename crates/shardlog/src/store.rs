@@ -7,7 +7,7 @@ use crate::limits::{Limiter, ShardLimits};
 use crate::names::{stream_not_found, ShardId};
 use crate::retention_clock::RetentionClock;
 use crate::stats::ShardStats;
-use shardlog_segment::{Clock, Durability, LogOptions, ShardLog};
+use shardlog_segment::{Clock, Durability, LogOptions, OpenSegments, ShardLog};
 use shardlog_storage::{Lock, Storage};
 use shardlog_storage::{MutexExt as _, RwLockExt as _};
 use std::collections::BTreeMap;
@@ -53,6 +53,10 @@ pub struct StoreOptions {
     /// mode or settings) or `DELETING`, as AWS's do, for testing code that waits for `ACTIVE`.
     /// The change itself is done and durable at once. Default: zero (always `ACTIVE`).
     pub state_delay: std::time::Duration,
+    /// The sealed segments of all shards kept open at once (a file descriptor and a mapping
+    /// each); the rest are opened when read. Active segments stay open regardless. Default: a set
+    /// of [`DEFAULT_OPEN_SEGMENTS`](crate::DEFAULT_OPEN_SEGMENTS) for this store alone.
+    pub open_segments: OpenSegments,
 }
 
 impl Default for StoreOptions {
@@ -68,6 +72,7 @@ impl Default for StoreOptions {
             account_id: crate::names::DEFAULT_ACCOUNT_ID.to_string(),
             region: crate::names::DEFAULT_REGION.to_string(),
             state_delay: std::time::Duration::ZERO,
+            open_segments: OpenSegments::default(),
         }
     }
 }
