@@ -115,8 +115,9 @@ enum Command {
         #[arg(long)]
         history: bool,
     },
-    /// Serve the Kinesis API over HTTP (boto3, the AWS CLI and the SDKs work with `--endpoint-url`)
-    /// until SIGTERM or ctrl-c; then in-flight requests finish and the store is closed.
+    /// Serve the Kinesis API over HTTP or HTTPS (boto3, the AWS CLI and the SDKs work with
+    /// `--endpoint-url`) until SIGTERM or ctrl-c; then in-flight requests finish and the store is
+    /// closed.
     Serve {
         /// Address to listen on; loopback by default.
         #[arg(long, default_value = "127.0.0.1:4567")]
@@ -152,10 +153,47 @@ enum Command {
         /// --access-key-id the API port does not serve it.
         #[arg(long)]
         metrics_bind: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Run a consumer worker that prints the records it is handed (`shard, sequence number,
     /// partition key, data`, tab-separated), until SIGTERM or ctrl-c.
     Consume(consume::ConsumeArgs),
+}
+
+/// How `serve` speaks TLS: not at all (plain HTTP), with a given certificate, or with a
+/// self-signed one kept in the data directory.
+#[derive(clap::Args, Debug)]
+struct TlsArgs {
+    /// Serve HTTPS with a self-signed certificate for localhost, 127.0.0.1 and ::1, made in
+    /// `<data-dir>/tls/` and reused across restarts; its path is printed so clients can trust it
+    /// (e.g. `AWS_CA_BUNDLE=<path>`).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    tls: bool,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The server's TLS configuration, if any; tells on stderr where a self-signed certificate is.
+    fn config(self, data_dir: &std::path::Path) -> CliResult<Option<shardlog_server::TlsConfig>> {
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            return Ok(Some(shardlog_server::TlsConfig::from_pem_files(cert, key)?));
+        }
+        if !self.tls {
+            return Ok(None);
+        }
+        let made = shardlog_server::TlsConfig::self_signed_in(data_dir.join("tls"))?;
+        let how = if made.created { "made" } else { "reused" };
+        let cert = made.cert_path.display();
+        eprintln!("shardlog serve: self-signed TLS certificate ({how}): {cert}");
+        eprintln!("shardlog serve: trust it in clients, e.g. AWS_CA_BUNDLE={cert}");
+        Ok(Some(made.config))
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -229,8 +267,10 @@ fn run(cli: Cli) -> CliResult {
         max_in_flight,
         header_timeout_secs,
         metrics_bind,
+        tls,
     } = cli.command
     {
+        let tls = tls.config(&cli.data_dir)?;
         let credentials = access_key_id
             .zip(secret_access_key)
             .map(|(id, secret)| shardlog_server::Credentials::new(id, secret));
@@ -241,6 +281,7 @@ fn run(cli: Cli) -> CliResult {
             max_in_flight,
             header_read_timeout: std::time::Duration::from_secs(header_timeout_secs),
             metrics_bind,
+            tls,
             leases: LeaseOptions {
                 lease_duration_ms: lease_failover_ms,
                 ..LeaseOptions::default()
@@ -397,9 +438,10 @@ fn leases(store: &Store, only: Option<&str>, history: bool, out: &mut impl Write
 fn serve(store: Store, bind: &str, opts: shardlog_server::ServerOptions) -> CliResult {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        let scheme = if opts.tls.is_some() { "https" } else { "http" };
         let server = shardlog_server::Server::bind(bind, store.clone(), opts).await?;
         eprintln!(
-            "shardlog serve: listening on http://{}",
+            "shardlog serve: listening on {scheme}://{}",
             server.local_addr()?
         );
         server.run(shutdown_signal()).await?;

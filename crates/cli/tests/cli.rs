@@ -206,3 +206,63 @@ fn a_missing_catalog_is_an_error_that_deletes_nothing() {
     assert!(err.contains("catalog") && err.contains("missing"), "{err}");
     assert_eq!(size(&d.join("streams")), before);
 }
+
+/// Starts `serve` with `args` on an ephemeral port and returns its stderr lines up to the one that
+/// says where it listens; the server is killed then.
+fn serve_until_listening(dir: &std::path::Path, args: &[&str]) -> Vec<String> {
+    use std::io::BufRead as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shardlog"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut lines = Vec::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        let done = line.contains("listening on");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    lines
+}
+
+#[test]
+fn serve_tls_makes_a_self_signed_certificate_once_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cert = d.join("tls").join("cert.pem");
+    let first = serve_until_listening(d, &["--tls"]).join("\n");
+    assert!(first.contains("(made)"), "{first}");
+    assert!(
+        first.contains(&format!("AWS_CA_BUNDLE={}", cert.display())),
+        "{first}"
+    );
+    assert!(first.contains("listening on https://127.0.0.1:"), "{first}");
+    let made = std::fs::read(&cert).unwrap();
+    let again = serve_until_listening(d, &["--tls"]).join("\n");
+    assert!(again.contains("(reused)"), "{again}");
+    assert_eq!(std::fs::read(&cert).unwrap(), made);
+    // The same files given explicitly; without TLS flags the server is plain HTTP.
+    let key = d.join("tls").join("key.pem");
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let given = serve_until_listening(d, &["--tls-cert", cert, "--tls-key", key]).join("\n");
+    assert!(given.contains("listening on https://"), "{given}");
+    let plain = serve_until_listening(d, &[]).join("\n");
+    assert!(plain.contains("listening on http://"), "{plain}");
+    // A bad file is named in a one-line error.
+    let (ok, _, err) = shardlog(d, &["serve", "--tls-cert", key, "--tls-key", key], "");
+    assert!(!ok);
+    assert!(
+        err.starts_with("error: ") && err.contains("key.pem") && err.contains("no certificate"),
+        "{err}"
+    );
+}

@@ -4,7 +4,7 @@ use crate::body::{full, Body};
 use crate::codec::Encoding;
 use crate::error::ApiError;
 use crate::ops::Reply;
-use crate::{ops, sigv4, Shared};
+use crate::{ops, sigv4, tls, Shared};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
@@ -23,12 +23,16 @@ use std::time::{Duration, Instant};
 /// The `X-Amz-Target` prefix of every Kinesis operation.
 const TARGET_PREFIX: &str = "Kinesis_20131202.";
 
+/// Accepts connections until `shutdown`, each served on its own task (after its TLS handshake
+/// when [`ServerOptions::tls`](crate::ServerOptions::tls) is set); then waits for them as
+/// [`Server::run`](crate::Server::run) says.
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     shared: Arc<Shared>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
+    let tls = shared.opts.tls.as_ref().map(crate::TlsConfig::acceptor);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -48,17 +52,36 @@ pub(crate) async fn serve(
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
                 let header_timeout = shared.opts.header_read_timeout;
+                let conn_shared = shared.clone();
                 let svc = service_fn(move |req| {
-                    let shared = shared.clone();
+                    let shared = conn_shared.clone();
                     async move { Ok::<_, Infallible>(handle(&shared, req).await) }
                 });
                 let watcher = graceful.watcher();
+                let tls = tls.clone();
+                let shared = shared.clone();
+                // The handshake runs here, not in the accept loop: a slow client delays no other.
                 tokio::spawn(async move {
                     let builder = connection_builder(header_timeout);
-                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
-                    let _ = watcher.watch(conn).await;
+                    match tls {
+                        None => {
+                            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                            let _ = watcher.watch(conn).await;
+                        }
+                        Some(acceptor) => {
+                            match tls::handshake(&acceptor, stream, header_timeout).await {
+                                Ok(stream) => {
+                                    // The auto builder tells h2 by its preface, which is what
+                                    // ALPN agreed on (or what a client without ALPN sends).
+                                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                                    let _ = watcher.watch(conn).await;
+                                }
+                                Err(failure) => shared.metrics.tls_handshake_failed(failure),
+                            }
+                        }
+                    }
+                    // Held until here: a connection counts against the cap for its whole life.
                     drop(permit);
                 });
             }

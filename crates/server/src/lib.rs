@@ -1,7 +1,8 @@
 //! A Kinesis-compatible HTTP server on top of the shardlog engine: boto3, the AWS CLI and the AWS
 //! SDKs talk to it unchanged (point their endpoint at it).
 //!
-//! It speaks the Kinesis wire protocol over HTTP/1.1: `POST /` with
+//! It speaks the Kinesis wire protocol over HTTP/1.1 and HTTP/2, in plain text or over TLS
+//! ([`ServerOptions::tls`]; ALPN offers `h2` and `http/1.1`): `POST /` with
 //! `X-Amz-Target: Kinesis_20131202.<Operation>` and an AWS JSON 1.1 or CBOR 1.1 body; errors are
 //! `{"__type", "message"}` with AWS's type names. Every request is validated against the Kinesis
 //! model before the engine sees it; engine calls run on blocking threads (they fsync), so an
@@ -29,10 +30,12 @@ mod metrics;
 mod model;
 mod ops;
 mod sigv4;
+mod tls;
 mod validate;
 
 pub use error::ApiError;
 pub use sigv4::Credentials;
+pub use tls::{SelfSigned, TlsConfig, TlsError};
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
@@ -46,6 +49,7 @@ use std::time::Duration;
 /// let o = ServerOptions::default();
 /// assert_eq!(o.max_body_bytes, 16 << 20);
 /// assert!(o.credentials.is_none());
+/// assert!(o.tls.is_none()); // plain HTTP unless a certificate is given
 /// ```
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -81,6 +85,10 @@ pub struct ServerOptions {
     /// How long a subscriber may leave an event unread before its subscription is ended; its
     /// memory is then freed (at most a few events are buffered per subscription).
     pub subscriber_stall_timeout: Duration,
+    /// When set, the API port speaks TLS only (ALPN `h2` and `http/1.1`); each handshake must
+    /// finish within [`header_read_timeout`](ServerOptions::header_read_timeout). The metrics
+    /// listener stays plain HTTP.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for ServerOptions {
@@ -98,6 +106,7 @@ impl Default for ServerOptions {
             metrics_bind: None,
             max_subscriptions: 256,
             subscriber_stall_timeout: Duration::from_secs(30),
+            tls: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `/metrics` in the Prometheus text format: request latency by operation, errors by type, and the
 //! engine's per-shard counters (incoming and outgoing records and bytes, iterator age, throttles).
 
+use crate::tls::HandshakeFailure;
 use shardlog::Store;
 use shardlog_storage::MutexExt as _;
 use std::collections::BTreeMap;
@@ -27,6 +28,9 @@ pub(crate) struct Metrics {
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     errors: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     refused_connections: std::sync::atomic::AtomicU64,
+    /// TLS handshakes that timed out and that failed otherwise.
+    tls_timeouts: std::sync::atomic::AtomicU64,
+    tls_errors: std::sync::atomic::AtomicU64,
 }
 
 impl Metrics {
@@ -54,6 +58,19 @@ impl Metrics {
     pub fn connection_refused(&self) {
         self.refused_connections
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Counts a connection closed because its TLS handshake did not complete.
+    pub fn tls_handshake_failed(&self, why: HandshakeFailure) {
+        self.tls_failures(why)
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn tls_failures(&self, why: HandshakeFailure) -> &std::sync::atomic::AtomicU64 {
+        match why {
+            HandshakeFailure::TimedOut => &self.tls_timeouts,
+            HandshakeFailure::Failed => &self.tls_errors,
+        }
     }
 
     /// The whole exposition.
@@ -98,6 +115,18 @@ impl Metrics {
         let _ = writeln!(out, "# HELP shardlog_connections_refused_total Connections closed on accept because the server had its maximum open.");
         let _ = writeln!(out, "# TYPE shardlog_connections_refused_total counter");
         let _ = writeln!(out, "shardlog_connections_refused_total {refused}");
+        let _ = writeln!(out, "# HELP shardlog_tls_handshake_failures_total Connections closed because their TLS handshake timed out or failed.");
+        let _ = writeln!(out, "# TYPE shardlog_tls_handshake_failures_total counter");
+        for why in [HandshakeFailure::TimedOut, HandshakeFailure::Failed] {
+            let n = self
+                .tls_failures(why)
+                .load(std::sync::atomic::Ordering::Relaxed);
+            let reason = why.label();
+            let _ = writeln!(
+                out,
+                "shardlog_tls_handshake_failures_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
         let errors = self.errors.locked().clone();
         let _ = writeln!(out, "# HELP shardlog_request_errors_total Requests answered with an error, by operation and error type.");
         let _ = writeln!(out, "# TYPE shardlog_request_errors_total counter");
