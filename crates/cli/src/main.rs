@@ -37,6 +37,10 @@ struct Cli {
     /// change is done and the stream ACTIVE when the call returns).
     #[arg(long, global = true, default_value_t = 0)]
     state_delay_ms: u64,
+    /// Sealed segments of all shards kept open at once (a file descriptor and a mapping each);
+    /// the rest are opened when read.
+    #[arg(long, global = true, default_value_t = shardlog::DEFAULT_OPEN_SEGMENTS)]
+    max_open_segments: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -242,6 +246,7 @@ fn run(cli: Cli) -> CliResult {
             account_id: cli.account_id.clone(),
             region: cli.region.clone(),
             state_delay: std::time::Duration::from_millis(cli.state_delay_ms),
+            open_segments: shardlog::OpenSegments::new(cli.max_open_segments),
             ..StoreOptions::default()
         };
         Store::open(&cli.data_dir, opts)

@@ -101,6 +101,27 @@ fn idle_kept_alive_connections_are_closed() {
     );
 }
 
+/// A client that connects and sends nothing at all (HTTP/1.1 and HTTP/2 are told apart by the
+/// first bytes, which hyper waits for without a timer) is closed after the header timeout too.
+#[test]
+fn silent_connections_are_closed() {
+    let (_dir, s) = server(ServerOptions {
+        header_read_timeout: Duration::from_millis(300),
+        ..ServerOptions::default()
+    });
+    let start = Instant::now();
+    let mut silent: Vec<TcpStream> = (0..50).map(|_| open(&s, b"")).collect();
+    for c in &mut silent {
+        assert!(closed_by_server(c).is_empty());
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    s.ok("ListStreams", json!({}));
+}
+
 #[test]
 fn a_slow_body_is_answered_408_and_holds_its_slot_only_until_then() {
     let (_dir, s) = server(ServerOptions {
