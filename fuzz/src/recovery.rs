@@ -26,7 +26,9 @@ use crate::format::{
 };
 use crate::input::Input;
 use shardlog_segment::codec::{decode_frame, encode_frame, segment_seed};
-use shardlog_segment::{Clock, Durability, LogOptions, Record, RecoveryMode, ShardLog};
+use shardlog_segment::{
+    Clock, Durability, LogOptions, OpenSegments, Record, RecoveryMode, ShardLog,
+};
 use shardlog_storage::{Fault, SimDisk, Storage};
 use std::sync::{Arc, OnceLock};
 
@@ -74,6 +76,8 @@ pub fn options(durability: Durability, recovery: RecoveryMode) -> LogOptions {
         recovery,
         first_seq: 0,
         clock: Clock::manual(NOW_MS),
+        // Two, so that reads of the fuzzed logs close and reopen sealed segments too.
+        open_segments: OpenSegments::new(2),
     }
 }
 
