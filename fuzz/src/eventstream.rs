@@ -397,11 +397,19 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     let decode = |frame: Vec<u8>| [&[0u8][..], &frame].concat();
     out.push((
         "decode-initial-response".into(),
-        decode(eventstream::event("initial-response", "application/json", b"{}")),
+        decode(eventstream::event(
+            "initial-response",
+            "application/json",
+            b"{}",
+        )),
     ));
     out.push((
         "decode-exception".into(),
-        decode(eventstream::exception("ResourceNotFoundException", "application/json", br#"{"message":"gone"}"#)),
+        decode(eventstream::exception(
+            "ResourceNotFoundException",
+            "application/json",
+            br#"{"message":"gone"}"#,
+        )),
     ));
     let uuid = [7u8; 16];
     let all_types = encode_reference(
@@ -420,7 +428,11 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         b"payload",
     );
     out.push(("decode-every-header-type".into(), decode(all_types)));
-    let mut two = eventstream::event("SubscribeToShardEvent", "application/json", br#"{"Records":[]}"#);
+    let mut two = eventstream::event(
+        "SubscribeToShardEvent",
+        "application/json",
+        br#"{"Records":[]}"#,
+    );
     two.extend(eventstream::message(&[], b""));
     out.push(("decode-two-frames".into(), decode(two)));
     out.push(("round-trip-empty".into(), vec![1, 0, 0, 0]));
