@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs boto3 and the AWS CLI (installed from PyPI into a virtual environment) against `shardlog serve`:
-# once without authentication, once with SigV4 verification on. Then SIGTERM must stop the server
+# once without authentication, once with SigV4 verification on, once over HTTPS with the certificate
+# `serve --tls` makes (trusted through AWS_CA_BUNDLE). Then SIGTERM must stop the server
 # cleanly (exit 0, store closed). Takes about half a minute after the first install.
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
@@ -36,7 +37,13 @@ serve_and_check() {
     if "$venv/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.1)" 2>/dev/null; then break; fi
     sleep 0.1
   done
-  "$venv/bin/python" crates/server/tests/clients/kinesis_clients.py "http://127.0.0.1:$port" "$@"
+  local scheme="${SCHEME:-http}"
+  if [ "$scheme" = https ]; then
+    AWS_CA_BUNDLE="$data/tls/cert.pem" \
+      "$venv/bin/python" crates/server/tests/clients/kinesis_clients.py "https://127.0.0.1:$port" "$@"
+  else
+    "$venv/bin/python" crates/server/tests/clients/kinesis_clients.py "http://127.0.0.1:$port" "$@"
+  fi
   kill -TERM "$pid"
   wait "$pid"   # graceful shutdown exits 0
   pid=""
@@ -49,3 +56,4 @@ serve_and_check() {
 SERVE_FLAGS="" serve_and_check
 SERVE_FLAGS="--access-key-id AKIDSHARDLOG --secret-access-key local-secret" \
   serve_and_check --signed AKIDSHARDLOG local-secret
+SCHEME=https SERVE_FLAGS="--tls" serve_and_check
