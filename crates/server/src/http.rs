@@ -3,6 +3,7 @@
 use crate::body::{full, Body};
 use crate::codec::Encoding;
 use crate::error::ApiError;
+use crate::first_bytes::FirstBytes;
 use crate::ops::Reply;
 use crate::{ops, sigv4, tls, Shared};
 use bytes::Bytes;
@@ -66,16 +67,16 @@ pub(crate) async fn serve(
                     let builder = connection_builder(header_timeout);
                     match tls {
                         None => {
-                            if first_bytes(&stream, header_timeout).await {
-                                let conn = builder.serve_connection(TokioIo::new(stream), svc);
-                                let _ = watcher.watch(conn).await;
-                            }
+                            let stream = FirstBytes::new(stream, header_timeout);
+                            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                            let _ = watcher.watch(conn).await;
                         }
                         Some(acceptor) => {
                             match tls::handshake(&acceptor, stream, header_timeout).await {
                                 Ok(stream) => {
                                     // The auto builder tells h2 by its preface, which is what
                                     // ALPN agreed on (or what a client without ALPN sends).
+                                    let stream = FirstBytes::new(stream, header_timeout);
                                     let conn = builder.serve_connection(TokioIo::new(stream), svc);
                                     let _ = watcher.watch(conn).await;
                                 }
@@ -99,17 +100,6 @@ pub(crate) async fn serve(
         () = tokio::time::sleep(grace) => {}
     }
     Ok(())
-}
-
-/// Waits up to `timeout` for a new connection's first bytes. hyper's automatic protocol
-/// detection reads them without a timer, so without this a client that connects and sends
-/// nothing would hold its connection slot for ever. False when none came (or the peer left).
-async fn first_bytes(stream: &tokio::net::TcpStream, timeout: Duration) -> bool {
-    let mut byte = [0u8; 1];
-    matches!(
-        tokio::time::timeout(timeout, stream.peek(&mut byte)).await,
-        Ok(Ok(n)) if n > 0
-    )
 }
 
 async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {

@@ -25,6 +25,7 @@ mod body;
 mod codec;
 mod error;
 pub mod eventstream;
+mod first_bytes;
 mod http;
 mod metrics;
 mod model;

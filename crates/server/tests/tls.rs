@@ -410,3 +410,28 @@ async fn read_events(mut body: hyper::body::Incoming, want: usize) -> Vec<Vec<u8
     }
     records
 }
+
+/// A client that completes its handshake and then sends nothing is closed after the header
+/// timeout, as a silent plain-text connection is.
+#[test]
+fn a_client_silent_after_its_handshake_is_closed() {
+    let timeout = Duration::from_millis(400);
+    let s = start(ServerOptions {
+        header_read_timeout: timeout,
+        ..ServerOptions::default()
+    });
+    runtime().block_on(async {
+        use tokio::io::AsyncReadExt as _;
+        let started = Instant::now();
+        let mut tls = connect(s.server.addr, &s.cert, "localhost", &[b"h2"], b"h2").await;
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(10), tls.read(&mut buf)).await;
+        // EOF, a reset or a TLS close: anything but waiting.
+        assert!(read.is_ok(), "still open after 10 s");
+        let took = started.elapsed();
+        assert!(
+            took >= timeout && took < Duration::from_secs(5),
+            "closed after {took:?}"
+        );
+    });
+}
