@@ -278,6 +278,29 @@ async fn subscribe(
     Ok((records, continuation, events))
 }
 
+/// Plain HTTP through hyper for `http://`; for `https://`, rustls (ring) trusting only the PEM
+/// certificate named by `SHARDLOG_SDK_CA` (the one `shardlog serve --tls` made).
+fn http_client(endpoint: &str) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    if !endpoint.starts_with("https://") {
+        return aws_smithy_http_client::Builder::new().build_http();
+    }
+    let ca =
+        std::env::var("SHARDLOG_SDK_CA").expect("SHARDLOG_SDK_CA names the server's certificate");
+    let pem = std::fs::read(&ca).unwrap_or_else(|e| panic!("{ca}: {e}"));
+    let trust = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(pem);
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .expect("a TLS context");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_context(context)
+        .build_https()
+}
+
 #[tokio::main]
 async fn main() {
     let endpoint = match std::env::args().nth(1) {
@@ -287,8 +310,7 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    // Plain HTTP/1.1 through hyper, without TLS (none is compiled in).
-    let http = aws_smithy_http_client::Builder::new().build_http();
+    let http = http_client(&endpoint);
     let config = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
         .endpoint_url(&endpoint)
