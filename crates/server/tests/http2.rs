@@ -273,3 +273,230 @@ async fn read_events(mut body: hyper::body::Incoming, want: usize) -> Vec<Vec<u8
     }
     records
 }
+
+fn opt_member<'a>(v: &'a Cbor, name: &str) -> Option<&'a Cbor> {
+    let Cbor::Map(members) = v else { return None };
+    members
+        .iter()
+        .find(|(k, _)| k.as_text() == Some(name))
+        .map(|(_, v)| v)
+}
+
+/// What one subscription delivered: records, the last continuation, and the children once the
+/// shard ended (each with its parents).
+#[derive(Default)]
+struct Delivered {
+    records: Vec<Vec<u8>>,
+    continuation: Option<String>,
+    children: Option<Vec<(String, Vec<String>)>>,
+}
+
+/// One SubscribeToShard call over `client` in CBOR, read to its end (lifetime or shard end).
+async fn subscribe_once(
+    client: &mut Client,
+    consumer: &str,
+    shard: &str,
+    after: Option<&str>,
+) -> Delivered {
+    let position = match after {
+        Some(seq) => map(&[
+            ("Type", text("AFTER_SEQUENCE_NUMBER")),
+            ("SequenceNumber", text(seq)),
+        ]),
+        None => map(&[("Type", text("TRIM_HORIZON"))]),
+    };
+    let input = map(&[
+        ("ConsumerARN", text(consumer)),
+        ("ShardId", text(shard)),
+        ("StartingPosition", position),
+    ]);
+    let response = client
+        .send_request(request("SubscribeToShard", CBOR, cbor_bytes(&input)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "subscribing to {shard}");
+    let mut body = response.into_body();
+    let (mut buf, mut out) = (Vec::new(), Delivered::default());
+    while let Some(frame) = body.frame().await {
+        let Ok(chunk) = frame.unwrap().into_data() else {
+            continue;
+        };
+        buf.extend_from_slice(&chunk);
+        while let Some((headers, payload, used)) = eventstream::decode(&buf) {
+            let kind = headers
+                .iter()
+                .find(|(n, _)| n == ":event-type")
+                .map(|(_, v)| v.clone());
+            if kind.as_deref() == Some("SubscribeToShardEvent") {
+                let event: Cbor = ciborium::de::from_reader(payload).unwrap();
+                if let Some(Cbor::Array(records)) = opt_member(&event, "Records") {
+                    for r in records {
+                        out.records
+                            .push(member(r, "Data").as_bytes().unwrap().clone());
+                    }
+                }
+                out.continuation = opt_member(&event, "ContinuationSequenceNumber")
+                    .and_then(Cbor::as_text)
+                    .map(str::to_string);
+                if let Some(Cbor::Array(children)) = opt_member(&event, "ChildShards") {
+                    if !children.is_empty() {
+                        let parents = |c: &Cbor| match member(c, "ParentShards") {
+                            Cbor::Array(p) => {
+                                p.iter().map(|p| p.as_text().unwrap().to_string()).collect()
+                            }
+                            _ => Vec::new(),
+                        };
+                        out.children = Some(
+                            children
+                                .iter()
+                                .map(|c| {
+                                    (
+                                        member(c, "ShardId").as_text().unwrap().to_string(),
+                                        parents(c),
+                                    )
+                                })
+                                .collect(),
+                        );
+                    }
+                }
+            }
+            buf.drain(..used);
+        }
+    }
+    out
+}
+
+/// A KCL-shaped fan-out consumer over HTTP/2 and CBOR: it resubscribes after its last continuation
+/// when a subscription ends, and reads a child only after all its parents ended. Through a split
+/// and a merge while a producer writes, it sees every acknowledged record exactly once.
+#[test]
+fn a_fan_out_consumer_sees_every_record_once_through_a_split_and_a_merge() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ServerOptions {
+        // Just over the 5 s a consumer must wait before it subscribes to a shard again.
+        subscription_lifetime: Duration::from_millis(5_200),
+        ..ServerOptions::default()
+    };
+    let s = Arc::new(TestServer::start(dir.path(), opts));
+    s.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+    let consumer = s.ok(
+        "RegisterStreamConsumer",
+        json!({"StreamARN": arn, "ConsumerName": "kcl"}),
+    );
+    let consumer = consumer["Consumer"]["ConsumerARN"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let (produced, stop) = (
+        Arc::new(Mutex::new(Vec::new())),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let producer = {
+        let (s, produced, stop) = (s.clone(), produced.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut i = 0u64;
+            while !stop.load(Ordering::Acquire) {
+                let data = format!("record-{i}");
+                let body = json!({"StreamName": "s", "PartitionKey": format!("k{i}"),
+                    "Data": base64_of(data.as_bytes())});
+                s.ok("PutRecord", body);
+                produced.lock().unwrap().push(data.into_bytes());
+                i += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let reshaper = {
+        let (s, stop) = (s.clone(), stop.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(800));
+            s.ok(
+                "SplitShard",
+                json!({"StreamName": "s", "ShardToSplit": "shardId-000000000000",
+                "NewStartingHashKey": (1u128 << 127).to_string()}),
+            );
+            std::thread::sleep(Duration::from_millis(1_500));
+            s.ok(
+                "MergeShards",
+                json!({"StreamName": "s", "ShardToMerge": "shardId-000000000001",
+                "AdjacentShardToMerge": "shardId-000000000002"}),
+            );
+            std::thread::sleep(Duration::from_millis(800));
+            stop.store(true, Ordering::Release);
+        })
+    };
+
+    let (seen, ended) = runtime().block_on(async {
+        let mut client = h2c(s.addr).await;
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        let mut ended: Vec<String> = Vec::new();
+        let mut waiting: Vec<(String, Vec<String>)> = vec![("shardId-000000000000".into(), vec![])];
+        let deadline = std::time::Instant::now() + Duration::from_secs(90);
+        while let Some(i) = waiting
+            .iter()
+            .position(|(_, parents)| parents.iter().all(|p| ended.contains(p)))
+        {
+            let (shard, _) = waiting.remove(i);
+            let mut after: Option<String> = None;
+            loop {
+                let got = subscribe_once(&mut client, &consumer, &shard, after.as_deref()).await;
+                seen.extend(got.records);
+                after = got.continuation.or(after);
+                if let Some(children) = got.children {
+                    for child in children {
+                        if !waiting.iter().any(|(id, _)| *id == child.0) {
+                            waiting.push(child);
+                        }
+                    }
+                    ended.push(shard.clone());
+                    break;
+                }
+                let done =
+                    stop.load(Ordering::Acquire) && seen.len() >= produced.lock().unwrap().len();
+                if done || std::time::Instant::now() > deadline {
+                    return (seen, ended);
+                }
+            }
+        }
+        (seen, ended)
+    });
+    // Parents ended in order: the split shard, then both halves at the merge.
+    assert_eq!(
+        ended,
+        [
+            "shardId-000000000000",
+            "shardId-000000000001",
+            "shardId-000000000002"
+        ]
+    );
+    producer.join().unwrap();
+    reshaper.join().unwrap();
+    let produced = produced.lock().unwrap().clone();
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "a record was delivered twice");
+    let mut want = produced.clone();
+    want.sort();
+    assert_eq!(
+        unique,
+        want,
+        "{} produced, {} seen",
+        produced.len(),
+        seen.len()
+    );
+    assert!(
+        produced.len() > 100,
+        "only {} records produced",
+        produced.len()
+    );
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
