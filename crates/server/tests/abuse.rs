@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{closed_by_server, TestServer};
 use serde_json::{json, Value};
 use shardlog_server::ServerOptions;
 use std::io::{Read, Write};
@@ -26,20 +26,6 @@ fn open(s: &TestServer, bytes: &[u8]) -> TcpStream {
     c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     c.write_all(bytes).unwrap();
     c
-}
-
-/// Waits until the server closes `c` (EOF or reset), returning what it sent first.
-fn closed_by_server(c: &mut TcpStream) -> Vec<u8> {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match c.read(&mut buf) {
-            Ok(0) => return got,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return got,
-            Err(e) => panic!("the server did not close the connection: {e}"),
-        }
-    }
 }
 
 /// A put and a read by a client that behaves, timed.

@@ -9,13 +9,13 @@ mod common;
 
 use bytes::Bytes;
 use ciborium::Value as Cbor;
-use common::TestServer;
+use common::{drain_messages, TestServer};
 use http_body_util::{BodyExt as _, Full};
 use hyper::client::conn::http2::SendRequest;
 use hyper::{Request, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::json;
-use shardlog_server::{eventstream, ServerOptions};
+use shardlog_server::ServerOptions;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -239,22 +239,15 @@ async fn read_events(mut body: hyper::body::Incoming, want: usize) -> Vec<Vec<u8
             continue;
         };
         buf.extend_from_slice(&chunk);
-        while let Some((headers, payload, used)) = eventstream::decode(&buf) {
-            let header = |name: &str| {
-                headers
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
-            assert_eq!(header(":message-type"), "event", "{headers:?}");
-            assert_eq!(header(":content-type"), CBOR);
-            let event: Cbor = ciborium::de::from_reader(payload).unwrap();
+        for m in drain_messages(&mut buf) {
+            assert_eq!(m.header(":message-type"), "event", "{:?}", m.headers);
+            assert_eq!(m.header(":content-type"), CBOR);
+            let event: Cbor = ciborium::de::from_reader(&m.payload[..]).unwrap();
             if seen == 0 {
-                assert_eq!(header(":event-type"), "initial-response");
+                assert_eq!(m.header(":event-type"), "initial-response");
                 assert_eq!(event, Cbor::Map(Vec::new()));
             } else {
-                assert_eq!(header(":event-type"), "SubscribeToShardEvent");
+                assert_eq!(m.header(":event-type"), "SubscribeToShardEvent");
                 let Cbor::Array(batch) = member(&event, "Records") else {
                     panic!("{event:?}")
                 };
@@ -268,7 +261,6 @@ async fn read_events(mut body: hyper::body::Incoming, want: usize) -> Vec<Vec<u8
                 assert!(member(&event, "MillisBehindLatest").is_integer());
             }
             seen += 1;
-            buf.drain(..used);
         }
     }
     records
@@ -289,6 +281,18 @@ struct Delivered {
     records: Vec<Vec<u8>>,
     continuation: Option<String>,
     children: Option<Vec<(String, Vec<String>)>>,
+}
+
+/// A `ChildShards` entry: the child's id and its parents' ids.
+fn child_and_parents(child: &Cbor) -> (String, Vec<String>) {
+    let parents = match member(child, "ParentShards") {
+        Cbor::Array(p) => p.iter().map(|p| p.as_text().unwrap().to_string()).collect(),
+        other => panic!("ParentShards as {other:?}"),
+    };
+    (
+        member(child, "ShardId").as_text().unwrap().to_string(),
+        parents,
+    )
 }
 
 /// One SubscribeToShard call over `client` in CBOR, read to its end (lifetime or shard end).
@@ -322,45 +326,25 @@ async fn subscribe_once(
             continue;
         };
         buf.extend_from_slice(&chunk);
-        while let Some((headers, payload, used)) = eventstream::decode(&buf) {
-            let kind = headers
-                .iter()
-                .find(|(n, _)| n == ":event-type")
-                .map(|(_, v)| v.clone());
-            if kind.as_deref() == Some("SubscribeToShardEvent") {
-                let event: Cbor = ciborium::de::from_reader(payload).unwrap();
-                if let Some(Cbor::Array(records)) = opt_member(&event, "Records") {
-                    for r in records {
-                        out.records
-                            .push(member(r, "Data").as_bytes().unwrap().clone());
-                    }
-                }
-                out.continuation = opt_member(&event, "ContinuationSequenceNumber")
-                    .and_then(Cbor::as_text)
-                    .map(str::to_string);
-                if let Some(Cbor::Array(children)) = opt_member(&event, "ChildShards") {
-                    if !children.is_empty() {
-                        let parents = |c: &Cbor| match member(c, "ParentShards") {
-                            Cbor::Array(p) => {
-                                p.iter().map(|p| p.as_text().unwrap().to_string()).collect()
-                            }
-                            _ => Vec::new(),
-                        };
-                        out.children = Some(
-                            children
-                                .iter()
-                                .map(|c| {
-                                    (
-                                        member(c, "ShardId").as_text().unwrap().to_string(),
-                                        parents(c),
-                                    )
-                                })
-                                .collect(),
-                        );
-                    }
+        for m in drain_messages(&mut buf) {
+            if m.header(":event-type") != "SubscribeToShardEvent" {
+                continue;
+            }
+            let event: Cbor = ciborium::de::from_reader(&m.payload[..]).unwrap();
+            if let Some(Cbor::Array(records)) = opt_member(&event, "Records") {
+                for r in records {
+                    out.records
+                        .push(member(r, "Data").as_bytes().unwrap().clone());
                 }
             }
-            buf.drain(..used);
+            out.continuation = opt_member(&event, "ContinuationSequenceNumber")
+                .and_then(Cbor::as_text)
+                .map(str::to_string);
+            if let Some(Cbor::Array(children)) = opt_member(&event, "ChildShards") {
+                if !children.is_empty() {
+                    out.children = Some(children.iter().map(child_and_parents).collect());
+                }
+            }
         }
     }
     out

@@ -9,15 +9,15 @@ mod common;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use common::TestServer;
+use common::{closed_by_server, drain_messages, TestServer};
 use http_body_util::{BodyExt as _, Full};
 use hyper::{Request, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{json, Value};
-use shardlog_server::{eventstream, ServerOptions, TlsConfig};
-use std::io::{Read as _, Write as _};
+use shardlog_server::{ServerOptions, TlsConfig};
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -214,20 +214,6 @@ fn alpn_http1_serves_http1_and_the_certificate_names_127_0_0_1() {
     });
 }
 
-/// Waits until the server closes `c` (EOF or reset), returning what it sent first.
-fn closed_by_server(c: &mut std::net::TcpStream) -> Vec<u8> {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match c.read(&mut buf) {
-            Ok(0) => return got,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return got,
-            Err(e) => panic!("the server did not close the connection: {e}"),
-        }
-    }
-}
-
 #[test]
 fn plain_http_gets_no_http_answer_and_the_server_goes_on() {
     let s = start(ServerOptions::default());
@@ -380,21 +366,14 @@ async fn read_events(mut body: hyper::body::Incoming, want: usize) -> Vec<Vec<u8
             continue;
         };
         buf.extend_from_slice(&chunk);
-        while let Some((headers, payload, used)) = eventstream::decode(&buf) {
-            let header = |name: &str| {
-                headers
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
-            assert_eq!(header(":message-type"), "event", "{headers:?}");
-            let event: Value = serde_json::from_slice(payload).unwrap();
+        for m in drain_messages(&mut buf) {
+            assert_eq!(m.header(":message-type"), "event", "{:?}", m.headers);
+            let event: Value = serde_json::from_slice(&m.payload).unwrap();
             if seen == 0 {
-                assert_eq!(header(":event-type"), "initial-response");
+                assert_eq!(m.header(":event-type"), "initial-response");
                 assert_eq!(event, json!({}));
             } else {
-                assert_eq!(header(":event-type"), "SubscribeToShardEvent");
+                assert_eq!(m.header(":event-type"), "SubscribeToShardEvent");
                 for record in event["Records"].as_array().unwrap() {
                     let data = record["Data"].as_str().unwrap();
                     let data = base64::engine::general_purpose::STANDARD
@@ -405,7 +384,6 @@ async fn read_events(mut body: hyper::body::Incoming, want: usize) -> Vec<Vec<u8
                 assert!(event["ContinuationSequenceNumber"].is_string());
             }
             seen += 1;
-            buf.drain(..used);
         }
     }
     records

@@ -189,3 +189,46 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
         b = &b[eol + 2 + size + 2..];
     }
 }
+
+/// Waits until the server closes `c` (EOF or reset), returning what it sent first.
+pub fn closed_by_server(c: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match c.read(&mut buf) {
+            Ok(0) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return got,
+            Err(e) => panic!("the server did not close the connection: {e}"),
+        }
+    }
+}
+
+/// One event-stream message: its string headers and payload.
+pub struct Message {
+    pub headers: Vec<(String, String)>,
+    pub payload: Vec<u8>,
+}
+
+impl Message {
+    /// A header's value, or "" when it is missing.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Takes every complete event-stream message off the front of `buf`.
+pub fn drain_messages(buf: &mut Vec<u8>) -> Vec<Message> {
+    let mut out = Vec::new();
+    while let Some((headers, payload, used)) = shardlog_server::eventstream::decode(buf) {
+        out.push(Message {
+            headers,
+            payload: payload.to_vec(),
+        });
+        buf.drain(..used);
+    }
+    out
+}
