@@ -8,7 +8,6 @@ use rustls::client::danger::ServerCertVerifier as _;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::{self, PemObject as _};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -151,7 +150,7 @@ impl TlsConfig {
     }
 
     /// A self-signed certificate for `localhost`, `127.0.0.1` and `::1`, kept in `dir` as
-    /// `cert.pem` and `key.pem` (the key readable by its owner only). Files from an earlier call
+    /// `cert.pem` and `key.pem` (readable by their owner only). Files from an earlier call
     /// are reused while they load, match each other, name those hosts and have more than 30 days
     /// left, so a client that trusts the certificate keeps trusting it across restarts; otherwise
     /// new ones replace them.
@@ -176,7 +175,7 @@ impl TlsConfig {
                 created: false,
             });
         }
-        make_self_signed(dir, &cert_path, &key_path)?;
+        make_self_signed(dir)?;
         Ok(SelfSigned {
             config: TlsConfig::from_pem_files(&cert_path, &key_path)?,
             cert_path,
@@ -269,14 +268,14 @@ fn trusted_as_self_signed(cert: &CertificateDer<'static>, at: SystemTime) -> boo
 
 /// Makes a new key and self-signed certificate and writes them into `dir`: the key first, so a
 /// crash between the two leaves a pair that does not match, which the next start replaces.
-fn make_self_signed(dir: &Path, cert_path: &Path, key_path: &Path) -> Result<(), TlsError> {
+fn make_self_signed(dir: &Path) -> Result<(), TlsError> {
     let key = rcgen::KeyPair::generate().map_err(TlsError::Generate)?;
     let cert = self_signed_params(SystemTime::now())?
         .self_signed(&key)
         .map_err(TlsError::Generate)?;
     create_private_dir(dir)?;
-    write_atomically(key_path, key.serialize_pem().as_bytes(), true)?;
-    write_atomically(cert_path, cert.pem().as_bytes(), false)
+    write_atomically(dir, KEY_FILE, key.serialize_pem().as_bytes())?;
+    write_atomically(dir, CERT_FILE, cert.pem().as_bytes())
 }
 
 /// The certificate's parameters: the local names, valid from a day before `now` (clocks differ a
@@ -313,31 +312,15 @@ fn create_private_dir(dir: &Path) -> Result<(), TlsError> {
     })
 }
 
-/// Writes `path` through a temporary file renamed over it, so a reader never sees half a file;
-/// a `private` file is created readable and writable by its owner only (0600 on Unix).
-fn write_atomically(path: &Path, contents: &[u8], private: bool) -> Result<(), TlsError> {
-    let failed = |source| TlsError::Write {
-        path: path.to_path_buf(),
-        source,
+/// Writes `name` in `dir` as the store writes its small files (`write_file_atomic`: temporary
+/// file, fsync, rename, fsync of the directory), created readable by its owner only.
+fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> Result<(), TlsError> {
+    let failed = |e: shardlog_storage::Error| TlsError::Write {
+        path: dir.join(name),
+        source: std::io::Error::other(e),
     };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    // A leftover of an interrupted write: created anew below, with the right mode.
-    let _ = std::fs::remove_file(&tmp);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    if private {
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut file = options.open(&tmp).map_err(failed)?;
-    file.write_all(contents).map_err(failed)?;
-    file.sync_all().map_err(failed)?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(failed)
+    let storage = shardlog_storage::FsStorage::open(dir).map_err(failed)?;
+    shardlog_storage::write_file_atomic(&storage, name, contents).map_err(failed)
 }
 
 /// Why a connection's TLS handshake did not complete.
