@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Derives the server's model tables from the Kinesis service model (botocore's service-2.json).
 
-Usage: python3 crates/server/model/derive.py [BOTOCORE_VERSION]
+Usage: python3 crates/server/model/derive.py [BOTOCORE_VERSION | --checked-in]
 
 Downloads the botocore wheel from PyPI (the newest, or the version given), takes
 `botocore/data/kinesis/2013-12-02/service-2.json`, and writes
 - crates/server/model/kinesis-2013-12-02.json: the model without its documentation text, and
-- crates/server/src/model.rs: every operation and the shape of its input, as Rust tables.
+- crates/server/src/model.rs: every operation and the shape of its input, as Rust tables, and
+- crates/server/src/shapes.rs: the typed request and response structures of the stream operations
+  (queues and channels excepted), with serde field names and bounds, and the model's constraints as
+  `Valid` implementations.
+`--checked-in` regenerates the Rust files from the checked-in model without downloading.
 A model update is this one command; `cargo test -p shardlog-server model` then names every
 operation table that no longer matches.
 """
@@ -14,6 +18,7 @@ import gzip
 import io
 import json
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -107,10 +112,239 @@ class Emitter:
         return c
 
 
+# Typed shapes ------------------------------------------------------------------------------------
+
+# Operations with their own issues (queues, channels): no types yet.
+def served(name):
+    return "Queue" not in name and "Channel" not in name
+
+
+# The model's patterns, each matched by a hand-written function in `crate::validate` (full-string
+# matches, as Java's `String.matches`). A new pattern stops the script until it has one.
+PATTERNS = {
+    "[a-zA-Z0-9_.-]+": "validate::is_name",
+    "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+": "validate::is_stream_arn",
+    "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+": "validate::is_consumer_arn",
+    "[a-z0-9]{20}-[a-z0-9]{3}": "validate::is_stream_id",
+    "^(0|([1-9]\\d{0,38}))$": "validate::is_hash_key",
+    "^(0|([1-9]\\d{0,128}))$": "validate::is_sequence_number",
+    "arn:aws.*:kinesis:.*:\\d{12}:.*(stream|channel|queue)/\\S+": "validate::is_resource_arn",
+}
+
+# Members the model requires that AWS nevertheless leaves out, with why.
+OPTIONAL_ANYWAY = {
+    # null in the last event of a closed shard (the one with ChildShards), as Kinesis sends it.
+    ("SubscribeToShardEvent", "ContinuationSequenceNumber"),
+}
+
+# Lists without a maximum in the model are still bounded while decoding.
+UNBOUNDED_LIST = 10_000
+RUST_KEYWORDS = {"type", "match", "ref", "in", "mod", "move", "self", "static", "struct", "use"}
+
+
+def snake(name):
+    name = name.replace("KiB", "Kib").replace("MiB", "Mib")
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s).lower()
+    return f"r#{s}" if s in RUST_KEYWORDS else s
+
+
+class Types:
+    """Writes each structure reachable from the served operations once, members in model order."""
+
+    def __init__(self, shapes):
+        self.shapes = shapes
+        self.structs = []
+        self.seen = set()
+        self.checked = set()
+
+    def rust_type(self, name):
+        s = self.shapes[name]
+        t = s["type"]
+        if t == "structure":
+            self.struct(name)
+            return name
+        if t == "string":
+            return "String"
+        if t in ("integer", "long"):
+            return "i64"
+        if t == "boolean":
+            return "bool"
+        if t == "blob":
+            return "Blob"
+        if t == "timestamp":
+            return "Timestamp"
+        if t == "list":
+            return f"Vec<{self.rust_type(s['member']['shape'])}>"
+        if t == "map":
+            k = self.rust_type(s["key"]["shape"])
+            v = self.rust_type(s["value"]["shape"])
+            return f"BTreeMap<{k}, {v}>"
+        raise SystemExit(f"shape {name}: type {t} is new to this script")
+
+    def decoder(self, name, optional):
+        """The `deserialize_with` function of a member, if its type needs one."""
+        s = self.shapes[name]
+        prefix = "wire::opt_" if optional else "wire::"
+        if s["type"] in ("integer", "long"):
+            return prefix + "int"
+        if s["type"] == "list":
+            return f"{prefix}list::<_, _, {s.get('max', UNBOUNDED_LIST)}>"
+        if s["type"] == "map":
+            return f"{prefix}map::<_, _, {s.get('max', UNBOUNDED_LIST)}>"
+        return None
+
+    def check(self, name, v):
+        """A Rust expression that is true when `v` (a reference) meets the shape's constraints,
+        or None when it has none."""
+        s = self.shapes[name]
+        t = s["type"]
+        if t == "structure":
+            self.checked.add(name)
+            return f"{v}.valid()"
+        if t == "string" and "enum" in s:
+            values = ", ".join(rust_str(e) for e in s["enum"])
+            return f"wire::one_of({v}, &[{values}])"
+        if t == "string":
+            if "pattern" in s and s["pattern"] not in PATTERNS:
+                raise SystemExit(f"shape {name}: pattern {s['pattern']!r} needs a matcher in PATTERNS")
+            pattern = f"Some({PATTERNS[s['pattern']]})" if "pattern" in s else "None"
+            if "min" not in s and "max" not in s and pattern == "None":
+                return None
+            return f"wire::text({v}, {s.get('min', 0)}, {s.get('max', 'usize::MAX')}, {pattern})"
+        if t in ("integer", "long"):
+            if "min" not in s and "max" not in s:
+                return None
+            opt = lambda k: f"Some({s[k]})" if k in s else "None"
+            return f"wire::within(*{v}, {opt('min')}, {opt('max')})"
+        if t == "blob":
+            return f"wire::size({v}, {s['max']})" if "max" in s else None
+        if t == "list":
+            item = self.check(s["member"]["shape"], "x")
+            count = f"wire::count({v}.len(), {s.get('min', 0)}, {s.get('max', 'usize::MAX')})"
+            return count + (f" && {v}.iter().all(|x| {item})" if item else "")
+        if t == "map":
+            k = self.check(s["key"]["shape"], "k") or "true"
+            x = self.check(s["value"]["shape"], "x") or "true"
+            count = f"wire::count({v}.len(), {s.get('min', 0)}, {s.get('max', 'usize::MAX')})"
+            return count + f" && {v}.iter().all(|(k, x)| {k} && {x})"
+        return None
+
+    def struct(self, name):
+        if name in self.seen:
+            return
+        self.seen.add(name)
+        s = self.shapes[name]
+        required = {m for m in s.get("required", []) if (name, m) not in OPTIONAL_ANYWAY}
+        fields = []
+        for m, ref in s.get("members", {}).items():
+            t = self.rust_type(ref["shape"])
+            optional = m not in required
+            attrs = [f"rename = {rust_str(m)}"]
+            if optional:
+                attrs.append('default, skip_serializing_if = "Option::is_none"')
+                t = f"Option<{t}>"
+            d = self.decoder(ref["shape"], optional)
+            if d:
+                attrs.append(f"deserialize_with = {rust_str(d)}")
+            fields.append(f"    #[serde({', '.join(attrs)})]\n    pub {snake(m)}: {t},")
+        self.structs.append((name, fields))
+
+    def valid_impl(self, name):
+        s = self.shapes[name]
+        required = set(s.get("required", []))
+        checks, fields = [], []
+        for m, ref in s.get("members", {}).items():
+            f = snake(m)
+            if m in required:
+                c = self.check(ref["shape"], f)
+            else:
+                inner = self.check(ref["shape"], "v")
+                c = f"{f}.as_ref().is_none_or(|v| {inner})" if inner else None
+            if c:
+                checks.append(c)
+                fields.append(f)
+        if not checks:
+            return [f"impl Valid for {name} {{", "    fn valid(&self) -> bool {", "        true", "    }", "}"]
+        return [
+            f"impl Valid for {name} {{",
+            "    fn valid(&self) -> bool {",
+            f"        let Self {{ {', '.join(fields)}, .. }} = self;",
+            "        " + "\n            && ".join(checks),
+            "    }",
+            "}",
+        ]
+
+
+def types_rs(version, model):
+    shapes = model["shapes"]
+    t = Types(shapes)
+    inputs, ops = [], []
+    for name in sorted(model["operations"]):
+        op = model["operations"][name]
+        if not served(name):
+            continue
+        ops.append(name)
+        if "input" in op:
+            inputs.append(op["input"]["shape"])
+            t.struct(op["input"]["shape"])
+        if "output" in op:
+            out = op["output"]["shape"]
+            if any(shapes[r["shape"]].get("eventstream") for r in shapes[out].get("members", {}).values()):
+                t.struct("SubscribeToShardEvent")  # the events of an event stream, not the stream
+            else:
+                t.struct(out)
+    valid = []
+    for name in inputs:
+        t.check(name, "x")
+    done = set()
+    while t.checked - done:
+        name = sorted(t.checked - done)[0]
+        done.add(name)
+        valid += t.valid_impl(name) + [""]
+    rs = [
+        "//! The typed request and response structures of the Kinesis stream operations, derived by",
+        "//! `crates/server/model/derive.py` from botocore " + version + " (`service-2.json`, API 2013-12-02).",
+        "//! Do not edit: run the script.",
+        "//!",
+        "//! Members keep the model's names on the wire and its order; optional members are `Option`s.",
+        "//! Blobs are base64 text in JSON and byte strings in CBOR ([`Blob`]), timestamps epoch seconds",
+        "//! in JSON and tag-1 milliseconds in CBOR ([`Timestamp`]). [`Valid`] holds the model's",
+        "//! constraints of every request structure: the fast check of a decoded request.",
+        "#![allow(dead_code, clippy::all)]",
+        "",
+        "use super::validate;",
+        "use super::wire::{self, Blob, Timestamp, Valid};",
+        "use serde::{Deserialize, Serialize};",
+        "use std::collections::BTreeMap;",
+        "",
+        f"/// The operations these types serve.",
+        "pub(crate) const OPERATIONS: &[&str] = &[" + ", ".join(rust_str(o) for o in ops) + "];",
+        "",
+    ]
+    for name, fields in sorted(t.structs):
+        rs += [
+            f"/// The model's `{name}`.",
+            "#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]",
+            f"pub(crate) struct {name} {{",
+            *fields,
+            "}",
+            "",
+        ]
+    rs += valid
+    return "\n".join(rs), len(t.structs)
+
+
 def main():
-    version, model = fetch(sys.argv[1] if len(sys.argv) > 1 else None)
-    model = strip_docs(model)
-    (ROOT / "kinesis-2013-12-02.json").write_text(json.dumps(model, indent=1, sort_keys=True) + "\n")
+    arg = sys.argv[1] if len(sys.argv) > 1 else None
+    if arg == "--checked-in":
+        model = json.loads((ROOT / "kinesis-2013-12-02.json").read_text())
+        model_rs = (ROOT.parent / "src" / "model.rs").read_text()
+        version = re.search(r'BOTOCORE_VERSION: &str = "([^"]+)"', model_rs).group(1)
+    else:
+        version, model = fetch(arg)
+        model = strip_docs(model)
+        (ROOT / "kinesis-2013-12-02.json").write_text(json.dumps(model, indent=1) + "\n")
     e = Emitter(model["shapes"])
     ops = []
     for name in sorted(model["operations"]):
@@ -164,7 +398,11 @@ def main():
         "",
     ]
     (ROOT.parent / "src" / "model.rs").write_text("\n".join(rs))
-    print(f"botocore {version}: {len(ops)} operations, {len(e.out)} input shapes")
+    shapes_rs, n = types_rs(version, model)
+    (ROOT.parent / "src" / "shapes.rs").write_text(shapes_rs + "\n")
+    for rs_file in ("model.rs", "shapes.rs"):
+        subprocess.run(["rustfmt", "--edition", "2021", str(ROOT.parent / "src" / rs_file)], check=False)
+    print(f"botocore {version}: {len(ops)} operations, {len(e.out)} input shapes, {n} typed structures")
 
 
 if __name__ == "__main__":

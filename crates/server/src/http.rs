@@ -245,18 +245,21 @@ async fn answer(
                 "The request body was not received within the timeout period.",
             )
         })??;
-    let input = encoding.decode(&body)?;
+    // AWS answers an unparseable body first, then an unknown target, then the signature; member
+    // types and constraints after all three (the operation decodes its typed input).
+    if op.is_none() || shared.opts.credentials.is_some() {
+        encoding.check_syntax(&body)?;
+    }
     let op = op.ok_or_else(|| ApiError::new("UnknownOperationException", ""))?;
     if let Some(creds) = &shared.opts.credentials {
         check_signature(creds, parts, &headers, &body, now_ms)?;
     }
-    drop(body);
     let region = parts
         .headers
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(sigv4::scope_region);
-    op.run(shared, input, encoding, region).await
+    op.run(shared, body, encoding, region).await
 }
 
 /// Most HTTP/2 streams (requests and subscriptions) one connection may have open at once.

@@ -30,9 +30,11 @@ mod http;
 mod metrics;
 mod model;
 mod ops;
+mod shapes;
 mod sigv4;
 mod tls;
 mod validate;
+mod wire;
 
 pub use error::ApiError;
 pub use sigv4::Credentials;
@@ -236,8 +238,7 @@ pub fn answer(
     let op = ops::find(operation)
         .filter(|op| !op.streams())
         .ok_or_else(|| ApiError::new("UnknownOperationException", ""))?;
-    let input = encoding.decode(body)?;
-    op.call(store, &input, encoding)
+    op.call(store, body, encoding)
 }
 
 /// Internals the fuzz targets in `fuzz/` drive directly; not part of the API and not stable.

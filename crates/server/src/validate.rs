@@ -414,11 +414,11 @@ fn is_decimal(s: &str, max_digits: usize) -> bool {
             && s.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn is_hash_key(s: &str) -> bool {
+pub(crate) fn is_hash_key(s: &str) -> bool {
     is_decimal(s, 39)
 }
 
-fn is_sequence_number(s: &str) -> bool {
+pub(crate) fn is_sequence_number(s: &str) -> bool {
     is_decimal(s, 129)
 }
 
@@ -465,13 +465,39 @@ pub(crate) fn is_consumer_arn(s: &str) -> bool {
             .any(|p| p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn is_stream_id(s: &str) -> bool {
+pub(crate) fn is_stream_id(s: &str) -> bool {
     let ok = |p: &str| {
         p.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     };
     s.split_once('-')
         .is_some_and(|(a, b)| a.len() == 20 && b.len() == 3 && ok(a) && ok(b))
+}
+
+/// `arn:aws.*:kinesis:.*:\d{12}:.*(stream|channel|queue)/\S+`: a stream, consumer, channel or
+/// queue ARN.
+pub(crate) fn is_resource_arn(s: &str) -> bool {
+    let Some((_, after)) = s
+        .strip_prefix("arn:aws")
+        .and_then(|rest| rest.split_once(":kinesis:"))
+    else {
+        return false;
+    };
+    let resource_after = |tail: &str| {
+        let b = tail.as_bytes();
+        b.len() > 13 && b[..12].iter().all(u8::is_ascii_digit) && b[12] == b':' && {
+            let resource = &tail[13..];
+            ["stream/", "channel/", "queue/"].iter().any(|kind| {
+                resource.match_indices(kind).any(|(at, _)| {
+                    let id = &resource[at + kind.len()..];
+                    !id.is_empty() && !id.chars().any(char::is_whitespace)
+                })
+            })
+        }
+    };
+    after
+        .match_indices(':')
+        .any(|(at, _)| resource_after(&after[at + 1..]))
 }
 
 // The model's shapes.

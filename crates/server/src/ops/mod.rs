@@ -1,8 +1,9 @@
 //! The Kinesis operations: each one's input shape (for validation) and its handler.
 //!
-//! Handlers take the decoded request as a JSON value that already passed [`validate::check`], call
-//! the engine (on a blocking thread: engine calls fsync) and return the response members, or
-//! `Value::Null` for operations without output.
+//! Handlers take the request as its typed input (`crate::shapes`, decoded straight from the body
+//! and checked against the model), call the engine (on a blocking thread: engine calls fsync) and
+//! return the typed output, or `()` for operations without output. One encoder per protocol
+//! writes every answer ([`Encoding::encode`]).
 
 #[cfg(test)]
 mod conformance;
@@ -19,7 +20,9 @@ use crate::body::Body;
 use crate::codec::Encoding;
 use crate::error::ApiError;
 use crate::validate::{self, Member};
+use crate::wire::Valid;
 use crate::Shared;
+use bytes::Bytes;
 use serde_json::Value;
 use shardlog::{Store, StreamDescription};
 use std::future::Future;
@@ -27,20 +30,51 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub(crate) use consumers::resolve_consumer_arn;
-pub(crate) use records::{children_json, record_json, starting_position};
+pub(crate) use records::{children, record, starting_position};
 pub(crate) use shards::parse_shard;
 pub(crate) use subscribe::Active;
 
 /// A handler: the store and the validated input in, the output out.
 pub(crate) enum Handler {
+    /// A typed handler behind [`typed!`]: decodes the body against the input members, runs,
+    /// encodes.
+    Typed(TypedHandler),
     /// Output members as a JSON value, encoded for the client afterwards.
     Value(fn(&Store, &Value) -> Result<Value, ApiError>),
-    /// Output encoded by the handler itself (GetRecords writes its JSON directly: a response can
-    /// hold 10,000 records).
-    Encoded(fn(&Store, &Value, Encoding) -> Result<Vec<u8>, ApiError>),
     /// A stream of events (SubscribeToShard): the handler opens it, errors before the first event
     /// are ordinary error answers.
-    Events(for<'a> fn(&'a Arc<Shared>, Value, Encoding) -> Opening<'a>),
+    Events(for<'a> fn(&'a Arc<Shared>, &'static [Member], Bytes, Encoding) -> Opening<'a>),
+}
+
+/// A typed handler with its types erased: the store, the input members (for AWS's refusal texts),
+/// the body and its encoding in; the encoded answer out.
+pub(crate) type TypedHandler =
+    fn(&Store, &'static [Member], &[u8], Encoding) -> Result<Vec<u8>, ApiError>;
+
+/// A [`Handler::Typed`] of a handler function `fn(&Store, Input) -> Result<Output, ApiError>`.
+macro_rules! typed {
+    ($handler:path) => {
+        crate::ops::Handler::Typed(|store, members, body, encoding| {
+            crate::ops::run_typed(store, members, body, encoding, $handler)
+        })
+    };
+}
+pub(crate) use typed;
+
+/// Decodes a request into `I`, runs `handler` and encodes its answer.
+pub(crate) fn run_typed<I, O>(
+    store: &Store,
+    members: &'static [Member],
+    body: &[u8],
+    encoding: Encoding,
+    handler: fn(&Store, I) -> Result<O, ApiError>,
+) -> Result<Vec<u8>, ApiError>
+where
+    I: serde::de::DeserializeOwned + Valid,
+    O: serde::Serialize,
+{
+    let input = encoding.decode_typed::<I>(body, members)?;
+    Ok(encoding.encode(&handler(store, input)?))
 }
 
 /// A stream of events being opened.
@@ -125,20 +159,24 @@ impl Operation {
         matches!(self.handler, Handler::Events(_))
     }
 
-    /// Validates the input, runs a request/response handler and encodes its output (an operation
-    /// without output answers an empty body). A streaming operation is refused: it needs
-    /// [`Operation::run`].
+    /// Decodes and validates the body, runs a request/response handler and encodes its output (an
+    /// operation without output answers an empty body). A streaming operation is refused: it
+    /// needs [`Operation::run`].
     pub fn call(
         &self,
         store: &Store,
-        input: &Value,
+        body: &[u8],
         encoding: Encoding,
     ) -> Result<Vec<u8>, ApiError> {
-        validate::check(input, self.input)?;
+        let value = || -> Result<Value, ApiError> {
+            let input = encoding.decode(body)?;
+            validate::check(&input, self.input)?;
+            Ok(input)
+        };
         match self.handler {
-            Handler::Value(handler) => Ok(encoding.encode(&handler(store, input)?)),
-            Handler::Encoded(handler) => handler(store, input, encoding),
-            Handler::Events(_) => Err(ApiError::new("UnknownOperationException", "")),
+            Handler::Typed(handler) => handler(store, self.input, body, encoding),
+            Handler::Value(handler) => Ok(encoding.encode_value(&handler(store, &value()?)?)),
+            Handler::Events(..) => Err(ApiError::new("UnknownOperationException", "")),
         }
     }
 
@@ -148,18 +186,19 @@ impl Operation {
     pub async fn run(
         &'static self,
         shared: &Arc<Shared>,
-        input: Value,
+        body: Bytes,
         encoding: Encoding,
         region: Option<&str>,
     ) -> Result<Reply, ApiError> {
         if let Handler::Events(open) = self.handler {
-            validate::check(&input, self.input)?;
-            return Ok(Reply::Events(open(shared, input, encoding).await?));
+            return Ok(Reply::Events(
+                open(shared, self.input, body, encoding).await?,
+            ));
         }
         let store = region
             .and_then(|r| shared.store.in_region(r).ok())
             .unwrap_or_else(|| shared.store.clone());
-        tokio::task::spawn_blocking(move || self.call(&store, &input, encoding))
+        tokio::task::spawn_blocking(move || self.call(&store, &body, encoding))
             .await
             .unwrap_or_else(|_| Err(ApiError::internal("Internal Service Failure")))
             .map(Reply::Whole)
@@ -189,13 +228,11 @@ pub(crate) fn ts_of(input: &Value, name: &str) -> Result<Option<u64>, ApiError> 
 }
 
 /// The stream a request names by `StreamName`, `StreamARN` or both (which must agree).
-pub(crate) fn stream_of(input: &Value) -> Result<String, ApiError> {
-    let by_name = str_of(input, "StreamName");
-    let by_arn = str_of(input, "StreamARN").map(stream_from_arn);
-    match (by_name, by_arn) {
+pub(crate) fn stream_of(name: Option<&str>, arn: Option<&str>) -> Result<String, ApiError> {
+    match (name, arn.map(stream_from_arn)) {
         (Some(n), Some(a)) if n != a => Err(ApiError::invalid(format!(
             "StreamARN {} and StreamName {n} do not name the same stream.",
-            str_of(input, "StreamARN").unwrap_or_default()
+            arn.unwrap_or_default()
         ))),
         (Some(n), _) => Ok(n.to_string()),
         (None, Some(a)) => Ok(a.to_string()),
@@ -203,6 +240,11 @@ pub(crate) fn stream_of(input: &Value) -> Result<String, ApiError> {
             "Either StreamName or StreamARN should be provided.",
         )),
     }
+}
+
+/// [`stream_of`] for the handlers not yet on typed shapes.
+pub(crate) fn stream_of_value(input: &Value) -> Result<String, ApiError> {
+    stream_of(str_of(input, "StreamName"), str_of(input, "StreamARN"))
 }
 
 /// The stream name of a (validated) stream ARN: what follows `:stream/`.

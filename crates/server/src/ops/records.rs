@@ -1,19 +1,16 @@
 //! The data plane: PutRecord, PutRecords, GetShardIterator, GetRecords.
 
 use super::shards::parse_shard;
-use super::{ident, int_of, seconds, str_of, stream_of, ts_of, Handler, Operation};
-use crate::codec::Encoding;
+use super::{ident, stream_of, typed, Operation};
 use crate::error::ApiError;
+use crate::shapes;
 use crate::validate::{
     limit, opt, req, Shape, BOOL, DATA, HASH_KEY, ITERATOR_TYPE, PARTITION_KEY, SEQUENCE_NUMBER,
     SHARD_ID, SHARD_ITERATOR, STREAM_ARN, TIMESTAMP,
 };
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-use serde_json::{json, Value};
+use crate::wire::{Blob, Timestamp};
 use shardlog::{
-    ChildShard, GetRecordsOutput, PutEntry, Record, SequenceNumber, ShardId, StartingPosition,
-    Store, MAX_GET_RECORDS,
+    ChildShard, PutEntry, Record, SequenceNumber, ShardId, StartingPosition, Store, MAX_GET_RECORDS,
 };
 
 pub(super) const PUT_RECORD: Operation = Operation {
@@ -28,22 +25,28 @@ pub(super) const PUT_RECORD: Operation = Operation {
         ident!(id),
         opt("DryRun", &BOOL),
     ],
-    handler: Handler::Value(put_record),
+    handler: typed!(put_record),
 };
 
-fn put_record(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_of(input)?;
-    let data = blob(input)?;
-    let mut entry = entry(input, &data);
-    if let Some(n) = str_of(input, "SequenceNumberForOrdering") {
+fn put_record(
+    store: &Store,
+    i: shapes::PutRecordInput,
+) -> Result<shapes::PutRecordOutput, ApiError> {
+    let stream = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let mut entry = entry(
+        i.partition_key.as_deref(),
+        i.explicit_hash_key.as_deref(),
+        &i.data,
+    );
+    if let Some(n) = &i.sequence_number_for_ordering {
         entry = entry.with_ordering_after(n);
     }
     let put = store.put_record(&stream, entry)?;
-    Ok(json!({
-        "ShardId": put.shard_id.to_string(),
-        "SequenceNumber": put.sequence_number.to_string(),
-        "EncryptionType": encryption_type(store, &stream),
-    }))
+    Ok(shapes::PutRecordOutput {
+        shard_id: put.shard_id.to_string(),
+        sequence_number: put.sequence_number.to_string(),
+        encryption_type: Some(encryption_type(store, &stream).into()),
+    })
 }
 
 const PUT_ENTRY: Shape = Shape::Struct(&[
@@ -55,12 +58,12 @@ const PUT_ENTRY: Shape = Shape::Struct(&[
 /// A record to write. The partition key is optional in the model since streams can place records
 /// themselves (`RecordDistributionStrategy` `AUTO`); the engine refuses a record without one on
 /// any other stream, with the message Kinesis gave when the model required it.
-fn entry<'a>(item: &'a Value, data: &'a [u8]) -> PutEntry<'a> {
-    let e = match str_of(item, "PartitionKey") {
-        Some(key) => PutEntry::new(key, data),
-        None => PutEntry::unkeyed(data),
+fn entry<'a>(key: Option<&'a str>, hash_key: Option<&'a str>, data: &'a Blob) -> PutEntry<'a> {
+    let e = match key {
+        Some(key) => PutEntry::new(key, &data.0),
+        None => PutEntry::unkeyed(&data.0),
     };
-    match str_of(item, "ExplicitHashKey") {
+    match hash_key {
         Some(h) => e.with_explicit_hash_key(h),
         None => e,
     }
@@ -82,38 +85,47 @@ pub(super) const PUT_RECORDS: Operation = Operation {
         ident!(id),
         opt("DryRun", &BOOL),
     ],
-    handler: Handler::Value(put_records),
+    handler: typed!(put_records),
 };
 
-fn put_records(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_of(input)?;
-    let items = input
-        .get("Records")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    let data = items.iter().map(blob).collect::<Result<Vec<_>, _>>()?;
-    let entries: Vec<PutEntry<'_>> = items
-        .iter()
-        .zip(&data)
-        .map(|(item, data)| entry(item, data))
-        .collect();
-    let out = store.put_records(&stream, &entries)?;
-    let records: Vec<Value> = out
+fn put_records(
+    store: &Store,
+    i: shapes::PutRecordsInput,
+) -> Result<shapes::PutRecordsOutput, ApiError> {
+    let stream = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let entries: Vec<PutEntry<'_>> = i
         .records
         .iter()
-        .map(|r| match r {
-            Ok(p) => json!({
-                "SequenceNumber": p.sequence_number.to_string(),
-                "ShardId": p.shard_id.to_string(),
-            }),
-            Err(f) => json!({"ErrorCode": f.error_code, "ErrorMessage": f.error_message}),
+        .map(|r| {
+            entry(
+                r.partition_key.as_deref(),
+                r.explicit_hash_key.as_deref(),
+                &r.data,
+            )
         })
         .collect();
-    Ok(json!({
-        "FailedRecordCount": out.failed_record_count,
-        "Records": records,
-        "EncryptionType": encryption_type(store, &stream),
-    }))
+    let out = store.put_records(&stream, &entries)?;
+    let records = out
+        .records
+        .into_iter()
+        .map(|r| match r {
+            Ok(p) => shapes::PutRecordsResultEntry {
+                sequence_number: Some(p.sequence_number.to_string()),
+                shard_id: Some(p.shard_id.to_string()),
+                ..Default::default()
+            },
+            Err(f) => shapes::PutRecordsResultEntry {
+                error_code: Some(f.error_code.to_string()),
+                error_message: Some(f.error_message),
+                ..Default::default()
+            },
+        })
+        .collect();
+    Ok(shapes::PutRecordsOutput {
+        failed_record_count: Some(i64::try_from(out.failed_record_count).unwrap_or(i64::MAX)),
+        records,
+        encryption_type: Some(encryption_type(store, &stream).into()),
+    })
 }
 
 /// What a put answers as `EncryptionType`: `KMS` once the stream has a key (the files are not
@@ -123,13 +135,6 @@ fn encryption_type(store: &Store, stream: &str) -> &'static str {
         Ok(s) if s.kms_key_id.is_some() => "KMS",
         _ => "NONE",
     }
-}
-
-fn blob(v: &Value) -> Result<Vec<u8>, ApiError> {
-    let text = str_of(v, "Data").unwrap_or_default();
-    STANDARD.decode(text).map_err(|e| {
-        ApiError::serialization(format!("'{text}' can not be converted to a Blob: {e}"))
-    })
 }
 
 pub(super) const GET_SHARD_ITERATOR: Operation = Operation {
@@ -144,20 +149,25 @@ pub(super) const GET_SHARD_ITERATOR: Operation = Operation {
         ident!(id),
         opt("DryRun", &BOOL),
     ],
-    handler: Handler::Value(get_shard_iterator),
+    handler: typed!(get_shard_iterator),
 };
 
-fn get_shard_iterator(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_of(input)?;
-    let shard = parse_shard(store, str_of(input, "ShardId").unwrap_or_default(), &stream)?;
+fn get_shard_iterator(
+    store: &Store,
+    i: shapes::GetShardIteratorInput,
+) -> Result<shapes::GetShardIteratorOutput, ApiError> {
+    let stream = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let shard = parse_shard(store, &i.shard_id, &stream)?;
     let position = starting_position(
-        str_of(input, "ShardIteratorType").unwrap_or_default(),
-        str_of(input, "StartingSequenceNumber"),
-        ts_of(input, "Timestamp")?,
+        &i.shard_iterator_type,
+        i.starting_sequence_number.as_deref(),
+        i.timestamp.map(|t| t.0),
         (store.account_id(), &stream, shard),
     )?;
     let it = store.get_shard_iterator(&stream, shard, position)?;
-    Ok(json!({ "ShardIterator": it }))
+    Ok(shapes::GetShardIteratorOutput {
+        shard_iterator: Some(it),
+    })
 }
 
 /// Builds a starting position from an iterator type and its arguments (GetShardIterator and
@@ -208,115 +218,49 @@ pub(super) const GET_RECORDS: Operation = Operation {
         ident!(id),
         opt("DryRun", &BOOL),
     ],
-    handler: Handler::Encoded(get_records),
+    handler: typed!(get_records),
 };
 
-fn get_records(store: &Store, input: &Value, encoding: Encoding) -> Result<Vec<u8>, ApiError> {
-    let it = str_of(input, "ShardIterator").unwrap_or_default();
-    let limit = int_of(input, "Limit").map_or(MAX_GET_RECORDS, |n| {
+fn get_records(
+    store: &Store,
+    i: shapes::GetRecordsInput,
+) -> Result<shapes::GetRecordsOutput, ApiError> {
+    let limit = i.limit.map_or(MAX_GET_RECORDS, |n| {
         usize::try_from(n).unwrap_or(MAX_GET_RECORDS)
     });
-    let out = store.get_records(it, limit)?;
-    Ok(match encoding {
-        Encoding::Json => get_records_json(&out),
-        Encoding::Cbor => encoding.encode(&get_records_value(&out)),
+    let out = store.get_records(&i.shard_iterator, limit)?;
+    let kms = out.kms_encrypted;
+    Ok(shapes::GetRecordsOutput {
+        records: out.records.into_iter().map(|r| record(r, kms)).collect(),
+        next_shard_iterator: out.next_shard_iterator,
+        millis_behind_latest: Some(i64::try_from(out.millis_behind_latest).unwrap_or(i64::MAX)),
+        child_shards: (!out.child_shards.is_empty()).then(|| children(&out.child_shards)),
     })
 }
 
-fn get_records_value(out: &GetRecordsOutput) -> Value {
-    let records = out.records.iter().map(|r| {
-        let mut v = record_json(r);
-        if out.kms_encrypted {
-            v["EncryptionType"] = json!("KMS");
-        }
-        v
-    });
-    let mut v = json!({
-        "Records": records.collect::<Vec<_>>(),
-        "MillisBehindLatest": out.millis_behind_latest,
-    });
-    if let Some(next) = &out.next_shard_iterator {
-        v["NextShardIterator"] = json!(next);
+/// A record as GetRecords and SubscribeToShard events carry it; its data and key move, not copy.
+/// A record written without a key (an `AUTO` stream) has none, as on Kinesis.
+pub(crate) fn record(r: Record, kms_encrypted: bool) -> shapes::Record {
+    shapes::Record {
+        sequence_number: r.sequence_number.to_string(),
+        approximate_arrival_timestamp: Some(Timestamp(r.approximate_arrival_timestamp_ms)),
+        data: Blob(r.data),
+        partition_key: (!r.partition_key.is_empty()).then_some(r.partition_key),
+        encryption_type: kms_encrypted.then(|| "KMS".into()),
     }
-    if !out.child_shards.is_empty() {
-        v["ChildShards"] = children_json(&out.child_shards);
-    }
-    v
-}
-
-/// Writes the JSON body straight into one buffer: base64 needs no escaping and each record costs
-/// no intermediate values. Produces the same document as encoding [`get_records_value`].
-fn get_records_json(out: &GetRecordsOutput) -> Vec<u8> {
-    let data: usize = out.records.iter().map(|r| r.data.len() * 4 / 3 + 160).sum();
-    let mut b = Vec::with_capacity(data + 256);
-    b.extend_from_slice(b"{\"Records\":[");
-    for (i, r) in out.records.iter().enumerate() {
-        if i > 0 {
-            b.push(b',');
-        }
-        b.extend_from_slice(b"{\"SequenceNumber\":\"");
-        b.extend_from_slice(r.sequence_number.to_string().as_bytes());
-        b.extend_from_slice(b"\",\"ApproximateArrivalTimestamp\":");
-        let _ = serde_json::to_writer(&mut b, &seconds(r.approximate_arrival_timestamp_ms));
-        b.extend_from_slice(b",\"Data\":\"");
-        let start = b.len();
-        b.resize(
-            start + base64::encoded_len(r.data.len(), true).unwrap_or(0),
-            0,
-        );
-        let written = STANDARD.encode_slice(&r.data, &mut b[start..]).unwrap_or(0);
-        b.truncate(start + written);
-        b.push(b'"');
-        if out.kms_encrypted {
-            b.extend_from_slice(b",\"EncryptionType\":\"KMS\"");
-        }
-        // A record written without a key (an `AUTO` stream) has none, as on Kinesis.
-        if !r.partition_key.is_empty() {
-            b.extend_from_slice(b",\"PartitionKey\":");
-            let _ = serde_json::to_writer(&mut b, &r.partition_key);
-        }
-        b.push(b'}');
-    }
-    b.extend_from_slice(b"],\"MillisBehindLatest\":");
-    b.extend_from_slice(out.millis_behind_latest.to_string().as_bytes());
-    if let Some(next) = &out.next_shard_iterator {
-        b.extend_from_slice(b",\"NextShardIterator\":");
-        let _ = serde_json::to_writer(&mut b, next);
-    }
-    if !out.child_shards.is_empty() {
-        b.extend_from_slice(b",\"ChildShards\":");
-        let _ = serde_json::to_writer(&mut b, &children_json(&out.child_shards));
-    }
-    b.push(b'}');
-    b
-}
-
-/// A record as GetRecords and SubscribeToShard events carry it.
-pub(crate) fn record_json(r: &Record) -> Value {
-    let mut v = json!({
-        "SequenceNumber": r.sequence_number.to_string(),
-        "ApproximateArrivalTimestamp": seconds(r.approximate_arrival_timestamp_ms),
-        "Data": STANDARD.encode(&r.data),
-    });
-    if !r.partition_key.is_empty() {
-        v["PartitionKey"] = Value::String(r.partition_key.clone());
-    }
-    v
 }
 
 /// `ChildShards` as GetRecords and SubscribeToShard events carry them.
-pub(crate) fn children_json(children: &[ChildShard]) -> Value {
+pub(crate) fn children(children: &[ChildShard]) -> Vec<shapes::ChildShard> {
     children
         .iter()
-        .map(|c| {
-            json!({
-                "ShardId": c.shard_id.to_string(),
-                "ParentShards": c.parent_shards.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                "HashKeyRange": {
-                    "StartingHashKey": c.hash_key_range.0.to_string(),
-                    "EndingHashKey": c.hash_key_range.1.to_string(),
-                },
-            })
+        .map(|c| shapes::ChildShard {
+            shard_id: c.shard_id.to_string(),
+            parent_shards: c.parent_shards.iter().map(ToString::to_string).collect(),
+            hash_key_range: shapes::HashKeyRange {
+                starting_hash_key: c.hash_key_range.0.to_string(),
+                ending_hash_key: c.hash_key_range.1.to_string(),
+            },
         })
         .collect()
 }
@@ -324,40 +268,64 @@ pub(crate) fn children_json(children: &[ChildShard]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shardlog::ShardId;
+    use crate::codec::Encoding;
+    use serde_json::{json, Value};
 
     #[test]
-    fn direct_json_matches_the_value_encoding() {
-        let record = |n: u64, data: &[u8], key: &str| Record {
-            sequence_number: SequenceNumber::new(1, 0, n),
-            partition_key: key.into(),
-            data: data.to_vec(),
-            approximate_arrival_timestamp_ms: 1_700_000_000_123 + n,
+    fn get_records_answers_in_each_protocol() {
+        let r = |n: u64, data: &[u8], key: &str| {
+            record(
+                Record {
+                    sequence_number: SequenceNumber::new(1, 0, n),
+                    partition_key: key.into(),
+                    data: data.to_vec(),
+                    approximate_arrival_timestamp_ms: 1_700_000_000_123 + n,
+                },
+                n == 1,
+            )
         };
-        let mut out = GetRecordsOutput {
+        let out = shapes::GetRecordsOutput {
             records: vec![
-                record(0, b"", "k"),
-                record(1, &[0, 255, 7], "quote\"and\\slash\u{1}é"),
+                r(0, b"", "k"),
+                r(1, &[0, 255, 7], ""),
+                r(2, b"x", "q\"\u{1}é"),
             ],
             next_shard_iterator: Some("abc".into()),
-            millis_behind_latest: 7,
-            child_shards: Vec::new(),
-            kms_encrypted: false,
+            millis_behind_latest: Some(7),
+            child_shards: Some(children(&[ChildShard {
+                shard_id: ShardId(2),
+                parent_shards: vec![ShardId(0), ShardId(1)],
+                hash_key_range: (0, u128::MAX),
+            }])),
         };
-        let same = |out: &GetRecordsOutput| {
-            let direct: Value = serde_json::from_slice(&get_records_json(out)).unwrap();
-            assert_eq!(direct, get_records_value(out));
-        };
-        same(&out);
-        out.kms_encrypted = true;
-        same(&out);
-        out.next_shard_iterator = None;
-        out.records.clear();
-        out.child_shards = vec![ChildShard {
-            shard_id: ShardId(2),
-            parent_shards: vec![ShardId(0), ShardId(1)],
-            hash_key_range: (0, u128::MAX),
-        }];
-        same(&out);
+        let json: Value = serde_json::from_slice(&Encoding::Json.encode(&out)).unwrap();
+        let seq = |n| SequenceNumber::new(1, 0, n).to_string();
+        assert_eq!(
+            json,
+            json!({
+                "Records": [
+                    {"SequenceNumber": seq(0), "ApproximateArrivalTimestamp": 1_700_000_000.123, "Data": "", "PartitionKey": "k"},
+                    {"SequenceNumber": seq(1), "ApproximateArrivalTimestamp": 1_700_000_000.124, "Data": "AP8H", "EncryptionType": "KMS"},
+                    {"SequenceNumber": seq(2), "ApproximateArrivalTimestamp": 1_700_000_000.125, "Data": "eA==", "PartitionKey": "q\"\u{1}é"},
+                ],
+                "NextShardIterator": "abc",
+                "MillisBehindLatest": 7,
+                "ChildShards": [{"ShardId": "shardId-000000000002", "ParentShards": ["shardId-000000000000", "shardId-000000000001"],
+                    "HashKeyRange": {"StartingHashKey": "0", "EndingHashKey": u128::MAX.to_string()}}],
+            })
+        );
+        // CBOR carries the data as byte strings and the arrival time as tag 1 milliseconds.
+        let cbor: ciborium::Value =
+            ciborium::de::from_reader(&Encoding::Cbor.encode(&out)[..]).unwrap();
+        let records = cbor.as_map().unwrap()[0].1.as_array().unwrap();
+        let second = records[1].as_map().unwrap();
+        assert!(second.contains(&("Data".into(), ciborium::Value::Bytes(vec![0, 255, 7]))));
+        assert!(second.contains(&(
+            "ApproximateArrivalTimestamp".into(),
+            ciborium::Value::Tag(1, Box::new(1_700_000_000_124u64.into()))
+        )));
+        let back: shapes::GetRecordsOutput =
+            ciborium::de::from_reader(&Encoding::Cbor.encode(&out)[..]).unwrap();
+        assert_eq!(back, out);
     }
 }

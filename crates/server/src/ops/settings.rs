@@ -3,7 +3,8 @@
 //! stored (see `shardlog::StreamSettings`).
 
 use super::{
-    ident, resolve_consumer_arn, seconds, str_of, stream_from_arn, stream_of, Handler, Operation,
+    ident, resolve_consumer_arn, seconds, str_of, stream_from_arn, stream_of_value, Handler,
+    Operation,
 };
 use crate::error::ApiError;
 use crate::validate::{req, Pattern, Shape, TAG_KEY, TAG_MAP};
@@ -51,7 +52,7 @@ pub(super) const DISABLE_ENHANCED_MONITORING: Operation = Operation {
 };
 
 fn monitoring(store: &Store, input: &Value, on: bool) -> Result<Value, ApiError> {
-    let name = stream_of(input)?;
+    let name = stream_of_value(input)?;
     let metrics = strings(input, "ShardLevelMetrics");
     let mut before = Vec::new();
     let after = store.update_stream_settings(&name, |s| {
@@ -94,7 +95,7 @@ pub(super) const STOP_STREAM_ENCRYPTION: Operation = Operation {
 /// Records the KMS key (start) or clears it (stop). Only `KMS` is a type a stream can be
 /// encrypted with; the data files are not encrypted by this (docs/operations.md says so).
 fn encryption(store: &Store, input: &Value, start: bool) -> Result<Value, ApiError> {
-    let name = stream_of(input)?;
+    let name = stream_of_value(input)?;
     if str_of(input, "EncryptionType") != Some("KMS") {
         return Err(ApiError::invalid(
             "Encryption type NONE is not valid. Valid encryption type: KMS.",
@@ -114,33 +115,9 @@ const RESOURCE_ARN: Shape = Shape::Str {
     max: 2048,
     pattern: Some(Pattern {
         text: "arn:aws.*:kinesis:.*:\\d{12}:.*(stream|channel|queue)/\\S+",
-        matches: is_resource_arn,
+        matches: crate::validate::is_resource_arn,
     }),
 };
-
-fn is_resource_arn(s: &str) -> bool {
-    let Some((_, after)) = s
-        .strip_prefix("arn:aws")
-        .and_then(|rest| rest.split_once(":kinesis:"))
-    else {
-        return false;
-    };
-    let resource_after = |tail: &str| {
-        let b = tail.as_bytes();
-        b.len() > 13 && b[..12].iter().all(u8::is_ascii_digit) && b[12] == b':' && {
-            let resource = &tail[13..];
-            ["stream/", "channel/", "queue/"].iter().any(|kind| {
-                resource.match_indices(kind).any(|(at, _)| {
-                    let id = &resource[at + kind.len()..];
-                    !id.is_empty() && !id.chars().any(char::is_whitespace)
-                })
-            })
-        }
-    };
-    after
-        .match_indices(':')
-        .any(|(at, _)| resource_after(&after[at + 1..]))
-}
 
 const STREAM_ID_MEMBER: crate::validate::Member = ident!(id);
 
@@ -358,7 +335,7 @@ pub(super) const UPDATE_STREAM_WARM_THROUGHPUT: Operation = Operation {
 
 /// Stores the target; on AWS only on-demand streams have warm throughput.
 fn update_warm_throughput(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of(input)?;
+    let name = stream_of_value(input)?;
     let target = super::int_of(input, "WarmThroughputMiBps").unwrap_or_default();
     let target = u32::try_from(target).unwrap_or(u32::MAX);
     on_demand_only(store, &name, "UpdateStreamWarmThroughput")?;
@@ -387,7 +364,7 @@ pub(super) const UPDATE_STREAM_RECORD_DISTRIBUTION_STRATEGY: Operation = Operati
 };
 
 fn update_record_distribution(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of(input)?;
+    let name = stream_of_value(input)?;
     let strategy = str_of(input, "RecordDistributionStrategy").unwrap_or_default();
     on_demand_only(store, &name, "UpdateStreamRecordDistributionStrategy")?;
     store.update_stream_settings(&name, |s| {
@@ -420,7 +397,7 @@ pub(super) const UPDATE_MAX_RECORD_SIZE: Operation = Operation {
         ),
     ],
     handler: Handler::Value(|store, input| {
-        let name = stream_of(input)?;
+        let name = stream_of_value(input)?;
         let kib = super::int_of(input, "MaxRecordSizeInKiB").unwrap_or_default();
         store.update_max_record_size(&name, u32::try_from(kib).unwrap_or(u32::MAX))?;
         Ok(Value::Null)
@@ -442,7 +419,7 @@ fn strings(input: &Value, name: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_resource_arn;
+    use crate::validate::is_resource_arn;
 
     #[test]
     fn resource_arns_follow_the_models_pattern() {

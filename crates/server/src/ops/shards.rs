@@ -1,6 +1,6 @@
 //! Shards: listing with filters and paging, splitting, merging, uniform scaling.
 
-use super::{ident, int_of, str_of, stream_of, ts_of, Handler, Operation};
+use super::{ident, int_of, str_of, stream_of_value, ts_of, Handler, Operation};
 use crate::error::ApiError;
 use crate::validate::{
     limit, opt, req, Member, Shape, HASH_KEY, NEXT_TOKEN, POSITIVE_INT, SHARD_ID, TIMESTAMP,
@@ -146,7 +146,7 @@ fn list_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
 }
 
 fn first_page(store: &Store, input: &Value) -> Result<Listing, ApiError> {
-    let stream = stream_of(input)?;
+    let stream = stream_of_value(input)?;
     let mut after = match str_of(input, "ExclusiveStartShardId") {
         Some(id) => Some(parse_shard(store, id, &stream)?.0),
         None => None,
@@ -302,7 +302,7 @@ pub(super) const SPLIT_SHARD: Operation = Operation {
 };
 
 fn split_shard(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_of(input)?;
+    let stream = stream_of_value(input)?;
     let shard = parse_shard(
         store,
         str_of(input, "ShardToSplit").unwrap_or_default(),
@@ -331,7 +331,7 @@ pub(super) const MERGE_SHARDS: Operation = Operation {
 };
 
 fn merge_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_of(input)?;
+    let stream = stream_of_value(input)?;
     let a = parse_shard(
         store,
         str_of(input, "ShardToMerge").unwrap_or_default(),
@@ -359,7 +359,7 @@ pub(super) const UPDATE_SHARD_COUNT: Operation = Operation {
 };
 
 fn update_shard_count(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_of(input)?;
+    let stream = stream_of_value(input)?;
     let target = int_of(input, "TargetShardCount").unwrap_or(0);
     let target = u32::try_from(target).unwrap_or(u32::MAX);
     let current = store.update_shard_count(&stream, target)?;

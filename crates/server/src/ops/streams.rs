@@ -1,7 +1,7 @@
 //! Stream lifecycle: create, delete, describe, list, retention, tags, capacity mode.
 
 use super::{
-    bool_of, ident, int_of, mode_name, seconds, str_of, stream_header, stream_of, Handler,
+    bool_of, ident, int_of, mode_name, seconds, str_of, stream_header, stream_of_value, Handler,
     Operation,
 };
 use crate::error::ApiError;
@@ -85,7 +85,7 @@ pub(super) const DELETE_STREAM: Operation = Operation {
 };
 
 fn delete_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of(input)?;
+    let name = stream_of_value(input)?;
     if !bool_of(input, "EnforceConsumerDeletion") && !store.consumers(&name)?.is_empty() {
         return Err(ApiError::new(
             "ResourceInUseException",
@@ -111,7 +111,7 @@ pub(super) const DESCRIBE_STREAM: Operation = Operation {
 };
 
 fn describe_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let d = store.describe_stream(&stream_of(input)?)?;
+    let d = store.describe_stream(&stream_of_value(input)?)?;
     let after = match str_of(input, "ExclusiveStartShardId") {
         Some(id) => Some(id.parse::<shardlog::ShardId>()?),
         None => None,
@@ -142,7 +142,7 @@ pub(super) const DESCRIBE_STREAM_SUMMARY: Operation = Operation {
 };
 
 fn describe_stream_summary(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of(input)?;
+    let name = stream_of_value(input)?;
     let d = store.describe_stream(&name)?;
     let mut out = stream_header(&d);
     out.insert("OpenShardCount".into(), json!(d.open_shard_count));
@@ -229,7 +229,7 @@ pub(super) const INCREASE_RETENTION: Operation = Operation {
 };
 
 fn increase_retention(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    store.increase_retention_period(&stream_of(input)?, hours_of(input))?;
+    store.increase_retention_period(&stream_of_value(input)?, hours_of(input))?;
     Ok(Value::Null)
 }
 
@@ -245,7 +245,7 @@ pub(super) const DECREASE_RETENTION: Operation = Operation {
 };
 
 fn decrease_retention(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    store.decrease_retention_period(&stream_of(input)?, hours_of(input))?;
+    store.decrease_retention_period(&stream_of_value(input)?, hours_of(input))?;
     Ok(Value::Null)
 }
 
@@ -261,7 +261,7 @@ pub(super) const ADD_TAGS: Operation = Operation {
 };
 
 fn add_tags(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    store.add_tags(&stream_of(input)?, &tags_of(input))?;
+    store.add_tags(&stream_of_value(input)?, &tags_of(input))?;
     Ok(Value::Null)
 }
 
@@ -293,7 +293,7 @@ fn remove_tags(store: &Store, input: &Value) -> Result<Value, ApiError> {
                 .collect()
         })
         .unwrap_or_default();
-    store.remove_tags(&stream_of(input)?, &keys)?;
+    store.remove_tags(&stream_of_value(input)?, &keys)?;
     Ok(Value::Null)
 }
 
@@ -310,7 +310,7 @@ pub(super) const LIST_TAGS: Operation = Operation {
 };
 
 fn list_tags(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let tags = store.list_tags(&stream_of(input)?)?;
+    let tags = store.list_tags(&stream_of_value(input)?)?;
     let after = str_of(input, "ExclusiveStartTagKey");
     let page = usize::try_from(int_of(input, "Limit").unwrap_or(50)).unwrap_or(50);
     let rest: Vec<_> = tags
@@ -337,7 +337,7 @@ pub(super) const UPDATE_STREAM_MODE: Operation = Operation {
 };
 
 fn update_stream_mode(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of(input)?;
+    let name = stream_of_value(input)?;
     let mode = mode_of(input).unwrap_or(StreamMode::Provisioned);
     store.set_stream_mode(&name, mode)?;
     Ok(Value::Null)

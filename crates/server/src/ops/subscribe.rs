@@ -6,11 +6,12 @@
 //! moving). The stream ends after the configured lifetime (Kinesis: 5 minutes), at the end of a
 //! closed shard (the last event carries `ChildShards`), when the client goes away, or at shutdown.
 
-use super::{resolve_consumer_arn, starting_position, str_of, ts_of, Handler, Opening, Operation};
+use super::{resolve_consumer_arn, starting_position, Handler, Opening, Operation};
 use crate::body::Body;
 use crate::codec::Encoding;
 use crate::error::ApiError;
 use crate::eventstream;
+use crate::shapes;
 use crate::validate::{
     opt, req, Member, Shape, BOOL, CONSUMER_ARN, ITERATOR_TYPE, SEQUENCE_NUMBER, SHARD_ID,
     STREAM_ID, TIMESTAMP,
@@ -19,7 +20,7 @@ use crate::Shared;
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use hyper::body::Frame;
-use serde_json::{json, Value};
+use serde_json::json;
 use shardlog::{Store, Subscription};
 use shardlog_storage::MutexExt as _;
 use std::convert::Infallible;
@@ -69,14 +70,26 @@ const INPUT: &[Member] = &[
     opt("DryRun", &BOOL),
 ];
 
-fn open_events(shared: &Arc<Shared>, input: Value, encoding: Encoding) -> Opening<'_> {
-    Box::pin(start(shared, input, encoding))
+fn open_events<'a>(
+    shared: &'a Arc<Shared>,
+    members: &'static [Member],
+    body: Bytes,
+    encoding: Encoding,
+) -> Opening<'a> {
+    Box::pin(start(shared, members, body, encoding))
 }
 
-/// Opens the subscription of a validated request (errors are ordinary error responses) and
-/// returns the streaming body. Event payloads are encoded as the request was (CBOR or JSON), as
-/// AWS answers them.
-async fn start(shared: &Arc<Shared>, input: Value, encoding: Encoding) -> Result<Body, ApiError> {
+/// Opens the subscription of a request (errors are ordinary error responses) and returns the
+/// streaming body. Event payloads are encoded as the request was (CBOR or JSON), as AWS answers
+/// them.
+async fn start(
+    shared: &Arc<Shared>,
+    members: &'static [Member],
+    body: Bytes,
+    encoding: Encoding,
+) -> Result<Body, ApiError> {
+    let input = encoding.decode_typed::<shapes::SubscribeToShardInput>(&body, members)?;
+    drop(body);
     let store = shared.store.clone();
     let (sub, key) = tokio::task::spawn_blocking(move || open(&store, &input))
         .await
@@ -122,7 +135,7 @@ struct Outlet {
 
 impl Outlet {
     /// An event message with `payload` encoded in the request's protocol.
-    fn event(&self, event_type: &str, payload: &Value) -> Vec<u8> {
+    fn event<T: serde::Serialize>(&self, event_type: &str, payload: &T) -> Vec<u8> {
         let ct = self.encoding.event_content_type();
         eventstream::event(event_type, ct, &self.encoding.encode(payload))
     }
@@ -141,15 +154,17 @@ impl Outlet {
     }
 }
 
-fn open(store: &Store, input: &Value) -> Result<(Subscription, Key), ApiError> {
-    let (stream, consumer) =
-        resolve_consumer_arn(store, str_of(input, "ConsumerARN").unwrap_or_default())?;
-    let shard = super::parse_shard(store, str_of(input, "ShardId").unwrap_or_default(), &stream)?;
-    let pos = input.get("StartingPosition").unwrap_or(&Value::Null);
+fn open(
+    store: &Store,
+    input: &shapes::SubscribeToShardInput,
+) -> Result<(Subscription, Key), ApiError> {
+    let (stream, consumer) = resolve_consumer_arn(store, &input.consumer_arn)?;
+    let shard = super::parse_shard(store, &input.shard_id, &stream)?;
+    let pos = &input.starting_position;
     let position = starting_position(
-        str_of(pos, "Type").unwrap_or_default(),
-        str_of(pos, "SequenceNumber"),
-        ts_of(pos, "Timestamp")?,
+        &pos.r#type,
+        pos.sequence_number.as_deref(),
+        pos.timestamp.map(|t| t.0),
         (store.account_id(), &stream, shard),
     )?;
     let sub = store.subscribe(&stream, shard, position)?;
@@ -178,7 +193,7 @@ fn pump(mut sub: Subscription, out: Outlet, shared: Arc<Shared>, key: Key, ticke
                 {
                     continue;
                 }
-                out.event("SubscribeToShardEvent", &event_json(&ev))
+                out.event("SubscribeToShardEvent", &event(ev))
             }
             // Retention overtook the subscriber; the engine moved it to the oldest record.
             Err(shardlog::Error::FellBehind { .. }) => continue,
@@ -247,18 +262,19 @@ fn release(shared: &Shared, key: &Key, ticket: u64) {
     }
 }
 
-fn event_json(ev: &shardlog::SubscriptionEvent) -> Value {
-    let mut v = json!({
-        "Records": ev.records.iter().map(super::record_json).collect::<Vec<_>>(),
-        "MillisBehindLatest": ev.millis_behind_latest,
-    });
-    if let Some(c) = ev.continuation_sequence_number {
-        v["ContinuationSequenceNumber"] = json!(c.to_string());
+/// An event as the model shapes it. Records move into it (a subscription's records are read once);
+/// `ContinuationSequenceNumber` is null in the last event of a closed shard, as Kinesis sends it.
+fn event(ev: shardlog::SubscriptionEvent) -> shapes::SubscribeToShardEvent {
+    shapes::SubscribeToShardEvent {
+        records: ev
+            .records
+            .into_iter()
+            .map(|r| super::record(r, false))
+            .collect(),
+        continuation_sequence_number: ev.continuation_sequence_number.map(|c| c.to_string()),
+        millis_behind_latest: i64::try_from(ev.millis_behind_latest).unwrap_or(i64::MAX),
+        child_shards: (!ev.child_shards.is_empty()).then(|| super::children(&ev.child_shards)),
     }
-    if !ev.child_shards.is_empty() {
-        v["ChildShards"] = super::children_json(&ev.child_shards);
-    }
-    v
 }
 
 /// A response body fed by a channel: each message is one chunk.

@@ -1,0 +1,2472 @@
+//! The typed request and response structures of the Kinesis stream operations, derived by
+//! `crates/server/model/derive.py` from botocore 1.44.18 (`service-2.json`, API 2013-12-02).
+//! Do not edit: run the script.
+//!
+//! Members keep the model's names on the wire and its order; optional members are `Option`s.
+//! Blobs are base64 text in JSON and byte strings in CBOR ([`Blob`]), timestamps epoch seconds
+//! in JSON and tag-1 milliseconds in CBOR ([`Timestamp`]). [`Valid`] holds the model's
+//! constraints of every request structure: the fast check of a decoded request.
+#![allow(dead_code, clippy::all)]
+
+use super::validate;
+use super::wire::{self, Blob, Timestamp, Valid};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The operations these types serve.
+pub(crate) const OPERATIONS: &[&str] = &[
+    "AddTagsToStream",
+    "CreateStream",
+    "DecreaseStreamRetentionPeriod",
+    "DeleteResourcePolicy",
+    "DeleteStream",
+    "DeregisterStreamConsumer",
+    "DescribeAccountSettings",
+    "DescribeLimits",
+    "DescribeStream",
+    "DescribeStreamConsumer",
+    "DescribeStreamSummary",
+    "DisableEnhancedMonitoring",
+    "EnableEnhancedMonitoring",
+    "GetRecords",
+    "GetResourcePolicy",
+    "GetShardIterator",
+    "IncreaseStreamRetentionPeriod",
+    "ListShards",
+    "ListStreamConsumers",
+    "ListStreams",
+    "ListTagsForResource",
+    "ListTagsForStream",
+    "MergeShards",
+    "PutRecord",
+    "PutRecords",
+    "PutResourcePolicy",
+    "RegisterStreamConsumer",
+    "RemoveTagsFromStream",
+    "SplitShard",
+    "StartStreamEncryption",
+    "StopStreamEncryption",
+    "SubscribeToShard",
+    "TagResource",
+    "UntagResource",
+    "UpdateAccountSettings",
+    "UpdateMaxRecordSize",
+    "UpdateShardCount",
+    "UpdateStreamMode",
+    "UpdateStreamRecordDistributionStrategy",
+    "UpdateStreamWarmThroughput",
+];
+
+/// The model's `AddTagsToStreamInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AddTagsToStreamInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "Tags", deserialize_with = "wire::map::<_, _, 200>")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `ChildShard`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChildShard {
+    #[serde(rename = "ShardId")]
+    pub shard_id: String,
+    #[serde(
+        rename = "ParentShards",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub parent_shards: Vec<String>,
+    #[serde(rename = "HashKeyRange")]
+    pub hash_key_range: HashKeyRange,
+}
+
+/// The model's `Consumer`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Consumer {
+    #[serde(rename = "ConsumerName")]
+    pub consumer_name: String,
+    #[serde(rename = "ConsumerARN")]
+    pub consumer_arn: String,
+    #[serde(rename = "ConsumerStatus")]
+    pub consumer_status: String,
+    #[serde(rename = "ConsumerCreationTimestamp")]
+    pub consumer_creation_timestamp: Timestamp,
+}
+
+/// The model's `ConsumerDescription`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ConsumerDescription {
+    #[serde(rename = "ConsumerName")]
+    pub consumer_name: String,
+    #[serde(rename = "ConsumerARN")]
+    pub consumer_arn: String,
+    #[serde(rename = "ConsumerStatus")]
+    pub consumer_status: String,
+    #[serde(rename = "ConsumerCreationTimestamp")]
+    pub consumer_creation_timestamp: Timestamp,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+}
+
+/// The model's `CreateStreamInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CreateStreamInput {
+    #[serde(rename = "StreamName")]
+    pub stream_name: String,
+    #[serde(
+        rename = "ShardCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub shard_count: Option<i64>,
+    #[serde(
+        rename = "StreamModeDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_mode_details: Option<StreamModeDetails>,
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_map::<_, _, 200>"
+    )]
+    pub tags: Option<BTreeMap<String, String>>,
+    #[serde(
+        rename = "WarmThroughputMiBps",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub warm_throughput_mibps: Option<i64>,
+    #[serde(
+        rename = "MaxRecordSizeInKiB",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub max_record_size_in_kib: Option<i64>,
+    #[serde(
+        rename = "RecordDistributionStrategy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub record_distribution_strategy: Option<String>,
+}
+
+/// The model's `DecreaseStreamRetentionPeriodInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DecreaseStreamRetentionPeriodInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "RetentionPeriodHours", deserialize_with = "wire::int")]
+    pub retention_period_hours: i64,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `DeleteResourcePolicyInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DeleteResourcePolicyInput {
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `DeleteStreamInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DeleteStreamInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(
+        rename = "EnforceConsumerDeletion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enforce_consumer_deletion: Option<bool>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `DeregisterStreamConsumerInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DeregisterStreamConsumerInput {
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(
+        rename = "ConsumerName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub consumer_name: Option<String>,
+    #[serde(
+        rename = "ConsumerARN",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub consumer_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `DescribeAccountSettingsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeAccountSettingsInput {}
+
+/// The model's `DescribeAccountSettingsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeAccountSettingsOutput {
+    #[serde(
+        rename = "MinimumThroughputBillingCommitment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub minimum_throughput_billing_commitment: Option<MinimumThroughputBillingCommitmentOutput>,
+}
+
+/// The model's `DescribeLimitsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeLimitsInput {}
+
+/// The model's `DescribeLimitsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeLimitsOutput {
+    #[serde(rename = "ShardLimit", deserialize_with = "wire::int")]
+    pub shard_limit: i64,
+    #[serde(rename = "OpenShardCount", deserialize_with = "wire::int")]
+    pub open_shard_count: i64,
+    #[serde(rename = "OnDemandStreamCount", deserialize_with = "wire::int")]
+    pub on_demand_stream_count: i64,
+    #[serde(rename = "OnDemandStreamCountLimit", deserialize_with = "wire::int")]
+    pub on_demand_stream_count_limit: i64,
+    #[serde(
+        rename = "ChannelCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub channel_count: Option<i64>,
+    #[serde(
+        rename = "ChannelCountLimit",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub channel_count_limit: Option<i64>,
+}
+
+/// The model's `DescribeStreamConsumerInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeStreamConsumerInput {
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(
+        rename = "ConsumerName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub consumer_name: Option<String>,
+    #[serde(
+        rename = "ConsumerARN",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub consumer_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `DescribeStreamConsumerOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeStreamConsumerOutput {
+    #[serde(rename = "ConsumerDescription")]
+    pub consumer_description: ConsumerDescription,
+}
+
+/// The model's `DescribeStreamInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeStreamInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(
+        rename = "Limit",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub limit: Option<i64>,
+    #[serde(
+        rename = "ExclusiveStartShardId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub exclusive_start_shard_id: Option<String>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `DescribeStreamOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeStreamOutput {
+    #[serde(rename = "StreamDescription")]
+    pub stream_description: StreamDescription,
+}
+
+/// The model's `DescribeStreamSummaryInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeStreamSummaryInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `DescribeStreamSummaryOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeStreamSummaryOutput {
+    #[serde(rename = "StreamDescriptionSummary")]
+    pub stream_description_summary: StreamDescriptionSummary,
+}
+
+/// The model's `DisableEnhancedMonitoringInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DisableEnhancedMonitoringInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(
+        rename = "ShardLevelMetrics",
+        deserialize_with = "wire::list::<_, _, 7>"
+    )]
+    pub shard_level_metrics: Vec<String>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `EnableEnhancedMonitoringInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EnableEnhancedMonitoringInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(
+        rename = "ShardLevelMetrics",
+        deserialize_with = "wire::list::<_, _, 7>"
+    )]
+    pub shard_level_metrics: Vec<String>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `EnhancedMetrics`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EnhancedMetrics {
+    #[serde(
+        rename = "ShardLevelMetrics",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 7>"
+    )]
+    pub shard_level_metrics: Option<Vec<String>>,
+}
+
+/// The model's `EnhancedMonitoringOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EnhancedMonitoringOutput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(
+        rename = "CurrentShardLevelMetrics",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 7>"
+    )]
+    pub current_shard_level_metrics: Option<Vec<String>>,
+    #[serde(
+        rename = "DesiredShardLevelMetrics",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 7>"
+    )]
+    pub desired_shard_level_metrics: Option<Vec<String>>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+}
+
+/// The model's `GetRecordsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct GetRecordsInput {
+    #[serde(rename = "ShardIterator")]
+    pub shard_iterator: String,
+    #[serde(
+        rename = "Limit",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub limit: Option<i64>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+/// The model's `GetRecordsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct GetRecordsOutput {
+    #[serde(rename = "Records", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub records: Vec<Record>,
+    #[serde(
+        rename = "NextShardIterator",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_shard_iterator: Option<String>,
+    #[serde(
+        rename = "MillisBehindLatest",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub millis_behind_latest: Option<i64>,
+    #[serde(
+        rename = "ChildShards",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 10000>"
+    )]
+    pub child_shards: Option<Vec<ChildShard>>,
+}
+
+/// The model's `GetResourcePolicyInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct GetResourcePolicyInput {
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `GetResourcePolicyOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct GetResourcePolicyOutput {
+    #[serde(rename = "Policy")]
+    pub policy: String,
+}
+
+/// The model's `GetShardIteratorInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct GetShardIteratorInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "ShardId")]
+    pub shard_id: String,
+    #[serde(rename = "ShardIteratorType")]
+    pub shard_iterator_type: String,
+    #[serde(
+        rename = "StartingSequenceNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub starting_sequence_number: Option<String>,
+    #[serde(rename = "Timestamp", default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+/// The model's `GetShardIteratorOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct GetShardIteratorOutput {
+    #[serde(
+        rename = "ShardIterator",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub shard_iterator: Option<String>,
+}
+
+/// The model's `HashKeyRange`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct HashKeyRange {
+    #[serde(rename = "StartingHashKey")]
+    pub starting_hash_key: String,
+    #[serde(rename = "EndingHashKey")]
+    pub ending_hash_key: String,
+}
+
+/// The model's `IncreaseStreamRetentionPeriodInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct IncreaseStreamRetentionPeriodInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "RetentionPeriodHours", deserialize_with = "wire::int")]
+    pub retention_period_hours: i64,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `ListShardsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListShardsInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "ExclusiveStartShardId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub exclusive_start_shard_id: Option<String>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub max_results: Option<i64>,
+    #[serde(
+        rename = "StreamCreationTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_creation_timestamp: Option<Timestamp>,
+    #[serde(
+        rename = "ShardFilter",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub shard_filter: Option<ShardFilter>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `ListShardsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListShardsOutput {
+    #[serde(
+        rename = "Shards",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 10000>"
+    )]
+    pub shards: Option<Vec<Shard>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The model's `ListStreamConsumersInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListStreamConsumersInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub max_results: Option<i64>,
+    #[serde(
+        rename = "StreamCreationTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_creation_timestamp: Option<Timestamp>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `ListStreamConsumersOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListStreamConsumersOutput {
+    #[serde(
+        rename = "Consumers",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 10000>"
+    )]
+    pub consumers: Option<Vec<Consumer>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The model's `ListStreamsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListStreamsInput {
+    #[serde(
+        rename = "Limit",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub limit: Option<i64>,
+    #[serde(
+        rename = "ExclusiveStartStreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub exclusive_start_stream_name: Option<String>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The model's `ListStreamsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListStreamsOutput {
+    #[serde(rename = "StreamNames", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub stream_names: Vec<String>,
+    #[serde(rename = "HasMoreStreams")]
+    pub has_more_streams: bool,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "StreamSummaries",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 10000>"
+    )]
+    pub stream_summaries: Option<Vec<StreamSummary>>,
+}
+
+/// The model's `ListTagsForResourceInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListTagsForResourceInput {
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `ListTagsForResourceOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListTagsForResourceOutput {
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 200>"
+    )]
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// The model's `ListTagsForStreamInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListTagsForStreamInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(
+        rename = "ExclusiveStartTagKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub exclusive_start_tag_key: Option<String>,
+    #[serde(
+        rename = "Limit",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub limit: Option<i64>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `ListTagsForStreamOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListTagsForStreamOutput {
+    #[serde(rename = "Tags", deserialize_with = "wire::list::<_, _, 200>")]
+    pub tags: Vec<Tag>,
+    #[serde(rename = "HasMoreTags")]
+    pub has_more_tags: bool,
+}
+
+/// The model's `MergeShardsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct MergeShardsInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "ShardToMerge")]
+    pub shard_to_merge: String,
+    #[serde(rename = "AdjacentShardToMerge")]
+    pub adjacent_shard_to_merge: String,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `MinimumThroughputBillingCommitmentInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct MinimumThroughputBillingCommitmentInput {
+    #[serde(rename = "Status")]
+    pub status: String,
+}
+
+/// The model's `MinimumThroughputBillingCommitmentOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct MinimumThroughputBillingCommitmentOutput {
+    #[serde(rename = "Status")]
+    pub status: String,
+    #[serde(rename = "StartedAt", default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(rename = "EndedAt", default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    #[serde(
+        rename = "EarliestAllowedEndAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub earliest_allowed_end_at: Option<Timestamp>,
+}
+
+/// The model's `PutRecordInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PutRecordInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "Data")]
+    pub data: Blob,
+    #[serde(
+        rename = "PartitionKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub partition_key: Option<String>,
+    #[serde(
+        rename = "ExplicitHashKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub explicit_hash_key: Option<String>,
+    #[serde(
+        rename = "SequenceNumberForOrdering",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sequence_number_for_ordering: Option<String>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+/// The model's `PutRecordOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PutRecordOutput {
+    #[serde(rename = "ShardId")]
+    pub shard_id: String,
+    #[serde(rename = "SequenceNumber")]
+    pub sequence_number: String,
+    #[serde(
+        rename = "EncryptionType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_type: Option<String>,
+}
+
+/// The model's `PutRecordsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PutRecordsInput {
+    #[serde(rename = "Records", deserialize_with = "wire::list::<_, _, 500>")]
+    pub records: Vec<PutRecordsRequestEntry>,
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+/// The model's `PutRecordsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PutRecordsOutput {
+    #[serde(
+        rename = "FailedRecordCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub failed_record_count: Option<i64>,
+    #[serde(rename = "Records", deserialize_with = "wire::list::<_, _, 500>")]
+    pub records: Vec<PutRecordsResultEntry>,
+    #[serde(
+        rename = "EncryptionType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_type: Option<String>,
+}
+
+/// The model's `PutRecordsRequestEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PutRecordsRequestEntry {
+    #[serde(rename = "Data")]
+    pub data: Blob,
+    #[serde(
+        rename = "ExplicitHashKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub explicit_hash_key: Option<String>,
+    #[serde(
+        rename = "PartitionKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub partition_key: Option<String>,
+}
+
+/// The model's `PutRecordsResultEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PutRecordsResultEntry {
+    #[serde(
+        rename = "SequenceNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sequence_number: Option<String>,
+    #[serde(rename = "ShardId", default, skip_serializing_if = "Option::is_none")]
+    pub shard_id: Option<String>,
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(
+        rename = "ErrorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_message: Option<String>,
+}
+
+/// The model's `PutResourcePolicyInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PutResourcePolicyInput {
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "Policy")]
+    pub policy: String,
+}
+
+/// The model's `Record`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Record {
+    #[serde(rename = "SequenceNumber")]
+    pub sequence_number: String,
+    #[serde(
+        rename = "ApproximateArrivalTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub approximate_arrival_timestamp: Option<Timestamp>,
+    #[serde(rename = "Data")]
+    pub data: Blob,
+    #[serde(
+        rename = "PartitionKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub partition_key: Option<String>,
+    #[serde(
+        rename = "EncryptionType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_type: Option<String>,
+}
+
+/// The model's `RegisterStreamConsumerInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RegisterStreamConsumerInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "ConsumerName")]
+    pub consumer_name: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_map::<_, _, 200>"
+    )]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// The model's `RegisterStreamConsumerOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RegisterStreamConsumerOutput {
+    #[serde(rename = "Consumer")]
+    pub consumer: Consumer,
+}
+
+/// The model's `RemoveTagsFromStreamInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RemoveTagsFromStreamInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "TagKeys", deserialize_with = "wire::list::<_, _, 50>")]
+    pub tag_keys: Vec<String>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `SequenceNumberRange`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SequenceNumberRange {
+    #[serde(rename = "StartingSequenceNumber")]
+    pub starting_sequence_number: String,
+    #[serde(
+        rename = "EndingSequenceNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ending_sequence_number: Option<String>,
+}
+
+/// The model's `Shard`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Shard {
+    #[serde(rename = "ShardId")]
+    pub shard_id: String,
+    #[serde(
+        rename = "ParentShardId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent_shard_id: Option<String>,
+    #[serde(
+        rename = "AdjacentParentShardId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub adjacent_parent_shard_id: Option<String>,
+    #[serde(rename = "HashKeyRange")]
+    pub hash_key_range: HashKeyRange,
+    #[serde(rename = "SequenceNumberRange")]
+    pub sequence_number_range: SequenceNumberRange,
+}
+
+/// The model's `ShardFilter`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ShardFilter {
+    #[serde(rename = "Type")]
+    pub r#type: String,
+    #[serde(rename = "ShardId", default, skip_serializing_if = "Option::is_none")]
+    pub shard_id: Option<String>,
+    #[serde(rename = "Timestamp", default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+}
+
+/// The model's `SplitShardInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SplitShardInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "ShardToSplit")]
+    pub shard_to_split: String,
+    #[serde(rename = "NewStartingHashKey")]
+    pub new_starting_hash_key: String,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `StartStreamEncryptionInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StartStreamEncryptionInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "EncryptionType")]
+    pub encryption_type: String,
+    #[serde(rename = "KeyId")]
+    pub key_id: String,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `StartingPosition`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StartingPosition {
+    #[serde(rename = "Type")]
+    pub r#type: String,
+    #[serde(
+        rename = "SequenceNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sequence_number: Option<String>,
+    #[serde(rename = "Timestamp", default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+}
+
+/// The model's `StopStreamEncryptionInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StopStreamEncryptionInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "EncryptionType")]
+    pub encryption_type: String,
+    #[serde(rename = "KeyId")]
+    pub key_id: String,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `StreamDescription`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StreamDescription {
+    #[serde(rename = "StreamName")]
+    pub stream_name: String,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "StreamStatus")]
+    pub stream_status: String,
+    #[serde(
+        rename = "StreamModeDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_mode_details: Option<StreamModeDetails>,
+    #[serde(rename = "Shards", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub shards: Vec<Shard>,
+    #[serde(rename = "HasMoreShards")]
+    pub has_more_shards: bool,
+    #[serde(rename = "RetentionPeriodHours", deserialize_with = "wire::int")]
+    pub retention_period_hours: i64,
+    #[serde(rename = "StreamCreationTimestamp")]
+    pub stream_creation_timestamp: Timestamp,
+    #[serde(
+        rename = "EnhancedMonitoring",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub enhanced_monitoring: Vec<EnhancedMetrics>,
+    #[serde(
+        rename = "EncryptionType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_type: Option<String>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+/// The model's `StreamDescriptionSummary`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StreamDescriptionSummary {
+    #[serde(rename = "StreamName")]
+    pub stream_name: String,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "StreamStatus")]
+    pub stream_status: String,
+    #[serde(
+        rename = "StreamModeDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_mode_details: Option<StreamModeDetails>,
+    #[serde(rename = "RetentionPeriodHours", deserialize_with = "wire::int")]
+    pub retention_period_hours: i64,
+    #[serde(rename = "StreamCreationTimestamp")]
+    pub stream_creation_timestamp: Timestamp,
+    #[serde(
+        rename = "EnhancedMonitoring",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub enhanced_monitoring: Vec<EnhancedMetrics>,
+    #[serde(
+        rename = "EncryptionType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_type: Option<String>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "OpenShardCount", deserialize_with = "wire::int")]
+    pub open_shard_count: i64,
+    #[serde(
+        rename = "ConsumerCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub consumer_count: Option<i64>,
+    #[serde(
+        rename = "WarmThroughput",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub warm_throughput: Option<WarmThroughputObject>,
+    #[serde(
+        rename = "MaxRecordSizeInKiB",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub max_record_size_in_kib: Option<i64>,
+    #[serde(
+        rename = "ChannelCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub channel_count: Option<i64>,
+    #[serde(
+        rename = "RecordDistributionStrategy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub record_distribution_strategy: Option<String>,
+    #[serde(
+        rename = "QueueCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub queue_count: Option<i64>,
+}
+
+/// The model's `StreamModeDetails`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StreamModeDetails {
+    #[serde(rename = "StreamMode")]
+    pub stream_mode: String,
+}
+
+/// The model's `StreamSummary`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StreamSummary {
+    #[serde(rename = "StreamName")]
+    pub stream_name: String,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "StreamStatus")]
+    pub stream_status: String,
+    #[serde(
+        rename = "StreamModeDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_mode_details: Option<StreamModeDetails>,
+    #[serde(
+        rename = "StreamCreationTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_creation_timestamp: Option<Timestamp>,
+}
+
+/// The model's `SubscribeToShardEvent`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SubscribeToShardEvent {
+    #[serde(rename = "Records", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub records: Vec<Record>,
+    #[serde(
+        rename = "ContinuationSequenceNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub continuation_sequence_number: Option<String>,
+    #[serde(rename = "MillisBehindLatest", deserialize_with = "wire::int")]
+    pub millis_behind_latest: i64,
+    #[serde(
+        rename = "ChildShards",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 10000>"
+    )]
+    pub child_shards: Option<Vec<ChildShard>>,
+}
+
+/// The model's `SubscribeToShardInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SubscribeToShardInput {
+    #[serde(rename = "ConsumerARN")]
+    pub consumer_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "ShardId")]
+    pub shard_id: String,
+    #[serde(rename = "StartingPosition")]
+    pub starting_position: StartingPosition,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+/// The model's `Tag`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Tag {
+    #[serde(rename = "Key")]
+    pub key: String,
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// The model's `TagResourceInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TagResourceInput {
+    #[serde(rename = "Tags", deserialize_with = "wire::map::<_, _, 200>")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `UntagResourceInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UntagResourceInput {
+    #[serde(rename = "TagKeys", deserialize_with = "wire::list::<_, _, 50>")]
+    pub tag_keys: Vec<String>,
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `UpdateAccountSettingsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateAccountSettingsInput {
+    #[serde(rename = "MinimumThroughputBillingCommitment")]
+    pub minimum_throughput_billing_commitment: MinimumThroughputBillingCommitmentInput,
+}
+
+/// The model's `UpdateAccountSettingsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateAccountSettingsOutput {
+    #[serde(
+        rename = "MinimumThroughputBillingCommitment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub minimum_throughput_billing_commitment: Option<MinimumThroughputBillingCommitmentOutput>,
+}
+
+/// The model's `UpdateMaxRecordSizeInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateMaxRecordSizeInput {
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "MaxRecordSizeInKiB", deserialize_with = "wire::int")]
+    pub max_record_size_in_kib: i64,
+}
+
+/// The model's `UpdateShardCountInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateShardCountInput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "TargetShardCount", deserialize_with = "wire::int")]
+    pub target_shard_count: i64,
+    #[serde(rename = "ScalingType")]
+    pub scaling_type: String,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// The model's `UpdateShardCountOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateShardCountOutput {
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(
+        rename = "CurrentShardCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub current_shard_count: Option<i64>,
+    #[serde(
+        rename = "TargetShardCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub target_shard_count: Option<i64>,
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+}
+
+/// The model's `UpdateStreamModeInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateStreamModeInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "StreamModeDetails")]
+    pub stream_mode_details: StreamModeDetails,
+    #[serde(
+        rename = "WarmThroughputMiBps",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub warm_throughput_mibps: Option<i64>,
+}
+
+/// The model's `UpdateStreamRecordDistributionStrategyInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateStreamRecordDistributionStrategyInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "RecordDistributionStrategy")]
+    pub record_distribution_strategy: String,
+}
+
+/// The model's `UpdateStreamWarmThroughputInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateStreamWarmThroughputInput {
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "WarmThroughputMiBps", deserialize_with = "wire::int")]
+    pub warm_throughput_mibps: i64,
+}
+
+/// The model's `UpdateStreamWarmThroughputOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateStreamWarmThroughputOutput {
+    #[serde(rename = "StreamARN", default, skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(
+        rename = "StreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_name: Option<String>,
+    #[serde(
+        rename = "WarmThroughput",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub warm_throughput: Option<WarmThroughputObject>,
+}
+
+/// The model's `WarmThroughputObject`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct WarmThroughputObject {
+    #[serde(
+        rename = "TargetMiBps",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub target_mibps: Option<i64>,
+    #[serde(
+        rename = "CurrentMiBps",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub current_mibps: Option<i64>,
+}
+
+impl Valid for AddTagsToStreamInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            tags,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::count(tags.len(), 1, 200)
+            && tags
+                .iter()
+                .all(|(k, x)| wire::text(k, 1, 128, None) && wire::text(x, 0, 256, None))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for CreateStreamInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            shard_count,
+            stream_mode_details,
+            tags,
+            warm_throughput_mibps,
+            max_record_size_in_kib,
+            record_distribution_strategy,
+            ..
+        } = self;
+        wire::text(stream_name, 1, 128, Some(validate::is_name))
+            && shard_count
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), None))
+            && stream_mode_details.as_ref().is_none_or(|v| v.valid())
+            && tags.as_ref().is_none_or(|v| {
+                wire::count(v.len(), 1, 200)
+                    && v.iter()
+                        .all(|(k, x)| wire::text(k, 1, 128, None) && wire::text(x, 0, 256, None))
+            })
+            && warm_throughput_mibps
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(0), None))
+            && max_record_size_in_kib
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1024), Some(10240)))
+            && record_distribution_strategy
+                .as_ref()
+                .is_none_or(|v| wire::one_of(v, &["AUTO", "USER_PARTITION_KEY"]))
+    }
+}
+
+impl Valid for DecreaseStreamRetentionPeriodInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for DeleteResourcePolicyInput {
+    fn valid(&self) -> bool {
+        let Self {
+            resource_arn,
+            stream_id,
+            ..
+        } = self;
+        wire::text(resource_arn, 1, 2048, Some(validate::is_resource_arn))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for DeleteStreamInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for DeregisterStreamConsumerInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            consumer_name,
+            consumer_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_arn
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && consumer_name
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && consumer_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_consumer_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for DescribeAccountSettingsInput {
+    fn valid(&self) -> bool {
+        true
+    }
+}
+
+impl Valid for DescribeLimitsInput {
+    fn valid(&self) -> bool {
+        true
+    }
+}
+
+impl Valid for DescribeStreamConsumerInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            consumer_name,
+            consumer_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_arn
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && consumer_name
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && consumer_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_consumer_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for DescribeStreamInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            limit,
+            exclusive_start_shard_id,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && limit
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(10000)))
+            && exclusive_start_shard_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for DescribeStreamSummaryInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for DisableEnhancedMonitoringInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            shard_level_metrics,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::count(shard_level_metrics.len(), 1, 7)
+            && shard_level_metrics.iter().all(|x| {
+                wire::one_of(
+                    x,
+                    &[
+                        "IncomingBytes",
+                        "IncomingRecords",
+                        "OutgoingBytes",
+                        "OutgoingRecords",
+                        "WriteProvisionedThroughputExceeded",
+                        "ReadProvisionedThroughputExceeded",
+                        "IteratorAgeMilliseconds",
+                        "ALL",
+                    ],
+                )
+            })
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for EnableEnhancedMonitoringInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            shard_level_metrics,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::count(shard_level_metrics.len(), 1, 7)
+            && shard_level_metrics.iter().all(|x| {
+                wire::one_of(
+                    x,
+                    &[
+                        "IncomingBytes",
+                        "IncomingRecords",
+                        "OutgoingBytes",
+                        "OutgoingRecords",
+                        "WriteProvisionedThroughputExceeded",
+                        "ReadProvisionedThroughputExceeded",
+                        "IteratorAgeMilliseconds",
+                        "ALL",
+                    ],
+                )
+            })
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for GetRecordsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            shard_iterator,
+            limit,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        wire::text(shard_iterator, 1, 512, None)
+            && limit
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(10000)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for GetResourcePolicyInput {
+    fn valid(&self) -> bool {
+        let Self {
+            resource_arn,
+            stream_id,
+            ..
+        } = self;
+        wire::text(resource_arn, 1, 2048, Some(validate::is_resource_arn))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for GetShardIteratorInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            shard_id,
+            shard_iterator_type,
+            starting_sequence_number,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::text(shard_id, 1, 128, Some(validate::is_name))
+            && wire::one_of(
+                shard_iterator_type,
+                &[
+                    "AT_SEQUENCE_NUMBER",
+                    "AFTER_SEQUENCE_NUMBER",
+                    "TRIM_HORIZON",
+                    "LATEST",
+                    "AT_TIMESTAMP",
+                ],
+            )
+            && starting_sequence_number
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 0, usize::MAX, Some(validate::is_sequence_number)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for IncreaseStreamRetentionPeriodInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for ListShardsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            next_token,
+            exclusive_start_shard_id,
+            max_results,
+            shard_filter,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && next_token
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 1048576, None))
+            && exclusive_start_shard_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && max_results
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(10000)))
+            && shard_filter.as_ref().is_none_or(|v| v.valid())
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for ListStreamConsumersInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            next_token,
+            max_results,
+            stream_id,
+            ..
+        } = self;
+        wire::text(stream_arn, 1, 2048, Some(validate::is_stream_arn))
+            && next_token
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 1048576, None))
+            && max_results
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(10000)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for ListStreamsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            limit,
+            exclusive_start_stream_name,
+            next_token,
+            ..
+        } = self;
+        limit
+            .as_ref()
+            .is_none_or(|v| wire::within(*v, Some(1), Some(10000)))
+            && exclusive_start_stream_name
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && next_token
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 1048576, None))
+    }
+}
+
+impl Valid for ListTagsForResourceInput {
+    fn valid(&self) -> bool {
+        let Self {
+            resource_arn,
+            stream_id,
+            ..
+        } = self;
+        wire::text(resource_arn, 1, 2048, Some(validate::is_resource_arn))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for ListTagsForStreamInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            exclusive_start_tag_key,
+            limit,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && exclusive_start_tag_key
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 128, None))
+            && limit
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(50)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for MergeShardsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            shard_to_merge,
+            adjacent_shard_to_merge,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::text(shard_to_merge, 1, 128, Some(validate::is_name))
+            && wire::text(adjacent_shard_to_merge, 1, 128, Some(validate::is_name))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for PutRecordInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            data,
+            partition_key,
+            explicit_hash_key,
+            sequence_number_for_ordering,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::size(data, 10485760)
+            && partition_key
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 256, None))
+            && explicit_hash_key
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 0, usize::MAX, Some(validate::is_hash_key)))
+            && sequence_number_for_ordering
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 0, usize::MAX, Some(validate::is_sequence_number)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for PutRecordsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            records,
+            stream_name,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        wire::count(records.len(), 1, 500)
+            && records.iter().all(|x| x.valid())
+            && stream_name
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for PutRecordsRequestEntry {
+    fn valid(&self) -> bool {
+        let Self {
+            data,
+            explicit_hash_key,
+            partition_key,
+            ..
+        } = self;
+        wire::size(data, 10485760)
+            && explicit_hash_key
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 0, usize::MAX, Some(validate::is_hash_key)))
+            && partition_key
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 256, None))
+    }
+}
+
+impl Valid for PutResourcePolicyInput {
+    fn valid(&self) -> bool {
+        let Self {
+            resource_arn,
+            stream_id,
+            ..
+        } = self;
+        wire::text(resource_arn, 1, 2048, Some(validate::is_resource_arn))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for RegisterStreamConsumerInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            consumer_name,
+            stream_id,
+            tags,
+            ..
+        } = self;
+        wire::text(stream_arn, 1, 2048, Some(validate::is_stream_arn))
+            && wire::text(consumer_name, 1, 128, Some(validate::is_name))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+            && tags.as_ref().is_none_or(|v| {
+                wire::count(v.len(), 1, 200)
+                    && v.iter()
+                        .all(|(k, x)| wire::text(k, 1, 128, None) && wire::text(x, 0, 256, None))
+            })
+    }
+}
+
+impl Valid for RemoveTagsFromStreamInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            tag_keys,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::count(tag_keys.len(), 1, 50)
+            && tag_keys.iter().all(|x| wire::text(x, 1, 128, None))
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for ShardFilter {
+    fn valid(&self) -> bool {
+        let Self {
+            r#type, shard_id, ..
+        } = self;
+        wire::one_of(
+            r#type,
+            &[
+                "AFTER_SHARD_ID",
+                "AT_TRIM_HORIZON",
+                "FROM_TRIM_HORIZON",
+                "AT_LATEST",
+                "AT_TIMESTAMP",
+                "FROM_TIMESTAMP",
+            ],
+        ) && shard_id
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+    }
+}
+
+impl Valid for SplitShardInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            shard_to_split,
+            new_starting_hash_key,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::text(shard_to_split, 1, 128, Some(validate::is_name))
+            && wire::text(
+                new_starting_hash_key,
+                0,
+                usize::MAX,
+                Some(validate::is_hash_key),
+            )
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for StartStreamEncryptionInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            encryption_type,
+            key_id,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::one_of(encryption_type, &["NONE", "KMS"])
+            && wire::text(key_id, 1, 2048, None)
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for StopStreamEncryptionInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            encryption_type,
+            key_id,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::one_of(encryption_type, &["NONE", "KMS"])
+            && wire::text(key_id, 1, 2048, None)
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for StreamModeDetails {
+    fn valid(&self) -> bool {
+        let Self { stream_mode, .. } = self;
+        wire::one_of(stream_mode, &["PROVISIONED", "ON_DEMAND"])
+    }
+}
+
+impl Valid for SubscribeToShardInput {
+    fn valid(&self) -> bool {
+        let Self {
+            consumer_arn,
+            stream_id,
+            shard_id,
+            starting_position,
+            ..
+        } = self;
+        wire::text(consumer_arn, 1, 2048, Some(validate::is_consumer_arn))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+            && wire::text(shard_id, 1, 128, Some(validate::is_name))
+            && starting_position.valid()
+    }
+}
+
+impl Valid for StartingPosition {
+    fn valid(&self) -> bool {
+        let Self {
+            r#type,
+            sequence_number,
+            ..
+        } = self;
+        wire::one_of(
+            r#type,
+            &[
+                "AT_SEQUENCE_NUMBER",
+                "AFTER_SEQUENCE_NUMBER",
+                "TRIM_HORIZON",
+                "LATEST",
+                "AT_TIMESTAMP",
+            ],
+        ) && sequence_number
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 0, usize::MAX, Some(validate::is_sequence_number)))
+    }
+}
+
+impl Valid for TagResourceInput {
+    fn valid(&self) -> bool {
+        let Self {
+            tags,
+            resource_arn,
+            stream_id,
+            ..
+        } = self;
+        wire::count(tags.len(), 1, 200)
+            && tags
+                .iter()
+                .all(|(k, x)| wire::text(k, 1, 128, None) && wire::text(x, 0, 256, None))
+            && wire::text(resource_arn, 1, 2048, Some(validate::is_resource_arn))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for UntagResourceInput {
+    fn valid(&self) -> bool {
+        let Self {
+            tag_keys,
+            resource_arn,
+            stream_id,
+            ..
+        } = self;
+        wire::count(tag_keys.len(), 1, 50)
+            && tag_keys.iter().all(|x| wire::text(x, 1, 128, None))
+            && wire::text(resource_arn, 1, 2048, Some(validate::is_resource_arn))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for UpdateAccountSettingsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            minimum_throughput_billing_commitment,
+            ..
+        } = self;
+        minimum_throughput_billing_commitment.valid()
+    }
+}
+
+impl Valid for MinimumThroughputBillingCommitmentInput {
+    fn valid(&self) -> bool {
+        let Self { status, .. } = self;
+        wire::one_of(status, &["ENABLED", "DISABLED"])
+    }
+}
+
+impl Valid for UpdateMaxRecordSizeInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            stream_id,
+            max_record_size_in_kib,
+            ..
+        } = self;
+        stream_arn
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+            && wire::within(*max_record_size_in_kib, Some(1024), Some(10240))
+    }
+}
+
+impl Valid for UpdateShardCountInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_name,
+            target_shard_count,
+            scaling_type,
+            stream_arn,
+            stream_id,
+            ..
+        } = self;
+        stream_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && wire::within(*target_shard_count, Some(1), None)
+            && wire::one_of(scaling_type, &["UNIFORM_SCALING"])
+            && stream_arn
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for UpdateStreamModeInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            stream_id,
+            stream_mode_details,
+            warm_throughput_mibps,
+            ..
+        } = self;
+        wire::text(stream_arn, 1, 2048, Some(validate::is_stream_arn))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+            && stream_mode_details.valid()
+            && warm_throughput_mibps
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(0), None))
+    }
+}
+
+impl Valid for UpdateStreamRecordDistributionStrategyInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            stream_id,
+            record_distribution_strategy,
+            ..
+        } = self;
+        wire::text(stream_arn, 1, 2048, Some(validate::is_stream_arn))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+            && wire::one_of(
+                record_distribution_strategy,
+                &["AUTO", "USER_PARTITION_KEY"],
+            )
+    }
+}
+
+impl Valid for UpdateStreamWarmThroughputInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            stream_name,
+            stream_id,
+            warm_throughput_mibps,
+            ..
+        } = self;
+        stream_arn
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 2048, Some(validate::is_stream_arn)))
+            && stream_name
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 128, Some(validate::is_name)))
+            && stream_id
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+            && wire::within(*warm_throughput_mibps, Some(0), None)
+    }
+}

@@ -1,0 +1,473 @@
+//! The scalar types and helpers of the typed shapes (`crate::shapes`): how a blob, a timestamp,
+//! an integer and a bounded list look in each protocol, and the constraint checks that the
+//! generated `Valid` implementations call.
+//!
+//! Each type has one serde implementation that asks the format whether it is human-readable:
+//! JSON (and a decoded JSON value) is, CBOR is not. So a blob is base64 text in JSON and a byte
+//! string in CBOR, and a CBOR request's data is never base64-encoded and decoded on its way to
+//! the engine.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::de::{self, Deserializer, Visitor};
+use serde::ser::Serializer;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A request structure that can say whether it meets the model's constraints. The fast check of
+/// a decoded request; the message of a refusal comes from `crate::validate`, which walks the same
+/// request and names every violation as AWS does.
+pub(crate) trait Valid {
+    fn valid(&self) -> bool;
+}
+
+/// The model's `blob`: base64 text in JSON, a byte string in CBOR.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Blob(pub Vec<u8>);
+
+/// The model's `timestamp`, held as epoch milliseconds: epoch seconds (with a fraction) in JSON, a
+/// tag-1 integer of milliseconds in CBOR, as the AWS SDKs for Java write and read it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Timestamp(pub u64);
+
+impl Serialize for Blob {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            // Written straight into the output (serde_json escapes nothing in base64).
+            s.collect_str(&base64::display::Base64Display::new(&self.0, &STANDARD))
+        } else {
+            s.serialize_bytes(&self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Blob {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            d.deserialize_str(BlobVisitor)
+        } else {
+            d.deserialize_any(BlobVisitor)
+        }
+    }
+}
+
+struct BlobVisitor;
+
+impl<'de> Visitor<'de> for BlobVisitor {
+    type Value = Blob;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a blob")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Blob, E> {
+        STANDARD
+            .decode(text)
+            .map(Blob)
+            .map_err(|e| E::custom(format!("'{text}' can not be converted to a Blob: {e}")))
+    }
+
+    fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<Blob, E> {
+        Ok(Blob(b.to_vec()))
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, b: Vec<u8>) -> Result<Blob, E> {
+        Ok(Blob(b))
+    }
+}
+
+impl Timestamp {
+    /// Epoch seconds with millisecond precision, as JSON carries timestamps.
+    fn seconds(self) -> f64 {
+        self.0 as f64 / 1000.0
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_f64(self.seconds())
+        } else {
+            ciborium::tag::Required::<u64, 1>(self.0).serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TimestampVisitor)
+    }
+}
+
+/// Reads epoch seconds (integer or fractional) or, in CBOR, a tag-1 value: integer milliseconds
+/// or fractional seconds. The same rules and texts as `crate::validate::timestamp_ms`.
+struct TimestampVisitor;
+
+impl TimestampVisitor {
+    fn seconds<E: de::Error>(secs: f64) -> Result<Timestamp, E> {
+        if !secs.is_finite() || !(0.0..=1e13).contains(&secs) {
+            return Err(E::custom(format!("Timestamp {secs} is out of range")));
+        }
+        Ok(Timestamp((secs * 1000.0).round() as u64))
+    }
+}
+
+impl<'de> Visitor<'de> for TimestampVisitor {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("milliseconds since epoch")
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Timestamp, E> {
+        Self::seconds(n as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Timestamp, E> {
+        Self::seconds(n as f64)
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Timestamp, E> {
+        Self::seconds(f)
+    }
+
+    /// A CBOR tag (ciborium's `@@TAGGED@@` variant: the tag number, then the content).
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Timestamp, A::Error> {
+        use de::VariantAccess as _;
+        let (de::IgnoredAny, fields) = data.variant()?;
+        fields.tuple_variant(2, TaggedTimestamp)
+    }
+}
+
+struct TaggedTimestamp;
+
+impl<'de> Visitor<'de> for TaggedTimestamp {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a tagged timestamp")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Timestamp, A::Error> {
+        use de::Error as _;
+        let tag: u64 = seq
+            .next_element()?
+            .ok_or_else(|| A::Error::custom("Tag without a number"))?;
+        let value: Number = seq
+            .next_element()?
+            .ok_or_else(|| A::Error::custom("Timestamp tag must wrap a number"))?;
+        match (tag, value) {
+            // Tag 1 with an integer: milliseconds.
+            (1, Number::Int(ms)) => TimestampVisitor::seconds(ms as f64 / 1000.0),
+            (_, Number::Int(n)) => TimestampVisitor::seconds(n as f64),
+            (_, Number::Float(f)) => TimestampVisitor::seconds(f),
+        }
+    }
+}
+
+/// A number inside a CBOR tag.
+enum Number {
+    Int(i128),
+    Float(f64),
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Number;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("Timestamp tag must wrap a number")
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Number, E> {
+                Ok(Number::Int(n.into()))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Number, E> {
+                Ok(Number::Int(n.into()))
+            }
+            fn visit_i128<E: de::Error>(self, n: i128) -> Result<Number, E> {
+                Ok(Number::Int(n))
+            }
+            fn visit_f64<E: de::Error>(self, f: f64) -> Result<Number, E> {
+                Ok(Number::Float(f))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// Integers: JSON numbers with a zero fraction count (`5.0`), as `crate::validate` reads them.
+
+/// Reads an integer member.
+pub(crate) fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    d.deserialize_any(IntVisitor)
+}
+
+/// Reads an optional integer member (`null` is absent).
+pub(crate) fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    d.deserialize_option(OptionOf(IntVisitor))
+}
+
+struct IntVisitor;
+
+impl Visitor<'_> for IntVisitor {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an Integer")
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<i64, E> {
+        Ok(n)
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<i64, E> {
+        i64::try_from(n).map_err(|_| E::custom("can not be converted to an Integer"))
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<i64, E> {
+        if f.fract() == 0.0 && f.abs() < 9e15 {
+            Ok(f as i64)
+        } else {
+            Err(E::custom("can not be converted to an Integer"))
+        }
+    }
+}
+
+/// An optional value read by a visitor of the value itself.
+struct OptionOf<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for OptionOf<V> {
+    type Value = Option<V::Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self.0).map(Some)
+    }
+}
+
+// Lists and maps: at most `N` items are built while decoding, so a body of a million tiny items
+// costs no more than the model allows; a longer one is refused here and answered by
+// `crate::validate`, which renders it as AWS does.
+
+/// Reads a list of at most `N` items.
+pub(crate) fn list<'de, D, T, const N: usize>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    d.deserialize_seq(Bounded::<Vec<T>, N>(std::marker::PhantomData))
+}
+
+/// Reads an optional list of at most `N` items.
+pub(crate) fn opt_list<'de, D, T, const N: usize>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<BoundedList<T, N>>::deserialize(d).map(|o| o.map(|l| l.0))
+}
+
+/// Reads a map of at most `N` entries.
+pub(crate) fn map<'de, D, V, const N: usize>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    d.deserialize_map(Bounded::<BTreeMap<String, V>, N>(std::marker::PhantomData))
+}
+
+/// Reads an optional map of at most `N` entries.
+pub(crate) fn opt_map<'de, D, V, const N: usize>(
+    d: D,
+) -> Result<Option<BTreeMap<String, V>>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    Option::<BoundedMap<V, N>>::deserialize(d).map(|o| o.map(|m| m.0))
+}
+
+struct BoundedList<T, const N: usize>(Vec<T>);
+
+impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for BoundedList<T, N> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        list::<D, T, N>(d).map(BoundedList)
+    }
+}
+
+struct BoundedMap<V, const N: usize>(BTreeMap<String, V>);
+
+impl<'de, V: Deserialize<'de>, const N: usize> Deserialize<'de> for BoundedMap<V, N> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        map::<D, V, N>(d).map(BoundedMap)
+    }
+}
+
+struct Bounded<C, const N: usize>(std::marker::PhantomData<C>);
+
+fn too_many<E: de::Error>(n: usize) -> E {
+    E::custom(format!("more than {n} items"))
+}
+
+impl<'de, T: Deserialize<'de>, const N: usize> Visitor<'de> for Bounded<Vec<T>, N> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(N));
+        while let Some(item) = seq.next_element()? {
+            if items.len() == N {
+                return Err(too_many(N));
+            }
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+impl<'de, V: Deserialize<'de>, const N: usize> Visitor<'de> for Bounded<BTreeMap<String, V>, N> {
+    type Value = BTreeMap<String, V>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut m = BTreeMap::new();
+        while let Some((k, v)) = map.next_entry()? {
+            if m.len() == N {
+                return Err(too_many(N));
+            }
+            m.insert(k, v);
+        }
+        Ok(m)
+    }
+}
+
+// Constraint checks, called by the generated `Valid` implementations.
+
+/// A string of `min..=max` characters, matching `pattern` when there is one.
+pub(crate) fn text(s: &str, min: usize, max: usize, pattern: Option<fn(&str) -> bool>) -> bool {
+    // A character is 1 to 4 bytes: the byte length often proves both bounds without counting.
+    let n = if s.len() <= max && s.len() >= min.saturating_mul(4) {
+        min
+    } else {
+        s.chars().count()
+    };
+    (min..=max).contains(&n) && pattern.is_none_or(|p| p(s))
+}
+
+/// One of an enum's values.
+pub(crate) fn one_of(s: &str, values: &[&str]) -> bool {
+    values.contains(&s)
+}
+
+/// An integer within optional bounds.
+pub(crate) fn within(n: i64, min: Option<i64>, max: Option<i64>) -> bool {
+    min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)
+}
+
+/// A blob of at most `max` bytes.
+pub(crate) fn size(b: &Blob, max: usize) -> bool {
+    b.0.len() <= max
+}
+
+/// A list or map of `min..=max` items.
+pub(crate) fn count(n: usize, min: usize, max: usize) -> bool {
+    (min..=max).contains(&n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    struct Sample {
+        #[serde(rename = "Data")]
+        data: Blob,
+        #[serde(rename = "At", default, skip_serializing_if = "Option::is_none")]
+        at: Option<Timestamp>,
+        #[serde(rename = "N", default, deserialize_with = "opt_int")]
+        n: Option<i64>,
+        #[serde(rename = "L", default, deserialize_with = "opt_list::<_, _, 2>")]
+        l: Option<Vec<String>>,
+    }
+
+    fn cbor<T: Serialize>(v: &T) -> Vec<u8> {
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(v, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn blobs_are_base64_in_json_and_bytes_in_cbor() {
+        let s = Sample {
+            data: Blob(vec![1, 2, 3]),
+            at: Some(Timestamp(1_500)),
+            n: None,
+            l: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"Data":"AQID","At":1.5,"N":null,"L":null}"#
+        );
+        let bytes = cbor(&s);
+        let v: ciborium::Value = ciborium::de::from_reader(&bytes[..]).unwrap();
+        let m = v.as_map().unwrap();
+        assert_eq!(m[0].1, ciborium::Value::Bytes(vec![1, 2, 3]));
+        assert_eq!(
+            m[1].1,
+            ciborium::Value::Tag(1, Box::new(ciborium::Value::Integer(1500.into())))
+        );
+        let back: Sample = ciborium::de::from_reader(&bytes[..]).unwrap();
+        assert_eq!(back, s);
+        let back: Sample = serde_json::from_str(r#"{"Data":"AQID","At":1.5}"#).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn integers_timestamps_and_bounds_read_as_the_validator_reads_them() {
+        let s: Sample = serde_json::from_str(r#"{"Data":"","N":5.0,"At":2}"#).unwrap();
+        assert_eq!((s.n, s.at), (Some(5), Some(Timestamp(2_000))));
+        for bad in [
+            r#"{"Data":"","N":5.5}"#,
+            r#"{"Data":"","N":"5"}"#,
+            r#"{"Data":"!"}"#,
+            r#"{"Data":"","At":-1}"#,
+            r#"{"Data":"","L":["a","b","c"]}"#,
+        ] {
+            assert!(serde_json::from_str::<Sample>(bad).is_err(), "{bad}");
+        }
+        let e = serde_json::from_str::<Sample>(r#"{"Data":"!!"}"#).unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("'!!' can not be converted to a Blob"));
+    }
+
+    #[test]
+    fn constraint_checks() {
+        assert!(text("ab", 1, 2, None) && !text("abc", 1, 2, None) && !text("", 1, 2, None));
+        assert!(text("éé", 2, 2, None));
+        assert!(!text("a/b", 1, 128, Some(crate::validate::is_name)));
+        assert!(within(5, Some(1), None) && !within(0, Some(1), None) && !within(9, None, Some(8)));
+        assert!(one_of("LATEST", &["LATEST"]) && !one_of("latest", &["LATEST"]));
+        assert!(size(&Blob(vec![0; 3]), 3) && !size(&Blob(vec![0; 4]), 3));
+        assert!(count(0, 0, 1) && !count(2, 0, 1));
+    }
+}
