@@ -6,8 +6,13 @@
 //! ```text
 //! cargo build --release -p shardlog-cli -p shardlog-benches
 //! target/release/server-compare [--records N] [--repeats N] [--shards N] [--connections N]
-//!     [--shardlog PATH] [--kinesalite-dir DIR] [--durability sync|none]
+//!     [--shardlog PATH] [--baseline PATH] [--kinesalite-dir DIR] [--durability sync|none]
+//!     [--protocol json|cbor]
 //! ```
+//!
+//! `--protocol cbor` sends PutRecords and GetRecords as AWS CBOR 1.1 (what the Java SDK and the KPL
+//! send: data as byte strings); control calls stay JSON. `--baseline` names a second `shardlog`
+//! binary (say, built from an older commit) measured in the same run as a third row.
 //!
 //! `--kinesalite-dir` names a directory with `node_modules/kinesalite` (default: one is made with
 //! `npm install kinesalite` in a temporary directory). Progress goes to stderr, the table to stdout.
@@ -34,8 +39,10 @@ struct Args {
     shards: u32,
     connections: usize,
     shardlog: PathBuf,
+    baseline: Option<PathBuf>,
     kinesalite_dir: Option<PathBuf>,
     durability: String,
+    cbor: bool,
 }
 
 fn parse_args() -> Res<Args> {
@@ -46,8 +53,10 @@ fn parse_args() -> Res<Args> {
         shards: 4,
         connections: 8,
         shardlog: exe.with_file_name("shardlog"),
+        baseline: None,
         kinesalite_dir: None,
         durability: "sync".into(),
+        cbor: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -58,6 +67,14 @@ fn parse_args() -> Res<Args> {
             "--shards" => a.shards = value()?.parse()?,
             "--connections" => a.connections = value()?.parse()?,
             "--shardlog" => a.shardlog = value()?.into(),
+            "--baseline" => a.baseline = Some(value()?.into()),
+            "--protocol" => {
+                a.cbor = match value()?.as_str() {
+                    "cbor" => true,
+                    "json" => false,
+                    other => return Err(format!("unknown protocol {other}").into()),
+                }
+            }
             "--kinesalite-dir" => a.kinesalite_dir = Some(value()?.into()),
             "--durability" => a.durability = value()?,
             other => return Err(format!("unknown flag {other}").into()),
@@ -82,26 +99,22 @@ fn main() -> Res<()> {
         Some(d) => d.clone(),
         None => install_kinesalite(scratch.path())?,
     };
-    let mut shardlog_runs = Vec::new();
-    let mut kinesalite_runs = Vec::new();
+    // Each server under test: its name and the shardlog binary (None: kinesalite).
+    let mut servers = vec![("shardlog serve".to_string(), Some(args.shardlog.clone()))];
+    if let Some(b) = &args.baseline {
+        servers.push((format!("shardlog serve ({})", b.display()), Some(b.clone())));
+    }
+    servers.push(("kinesalite".to_string(), None));
+    let mut runs: Vec<Vec<Run>> = vec![Vec::new(); servers.len()];
     for round in 0..args.repeats {
-        // Alternate which server goes first, so neither always meets a warmer or busier machine.
-        let order = if round % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        };
-        for is_shardlog in order {
-            let data = scratch.path().join(format!("data-{round}"));
-            let mut server = if is_shardlog {
-                start_shardlog(&args, &data)?
-            } else {
-                start_kinesalite(&kinesalite_dir)?
-            };
-            let name = if is_shardlog {
-                "shardlog"
-            } else {
-                "kinesalite"
+        // Rotate which server goes first, so none always meets a warmer or busier machine.
+        for k in 0..servers.len() {
+            let i = (k + round) % servers.len();
+            let (name, bin) = &servers[i];
+            let data = scratch.path().join(format!("data-{round}-{i}"));
+            let mut server = match bin {
+                Some(bin) => start_shardlog(&args, bin, &data)?,
+                None => start_kinesalite(&kinesalite_dir)?,
             };
             eprintln!("round {round}: {name} on {}", server.addr);
             let run = measure(&args, server.addr);
@@ -111,15 +124,16 @@ fn main() -> Res<()> {
                 "  put {:.0} rec/s p99 {:?}; get {:.0} rec/s p99 {:?}",
                 run.put_rps, run.put_p99, run.get_rps, run.get_p99
             );
-            if is_shardlog {
-                shardlog_runs.push(run);
-            } else {
-                kinesalite_runs.push(run);
-            }
+            runs[i].push(run);
             let _ = std::fs::remove_dir_all(&data);
         }
     }
-    print_table(&args, &shardlog_runs, &kinesalite_runs, scratch.path());
+    let named: Vec<(&str, &[Run])> = servers
+        .iter()
+        .zip(&runs)
+        .map(|((name, _), r)| (name.as_str(), r.as_slice()))
+        .collect();
+    print_table(&args, &named, scratch.path());
     Ok(())
 }
 
@@ -171,9 +185,9 @@ fn free_addr() -> Res<SocketAddr> {
     Ok(l.local_addr()?)
 }
 
-fn start_shardlog(args: &Args, data: &Path) -> Res<Server> {
+fn start_shardlog(args: &Args, bin: &Path, data: &Path) -> Res<Server> {
     let addr = free_addr()?;
-    let child = Command::new(&args.shardlog)
+    let child = Command::new(bin)
         .arg("--data-dir")
         .arg(data)
         .args([
@@ -188,7 +202,7 @@ fn start_shardlog(args: &Args, data: &Path) -> Res<Server> {
         .map_err(|e| {
             format!(
                 "starting {}: {e} (build it with cargo build --release -p shardlog-cli)",
-                args.shardlog.display()
+                bin.display()
             )
         })?;
     wait_ready(Server { child, addr })
@@ -240,7 +254,10 @@ fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
     let per_conn = calls.div_ceil(args.connections);
     let started = Instant::now();
     let threads: Vec<_> = (0..args.connections)
-        .map(|t| std::thread::spawn(move || put_calls(addr, t, per_conn)))
+        .map(|t| {
+            let cbor = args.cbor;
+            std::thread::spawn(move || put_calls(addr, t, per_conn, cbor))
+        })
         .collect();
     let mut put_lat = Vec::new();
     let mut written = 0;
@@ -274,9 +291,9 @@ fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
             .unwrap_or_default()
             .to_string();
         loop {
-            let body = json!({"ShardIterator": it, "Limit": 10_000}).to_string();
+            let body = Body::new(args.cbor, &json!({"ShardIterator": it, "Limit": 10_000}));
             let t = Instant::now();
-            let out: GetOut = serde_json::from_slice(&c.send("GetRecords", &body)?)?;
+            let out: GetOut = body.decode(&c.send("GetRecords", &body)?)?;
             get_lat.push(t.elapsed());
             read += out.records.len();
             match out.next {
@@ -300,23 +317,37 @@ fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
 
 /// One writer: `calls` PutRecords of 500 × 1 KiB with distinct partition keys; returns the records
 /// acknowledged and each call's latency. Bodies are built before the clock starts and responses are
-/// read for `FailedRecordCount` only, so the generator spends its CPU on the wire, not on JSON.
-fn put_calls(addr: SocketAddr, writer: usize, calls: usize) -> Res<(usize, Vec<Duration>)> {
+/// read for `FailedRecordCount` only, so the generator spends its CPU on the wire, not on encoding.
+fn put_calls(
+    addr: SocketAddr,
+    writer: usize,
+    calls: usize,
+    cbor: bool,
+) -> Res<(usize, Vec<Duration>)> {
     let mut c = Client::connect(addr)?;
-    let data = STANDARD.encode(vec![b'x'; SIZE]);
-    let bodies: Vec<String> = (0..calls)
+    let data = vec![b'x'; SIZE];
+    let bodies: Vec<Body> = (0..calls)
         .map(|call| {
-            let records: Vec<Value> = (0..BATCH)
-                .map(|i| json!({"Data": data, "PartitionKey": format!("w{writer}-c{call}-r{i}")}))
+            let records: Vec<PutEntry> = (0..BATCH)
+                .map(|i| PutEntry {
+                    data: Data(&data),
+                    key: format!("w{writer}-c{call}-r{i}"),
+                })
                 .collect();
-            json!({"StreamName": "bench", "Records": records}).to_string()
+            Body::new(
+                cbor,
+                &PutIn {
+                    stream: "bench",
+                    records,
+                },
+            )
         })
         .collect();
     let mut lat = Vec::with_capacity(calls);
     let mut acked = 0;
     for body in &bodies {
         let t = Instant::now();
-        let out: PutOut = serde_json::from_slice(&c.send("PutRecords", body)?)?;
+        let out: PutOut = body.decode(&c.send("PutRecords", body)?)?;
         lat.push(t.elapsed());
         if out.failed_record_count > 0 {
             return Err(format!("{} records failed", out.failed_record_count).into());
@@ -324,6 +355,70 @@ fn put_calls(addr: SocketAddr, writer: usize, calls: usize) -> Res<(usize, Vec<D
         acked += BATCH;
     }
     Ok((acked, lat))
+}
+
+/// A request body in one of the two protocols.
+struct Body {
+    cbor: bool,
+    bytes: Vec<u8>,
+}
+
+impl Body {
+    fn new<T: serde::Serialize>(cbor: bool, v: &T) -> Body {
+        let mut bytes = Vec::new();
+        if cbor {
+            ciborium::ser::into_writer(v, &mut bytes).expect("CBOR into a Vec");
+        } else {
+            serde_json::to_writer(&mut bytes, v).expect("JSON into a Vec");
+        }
+        Body { cbor, bytes }
+    }
+
+    fn content_type(&self) -> &'static str {
+        if self.cbor {
+            "application/x-amz-cbor-1.1"
+        } else {
+            "application/x-amz-json-1.1"
+        }
+    }
+
+    /// Decodes the answer, in the request's protocol.
+    fn decode<T: serde::de::DeserializeOwned>(&self, bytes: &[u8]) -> Res<T> {
+        Ok(if self.cbor {
+            ciborium::de::from_reader(bytes)?
+        } else {
+            serde_json::from_slice(bytes)?
+        })
+    }
+}
+
+#[derive(serde::Serialize)]
+struct PutIn<'a> {
+    #[serde(rename = "StreamName")]
+    stream: &'a str,
+    #[serde(rename = "Records")]
+    records: Vec<PutEntry<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct PutEntry<'a> {
+    #[serde(rename = "Data")]
+    data: Data<'a>,
+    #[serde(rename = "PartitionKey")]
+    key: String,
+}
+
+/// Record data: base64 text in JSON, a byte string in CBOR.
+struct Data<'a>(&'a [u8]);
+
+impl serde::Serialize for Data<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(&STANDARD.encode(self.0))
+        } else {
+            s.serialize_bytes(self.0)
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -357,7 +452,7 @@ impl Client {
     }
 
     fn call(&mut self, op: &str, body: &Value) -> Res<Value> {
-        let bytes = self.send(op, &body.to_string())?;
+        let bytes = self.send(op, &Body::new(false, body))?;
         Ok(if bytes.is_empty() {
             Value::Null
         } else {
@@ -366,16 +461,17 @@ impl Client {
     }
 
     /// Sends one request and returns the body of a 200 response.
-    fn send(&mut self, op: &str, body: &str) -> Res<Vec<u8>> {
+    fn send(&mut self, op: &str, body: &Body) -> Res<Vec<u8>> {
         // kinesalite checks that a signature is present (not that it is right).
         let head = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Length: {}\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\nContent-Type: {}\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Length: {}\r\n\r\n",
             self.addr,
-            body.len()
+            body.content_type(),
+            body.bytes.len()
         );
         let s = self.reader.get_mut();
         s.write_all(head.as_bytes())?;
-        s.write_all(body.as_bytes())?;
+        s.write_all(&body.bytes)?;
         let (status, bytes) = self.read_response()?;
         if status != 200 {
             let text = String::from_utf8_lossy(&bytes);
@@ -425,11 +521,12 @@ impl Client {
     }
 }
 
-fn print_table(args: &Args, ours: &[Run], theirs: &[Run], root: &Path) {
+fn print_table(args: &Args, runs: &[(&str, &[Run])], root: &Path) {
     let med =
         |runs: &[Run], f: fn(&Run) -> f64| median(&mut runs.iter().map(f).collect::<Vec<_>>());
+    let protocol = if args.cbor { "CBOR" } else { "JSON" };
     println!(
-        "server-compare, {}: {} records of {SIZE} B in PutRecords of {BATCH} from {} connections, {} shards, shardlog --durability {}, kinesalite in memory; median of {} runs; load average {} at the end; {}",
+        "server-compare, {}: {} records of {SIZE} B in PutRecords of {BATCH} from {} connections, {} shards, {protocol}, shardlog --durability {}, kinesalite in memory; median of {} runs; load average {} at the end; {}",
         today(), args.records, args.connections, args.shards, args.durability, args.repeats, loadavg(), machine(root)
     );
     println!();
@@ -437,19 +534,20 @@ fn print_table(args: &Args, ours: &[Run], theirs: &[Run], root: &Path) {
         "| | PutRecords records/s | PutRecords p99 ms | GetRecords records/s | GetRecords p99 ms |"
     );
     println!("|---|---:|---:|---:|---:|");
-    for (name, runs) in [("shardlog serve", ours), ("kinesalite", theirs)] {
+    for (name, r) in runs {
         println!(
             "| {name} | {:.0} | {:.1} | {:.0} | {:.1} |",
-            med(runs, |r| r.put_rps),
-            med(runs, |r| ms(r.put_p99)),
-            med(runs, |r| r.get_rps),
-            med(runs, |r| ms(r.get_p99)),
+            med(r, |r| r.put_rps),
+            med(r, |r| ms(r.put_p99)),
+            med(r, |r| r.get_rps),
+            med(r, |r| ms(r.get_p99)),
         );
     }
+    let (ours, theirs) = (runs[0].1, runs[runs.len() - 1].1);
     let ratio = |f: fn(&Run) -> f64| med(ours, f) / med(theirs, f);
     let inverse = |f: fn(&Run) -> f64| med(theirs, f) / med(ours, f);
     println!(
-        "| ratio (goal ≥ 10×) | {:.1}× | {:.1}× lower | {:.1}× | {:.1}× lower |",
+        "| ratio to kinesalite (goal ≥ 10×) | {:.1}× | {:.1}× lower | {:.1}× | {:.1}× lower |",
         ratio(|r| r.put_rps),
         inverse(|r| ms(r.put_p99)),
         ratio(|r| r.get_rps),
