@@ -7,11 +7,12 @@
 //! cargo build --release -p shardlog-cli -p shardlog-benches
 //! target/release/server-compare [--records N] [--repeats N] [--shards N] [--connections N]
 //!     [--shardlog PATH] [--baseline PATH] [--kinesalite-dir DIR] [--durability sync|none]
-//!     [--protocol json|cbor]
+//!     [--protocol json|cbor] [--without-kinesalite]
 //! ```
 //!
 //! `--protocol cbor` sends PutRecords and GetRecords as AWS CBOR 1.1 (what the Java SDK and the KPL
-//! send: data as byte strings); control calls stay JSON. `--baseline` names a second `shardlog`
+//! send: data as byte strings); control calls stay JSON. kinesalite does not answer CBOR: use
+//! `--without-kinesalite` with it. `--baseline` names a second `shardlog`
 //! binary (say, built from an older commit) measured in the same run as a third row.
 //!
 //! `--kinesalite-dir` names a directory with `node_modules/kinesalite` (default: one is made with
@@ -43,6 +44,7 @@ struct Args {
     kinesalite_dir: Option<PathBuf>,
     durability: String,
     cbor: bool,
+    kinesalite: bool,
 }
 
 fn parse_args() -> Res<Args> {
@@ -57,6 +59,7 @@ fn parse_args() -> Res<Args> {
         kinesalite_dir: None,
         durability: "sync".into(),
         cbor: false,
+        kinesalite: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -76,6 +79,7 @@ fn parse_args() -> Res<Args> {
                 }
             }
             "--kinesalite-dir" => a.kinesalite_dir = Some(value()?.into()),
+            "--without-kinesalite" => a.kinesalite = false,
             "--durability" => a.durability = value()?,
             other => return Err(format!("unknown flag {other}").into()),
         }
@@ -96,6 +100,7 @@ fn main() -> Res<()> {
     let args = parse_args()?;
     let scratch = tempfile::tempdir()?;
     let kinesalite_dir = match &args.kinesalite_dir {
+        _ if !args.kinesalite => PathBuf::new(),
         Some(d) => d.clone(),
         None => install_kinesalite(scratch.path())?,
     };
@@ -104,7 +109,9 @@ fn main() -> Res<()> {
     if let Some(b) = &args.baseline {
         servers.push((format!("shardlog serve ({})", b.display()), Some(b.clone())));
     }
-    servers.push(("kinesalite".to_string(), None));
+    if args.kinesalite {
+        servers.push(("kinesalite".to_string(), None));
+    }
     let mut runs: Vec<Vec<Run>> = vec![Vec::new(); servers.len()];
     for round in 0..args.repeats {
         // Rotate which server goes first, so none always meets a warmer or busier machine.
@@ -542,6 +549,9 @@ fn print_table(args: &Args, runs: &[(&str, &[Run])], root: &Path) {
             med(r, |r| r.get_rps),
             med(r, |r| ms(r.get_p99)),
         );
+    }
+    if !args.kinesalite {
+        return;
     }
     let (ours, theirs) = (runs[0].1, runs[runs.len() - 1].1);
     let ratio = |f: fn(&Run) -> f64| med(ours, f) / med(theirs, f);
