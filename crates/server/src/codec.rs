@@ -11,7 +11,7 @@
 
 use crate::error::ApiError;
 use crate::validate::{self, Member};
-use crate::wire::Valid;
+use crate::wire::{self, Valid};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ciborium::value::Value as Cbor;
@@ -116,13 +116,19 @@ impl Encoding {
     /// Decodes a request straight into its typed input and checks it against the model. A
     /// request that does not decode, or breaks a constraint, is decoded again as a value and
     /// walked by [`validate::check`], which answers as AWS does (the first wrong type, or every
-    /// violation); only refused requests pay for that second pass.
+    /// violation); only refused requests pay for that second pass. In both protocols a structure
+    /// must be a map, as the walker has it ([`wire::MapStructs`]).
     pub fn decode_typed<T>(self, body: &[u8], members: &'static [Member]) -> Result<T, ApiError>
     where
         T: serde::de::DeserializeOwned + Valid,
     {
         let fast = match self {
-            Encoding::Json => serde_json::from_slice::<T>(body).ok(),
+            // As `serde_json::from_slice`, but a structure must be a JSON object.
+            Encoding::Json => {
+                let mut de = serde_json::Deserializer::from_slice(body);
+                let parsed = T::deserialize(wire::MapStructs(&mut de));
+                parsed.ok().filter(|_| de.end().is_ok())
+            }
             Encoding::Cbor => ciborium::de::from_reader::<T, _>(body).ok(),
         };
         let fast_parsed = fast.is_some();
@@ -390,6 +396,7 @@ fn to_cbor(v: &Value, key: Option<&str>) -> Cbor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shapes;
     use serde_json::json;
 
     #[test]
@@ -418,6 +425,49 @@ mod tests {
             Cbor::Text("ApproximateArrivalTimestamp".into()),
             Cbor::Tag(1, Box::new(Cbor::Integer(1500.into())))
         )));
+    }
+
+    #[test]
+    fn typed_requests_take_structures_only_as_maps() {
+        use crate::ops::find;
+        let members = |op: &str| find(op).unwrap().input;
+        let refused = |e: ApiError| (e.kind, e.message);
+        let top = "Start of structure or map found where not expected.";
+        for body in [&b"[]"[..], br#"["s"]"#] {
+            let e = Encoding::Json
+                .decode_typed::<shapes::DescribeStreamSummaryInput>(
+                    body,
+                    members("DescribeStreamSummary"),
+                )
+                .unwrap_err();
+            assert_eq!(refused(e), ("SerializationException", top.into()));
+        }
+        let e = Encoding::Json
+            .decode_typed::<shapes::DescribeLimitsInput>(b"[]", members("DescribeLimits"))
+            .unwrap_err();
+        assert_eq!(refused(e), ("SerializationException", top.into()));
+        let nested = br#"{"StreamName":"t","ShardCount":1,"StreamModeDetails":["ON_DEMAND"]}"#;
+        let e = Encoding::Json
+            .decode_typed::<shapes::CreateStreamInput>(nested, members("CreateStream"))
+            .unwrap_err();
+        let list = "Start of list found where not expected";
+        assert_eq!(refused(e), ("SerializationException", list.into()));
+        let item = br#"{"StreamName":"s","Records":[["AQID",null,"k"]]}"#;
+        let e = Encoding::Json
+            .decode_typed::<shapes::PutRecordsInput>(item, members("PutRecords"))
+            .unwrap_err();
+        assert_eq!(refused(e), ("SerializationException", list.into()));
+        // CBOR's decoder asks for maps by itself.
+        let e = Encoding::Cbor
+            .decode_typed::<shapes::DescribeLimitsInput>(&[0x80], members("DescribeLimits"))
+            .unwrap_err();
+        assert_eq!(refused(e), ("SerializationException", top.into()));
+        // Maps read as ever.
+        let ok = br#"{"StreamName":"t","StreamModeDetails":{"StreamMode":"ON_DEMAND"}}"#;
+        let input = Encoding::Json
+            .decode_typed::<shapes::CreateStreamInput>(ok, members("CreateStream"))
+            .unwrap();
+        assert_eq!(input.stream_mode_details.unwrap().stream_mode, "ON_DEMAND");
     }
 
     #[test]
