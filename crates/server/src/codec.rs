@@ -1,20 +1,24 @@
 //! Body encodings: AWS JSON 1.1 and AWS CBOR 1.1.
 //!
-//! Handlers see one form, JSON values (blobs as base64 text, timestamps as epoch seconds). Both
-//! encodings are decoded by one visitor ([`Decode`]) straight from the body, with no intermediate
-//! tree of the parser's own: CBOR byte strings become base64 text and tag-1 timestamps (epoch
-//! milliseconds as an integer, as the AWS SDKs for Java send them, or fractional seconds) become
-//! seconds. The visitor counts what it builds: at most [`MAX_VALUES`] values and [`MAX_DEPTH`]
-//! levels, so a body of millions of tiny items is refused instead of growing a tree many times
-//! its size. On the way out `Data` members become byte strings and timestamp members tag 1 with
-//! integer milliseconds.
+//! Handlers see typed shapes (`crate::shapes`): a request is decoded straight into its input
+//! structure ([`Encoding::decode_typed`]) and every answer is written from its output structure by
+//! the one encoder of each protocol ([`Encoding::encode`]). The scalar types say how they look in
+//! each (`crate::wire`): blobs are base64 text in JSON and byte strings in CBOR, timestamps epoch
+//! seconds in JSON and tag 1 with integer milliseconds in CBOR.
+//!
+//! A request the fast path refuses is decoded again as a JSON value for the validator, which words
+//! the refusal as AWS does. Both encodings are decoded into that value by one visitor ([`Decode`])
+//! straight from the body, with no intermediate tree of the parser's own: CBOR byte strings become
+//! base64 text and tag-1 timestamps (epoch milliseconds as an integer, as the AWS SDKs for Java
+//! send them, or fractional seconds) become seconds. The visitor counts what it builds: at most
+//! [`MAX_VALUES`] values and [`MAX_DEPTH`] levels, so a body of millions of tiny items is refused
+//! instead of growing a tree many times its size.
 
 use crate::error::ApiError;
 use crate::validate::{self, Member};
-use crate::wire::Valid;
+use crate::wire::{self, Valid};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use ciborium::value::Value as Cbor;
 use serde_json::Value;
 
 /// A request's (and so its response's) body encoding.
@@ -24,12 +28,6 @@ pub(crate) enum Encoding {
     Cbor,
 }
 
-/// Response members that are timestamps.
-const TIMESTAMPS: [&str; 3] = [
-    "ApproximateArrivalTimestamp",
-    "StreamCreationTimestamp",
-    "ConsumerCreationTimestamp",
-];
 /// Deepest nesting accepted in a body (the model nests four levels).
 const MAX_DEPTH: usize = 16;
 /// Most values (scalars, lists, maps) one body may hold: a full PutRecords is about 2,000.
@@ -61,8 +59,9 @@ impl Encoding {
         }
     }
 
-    /// Decodes a request body. An empty or unparseable body is a `SerializationException`
-    /// without text, as AWS answers it (every SDK sends at least `{}`).
+    /// Decodes a request body as a JSON value, for the validator. An empty or unparseable body
+    /// is a `SerializationException` without text, as AWS answers it (every SDK sends at least
+    /// `{}`).
     pub fn decode(self, body: &[u8]) -> Result<Value, ApiError> {
         let unreadable = || ApiError::serialization("");
         if body.is_empty() {
@@ -116,13 +115,19 @@ impl Encoding {
     /// Decodes a request straight into its typed input and checks it against the model. A
     /// request that does not decode, or breaks a constraint, is decoded again as a value and
     /// walked by [`validate::check`], which answers as AWS does (the first wrong type, or every
-    /// violation); only refused requests pay for that second pass.
+    /// violation); only refused requests pay for that second pass. In both protocols a structure
+    /// must be a map, as the walker has it ([`wire::MapStructs`]).
     pub fn decode_typed<T>(self, body: &[u8], members: &'static [Member]) -> Result<T, ApiError>
     where
         T: serde::de::DeserializeOwned + Valid,
     {
         let fast = match self {
-            Encoding::Json => serde_json::from_slice::<T>(body).ok(),
+            // As `serde_json::from_slice`, but a structure must be a JSON object.
+            Encoding::Json => {
+                let mut de = serde_json::Deserializer::from_slice(body);
+                let parsed = T::deserialize(wire::MapStructs(&mut de));
+                parsed.ok().filter(|_| de.end().is_ok())
+            }
             Encoding::Cbor => ciborium::de::from_reader::<T, _>(body).ok(),
         };
         let fast_parsed = fast.is_some();
@@ -138,23 +143,6 @@ impl Encoding {
         validate::check(&value, members)?;
         debug_assert!(!fast_parsed, "the walker passed a request Valid refused");
         serde_json::from_value(value).map_err(|e| ApiError::serialization(e.to_string()))
-    }
-
-    /// Encodes a response given as a JSON value: `Data` members become byte strings and timestamp
-    /// members tag 1 in CBOR. For the handlers not yet on typed shapes.
-    pub fn encode_value(self, v: &Value) -> Vec<u8> {
-        if v.is_null() {
-            return Vec::new();
-        }
-        match self {
-            Encoding::Json => serde_json::to_vec(v).unwrap_or_default(),
-            Encoding::Cbor => {
-                let mut out = Vec::new();
-                // Writing into a Vec cannot fail.
-                let _ = ciborium::ser::into_writer(&to_cbor(v, None), &mut out);
-                out
-            }
-        }
     }
 
     /// An error body as AWS writes it: `__type`, and the text under `message` (`Message` in a
@@ -361,35 +349,12 @@ impl<'de> serde::de::Visitor<'de> for Tagged<'_> {
     }
 }
 
-fn to_cbor(v: &Value, key: Option<&str>) -> Cbor {
-    match v {
-        Value::Null => Cbor::Null,
-        Value::Bool(b) => Cbor::Bool(*b),
-        Value::Number(n) if key.is_some_and(|k| TIMESTAMPS.contains(&k)) => {
-            let ms = (n.as_f64().unwrap_or(0.0) * 1000.0).round() as i64;
-            Cbor::Tag(1, Box::new(Cbor::Integer(ms.into())))
-        }
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Cbor::Integer(i.into()),
-            (None, Some(u)) => Cbor::Integer(u.into()),
-            _ => Cbor::Float(n.as_f64().unwrap_or(0.0)),
-        },
-        Value::String(s) if key == Some("Data") => {
-            Cbor::Bytes(STANDARD.decode(s).unwrap_or_default())
-        }
-        Value::String(s) => Cbor::Text(s.clone()),
-        Value::Array(items) => Cbor::Array(items.iter().map(|i| to_cbor(i, key)).collect()),
-        Value::Object(m) => Cbor::Map(
-            m.iter()
-                .map(|(k, v)| (Cbor::Text(k.clone()), to_cbor(v, Some(k))))
-                .collect(),
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shapes;
+    use crate::wire::{Blob, Timestamp};
+    use ciborium::value::Value as Cbor;
     use serde_json::json;
 
     #[test]
@@ -407,10 +372,18 @@ mod tests {
         assert_eq!(v["Data"], json!("AQID"));
         assert_eq!(v["Timestamp"].as_f64(), Some(1_700_000_000.123));
 
-        let out = Encoding::Cbor.encode_value(
-            &json!({"Records": [{"Data": "AQID", "ApproximateArrivalTimestamp": 1.5}]}),
-        );
-        let back: Cbor = ciborium::de::from_reader(&out[..]).unwrap();
+        // Answers: blobs are byte strings and every timestamp member tag 1 with integer
+        // milliseconds in CBOR; base64 text and epoch seconds in JSON.
+        let out = shapes::GetRecordsOutput {
+            records: vec![shapes::Record {
+                sequence_number: "1".into(),
+                approximate_arrival_timestamp: Some(Timestamp(1500)),
+                data: Blob(vec![1, 2, 3]),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let back: Cbor = ciborium::de::from_reader(&Encoding::Cbor.encode(&out)[..]).unwrap();
         let record = &back.as_map().unwrap()[0].1.as_array().unwrap()[0];
         let fields = record.as_map().unwrap();
         assert!(fields.contains(&(Cbor::Text("Data".into()), Cbor::Bytes(vec![1, 2, 3]))));
@@ -418,6 +391,75 @@ mod tests {
             Cbor::Text("ApproximateArrivalTimestamp".into()),
             Cbor::Tag(1, Box::new(Cbor::Integer(1500.into())))
         )));
+        let json: Value = serde_json::from_slice(&Encoding::Json.encode(&out)).unwrap();
+        assert_eq!(json["Records"][0]["Data"], json!("AQID"));
+        assert_eq!(
+            json["Records"][0]["ApproximateArrivalTimestamp"],
+            json!(1.5)
+        );
+
+        let consumer = shapes::RegisterStreamConsumerOutput {
+            consumer: shapes::Consumer {
+                consumer_creation_timestamp: Timestamp(1_700_000_000_123),
+                ..Default::default()
+            },
+        };
+        let back: Cbor = ciborium::de::from_reader(&Encoding::Cbor.encode(&consumer)[..]).unwrap();
+        let fields = back.as_map().unwrap()[0].1.as_map().unwrap();
+        assert!(fields.contains(&(
+            Cbor::Text("ConsumerCreationTimestamp".into()),
+            Cbor::Tag(1, Box::new(Cbor::Integer(1_700_000_000_123i64.into())))
+        )));
+
+        // An operation without output answers an empty body in both protocols; an output whose
+        // members are all absent an empty structure.
+        assert!(Encoding::Cbor.encode(&()).is_empty() && Encoding::Json.encode(&()).is_empty());
+        let empty = shapes::DescribeAccountSettingsOutput::default();
+        assert_eq!(Encoding::Json.encode(&empty), b"{}");
+        assert_eq!(Encoding::Cbor.encode(&empty), [0xa0]);
+    }
+
+    #[test]
+    fn typed_requests_take_structures_only_as_maps() {
+        use crate::ops::find;
+        let members = |op: &str| find(op).unwrap().input;
+        let refused = |e: ApiError| (e.kind, e.message);
+        let top = "Start of structure or map found where not expected.";
+        for body in [&b"[]"[..], br#"["s"]"#] {
+            let e = Encoding::Json
+                .decode_typed::<shapes::DescribeStreamSummaryInput>(
+                    body,
+                    members("DescribeStreamSummary"),
+                )
+                .unwrap_err();
+            assert_eq!(refused(e), ("SerializationException", top.into()));
+        }
+        let e = Encoding::Json
+            .decode_typed::<shapes::DescribeLimitsInput>(b"[]", members("DescribeLimits"))
+            .unwrap_err();
+        assert_eq!(refused(e), ("SerializationException", top.into()));
+        let nested = br#"{"StreamName":"t","ShardCount":1,"StreamModeDetails":["ON_DEMAND"]}"#;
+        let e = Encoding::Json
+            .decode_typed::<shapes::CreateStreamInput>(nested, members("CreateStream"))
+            .unwrap_err();
+        let list = "Start of list found where not expected";
+        assert_eq!(refused(e), ("SerializationException", list.into()));
+        let item = br#"{"StreamName":"s","Records":[["AQID",null,"k"]]}"#;
+        let e = Encoding::Json
+            .decode_typed::<shapes::PutRecordsInput>(item, members("PutRecords"))
+            .unwrap_err();
+        assert_eq!(refused(e), ("SerializationException", list.into()));
+        // CBOR's decoder asks for maps by itself.
+        let e = Encoding::Cbor
+            .decode_typed::<shapes::DescribeLimitsInput>(&[0x80], members("DescribeLimits"))
+            .unwrap_err();
+        assert_eq!(refused(e), ("SerializationException", top.into()));
+        // Maps read as ever.
+        let ok = br#"{"StreamName":"t","StreamModeDetails":{"StreamMode":"ON_DEMAND"}}"#;
+        let input = Encoding::Json
+            .decode_typed::<shapes::CreateStreamInput>(ok, members("CreateStream"))
+            .unwrap();
+        assert_eq!(input.stream_mode_details.unwrap().stream_mode, "ON_DEMAND");
     }
 
     #[test]

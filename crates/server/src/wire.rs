@@ -360,6 +360,224 @@ impl<'de, V: Deserialize<'de>, const N: usize> Visitor<'de> for Bounded<BTreeMap
     }
 }
 
+// Structures: maps only. A derived `Deserialize` also takes a structure as the list of its members
+// in order, and serde_json offers it one (`["s"]` for `{"StreamName": "s"}`); AWS, and
+// `crate::validate`, refuse a list where a structure belongs. ciborium already asks for a map.
+
+/// A deserializer that reads every structure as a map, at any depth: it hands out visitors,
+/// accesses and seeds wrapped the same way, and forwards everything else unchanged.
+pub(crate) struct MapStructs<T>(pub T);
+
+macro_rules! forward_deserialize {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+            self.0.$method(MapStructs(v))
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for MapStructs<D> {
+    type Error = D::Error;
+
+    forward_deserialize! {
+        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
+        deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
+        deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
+        deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
+        deserialize_option deserialize_unit deserialize_seq deserialize_map
+        deserialize_identifier deserialize_ignored_any
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_unit_struct(name, MapStructs(v))
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_newtype_struct(name, MapStructs(v))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_tuple(len, MapStructs(v))
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_tuple_struct(name, len, MapStructs(v))
+    }
+
+    /// The point of the wrapper: a structure is a map.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(MapStructs(v))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_enum(name, variants, MapStructs(v))
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
+}
+
+macro_rules! forward_visit {
+    ($($method:ident($t:ty))*) => {$(
+        fn $method<E: de::Error>(self, x: $t) -> Result<V::Value, E> {
+            self.0.$method(x)
+        }
+    )*};
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for MapStructs<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+
+    forward_visit! {
+        visit_bool(bool) visit_i8(i8) visit_i16(i16) visit_i32(i32) visit_i64(i64)
+        visit_i128(i128) visit_u8(u8) visit_u16(u16) visit_u32(u32) visit_u64(u64)
+        visit_u128(u128) visit_f32(f32) visit_f64(f64) visit_char(char) visit_str(&str)
+        visit_borrowed_str(&'de str) visit_string(String) visit_bytes(&[u8])
+        visit_borrowed_bytes(&'de [u8]) visit_byte_buf(Vec<u8>)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.0.visit_some(MapStructs(d))
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.0.visit_newtype_struct(MapStructs(d))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        self.0.visit_seq(MapStructs(seq))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.0.visit_map(MapStructs(map))
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.0.visit_enum(MapStructs(data))
+    }
+}
+
+impl<'de, S: de::DeserializeSeed<'de>> de::DeserializeSeed<'de> for MapStructs<S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
+        self.0.deserialize(MapStructs(d))
+    }
+}
+
+impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for MapStructs<A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        self.0.next_element_seed(MapStructs(seed))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint()
+    }
+}
+
+impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for MapStructs<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        self.0.next_key_seed(MapStructs(seed))
+    }
+
+    fn next_value_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<T::Value, A::Error> {
+        self.0.next_value_seed(MapStructs(seed))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint()
+    }
+}
+
+impl<'de, A: de::EnumAccess<'de>> de::EnumAccess<'de> for MapStructs<A> {
+    type Error = A::Error;
+    type Variant = MapStructs<A::Variant>;
+
+    fn variant_seed<S: de::DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Self::Variant), A::Error> {
+        let (value, variant) = self.0.variant_seed(MapStructs(seed))?;
+        Ok((value, MapStructs(variant)))
+    }
+}
+
+impl<'de, A: de::VariantAccess<'de>> de::VariantAccess<'de> for MapStructs<A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), A::Error> {
+        self.0.unit_variant()
+    }
+
+    fn newtype_variant_seed<S: de::DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<S::Value, A::Error> {
+        self.0.newtype_variant_seed(MapStructs(seed))
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, A::Error> {
+        self.0.tuple_variant(len, MapStructs(v))
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, A::Error> {
+        self.0.struct_variant(fields, MapStructs(v))
+    }
+}
+
 // Constraint checks, called by the generated `Valid` implementations.
 
 /// A string of `min..=max` characters, matching `pattern` when there is one.
@@ -458,6 +676,36 @@ mod tests {
         assert!(e
             .to_string()
             .starts_with("'!!' can not be converted to a Blob"));
+    }
+
+    #[test]
+    fn structures_are_maps_at_any_depth() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Outer {
+            #[serde(rename = "S", default)]
+            s: Option<Sample>,
+            #[serde(rename = "L", default)]
+            l: Vec<Sample>,
+        }
+        let strict = |text: &str| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            Outer::deserialize(MapStructs(&mut de)).map_err(|e| e.to_string())
+        };
+        // serde_json alone takes a structure as the list of its members, at any depth.
+        for list in [r#"[]"#, r#"{"S":["AQID"]}"#, r#"{"L":[["AQID"]]}"#] {
+            assert!(serde_json::from_str::<Outer>(list).is_ok(), "{list}");
+            assert!(strict(list).is_err(), "{list}");
+        }
+        // Everything else reads as before: blobs, timestamps, integers, options, nested maps.
+        let text = r#"{"S":{"Data":"AQID","At":1.5,"N":5.0,"L":["a"]},"L":[{"Data":""}]}"#;
+        assert_eq!(
+            strict(text),
+            Ok(serde_json::from_str::<Outer>(text).unwrap())
+        );
+        assert_eq!(
+            strict(r#"{"S":null,"L":[]}"#),
+            Ok(Outer { s: None, l: vec![] })
+        );
     }
 
     #[test]

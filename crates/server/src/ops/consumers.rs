@@ -1,11 +1,13 @@
 //! Registered consumers: RegisterStreamConsumer, DescribeStreamConsumer, ListStreamConsumers,
 //! DeregisterStreamConsumer.
 
-use super::{ident, int_of, seconds, str_of, stream_from_arn, Handler, Operation};
+use super::{ident, stream_from_arn, typed, Operation};
 use crate::error::ApiError;
+use crate::shapes;
 use crate::validate::{
     limit, opt, req, CONSUMER_ARN, CONSUMER_NAME, NEXT_TOKEN, STREAM_ARN, TAG_MAP, TIMESTAMP,
 };
+use crate::wire::Timestamp;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -19,13 +21,18 @@ pub(super) const REGISTER: Operation = Operation {
         ident!(id),
         opt("Tags", &TAG_MAP),
     ],
-    handler: Handler::Value(register),
+    handler: typed!(register),
 };
 
-fn register(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_from_arn(str_of(input, "StreamARN").unwrap_or_default());
-    let c = store.register_consumer(stream, str_of(input, "ConsumerName").unwrap_or_default())?;
-    Ok(json!({ "Consumer": consumer_json(&c, false) }))
+fn register(
+    store: &Store,
+    i: shapes::RegisterStreamConsumerInput,
+) -> Result<shapes::RegisterStreamConsumerOutput, ApiError> {
+    let stream = stream_from_arn(&i.stream_arn);
+    let c = store.register_consumer(stream, &i.consumer_name)?;
+    Ok(shapes::RegisterStreamConsumerOutput {
+        consumer: consumer(&c),
+    })
 }
 
 pub(super) const DESCRIBE: Operation = Operation {
@@ -36,12 +43,28 @@ pub(super) const DESCRIBE: Operation = Operation {
         opt("ConsumerARN", &CONSUMER_ARN),
         ident!(id),
     ],
-    handler: Handler::Value(describe),
+    handler: typed!(describe),
 };
 
-fn describe(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let (_, c) = named_consumer(store, input)?;
-    Ok(json!({ "ConsumerDescription": consumer_json(&c, true) }))
+fn describe(
+    store: &Store,
+    i: shapes::DescribeStreamConsumerInput,
+) -> Result<shapes::DescribeStreamConsumerOutput, ApiError> {
+    let (_, c) = named_consumer(
+        store,
+        i.consumer_arn.as_deref(),
+        i.stream_arn.as_deref(),
+        i.consumer_name.as_deref(),
+    )?;
+    Ok(shapes::DescribeStreamConsumerOutput {
+        consumer_description: shapes::ConsumerDescription {
+            consumer_name: c.name,
+            consumer_arn: c.arn,
+            consumer_status: ACTIVE.into(),
+            consumer_creation_timestamp: Timestamp(c.created_ms),
+            stream_arn: c.stream_arn,
+        },
+    })
 }
 
 pub(super) const LIST: Operation = Operation {
@@ -53,31 +76,30 @@ pub(super) const LIST: Operation = Operation {
         opt("StreamCreationTimestamp", &TIMESTAMP),
         ident!(id),
     ],
-    handler: Handler::Value(list),
+    handler: typed!(list),
 };
 
-fn list(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_from_arn(str_of(input, "StreamARN").unwrap_or_default());
+fn list(
+    store: &Store,
+    i: shapes::ListStreamConsumersInput,
+) -> Result<shapes::ListStreamConsumersOutput, ApiError> {
+    let stream = stream_from_arn(&i.stream_arn);
     let all = store.consumers(stream)?;
-    let skip = match str_of(input, "NextToken") {
+    let skip = match &i.next_token {
         Some(t) => decode_token(t, stream)?,
         None => 0,
     };
     // As on AWS: at most 100 consumers per page, whatever MaxResults asks.
-    let page = usize::try_from(int_of(input, "MaxResults").unwrap_or(100))
+    let page = usize::try_from(i.max_results.unwrap_or(100))
         .unwrap_or(100)
         .min(100);
-    let listed: Vec<Value> = all
-        .iter()
-        .skip(skip)
-        .take(page)
-        .map(|c| consumer_json(c, false))
-        .collect();
-    let mut out = json!({ "Consumers": listed });
-    if skip.saturating_add(page) < all.len() {
-        out["NextToken"] = json!(encode_token(stream, skip + page));
-    }
-    Ok(out)
+    let listed = all.iter().skip(skip).take(page).map(consumer).collect();
+    let next_token =
+        (skip.saturating_add(page) < all.len()).then(|| encode_token(stream, skip + page));
+    Ok(shapes::ListStreamConsumersOutput {
+        consumers: Some(listed),
+        next_token,
+    })
 }
 
 /// The NextToken of a consumer listing: the stream, how many consumers came before, and when it
@@ -91,7 +113,7 @@ fn decode_token(token: &str, stream: &str) -> Result<usize, ApiError> {
     let invalid = || ApiError::invalid(format!("Invalid NextToken: {token}"));
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if str_of(&v, "s") != Some(stream) {
+    if v.get("s").and_then(Value::as_str) != Some(stream) {
         return Err(invalid());
     }
     let num = |k: &str| v.get(k).and_then(Value::as_u64).ok_or_else(invalid);
@@ -107,21 +129,31 @@ pub(super) const DEREGISTER: Operation = Operation {
         opt("ConsumerARN", &CONSUMER_ARN),
         ident!(id),
     ],
-    handler: Handler::Value(deregister),
+    handler: typed!(deregister),
 };
 
-fn deregister(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let (stream, c) = named_consumer(store, input)?;
+fn deregister(store: &Store, i: shapes::DeregisterStreamConsumerInput) -> Result<(), ApiError> {
+    let (stream, c) = named_consumer(
+        store,
+        i.consumer_arn.as_deref(),
+        i.stream_arn.as_deref(),
+        i.consumer_name.as_deref(),
+    )?;
     store.deregister_consumer(&stream, &c.name)?;
-    Ok(Value::Null)
+    Ok(())
 }
 
 /// The consumer named by `ConsumerARN`, or by `StreamARN` plus `ConsumerName`.
-fn named_consumer(store: &Store, input: &Value) -> Result<(String, RegisteredConsumer), ApiError> {
-    if let Some(arn) = str_of(input, "ConsumerARN") {
+fn named_consumer(
+    store: &Store,
+    consumer_arn: Option<&str>,
+    stream_arn: Option<&str>,
+    name: Option<&str>,
+) -> Result<(String, RegisteredConsumer), ApiError> {
+    if let Some(arn) = consumer_arn {
         return resolve_consumer_arn(store, arn);
     }
-    match (str_of(input, "StreamARN"), str_of(input, "ConsumerName")) {
+    match (stream_arn, name) {
         (Some(stream_arn), Some(name)) => {
             let stream = stream_from_arn(stream_arn);
             Ok((stream.to_string(), store.consumer(stream, name)?))
@@ -157,15 +189,15 @@ pub(crate) fn resolve_consumer_arn(
     Ok((stream.to_string(), consumer))
 }
 
-fn consumer_json(c: &RegisteredConsumer, with_stream: bool) -> Value {
-    let mut v = json!({
-        "ConsumerName": c.name,
-        "ConsumerARN": c.arn,
-        "ConsumerStatus": "ACTIVE",
-        "ConsumerCreationTimestamp": seconds(c.created_ms),
-    });
-    if with_stream {
-        v["StreamARN"] = json!(c.stream_arn);
+/// A registered consumer's status: registration completes before the call returns.
+const ACTIVE: &str = "ACTIVE";
+
+/// A consumer as RegisterStreamConsumer and ListStreamConsumers show it.
+fn consumer(c: &RegisteredConsumer) -> shapes::Consumer {
+    shapes::Consumer {
+        consumer_name: c.name.clone(),
+        consumer_arn: c.arn.clone(),
+        consumer_status: ACTIVE.into(),
+        consumer_creation_timestamp: Timestamp(c.created_ms),
     }
-    v
 }

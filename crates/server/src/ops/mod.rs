@@ -19,11 +19,11 @@ mod subscribe;
 use crate::body::Body;
 use crate::codec::Encoding;
 use crate::error::ApiError;
-use crate::validate::{self, Member};
-use crate::wire::Valid;
+use crate::shapes;
+use crate::validate::Member;
+use crate::wire::{Timestamp, Valid};
 use crate::Shared;
 use bytes::Bytes;
-use serde_json::Value;
 use shardlog::{Store, StreamDescription};
 use std::future::Future;
 use std::pin::Pin;
@@ -39,8 +39,6 @@ pub(crate) enum Handler {
     /// A typed handler behind [`typed!`]: decodes the body against the input members, runs,
     /// encodes.
     Typed(TypedHandler),
-    /// Output members as a JSON value, encoded for the client afterwards.
-    Value(fn(&Store, &Value) -> Result<Value, ApiError>),
     /// A stream of events (SubscribeToShard): the handler opens it, errors before the first event
     /// are ordinary error answers.
     Events(for<'a> fn(&'a Arc<Shared>, &'static [Member], Bytes, Encoding) -> Opening<'a>),
@@ -168,14 +166,8 @@ impl Operation {
         body: &[u8],
         encoding: Encoding,
     ) -> Result<Vec<u8>, ApiError> {
-        let value = || -> Result<Value, ApiError> {
-            let input = encoding.decode(body)?;
-            validate::check(&input, self.input)?;
-            Ok(input)
-        };
         match self.handler {
             Handler::Typed(handler) => handler(store, self.input, body, encoding),
-            Handler::Value(handler) => Ok(encoding.encode_value(&handler(store, &value()?)?)),
             Handler::Events(..) => Err(ApiError::new("UnknownOperationException", "")),
         }
     }
@@ -205,28 +197,6 @@ impl Operation {
     }
 }
 
-// Reading validated members.
-
-pub(crate) fn str_of<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
-    input.get(name).and_then(Value::as_str)
-}
-
-pub(crate) fn int_of(input: &Value, name: &str) -> Option<i64> {
-    let v = input.get(name)?;
-    v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
-}
-
-pub(crate) fn bool_of(input: &Value, name: &str) -> bool {
-    input.get(name).and_then(Value::as_bool).unwrap_or(false)
-}
-
-pub(crate) fn ts_of(input: &Value, name: &str) -> Result<Option<u64>, ApiError> {
-    match input.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => validate::timestamp_ms(v).map(Some),
-    }
-}
-
 /// The stream a request names by `StreamName`, `StreamARN` or both (which must agree).
 pub(crate) fn stream_of(name: Option<&str>, arn: Option<&str>) -> Result<String, ApiError> {
     match (name, arn.map(stream_from_arn)) {
@@ -242,48 +212,54 @@ pub(crate) fn stream_of(name: Option<&str>, arn: Option<&str>) -> Result<String,
     }
 }
 
-/// [`stream_of`] for the handlers not yet on typed shapes.
-pub(crate) fn stream_of_value(input: &Value) -> Result<String, ApiError> {
-    stream_of(str_of(input, "StreamName"), str_of(input, "StreamARN"))
-}
-
 /// The stream name of a (validated) stream ARN: what follows `:stream/`.
 pub(crate) fn stream_from_arn(arn: &str) -> &str {
     arn.rsplit_once(":stream/").map_or(arn, |(_, name)| name)
 }
 
-/// Epoch seconds with millisecond precision, as Kinesis answers timestamps.
-pub(crate) fn seconds(ms: u64) -> Value {
-    serde_json::Number::from_f64(ms as f64 / 1000.0).map_or(Value::Null, Value::Number)
+/// A count as the model's integers carry it.
+pub(crate) fn int(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-pub(crate) fn mode_name(mode: shardlog::StreamMode) -> &'static str {
-    match mode {
+/// A tag as the model lists it.
+pub(crate) fn tag((key, value): (String, String)) -> shapes::Tag {
+    shapes::Tag {
+        key,
+        value: Some(value),
+    }
+}
+
+/// A capacity mode as the model names it.
+pub(crate) fn mode_details(mode: shardlog::StreamMode) -> shapes::StreamModeDetails {
+    let mode = match mode {
         shardlog::StreamMode::OnDemand => "ON_DEMAND",
         _ => "PROVISIONED",
+    };
+    shapes::StreamModeDetails {
+        stream_mode: mode.into(),
     }
 }
 
-/// The members DescribeStream and DescribeStreamSummary share.
-pub(crate) fn stream_header(d: &StreamDescription) -> serde_json::Map<String, Value> {
-    let v = serde_json::json!({
-        "StreamName": d.name,
-        "StreamARN": d.arn,
-        "StreamStatus": d.status,
-        "StreamModeDetails": {"StreamMode": mode_name(d.mode)},
-        "RetentionPeriodHours": d.retention_hours,
-        "StreamCreationTimestamp": seconds(d.created_ms),
-        "EnhancedMonitoring": [{"ShardLevelMetrics": d.settings.shard_level_metrics}],
-        "EncryptionType": if d.settings.kms_key_id.is_some() { "KMS" } else { "NONE" },
-    });
-    let mut m = match v {
-        Value::Object(m) => m,
-        _ => serde_json::Map::new(),
-    };
-    if let Some(key) = &d.settings.kms_key_id {
-        m.insert("KeyId".into(), Value::String(key.clone()));
+/// The members DescribeStream and DescribeStreamSummary share, in a summary whose other members
+/// are left at their defaults for DescribeStreamSummary to fill (DescribeStream moves the shared
+/// ones into its own structure).
+pub(crate) fn stream_header(d: &StreamDescription) -> shapes::StreamDescriptionSummary {
+    let key_id = d.settings.kms_key_id.clone();
+    shapes::StreamDescriptionSummary {
+        stream_name: d.name.clone(),
+        stream_arn: d.arn.clone(),
+        stream_status: d.status.into(),
+        stream_mode_details: Some(mode_details(d.mode)),
+        retention_period_hours: d.retention_hours.into(),
+        stream_creation_timestamp: Timestamp(d.created_ms),
+        enhanced_monitoring: vec![shapes::EnhancedMetrics {
+            shard_level_metrics: Some(d.settings.shard_level_metrics.clone()),
+        }],
+        encryption_type: Some(if key_id.is_some() { "KMS" } else { "NONE" }.into()),
+        key_id,
+        ..Default::default()
     }
-    m
 }
 
 /// The input members every stream-scoped operation accepts.

@@ -2,30 +2,31 @@
 //! monitoring, encryption, tags and resource policies by ARN. None of them changes how records are
 //! stored (see `shardlog::StreamSettings`).
 
-use super::{
-    ident, resolve_consumer_arn, seconds, str_of, stream_from_arn, stream_of_value, Handler,
-    Operation,
-};
+use super::{ident, int, resolve_consumer_arn, stream_from_arn, stream_of, tag, typed, Operation};
 use crate::error::ApiError;
+use crate::shapes;
 use crate::validate::{req, Pattern, Shape, TAG_KEY, TAG_MAP};
-use serde_json::{json, Value};
+use crate::wire::Timestamp;
 use shardlog::Store;
-use std::collections::BTreeMap;
 
 pub(super) const DESCRIBE_LIMITS: Operation = Operation {
     name: "DescribeLimits",
     input: &[],
-    handler: Handler::Value(describe_limits),
+    handler: typed!(describe_limits),
 };
 
-fn describe_limits(store: &Store, _: &Value) -> Result<Value, ApiError> {
+fn describe_limits(
+    store: &Store,
+    _: shapes::DescribeLimitsInput,
+) -> Result<shapes::DescribeLimitsOutput, ApiError> {
     let l = store.describe_limits()?;
-    Ok(json!({
-        "ShardLimit": l.shard_limit,
-        "OpenShardCount": l.open_shard_count,
-        "OnDemandStreamCount": l.on_demand_stream_count,
-        "OnDemandStreamCountLimit": l.on_demand_stream_count_limit,
-    }))
+    Ok(shapes::DescribeLimitsOutput {
+        shard_limit: int(l.shard_limit),
+        open_shard_count: int(l.open_shard_count),
+        on_demand_stream_count: int(l.on_demand_stream_count),
+        on_demand_stream_count_limit: int(l.on_demand_stream_count_limit),
+        ..Default::default()
+    })
 }
 
 const METRICS: Shape = Shape::List {
@@ -42,29 +43,48 @@ pub(super) const ENABLE_ENHANCED_MONITORING: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(|store, input| monitoring(store, input, true)),
+    handler: typed!(enable_monitoring),
 };
 
 pub(super) const DISABLE_ENHANCED_MONITORING: Operation = Operation {
     name: "DisableEnhancedMonitoring",
     input: ENABLE_ENHANCED_MONITORING.input,
-    handler: Handler::Value(|store, input| monitoring(store, input, false)),
+    handler: typed!(disable_monitoring),
 };
 
-fn monitoring(store: &Store, input: &Value, on: bool) -> Result<Value, ApiError> {
-    let name = stream_of_value(input)?;
-    let metrics = strings(input, "ShardLevelMetrics");
+fn enable_monitoring(
+    store: &Store,
+    i: shapes::EnableEnhancedMonitoringInput,
+) -> Result<shapes::EnhancedMonitoringOutput, ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    monitoring(store, name, &i.shard_level_metrics, true)
+}
+
+fn disable_monitoring(
+    store: &Store,
+    i: shapes::DisableEnhancedMonitoringInput,
+) -> Result<shapes::EnhancedMonitoringOutput, ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    monitoring(store, name, &i.shard_level_metrics, false)
+}
+
+fn monitoring(
+    store: &Store,
+    name: String,
+    metrics: &[String],
+    on: bool,
+) -> Result<shapes::EnhancedMonitoringOutput, ApiError> {
     let mut before = Vec::new();
     let after = store.update_stream_settings(&name, |s| {
-        before = s.set_metrics(&metrics, on)?;
+        before = s.set_metrics(metrics, on)?;
         Ok(())
     })?;
-    Ok(json!({
-        "StreamName": name,
-        "CurrentShardLevelMetrics": before,
-        "DesiredShardLevelMetrics": after.shard_level_metrics,
-        "StreamARN": store.stream_arn(&name),
-    }))
+    Ok(shapes::EnhancedMonitoringOutput {
+        stream_arn: Some(store.stream_arn(&name)),
+        stream_name: Some(name),
+        current_shard_level_metrics: Some(before),
+        desired_shard_level_metrics: Some(after.shard_level_metrics),
+    })
 }
 
 const ENCRYPTION_TYPE: Shape = Shape::Enum(&["NONE", "KMS"]);
@@ -83,30 +103,44 @@ pub(super) const START_STREAM_ENCRYPTION: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(|store, input| encryption(store, input, true)),
+    handler: typed!(start_encryption),
 };
 
 pub(super) const STOP_STREAM_ENCRYPTION: Operation = Operation {
     name: "StopStreamEncryption",
     input: START_STREAM_ENCRYPTION.input,
-    handler: Handler::Value(|store, input| encryption(store, input, false)),
+    handler: typed!(stop_encryption),
 };
 
-/// Records the KMS key (start) or clears it (stop). Only `KMS` is a type a stream can be
-/// encrypted with; the data files are not encrypted by this (docs/operations.md says so).
-fn encryption(store: &Store, input: &Value, start: bool) -> Result<Value, ApiError> {
-    let name = stream_of_value(input)?;
-    if str_of(input, "EncryptionType") != Some("KMS") {
+fn start_encryption(store: &Store, i: shapes::StartStreamEncryptionInput) -> Result<(), ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    encryption(store, &name, &i.encryption_type, Some(i.key_id))
+}
+
+fn stop_encryption(store: &Store, i: shapes::StopStreamEncryptionInput) -> Result<(), ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    encryption(store, &name, &i.encryption_type, None)
+}
+
+/// Records the KMS key (start) or clears it (stop: `key` is `None`). Only `KMS` is a type a
+/// stream can be encrypted with; the data files are not encrypted by this (docs/operations.md
+/// says so).
+fn encryption(
+    store: &Store,
+    name: &str,
+    encryption_type: &str,
+    key: Option<String>,
+) -> Result<(), ApiError> {
+    if encryption_type != "KMS" {
         return Err(ApiError::invalid(
             "Encryption type NONE is not valid. Valid encryption type: KMS.",
         ));
     }
-    let key = str_of(input, "KeyId").unwrap_or_default().to_string();
-    store.update_stream_settings(&name, |s| {
-        s.kms_key_id = start.then_some(key);
+    store.update_stream_settings(name, |s| {
+        s.kms_key_id = key;
         Ok(())
     })?;
-    Ok(Value::Null)
+    Ok(())
 }
 
 /// The model's `ResourceARN`: a stream, consumer, channel or queue ARN.
@@ -127,8 +161,7 @@ enum Resource {
     Consumer { stream: String, name: String },
 }
 
-fn resource_of(store: &Store, input: &Value) -> Result<Resource, ApiError> {
-    let arn = str_of(input, "ResourceARN").unwrap_or_default();
+fn resource_of(store: &Store, arn: &str) -> Result<Resource, ApiError> {
     if arn.contains("/consumer/") {
         let (stream, consumer) = resolve_consumer_arn(store, arn)?;
         return Ok(Resource::Consumer {
@@ -152,20 +185,12 @@ pub(super) const TAG_RESOURCE: Operation = Operation {
         req("ResourceARN", &RESOURCE_ARN),
         STREAM_ID_MEMBER,
     ],
-    handler: Handler::Value(tag_resource),
+    handler: typed!(tag_resource),
 };
 
-fn tag_resource(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let tags: BTreeMap<String, String> = input
-        .get("Tags")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    match resource_of(store, input)? {
+fn tag_resource(store: &Store, i: shapes::TagResourceInput) -> Result<(), ApiError> {
+    let tags = i.tags;
+    match resource_of(store, &i.resource_arn)? {
         Resource::Stream(name) => store.add_tags(&name, &tags)?,
         Resource::Consumer { stream, name } => {
             store.update_consumer_settings(&stream, &name, |c| {
@@ -173,7 +198,7 @@ fn tag_resource(store: &Store, input: &Value) -> Result<Value, ApiError> {
             })?;
         }
     }
-    Ok(Value::Null)
+    Ok(())
 }
 
 pub(super) const UNTAG_RESOURCE: Operation = Operation {
@@ -190,12 +215,12 @@ pub(super) const UNTAG_RESOURCE: Operation = Operation {
         req("ResourceARN", &RESOURCE_ARN),
         STREAM_ID_MEMBER,
     ],
-    handler: Handler::Value(untag_resource),
+    handler: typed!(untag_resource),
 };
 
-fn untag_resource(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let keys = strings(input, "TagKeys");
-    match resource_of(store, input)? {
+fn untag_resource(store: &Store, i: shapes::UntagResourceInput) -> Result<(), ApiError> {
+    let keys = i.tag_keys;
+    match resource_of(store, &i.resource_arn)? {
         Resource::Stream(name) => store.remove_tags(&name, &keys)?,
         Resource::Consumer { stream, name } => {
             store.update_consumer_settings(&stream, &name, |c| {
@@ -206,25 +231,26 @@ fn untag_resource(store: &Store, input: &Value) -> Result<Value, ApiError> {
             })?;
         }
     }
-    Ok(Value::Null)
+    Ok(())
 }
 
 pub(super) const LIST_TAGS_FOR_RESOURCE: Operation = Operation {
     name: "ListTagsForResource",
     input: &[req("ResourceARN", &RESOURCE_ARN), STREAM_ID_MEMBER],
-    handler: Handler::Value(list_tags_for_resource),
+    handler: typed!(list_tags_for_resource),
 };
 
-fn list_tags_for_resource(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let tags = match resource_of(store, input)? {
+fn list_tags_for_resource(
+    store: &Store,
+    i: shapes::ListTagsForResourceInput,
+) -> Result<shapes::ListTagsForResourceOutput, ApiError> {
+    let tags = match resource_of(store, &i.resource_arn)? {
         Resource::Stream(name) => store.list_tags(&name)?,
         Resource::Consumer { stream, name } => store.consumer_settings(&stream, &name)?.tags,
     };
-    let tags: Vec<Value> = tags
-        .iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
-        .collect();
-    Ok(json!({ "Tags": tags }))
+    Ok(shapes::ListTagsForResourceOutput {
+        tags: Some(tags.into_iter().map(tag).collect()),
+    })
 }
 
 const POLICY: Shape = Shape::Str {
@@ -240,41 +266,48 @@ pub(super) const PUT_RESOURCE_POLICY: Operation = Operation {
         STREAM_ID_MEMBER,
         req("Policy", &POLICY),
     ],
-    handler: Handler::Value(put_resource_policy),
+    handler: typed!(put_resource_policy),
 };
 
-fn put_resource_policy(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let policy = str_of(input, "Policy").unwrap_or_default().to_string();
-    set_policy(store, input, Some(policy))?;
-    Ok(Value::Null)
+fn put_resource_policy(store: &Store, i: shapes::PutResourcePolicyInput) -> Result<(), ApiError> {
+    set_policy(store, &i.resource_arn, Some(i.policy))
 }
 
 pub(super) const GET_RESOURCE_POLICY: Operation = Operation {
     name: "GetResourcePolicy",
     input: &[req("ResourceARN", &RESOURCE_ARN), STREAM_ID_MEMBER],
-    handler: Handler::Value(get_resource_policy),
+    handler: typed!(get_resource_policy),
 };
 
 /// A resource without a policy answers the empty policy `{}`.
-fn get_resource_policy(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let policy = match resource_of(store, input)? {
+fn get_resource_policy(
+    store: &Store,
+    i: shapes::GetResourcePolicyInput,
+) -> Result<shapes::GetResourcePolicyOutput, ApiError> {
+    let policy = match resource_of(store, &i.resource_arn)? {
         Resource::Stream(name) => store.describe_stream(&name)?.settings.policy,
         Resource::Consumer { stream, name } => store.consumer_settings(&stream, &name)?.policy,
     };
-    Ok(json!({ "Policy": policy.unwrap_or_else(|| "{}".into()) }))
+    Ok(shapes::GetResourcePolicyOutput {
+        policy: policy.unwrap_or_else(|| "{}".into()),
+    })
 }
 
 pub(super) const DELETE_RESOURCE_POLICY: Operation = Operation {
     name: "DeleteResourcePolicy",
     input: GET_RESOURCE_POLICY.input,
-    handler: Handler::Value(|store, input| {
-        set_policy(store, input, None)?;
-        Ok(Value::Null)
-    }),
+    handler: typed!(delete_resource_policy),
 };
 
-fn set_policy(store: &Store, input: &Value, policy: Option<String>) -> Result<(), ApiError> {
-    match resource_of(store, input)? {
+fn delete_resource_policy(
+    store: &Store,
+    i: shapes::DeleteResourcePolicyInput,
+) -> Result<(), ApiError> {
+    set_policy(store, &i.resource_arn, None)
+}
+
+fn set_policy(store: &Store, arn: &str, policy: Option<String>) -> Result<(), ApiError> {
+    match resource_of(store, arn)? {
         Resource::Stream(name) => {
             store.update_stream_settings(&name, |s| s.set_policy(policy))?;
         }
@@ -288,11 +321,18 @@ fn set_policy(store: &Store, input: &Value, policy: Option<String>) -> Result<()
 pub(super) const DESCRIBE_ACCOUNT_SETTINGS: Operation = Operation {
     name: "DescribeAccountSettings",
     input: &[],
-    handler: Handler::Value(|store, _| {
-        let (settings, now_ms) = store.account_settings()?;
-        Ok(account_json(&settings, now_ms))
-    }),
+    handler: typed!(describe_account_settings),
 };
+
+fn describe_account_settings(
+    store: &Store,
+    _: shapes::DescribeAccountSettingsInput,
+) -> Result<shapes::DescribeAccountSettingsOutput, ApiError> {
+    let (settings, now_ms) = store.account_settings()?;
+    Ok(shapes::DescribeAccountSettingsOutput {
+        minimum_throughput_billing_commitment: commitment(&settings, now_ms),
+    })
+}
 
 pub(super) const UPDATE_ACCOUNT_SETTINGS: Operation = Operation {
     name: "UpdateAccountSettings",
@@ -300,26 +340,33 @@ pub(super) const UPDATE_ACCOUNT_SETTINGS: Operation = Operation {
         "MinimumThroughputBillingCommitment",
         &Shape::Struct(&[req("Status", &Shape::Enum(&["ENABLED", "DISABLED"]))]),
     )],
-    handler: Handler::Value(|store, input| {
-        let status = input["MinimumThroughputBillingCommitment"]["Status"].as_str();
-        let (settings, now_ms) = store.set_throughput_commitment(status == Some("ENABLED"))?;
-        Ok(account_json(&settings, now_ms))
-    }),
+    handler: typed!(update_account_settings),
 };
 
-fn account_json(settings: &shardlog::AccountSettings, now_ms: u64) -> Value {
-    let Some(c) = settings.commitment else {
-        return json!({});
-    };
-    let mut commitment = json!({
-        "Status": c.status(now_ms),
-        "StartedAt": seconds(c.started_ms),
-        "EarliestAllowedEndAt": seconds(c.earliest_allowed_end_ms),
-    });
-    if let Some(end) = c.ended_ms {
-        commitment["EndedAt"] = seconds(end);
-    }
-    json!({ "MinimumThroughputBillingCommitment": commitment })
+fn update_account_settings(
+    store: &Store,
+    i: shapes::UpdateAccountSettingsInput,
+) -> Result<shapes::UpdateAccountSettingsOutput, ApiError> {
+    let enabled = i.minimum_throughput_billing_commitment.status == "ENABLED";
+    let (settings, now_ms) = store.set_throughput_commitment(enabled)?;
+    Ok(shapes::UpdateAccountSettingsOutput {
+        minimum_throughput_billing_commitment: commitment(&settings, now_ms),
+    })
+}
+
+/// The account's commitment as both account-settings operations answer it; none until one was
+/// ever enabled.
+fn commitment(
+    settings: &shardlog::AccountSettings,
+    now_ms: u64,
+) -> Option<shapes::MinimumThroughputBillingCommitmentOutput> {
+    let c = settings.commitment?;
+    Some(shapes::MinimumThroughputBillingCommitmentOutput {
+        status: c.status(now_ms).into(),
+        started_at: Some(Timestamp(c.started_ms)),
+        ended_at: c.ended_ms.map(Timestamp),
+        earliest_allowed_end_at: Some(Timestamp(c.earliest_allowed_end_ms)),
+    })
 }
 
 pub(super) const UPDATE_STREAM_WARM_THROUGHPUT: Operation = Operation {
@@ -330,24 +377,29 @@ pub(super) const UPDATE_STREAM_WARM_THROUGHPUT: Operation = Operation {
         ident!(id),
         req("WarmThroughputMiBps", &crate::validate::NATURAL_INT),
     ],
-    handler: Handler::Value(update_warm_throughput),
+    handler: typed!(update_warm_throughput),
 };
 
 /// Stores the target; on AWS only on-demand streams have warm throughput.
-fn update_warm_throughput(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of_value(input)?;
-    let target = super::int_of(input, "WarmThroughputMiBps").unwrap_or_default();
-    let target = u32::try_from(target).unwrap_or(u32::MAX);
+fn update_warm_throughput(
+    store: &Store,
+    i: shapes::UpdateStreamWarmThroughputInput,
+) -> Result<shapes::UpdateStreamWarmThroughputOutput, ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let target = u32::try_from(i.warm_throughput_mibps).unwrap_or(u32::MAX);
     on_demand_only(store, &name, "UpdateStreamWarmThroughput")?;
     store.update_stream_settings(&name, |s| {
         s.warm_throughput_mibps = Some(target);
         Ok(())
     })?;
-    Ok(json!({
-        "StreamARN": store.stream_arn(&name),
-        "StreamName": name,
-        "WarmThroughput": {"TargetMiBps": target, "CurrentMiBps": target},
-    }))
+    Ok(shapes::UpdateStreamWarmThroughputOutput {
+        stream_arn: Some(store.stream_arn(&name)),
+        stream_name: Some(name),
+        warm_throughput: Some(shapes::WarmThroughputObject {
+            target_mibps: Some(target.into()),
+            current_mibps: Some(target.into()),
+        }),
+    })
 }
 
 pub(super) const UPDATE_STREAM_RECORD_DISTRIBUTION_STRATEGY: Operation = Operation {
@@ -360,18 +412,21 @@ pub(super) const UPDATE_STREAM_RECORD_DISTRIBUTION_STRATEGY: Operation = Operati
             &Shape::Enum(&["AUTO", "USER_PARTITION_KEY"]),
         ),
     ],
-    handler: Handler::Value(update_record_distribution),
+    handler: typed!(update_record_distribution),
 };
 
-fn update_record_distribution(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of_value(input)?;
-    let strategy = str_of(input, "RecordDistributionStrategy").unwrap_or_default();
+/// UpdateStreamRecordDistributionStrategy names its stream by ARN only.
+fn update_record_distribution(
+    store: &Store,
+    i: shapes::UpdateStreamRecordDistributionStrategyInput,
+) -> Result<(), ApiError> {
+    let name = stream_of(None, Some(&i.stream_arn))?;
     on_demand_only(store, &name, "UpdateStreamRecordDistributionStrategy")?;
     store.update_stream_settings(&name, |s| {
-        s.record_distribution = Some(strategy.to_string());
+        s.record_distribution = Some(i.record_distribution_strategy);
         Ok(())
     })?;
-    Ok(Value::Null)
+    Ok(())
 }
 
 fn on_demand_only(store: &Store, name: &str, operation: &str) -> Result<(), ApiError> {
@@ -396,25 +451,18 @@ pub(super) const UPDATE_MAX_RECORD_SIZE: Operation = Operation {
             },
         ),
     ],
-    handler: Handler::Value(|store, input| {
-        let name = stream_of_value(input)?;
-        let kib = super::int_of(input, "MaxRecordSizeInKiB").unwrap_or_default();
-        store.update_max_record_size(&name, u32::try_from(kib).unwrap_or(u32::MAX))?;
-        Ok(Value::Null)
-    }),
+    handler: typed!(update_max_record_size),
 };
 
-/// The strings of a (validated) list member.
-fn strings(input: &Value, name: &str) -> Vec<String> {
-    input
-        .get(name)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+/// UpdateMaxRecordSize names its stream by ARN only.
+fn update_max_record_size(
+    store: &Store,
+    i: shapes::UpdateMaxRecordSizeInput,
+) -> Result<(), ApiError> {
+    let name = stream_of(None, i.stream_arn.as_deref())?;
+    let kib = u32::try_from(i.max_record_size_in_kib).unwrap_or(u32::MAX);
+    store.update_max_record_size(&name, kib)?;
+    Ok(())
 }
 
 #[cfg(test)]

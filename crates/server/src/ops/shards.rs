@@ -1,7 +1,8 @@
 //! Shards: listing with filters and paging, splitting, merging, uniform scaling.
 
-use super::{ident, int_of, str_of, stream_of_value, ts_of, Handler, Operation};
+use super::{ident, stream_of, typed, Operation};
 use crate::error::ApiError;
+use crate::shapes;
 use crate::validate::{
     limit, opt, req, Member, Shape, HASH_KEY, NEXT_TOKEN, POSITIVE_INT, SHARD_ID, TIMESTAMP,
 };
@@ -17,27 +18,20 @@ const LIST_PAGE: usize = 1000;
 pub(super) const TOKEN_TTL_MS: u64 = 300_000;
 
 /// A shard as DescribeStream and ListShards show it.
-pub(super) fn shard_json(s: &ShardDescription) -> Value {
-    let mut v = json!({
-        "ShardId": s.shard_id.to_string(),
-        "HashKeyRange": {
-            "StartingHashKey": s.starting_hash_key.to_string(),
-            "EndingHashKey": s.ending_hash_key.to_string(),
+pub(super) fn shard(s: &ShardDescription) -> shapes::Shard {
+    shapes::Shard {
+        shard_id: s.shard_id.to_string(),
+        parent_shard_id: s.parent_shard_id.map(|p| p.to_string()),
+        adjacent_parent_shard_id: s.adjacent_parent_shard_id.map(|p| p.to_string()),
+        hash_key_range: shapes::HashKeyRange {
+            starting_hash_key: s.starting_hash_key.to_string(),
+            ending_hash_key: s.ending_hash_key.to_string(),
         },
-        "SequenceNumberRange": {
-            "StartingSequenceNumber": s.starting_sequence_number.to_string(),
+        sequence_number_range: shapes::SequenceNumberRange {
+            starting_sequence_number: s.starting_sequence_number.to_string(),
+            ending_sequence_number: s.ending_sequence_number.map(|e| e.to_string()),
         },
-    });
-    if let Some(p) = s.parent_shard_id {
-        v["ParentShardId"] = json!(p.to_string());
     }
-    if let Some(p) = s.adjacent_parent_shard_id {
-        v["AdjacentParentShardId"] = json!(p.to_string());
-    }
-    if let Some(end) = s.ending_sequence_number {
-        v["SequenceNumberRange"]["EndingSequenceNumber"] = json!(end.to_string());
-    }
-    v
 }
 
 const SHARD_FILTER: Shape = Shape::Struct(&[
@@ -68,7 +62,7 @@ pub(super) const LIST_SHARDS: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(list_shards),
+    handler: typed!(list_shards),
 };
 
 /// Which shards a listing returns, and where the previous page stopped.
@@ -89,9 +83,12 @@ enum Filter {
     FromTimestamp(u64),
 }
 
-fn list_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let has_stream = input.get("StreamName").is_some() || input.get("StreamARN").is_some();
-    let listing = match (str_of(input, "NextToken"), has_stream) {
+fn list_shards(
+    store: &Store,
+    i: shapes::ListShardsInput,
+) -> Result<shapes::ListShardsOutput, ApiError> {
+    let has_stream = i.stream_name.is_some() || i.stream_arn.is_some();
+    let listing = match (i.next_token.as_deref(), has_stream) {
         (Some(_), true) => {
             return Err(ApiError::invalid(
                 "NextToken and StreamName cannot be provided together.",
@@ -103,12 +100,18 @@ fn list_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
             ))
         }
         (Some(token), false) => {
-            for alone in [
-                "ExclusiveStartShardId",
-                "ShardFilter",
-                "StreamCreationTimestamp",
+            for (alone, given) in [
+                (
+                    "ExclusiveStartShardId",
+                    i.exclusive_start_shard_id.is_some(),
+                ),
+                ("ShardFilter", i.shard_filter.is_some()),
+                (
+                    "StreamCreationTimestamp",
+                    i.stream_creation_timestamp.is_some(),
+                ),
             ] {
-                if input.get(alone).is_some() {
+                if given {
                     return Err(ApiError::invalid(format!(
                         "NextToken and {alone} cannot be provided together."
                     )));
@@ -116,7 +119,7 @@ fn list_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
             }
             decode_token(token)?
         }
-        (None, true) => first_page(store, input)?,
+        (None, true) => first_page(store, &i)?,
     };
     let d = store.describe_stream(&listing.stream)?;
     let now = now_ms();
@@ -129,33 +132,35 @@ fn list_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
         .filter(|s| listing.after.is_none_or(|a| s.shard_id.0 > a))
         .filter(|s| listing.filter.admits(s, &d.shards, trim_horizon))
         .collect();
-    let page = usize::try_from(int_of(input, "MaxResults").unwrap_or(LIST_PAGE as i64))
+    let page = usize::try_from(i.max_results.unwrap_or(LIST_PAGE as i64))
         .unwrap_or(LIST_PAGE)
         .min(LIST_PAGE);
-    let shards: Vec<Value> = selected.iter().take(page).map(|s| shard_json(s)).collect();
-    let mut out = json!({ "Shards": shards });
-    if selected.len() > page {
+    let shards = selected.iter().take(page).map(|s| shard(s)).collect();
+    let next_token = (selected.len() > page).then(|| {
         let last = selected[page - 1].shard_id.0;
         let next = Listing {
             after: Some(last),
             ..listing
         };
-        out["NextToken"] = Value::String(encode_token(&next, now));
-    }
-    Ok(out)
+        encode_token(&next, now)
+    });
+    Ok(shapes::ListShardsOutput {
+        shards: Some(shards),
+        next_token,
+    })
 }
 
-fn first_page(store: &Store, input: &Value) -> Result<Listing, ApiError> {
-    let stream = stream_of_value(input)?;
-    let mut after = match str_of(input, "ExclusiveStartShardId") {
+fn first_page(store: &Store, i: &shapes::ListShardsInput) -> Result<Listing, ApiError> {
+    let stream = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let mut after = match &i.exclusive_start_shard_id {
         Some(id) => Some(parse_shard(store, id, &stream)?.0),
         None => None,
     };
-    let filter = match input.get("ShardFilter") {
-        None | Some(Value::Null) => Filter::FromTrimHorizon,
+    let filter = match &i.shard_filter {
+        None => Filter::FromTrimHorizon,
         Some(f) => {
-            let kind = str_of(f, "Type").unwrap_or_default();
-            let ts = ts_of(f, "Timestamp")?;
+            let kind = f.r#type.as_str();
+            let ts = f.timestamp.map(|t| t.0);
             let need_ts = |ts: Option<u64>| {
                 ts.ok_or_else(|| {
                     ApiError::invalid(format!(
@@ -165,7 +170,7 @@ fn first_page(store: &Store, input: &Value) -> Result<Listing, ApiError> {
             };
             match kind {
                 "AFTER_SHARD_ID" => {
-                    let id = str_of(f, "ShardId").ok_or_else(|| {
+                    let id = f.shard_id.as_deref().ok_or_else(|| {
                         ApiError::invalid(
                             "ShardId must be specified for ShardFilter of type AFTER_SHARD_ID.",
                         )
@@ -244,7 +249,11 @@ fn decode_token(token: &str) -> Result<Listing, ApiError> {
     let invalid = || ApiError::invalid(format!("Invalid NextToken: {token}"));
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    let stream = str_of(&v, "s").ok_or_else(invalid)?.to_string();
+    let stream = v
+        .get("s")
+        .and_then(Value::as_str)
+        .ok_or_else(invalid)?
+        .to_string();
     let after = v
         .get("a")
         .and_then(Value::as_u64)
@@ -298,24 +307,20 @@ const SPLIT_INPUT: &[Member] = &[
 pub(super) const SPLIT_SHARD: Operation = Operation {
     name: "SplitShard",
     input: SPLIT_INPUT,
-    handler: Handler::Value(split_shard),
+    handler: typed!(split_shard),
 };
 
-fn split_shard(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_of_value(input)?;
-    let shard = parse_shard(
-        store,
-        str_of(input, "ShardToSplit").unwrap_or_default(),
-        &stream,
-    )?;
-    let key_text = str_of(input, "NewStartingHashKey").unwrap_or_default();
+fn split_shard(store: &Store, i: shapes::SplitShardInput) -> Result<(), ApiError> {
+    let stream = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let shard = parse_shard(store, &i.shard_to_split, &stream)?;
+    let key_text = &i.new_starting_hash_key;
     let key = key_text.parse::<u128>().map_err(|_| {
         ApiError::invalid(format!(
             "NewStartingHashKey {key_text} used in SplitShard() on shard {shard} in stream {stream} under account {} is not a valid hash key.", store.account_id()
         ))
     })?;
     store.split_shard(&stream, shard, key)?;
-    Ok(Value::Null)
+    Ok(())
 }
 
 pub(super) const MERGE_SHARDS: Operation = Operation {
@@ -327,23 +332,15 @@ pub(super) const MERGE_SHARDS: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(merge_shards),
+    handler: typed!(merge_shards),
 };
 
-fn merge_shards(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_of_value(input)?;
-    let a = parse_shard(
-        store,
-        str_of(input, "ShardToMerge").unwrap_or_default(),
-        &stream,
-    )?;
-    let b = parse_shard(
-        store,
-        str_of(input, "AdjacentShardToMerge").unwrap_or_default(),
-        &stream,
-    )?;
+fn merge_shards(store: &Store, i: shapes::MergeShardsInput) -> Result<(), ApiError> {
+    let stream = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let a = parse_shard(store, &i.shard_to_merge, &stream)?;
+    let b = parse_shard(store, &i.adjacent_shard_to_merge, &stream)?;
     store.merge_shards(&stream, a, b)?;
-    Ok(Value::Null)
+    Ok(())
 }
 
 pub(super) const UPDATE_SHARD_COUNT: Operation = Operation {
@@ -355,18 +352,20 @@ pub(super) const UPDATE_SHARD_COUNT: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(update_shard_count),
+    handler: typed!(update_shard_count),
 };
 
-fn update_shard_count(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let stream = stream_of_value(input)?;
-    let target = int_of(input, "TargetShardCount").unwrap_or(0);
-    let target = u32::try_from(target).unwrap_or(u32::MAX);
+fn update_shard_count(
+    store: &Store,
+    i: shapes::UpdateShardCountInput,
+) -> Result<shapes::UpdateShardCountOutput, ApiError> {
+    let stream = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let target = u32::try_from(i.target_shard_count).unwrap_or(u32::MAX);
     let current = store.update_shard_count(&stream, target)?;
-    Ok(json!({
-        "StreamName": stream,
-        "StreamARN": store.stream_arn(&stream),
-        "CurrentShardCount": current,
-        "TargetShardCount": target,
-    }))
+    Ok(shapes::UpdateShardCountOutput {
+        stream_arn: Some(store.stream_arn(&stream)),
+        stream_name: Some(stream),
+        current_shard_count: Some(current.into()),
+        target_shard_count: Some(target.into()),
+    })
 }

@@ -1,19 +1,16 @@
 //! Stream lifecycle: create, delete, describe, list, retention, tags, capacity mode.
 
-use super::{
-    bool_of, ident, int_of, mode_name, seconds, str_of, stream_header, stream_of_value, Handler,
-    Operation,
-};
+use super::{ident, int, mode_details, stream_header, stream_of, tag, typed, Operation};
 use crate::error::ApiError;
+use crate::shapes;
 use crate::validate::{
     limit, opt, req, Shape, ANY_INT, BOOL, NATURAL_INT, NEXT_TOKEN, POSITIVE_INT, STREAM_ARN,
     STREAM_MODE_DETAILS, STREAM_NAME, TAG_KEY, TAG_MAP,
 };
+use crate::wire::Timestamp;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use serde_json::{json, Value};
 use shardlog::{CreateStream, Store, StreamMode};
-use std::collections::BTreeMap;
 
 /// Shards an on-demand stream starts with, as Kinesis provisions about four shards' capacity.
 const ON_DEMAND_SHARDS: u32 = 4;
@@ -42,13 +39,15 @@ pub(super) const CREATE_STREAM: Operation = Operation {
             &Shape::Enum(&["AUTO", "USER_PARTITION_KEY"]),
         ),
     ],
-    handler: Handler::Value(create_stream),
+    handler: typed!(create_stream),
 };
 
-fn create_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = str_of(input, "StreamName").unwrap_or_default();
-    let mode = mode_of(input).unwrap_or(StreamMode::Provisioned);
-    let shard_count = match (int_of(input, "ShardCount"), mode) {
+fn create_stream(store: &Store, i: shapes::CreateStreamInput) -> Result<(), ApiError> {
+    let mode = i
+        .stream_mode_details
+        .as_ref()
+        .map_or(StreamMode::Provisioned, mode_of);
+    let shard_count = match (i.shard_count, mode) {
         (Some(n), _) => u32::try_from(n).unwrap_or(u32::MAX),
         (None, StreamMode::OnDemand) => ON_DEMAND_SHARDS,
         (None, _) => {
@@ -58,19 +57,17 @@ fn create_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
             ))
         }
     };
-    let tags = tags_of(input);
     store.create_stream_with(
-        name,
+        &i.stream_name,
         CreateStream {
             shard_count,
             mode,
-            tags,
-            max_record_size_kib: int_of(input, "MaxRecordSizeInKiB")
-                .and_then(|k| u32::try_from(k).ok()),
-            record_distribution: str_of(input, "RecordDistributionStrategy").map(str::to_string),
+            tags: i.tags.unwrap_or_default(),
+            max_record_size_kib: i.max_record_size_in_kib.and_then(|k| u32::try_from(k).ok()),
+            record_distribution: i.record_distribution_strategy,
         },
     )?;
-    Ok(Value::Null)
+    Ok(())
 }
 
 pub(super) const DELETE_STREAM: Operation = Operation {
@@ -81,12 +78,13 @@ pub(super) const DELETE_STREAM: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(delete_stream),
+    handler: typed!(delete_stream),
 };
 
-fn delete_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of_value(input)?;
-    if !bool_of(input, "EnforceConsumerDeletion") && !store.consumers(&name)?.is_empty() {
+fn delete_stream(store: &Store, i: shapes::DeleteStreamInput) -> Result<(), ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let enforce = i.enforce_consumer_deletion.unwrap_or(false);
+    if !enforce && !store.consumers(&name)?.is_empty() {
         return Err(ApiError::new(
             "ResourceInUseException",
             format!(
@@ -95,7 +93,7 @@ fn delete_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
         ));
     }
     store.delete_stream(&name)?;
-    Ok(Value::Null)
+    Ok(())
 }
 
 pub(super) const DESCRIBE_STREAM: Operation = Operation {
@@ -107,16 +105,20 @@ pub(super) const DESCRIBE_STREAM: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(describe_stream),
+    handler: typed!(describe_stream),
 };
 
-fn describe_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let d = store.describe_stream(&stream_of_value(input)?)?;
-    let after = match str_of(input, "ExclusiveStartShardId") {
+fn describe_stream(
+    store: &Store,
+    i: shapes::DescribeStreamInput,
+) -> Result<shapes::DescribeStreamOutput, ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let d = store.describe_stream(&name)?;
+    let after = match &i.exclusive_start_shard_id {
         Some(id) => Some(id.parse::<shardlog::ShardId>()?),
         None => None,
     };
-    let page = usize::try_from(int_of(input, "Limit").unwrap_or(100))
+    let page = usize::try_from(i.limit.unwrap_or(100))
         .unwrap_or(DESCRIBE_PAGE)
         .min(DESCRIBE_PAGE);
     let remaining: Vec<_> = d
@@ -124,39 +126,58 @@ fn describe_stream(store: &Store, input: &Value) -> Result<Value, ApiError> {
         .iter()
         .filter(|s| after.is_none_or(|a| s.shard_id > a))
         .collect();
-    let shards: Vec<Value> = remaining
+    let shards = remaining
         .iter()
         .take(page)
-        .map(|s| super::shards::shard_json(s))
+        .map(|s| super::shards::shard(s))
         .collect();
-    let mut out = stream_header(&d);
-    out.insert("Shards".into(), Value::Array(shards));
-    out.insert("HasMoreShards".into(), Value::Bool(remaining.len() > page));
-    Ok(json!({ "StreamDescription": out }))
+    let h = stream_header(&d);
+    Ok(shapes::DescribeStreamOutput {
+        stream_description: shapes::StreamDescription {
+            stream_name: h.stream_name,
+            stream_arn: h.stream_arn,
+            stream_status: h.stream_status,
+            stream_mode_details: h.stream_mode_details,
+            shards,
+            has_more_shards: remaining.len() > page,
+            retention_period_hours: h.retention_period_hours,
+            stream_creation_timestamp: h.stream_creation_timestamp,
+            enhanced_monitoring: h.enhanced_monitoring,
+            encryption_type: h.encryption_type,
+            key_id: h.key_id,
+        },
+    })
 }
 
 pub(super) const DESCRIBE_STREAM_SUMMARY: Operation = Operation {
     name: "DescribeStreamSummary",
     input: &[ident!(), ident!(arn), ident!(id)],
-    handler: Handler::Value(describe_stream_summary),
+    handler: typed!(describe_stream_summary),
 };
 
-fn describe_stream_summary(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of_value(input)?;
+fn describe_stream_summary(
+    store: &Store,
+    i: shapes::DescribeStreamSummaryInput,
+) -> Result<shapes::DescribeStreamSummaryOutput, ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
     let d = store.describe_stream(&name)?;
-    let mut out = stream_header(&d);
-    out.insert("OpenShardCount".into(), json!(d.open_shard_count));
-    out.insert("ConsumerCount".into(), json!(d.consumer_count));
-    if let Some(mibps) = d.settings.warm_throughput_mibps {
-        let warm = json!({"TargetMiBps": mibps, "CurrentMiBps": mibps});
-        out.insert("WarmThroughput".into(), warm);
-    }
-    let max_kib = d.settings.max_record_bytes() / 1024;
-    out.insert("MaxRecordSizeInKiB".into(), json!(max_kib));
-    if let Some(strategy) = &d.settings.record_distribution {
-        out.insert("RecordDistributionStrategy".into(), json!(strategy));
-    }
-    Ok(json!({ "StreamDescriptionSummary": out }))
+    let warm = d
+        .settings
+        .warm_throughput_mibps
+        .map(|mibps| shapes::WarmThroughputObject {
+            target_mibps: Some(mibps.into()),
+            current_mibps: Some(mibps.into()),
+        });
+    Ok(shapes::DescribeStreamSummaryOutput {
+        stream_description_summary: shapes::StreamDescriptionSummary {
+            open_shard_count: int(d.open_shard_count),
+            consumer_count: Some(int(d.consumer_count)),
+            warm_throughput: warm,
+            max_record_size_in_kib: Some(int(d.settings.max_record_bytes() / 1024)),
+            record_distribution_strategy: d.settings.record_distribution.clone(),
+            ..stream_header(&d)
+        },
+    })
 }
 
 pub(super) const LIST_STREAMS: Operation = Operation {
@@ -166,16 +187,19 @@ pub(super) const LIST_STREAMS: Operation = Operation {
         opt("ExclusiveStartStreamName", &STREAM_NAME),
         opt("NextToken", &NEXT_TOKEN),
     ],
-    handler: Handler::Value(list_streams),
+    handler: typed!(list_streams),
 };
 
-fn list_streams(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let after = match str_of(input, "NextToken") {
+fn list_streams(
+    store: &Store,
+    i: shapes::ListStreamsInput,
+) -> Result<shapes::ListStreamsOutput, ApiError> {
+    let after = match &i.next_token {
         Some(token) => Some(decode_list_token(token)?),
-        None => str_of(input, "ExclusiveStartStreamName").map(str::to_string),
+        None => i.exclusive_start_stream_name,
     };
     // As on AWS: a Limit above 100 still answers at most 100 streams.
-    let page = usize::try_from(int_of(input, "Limit").unwrap_or(100))
+    let page = usize::try_from(i.limit.unwrap_or(100))
         .unwrap_or(LIST_PAGE)
         .min(LIST_PAGE);
     let names: Vec<String> = store
@@ -189,24 +213,25 @@ fn list_streams(store: &Store, input: &Value) -> Result<Value, ApiError> {
     for name in names {
         // A stream deleted since the listing is simply left out.
         if let Ok(d) = store.describe_stream(name) {
-            summaries.push(json!({
-                "StreamName": d.name,
-                "StreamARN": d.arn,
-                "StreamStatus": d.status,
-                "StreamModeDetails": {"StreamMode": mode_name(d.mode)},
-                "StreamCreationTimestamp": seconds(d.created_ms),
-            }));
+            summaries.push(shapes::StreamSummary {
+                stream_name: d.name,
+                stream_arn: d.arn,
+                stream_status: d.status.into(),
+                stream_mode_details: Some(mode_details(d.mode)),
+                stream_creation_timestamp: Some(Timestamp(d.created_ms)),
+            });
         }
     }
-    let mut out = json!({
-        "StreamNames": names,
-        "HasMoreStreams": more,
-        "StreamSummaries": summaries,
-    });
-    if let (true, Some(last)) = (more, names.last()) {
-        out["NextToken"] = Value::String(URL_SAFE_NO_PAD.encode(last));
-    }
-    Ok(out)
+    let next_token = match (more, names.last()) {
+        (true, Some(last)) => Some(URL_SAFE_NO_PAD.encode(last)),
+        _ => None,
+    };
+    Ok(shapes::ListStreamsOutput {
+        stream_names: names.to_vec(),
+        has_more_streams: more,
+        next_token,
+        stream_summaries: Some(summaries),
+    })
 }
 
 fn decode_list_token(token: &str) -> Result<String, ApiError> {
@@ -225,12 +250,16 @@ pub(super) const INCREASE_RETENTION: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(increase_retention),
+    handler: typed!(increase_retention),
 };
 
-fn increase_retention(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    store.increase_retention_period(&stream_of_value(input)?, hours_of(input))?;
-    Ok(Value::Null)
+fn increase_retention(
+    store: &Store,
+    i: shapes::IncreaseStreamRetentionPeriodInput,
+) -> Result<(), ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    store.increase_retention_period(&name, hours(i.retention_period_hours))?;
+    Ok(())
 }
 
 pub(super) const DECREASE_RETENTION: Operation = Operation {
@@ -241,28 +270,32 @@ pub(super) const DECREASE_RETENTION: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(decrease_retention),
+    handler: typed!(decrease_retention),
 };
 
-fn decrease_retention(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    store.decrease_retention_period(&stream_of_value(input)?, hours_of(input))?;
-    Ok(Value::Null)
+fn decrease_retention(
+    store: &Store,
+    i: shapes::DecreaseStreamRetentionPeriodInput,
+) -> Result<(), ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    store.decrease_retention_period(&name, hours(i.retention_period_hours))?;
+    Ok(())
 }
 
-fn hours_of(input: &Value) -> u32 {
-    let h = int_of(input, "RetentionPeriodHours").unwrap_or(0);
+fn hours(h: i64) -> u32 {
     u32::try_from(h.max(0)).unwrap_or(u32::MAX)
 }
 
 pub(super) const ADD_TAGS: Operation = Operation {
     name: "AddTagsToStream",
     input: &[ident!(), req("Tags", &TAG_MAP), ident!(arn), ident!(id)],
-    handler: Handler::Value(add_tags),
+    handler: typed!(add_tags),
 };
 
-fn add_tags(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    store.add_tags(&stream_of_value(input)?, &tags_of(input))?;
-    Ok(Value::Null)
+fn add_tags(store: &Store, i: shapes::AddTagsToStreamInput) -> Result<(), ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    store.add_tags(&name, &i.tags)?;
+    Ok(())
 }
 
 pub(super) const REMOVE_TAGS: Operation = Operation {
@@ -280,21 +313,13 @@ pub(super) const REMOVE_TAGS: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(remove_tags),
+    handler: typed!(remove_tags),
 };
 
-fn remove_tags(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let keys: Vec<String> = input
-        .get("TagKeys")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|k| k.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    store.remove_tags(&stream_of_value(input)?, &keys)?;
-    Ok(Value::Null)
+fn remove_tags(store: &Store, i: shapes::RemoveTagsFromStreamInput) -> Result<(), ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    store.remove_tags(&name, &i.tag_keys)?;
+    Ok(())
 }
 
 pub(super) const LIST_TAGS: Operation = Operation {
@@ -306,23 +331,26 @@ pub(super) const LIST_TAGS: Operation = Operation {
         ident!(arn),
         ident!(id),
     ],
-    handler: Handler::Value(list_tags),
+    handler: typed!(list_tags),
 };
 
-fn list_tags(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let tags = store.list_tags(&stream_of_value(input)?)?;
-    let after = str_of(input, "ExclusiveStartTagKey");
-    let page = usize::try_from(int_of(input, "Limit").unwrap_or(50)).unwrap_or(50);
+fn list_tags(
+    store: &Store,
+    i: shapes::ListTagsForStreamInput,
+) -> Result<shapes::ListTagsForStreamOutput, ApiError> {
+    let name = stream_of(i.stream_name.as_deref(), i.stream_arn.as_deref())?;
+    let tags = store.list_tags(&name)?;
+    let after = i.exclusive_start_tag_key.as_deref();
+    let page = usize::try_from(i.limit.unwrap_or(50)).unwrap_or(50);
     let rest: Vec<_> = tags
-        .iter()
+        .into_iter()
         .filter(|(k, _)| after.is_none_or(|a| k.as_str() > a))
         .collect();
-    let listed: Vec<Value> = rest
-        .iter()
-        .take(page)
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
-        .collect();
-    Ok(json!({"Tags": listed, "HasMoreTags": rest.len() > page}))
+    let has_more_tags = rest.len() > page;
+    Ok(shapes::ListTagsForStreamOutput {
+        tags: rest.into_iter().take(page).map(tag).collect(),
+        has_more_tags,
+    })
 }
 
 pub(super) const UPDATE_STREAM_MODE: Operation = Operation {
@@ -333,35 +361,19 @@ pub(super) const UPDATE_STREAM_MODE: Operation = Operation {
         req("StreamModeDetails", &STREAM_MODE_DETAILS),
         opt("WarmThroughputMiBps", &NATURAL_INT),
     ],
-    handler: Handler::Value(update_stream_mode),
+    handler: typed!(update_stream_mode),
 };
 
-fn update_stream_mode(store: &Store, input: &Value) -> Result<Value, ApiError> {
-    let name = stream_of_value(input)?;
-    let mode = mode_of(input).unwrap_or(StreamMode::Provisioned);
-    store.set_stream_mode(&name, mode)?;
-    Ok(Value::Null)
+/// UpdateStreamMode names its stream by ARN only.
+fn update_stream_mode(store: &Store, i: shapes::UpdateStreamModeInput) -> Result<(), ApiError> {
+    let name = stream_of(None, Some(&i.stream_arn))?;
+    store.set_stream_mode(&name, mode_of(&i.stream_mode_details))?;
+    Ok(())
 }
 
-fn mode_of(input: &Value) -> Option<StreamMode> {
-    match input
-        .get("StreamModeDetails")?
-        .get("StreamMode")?
-        .as_str()?
-    {
-        "ON_DEMAND" => Some(StreamMode::OnDemand),
-        _ => Some(StreamMode::Provisioned),
+fn mode_of(details: &shapes::StreamModeDetails) -> StreamMode {
+    match details.stream_mode.as_str() {
+        "ON_DEMAND" => StreamMode::OnDemand,
+        _ => StreamMode::Provisioned,
     }
-}
-
-fn tags_of(input: &Value) -> BTreeMap<String, String> {
-    input
-        .get("Tags")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
 }
