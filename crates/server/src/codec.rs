@@ -116,19 +116,22 @@ impl Encoding {
     /// request that does not decode, or breaks a constraint, is decoded again as a value and
     /// walked by [`validate::check`], which answers as AWS does (the first wrong type, or every
     /// violation); only refused requests pay for that second pass. In both protocols a structure
-    /// must be a map, as the walker has it ([`wire::MapStructs`]).
+    /// must be a map with text keys, as the walker has it ([`wire::MapStructs`]).
     pub fn decode_typed<T>(self, body: &[u8], members: &'static [Member]) -> Result<T, ApiError>
     where
         T: serde::de::DeserializeOwned + Valid,
     {
         let fast = match self {
-            // As `serde_json::from_slice`, but a structure must be a JSON object.
-            Encoding::Json => {
-                let mut de = serde_json::Deserializer::from_slice(body);
+            // As `serde_json::from_str`, but a structure must be a JSON object. The whole body
+            // must be UTF-8, also inside members that are skipped (as the walker reads it).
+            Encoding::Json => std::str::from_utf8(body).ok().and_then(|text| {
+                let mut de = serde_json::Deserializer::from_str(text);
                 let parsed = T::deserialize(wire::MapStructs(&mut de));
                 parsed.ok().filter(|_| de.end().is_ok())
-            }
-            Encoding::Cbor => ciborium::de::from_reader::<T, _>(body).ok(),
+            }),
+            Encoding::Cbor => ciborium::de::from_reader::<wire::Strict<T>, _>(body)
+                .ok()
+                .map(|s| s.0),
         };
         let fast_parsed = fast.is_some();
         if let Some(input) = fast.filter(Valid::valid) {
@@ -417,6 +420,45 @@ mod tests {
         let empty = shapes::DescribeAccountSettingsOutput::default();
         assert_eq!(Encoding::Json.encode(&empty), b"{}");
         assert_eq!(Encoding::Cbor.encode(&empty), [0xa0]);
+    }
+
+    /// Found by the `request_parse` fuzzer: bytes that are not UTF-8 inside a member the typed
+    /// decoder skips. Both paths must agree that the body is unreadable.
+    #[test]
+    fn skipped_members_are_read_as_strictly_as_known_ones() {
+        use crate::ops::find;
+        let members = find("DescribeStreamConsumer").unwrap().input;
+        let mut body = br#"{"ConsumerName":"c","Unknown":"a"#.to_vec();
+        body.extend_from_slice(&[0xfb, b'"', b'}']);
+        let e = Encoding::Json
+            .decode_typed::<shapes::DescribeStreamConsumerInput>(&body, members)
+            .unwrap_err();
+        assert_eq!((e.kind, e.message.as_str()), ("SerializationException", ""));
+        // A CBOR map key that is not text, in a known member's place or a skipped one.
+        let cbor = |key: Cbor| {
+            let mut out = Vec::new();
+            let v = Cbor::Map(vec![
+                (Cbor::Text("StreamName".into()), Cbor::Text("s".into())),
+                (key, Cbor::Text("c".into())),
+            ]);
+            ciborium::ser::into_writer(&v, &mut out).unwrap();
+            out
+        };
+        for key in [Cbor::Integer(0.into()), Cbor::Integer(7.into())] {
+            let got = Encoding::Cbor
+                .decode_typed::<shapes::DescribeStreamConsumerInput>(&cbor(key.clone()), members);
+            assert_eq!(
+                got.map_err(|e| e.kind),
+                Err("SerializationException"),
+                "{key:?}"
+            );
+        }
+        // A byte-string key names no member (the walker reads it as its base64 text): skipped.
+        let got = Encoding::Cbor.decode_typed::<shapes::DescribeStreamConsumerInput>(
+            &cbor(Cbor::Bytes(b"ConsumerName".to_vec())),
+            members,
+        );
+        assert_eq!(got.map(|i| i.consumer_name), Ok(None));
     }
 
     #[test]

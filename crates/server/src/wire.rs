@@ -360,6 +360,39 @@ impl<'de, V: Deserialize<'de>, const N: usize> Visitor<'de> for Bounded<BTreeMap
     }
 }
 
+/// A typed request read with [`MapStructs`]: `from_reader::<Strict<T>>` for parsers whose
+/// deserializer cannot be wrapped from outside (ciborium).
+pub(crate) struct Strict<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Strict<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(MapStructs(d)).map(Strict)
+    }
+}
+
+/// The visitor of a member name: text only.
+struct TextKey<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for TextKey<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<V::Value, E> {
+        self.0.visit_str(s)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<V::Value, E> {
+        self.0.visit_borrowed_str(s)
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<V::Value, E> {
+        self.0.visit_string(s)
+    }
+}
+
 // Structures: maps only. A derived `Deserialize` also takes a structure as the list of its members
 // in order, and serde_json offers it one (`["s"]` for `{"StreamName": "s"}`); AWS, and
 // `crate::validate`, refuse a list where a structure belongs. ciborium already asks for a map.
@@ -385,7 +418,13 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for MapStructs<D> {
         deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
         deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
         deserialize_option deserialize_unit deserialize_seq deserialize_map
-        deserialize_identifier deserialize_ignored_any
+        deserialize_ignored_any
+    }
+
+    /// A member name must be text: a derived `Deserialize` would also take an integer as the
+    /// index of a member and a byte string as its name, which CBOR can send.
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_identifier(TextKey(v))
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(
