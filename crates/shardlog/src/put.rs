@@ -265,7 +265,8 @@ impl Store {
         out
     }
 
-    /// Feeds each written shard's rate meter and splits the shards that stayed hot.
+    /// Feeds each written shard's rate meter; a shard that stayed hot is split on the writer pool,
+    /// beside the write path, so a put never waits for a reshard and its catalog sync.
     fn split_hot_shards(
         &self,
         stream: &str,
@@ -275,10 +276,20 @@ impl Store {
         let now = self.inner.now_ms();
         for (shard, idx) in groups {
             let bytes = idx.iter().map(|&i| entries[i].size() as u64).sum();
-            let hot = shard.hot.locked().observe(now, idx.len() as u64, bytes);
-            if hot {
-                // Best effort: a concurrent reshard may have closed the shard already.
-                let _ = self.split_hot(stream, ShardId(shard.index));
+            if !shard.hot.locked().observe(now, idx.len() as u64, bytes) {
+                continue;
+            }
+            let (store, stream, id) = (self.clone(), stream.to_string(), ShardId(shard.index));
+            let split = move || {
+                // Best effort: the store may be closing (`close` waits for this admission), or a
+                // concurrent reshard may have closed the shard already.
+                if let Ok(_admitted) = store.inner.life.admit() {
+                    let _ = store.split_hot(&stream, id);
+                }
+            };
+            match write_pool() {
+                Some(pool) => pool.spawn(split),
+                None => split(),
             }
         }
     }

@@ -599,7 +599,15 @@ fn on_demand_streams_split_a_shard_that_stays_hot() {
     }
     clock.set(10_000_000 + 4_100);
     store.put_records("od", &entries).unwrap();
-    let d = store.describe_stream("od").unwrap();
+    // The split runs beside the write path: the put returned without waiting for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let d = loop {
+        let d = store.describe_stream("od").unwrap();
+        if d.open_shard_count == 2 || std::time::Instant::now() > deadline {
+            break d;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
     assert_eq!(d.open_shard_count, 2, "{:?}", d.shards);
     assert!(d.shards[0].ending_sequence_number.is_some());
     // A cool stream stays as it is.
