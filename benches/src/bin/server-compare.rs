@@ -1,7 +1,9 @@
 //! `server-compare`: a load generator for Kinesis-compatible servers. In one run it drives
 //! `shardlog serve` and kinesalite (installed from npm) with the same work, PutRecords of 500 × 1 KiB
 //! from several keep-alive connections and then GetRecords of everything back, and prints one
-//! markdown table: records/s and p99 call latency for each, and the ratio.
+//! markdown table: records/s, p99 call latency and the server process's CPU per 1,000 records for
+//! each, the same work done by the engine in process (the ceiling a server could reach), and the
+//! ratios.
 //!
 //! ```text
 //! cargo build --release -p shardlog-cli -p shardlog-benches
@@ -94,6 +96,9 @@ struct Run {
     put_p99: Duration,
     get_rps: f64,
     get_p99: Duration,
+    /// The server process's CPU time (user + system) per 1,000 records, in ms; 0 in-process.
+    put_cpu: f64,
+    get_cpu: f64,
 }
 
 fn main() -> Res<()> {
@@ -124,7 +129,7 @@ fn main() -> Res<()> {
                 None => start_kinesalite(&kinesalite_dir)?,
             };
             eprintln!("round {round}: {name} on {}", server.addr);
-            let run = measure(&args, server.addr);
+            let run = measure(&args, server.addr, server.child.id());
             server.stop();
             let run = run?;
             eprintln!(
@@ -135,11 +140,20 @@ fn main() -> Res<()> {
             let _ = std::fs::remove_dir_all(&data);
         }
     }
-    let named: Vec<(&str, &[Run])> = servers
-        .iter()
-        .zip(&runs)
-        .map(|((name, _), r)| (name.as_str(), r.as_slice()))
-        .collect();
+    let mut engine_runs = Vec::new();
+    for round in 0..args.repeats {
+        let dir = scratch.path().join(format!("engine-{round}"));
+        eprintln!("round {round}: engine in process");
+        engine_runs.push(measure_engine(&args, &dir)?);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let mut named: Vec<(&str, &[Run])> = vec![("engine in process (same work)", &engine_runs)];
+    named.extend(
+        servers
+            .iter()
+            .zip(&runs)
+            .map(|((name, _), r)| (name.as_str(), r.as_slice())),
+    );
     print_table(&args, &named, scratch.path());
     Ok(())
 }
@@ -245,7 +259,7 @@ fn wait_ready(server: Server) -> Res<Server> {
     Err(format!("server on {} did not start", server.addr).into())
 }
 
-fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
+fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
     let mut c = Client::connect(addr)?;
     c.call(
         "CreateStream",
@@ -259,6 +273,7 @@ fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
     }
     let calls = args.records.div_ceil(BATCH);
     let per_conn = calls.div_ceil(args.connections);
+    let cpu_before_put = cpu_ms(pid)?;
     let started = Instant::now();
     let threads: Vec<_> = (0..args.connections)
         .map(|t| {
@@ -274,6 +289,7 @@ fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
         put_lat.extend(lat);
     }
     let put_time = started.elapsed();
+    let put_cpu = cpu_ms(pid)? - cpu_before_put;
     put_lat.sort();
 
     // A fresh connection: servers close idle keep-alive connections (node after 5 s).
@@ -287,6 +303,7 @@ fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
                 .collect()
         })
         .unwrap_or_default();
+    let cpu_before_get = cpu_ms(pid)?;
     let started = Instant::now();
     let mut get_lat = Vec::new();
     let mut read = 0;
@@ -310,6 +327,7 @@ fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
         }
     }
     let get_time = started.elapsed();
+    let get_cpu = cpu_ms(pid)? - cpu_before_get;
     get_lat.sort();
     if read != written {
         return Err(format!("wrote {written} records but read {read}").into());
@@ -319,6 +337,83 @@ fn measure(args: &Args, addr: SocketAddr) -> Res<Run> {
         put_p99: percentile(&put_lat, 99.0),
         get_rps: read as f64 / get_time.as_secs_f64(),
         get_p99: percentile(&get_lat, 99.0),
+        put_cpu: put_cpu / (written as f64 / 1000.0),
+        get_cpu: get_cpu / (read as f64 / 1000.0),
+    })
+}
+
+/// CPU time (user + system) a process has used so far, in ms, from `/proc/PID/stat` (fields 14
+/// and 15, in clock ticks of 10 ms: USER_HZ is 100 on Linux).
+fn cpu_ms(pid: u32) -> Res<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name (field 2) may hold spaces; the fields after it are plain.
+    let after = stat.rsplit_once(')').ok_or("no ) in /proc/PID/stat")?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| -> Res<f64> {
+        Ok(fields
+            .get(i)
+            .ok_or("short /proc/PID/stat")?
+            .parse::<f64>()?)
+    };
+    // `after` starts at field 3, so utime (14) and stime (15) are at 11 and 12.
+    Ok((ticks(11)? + ticks(12)?) * 10.0)
+}
+
+/// The same work in process: `put_records` of 500 × 1 KiB from `connections` threads against a
+/// `Store` with the server's durability, then `get_records` of everything, one shard after the
+/// other. The rate the server would reach if the wire cost nothing.
+fn measure_engine(args: &Args, dir: &Path) -> Res<Run> {
+    use shardlog_benches::engine;
+    let durability = match args.durability.as_str() {
+        "none" => shardlog_segment::Durability::None,
+        _ => shardlog_segment::Durability::Sync,
+    };
+    let store = engine::create(dir, durability, 64 << 20, args.shards)?;
+    let payloads = shardlog_benches::Payloads::new(SIZE);
+    let keys = engine::partition_keys(args.records, 7);
+    let requests = engine::requests(&keys, &payloads, BATCH);
+    let per_thread = requests.len().div_ceil(args.connections);
+    let started = Instant::now();
+    let mut put_lat = Vec::new();
+    std::thread::scope(|scope| -> Res<()> {
+        let workers: Vec<_> = requests
+            .chunks(per_thread.max(1))
+            .map(|chunk| {
+                let store = &store;
+                scope.spawn(move || -> Res<Vec<Duration>> {
+                    chunk
+                        .iter()
+                        .map(|req| {
+                            let t = Instant::now();
+                            let out = store.put_records(engine::STREAM, req)?;
+                            if out.failed_record_count > 0 {
+                                return Err("put_records: entries failed".into());
+                            }
+                            Ok(t.elapsed())
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        for w in workers {
+            put_lat.extend(w.join().map_err(|_| "writer panicked")??);
+        }
+        Ok(())
+    })?;
+    let put_time = started.elapsed();
+    put_lat.sort();
+    let (get_time, totals) = engine::read_all(&store, args.shards, 10_000)?;
+    store.close()?;
+    if totals.records != keys.len() as u64 {
+        return Err(format!("wrote {} records but read {}", keys.len(), totals.records).into());
+    }
+    Ok(Run {
+        put_rps: keys.len() as f64 / put_time.as_secs_f64(),
+        put_p99: percentile(&put_lat, 99.0),
+        get_rps: totals.records as f64 / get_time.as_secs_f64(),
+        get_p99: Duration::ZERO,
+        put_cpu: 0.0,
+        get_cpu: 0.0,
     })
 }
 
@@ -538,26 +633,35 @@ fn print_table(args: &Args, runs: &[(&str, &[Run])], root: &Path) {
     );
     println!();
     println!(
-        "| | PutRecords records/s | PutRecords p99 ms | GetRecords records/s | GetRecords p99 ms |"
+        "| | PutRecords records/s | PutRecords p99 ms | server CPU ms per 1k put | GetRecords records/s | GetRecords p99 ms | server CPU ms per 1k get |"
     );
-    println!("|---|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for (name, r) in runs {
         println!(
-            "| {name} | {:.0} | {:.1} | {:.0} | {:.1} |",
+            "| {name} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} |",
             med(r, |r| r.put_rps),
             med(r, |r| ms(r.put_p99)),
+            med(r, |r| r.put_cpu),
             med(r, |r| r.get_rps),
             med(r, |r| ms(r.get_p99)),
+            med(r, |r| r.get_cpu),
         );
     }
+    // Row 0 is the engine in process, row 1 `shardlog serve`, the last kinesalite.
+    let (engine, ours) = (runs[0].1, runs[1].1);
+    println!(
+        "| shardlog serve vs the engine (goal ≥ 0.5×) | {:.2}× | | | {:.2}× | | |",
+        med(ours, |r| r.put_rps) / med(engine, |r| r.put_rps),
+        med(ours, |r| r.get_rps) / med(engine, |r| r.get_rps),
+    );
     if !args.kinesalite {
         return;
     }
-    let (ours, theirs) = (runs[0].1, runs[runs.len() - 1].1);
+    let theirs = runs[runs.len() - 1].1;
     let ratio = |f: fn(&Run) -> f64| med(ours, f) / med(theirs, f);
     let inverse = |f: fn(&Run) -> f64| med(theirs, f) / med(ours, f);
     println!(
-        "| ratio to kinesalite (goal ≥ 10×) | {:.1}× | {:.1}× lower | {:.1}× | {:.1}× lower |",
+        "| shardlog serve vs kinesalite (goal ≥ 10×) | {:.1}× | {:.1}× lower | | {:.1}× | {:.1}× lower | |",
         ratio(|r| r.put_rps),
         inverse(|r| ms(r.put_p99)),
         ratio(|r| r.get_rps),
