@@ -155,6 +155,7 @@ class Types:
     def __init__(self, shapes):
         self.shapes = shapes
         self.structs = []
+        self.sized = []
         self.seen = set()
         self.checked = set()
 
@@ -249,6 +250,8 @@ class Types:
                 attrs.append(f"deserialize_with = {rust_str(d)}")
             fields.append(f"    #[serde({', '.join(attrs)})]\n    pub {snake(m)}: {t},")
         self.structs.append((name, fields))
+        sizes = [f"{len(m) + 4} + self.{snake(m)}.encoded_size()" for m in s.get("members", {})]
+        self.sized.append((name, sizes))
 
     def valid_impl(self, name):
         s = self.shapes[name]
@@ -311,10 +314,11 @@ def types_rs(version, model):
         "//! Blobs are base64 text in JSON and byte strings in CBOR ([`Blob`]), timestamps epoch seconds",
         "//! in JSON and tag-1 milliseconds in CBOR ([`Timestamp`]). [`Valid`] holds the model's",
         "//! constraints of every request structure: the fast check of a decoded request.",
+        "//! [`EncodedSize`] estimates an answer's encoded length, so its buffer is allocated once.",
         "#![allow(dead_code, clippy::all)]",
         "",
         "use super::validate;",
-        "use super::wire::{self, Blob, Timestamp, Valid};",
+        "use super::wire::{self, Blob, EncodedSize, Timestamp, Valid};",
         "use serde::{Deserialize, Serialize};",
         "use std::collections::BTreeMap;",
         "",
@@ -332,6 +336,16 @@ def types_rs(version, model):
             "",
         ]
     rs += valid
+    for name, sizes in sorted(t.sized):
+        total = " + ".join(["2"] + sizes)
+        rs += [
+            f"impl EncodedSize for {name} {{",
+            "    fn encoded_size(&self) -> usize {",
+            f"        {total}",
+            "    }",
+            "}",
+            "",
+        ]
     return "\n".join(rs), len(t.structs)
 
 

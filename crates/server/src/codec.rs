@@ -85,7 +85,15 @@ impl Encoding {
     /// operation without output (its handler returns `()`, which encodes as null) answers an
     /// empty body.
     pub fn encode<T: serde::Serialize + ?Sized>(self, v: &T) -> Vec<u8> {
-        let mut out = Vec::new();
+        self.encode_into(v, Vec::new())
+    }
+
+    /// [`Encoding::encode`] into a buffer sized for the answer ([`wire::EncodedSize`]).
+    pub fn encode_sized<T: serde::Serialize + wire::EncodedSize>(self, v: &T) -> Vec<u8> {
+        self.encode_into(v, Vec::with_capacity(v.encoded_size()))
+    }
+
+    fn encode_into<T: serde::Serialize + ?Sized>(self, v: &T, mut out: Vec<u8>) -> Vec<u8> {
         // Writing into a Vec cannot fail, and every type of `crate::shapes` serializes.
         let _ = match self {
             Encoding::Json => serde_json::to_writer(&mut out, v).map_err(|_| ()),

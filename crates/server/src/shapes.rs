@@ -6,10 +6,11 @@
 //! Blobs are base64 text in JSON and byte strings in CBOR ([`Blob`]), timestamps epoch seconds
 //! in JSON and tag-1 milliseconds in CBOR ([`Timestamp`]). [`Valid`] holds the model's
 //! constraints of every request structure: the fast check of a decoded request.
+//! [`EncodedSize`] estimates an answer's encoded length, so its buffer is allocated once.
 #![allow(dead_code, clippy::all)]
 
 use super::validate;
-use super::wire::{self, Blob, Timestamp, Valid};
+use super::wire::{self, Blob, EncodedSize, Timestamp, Valid};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -2468,5 +2469,962 @@ impl Valid for UpdateStreamWarmThroughputInput {
                 .as_ref()
                 .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
             && wire::within(*warm_throughput_mibps, Some(0), None)
+    }
+}
+
+impl EncodedSize for AddTagsToStreamInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 8
+            + self.tags.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for ChildShard {
+    fn encoded_size(&self) -> usize {
+        2 + 11
+            + self.shard_id.encoded_size()
+            + 16
+            + self.parent_shards.encoded_size()
+            + 16
+            + self.hash_key_range.encoded_size()
+    }
+}
+
+impl EncodedSize for Consumer {
+    fn encoded_size(&self) -> usize {
+        2 + 16
+            + self.consumer_name.encoded_size()
+            + 15
+            + self.consumer_arn.encoded_size()
+            + 18
+            + self.consumer_status.encoded_size()
+            + 29
+            + self.consumer_creation_timestamp.encoded_size()
+    }
+}
+
+impl EncodedSize for ConsumerDescription {
+    fn encoded_size(&self) -> usize {
+        2 + 16
+            + self.consumer_name.encoded_size()
+            + 15
+            + self.consumer_arn.encoded_size()
+            + 18
+            + self.consumer_status.encoded_size()
+            + 29
+            + self.consumer_creation_timestamp.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+    }
+}
+
+impl EncodedSize for CreateStreamInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 14
+            + self.shard_count.encoded_size()
+            + 21
+            + self.stream_mode_details.encoded_size()
+            + 8
+            + self.tags.encoded_size()
+            + 23
+            + self.warm_throughput_mibps.encoded_size()
+            + 22
+            + self.max_record_size_in_kib.encoded_size()
+            + 30
+            + self.record_distribution_strategy.encoded_size()
+    }
+}
+
+impl EncodedSize for DecreaseStreamRetentionPeriodInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 24
+            + self.retention_period_hours.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for DeleteResourcePolicyInput {
+    fn encoded_size(&self) -> usize {
+        2 + 15 + self.resource_arn.encoded_size() + 12 + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for DeleteStreamInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 27
+            + self.enforce_consumer_deletion.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for DeregisterStreamConsumerInput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 16
+            + self.consumer_name.encoded_size()
+            + 15
+            + self.consumer_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeAccountSettingsInput {
+    fn encoded_size(&self) -> usize {
+        2
+    }
+}
+
+impl EncodedSize for DescribeAccountSettingsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 38 + self.minimum_throughput_billing_commitment.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeLimitsInput {
+    fn encoded_size(&self) -> usize {
+        2
+    }
+}
+
+impl EncodedSize for DescribeLimitsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.shard_limit.encoded_size()
+            + 18
+            + self.open_shard_count.encoded_size()
+            + 23
+            + self.on_demand_stream_count.encoded_size()
+            + 28
+            + self.on_demand_stream_count_limit.encoded_size()
+            + 16
+            + self.channel_count.encoded_size()
+            + 21
+            + self.channel_count_limit.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeStreamConsumerInput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 16
+            + self.consumer_name.encoded_size()
+            + 15
+            + self.consumer_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeStreamConsumerOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 23 + self.consumer_description.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeStreamInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 9
+            + self.limit.encoded_size()
+            + 25
+            + self.exclusive_start_shard_id.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeStreamOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 21 + self.stream_description.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeStreamSummaryInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeStreamSummaryOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 28 + self.stream_description_summary.encoded_size()
+    }
+}
+
+impl EncodedSize for DisableEnhancedMonitoringInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 21
+            + self.shard_level_metrics.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for EnableEnhancedMonitoringInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 21
+            + self.shard_level_metrics.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for EnhancedMetrics {
+    fn encoded_size(&self) -> usize {
+        2 + 21 + self.shard_level_metrics.encoded_size()
+    }
+}
+
+impl EncodedSize for EnhancedMonitoringOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 28
+            + self.current_shard_level_metrics.encoded_size()
+            + 28
+            + self.desired_shard_level_metrics.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+    }
+}
+
+impl EncodedSize for GetRecordsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 17
+            + self.shard_iterator.encoded_size()
+            + 9
+            + self.limit.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 10
+            + self.dry_run.encoded_size()
+    }
+}
+
+impl EncodedSize for GetRecordsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 11
+            + self.records.encoded_size()
+            + 21
+            + self.next_shard_iterator.encoded_size()
+            + 22
+            + self.millis_behind_latest.encoded_size()
+            + 15
+            + self.child_shards.encoded_size()
+    }
+}
+
+impl EncodedSize for GetResourcePolicyInput {
+    fn encoded_size(&self) -> usize {
+        2 + 15 + self.resource_arn.encoded_size() + 12 + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for GetResourcePolicyOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 10 + self.policy.encoded_size()
+    }
+}
+
+impl EncodedSize for GetShardIteratorInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 11
+            + self.shard_id.encoded_size()
+            + 21
+            + self.shard_iterator_type.encoded_size()
+            + 26
+            + self.starting_sequence_number.encoded_size()
+            + 13
+            + self.timestamp.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 10
+            + self.dry_run.encoded_size()
+    }
+}
+
+impl EncodedSize for GetShardIteratorOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 17 + self.shard_iterator.encoded_size()
+    }
+}
+
+impl EncodedSize for HashKeyRange {
+    fn encoded_size(&self) -> usize {
+        2 + 19 + self.starting_hash_key.encoded_size() + 17 + self.ending_hash_key.encoded_size()
+    }
+}
+
+impl EncodedSize for IncreaseStreamRetentionPeriodInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 24
+            + self.retention_period_hours.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for ListShardsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 13
+            + self.next_token.encoded_size()
+            + 25
+            + self.exclusive_start_shard_id.encoded_size()
+            + 14
+            + self.max_results.encoded_size()
+            + 27
+            + self.stream_creation_timestamp.encoded_size()
+            + 15
+            + self.shard_filter.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for ListShardsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 10 + self.shards.encoded_size() + 13 + self.next_token.encoded_size()
+    }
+}
+
+impl EncodedSize for ListStreamConsumersInput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 13
+            + self.next_token.encoded_size()
+            + 14
+            + self.max_results.encoded_size()
+            + 27
+            + self.stream_creation_timestamp.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for ListStreamConsumersOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 13 + self.consumers.encoded_size() + 13 + self.next_token.encoded_size()
+    }
+}
+
+impl EncodedSize for ListStreamsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 9
+            + self.limit.encoded_size()
+            + 28
+            + self.exclusive_start_stream_name.encoded_size()
+            + 13
+            + self.next_token.encoded_size()
+    }
+}
+
+impl EncodedSize for ListStreamsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 15
+            + self.stream_names.encoded_size()
+            + 18
+            + self.has_more_streams.encoded_size()
+            + 13
+            + self.next_token.encoded_size()
+            + 19
+            + self.stream_summaries.encoded_size()
+    }
+}
+
+impl EncodedSize for ListTagsForResourceInput {
+    fn encoded_size(&self) -> usize {
+        2 + 15 + self.resource_arn.encoded_size() + 12 + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for ListTagsForResourceOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 8 + self.tags.encoded_size()
+    }
+}
+
+impl EncodedSize for ListTagsForStreamInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 24
+            + self.exclusive_start_tag_key.encoded_size()
+            + 9
+            + self.limit.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for ListTagsForStreamOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 8 + self.tags.encoded_size() + 15 + self.has_more_tags.encoded_size()
+    }
+}
+
+impl EncodedSize for MergeShardsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 16
+            + self.shard_to_merge.encoded_size()
+            + 24
+            + self.adjacent_shard_to_merge.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for MinimumThroughputBillingCommitmentInput {
+    fn encoded_size(&self) -> usize {
+        2 + 10 + self.status.encoded_size()
+    }
+}
+
+impl EncodedSize for MinimumThroughputBillingCommitmentOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 10
+            + self.status.encoded_size()
+            + 13
+            + self.started_at.encoded_size()
+            + 11
+            + self.ended_at.encoded_size()
+            + 24
+            + self.earliest_allowed_end_at.encoded_size()
+    }
+}
+
+impl EncodedSize for PutRecordInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 8
+            + self.data.encoded_size()
+            + 16
+            + self.partition_key.encoded_size()
+            + 19
+            + self.explicit_hash_key.encoded_size()
+            + 29
+            + self.sequence_number_for_ordering.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 10
+            + self.dry_run.encoded_size()
+    }
+}
+
+impl EncodedSize for PutRecordOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 11
+            + self.shard_id.encoded_size()
+            + 18
+            + self.sequence_number.encoded_size()
+            + 18
+            + self.encryption_type.encoded_size()
+    }
+}
+
+impl EncodedSize for PutRecordsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 11
+            + self.records.encoded_size()
+            + 14
+            + self.stream_name.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 10
+            + self.dry_run.encoded_size()
+    }
+}
+
+impl EncodedSize for PutRecordsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 21
+            + self.failed_record_count.encoded_size()
+            + 11
+            + self.records.encoded_size()
+            + 18
+            + self.encryption_type.encoded_size()
+    }
+}
+
+impl EncodedSize for PutRecordsRequestEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 8
+            + self.data.encoded_size()
+            + 19
+            + self.explicit_hash_key.encoded_size()
+            + 16
+            + self.partition_key.encoded_size()
+    }
+}
+
+impl EncodedSize for PutRecordsResultEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 18
+            + self.sequence_number.encoded_size()
+            + 11
+            + self.shard_id.encoded_size()
+            + 13
+            + self.error_code.encoded_size()
+            + 16
+            + self.error_message.encoded_size()
+    }
+}
+
+impl EncodedSize for PutResourcePolicyInput {
+    fn encoded_size(&self) -> usize {
+        2 + 15
+            + self.resource_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 10
+            + self.policy.encoded_size()
+    }
+}
+
+impl EncodedSize for Record {
+    fn encoded_size(&self) -> usize {
+        2 + 18
+            + self.sequence_number.encoded_size()
+            + 31
+            + self.approximate_arrival_timestamp.encoded_size()
+            + 8
+            + self.data.encoded_size()
+            + 16
+            + self.partition_key.encoded_size()
+            + 18
+            + self.encryption_type.encoded_size()
+    }
+}
+
+impl EncodedSize for RegisterStreamConsumerInput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 16
+            + self.consumer_name.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 8
+            + self.tags.encoded_size()
+    }
+}
+
+impl EncodedSize for RegisterStreamConsumerOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 12 + self.consumer.encoded_size()
+    }
+}
+
+impl EncodedSize for RemoveTagsFromStreamInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 11
+            + self.tag_keys.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for SequenceNumberRange {
+    fn encoded_size(&self) -> usize {
+        2 + 26
+            + self.starting_sequence_number.encoded_size()
+            + 24
+            + self.ending_sequence_number.encoded_size()
+    }
+}
+
+impl EncodedSize for Shard {
+    fn encoded_size(&self) -> usize {
+        2 + 11
+            + self.shard_id.encoded_size()
+            + 17
+            + self.parent_shard_id.encoded_size()
+            + 25
+            + self.adjacent_parent_shard_id.encoded_size()
+            + 16
+            + self.hash_key_range.encoded_size()
+            + 23
+            + self.sequence_number_range.encoded_size()
+    }
+}
+
+impl EncodedSize for ShardFilter {
+    fn encoded_size(&self) -> usize {
+        2 + 8
+            + self.r#type.encoded_size()
+            + 11
+            + self.shard_id.encoded_size()
+            + 13
+            + self.timestamp.encoded_size()
+    }
+}
+
+impl EncodedSize for SplitShardInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 16
+            + self.shard_to_split.encoded_size()
+            + 22
+            + self.new_starting_hash_key.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for StartStreamEncryptionInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 18
+            + self.encryption_type.encoded_size()
+            + 9
+            + self.key_id.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for StartingPosition {
+    fn encoded_size(&self) -> usize {
+        2 + 8
+            + self.r#type.encoded_size()
+            + 18
+            + self.sequence_number.encoded_size()
+            + 13
+            + self.timestamp.encoded_size()
+    }
+}
+
+impl EncodedSize for StopStreamEncryptionInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 18
+            + self.encryption_type.encoded_size()
+            + 9
+            + self.key_id.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for StreamDescription {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 16
+            + self.stream_status.encoded_size()
+            + 21
+            + self.stream_mode_details.encoded_size()
+            + 10
+            + self.shards.encoded_size()
+            + 17
+            + self.has_more_shards.encoded_size()
+            + 24
+            + self.retention_period_hours.encoded_size()
+            + 27
+            + self.stream_creation_timestamp.encoded_size()
+            + 22
+            + self.enhanced_monitoring.encoded_size()
+            + 18
+            + self.encryption_type.encoded_size()
+            + 9
+            + self.key_id.encoded_size()
+    }
+}
+
+impl EncodedSize for StreamDescriptionSummary {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 16
+            + self.stream_status.encoded_size()
+            + 21
+            + self.stream_mode_details.encoded_size()
+            + 24
+            + self.retention_period_hours.encoded_size()
+            + 27
+            + self.stream_creation_timestamp.encoded_size()
+            + 22
+            + self.enhanced_monitoring.encoded_size()
+            + 18
+            + self.encryption_type.encoded_size()
+            + 9
+            + self.key_id.encoded_size()
+            + 18
+            + self.open_shard_count.encoded_size()
+            + 17
+            + self.consumer_count.encoded_size()
+            + 18
+            + self.warm_throughput.encoded_size()
+            + 22
+            + self.max_record_size_in_kib.encoded_size()
+            + 16
+            + self.channel_count.encoded_size()
+            + 30
+            + self.record_distribution_strategy.encoded_size()
+            + 14
+            + self.queue_count.encoded_size()
+    }
+}
+
+impl EncodedSize for StreamModeDetails {
+    fn encoded_size(&self) -> usize {
+        2 + 14 + self.stream_mode.encoded_size()
+    }
+}
+
+impl EncodedSize for StreamSummary {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 16
+            + self.stream_status.encoded_size()
+            + 21
+            + self.stream_mode_details.encoded_size()
+            + 27
+            + self.stream_creation_timestamp.encoded_size()
+    }
+}
+
+impl EncodedSize for SubscribeToShardEvent {
+    fn encoded_size(&self) -> usize {
+        2 + 11
+            + self.records.encoded_size()
+            + 30
+            + self.continuation_sequence_number.encoded_size()
+            + 22
+            + self.millis_behind_latest.encoded_size()
+            + 15
+            + self.child_shards.encoded_size()
+    }
+}
+
+impl EncodedSize for SubscribeToShardInput {
+    fn encoded_size(&self) -> usize {
+        2 + 15
+            + self.consumer_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 11
+            + self.shard_id.encoded_size()
+            + 20
+            + self.starting_position.encoded_size()
+            + 10
+            + self.dry_run.encoded_size()
+    }
+}
+
+impl EncodedSize for Tag {
+    fn encoded_size(&self) -> usize {
+        2 + 7 + self.key.encoded_size() + 9 + self.value.encoded_size()
+    }
+}
+
+impl EncodedSize for TagResourceInput {
+    fn encoded_size(&self) -> usize {
+        2 + 8
+            + self.tags.encoded_size()
+            + 15
+            + self.resource_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for UntagResourceInput {
+    fn encoded_size(&self) -> usize {
+        2 + 11
+            + self.tag_keys.encoded_size()
+            + 15
+            + self.resource_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateAccountSettingsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 38 + self.minimum_throughput_billing_commitment.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateAccountSettingsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 38 + self.minimum_throughput_billing_commitment.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateMaxRecordSizeInput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 22
+            + self.max_record_size_in_kib.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateShardCountInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 20
+            + self.target_shard_count.encoded_size()
+            + 15
+            + self.scaling_type.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateShardCountOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.stream_name.encoded_size()
+            + 21
+            + self.current_shard_count.encoded_size()
+            + 20
+            + self.target_shard_count.encoded_size()
+            + 13
+            + self.stream_arn.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateStreamModeInput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 21
+            + self.stream_mode_details.encoded_size()
+            + 23
+            + self.warm_throughput_mibps.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateStreamRecordDistributionStrategyInput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 30
+            + self.record_distribution_strategy.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateStreamWarmThroughputInput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 14
+            + self.stream_name.encoded_size()
+            + 12
+            + self.stream_id.encoded_size()
+            + 23
+            + self.warm_throughput_mibps.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateStreamWarmThroughputOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 14
+            + self.stream_name.encoded_size()
+            + 18
+            + self.warm_throughput.encoded_size()
+    }
+}
+
+impl EncodedSize for WarmThroughputObject {
+    fn encoded_size(&self) -> usize {
+        2 + 15 + self.target_mibps.encoded_size() + 16 + self.current_mibps.encoded_size()
     }
 }

@@ -21,7 +21,7 @@ use crate::codec::Encoding;
 use crate::error::ApiError;
 use crate::shapes;
 use crate::validate::Member;
-use crate::wire::{Timestamp, Valid};
+use crate::wire::{EncodedSize, Timestamp, Valid};
 use crate::Shared;
 use bytes::Bytes;
 use shardlog::{Store, StreamDescription};
@@ -69,10 +69,10 @@ pub(crate) fn run_typed<I, O>(
 ) -> Result<Vec<u8>, ApiError>
 where
     I: serde::de::DeserializeOwned + Valid,
-    O: serde::Serialize,
+    O: serde::Serialize + EncodedSize,
 {
     let input = encoding.decode_typed::<I>(body, members)?;
-    Ok(encoding.encode(&handler(store, input)?))
+    Ok(encoding.encode_sized(&handler(store, input)?))
 }
 
 /// A stream of events being opened.

@@ -271,6 +271,39 @@ mod tests {
     use crate::codec::Encoding;
     use serde_json::{json, Value};
 
+    /// The JSON answer fits the buffer sized for it (one allocation), without oversizing it much.
+    #[test]
+    fn get_records_answers_are_sized_before_they_are_written() {
+        use crate::wire::EncodedSize as _;
+        let records = (0..1_000u64)
+            .map(|n| {
+                let r = Record {
+                    sequence_number: SequenceNumber::new(1, 3, n),
+                    partition_key: format!("key-{n}"),
+                    data: vec![n as u8; 1 + (n as usize * 7) % 1024],
+                    approximate_arrival_timestamp_ms: 1_700_000_000_123 + n,
+                };
+                record(r, n % 2 == 0)
+            })
+            .collect();
+        let out = shapes::GetRecordsOutput {
+            records,
+            next_shard_iterator: Some("AAAA".repeat(64)),
+            millis_behind_latest: Some(12_345),
+            child_shards: None,
+        };
+        let json = Encoding::Json.encode_sized(&out);
+        let estimate = out.encoded_size();
+        assert!(estimate >= json.len(), "{estimate} < {}", json.len());
+        assert!(
+            estimate <= json.len() * 5 / 4,
+            "{estimate} vs {}",
+            json.len()
+        );
+        assert_eq!(json, Encoding::Json.encode(&out));
+        assert!(Encoding::Cbor.encode_sized(&out).len() <= estimate);
+    }
+
     #[test]
     fn get_records_answers_in_each_protocol() {
         let r = |n: u64, data: &[u8], key: &str| {

@@ -16,6 +16,7 @@ use crate::validate::{
     opt, req, Member, Shape, BOOL, CONSUMER_ARN, ITERATOR_TYPE, SEQUENCE_NUMBER, SHARD_ID,
     STREAM_ID, TIMESTAMP,
 };
+use crate::wire::EncodedSize;
 use crate::Shared;
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
@@ -104,9 +105,9 @@ async fn start(
         encoding,
     };
     // AWS sends the initial response first, before any record.
-    let _ = outlet
-        .tx
-        .try_send(Bytes::from(outlet.event("initial-response", &json!({}))));
+    let _ = outlet.tx.try_send(Bytes::from(
+        outlet.event("initial-response", &InitialResponse {}),
+    ));
     let pumping = shared.clone();
     let spawned = std::thread::Builder::new()
         .name("shardlog-subscribe".into())
@@ -125,6 +126,16 @@ async fn start(
     Ok(ChannelBody(rx).boxed())
 }
 
+/// The payload of the `initial-response` event: an empty structure (`{}`).
+#[derive(serde::Serialize)]
+struct InitialResponse {}
+
+impl EncodedSize for InitialResponse {
+    fn encoded_size(&self) -> usize {
+        2
+    }
+}
+
 /// Where a subscription's events go: the response body's channel, waited on at most `stall`.
 struct Outlet {
     tx: tokio::sync::mpsc::Sender<Bytes>,
@@ -135,9 +146,9 @@ struct Outlet {
 
 impl Outlet {
     /// An event message with `payload` encoded in the request's protocol.
-    fn event<T: serde::Serialize>(&self, event_type: &str, payload: &T) -> Vec<u8> {
+    fn event<T: serde::Serialize + EncodedSize>(&self, event_type: &str, payload: &T) -> Vec<u8> {
         let ct = self.encoding.event_content_type();
-        eventstream::event(event_type, ct, &self.encoding.encode(payload))
+        eventstream::event(event_type, ct, &self.encoding.encode_sized(payload))
     }
 
     /// An exception message ending the stream, its text encoded in the request's protocol.
