@@ -14,8 +14,12 @@ use aws_sdk_kinesis::config::{Credentials, Region};
 use aws_sdk_kinesis::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::{
-    ConsumerStatus, EncryptionType, MetricsName, PutRecordsRequestEntry, ScalingType, Shard,
-    ShardIteratorType, StartingPosition, StreamStatus, SubscribeToShardEventStream,
+    ConsumerStatus, EncryptionType, MetricsName, MinimumThroughputBillingCommitmentInput,
+    MinimumThroughputBillingCommitmentInputStatus as CommitmentInput,
+    MinimumThroughputBillingCommitmentOutputStatus as Commitment, PutRecordsRequestEntry,
+    RecordDistributionStrategy, ScalingType, Shard, ShardIteratorType, StartingPosition,
+    StreamDescriptionSummary, StreamMode, StreamModeDetails, StreamStatus,
+    SubscribeToShardEventStream,
 };
 use aws_sdk_kinesis::Client;
 use std::collections::BTreeMap;
@@ -25,6 +29,8 @@ use std::time::{Duration, Instant};
 const ACCOUNT: &str = "000000000000";
 const STREAM: &str = "sdk-conformance";
 const CONSUMER: &str = "sdk-consumer";
+/// A second stream for capacity-mode switches and the settings of on-demand streams.
+const MODE_STREAM: &str = "sdk-mode";
 /// The largest hash key, 2^128 - 1.
 const MAX_HASH_KEY: &str = "340282366920938463463374607431768211455";
 /// Longest a single check may take (a subscription waits for events, a few seconds apart).
@@ -71,6 +77,8 @@ struct State {
     consumer_arn: Option<String>,
     /// Children of the split shard.
     children: Option<(String, String)>,
+    /// ARN of `MODE_STREAM` while it is on demand.
+    on_demand_arn: Option<String>,
 }
 
 struct Runner {
@@ -129,32 +137,81 @@ fn payload(n: u8) -> Vec<u8> {
     v
 }
 
-async fn summary_status(k: &Client) -> Check<StreamStatus> {
-    let out = k
-        .describe_stream_summary()
-        .stream_name(STREAM)
-        .send()
-        .await?;
-    let s = out
-        .stream_description_summary()
-        .ok_or_else(|| Fail("no StreamDescriptionSummary".into()))?;
-    Ok(s.stream_status().clone())
+async fn summary(k: &Client, name: &str) -> Check<StreamDescriptionSummary> {
+    let out = k.describe_stream_summary().stream_name(name).send().await?;
+    out.stream_description_summary()
+        .cloned()
+        .ok_or_else(|| Fail(format!("{name}: no StreamDescriptionSummary")))
 }
 
-/// Polls DescribeStreamSummary until the stream is ACTIVE (as after every update in Kinesis).
+/// Polls DescribeStreamSummary until `STREAM` is ACTIVE (as after every update in Kinesis).
 async fn wait_active(k: &Client) -> Check {
+    wait_stream_active(k, STREAM).await
+}
+
+/// Polls DescribeStreamSummary until the stream `name` is ACTIVE.
+async fn wait_stream_active(k: &Client, name: &str) -> Check {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let status = summary_status(k).await?;
+        let status = summary(k, name).await?.stream_status().clone();
         if status == StreamStatus::Active {
             return Ok(());
         }
         ensure!(
             Instant::now() < deadline,
-            "stream still {status:?} after 30 s"
+            "stream {name} still {status:?} after 30 s"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Deletes a stream and polls until it is gone: DELETING, then ResourceNotFoundException.
+async fn delete_stream(k: &Client, name: &str) -> Check {
+    k.delete_stream().stream_name(name).send().await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match k.describe_stream_summary().stream_name(name).send().await {
+            Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(()),
+            Err(e) => return Err(e.into()),
+            Ok(out) => {
+                let status = out
+                    .stream_description_summary()
+                    .map(|s| s.stream_status().clone());
+                ensure!(
+                    status == Some(StreamStatus::Deleting),
+                    "after DeleteStream: {name} is {status:?}"
+                );
+                ensure!(
+                    Instant::now() < deadline,
+                    "stream {name} still DELETING after 30 s"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+/// The error of a call that must fail; a failure (with the answer) if it succeeded.
+fn refused<T: std::fmt::Debug, E>(what: &str, result: Result<T, E>) -> Check<E> {
+    match result {
+        Ok(out) => Err(Fail(format!("{what} succeeded: {out:?}"))),
+        Err(e) => Ok(e),
+    }
+}
+
+/// A stream's tags as a map, from ListTagsForResource.
+async fn resource_tags(k: &Client, arn: &str) -> Check<BTreeMap<String, String>> {
+    let out = k.list_tags_for_resource().resource_arn(arn).send().await?;
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
 }
 
 async fn iterator(
@@ -1212,6 +1269,60 @@ async fn main() {
     })
     .await;
 
+    r.run("disable_enhanced_monitoring", async {
+        let arn = need(&st.stream_arn, "describe_stream_summary_active")?;
+        // One metric by name, then ALL (the rest), by stream ARN.
+        let out = k
+            .disable_enhanced_monitoring()
+            .stream_name(STREAM)
+            .shard_level_metrics(MetricsName::IncomingBytes)
+            .send()
+            .await?;
+        ensure!(
+            out.stream_name() == Some(STREAM) && out.stream_arn() == Some(arn.as_str()),
+            "StreamName {:?} StreamARN {:?}",
+            out.stream_name(),
+            out.stream_arn()
+        );
+        ensure!(
+            out.current_shard_level_metrics().len() == 7,
+            "CurrentShardLevelMetrics {:?}, want the 7 metrics enabled before",
+            out.current_shard_level_metrics()
+        );
+        let rest = out.desired_shard_level_metrics().to_vec();
+        ensure!(
+            rest.len() == 6 && !rest.contains(&MetricsName::IncomingBytes),
+            "DesiredShardLevelMetrics {rest:?}, want the 7 metrics but IncomingBytes"
+        );
+        wait_active(k).await?;
+        let out = k
+            .disable_enhanced_monitoring()
+            .stream_arn(arn)
+            .shard_level_metrics(MetricsName::All)
+            .send()
+            .await?;
+        ensure!(
+            out.current_shard_level_metrics() == rest,
+            "CurrentShardLevelMetrics {:?}, want {rest:?}",
+            out.current_shard_level_metrics()
+        );
+        ensure!(
+            out.desired_shard_level_metrics().is_empty(),
+            "DesiredShardLevelMetrics {:?} after disabling ALL",
+            out.desired_shard_level_metrics()
+        );
+        wait_active(k).await?;
+        let s = summary(k, STREAM).await?;
+        let left: Vec<_> = s
+            .enhanced_monitoring()
+            .iter()
+            .flat_map(|m| m.shard_level_metrics())
+            .collect();
+        ensure!(left.is_empty(), "EnhancedMonitoring still lists {left:?}");
+        Ok(())
+    })
+    .await;
+
     r.run("start_stream_encryption", async {
         k.start_stream_encryption()
             .stream_name(STREAM)
@@ -1305,6 +1416,58 @@ async fn main() {
     })
     .await;
 
+    r.run("stop_stream_encryption", async {
+        k.stop_stream_encryption()
+            .stream_name(STREAM)
+            .encryption_type(EncryptionType::Kms)
+            .key_id("alias/aws/kinesis")
+            .send()
+            .await?;
+        wait_active(k).await?;
+        let s = summary(k, STREAM).await?;
+        ensure!(
+            s.encryption_type() == Some(&EncryptionType::None),
+            "EncryptionType {:?}, want NONE",
+            s.encryption_type()
+        );
+        ensure!(s.key_id().is_none(), "KeyId {:?}", s.key_id());
+        // Writes are no longer encrypted: a put answers NONE and its record carries no KMS.
+        let put = k
+            .put_record()
+            .stream_name(STREAM)
+            .partition_key("plain")
+            .data(Blob::new(b"plain".to_vec()))
+            .send()
+            .await?;
+        ensure!(
+            put.encryption_type() == Some(&EncryptionType::None),
+            "PutRecord answered EncryptionType {:?}, want NONE",
+            put.encryption_type()
+        );
+        let it = iterator(
+            k,
+            put.shard_id(),
+            ShardIteratorType::AtSequenceNumber,
+            Some(put.sequence_number()),
+        )
+        .await?;
+        let got = k.get_records().shard_iterator(it).send().await?;
+        let record = got
+            .records()
+            .first()
+            .ok_or_else(|| Fail("GetRecords: the record written is missing".into()))?;
+        ensure!(
+            record.data().as_ref() == b"plain",
+            "GetRecords returned another record"
+        );
+        ensure!(
+            record.encryption_type() != Some(&EncryptionType::Kms),
+            "a record written after StopStreamEncryption has EncryptionType KMS"
+        );
+        Ok(())
+    })
+    .await;
+
     r.run("tag_resource_list_tags_for_resource", async {
         let arn = need(&st.stream_arn, "describe_stream_summary_active")?;
         k.tag_resource()
@@ -1312,17 +1475,7 @@ async fn main() {
             .tags("sdk", "rust")
             .send()
             .await?;
-        let out = k.list_tags_for_resource().resource_arn(arn).send().await?;
-        let tags: BTreeMap<_, _> = out
-            .tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
+        let tags = resource_tags(k, arn).await?;
         ensure!(
             tags.get("sdk").map(String::as_str) == Some("rust"),
             "tags {tags:?} lack sdk=rust"
@@ -1330,6 +1483,29 @@ async fn main() {
         ensure!(
             tags.get("team").map(String::as_str) == Some("payments"),
             "tags {tags:?} lack team=payments (from AddTagsToStream)"
+        );
+        Ok(())
+    })
+    .await;
+
+    r.run("untag_resource", async {
+        let arn = need(&st.stream_arn, "describe_stream_summary_active")?;
+        k.untag_resource()
+            .resource_arn(arn)
+            .tag_keys("sdk")
+            .send()
+            .await?;
+        let tags = resource_tags(k, arn).await?;
+        let want: BTreeMap<_, _> = [("team".to_string(), "payments".to_string())].into();
+        ensure!(
+            tags == want,
+            "after untagging sdk: tags {tags:?}, want {want:?}"
+        );
+        let out = k.list_tags_for_stream().stream_name(STREAM).send().await?;
+        let keys: Vec<_> = out.tags().iter().map(|t| t.key()).collect();
+        ensure!(
+            keys == ["team"],
+            "ListTagsForStream keys {keys:?}, want [team]"
         );
         Ok(())
     })
@@ -1343,6 +1519,20 @@ async fn main() {
         k.put_resource_policy().resource_arn(arn).policy(&policy).send().await?;
         let out = k.get_resource_policy().resource_arn(arn).send().await?;
         ensure!(out.policy() == policy, "Policy {:?}, want {policy:?}", out.policy());
+        Ok(())
+    })
+    .await;
+
+    r.run("delete_resource_policy", async {
+        let arn = need(&st.stream_arn, "describe_stream_summary_active")?;
+        k.delete_resource_policy().resource_arn(arn).send().await?;
+        // A stream without a policy answers the empty policy document.
+        let out = k.get_resource_policy().resource_arn(arn).send().await?;
+        ensure!(
+            out.policy() == "{}",
+            "Policy {:?} after DeleteResourcePolicy, want {{}}",
+            out.policy()
+        );
         Ok(())
     })
     .await;
@@ -1388,6 +1578,308 @@ async fn main() {
     })
     .await;
 
+    // Warm throughput needs the commitment on AWS: enabled here, disabled after the on-demand checks.
+    r.run("update_account_settings_enable", async {
+        let enable = MinimumThroughputBillingCommitmentInput::builder()
+            .status(CommitmentInput::Enabled)
+            .build()?;
+        let out = k
+            .update_account_settings()
+            .minimum_throughput_billing_commitment(enable)
+            .send()
+            .await?;
+        let c = out
+            .minimum_throughput_billing_commitment()
+            .ok_or_else(|| Fail("no MinimumThroughputBillingCommitment".into()))?;
+        ensure!(
+            c.status() == &Commitment::Enabled,
+            "Status {:?}",
+            c.status()
+        );
+        ensure!(c.ended_at().is_none(), "EndedAt {:?}", c.ended_at());
+        let (start, earliest) = c
+            .started_at()
+            .zip(c.earliest_allowed_end_at())
+            .ok_or_else(|| Fail(format!("StartedAt or EarliestAllowedEndAt missing: {c:?}")))?;
+        ensure!(
+            earliest > start,
+            "EarliestAllowedEndAt {earliest} not after StartedAt {start}"
+        );
+        let out = k.describe_account_settings().send().await?;
+        ensure!(
+            out.minimum_throughput_billing_commitment() == Some(c),
+            "DescribeAccountSettings {:?}, want {c:?}",
+            out.minimum_throughput_billing_commitment()
+        );
+        Ok(())
+    })
+    .await;
+
+    st.on_demand_arn = r
+        .run("update_stream_mode_on_demand", async {
+            k.create_stream()
+                .stream_name(MODE_STREAM)
+                .shard_count(2)
+                .send()
+                .await?;
+            wait_stream_active(k, MODE_STREAM).await?;
+            let arn = summary(k, MODE_STREAM).await?.stream_arn().to_string();
+            let on_demand = StreamModeDetails::builder()
+                .stream_mode(StreamMode::OnDemand)
+                .build()?;
+            k.update_stream_mode()
+                .stream_arn(&arn)
+                .stream_mode_details(on_demand)
+                .send()
+                .await?;
+            wait_stream_active(k, MODE_STREAM).await?;
+            let s = summary(k, MODE_STREAM).await?;
+            let got = s.stream_mode_details().map(|d| d.stream_mode());
+            ensure!(
+                got == Some(&StreamMode::OnDemand),
+                "StreamModeDetails {got:?}, want ON_DEMAND"
+            );
+            let out = k.list_streams().send().await?;
+            let listed = out
+                .stream_summaries()
+                .iter()
+                .find(|s| s.stream_name() == MODE_STREAM)
+                .and_then(|s| s.stream_mode_details())
+                .map(|d| d.stream_mode());
+            ensure!(
+                listed == Some(&StreamMode::OnDemand),
+                "ListStreams: StreamModeDetails {listed:?}, want ON_DEMAND"
+            );
+            let limits = k.describe_limits().send().await?;
+            ensure!(
+                limits.on_demand_stream_count() == 1,
+                "OnDemandStreamCount {}, want 1",
+                limits.on_demand_stream_count()
+            );
+            // Kinesis scales on-demand streams itself.
+            let e = refused(
+                "UpdateShardCount of an on-demand stream",
+                k.update_shard_count()
+                    .stream_arn(&arn)
+                    .target_shard_count(4)
+                    .scaling_type(ScalingType::UniformScaling)
+                    .send()
+                    .await,
+            )?;
+            ensure!(
+                e.as_service_error()
+                    .is_some_and(|s| s.is_validation_exception()),
+                "UpdateShardCount of an on-demand stream: want ValidationException, got {}",
+                DisplayErrorContext(&e)
+            );
+            Ok(arn)
+        })
+        .await;
+
+    r.run("update_stream_record_distribution_strategy", async {
+        let arn = need(&st.on_demand_arn, "update_stream_mode_on_demand")?;
+        k.update_stream_record_distribution_strategy()
+            .stream_arn(arn)
+            .record_distribution_strategy(RecordDistributionStrategy::Auto)
+            .send()
+            .await?;
+        wait_stream_active(k, MODE_STREAM).await?;
+        let s = summary(k, MODE_STREAM).await?;
+        ensure!(
+            s.record_distribution_strategy() == Some(&RecordDistributionStrategy::Auto),
+            "RecordDistributionStrategy {:?}, want AUTO",
+            s.record_distribution_strategy()
+        );
+        // AUTO: a record needs no partition key, and one key's records spread over the shards.
+        k.put_record()
+            .stream_name(MODE_STREAM)
+            .data(Blob::new(b"no key".to_vec()))
+            .send()
+            .await?;
+        let mut req = k.put_records().stream_name(MODE_STREAM);
+        for n in 0..8u8 {
+            req = req.records(
+                PutRecordsRequestEntry::builder()
+                    .partition_key("same")
+                    .data(Blob::new(payload(n)))
+                    .build()?,
+            );
+        }
+        let out = req.send().await?;
+        ensure!(
+            out.failed_record_count() == Some(0),
+            "PutRecords FailedRecordCount {:?}",
+            out.failed_record_count()
+        );
+        let shards: std::collections::BTreeSet<_> =
+            out.records().iter().filter_map(|e| e.shard_id()).collect();
+        ensure!(
+            shards.len() > 1,
+            "8 records with one partition key all went to {shards:?} under AUTO"
+        );
+        // Back to USER_PARTITION_KEY: a partition key is required again.
+        k.update_stream_record_distribution_strategy()
+            .stream_arn(arn)
+            .record_distribution_strategy(RecordDistributionStrategy::UserPartitionKey)
+            .send()
+            .await?;
+        wait_stream_active(k, MODE_STREAM).await?;
+        let s = summary(k, MODE_STREAM).await?;
+        ensure!(
+            s.record_distribution_strategy() == Some(&RecordDistributionStrategy::UserPartitionKey),
+            "RecordDistributionStrategy {:?}, want USER_PARTITION_KEY",
+            s.record_distribution_strategy()
+        );
+        let e = refused(
+            "PutRecord without a partition key under USER_PARTITION_KEY",
+            k.put_record()
+                .stream_name(MODE_STREAM)
+                .data(Blob::new(b"no key".to_vec()))
+                .send()
+                .await,
+        )?;
+        ensure!(
+            e.code() == Some("ValidationException"),
+            "PutRecord without a partition key: want ValidationException, got {}",
+            DisplayErrorContext(&e)
+        );
+        Ok(())
+    })
+    .await;
+
+    r.run("update_stream_warm_throughput", async {
+        let arn = need(&st.on_demand_arn, "update_stream_mode_on_demand")?;
+        let out = k
+            .update_stream_warm_throughput()
+            .stream_arn(arn)
+            .warm_throughput_mibps(10)
+            .send()
+            .await?;
+        ensure!(
+            out.stream_name() == Some(MODE_STREAM) && out.stream_arn() == Some(arn.as_str()),
+            "StreamName {:?} StreamARN {:?}",
+            out.stream_name(),
+            out.stream_arn()
+        );
+        let target = out.warm_throughput().and_then(|w| w.target_mibps());
+        ensure!(
+            target == Some(10),
+            "WarmThroughput TargetMiBps {target:?}, want 10"
+        );
+        wait_stream_active(k, MODE_STREAM).await?;
+        let s = summary(k, MODE_STREAM).await?;
+        let target = s.warm_throughput().and_then(|w| w.target_mibps());
+        ensure!(
+            target == Some(10),
+            "DescribeStreamSummary: WarmThroughput {:?}, want TargetMiBps 10",
+            s.warm_throughput()
+        );
+        Ok(())
+    })
+    .await;
+
+    r.run("update_stream_mode_provisioned", async {
+        let arn = need(&st.on_demand_arn, "update_stream_mode_on_demand")?;
+        let provisioned = StreamModeDetails::builder()
+            .stream_mode(StreamMode::Provisioned)
+            .build()?;
+        k.update_stream_mode()
+            .stream_arn(arn)
+            .stream_mode_details(provisioned)
+            .send()
+            .await?;
+        wait_stream_active(k, MODE_STREAM).await?;
+        let s = summary(k, MODE_STREAM).await?;
+        let got = s.stream_mode_details().map(|d| d.stream_mode());
+        ensure!(
+            got == Some(&StreamMode::Provisioned),
+            "StreamModeDetails {got:?}, want PROVISIONED"
+        );
+        let limits = k.describe_limits().send().await?;
+        ensure!(
+            limits.on_demand_stream_count() == 0,
+            "OnDemandStreamCount {}, want 0",
+            limits.on_demand_stream_count()
+        );
+        // Both settings exist for on-demand streams only.
+        let e = refused(
+            "UpdateStreamRecordDistributionStrategy AUTO on a provisioned stream",
+            k.update_stream_record_distribution_strategy()
+                .stream_arn(arn)
+                .record_distribution_strategy(RecordDistributionStrategy::Auto)
+                .send()
+                .await,
+        )?;
+        ensure!(
+            e.as_service_error()
+                .is_some_and(|s| s.is_invalid_argument_exception()),
+            "UpdateStreamRecordDistributionStrategy on a provisioned stream: want InvalidArgumentException, got {}",
+            DisplayErrorContext(&e)
+        );
+        let e = refused(
+            "UpdateStreamWarmThroughput on a provisioned stream",
+            k.update_stream_warm_throughput()
+                .stream_arn(arn)
+                .warm_throughput_mibps(20)
+                .send()
+                .await,
+        )?;
+        ensure!(
+            e.as_service_error()
+                .is_some_and(|s| s.is_invalid_argument_exception()),
+            "UpdateStreamWarmThroughput on a provisioned stream: want InvalidArgumentException, got {}",
+            DisplayErrorContext(&e)
+        );
+        Ok(())
+    })
+    .await;
+
+    r.run("update_account_settings_disable", async {
+        let before = k.describe_account_settings().send().await?;
+        let started = before
+            .minimum_throughput_billing_commitment()
+            .and_then(|c| c.started_at())
+            .ok_or_else(|| {
+                Fail("not run: depends on `update_account_settings_enable`, which failed".into())
+            })?;
+        let disable = MinimumThroughputBillingCommitmentInput::builder()
+            .status(CommitmentInput::Disabled)
+            .build()?;
+        let out = k
+            .update_account_settings()
+            .minimum_throughput_billing_commitment(disable)
+            .send()
+            .await?;
+        let c = out
+            .minimum_throughput_billing_commitment()
+            .ok_or_else(|| Fail("no MinimumThroughputBillingCommitment".into()))?;
+        // Within its first day a commitment runs on until its earliest allowed end.
+        ensure!(
+            c.status() == &Commitment::EnabledUntilEarliestAllowedEnd,
+            "Status {:?}, want ENABLED_UNTIL_EARLIEST_ALLOWED_END",
+            c.status()
+        );
+        ensure!(
+            c.started_at() == Some(started),
+            "StartedAt {:?}, want {started} as before",
+            c.started_at()
+        );
+        ensure!(
+            c.ended_at().is_some() && c.ended_at() == c.earliest_allowed_end_at(),
+            "EndedAt {:?}, want EarliestAllowedEndAt {:?}",
+            c.ended_at(),
+            c.earliest_allowed_end_at()
+        );
+        let out = k.describe_account_settings().send().await?;
+        ensure!(
+            out.minimum_throughput_billing_commitment() == Some(c),
+            "DescribeAccountSettings {:?}, want {c:?}",
+            out.minimum_throughput_billing_commitment()
+        );
+        Ok(())
+    })
+    .await;
+
     r.run("describe_stream_missing_is_resource_not_found", async {
         match k.describe_stream().stream_name("nope").send().await {
             Ok(out) => Err(Fail(format!(
@@ -1412,32 +1904,23 @@ async fn main() {
     .await;
 
     r.run("delete_stream", async {
-        k.delete_stream().stream_name(STREAM).send().await?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            match k.describe_stream_summary().stream_name(STREAM).send().await {
-                Err(e) if e.code() == Some("ResourceNotFoundException") => break,
-                Err(e) => return Err(e.into()),
-                Ok(out) => {
-                    let status = out
-                        .stream_description_summary()
-                        .map(|s| s.stream_status().clone());
-                    ensure!(
-                        status == Some(StreamStatus::Deleting),
-                        "after DeleteStream: status {status:?}"
-                    );
-                    ensure!(
-                        Instant::now() < deadline,
-                        "stream still DELETING after 30 s"
-                    );
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            }
-        }
+        delete_stream(k, STREAM).await?;
         let out = k.list_streams().send().await?;
         ensure!(
             !out.stream_names().iter().any(|n| n == STREAM),
             "still listed: {:?}",
+            out.stream_names()
+        );
+        Ok(())
+    })
+    .await;
+
+    r.run("delete_mode_stream", async {
+        delete_stream(k, MODE_STREAM).await?;
+        let out = k.list_streams().send().await?;
+        ensure!(
+            out.stream_names().is_empty(),
+            "streams left: {:?}",
             out.stream_names()
         );
         Ok(())
