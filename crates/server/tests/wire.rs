@@ -274,6 +274,39 @@ fn warm_throughput_and_distribution_strategy_on_on_demand_streams() {
     assert_eq!(sum["WarmThroughput"]["TargetMiBps"], 10);
     assert_eq!(sum["RecordDistributionStrategy"], "USER_PARTITION_KEY");
     assert_eq!(s.ok("DescribeLimits", json!({}))["OnDemandStreamCount"], 1);
+
+    // CreateStream and UpdateStreamMode take the warm throughput too; a stream switched to
+    // provisioned drops both on-demand settings (found by the AWS SDK check).
+    let summary = |name: &str| {
+        s.ok("DescribeStreamSummary", json!({"StreamName": name}))["StreamDescriptionSummary"]
+            .clone()
+    };
+    s.ok(
+        "CreateStream",
+        json!({"StreamName": "warm", "StreamModeDetails": {"StreamMode": "ON_DEMAND"}, "WarmThroughputMiBps": 30}),
+    );
+    assert_eq!(summary("warm")["WarmThroughput"]["TargetMiBps"], 30);
+    let p_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/p";
+    s.ok(
+        "UpdateStreamMode",
+        json!({"StreamARN": p_arn, "StreamModeDetails": {"StreamMode": "ON_DEMAND"}, "WarmThroughputMiBps": 20}),
+    );
+    assert_eq!(summary("p")["WarmThroughput"]["TargetMiBps"], 20);
+    s.ok(
+        "UpdateStreamRecordDistributionStrategy",
+        json!({"StreamARN": p_arn, "RecordDistributionStrategy": "AUTO"}),
+    );
+    s.ok(
+        "UpdateStreamMode",
+        json!({"StreamARN": p_arn, "StreamModeDetails": {"StreamMode": "PROVISIONED"}}),
+    );
+    let back = summary("p");
+    assert!(back.get("WarmThroughput").is_none(), "{back}");
+    assert_ne!(
+        back.get("RecordDistributionStrategy"),
+        Some(&json!("AUTO")),
+        "{back}"
+    );
 }
 
 /// ListStreams answers at most 100 streams per call, whatever Limit asks, as AWS does.

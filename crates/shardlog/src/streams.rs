@@ -39,6 +39,8 @@ pub struct CreateStream {
     pub max_record_size_kib: Option<u32>,
     /// `AUTO` or `USER_PARTITION_KEY` (stored and reported).
     pub record_distribution: Option<String>,
+    /// Warm throughput of an on-demand stream, MiB/s (stored and reported).
+    pub warm_throughput_mibps: Option<u32>,
 }
 
 impl Default for CreateStream {
@@ -49,6 +51,7 @@ impl Default for CreateStream {
             tags: BTreeMap::new(),
             max_record_size_kib: None,
             record_distribution: None,
+            warm_throughput_mibps: None,
         }
     }
 }
@@ -164,6 +167,7 @@ impl Store {
             settings: StreamSettings {
                 max_record_size_kib: req.max_record_size_kib,
                 record_distribution: req.record_distribution,
+                warm_throughput_mibps: req.warm_throughput_mibps,
                 ..StreamSettings::default()
             },
         };
@@ -267,22 +271,41 @@ impl Store {
         })
     }
 
-    /// Switches a stream's capacity mode (Kinesis `UpdateStreamMode`). On-demand streams split hot
-    /// shards themselves and refuse manual resharding; provisioned streams keep their shards as they
-    /// are.
+    /// Switches a stream's capacity mode (Kinesis `UpdateStreamMode`), with the warm throughput an
+    /// on-demand stream is given (MiB/s, stored and reported). On-demand streams split hot shards
+    /// themselves and refuse manual resharding; provisioned streams keep their shards as they are
+    /// and drop the settings only on-demand streams have (warm throughput, `AUTO` distribution).
     ///
     /// ```
     /// use shardlog::{Store, StoreOptions, StreamMode};
     /// let dir = tempfile::tempdir().unwrap();
     /// let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
     /// store.create_stream("s", 1).unwrap();
-    /// store.set_stream_mode("s", StreamMode::OnDemand).unwrap();
-    /// assert_eq!(store.describe_stream("s").unwrap().mode, StreamMode::OnDemand);
+    /// store.set_stream_mode("s", StreamMode::OnDemand, Some(20)).unwrap();
+    /// let d = store.describe_stream("s").unwrap();
+    /// assert_eq!((d.mode, d.settings.warm_throughput_mibps), (StreamMode::OnDemand, Some(20)));
+    /// store.set_stream_mode("s", StreamMode::Provisioned, None).unwrap();
+    /// assert_eq!(store.describe_stream("s").unwrap().settings.warm_throughput_mibps, None);
     /// ```
-    pub fn set_stream_mode(&self, name: &str, mode: StreamMode) -> Result<()> {
+    pub fn set_stream_mode(
+        &self,
+        name: &str,
+        mode: StreamMode,
+        warm_throughput_mibps: Option<u32>,
+    ) -> Result<()> {
         self.updating(name, || {
             self.update_meta(name, |meta| {
                 meta.mode = mode;
+                let s = &mut meta.settings;
+                match mode {
+                    StreamMode::OnDemand => {
+                        s.warm_throughput_mibps = warm_throughput_mibps.or(s.warm_throughput_mibps);
+                    }
+                    _ => {
+                        s.warm_throughput_mibps = None;
+                        s.record_distribution = None;
+                    }
+                }
                 Ok(())
             })
         })

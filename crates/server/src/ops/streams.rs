@@ -65,6 +65,10 @@ fn create_stream(store: &Store, i: shapes::CreateStreamInput) -> Result<(), ApiE
             tags: i.tags.unwrap_or_default(),
             max_record_size_kib: i.max_record_size_in_kib.and_then(|k| u32::try_from(k).ok()),
             record_distribution: i.record_distribution_strategy,
+            warm_throughput_mibps: i
+                .warm_throughput_mibps
+                .filter(|_| mode == StreamMode::OnDemand)
+                .map(|w| u32::try_from(w).unwrap_or(u32::MAX)),
         },
     )?;
     Ok(())
@@ -367,7 +371,10 @@ pub(super) const UPDATE_STREAM_MODE: Operation = Operation {
 /// UpdateStreamMode names its stream by ARN only.
 fn update_stream_mode(store: &Store, i: shapes::UpdateStreamModeInput) -> Result<(), ApiError> {
     let name = stream_of(None, Some(&i.stream_arn))?;
-    store.set_stream_mode(&name, mode_of(&i.stream_mode_details))?;
+    let warm = i
+        .warm_throughput_mibps
+        .map(|w| u32::try_from(w).unwrap_or(u32::MAX));
+    store.set_stream_mode(&name, mode_of(&i.stream_mode_details), warm)?;
     Ok(())
 }
 
