@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use shardlog_segment::{LogOptions, ShardLog};
 use shardlog_storage::MutexExt as _;
 use shardlog_storage::{FsStorage, Storage};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
@@ -200,21 +200,23 @@ pub(crate) fn log_options(opts: &StoreOptions, incarnation: u32, index: u32) -> 
     }
 }
 
-/// Opens a shard's log; `existing` shards (named by the catalog) must already have one, or numbering
-/// would silently restart.
+/// Opens a shard's log. An existing shard (named by the catalog) must already have one, or
+/// numbering would silently restart: `existing` holds the stream directory's names, listed once
+/// by the caller (a stream of 10,000 shards would otherwise list 10,000 names per shard); `None`
+/// for a new shard.
 pub(crate) fn open_shard(
-    existing: bool,
+    existing: Option<&BTreeSet<String>>,
     dir: &dyn Storage,
     opts: &StoreOptions,
     incarnation: u32,
     index: u32,
 ) -> Result<Arc<Shard>> {
     let name = shard_dir_name(index);
-    if existing && !dir.list()?.contains(&name) {
+    if existing.is_some_and(|names| !names.contains(&name)) {
         return Err(missing(dir, &name));
     }
     let shard_dir = dir.subdir(&name)?;
-    if existing && !shard_dir.list()?.iter().any(|n| n == "log.meta") {
+    if existing.is_some() && !shard_dir.list()?.iter().any(|n| n == "log.meta") {
         return Err(missing(&*shard_dir, "log.meta"));
     }
     let log = ShardLog::open(shard_dir, log_options(opts, incarnation, index))?;
@@ -226,6 +228,7 @@ pub(crate) fn open_shard(
             .limits
             .map(|l| Mutex::new(Limiter::new(l, opts.clock.now_ms()))),
         signal: (Mutex::new(0), Condvar::new()),
+        waiters: std::sync::atomic::AtomicUsize::new(0),
         hot: Mutex::new(crate::ondemand::HotWindow::default()),
     }))
 }
@@ -254,10 +257,11 @@ fn open_stream(
         .map(|s| shard_dir_name(s.index))
         .collect();
     prune(&*dir, &known)?;
+    let listed: BTreeSet<String> = dir.list()?.into_iter().collect();
     let shards = meta
         .shards
         .par_iter()
-        .map(|s| open_shard(true, &*dir, opts, meta.incarnation, s.index))
+        .map(|s| open_shard(Some(&listed), &*dir, opts, meta.incarnation, s.index))
         .collect::<Result<Vec<_>>>()?;
     let shards = shards.into_iter().map(|s| (s.index, s)).collect();
     Ok(Arc::new(Stream {

@@ -206,7 +206,7 @@ impl Store {
         let mut opened = Vec::new();
         for child in &new {
             opened.push(open_shard(
-                false,
+                None,
                 &*s.dir,
                 &inner.opts,
                 meta.incarnation,

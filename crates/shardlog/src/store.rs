@@ -206,15 +206,23 @@ pub(crate) struct Shard {
     pub limiter: Option<Mutex<Limiter>>,
     /// Bumped and broadcast after every append, for push subscribers.
     pub signal: (Mutex<u64>, Condvar),
+    /// Subscribers asleep on `signal`; changed and read only under its mutex.
+    pub waiters: std::sync::atomic::AtomicUsize,
     /// Write rate, for on-demand streams.
     pub hot: Mutex<crate::ondemand::HotWindow>,
 }
 
 impl Shard {
+    /// Wakes the subscribers waiting for this shard's next append. A waiter registers under the
+    /// signal's mutex before it sleeps and this reads the count under the same mutex, so skipping
+    /// the wake-up with no waiter loses none; it spares every put one system call per shard
+    /// (`futex_wake` was 30% of a put's samples with 5,000 shards, none of them subscribed).
     pub fn notify(&self) {
         let mut generation = self.signal.0.locked();
         *generation += 1;
-        self.signal.1.notify_all();
+        if self.waiters.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+            self.signal.1.notify_all();
+        }
     }
 }
 

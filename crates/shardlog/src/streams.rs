@@ -176,7 +176,7 @@ impl Store {
         for s in &meta.shards {
             shards.insert(
                 s.index,
-                open_shard(false, &*dir, &inner.opts, incarnation, s.index)?,
+                open_shard(None, &*dir, &inner.opts, incarnation, s.index)?,
             );
         }
         dir.sync_dir()?;

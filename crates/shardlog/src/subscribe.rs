@@ -11,6 +11,7 @@ use crate::names::ShardId;
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream};
 use shardlog_storage::MutexExt as _;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -183,10 +184,13 @@ impl Subscription {
             if left.is_zero() {
                 return;
             }
+            // Registered and unregistered under the mutex: see `Shard::notify`.
+            self.shard.waiters.fetch_add(1, Ordering::Relaxed);
             current = cv
                 .wait_timeout(current, left)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
+            self.shard.waiters.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }
