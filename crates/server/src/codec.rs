@@ -96,7 +96,10 @@ impl Encoding {
     fn encode_into<T: serde::Serialize + ?Sized>(self, v: &T, mut out: Vec<u8>) -> Vec<u8> {
         // Writing into a Vec cannot fail, and every type of `crate::shapes` serializes.
         let _ = match self {
-            Encoding::Json => serde_json::to_writer(&mut out, v).map_err(|_| ()),
+            Encoding::Json => {
+                let mut ser = serde_json::Serializer::with_formatter(&mut out, wire::AwsJson);
+                v.serialize(&mut ser).map_err(|_| ())
+            }
             Encoding::Cbor => ciborium::ser::into_writer(v, &mut out).map_err(|_| ()),
         };
         if out == b"null" || out == [0xf6] {

@@ -96,14 +96,36 @@ pub(crate) struct Blob(pub Vec<u8>);
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Timestamp(pub u64);
 
+/// A blob is serialized as bytes in both protocols: CBOR writes a byte string, and the JSON
+/// encoder's formatter ([`AwsJson`]) writes bytes as base64 text straight into the answer, with no
+/// intermediate string and no escape scan (base64 needs none). Only `Encoding::encode` writes JSON
+/// answers, and it always uses that formatter.
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            // Written straight into the output (serde_json escapes nothing in base64).
-            s.collect_str(&base64::display::Base64Display::new(&self.0, &STANDARD))
-        } else {
-            s.serialize_bytes(&self.0)
+        s.serialize_bytes(&self.0)
+    }
+}
+
+/// serde_json's compact formatter, except that a byte array is written as base64 text, as AWS
+/// JSON 1.1 writes blobs.
+pub(crate) struct AwsJson;
+
+impl serde_json::ser::Formatter for AwsJson {
+    fn write_byte_array<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: &[u8],
+    ) -> std::io::Result<()> {
+        let mut text = [0u8; 1024];
+        w.write_all(b"\"")?;
+        // 768 input bytes make exactly 1,024 base64 bytes without padding.
+        for chunk in value.chunks(768) {
+            let n = STANDARD
+                .encode_slice(chunk, &mut text)
+                .map_err(std::io::Error::other)?;
+            w.write_all(&text[..n])?;
         }
+        w.write_all(b"\"")
     }
 }
 
@@ -746,7 +768,7 @@ mod tests {
             l: None,
         };
         assert_eq!(
-            serde_json::to_string(&s).unwrap(),
+            String::from_utf8(crate::codec::Encoding::Json.encode(&s)).unwrap(),
             r#"{"Data":"AQID","At":1.5,"N":null,"L":null}"#
         );
         let bytes = cbor(&s);
