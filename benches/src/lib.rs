@@ -493,6 +493,128 @@ pub mod engine {
     }
 }
 
+/// A plain HTTP/1.1 client for Kinesis-compatible servers, and the process CPU reading, shared by
+/// the `server-compare` and `push-compare` load generators.
+pub mod kinesis_http {
+    use super::Res;
+    use serde_json::Value;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+
+    /// The AWS JSON 1.1 content type.
+    pub const JSON: &str = "application/x-amz-json-1.1";
+
+    /// A keep-alive HTTP/1.1 client.
+    pub struct Client {
+        addr: SocketAddr,
+        reader: BufReader<TcpStream>,
+    }
+
+    impl Client {
+        /// Connects, with Nagle off.
+        pub fn connect(addr: SocketAddr) -> Res<Client> {
+            let s = TcpStream::connect(addr)?;
+            s.set_nodelay(true)?;
+            Ok(Client {
+                addr,
+                reader: BufReader::new(s),
+            })
+        }
+
+        /// A JSON call; an empty answer is `Null`.
+        pub fn call(&mut self, op: &str, body: &Value) -> Res<Value> {
+            let bytes = self.send(op, JSON, body.to_string().as_bytes())?;
+            Ok(if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes)?
+            })
+        }
+
+        /// Sends one request and returns the body of a 200 response (plain or chunked).
+        pub fn send(&mut self, op: &str, content_type: &str, body: &[u8]) -> Res<Vec<u8>> {
+            // kinesalite checks that a signature is present (not that it is right).
+            let head = format!(
+                "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\nContent-Type: {content_type}\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Length: {}\r\n\r\n",
+                self.addr,
+                body.len()
+            );
+            let s = self.reader.get_mut();
+            s.write_all(head.as_bytes())?;
+            s.write_all(body)?;
+            let (status, chunked, length) = read_head(&mut self.reader)?;
+            let mut bytes = Vec::new();
+            if chunked {
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    self.reader.read_line(&mut line)?;
+                    let n = usize::from_str_radix(line.trim(), 16)?;
+                    let mut chunk = vec![0; n + 2];
+                    self.reader.read_exact(&mut chunk)?;
+                    if n == 0 {
+                        break;
+                    }
+                    bytes.extend_from_slice(&chunk[..n]);
+                }
+            } else {
+                bytes.resize(length.unwrap_or(0), 0);
+                self.reader.read_exact(&mut bytes)?;
+            }
+            if status != 200 {
+                let text = String::from_utf8_lossy(&bytes);
+                return Err(format!("{op}: HTTP {status}: {text}").into());
+            }
+            Ok(bytes)
+        }
+    }
+
+    /// Reads a response's status line and headers: status, chunked, content length.
+    pub fn read_head(r: &mut impl BufRead) -> Res<(u16, bool, Option<usize>)> {
+        let mut line = String::new();
+        r.read_line(&mut line)?;
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .ok_or_else(|| format!("no status in {line:?}"))?
+            .parse()?;
+        let (mut length, mut chunked) = (None, false);
+        loop {
+            line.clear();
+            r.read_line(&mut line)?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((name, v)) = l.split_once(':') {
+                match name.trim().to_ascii_lowercase().as_str() {
+                    "content-length" => length = Some(v.trim().parse::<usize>()?),
+                    "transfer-encoding" => chunked = v.contains("chunked"),
+                    _ => {}
+                }
+            }
+        }
+        Ok((status, chunked, length))
+    }
+
+    /// CPU time (user + system) a process (`"self"` or a pid) has used so far, in ms, from
+    /// `/proc/PID/stat` (fields 14 and 15, in clock ticks of 10 ms: USER_HZ is 100 on Linux).
+    pub fn cpu_ms(pid: &str) -> Res<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+        // The command name (field 2) may hold spaces; the fields after it are plain.
+        let after = stat.rsplit_once(')').ok_or("no ) in /proc/PID/stat")?.1;
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks = |i: usize| -> Res<f64> {
+            Ok(fields
+                .get(i)
+                .ok_or("short /proc/PID/stat")?
+                .parse::<f64>()?)
+        };
+        // `after` starts at field 3, so utime (14) and stime (15) are at 11 and 12.
+        Ok((ticks(11)? + ticks(12)?) * 10.0)
+    }
+}
+
 /// Describing the run: machine, load, date, the disk's sync latency.
 pub mod report {
     use super::*;

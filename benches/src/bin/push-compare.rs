@@ -43,6 +43,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{json, Value};
 use shardlog::{Durability, PutEntry, ShardId, StartingPosition, Store, StoreOptions};
 use shardlog_benches::engine::partition_keys;
+use shardlog_benches::kinesis_http::{cpu_ms, read_head, Client, JSON};
 use shardlog_benches::report::{loadavg, machine, today};
 use shardlog_benches::{percentile, Payloads, Res};
 use shardlog_server::eventstream;
@@ -60,7 +61,6 @@ const SIZE: usize = 1024;
 /// The stream: one shard, which every subscriber reads.
 const STREAM: &str = "push";
 const SHARD: &str = "shardId-000000000000";
-const JSON: &str = "application/x-amz-json-1.1";
 const CBOR: &str = "application/x-amz-cbor-1.1";
 /// A subscriber that gets no new record for this long while records are due fails the run.
 const STALL: Duration = Duration::from_secs(30);
@@ -463,13 +463,13 @@ impl HttpProducer {
 
 impl Producer for HttpProducer {
     fn put_one(&mut self, i: usize) -> Res<()> {
-        self.client.send("PutRecord", &self.one[i])?;
+        self.client.send("PutRecord", JSON, &self.one[i])?;
         Ok(())
     }
 
     fn put_batch(&mut self, first: usize) -> Res<()> {
         let body = &self.batches[(first - self.latency_puts) / BATCH];
-        let out: Value = serde_json::from_slice(&self.client.send("PutRecords", body)?)?;
+        let out: Value = serde_json::from_slice(&self.client.send("PutRecords", JSON, body)?)?;
         if out["FailedRecordCount"].as_u64() != Some(0) {
             return Err(
                 format!("PutRecords: FailedRecordCount {}", out["FailedRecordCount"]).into(),
@@ -559,23 +559,6 @@ fn produce(
         client_cpu: (cpu_after.0 - cpu_before.0) / ((args.records * n) as f64 / 1000.0),
         server_cpu: (cpu_after.1 - cpu_before.1) / ((args.records * n) as f64 / 1000.0),
     })
-}
-
-/// CPU time (user + system) a process has used so far, in ms, from `/proc/PID/stat` (fields 14
-/// and 15, in clock ticks of 10 ms: USER_HZ is 100 on Linux).
-fn cpu_ms(pid: &str) -> Res<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // The command name (field 2) may hold spaces; the fields after it are plain.
-    let after = stat.rsplit_once(')').ok_or("no ) in /proc/PID/stat")?.1;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| -> Res<f64> {
-        Ok(fields
-            .get(i)
-            .ok_or("short /proc/PID/stat")?
-            .parse::<f64>()?)
-    };
-    // `after` starts at field 3, so utime (14) and stime (15) are at 11 and 12.
-    Ok((ticks(11)? + ticks(12)?) * 10.0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1000,83 +983,6 @@ async fn h2_reader(mut body: hyper::body::Incoming, t: &mut Tracker) -> Res<()> 
         }
     }
     Ok(())
-}
-
-/// A keep-alive HTTP/1.1 client for the Kinesis JSON protocol (control calls and the producer).
-struct Client {
-    addr: SocketAddr,
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> Res<Client> {
-        let s = TcpStream::connect(addr)?;
-        s.set_nodelay(true)?;
-        Ok(Client {
-            addr,
-            reader: BufReader::new(s),
-        })
-    }
-
-    fn call(&mut self, op: &str, body: &Value) -> Res<Value> {
-        let bytes = self.send(op, body.to_string().as_bytes())?;
-        Ok(if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)?
-        })
-    }
-
-    /// Sends one JSON request and returns the body of a 200 response.
-    fn send(&mut self, op: &str, body: &[u8]) -> Res<Vec<u8>> {
-        let head = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\nContent-Type: {JSON}\r\nContent-Length: {}\r\n\r\n",
-            self.addr,
-            body.len()
-        );
-        let s = self.reader.get_mut();
-        s.write_all(head.as_bytes())?;
-        s.write_all(body)?;
-        let (status, chunked, length) = read_head(&mut self.reader)?;
-        if chunked {
-            return Err(format!("{op}: a chunked answer").into());
-        }
-        let mut bytes = vec![0; length.unwrap_or(0)];
-        self.reader.read_exact(&mut bytes)?;
-        if status != 200 {
-            let text = String::from_utf8_lossy(&bytes);
-            return Err(format!("{op}: HTTP {status}: {text}").into());
-        }
-        Ok(bytes)
-    }
-}
-
-/// Reads a response's status line and headers: status, chunked, content length.
-fn read_head(r: &mut impl BufRead) -> Res<(u16, bool, Option<usize>)> {
-    let mut line = String::new();
-    r.read_line(&mut line)?;
-    let status: u16 = line
-        .split(' ')
-        .nth(1)
-        .ok_or_else(|| format!("no status in {line:?}"))?
-        .parse()?;
-    let (mut length, mut chunked) = (None, false);
-    loop {
-        line.clear();
-        r.read_line(&mut line)?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((name, v)) = l.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => length = Some(v.trim().parse::<usize>()?),
-                "transfer-encoding" => chunked = v.contains("chunked"),
-                _ => {}
-            }
-        }
-    }
-    Ok((status, chunked, length))
 }
 
 // ---------------------------------------------------------------------------------------------

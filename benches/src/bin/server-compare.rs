@@ -22,10 +22,10 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde_json::{json, Value};
+use serde_json::json;
+use shardlog_benches::kinesis_http::{cpu_ms, Client};
 use shardlog_benches::report::{loadavg, machine, today};
 use shardlog_benches::{median, percentile, Res};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -273,7 +273,7 @@ fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
     }
     let calls = args.records.div_ceil(BATCH);
     let per_conn = calls.div_ceil(args.connections);
-    let cpu_before_put = cpu_ms(pid)?;
+    let cpu_before_put = cpu_ms(&pid.to_string())?;
     let started = Instant::now();
     let threads: Vec<_> = (0..args.connections)
         .map(|t| {
@@ -289,7 +289,7 @@ fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
         put_lat.extend(lat);
     }
     let put_time = started.elapsed();
-    let put_cpu = cpu_ms(pid)? - cpu_before_put;
+    let put_cpu = cpu_ms(&pid.to_string())? - cpu_before_put;
     put_lat.sort();
 
     // A fresh connection: servers close idle keep-alive connections (node after 5 s).
@@ -303,7 +303,7 @@ fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
                 .collect()
         })
         .unwrap_or_default();
-    let cpu_before_get = cpu_ms(pid)?;
+    let cpu_before_get = cpu_ms(&pid.to_string())?;
     let started = Instant::now();
     let mut get_lat = Vec::new();
     let mut read = 0;
@@ -317,7 +317,8 @@ fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
         loop {
             let body = Body::new(args.cbor, &json!({"ShardIterator": it, "Limit": 10_000}));
             let t = Instant::now();
-            let out: GetOut = body.decode(&c.send("GetRecords", &body)?)?;
+            let out: GetOut =
+                body.decode(&c.send("GetRecords", body.content_type(), &body.bytes)?)?;
             get_lat.push(t.elapsed());
             read += out.records.len();
             match out.next {
@@ -327,7 +328,7 @@ fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
         }
     }
     let get_time = started.elapsed();
-    let get_cpu = cpu_ms(pid)? - cpu_before_get;
+    let get_cpu = cpu_ms(&pid.to_string())? - cpu_before_get;
     get_lat.sort();
     if read != written {
         return Err(format!("wrote {written} records but read {read}").into());
@@ -340,23 +341,6 @@ fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
         put_cpu: put_cpu / (written as f64 / 1000.0),
         get_cpu: get_cpu / (read as f64 / 1000.0),
     })
-}
-
-/// CPU time (user + system) a process has used so far, in ms, from `/proc/PID/stat` (fields 14
-/// and 15, in clock ticks of 10 ms: USER_HZ is 100 on Linux).
-fn cpu_ms(pid: u32) -> Res<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // The command name (field 2) may hold spaces; the fields after it are plain.
-    let after = stat.rsplit_once(')').ok_or("no ) in /proc/PID/stat")?.1;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| -> Res<f64> {
-        Ok(fields
-            .get(i)
-            .ok_or("short /proc/PID/stat")?
-            .parse::<f64>()?)
-    };
-    // `after` starts at field 3, so utime (14) and stime (15) are at 11 and 12.
-    Ok((ticks(11)? + ticks(12)?) * 10.0)
 }
 
 /// The same work in process: `put_records` of 500 × 1 KiB from `connections` threads against a
@@ -449,7 +433,8 @@ fn put_calls(
     let mut acked = 0;
     for body in &bodies {
         let t = Instant::now();
-        let out: PutOut = body.decode(&c.send("PutRecords", body)?)?;
+        let out: PutOut =
+            body.decode(&c.send("PutRecords", body.content_type(), &body.bytes)?)?;
         lat.push(t.elapsed());
         if out.failed_record_count > 0 {
             return Err(format!("{} records failed", out.failed_record_count).into());
@@ -535,92 +520,6 @@ struct GetOut {
     records: Vec<serde::de::IgnoredAny>,
     #[serde(rename = "NextShardIterator")]
     next: Option<String>,
-}
-
-/// A keep-alive HTTP/1.1 client for the Kinesis JSON protocol.
-struct Client {
-    addr: SocketAddr,
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> Res<Client> {
-        let s = TcpStream::connect(addr)?;
-        s.set_nodelay(true)?;
-        Ok(Client {
-            addr,
-            reader: BufReader::new(s),
-        })
-    }
-
-    fn call(&mut self, op: &str, body: &Value) -> Res<Value> {
-        let bytes = self.send(op, &Body::new(false, body))?;
-        Ok(if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)?
-        })
-    }
-
-    /// Sends one request and returns the body of a 200 response.
-    fn send(&mut self, op: &str, body: &Body) -> Res<Vec<u8>> {
-        // kinesalite checks that a signature is present (not that it is right).
-        let head = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\nContent-Type: {}\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Length: {}\r\n\r\n",
-            self.addr,
-            body.content_type(),
-            body.bytes.len()
-        );
-        let s = self.reader.get_mut();
-        s.write_all(head.as_bytes())?;
-        s.write_all(&body.bytes)?;
-        let (status, bytes) = self.read_response()?;
-        if status != 200 {
-            let text = String::from_utf8_lossy(&bytes);
-            return Err(format!("{op}: HTTP {status}: {text}").into());
-        }
-        Ok(bytes)
-    }
-
-    fn read_response(&mut self) -> Res<(u16, Vec<u8>)> {
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        let status: u16 = line.split(' ').nth(1).ok_or("no status")?.parse()?;
-        let (mut length, mut chunked) = (None, false);
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line)?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((n, v)) = l.split_once(':') {
-                match n.trim().to_ascii_lowercase().as_str() {
-                    "content-length" => length = Some(v.trim().parse::<usize>()?),
-                    "transfer-encoding" => chunked = v.contains("chunked"),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = Vec::new();
-        if chunked {
-            loop {
-                line.clear();
-                self.reader.read_line(&mut line)?;
-                let n = usize::from_str_radix(line.trim(), 16)?;
-                let mut chunk = vec![0; n + 2];
-                self.reader.read_exact(&mut chunk)?;
-                if n == 0 {
-                    break;
-                }
-                body.extend_from_slice(&chunk[..n]);
-            }
-        } else {
-            body.resize(length.unwrap_or(0), 0);
-            self.reader.read_exact(&mut body)?;
-        }
-        Ok((status, body))
-    }
 }
 
 fn print_table(args: &Args, runs: &[(&str, &[Run])], root: &Path) {
