@@ -265,6 +265,38 @@ fn truncated_and_garbage_files_are_errors_not_panics() {
     assert!(matches!(contents(&disk), Err(Error::Foreign { .. })));
 }
 
+/// The file never shrinks, so the older slot (used when the newest commit looks torn) must fit
+/// the file too; one naming pages past the end is damage, not a commit to grow from (the fuzzer
+/// found a write that tried to grow such a file to 14 million pages).
+#[test]
+fn an_older_slot_naming_pages_past_the_end_is_refused() {
+    let (disk, _, _) = build(10);
+    let image = disk.file_bytes(FILE).unwrap();
+    let txn = |slot: usize| u64::from_le_bytes(image[slot * 512 + 16..][..8].try_into().unwrap());
+    let newer = usize::from(txn(1) > txn(0));
+    let older = 1 - newer;
+    let root = u64::from_le_bytes(image[newer * 512 + 24..][..8].try_into().unwrap()) as usize;
+    let pages = page_count_of(&image) as u64;
+    for page_count in [pages + 1, 14_025_218, u64::MAX / PAGE as u64] {
+        let mut bad = image.clone();
+        // Tear the newest commit: a byte of its root page.
+        bad[root * PAGE + 100] ^= 0x40;
+        let s = &mut bad[older * 512..(older + 1) * 512];
+        s[40..48].copy_from_slice(&page_count.to_le_bytes());
+        reseal(s, older);
+        disk.put_file(FILE, &bad);
+        match open(&disk) {
+            Err(Error::Corrupt { .. }) => {}
+            Err(e) => panic!("page count {page_count}: unexpected error {e}"),
+            Ok(db) => panic!(
+                "page count {page_count}: opened commit {} of {} pages in a file of {pages}",
+                db.info().txn,
+                db.info().page_count
+            ),
+        }
+    }
+}
+
 fn page_count_of(image: &[u8]) -> usize {
     image.len() / PAGE
 }
@@ -346,6 +378,11 @@ fn every_bit_of_both_commit_slots_with_the_log() {
 /// Rewrites the format version of a slot sector and reseals it.
 fn set_version(s: &mut [u8], slot: usize, version: u32) {
     s[8..12].copy_from_slice(&version.to_le_bytes());
+    reseal(s, slot);
+}
+
+/// Writes a slot sector's checksum again after an edit.
+fn reseal(s: &mut [u8], slot: usize) {
     let seed = crc32c::crc32c_append(crc32c::crc32c(b"SHLGSLOT"), &[slot as u8]);
     let crc = crc32c::crc32c_append(seed, &s[..508]);
     s[508..512].copy_from_slice(&crc.to_le_bytes());

@@ -53,6 +53,7 @@ pub(super) fn recover(pager: &Pager, file: &dyn StorageFile) -> Result<Recovered
     let (slots, mut note) = read_slots(pager, file)?;
     let mut first_error = None;
     for (i, &(slot, commit)) in slots.iter().enumerate() {
+        check_fits(pager, file, slot, &commit)?;
         match load_commit(pager, file, &commit) {
             Ok((chain, reusable)) => {
                 return Ok(Recovered {
@@ -78,6 +79,25 @@ pub(super) fn recover(pager: &Pager, file: &dyn StorageFile) -> Result<Recovered
         }
     }
     Err(first_error.unwrap_or_else(|| Error::Internal("no commit slot to recover".into())))
+}
+
+/// Refuses commit `c` (in `slot`) if it names pages past the end of the file. Growth is durable
+/// before a commit uses it and the file never shrinks, so neither slot, the older one included,
+/// can: the file was truncated or the slot is damaged. Trusting it would make the next commit
+/// "grow" the file to whatever the slot says.
+fn check_fits(pager: &Pager, file: &dyn StorageFile, slot: usize, c: &Commit) -> Result<()> {
+    let file_pages = file.len() / PAGE_SIZE as u64;
+    if c.page_count <= file_pages {
+        return Ok(());
+    }
+    Err(Error::corrupt(
+        pager.path(),
+        format::slot_offset(slot),
+        format!(
+            "commit {} names {} pages but the file has {file_pages}",
+            c.txn, c.page_count
+        ),
+    ))
 }
 
 /// Checks the pages commit `c` wrote itself and loads its free list: `(chain pages, free pages)`.
@@ -262,19 +282,6 @@ pub(super) fn read_slots(
             Error::corrupt(path, 0, reason)
         });
     };
-    // Growth is durable before a commit uses it, so no slot names pages past the end: the file was
-    // truncated.
-    let file_pages = len / PAGE_SIZE as u64;
-    if commit.page_count > file_pages {
-        return Err(Error::corrupt(
-            path,
-            format::slot_offset(slot),
-            format!(
-                "commit {} names {} pages but the file has {file_pages}",
-                commit.txn, commit.page_count
-            ),
-        ));
-    }
     let other = 1 - slot;
     let fallback = match states.get(other) {
         Some(SlotState::Invalid(reason)) => Some(format!(
