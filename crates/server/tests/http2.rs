@@ -352,7 +352,8 @@ async fn subscribe_once(
 
 /// A KCL-shaped fan-out consumer over HTTP/2 and CBOR: it resubscribes after its last continuation
 /// when a subscription ends, and reads a child only after all its parents ended. Through a split
-/// and a merge while a producer writes, it sees every acknowledged record exactly once.
+/// and a merge while several producers write as fast as the shards take records, it sees every
+/// acknowledged record exactly once.
 #[test]
 fn a_fan_out_consumer_sees_every_record_once_through_a_split_and_a_merge() {
     fan_out_through_a_split_and_a_merge(false);
@@ -413,6 +414,50 @@ async fn json_ok(client: &mut Client, op: &str, body: serde_json::Value) -> serd
     serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null)
 }
 
+/// Producers in the fan-out test.
+const PRODUCERS: usize = 4;
+/// Records per PutRecords call of each producer.
+const BATCH: usize = 50;
+
+/// Puts batches of `p-<producer>-<n>` records until `stop`, retrying the records a call did not
+/// take (throttling), and adds every acknowledged record to `produced`.
+async fn produce(
+    mut client: Client,
+    p: usize,
+    produced: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::Ordering;
+    let mut pending: Vec<Vec<u8>> = Vec::new();
+    let mut next = 0u64;
+    while !stop.load(Ordering::Acquire) || !pending.is_empty() {
+        while pending.len() < BATCH && !stop.load(Ordering::Acquire) {
+            pending.push(format!("p{p}-{next}").into_bytes());
+            next += 1;
+        }
+        let entries: Vec<_> = pending
+            .iter()
+            .map(|d| json!({"PartitionKey": String::from_utf8_lossy(d), "Data": base64_of(d)}))
+            .collect();
+        let body = json!({"StreamName": "s", "Records": entries});
+        let answer = json_ok(&mut client, "PutRecords", body).await;
+        let results = answer["Records"].as_array().expect("Records");
+        assert_eq!(results.len(), pending.len());
+        let mut retry = Vec::new();
+        for (data, result) in pending.drain(..).zip(results) {
+            match result["ErrorCode"].as_str() {
+                None => produced.lock().unwrap().push(data),
+                Some("ProvisionedThroughputExceededException") => retry.push(data),
+                Some(code) => panic!("PutRecords: {code}: {result}"),
+            }
+        }
+        if !retry.is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        pending = retry;
+    }
+}
+
 fn fan_out_through_a_split_and_a_merge(tls: bool) {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
@@ -452,22 +497,19 @@ fn fan_out_through_a_split_and_a_merge(tls: bool) {
             Arc::new(Mutex::new(Vec::new())),
             Arc::new(AtomicBool::new(false)),
         );
-        let producer = {
-            let (produced, stop) = (produced.clone(), stop.clone());
-            let mut client = connect(addr, cert).await;
-            tokio::spawn(async move {
-                let mut i = 0u64;
-                while !stop.load(Ordering::Acquire) {
-                    let data = format!("record-{i}");
-                    let body = json!({"StreamName": "s", "PartitionKey": format!("k{i}"),
-                        "Data": base64_of(data.as_bytes())});
-                    json_ok(&mut client, "PutRecord", body).await;
-                    produced.lock().unwrap().push(data.into_bytes());
-                    i += 1;
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            })
-        };
+        // Producers on connections of their own, as fast as the shard takes them: PutRecords
+        // batches, and only acknowledged records count (throttled ones are retried, as the KPL
+        // does).
+        let mut producers = Vec::new();
+        for p in 0..PRODUCERS {
+            let client = connect(addr, cert).await;
+            producers.push(tokio::spawn(produce(
+                client,
+                p,
+                produced.clone(),
+                stop.clone(),
+            )));
+        }
         let reshaper = {
             let stop = stop.clone();
             let mut client = connect(addr, cert).await;
@@ -514,7 +556,9 @@ fn fan_out_through_a_split_and_a_merge(tls: bool) {
                 }
             }
         }
-        producer.await.unwrap();
+        for producer in producers {
+            producer.await.unwrap();
+        }
         reshaper.await.unwrap();
         let produced = produced.lock().unwrap().clone();
         (seen, ended, produced)
@@ -541,8 +585,13 @@ fn fan_out_through_a_split_and_a_merge(tls: bool) {
         produced.len(),
         seen.len()
     );
+    // Four producers for about three seconds against one shard, then two, then one.
+    println!(
+        "{} records from {PRODUCERS} producers, each seen once",
+        produced.len()
+    );
     assert!(
-        produced.len() > 20,
+        produced.len() > 1_000,
         "only {} records produced",
         produced.len()
     );
