@@ -500,6 +500,9 @@ pub mod kinesis_http {
     use serde_json::Value;
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::{SocketAddr, TcpStream};
+    use std::path::Path;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
 
     /// The AWS JSON 1.1 content type.
     pub const JSON: &str = "application/x-amz-json-1.1";
@@ -566,6 +569,65 @@ pub mod kinesis_http {
                 return Err(format!("{op}: HTTP {status}: {text}").into());
             }
             Ok(bytes)
+        }
+    }
+
+    /// `shardlog serve` as a child process on a free local port, its log thrown away.
+    pub struct Server {
+        /// The server process.
+        pub child: Child,
+        /// Where it listens.
+        pub addr: SocketAddr,
+    }
+
+    impl Server {
+        /// Starts `bin --data-dir data --durability durability serve` and waits until it accepts.
+        pub fn start(bin: &Path, data: &Path, durability: &str) -> Res<Server> {
+            let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+            let child = Command::new(bin)
+                .arg("--data-dir")
+                .arg(data)
+                .args([
+                    "--durability",
+                    durability,
+                    "serve",
+                    "--bind",
+                    &addr.to_string(),
+                ])
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| {
+                    format!(
+                        "starting {}: {e} (build it with cargo build --release -p shardlog-cli)",
+                        bin.display()
+                    )
+                })?;
+            let mut server = Server { child, addr };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if TcpStream::connect(addr).is_ok() {
+                    return Ok(server);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            server.stop();
+            Err(format!("shardlog serve on {addr} did not start").into())
+        }
+
+        /// SIGTERM (the server closes its store), then SIGKILL after 30 s.
+        pub fn stop(&mut self) {
+            let _ = Command::new("kill")
+                .arg(self.child.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 

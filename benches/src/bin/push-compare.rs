@@ -43,7 +43,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{json, Value};
 use shardlog::{Durability, PutEntry, ShardId, StartingPosition, Store, StoreOptions};
 use shardlog_benches::engine::partition_keys;
-use shardlog_benches::kinesis_http::{cpu_ms, read_head, Client, JSON};
+use shardlog_benches::kinesis_http::{cpu_ms, read_head, Client, Server, JSON};
 use shardlog_benches::report::{loadavg, machine, today};
 use shardlog_benches::{percentile, Payloads, Res};
 use shardlog_server::eventstream;
@@ -51,7 +51,6 @@ use shardlog_storage::MutexExt as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -612,61 +611,6 @@ fn measure_in_process(args: &Args, n: usize, dir: &Path, payloads: &Arc<Payloads
 // ---------------------------------------------------------------------------------------------
 // The server ways.
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(args: &Args, data: &Path) -> Res<Server> {
-        let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-        let child = Command::new(&args.shardlog)
-            .arg("--data-dir")
-            .arg(data)
-            .args([
-                "--durability",
-                args.durability_flag(),
-                "serve",
-                "--bind",
-                &addr.to_string(),
-            ])
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                format!(
-                    "starting {}: {e} (build it with cargo build --release -p shardlog-cli)",
-                    args.shardlog.display()
-                )
-            })?;
-        let mut server = Server { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if TcpStream::connect(addr).is_ok() {
-                return Ok(server);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        server.stop();
-        Err(format!("shardlog serve on {addr} did not start").into())
-    }
-
-    /// SIGTERM (the server closes its store), then SIGKILL after 30 s.
-    fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Creates the stream and registers `n` consumers; returns their ARNs.
 fn set_up_server(addr: SocketAddr, n: usize) -> Res<Vec<String>> {
     let mut c = Client::connect(addr)?;
@@ -711,7 +655,7 @@ fn measure_server(
     dir: &Path,
     payloads: &Arc<Payloads>,
 ) -> Res<Outcome> {
-    let mut server = Server::start(args, dir)?;
+    let mut server = Server::start(&args.shardlog, dir, args.durability_flag())?;
     let out = measure_on(args, way, n, &server, payloads);
     server.stop();
     out
