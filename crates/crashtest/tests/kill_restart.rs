@@ -64,7 +64,7 @@ fn random_kills_lose_no_acknowledged_record() {
             figure(l, " records acknowledged") > 0,
             "{mode} acknowledged"
         );
-        // Small segments: rolls, hence (eager modes) the sealer and the spare thread, every run.
+        // Small segments: rolls, hence (eager modes) the sealer and the spare task, every run.
         assert!(figure(l, " segments started") > 0, "{mode} rolled segments");
     }
     let reshards = line(&out, "reshards:");

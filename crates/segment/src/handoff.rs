@@ -1,6 +1,8 @@
-//! What the writer hands to the log's background threads: full segments to seal, and requests for
-//! the next segment file (the spare). Plain queues under a lock, with no knowledge of the log, so
-//! the log's state (`state.rs`) can hold them and the threads (`seal.rs`, `spare.rs`) serve them.
+//! What the writer hands to the log's background work: full segments to seal, and requests for the
+//! next segment file (the spare). Plain queues under a lock, with no knowledge of the log, so the
+//! log's state (`state.rs`) can hold them and the tasks of `seal.rs` and `spare.rs` serve them on
+//! the shared pool (`workers.rs`). Each queue says whether a task is serving it (`running`), so
+//! that a log has at most one task of each kind and its work stays in order.
 
 use crate::segment::{Segment, Tip};
 use shardlog_storage::{CondvarExt as _, MutexExt as _, StorageFile};
@@ -28,7 +30,8 @@ pub(crate) struct SealState {
     pub(crate) queue: VecDeque<SealJob>,
     pub(crate) enqueued: u64,
     pub(crate) done: u64,
-    pub(crate) stop: bool,
+    /// A task is draining the queue.
+    pub(crate) running: bool,
 }
 
 impl Sealer {
@@ -36,25 +39,32 @@ impl Sealer {
         self.state.locked()
     }
 
-    pub(crate) fn push(&self, job: SealJob) {
+    /// Queues `job`; true if no task is draining the queue, so the caller must start one.
+    pub(crate) fn push(&self, job: SealJob) -> bool {
         let mut s = self.lock();
         s.queue.push_back(job);
         s.enqueued += 1;
         self.cv.notify_all();
+        !std::mem::replace(&mut s.running, true)
+    }
+
+    /// The next job for the draining task; `None` (and the task ends) once the queue is empty.
+    pub(crate) fn next_job(&self) -> Option<SealJob> {
+        let mut s = self.lock();
+        let job = s.queue.pop_front();
+        if job.is_none() {
+            s.running = false;
+        }
+        job
     }
 
     /// Jobs queued so far.
     pub(crate) fn enqueued(&self) -> u64 {
         self.lock().enqueued
     }
-
-    pub(crate) fn stop(&self) {
-        self.lock().stop = true;
-        self.cv.notify_all();
-    }
 }
 
-/// The spare file slot of a log, and the requests to its thread.
+/// The spare file slot of a log, and the requests to its task.
 #[derive(Debug, Default)]
 pub(crate) struct SpareSlot {
     pub(crate) state: Mutex<SpareState>,
@@ -67,13 +77,15 @@ pub(crate) struct SpareState {
     /// The active segment and the id of the segment after it, from the latest roll (or the open).
     pub(crate) request: Option<(Arc<Segment>, u64)>,
     pub(crate) stop: bool,
+    /// A task is serving the requests.
+    pub(crate) running: bool,
 }
 
 #[derive(Debug, Default)]
 pub(crate) enum SpareFile {
     #[default]
     None,
-    /// The spare thread was asked for a spare and will make one (or give up) soon.
+    /// The spare task was asked for a spare and will make one (or give up) soon.
     Expected,
     /// The file of this segment id is allocated and durable.
     Ready(u64, Arc<dyn StorageFile>),
@@ -84,21 +96,24 @@ impl SpareSlot {
         self.state.locked()
     }
 
-    /// Asks the spare thread to make `active`'s header durable and the file of segment `next_id`.
-    /// Called under the writer lock, so the writer cannot move on before the spare thread answers.
-    pub(crate) fn request(&self, active: Arc<Segment>, next_id: u64) {
+    /// Asks for `active`'s header to be made durable and the file of segment `next_id` made. Called
+    /// under the writer lock, so the writer cannot move on before the request is served. True if no
+    /// task serves the requests, so the caller must start one.
+    pub(crate) fn request(&self, active: Arc<Segment>, next_id: u64) -> bool {
         let mut s = self.lock();
         if s.stop {
-            return;
+            return false;
         }
         s.request = Some((active, next_id));
         if matches!(s.file, SpareFile::None) {
             s.file = SpareFile::Expected;
         }
         self.cv.notify_all();
+        !std::mem::replace(&mut s.running, true)
     }
 
-    /// Stops the spare thread after its current step; rolls create their segments in line from now.
+    /// Stops serving requests after the current step; rolls create their segments in line from now.
+    /// Returns once no task serves the slot any more.
     pub(crate) fn stop(&self) {
         let mut s = self.lock();
         s.stop = true;
@@ -106,18 +121,21 @@ impl SpareSlot {
             s.file = SpareFile::None;
         }
         self.cv.notify_all();
-    }
-
-    /// Waits for a request; `None` once stopped.
-    pub(crate) fn next_request(&self) -> Option<(Arc<Segment>, u64)> {
-        let mut s = self.lock();
-        while s.request.is_none() && !s.stop {
+        while s.running {
             s = self.cv.wait_on(s);
         }
-        if s.stop {
-            return None;
+    }
+
+    /// The next request for the serving task; `None` (and the task ends) once there is none or the
+    /// slot is stopped.
+    pub(crate) fn next_request(&self) -> Option<(Arc<Segment>, u64)> {
+        let mut s = self.lock();
+        let request = if s.stop { None } else { s.request.take() };
+        if request.is_none() {
+            s.running = false;
+            self.cv.notify_all();
         }
-        s.request.take()
+        request
     }
 
     pub(crate) fn has_file(&self) -> bool {

@@ -40,6 +40,7 @@ mod segment;
 mod spare;
 mod state;
 mod trim;
+mod workers;
 
 /// The side-file decoders, reachable for the fuzz targets in `fuzz/` (not a supported API).
 #[doc(hidden)]
@@ -56,3 +57,4 @@ pub use options::{
     Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };
 pub use read::{Position, ReadBatch, Record};
+pub use workers::background_threads;

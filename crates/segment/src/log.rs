@@ -8,9 +8,7 @@ use crate::handoff::SealJob;
 use crate::header::{Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER};
 use crate::index::IndexEntry;
 use crate::options::Durability;
-use crate::seal::spawn_sealer;
 use crate::segment::{create_segment, index_name, init_segment, Segment, Tip};
-use crate::spare::spawn_spare_maker;
 use crate::state::{Inner, Writer};
 use shardlog_storage::crashpoint::{self, CrashPoint};
 use shardlog_storage::{write_file_atomic, StorageFile};
@@ -65,22 +63,15 @@ pub struct ShardLog {
     threads: Mutex<Threads>,
 }
 
-/// The log's background threads, taken (and joined) by the first close.
+/// The log's own background thread (the `Interval` flusher), taken (and joined) by the first close.
+/// Sealing and spares run as tasks on the shared pool (`workers.rs`).
 #[derive(Debug, Default)]
 struct Threads {
     flusher: Option<JoinHandle<()>>,
-    sealer: Option<JoinHandle<()>>,
-    spare_maker: Option<JoinHandle<()>>,
-}
-
-impl Threads {
-    fn any(&self) -> bool {
-        self.flusher.is_some() || self.sealer.is_some() || self.spare_maker.is_some()
-    }
 }
 
 impl ShardLog {
-    /// Starts the background threads the durability mode needs. Under `Interval` a missing flusher
+    /// Starts the background work the durability mode needs. Under `Interval` a missing flusher
     /// would silently break the promise, so failing to start it fails the open.
     pub(crate) fn from_inner(inner: Arc<Inner>) -> Result<Self> {
         let flusher = match inner.opts.durability {
@@ -91,28 +82,20 @@ impl ShardLog {
             }
             _ => None,
         };
-        let (sealer, spare_maker) = match inner.opts.durability {
-            Durability::Sync => (None, None),
-            _ => (
-                spawn_sealer(Arc::downgrade(&inner)),
-                spawn_spare_maker(Arc::downgrade(&inner)),
-            ),
-        };
-        if spare_maker.is_none() {
-            // Rolls then create their segments in line.
+        if inner.opts.durability == Durability::Sync {
+            // Rolls create their segments in line and seal in line.
             inner.spare.stop();
+        } else {
+            inner.background_seal.store(true, Ordering::Release);
+            // The first spare; its task also syncs the mark open left unsynced.
+            let w = inner.lock_writer();
+            if let Some(active) = &w.active {
+                inner.request_spare(active.clone(), w.next_segment_id);
+            }
         }
-        // Without a sealer thread, full segments are sealed in line: slower, never less safe.
-        inner
-            .background_seal
-            .store(sealer.is_some(), Ordering::Release);
         Ok(ShardLog {
             inner,
-            threads: Mutex::new(Threads {
-                flusher,
-                sealer,
-                spare_maker,
-            }),
+            threads: Mutex::new(Threads { flusher }),
         })
     }
 
@@ -243,22 +226,16 @@ impl ShardLog {
 
     fn stop_threads(&self) {
         self.inner.closed.store(true, Ordering::Release);
-        let mut threads = std::mem::take(&mut *self.threads.locked());
-        if let Some(handle) = threads.flusher.take() {
+        let flusher = self.threads.locked().flusher.take();
+        if let Some(handle) = flusher {
             handle.thread().unpark();
             let _ = handle.join();
         }
-        // The sealer finishes its queue before it stops.
+        // The sealer's task finishes its queue before it stops.
         let _ = self.inner.wait_sealed();
-        self.inner.sealer.stop();
-        if let Some(handle) = threads.sealer.take() {
-            let _ = handle.join();
-        }
         self.inner.background_seal.store(false, Ordering::Release);
+        // Returns once no spare task runs for this log.
         self.inner.spare.stop();
-        if let Some(handle) = threads.spare_maker.take() {
-            let _ = handle.join();
-        }
         // An unused spare would only be deleted by the next open; a failure here costs nothing more.
         let _ = self.inner.discard_spare();
     }
@@ -266,7 +243,10 @@ impl ShardLog {
 
 impl Drop for ShardLog {
     fn drop(&mut self) {
-        let running = self.threads.get_mut().map_or(true, |threads| threads.any());
+        let running = self
+            .threads
+            .get_mut()
+            .map_or(true, |threads| threads.flusher.is_some());
         if running || !self.inner.closed.load(Ordering::Acquire) {
             self.stop_threads();
             let _ = self.inner.close();
@@ -422,14 +402,14 @@ impl Inner {
         self.roll(w)
     }
 
-    /// Seals the active segment and starts the next one: in the spare the spare thread made ahead of time
+    /// Seals the active segment and starts the next one: in the spare the spare task made ahead of time
     /// if there is one (no sync on the append path), else in a segment created in line.
     fn roll(&self, w: &mut Writer) -> Result<Arc<Segment>> {
         if let Some(file) = self.take_spare(w.next_segment_id) {
             let seg = self.adopt_spare(w, file)?;
             self.seal_active(w, Some(seg.clone()))?;
             self.activate(w, seg.clone());
-            self.spare.request(seg.clone(), w.next_segment_id);
+            self.request_spare(seg.clone(), w.next_segment_id);
             return Ok(seg);
         }
         if let Some(active) = w.active.clone() {
@@ -442,7 +422,7 @@ impl Inner {
         }
         self.seal_active(w, None)?;
         let seg = self.start_segment(w)?;
-        self.spare.request(seg.clone(), w.next_segment_id);
+        self.request_spare(seg.clone(), w.next_segment_id);
         Ok(seg)
     }
 
@@ -458,7 +438,7 @@ impl Inner {
         if self.background_seal.load(Ordering::Acquire) {
             // Eager modes: the records are visible already; the seal makes them durable later.
             self.publish(&job.seg, tip, w.first_ts_ms);
-            self.sealer.push(job);
+            self.seal_later(job);
             return Ok(());
         }
         // Sync: records waiting for their group commit become visible only once durable.

@@ -674,7 +674,8 @@ fn assemble(
         a.seg.publish(a.tip, a.first_ts_ms);
         *a.seg.durable_state() = (a.tip, a.mark_counter);
     }
-    let inner = Arc::new(Inner {
+    let inner = Arc::new_cyclic(|me| Inner {
+        me: me.clone(),
         storage,
         chain: RwLock::new(Chain {
             segments,
@@ -777,7 +778,7 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
         };
         seg.write_mark(&mark)?;
         // Not synced here: the mark only has to be durable before the first new frame is written
-        // (`Inner::settle_open_mark`), which the spare thread does right after open in the eager
+        // (`Inner::settle_open_mark`), which the spare task does right after open in the eager
         // modes and the first append otherwise. Until then a crash finds the previous mark, which
         // names the same durable bytes (or is CLEAN, and then nothing was written after it).
         inner.open_mark_pending.store(true, Ordering::Release);

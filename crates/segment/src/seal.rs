@@ -2,8 +2,8 @@
 //!
 //! Under `Durability::Sync` a segment is sealed in line when it fills up (its records are already
 //! durable, so that costs little). Under the eager modes the fdatasync of a whole segment would stall
-//! the appender for tens of milliseconds, so a background thread seals in roll order while appends
-//! continue in the next segment. Until a segment carries its sealed mark, recovery treats damage at its
+//! the appender for tens of milliseconds, so a task on the shared pool (`workers.rs`) seals in roll
+//! order while appends continue in the next segment. Until a segment carries its sealed mark, recovery treats damage at its
 //! tail as a torn tail and cuts the log there (dropping the later segments and skipping past their
 //! sequence numbers), which keeps the surviving records a prefix of what was written.
 
@@ -15,7 +15,6 @@ use crate::state::Inner;
 use shardlog_storage::write_file_atomic;
 use shardlog_storage::CondvarExt as _;
 use std::sync::Weak;
-use std::thread::JoinHandle;
 
 impl Inner {
     /// Makes the header of the segment after `job`'s durable, if it may not be yet. Recovery relies
@@ -37,7 +36,7 @@ impl Inner {
         {
             let mut durable = seg.durable_state();
             seg.file()?.sync()?;
-            // Usually done by the spare thread long ago; the SEALED mark must come after it.
+            // Usually done by the spare task long ago; the SEALED mark must come after it.
             self.sync_next_header(job)?;
             let mark = Mark {
                 counter: durable.1.saturating_add(1),
@@ -87,32 +86,26 @@ impl Inner {
     }
 }
 
-/// Starts the background sealer of a log.
-pub(crate) fn spawn_sealer(inner: Weak<Inner>) -> Option<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("shardlog-seal".into())
-        .spawn(move || seal_loop(&inner))
-        .ok()
+impl Inner {
+    /// Queues a full segment for the background sealer, starting its task if none runs. With no
+    /// pool thread to run it, this thread seals the queue itself.
+    pub(crate) fn seal_later(&self, job: SealJob) {
+        if !self.sealer.push(job) {
+            return;
+        }
+        let me = self.me.clone();
+        if let Err(task) = crate::workers::spawn(Box::new(move || seal_queue(&me))) {
+            task();
+        }
+    }
 }
 
-fn seal_loop(inner: &Weak<Inner>) {
-    loop {
-        let Some(strong) = inner.upgrade() else {
-            return;
-        };
-        let job = {
-            let mut s = strong.sealer.lock();
-            loop {
-                if let Some(job) = s.queue.pop_front() {
-                    break Some(job);
-                }
-                if s.stop {
-                    break None;
-                }
-                s = strong.sealer.cv.wait_on(s);
-            }
-        };
-        let Some(job) = job else { return };
+/// The sealer's task: seals the queued segments in roll order until the queue is empty.
+fn seal_queue(inner: &Weak<Inner>) {
+    let Some(strong) = inner.upgrade() else {
+        return;
+    };
+    while let Some(job) = strong.sealer.next_job() {
         if strong.seal_now(&job).is_err() {
             strong.poison();
         }

@@ -3,13 +3,13 @@
 //! Creating a segment costs a `fallocate`, an `fdatasync` and a directory sync. In the eager modes the
 //! background sealer is usually in the middle of a whole segment's `fdatasync` when a roll happens,
 //! and the roll's own syncs would queue behind it and stall the appender for tens of milliseconds. So
-//! a second background thread creates the *next* segment file ahead of time: `{id}.seg` with its full
-//! length allocated, all zero (no header yet), its length and name durable. A roll then only writes
-//! the header and the first mark into page 0 of the spare, without syncing, and wakes the spare
-//! thread, which makes that header durable (while the segment holds little data yet) and then makes
-//! the next spare. The sealer makes sure of the header before it marks the previous segment sealed
-//! (see `seal.rs`). The spare thread is separate from the sealer so that neither step waits behind a
-//! whole segment's seal.
+//! a background task (on the shared pool, `workers.rs`) creates the *next* segment file ahead of
+//! time: `{id}.seg` with its full length allocated, all zero (no header yet), its length and name
+//! durable. A roll then only writes the header and the first mark into page 0 of the spare, without
+//! syncing, and asks for the next spare, whose task first makes that header durable (while the
+//! segment holds little data yet). The sealer makes sure of the header before it marks the previous
+//! segment sealed (see `seal.rs`). Spares and seals are separate tasks so that neither step waits
+//! behind a whole segment's seal.
 //!
 //! Crash safety (details in `docs/format.md` §8.2): a spare that was never used is a newest segment
 //! with no header and a zero data area, which open deletes like an interrupted creation. A spare that
@@ -26,35 +26,35 @@ use shardlog_storage::CondvarExt as _;
 use shardlog_storage::StorageFile;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
-use std::thread::JoinHandle;
 
-/// Starts the spare thread of a log (eager modes, next to the sealer). It first syncs the mark that
-/// open left unsynced, then makes the first spare.
-pub(crate) fn spawn_spare_maker(inner: Weak<Inner>) -> Option<JoinHandle<()>> {
-    if let Some(strong) = inner.upgrade() {
-        let w = strong.lock_writer();
-        if let Some(active) = &w.active {
-            strong.spare.request(active.clone(), w.next_segment_id);
+impl Inner {
+    /// Asks for the spare after `active` (segment `next_id`), starting the spare task if none runs.
+    /// Called under the writer lock; with no pool thread to run the task, this thread runs it.
+    pub(crate) fn request_spare(&self, active: Arc<Segment>, next_id: u64) {
+        if !self.spare.request(active, next_id) {
+            return;
+        }
+        let me = self.me.clone();
+        if let Err(task) = crate::workers::spawn(Box::new(move || serve_spares(&me))) {
+            task();
         }
     }
-    std::thread::Builder::new()
-        .name("shardlog-spare".into())
-        .spawn(move || loop {
-            let Some(strong) = inner.upgrade() else {
-                return;
-            };
-            let Some((active, next_id)) = strong.spare.next_request() else {
-                return;
-            };
-            match strong.prepare_roll(&active) {
-                Ok(()) => strong.make_spare(next_id),
-                Err(_) => {
-                    strong.poison();
-                    strong.spare.settle(SpareFile::None);
-                }
+}
+
+/// The spare task: serves requests until none is left.
+fn serve_spares(inner: &Weak<Inner>) {
+    let Some(strong) = inner.upgrade() else {
+        return;
+    };
+    while let Some((active, next_id)) = strong.spare.next_request() {
+        match strong.prepare_roll(&active) {
+            Ok(()) => strong.make_spare(next_id),
+            Err(_) => {
+                strong.poison();
+                strong.spare.settle(SpareFile::None);
             }
-        })
-        .ok()
+        }
+    }
 }
 
 impl Inner {
@@ -96,7 +96,7 @@ impl Inner {
         Ok(file)
     }
 
-    /// Takes the spare if it is the file of segment `id`, waiting if the spare thread is about to
+    /// Takes the spare if it is the file of segment `id`, waiting if the spare task is about to
     /// make it. `None` means: create the segment in line.
     pub fn take_spare(&self, id: u64) -> Option<Arc<dyn StorageFile>> {
         let mut s = self.spare.lock();
@@ -109,7 +109,7 @@ impl Inner {
                 }
                 SpareFile::Ready(stale, _) => {
                     drop(s);
-                    // Not the next segment (cannot happen while only the spare thread makes spares
+                    // Not the next segment (cannot happen while only the spare task makes spares
                     // and only the writer takes them); a stale file would block the name.
                     self.abandon_segment(stale);
                     return None;

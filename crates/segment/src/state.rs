@@ -1,5 +1,5 @@
 //! The shared state of one shard's log: what the writer, readers, group commit and the background
-//! threads all see. `log.rs` holds the append path over it, `seal.rs` and `spare.rs` the background
+//! tasks all see. `log.rs` holds the append path over it, `seal.rs` and `spare.rs` the background
 //! work, `recovery.rs` builds it.
 
 use crate::error::{Error, Result};
@@ -9,10 +9,12 @@ use crate::options::{Durability, LogOptions};
 use crate::segment::{Segment, Tip};
 use shardlog_storage::{MutexExt as _, RwLockExt as _, Storage};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 #[derive(Debug)]
 pub(crate) struct Inner {
+    /// This log, for the background tasks it starts (they must not keep it alive).
+    pub me: Weak<Inner>,
     pub storage: Arc<dyn Storage>,
     pub opts: LogOptions,
     pub chain: RwLock<Chain>,
@@ -25,9 +27,9 @@ pub(crate) struct Inner {
     pub visible_next: AtomicU64,
     /// Full segments waiting for the background sealer (eager durability modes only).
     pub sealer: Sealer,
-    /// True when a background sealer thread runs.
+    /// True when full segments are sealed in the background (eager modes, until close).
     pub background_seal: AtomicBool,
-    /// The next segment file, created ahead of time by the spare thread (`spare.rs`).
+    /// The next segment file, created ahead of time by the spare task (`spare.rs`).
     pub spare: SpareSlot,
     /// Open wrote the "open, unclean" mark of the active segment but did not sync it yet.
     pub open_mark_pending: AtomicBool,
