@@ -74,11 +74,23 @@ pub(crate) struct SpareSlot {
 #[derive(Debug, Default)]
 pub(crate) struct SpareState {
     pub(crate) file: SpareFile,
-    /// The active segment and the id of the segment after it, from the latest roll (or the open).
-    pub(crate) request: Option<(Arc<Segment>, u64)>,
+    /// The latest request (a roll's, the open's, or the active segment's half mark).
+    pub(crate) request: Option<SpareRequest>,
     pub(crate) stop: bool,
     /// A task is serving the requests.
     pub(crate) running: bool,
+}
+
+/// What the spare task is asked to do for the active segment.
+#[derive(Debug)]
+pub(crate) struct SpareRequest {
+    /// Make its header (and the mark open wrote) durable.
+    pub active: Arc<Segment>,
+    /// The id of the segment after it.
+    pub next_id: u64,
+    /// Also create that segment's file. Asked for only once the active segment is half full, so a
+    /// shard that is not written to keeps no file beyond its active segment.
+    pub make_file: bool,
 }
 
 #[derive(Debug, Default)]
@@ -96,18 +108,23 @@ impl SpareSlot {
         self.state.locked()
     }
 
-    /// Asks for `active`'s header to be made durable and the file of segment `next_id` made. Called
+    /// Asks for `request` to be served (merged with one still pending for the same segment). Called
     /// under the writer lock, so the writer cannot move on before the request is served. True if no
     /// task serves the requests, so the caller must start one.
-    pub(crate) fn request(&self, active: Arc<Segment>, next_id: u64) -> bool {
+    pub(crate) fn request(&self, mut request: SpareRequest) -> bool {
         let mut s = self.lock();
         if s.stop {
             return false;
         }
-        s.request = Some((active, next_id));
-        if matches!(s.file, SpareFile::None) {
+        if let Some(pending) = &s.request {
+            if pending.next_id == request.next_id {
+                request.make_file |= pending.make_file;
+            }
+        }
+        if request.make_file && matches!(s.file, SpareFile::None) {
             s.file = SpareFile::Expected;
         }
+        s.request = Some(request);
         self.cv.notify_all();
         !std::mem::replace(&mut s.running, true)
     }
@@ -128,7 +145,7 @@ impl SpareSlot {
 
     /// The next request for the serving task; `None` (and the task ends) once there is none or the
     /// slot is stopped.
-    pub(crate) fn next_request(&self) -> Option<(Arc<Segment>, u64)> {
+    pub(crate) fn next_request(&self) -> Option<SpareRequest> {
         let mut s = self.lock();
         let request = if s.stop { None } else { s.request.take() };
         if request.is_none() {

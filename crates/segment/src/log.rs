@@ -4,7 +4,7 @@ use crate::codec::{
     align, encode_frame, record_len, FRAME_ALIGN, FRAME_HEADER_LEN, FRAME_TARGET_LEN, MAX_KEY_LEN,
 };
 use crate::error::{Error, Result};
-use crate::handoff::SealJob;
+use crate::handoff::{SealJob, SpareRequest};
 use crate::header::{Mark, SegmentHeader, DATA_START, MARK_CLEAN, MARK_EAGER};
 use crate::index::IndexEntry;
 use crate::options::Durability;
@@ -87,10 +87,17 @@ impl ShardLog {
             inner.spare.stop();
         } else {
             inner.background_seal.store(true, Ordering::Release);
-            // The first spare; its task also syncs the mark open left unsynced.
-            let w = inner.lock_writer();
-            if let Some(active) = &w.active {
-                inner.request_spare(active.clone(), w.next_segment_id);
+            // The spare task syncs the mark open left unsynced (so the first append need not), and
+            // makes the first spare if the active segment is half full already.
+            let mut w = inner.lock_writer();
+            if let Some(active) = w.active.clone() {
+                let make_file = inner.half_full(&w, &active);
+                w.spare_asked = make_file;
+                inner.request_spare(SpareRequest {
+                    active,
+                    next_id: w.next_segment_id,
+                    make_file,
+                });
             }
         }
         Ok(ShardLog {
@@ -306,6 +313,7 @@ impl Inner {
             let seg = self.ensure_room(w, need)?;
             let taken = self.write_frames(w, &seg, rest, ts_ms)?;
             rest = rest.get(taken..).unwrap_or_default();
+            self.ask_for_spare(w, &seg);
         }
         if self.eager() {
             if let Some(seg) = &w.active {
@@ -313,6 +321,25 @@ impl Inner {
             }
         }
         Ok(first..w.next_seq)
+    }
+
+    /// Asks for the next segment's file once `seg` (the active segment) is half full: early enough
+    /// to be ready at the roll, late enough that an idle shard keeps no second file.
+    fn ask_for_spare(&self, w: &mut Writer, seg: &Arc<Segment>) {
+        if w.spare_asked || !self.eager() || !self.half_full(w, seg) {
+            return;
+        }
+        w.spare_asked = true;
+        self.request_spare(SpareRequest {
+            active: seg.clone(),
+            next_id: w.next_segment_id,
+            make_file: true,
+        });
+    }
+
+    /// True once the writer has filled at least half of `seg`'s capacity.
+    pub(crate) fn half_full(&self, w: &Writer, seg: &Segment) -> bool {
+        w.write_end >= seg.header.capacity_bytes / 2
     }
 
     /// Makes the mark open wrote durable, before the first new frame: a crash must never find new
@@ -409,7 +436,12 @@ impl Inner {
             let seg = self.adopt_spare(w, file)?;
             self.seal_active(w, Some(seg.clone()))?;
             self.activate(w, seg.clone());
-            self.request_spare(seg.clone(), w.next_segment_id);
+            // Its header was written without a sync: the spare task makes it durable.
+            self.request_spare(SpareRequest {
+                active: seg.clone(),
+                next_id: w.next_segment_id,
+                make_file: false,
+            });
             return Ok(seg);
         }
         if let Some(active) = w.active.clone() {
@@ -421,9 +453,7 @@ impl Inner {
             }
         }
         self.seal_active(w, None)?;
-        let seg = self.start_segment(w)?;
-        self.request_spare(seg.clone(), w.next_segment_id);
-        Ok(seg)
+        self.start_segment(w)
     }
 
     /// Seals the active segment (in line, or queued for the background sealer) and leaves no active
@@ -510,6 +540,7 @@ impl Inner {
     fn activate(&self, w: &mut Writer, seg: Arc<Segment>) {
         w.next_segment_id = w.next_segment_id.saturating_add(1);
         w.active = Some(seg.clone());
+        w.spare_asked = false;
         w.write_end = DATA_START;
         w.first_ts_ms = u64::MAX;
         self.write_chain().segments.push(seg);

@@ -669,6 +669,7 @@ fn assemble(
         next_segment_id: last_id.saturating_add(1).max(meta.first_live_segment),
         meta,
         buf: Vec::new(),
+        spare_asked: false,
     };
     if let Some(a) = &active {
         a.seg.publish(a.tip, a.first_ts_ms);

@@ -19,7 +19,7 @@
 //! that every unclean eager recovery makes (§8.5 step 7).
 
 use crate::error::Result;
-use crate::handoff::SpareFile;
+use crate::handoff::{SpareFile, SpareRequest};
 use crate::segment::{segment_name, Segment};
 use crate::state::Inner;
 use shardlog_storage::CondvarExt as _;
@@ -28,10 +28,10 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 impl Inner {
-    /// Asks for the spare after `active` (segment `next_id`), starting the spare task if none runs.
-    /// Called under the writer lock; with no pool thread to run the task, this thread runs it.
-    pub(crate) fn request_spare(&self, active: Arc<Segment>, next_id: u64) {
-        if !self.spare.request(active, next_id) {
+    /// Asks the spare task to serve `request`, starting it if none runs. Called under the writer
+    /// lock; with no pool thread to run the task, this thread runs it.
+    pub(crate) fn request_spare(&self, request: SpareRequest) {
+        if !self.spare.request(request) {
             return;
         }
         let me = self.me.clone();
@@ -46,9 +46,10 @@ fn serve_spares(inner: &Weak<Inner>) {
     let Some(strong) = inner.upgrade() else {
         return;
     };
-    while let Some((active, next_id)) = strong.spare.next_request() {
-        match strong.prepare_roll(&active) {
-            Ok(()) => strong.make_spare(next_id),
+    while let Some(request) = strong.spare.next_request() {
+        match strong.prepare_roll(&request.active) {
+            Ok(()) if request.make_file => strong.make_spare(request.next_id),
+            Ok(()) => {}
             Err(_) => {
                 strong.poison();
                 strong.spare.settle(SpareFile::None);

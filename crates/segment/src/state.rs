@@ -61,6 +61,8 @@ pub(crate) struct Writer {
     pub next_segment_id: u64,
     pub meta: LogMeta,
     pub buf: Vec<u8>,
+    /// The spare after the active segment was asked for (it is half full).
+    pub spare_asked: bool,
 }
 
 #[derive(Debug, Default)]

@@ -271,3 +271,46 @@ fn interval_mode_syncs_in_the_background() {
     let log = ShardLog::open(Arc::new(crashed), opts).unwrap();
     assert_eq!(log.read(0, 10, 100).unwrap().records[0].data, b"v");
 }
+
+/// Segment files in `storage`.
+fn segment_files(storage: &dyn Storage) -> usize {
+    let names = storage.list().unwrap();
+    names.iter().filter(|n| n.ends_with(".seg")).count()
+}
+
+/// An idle log keeps one segment file; the next one (the spare) is made once the active segment is
+/// half full, in time for the roll, which then takes it.
+#[test]
+fn the_spare_segment_is_made_once_the_active_one_is_half_full() {
+    let storage: Arc<dyn Storage> = Arc::new(SimDisk::new(5));
+    let log = ShardLog::open(storage.clone(), small(Durability::None)).unwrap();
+    // Frames of about 1 KiB in a 16 KiB segment whose data starts at 4 KiB: the 4th record passes
+    // the half (8 KiB), the 12th does not fit.
+    let data = vec![1u8; 1000];
+    let mut spare_seen_at = None;
+    for written in 0..20u64 {
+        // The spare is made by a background task: give it time before each look.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if log.segment_count() > 1 {
+            break;
+        }
+        match segment_files(&*storage) {
+            2 => {
+                spare_seen_at.get_or_insert(written);
+            }
+            n => assert!(
+                n <= 1 && written < 5,
+                "{n} segment files after {written} records"
+            ),
+        }
+        log.append(b"k", &data).unwrap();
+    }
+    let at = spare_seen_at.expect("no spare before the roll");
+    assert!(at >= 4, "a spare after {at} records, before the half mark");
+    assert!(log.segment_count() > 1, "no roll");
+    log.close().unwrap();
+    // Reopened and idle: no file beyond the segments in use.
+    let log = ShardLog::open(storage.clone(), small(Durability::None)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert_eq!(segment_files(&*storage), log.segment_count());
+}
