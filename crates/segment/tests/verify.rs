@@ -49,7 +49,11 @@ fn segments(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn flip(path: &Path, offset: u64) {
-    let f = std::fs::OpenOptions::new().read(true).write(true).open(path).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
     let mut b = [0u8; 1];
     f.read_exact_at(&mut b, offset).unwrap();
     b[0] ^= 0x20;
@@ -121,7 +125,10 @@ fn a_torn_tail_after_the_durable_mark_is_not_damage() {
     let newest = segments(dir.path()).pop().unwrap();
     let end = check(dir.path()).segments.last().unwrap().data_end;
     // What a power cut mid-write leaves after the mark: a frame header and part of its body.
-    let f = std::fs::OpenOptions::new().write(true).open(&newest).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&newest)
+        .unwrap();
     let mut torn = Vec::new();
     encode_frame(&mut torn, 0, 0, 0, &[(b"k", vec![9u8; 200])]);
     f.write_all_at(&torn[..100], end).unwrap();
@@ -134,12 +141,19 @@ fn a_torn_tail_after_the_durable_mark_is_not_damage() {
 fn a_zeroed_sector_before_the_durable_mark_is_found() {
     let dir = build();
     let newest = segments(dir.path()).pop().unwrap();
-    let f = std::fs::OpenOptions::new().write(true).open(&newest).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&newest)
+        .unwrap();
     f.write_all_at(&[0u8; 512], 4096).unwrap();
     let c = check(dir.path());
     assert_eq!(first_of(&c), (newest, 4096, DamageKind::Frame));
     // The clean close's index file no longer matches the frames either.
-    assert!(c.findings.iter().skip(1).all(|f| f.kind == DamageKind::Index));
+    assert!(c
+        .findings
+        .iter()
+        .skip(1)
+        .all(|f| f.kind == DamageKind::Index));
 }
 
 #[test]
@@ -147,7 +161,11 @@ fn a_frame_out_of_sequence_is_found() {
     let dir = build();
     let first = seg(dir.path(), 1);
     let len = decode_len(&first, 4096) as usize;
-    let file = std::fs::OpenOptions::new().read(true).write(true).open(&first).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&first)
+        .unwrap();
     let mut buf = vec![0u8; len];
     file.read_exact_at(&mut buf, 4096).unwrap();
     let seed = segment_seed(LOG_ID, 1);
@@ -158,9 +176,18 @@ fn a_frame_out_of_sequence_is_found() {
         .collect();
     // A valid, correctly checksummed frame with the wrong first number.
     let mut wrong = Vec::new();
-    encode_frame(&mut wrong, seed, frame.first_seq() + 5, frame.timestamp_ms(), &recs);
+    encode_frame(
+        &mut wrong,
+        seed,
+        frame.first_seq() + 5,
+        frame.timestamp_ms(),
+        &recs,
+    );
     file.write_all_at(&wrong, 4096).unwrap();
-    assert_eq!(only(&check(dir.path())), (first, 4096, DamageKind::SequenceOrder));
+    assert_eq!(
+        only(&check(dir.path())),
+        (first, 4096, DamageKind::SequenceOrder)
+    );
 }
 
 #[test]
@@ -168,7 +195,10 @@ fn a_damaged_or_missing_index_file_is_found() {
     let dir = build();
     let idx = dir.path().join(format!("{:020}.idx", 1));
     flip(&idx, 50);
-    assert_eq!(only(&check(dir.path())), (idx.clone(), 0, DamageKind::Index));
+    assert_eq!(
+        only(&check(dir.path())),
+        (idx.clone(), 0, DamageKind::Index)
+    );
     std::fs::remove_file(&idx).unwrap();
     assert_eq!(only(&check(dir.path())), (idx, 0, DamageKind::MissingIndex));
 }
@@ -191,10 +221,16 @@ fn a_damaged_mark_slot_and_header_are_found() {
     let dir = build();
     let first = seg(dir.path(), 1);
     flip(&first, 512 + 20);
-    assert_eq!(only(&check(dir.path())), (first.clone(), 512, DamageKind::Mark));
+    assert_eq!(
+        only(&check(dir.path())),
+        (first.clone(), 512, DamageKind::Mark)
+    );
     flip(&first, 512 + 20);
     flip(&first, 30);
-    assert_eq!(first_of(&check(dir.path())), (first, 0, DamageKind::SegmentHeader));
+    assert_eq!(
+        first_of(&check(dir.path())),
+        (first, 0, DamageKind::SegmentHeader)
+    );
 }
 
 #[test]
@@ -220,9 +256,8 @@ fn a_missing_segment_and_damaged_log_meta_are_found() {
 #[test]
 fn a_log_being_written_has_no_findings() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Arc::new(
-        ShardLog::open(Arc::new(FsStorage::open(dir.path()).unwrap()), opts()).unwrap(),
-    );
+    let log =
+        Arc::new(ShardLog::open(Arc::new(FsStorage::open(dir.path()).unwrap()), opts()).unwrap());
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let writer = {
@@ -230,8 +265,9 @@ fn a_log_being_written_has_no_findings() {
         std::thread::spawn(move || {
             let mut n = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let batch: Vec<(Vec<u8>, Vec<u8>)> =
-                    (0..5).map(|i| (b"k".to_vec(), vec![(n + i) as u8; 500])).collect();
+                let batch: Vec<(Vec<u8>, Vec<u8>)> = (0..5)
+                    .map(|i| (b"k".to_vec(), vec![(n + i) as u8; 500]))
+                    .collect();
                 log.append_batch(&batch).unwrap();
                 n += 5;
                 count.store(n, std::sync::atomic::Ordering::Relaxed);

@@ -9,7 +9,11 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 fn flip(path: &Path, offset: u64) {
-    let f = std::fs::OpenOptions::new().read(true).write(true).open(path).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
     let mut b = [0u8; 1];
     f.read_exact_at(&mut b, offset).unwrap();
     b[0] ^= 0x20;
@@ -46,7 +50,10 @@ fn a_sound_store_is_clean_and_a_damaged_catalog_is_found() {
     flip(&catalog, 40);
     let c = verify_store(dir.path(), None, &|_| {}).unwrap();
     let f = &c.findings[0];
-    assert_eq!((f.kind, &f.file, f.offset), (FindingKind::Catalog, &catalog, 20));
+    assert_eq!(
+        (f.kind, &f.file, f.offset),
+        (FindingKind::Catalog, &catalog, 20)
+    );
 }
 
 #[test]
@@ -71,7 +78,10 @@ fn damage_in_the_lease_tables_slots_and_pages_is_found() {
     for p in 1..pages {
         flip(&db, p * 4096 + 100);
         let c = verify_store(dir.path(), None, &|_| {}).unwrap();
-        if c.findings.iter().any(|f| f.file == db && f.offset == p * 4096) {
+        if c.findings
+            .iter()
+            .any(|f| f.file == db && f.offset == p * 4096)
+        {
             found += 1;
         }
         assert!(c.findings.iter().all(|f| f.kind == FindingKind::Checkpoint));
@@ -107,5 +117,8 @@ fn a_store_open_and_written_by_another_handle_verifies_clean() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(writer.join().unwrap() > 0);
     store.close().unwrap();
-    assert!(verify_store(dir.path(), None, &|_| {}).unwrap().findings.is_empty());
+    assert!(verify_store(dir.path(), None, &|_| {})
+        .unwrap()
+        .findings
+        .is_empty());
 }
