@@ -37,6 +37,8 @@ mod page;
 mod pager;
 mod tree;
 
-pub use db::{Db, DbInfo, Options, Range, ReadTxn, VerifyReport, WriteTxn};
+pub use db::{
+    check_file, Db, DbInfo, FileCheck, Options, Range, ReadTxn, SlotSummary, VerifyReport, WriteTxn,
+};
 pub use error::{Error, Result};
 pub use format::{MAX_KEY_LEN, MAX_VALUE_LEN};

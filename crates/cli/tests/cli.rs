@@ -266,3 +266,133 @@ fn serve_tls_makes_a_self_signed_certificate_once_and_says_where() {
         "{err}"
     );
 }
+
+/// Every file under `dir` with its bytes and modification time.
+fn tree_snapshot(
+    dir: &std::path::Path,
+) -> Vec<(std::path::PathBuf, Vec<u8>, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let m = std::fs::metadata(&p).unwrap().modified().unwrap();
+                out.push((p.clone(), std::fs::read(&p).unwrap(), m));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn exit_code(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_shardlog"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn verify_exit_codes_json_and_no_file_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(shardlog(d, &["create-stream", "s", "--shards", "2"], "").0);
+    let lines: String = (0..100).map(|i| format!("line {i}\n")).collect();
+    assert!(shardlog(d, &["put", "s", "--partition-key", "p"], &lines).0);
+    let before = tree_snapshot(d);
+    let (code, out) = exit_code(d, &["verify"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains(": clean"), "{out}");
+    let (code, out) = exit_code(d, &["verify", "--json"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["clean"], true);
+    assert_eq!(v["records"], 100);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(tree_snapshot(d), before, "verify changed a file");
+
+    // Inspect reads the same store and names the records.
+    let (code, out) = exit_code(d, &["inspect", "--json"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["streams"][0]["shards"].as_array().unwrap().len(), 2);
+    // Every record has key "p": one shard holds them all, the other has no segment yet.
+    let seg = ["shard-0000000000", "shard-0000000001"]
+        .iter()
+        .flat_map(|s| std::fs::read_dir(d.join("streams/s.1").join(s)).unwrap())
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "seg"))
+        .unwrap();
+    let seg_arg = seg.to_str().unwrap();
+    let (code, out) = exit_code(
+        d,
+        &["inspect", "segment", seg_arg, "--limit", "2", "--json"],
+    );
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let recs = v["records"].as_array().unwrap();
+    assert!(recs.len() <= 2);
+    assert!(recs.iter().all(|r| r["data_encoding"] == "text"));
+    let (_, out) = exit_code(d, &["inspect", "segment", seg_arg, "--hex", "--limit", "1"]);
+    assert!(out.contains("6c696e6520"), "{out}"); // "line " in hex
+    assert_eq!(tree_snapshot(d), before, "inspect changed a file");
+
+    // A flipped bit in the first frame: exit 1, the file and offset named.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&seg)
+        .unwrap();
+    use std::os::unix::fs::FileExt;
+    let mut b = [0u8; 1];
+    f.read_exact_at(&mut b, 4096 + 40).unwrap();
+    f.write_all_at(&[b[0] ^ 1], 4096 + 40).unwrap();
+    let (code, out) = exit_code(d, &["verify", "--json"]);
+    assert_eq!(code, Some(1), "{out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let finding = &v["findings"][0];
+    assert_eq!(finding["kind"], "frame");
+    assert_eq!(finding["offset"], 4096);
+    assert_eq!(finding["file"], seg_arg);
+    // Usage and I/O errors: exit 2.
+    assert_eq!(exit_code(&d.join("missing"), &["verify"]).0, Some(2));
+    assert_eq!(exit_code(d, &["verify", "--stream", "nope"]).0, Some(2));
+    assert_eq!(exit_code(d, &["verify", "--bogus"]).0, Some(2));
+}
+
+#[test]
+fn inspect_checkpoint_prints_slots_and_escaped_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(shardlog(d, &["create-stream", "s"], "").0);
+    {
+        let store = shardlog::Store::open(d, Default::default()).unwrap();
+        let table = store.lease_table(Default::default()).unwrap();
+        let key = shardlog::consumer::LeaseKey::new("app", "s", "shardId-000000000000");
+        table.create_if_absent(&key, Default::default()).unwrap();
+        drop(table);
+        store.close().unwrap();
+    }
+    let db = d.join("leases.db");
+    let (code, out) = exit_code(d, &["inspect", "checkpoint", db.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("slot 0 (byte 0)") && out.contains("(current)"),
+        "{out}"
+    );
+    assert!(out.contains("shardId-000000000000"), "{out}");
+    let (_, out) = exit_code(
+        d,
+        &["inspect", "checkpoint", db.to_str().unwrap(), "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["slots"].as_array().unwrap().len(), 2);
+    assert!(v["damage"].as_array().unwrap().is_empty());
+}

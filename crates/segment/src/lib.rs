@@ -29,6 +29,7 @@ mod error;
 mod handoff;
 mod header;
 mod index;
+pub mod inspect;
 mod log;
 mod meta;
 mod open_files;
@@ -40,6 +41,7 @@ mod segment;
 mod spare;
 mod state;
 mod trim;
+pub mod verify;
 mod workers;
 
 /// The side-file decoders, reachable for the fuzz targets in `fuzz/` (not a supported API).

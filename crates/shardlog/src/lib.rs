@@ -29,6 +29,7 @@ mod consumers;
 mod error;
 mod get;
 mod hashkey;
+pub mod inspect;
 mod iterator;
 mod lifecycle;
 mod limits;
@@ -47,6 +48,7 @@ mod stats;
 mod store;
 mod streams;
 mod subscribe;
+pub mod verify;
 
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]

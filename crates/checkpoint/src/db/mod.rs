@@ -50,11 +50,13 @@ const COPY_PAGES: u64 = 64;
 /// Contiguous new pages written with one call at most (1 MiB).
 const WRITE_RUN_PAGES: usize = 256;
 
+mod check;
 mod options;
 mod read;
 mod recover;
 mod write;
 
+pub use check::{check_file, FileCheck, SlotSummary};
 pub use options::{DbInfo, Options, VerifyReport};
 pub use read::{Range, ReadTxn};
 use recover::{create_fresh, recover, replay_log, rewrite_all, Recovered};
@@ -103,6 +105,8 @@ struct Inner {
     writer: Mutex<Writer>,
     poisoned: AtomicBool,
     slot_fallback: Option<String>,
+    /// Opened by [`Db::open_read_only`] or [`check_file`]: writes are refused.
+    read_only: bool,
     _lock: Option<Lock>,
 }
 
@@ -316,6 +320,7 @@ impl Db {
             }),
             poisoned: AtomicBool::new(false),
             slot_fallback,
+            read_only: false,
             _lock: lock,
         };
         let db = Db {
@@ -375,6 +380,11 @@ impl Db {
     /// # Ok::<(), shardlog_checkpoint::Error>(())
     /// ```
     pub fn write(&self) -> Result<WriteTxn<'_>> {
+        if self.inner.read_only {
+            return Err(Error::InvalidArgument(
+                "the database was opened read-only".into(),
+            ));
+        }
         self.inner.check_poison()?;
         let w = self.inner.writer.locked();
         self.inner.check_poison()?;
