@@ -631,6 +631,44 @@ pub mod kinesis_http {
         }
     }
 
+    /// Creates a one-shard stream, waits until it is ACTIVE and registers `consumers` consumers
+    /// named `<prefix>-<k>`; returns their ARNs.
+    pub fn stream_with_consumers(
+        addr: SocketAddr,
+        stream: &str,
+        consumers: usize,
+        prefix: &str,
+    ) -> Res<Vec<String>> {
+        let mut c = Client::connect(addr)?;
+        c.call(
+            "CreateStream",
+            &serde_json::json!({"StreamName": stream, "ShardCount": 1}),
+        )?;
+        let arn = loop {
+            let summary = c.call(
+                "DescribeStreamSummary",
+                &serde_json::json!({"StreamName": stream}),
+            )?;
+            let s = &summary["StreamDescriptionSummary"];
+            if s["StreamStatus"] == "ACTIVE" {
+                break s["StreamARN"].as_str().ok_or("no StreamARN")?.to_string();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        (0..consumers)
+            .map(|k| {
+                let out = c.call(
+                    "RegisterStreamConsumer",
+                    &serde_json::json!({"StreamARN": arn, "ConsumerName": format!("{prefix}-{k}")}),
+                )?;
+                Ok(out["Consumer"]["ConsumerARN"]
+                    .as_str()
+                    .ok_or("no ConsumerARN")?
+                    .to_string())
+            })
+            .collect()
+    }
+
     /// Reads a response's status line and headers: status, chunked, content length.
     pub fn read_head(r: &mut impl BufRead) -> Res<(u16, bool, Option<usize>)> {
         let mut line = String::new();

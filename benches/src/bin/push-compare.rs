@@ -43,7 +43,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{json, Value};
 use shardlog::{Durability, PutEntry, ShardId, StartingPosition, Store, StoreOptions};
 use shardlog_benches::engine::partition_keys;
-use shardlog_benches::kinesis_http::{cpu_ms, read_head, Client, Server, JSON};
+use shardlog_benches::kinesis_http::{
+    cpu_ms, read_head, stream_with_consumers, Client, Server, JSON,
+};
 use shardlog_benches::report::{loadavg, machine, today};
 use shardlog_benches::{percentile, Payloads, Res};
 use shardlog_server::eventstream;
@@ -611,35 +613,6 @@ fn measure_in_process(args: &Args, n: usize, dir: &Path, payloads: &Arc<Payloads
 // ---------------------------------------------------------------------------------------------
 // The server ways.
 
-/// Creates the stream and registers `n` consumers; returns their ARNs.
-fn set_up_server(addr: SocketAddr, n: usize) -> Res<Vec<String>> {
-    let mut c = Client::connect(addr)?;
-    c.call(
-        "CreateStream",
-        &json!({"StreamName": STREAM, "ShardCount": 1}),
-    )?;
-    let arn = loop {
-        let summary = c.call("DescribeStreamSummary", &json!({"StreamName": STREAM}))?;
-        let s = &summary["StreamDescriptionSummary"];
-        if s["StreamStatus"] == "ACTIVE" {
-            break s["StreamARN"].as_str().ok_or("no StreamARN")?.to_string();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (0..n)
-        .map(|k| {
-            let out = c.call(
-                "RegisterStreamConsumer",
-                &json!({"StreamARN": arn, "ConsumerName": format!("push-{k}")}),
-            )?;
-            Ok(out["Consumer"]["ConsumerARN"]
-                .as_str()
-                .ok_or("no ConsumerARN")?
-                .to_string())
-        })
-        .collect()
-}
-
 fn subscribe_input(consumer_arn: &str) -> Value {
     json!({
         "ConsumerARN": consumer_arn,
@@ -669,7 +642,7 @@ fn measure_on(
     payloads: &Arc<Payloads>,
 ) -> Res<Outcome> {
     let addr = server.addr;
-    let arns = set_up_server(addr, n)?;
+    let arns = stream_with_consumers(addr, STREAM, n, "push")?;
     let records = Records::new(args, payloads);
     let mut producer = HttpProducer::new(addr, args, &records)?;
     drop(records);

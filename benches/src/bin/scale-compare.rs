@@ -624,9 +624,10 @@ fn child_row(args: &Args, root: &Path, layout: Layout) -> Res<()> {
     let total = per_stream * layout.streams as usize;
     row.records = total;
     emit(row);
-    // Active segment and spare per shard (eager modes), the data, and the child's data.
+    // The active segment of every shard, the data and the child's data (twice: the spares, made
+    // once a segment is half full, and the segments' tails).
     let child_total = layout.child_per_stream(args.records) * layout.streams as usize;
-    let need = u64::from(layout.shards()) * 2 * args.segment_bytes
+    let need = u64::from(layout.shards()) * args.segment_bytes
         + ((total + child_total) as u64) * (SIZE as u64 + 256) * 2;
     if let Some(free) = free_bytes(root) {
         if free < need + DISK_MARGIN {

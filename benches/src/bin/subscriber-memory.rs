@@ -38,7 +38,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{json, Value};
-use shardlog_benches::kinesis_http::{read_head, Client, Server, JSON};
+use shardlog_benches::kinesis_http::{read_head, stream_with_consumers, Client, Server, JSON};
 use shardlog_benches::report::{loadavg, machine, today};
 use shardlog_benches::Res;
 use shardlog_server::eventstream;
@@ -205,7 +205,7 @@ fn measure(args: &Args, way: Way, slow: usize, dir: &Path) -> Res<Row> {
 
 fn measure_on(args: &Args, way: Way, slow: usize, server: &Server) -> Res<Row> {
     let (addr, pid) = (server.addr, server.child.id());
-    let arns = set_up(addr, slow + 1)?;
+    let arns = stream_with_consumers(addr, STREAM, slow + 1, "c")?;
     let records = args.records();
     let live = {
         let arn = arns[0].clone();
@@ -260,35 +260,6 @@ fn measure_on(args: &Args, way: Way, slow: usize, server: &Server) -> Res<Row> {
 enum Held {
     Sockets(#[allow(dead_code)] Vec<TcpStream>),
     H2(#[allow(dead_code)] (tokio::runtime::Runtime, Vec<hyper::body::Incoming>)),
-}
-
-/// Creates the stream and registers `n` consumers; returns their ARNs.
-fn set_up(addr: SocketAddr, n: usize) -> Res<Vec<String>> {
-    let mut c = Client::connect(addr)?;
-    c.call(
-        "CreateStream",
-        &json!({"StreamName": STREAM, "ShardCount": 1}),
-    )?;
-    let arn = loop {
-        let summary = c.call("DescribeStreamSummary", &json!({"StreamName": STREAM}))?;
-        let s = &summary["StreamDescriptionSummary"];
-        if s["StreamStatus"] == "ACTIVE" {
-            break s["StreamARN"].as_str().ok_or("no StreamARN")?.to_string();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (0..n)
-        .map(|k| {
-            let out = c.call(
-                "RegisterStreamConsumer",
-                &json!({"StreamARN": arn, "ConsumerName": format!("c-{k}")}),
-            )?;
-            Ok(out["Consumer"]["ConsumerARN"]
-                .as_str()
-                .ok_or("no ConsumerARN")?
-                .to_string())
-        })
-        .collect()
 }
 
 fn subscribe_input(consumer_arn: &str) -> Value {
