@@ -23,6 +23,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod backup;
 pub mod codec;
 mod compact;
 mod error;
@@ -51,6 +52,7 @@ pub mod fuzzing {
     pub use crate::meta::LogMeta;
 }
 
+pub use backup::ShardBackup;
 pub use error::{Error, Result};
 
 pub use log::{SegmentInfo, ShardLog};
