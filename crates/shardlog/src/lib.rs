@@ -23,6 +23,7 @@
 //! ```
 
 mod account;
+pub mod backup;
 mod catalog;
 pub mod consumer;
 mod consumers;
