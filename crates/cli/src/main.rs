@@ -180,6 +180,20 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Write a consistent backup of the store in --data-dir into DEST (a new or empty directory)
+    /// while it takes writes: sealed segments hard-linked or copied, active segments up to their
+    /// durable point, the lease table, the catalog last. Refuses a store another process (a
+    /// server) has open. Exit code 0 done, 2 refused or failed.
+    Backup {
+        /// The backup directory to make (must not exist or be empty).
+        dest: PathBuf,
+    },
+    /// Make --data-dir (which must not exist or be empty) a copy of the finished backup SRC.
+    /// Refuses an unfinished backup and a used data directory. Exit code 0 done, 2 refused or failed.
+    Restore {
+        /// The backup directory.
+        src: PathBuf,
+    },
     /// Run a consumer worker that prints the records it is handed (`shard, sequence number,
     /// partition key, data`, tab-separated), until SIGTERM or ctrl-c.
     Consume(consume::ConsumeArgs),
@@ -249,6 +263,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Verify { stream, json } => {
             return tools::verify(&cli.data_dir, stream.as_deref(), json)
+        }
+        Command::Backup { dest } => {
+            return tools::backup_or_restore(&cli.data_dir, Some(&dest), None)
+        }
+        Command::Restore { src } => {
+            return tools::backup_or_restore(&cli.data_dir, None, Some(&src))
         }
         Command::Inspect { what, json } => {
             return match tools::inspect(&cli.data_dir, what, json) {
@@ -335,6 +355,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Serve { .. }
         | Command::Consume(_)
         | Command::Verify { .. }
+        | Command::Backup { .. }
+        | Command::Restore { .. }
         | Command::Inspect { .. } => {}
         Command::CreateStream { name, shards } => {
             store.create_stream(&name, shards)?;

@@ -462,3 +462,128 @@ fn checkpoint(file: &Path, json_out: bool, out: &mut impl Write) -> CliResult {
     }
     Ok(())
 }
+
+/// `shardlog backup DEST` and `shardlog restore SRC`: 0 done, 2 refused or failed.
+pub fn backup_or_restore(
+    data_dir: &Path,
+    backup: Option<&Path>,
+    restore: Option<&Path>,
+) -> ExitCode {
+    let started = Instant::now();
+    let (verb, result) = match (backup, restore) {
+        (Some(dest), _) => ("backup", run_backup(data_dir, dest)),
+        (_, Some(src)) => ("restore", run_restore(src, data_dir)),
+        _ => return ExitCode::from(2),
+    };
+    match result {
+        Ok((report, target)) => {
+            let secs = started.elapsed().as_secs_f64();
+            let mb_s = report.bytes as f64 / 1e6 / secs.max(1e-9);
+            println!(
+                "{verb}: {} streams, {} shards, {} segments ({} hard-linked), {} bytes{} into {} \
+                 in {secs:.2} s ({mb_s:.0} MB/s)",
+                report.streams,
+                report.shards,
+                report.segments,
+                report.linked,
+                report.bytes,
+                if report.leases { ", lease table" } else { "" },
+                target.display(),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+type Report = (shardlog::backup::BackupReport, PathBuf);
+
+fn run_backup(data_dir: &Path, dest: &Path) -> CliResult<Report> {
+    if !data_dir.join("catalog").is_file() {
+        return Err(format!("{} holds no store (no catalog)", data_dir.display()).into());
+    }
+    let opts = shardlog::StoreOptions {
+        retention_interval: None,
+        ..shardlog::StoreOptions::default()
+    };
+    let store = match shardlog::Store::open(data_dir, opts) {
+        Ok(s) => s,
+        Err(shardlog::Error::Locked(_)) => {
+            return Err(format!(
+                "the store at {} is open by another process (a running `shardlog serve`?): this \
+                 command takes a backup only of a store it can open itself. Stop that process and \
+                 run it again, or take the backup inside the process that owns the store \
+                 (shardlog::Store::backup)",
+                data_dir.display()
+            )
+            .into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let progress = Progress::new("backup");
+    let report = store.backup(dest, &|n| progress.add(n));
+    progress.finish();
+    store.close()?;
+    Ok((report?, dest.to_path_buf()))
+}
+
+fn run_restore(src: &Path, data_dir: &Path) -> CliResult<Report> {
+    let progress = Progress::new("restore");
+    let report = shardlog::backup::restore(src, data_dir, &|n| progress.add(n));
+    progress.finish();
+    Ok((report?, data_dir.to_path_buf()))
+}
+
+/// Bytes written so far: a spinner with bytes/s on a terminal, else a line every 256 MiB.
+struct Progress {
+    verb: &'static str,
+    bar: Option<indicatif::ProgressBar>,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    const LINE_EVERY: u64 = 256 << 20;
+
+    fn new(verb: &'static str) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+                "{verb} {{spinner}} {{binary_bytes}} {{binary_bytes_per_sec}} {{elapsed}}"
+            )) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        if bar.is_none() {
+            eprintln!("{verb}: started");
+        }
+        Progress {
+            verb,
+            bar,
+            bytes: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn add(&self, n: u64) {
+        let before = self
+            .bytes
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        match &self.bar {
+            Some(bar) => bar.inc(n),
+            None if (before + n) / Self::LINE_EVERY > before / Self::LINE_EVERY => {
+                eprintln!("{}: {} MiB written", self.verb, (before + n) >> 20);
+            }
+            None => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
