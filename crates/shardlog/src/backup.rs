@@ -150,7 +150,7 @@ impl Store {
 /// let dir = tempfile::tempdir()?;
 /// std::fs::create_dir(dir.path().join("half"))?; // no catalog: not a finished backup
 /// let e = shardlog::backup::restore(&dir.path().join("half"), &dir.path().join("new"), &|_| {});
-/// assert!(e.unwrap_err().to_string().contains("unfinished"));
+/// assert!(e.unwrap_err().to_string().contains("not a finished backup"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn restore(src: &Path, dest: &Path, progress: &(dyn Fn(u64) + Sync)) -> Result<BackupReport> {
