@@ -51,11 +51,11 @@ impl Store {
             }
         };
         let streams_dir = root.subdir("streams")?;
-        remove_orphans(&*streams_dir, &catalog)?;
+        let present = remove_orphans(&*streams_dir, &catalog)?;
         let metas: Vec<StreamMeta> = catalog.streams.values().cloned().collect();
         let opened: Vec<Result<Arc<Stream>>> = metas
             .into_par_iter()
-            .map(|meta| open_stream(&streams_dir, &opts, meta))
+            .map(|meta| open_stream(&streams_dir, &present, &opts, meta))
             .collect();
         let mut streams = BTreeMap::new();
         for stream in opened {
@@ -166,19 +166,24 @@ fn refuse_without_catalog(root: &dyn Storage) -> Result<()> {
     })
 }
 
-/// Removes stream directories the catalog does not know: a create or delete that a crash cut short.
-fn remove_orphans(streams_dir: &dyn Storage, catalog: &Catalog) -> Result<()> {
-    let known: Vec<String> = catalog.streams.values().map(StreamMeta::dir_name).collect();
+/// Removes stream directories the catalog does not know (a create or delete that a crash cut
+/// short); returns the names left.
+fn remove_orphans(streams_dir: &dyn Storage, catalog: &Catalog) -> Result<BTreeSet<String>> {
+    let known: BTreeSet<String> = catalog.streams.values().map(StreamMeta::dir_name).collect();
     prune(streams_dir, &known)
 }
 
 /// Removes every entry of `dir` that `keep` does not name (a directory with everything in it, or
 /// a stray file): leftovers of a create, delete or reshard that a crash cut short, which no catalog
-/// names. Syncs `dir` if anything went.
-fn prune(dir: &dyn Storage, keep: &[String]) -> Result<()> {
+/// names. Syncs `dir` if anything went. Returns the names left, so that the caller need not list
+/// `dir` again (once per stream or shard, that made opening many of them quadratic).
+fn prune(dir: &dyn Storage, keep: &BTreeSet<String>) -> Result<BTreeSet<String>> {
     let mut removed = false;
+    let mut left = BTreeSet::new();
     for name in dir.list()? {
-        if !keep.contains(&name) {
+        if keep.contains(&name) {
+            left.insert(name);
+        } else {
             dir.remove_dir(&name).or_else(|_| dir.remove(&name))?;
             removed = true;
         }
@@ -186,7 +191,7 @@ fn prune(dir: &dyn Storage, keep: &[String]) -> Result<()> {
     if removed {
         dir.sync_dir()?;
     }
-    Ok(())
+    Ok(left)
 }
 
 pub(crate) fn log_options(opts: &StoreOptions, incarnation: u32, index: u32) -> LogOptions {
@@ -242,22 +247,23 @@ fn missing(dir: &dyn Storage, name: &str) -> Error {
     }
 }
 
+/// Opens a stream the catalog names; `present` holds the names in `streams_dir`.
 fn open_stream(
     streams_dir: &Arc<dyn Storage>,
+    present: &BTreeSet<String>,
     opts: &StoreOptions,
     meta: StreamMeta,
 ) -> Result<Arc<Stream>> {
-    if !streams_dir.list()?.contains(&meta.dir_name()) {
+    if !present.contains(&meta.dir_name()) {
         return Err(missing(&**streams_dir, &meta.dir_name()));
     }
     let dir = streams_dir.subdir(&meta.dir_name())?;
-    let known: Vec<String> = meta
+    let known: BTreeSet<String> = meta
         .shards
         .iter()
         .map(|s| shard_dir_name(s.index))
         .collect();
-    prune(&*dir, &known)?;
-    let listed: BTreeSet<String> = dir.list()?.into_iter().collect();
+    let listed = prune(&*dir, &known)?;
     let shards = meta
         .shards
         .par_iter()
