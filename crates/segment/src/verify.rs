@@ -202,6 +202,17 @@ impl Walker<'_> {
         });
     }
 
+    /// Reports that `what` in `file` (at `offset`) could not be read.
+    fn unreadable(&mut self, file: &Path, offset: u64, what: &str, e: &std::io::Error) {
+        let advice = if offset == 0 {
+            "check the disk and the file's permissions"
+        } else {
+            "check the disk"
+        };
+        let meaning = format!("{what} cannot be read: {e}");
+        self.find(file, offset, DamageKind::Unreadable, meaning, advice);
+    }
+
     fn read(&mut self, file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         file.read_exact_at(buf, offset)?;
         self.out.bytes_read += buf.len() as u64;
@@ -225,14 +236,7 @@ impl Walker<'_> {
             }
             Err(e) => {
                 if e.kind() != ErrorKind::NotFound {
-                    let meaning = format!("log.meta cannot be read: {e}");
-                    self.find(
-                        &path,
-                        0,
-                        DamageKind::Unreadable,
-                        meaning,
-                        "check the disk and the file's permissions",
-                    );
+                    self.unreadable(&path, 0, "log.meta", &e);
                 }
                 None
             }
@@ -352,22 +356,14 @@ impl Walker<'_> {
             // Retention or a merge removed it since the listing.
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(e) => {
-                let meaning = format!("segment file cannot be opened: {e}");
-                self.find(
-                    &path,
-                    0,
-                    DamageKind::Unreadable,
-                    meaning,
-                    "check the disk and the file's permissions",
-                );
+                self.unreadable(&path, 0, "segment file", &e);
                 return Ok(None);
             }
         };
         let len = file.metadata()?.len();
         let mut page = vec![0u8; DATA_START.min(len) as usize];
         if let Err(e) = self.read(&file, 0, &mut page) {
-            let meaning = format!("segment header cannot be read: {e}");
-            self.find(&path, 0, DamageKind::Unreadable, meaning, "check the disk");
+            self.unreadable(&path, 0, "segment header", &e);
             return Ok(None);
         }
         let header = match SegmentHeader::decode(&page) {
@@ -612,14 +608,7 @@ impl Walker<'_> {
             let head = match win.get(self, &seg.file, seg.len, pos, FRAME_HEADER_LEN) {
                 Ok(h) => h,
                 Err(e) => {
-                    let meaning = format!("cannot read the segment: {e}");
-                    self.find(
-                        &seg.path,
-                        pos,
-                        DamageKind::Unreadable,
-                        meaning,
-                        "check the disk",
-                    );
+                    self.unreadable(&seg.path, pos, "the segment", &e);
                     break;
                 }
             };
@@ -628,14 +617,7 @@ impl Walker<'_> {
             let bytes = match win.get(self, &seg.file, seg.len, pos, want) {
                 Ok(b) => b,
                 Err(e) => {
-                    let meaning = format!("cannot read the segment: {e}");
-                    self.find(
-                        &seg.path,
-                        pos,
-                        DamageKind::Unreadable,
-                        meaning,
-                        "check the disk",
-                    );
+                    self.unreadable(&seg.path, pos, "the segment", &e);
                     break;
                 }
             };
@@ -705,14 +687,7 @@ impl Walker<'_> {
                 return Ok(());
             }
             Err(e) => {
-                let meaning = format!("index file cannot be read: {e}");
-                self.find(
-                    &path,
-                    0,
-                    DamageKind::Unreadable,
-                    meaning,
-                    "check the disk and the file's permissions",
-                );
+                self.unreadable(&path, 0, "index file", &e);
                 return Ok(());
             }
         };
