@@ -37,6 +37,7 @@ mod open_files;
 mod options;
 mod read;
 mod recovery;
+pub mod repair;
 mod seal;
 mod segment;
 mod spare;

@@ -800,16 +800,49 @@ pub(crate) fn flag_words(flags: u32) -> Vec<&'static str> {
     .collect()
 }
 
-struct Scan {
-    end: u64,
-    next_seq: u64,
+pub(crate) struct Scan {
+    pub(crate) end: u64,
+    pub(crate) next_seq: u64,
     records: u64,
-    first_ts: Option<u64>,
-    last_ts: Option<u64>,
+    pub(crate) first_ts: Option<u64>,
+    pub(crate) last_ts: Option<u64>,
     /// Where and why the scan stopped before an all-zero header.
-    stop: Option<(u64, DamageKind, String)>,
+    pub(crate) stop: Option<(u64, DamageKind, String)>,
     /// Every RECORDS frame start the index rule would keep.
-    index: SparseIndex,
+    pub(crate) index: SparseIndex,
+}
+
+/// For `repair`: the header, the newest valid mark (`None` if none or out of range) and the frame
+/// scan of the segment file at `path`; `None` if its header does not decode.
+pub(crate) fn scan_segment(
+    path: &Path,
+) -> std::io::Result<Option<(SegmentHeader, Option<Mark>, Scan)>> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut w = Walker {
+        dir,
+        progress: &|_| {},
+        out: ShardCheck::default(),
+    };
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut page = vec![0u8; DATA_START.min(len) as usize];
+    w.read(&file, 0, &mut page)?;
+    let Ok(header) = SegmentHeader::decode(&page) else {
+        return Ok(None);
+    };
+    let live = Live {
+        id: header.segment_id,
+        path: path.to_path_buf(),
+        file,
+        header,
+        len,
+    };
+    let seed = crate::codec::segment_seed(header.log_id, header.segment_id);
+    let mark = w
+        .marks(&live, seed)?
+        .filter(|m| (DATA_START..=len).contains(&m.durable_end));
+    let scan = w.scan(&live, seed)?;
+    Ok(Some((header, mark, scan)))
 }
 
 /// A window of file bytes `start..start + buf.len()`, refilled in reads that double from 64 KiB up
