@@ -39,6 +39,7 @@ mod ondemand;
 mod open;
 mod phase;
 mod put;
+pub mod repair;
 mod reshard;
 mod retention;
 mod retention_clock;
