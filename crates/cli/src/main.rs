@@ -188,6 +188,35 @@ enum Command {
         /// The backup directory to make (must not exist or be empty).
         dest: PathBuf,
     },
+    /// Repair damage verify finds, only with an explicit flag per action, after saving every file it
+    /// changes into --backup-dir; verify runs again at the end. Without action flags it prints the
+    /// findings and the flag that repairs each, and changes nothing. Takes the store's lock. Exit
+    /// code 0 clean at the end, 1 damage left, 2 refused or failed.
+    Repair {
+        /// New or empty directory (outside the data directory) for copies of the changed files.
+        #[arg(long)]
+        backup_dir: PathBuf,
+        /// Only this stream's shards (the lease table is then not touched).
+        #[arg(long)]
+        stream: Option<String>,
+        /// Cut a shard after its last valid record (later segments are deleted; lost numbers are
+        /// reported and never reused).
+        #[arg(long)]
+        cut_torn_tail: bool,
+        /// Rebuild missing or damaged sparse index (`.idx`) files from the segments.
+        #[arg(long)]
+        rebuild_index: bool,
+        /// Drop the damaged records of a sealed segment (from the damage to its end), keeping
+        /// later segments; the lost numbers are reported.
+        #[arg(long)]
+        drop_damaged_segment: bool,
+        /// Make the lease table open at its older commit when the newer one is damaged.
+        #[arg(long)]
+        checkpoint_older_slot: bool,
+        /// One JSON object on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Make --data-dir (which must not exist or be empty) a copy of the finished backup SRC.
     /// Refuses an unfinished backup and a used data directory. Exit code 0 done, 2 refused or failed.
     Restore {
@@ -263,6 +292,23 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Verify { stream, json } => {
             return tools::verify(&cli.data_dir, stream.as_deref(), json)
+        }
+        Command::Repair {
+            backup_dir,
+            stream,
+            cut_torn_tail,
+            rebuild_index,
+            drop_damaged_segment,
+            checkpoint_older_slot,
+            json,
+        } => {
+            let opts = shardlog::repair::RepairOptions {
+                cut_torn_tail,
+                rebuild_index,
+                drop_damaged_segment,
+                checkpoint_older_slot,
+            };
+            return tools::repair(&cli.data_dir, stream.as_deref(), &backup_dir, opts, json);
         }
         Command::Backup { dest } => {
             return tools::backup_or_restore(&cli.data_dir, Some(&dest), None)
@@ -355,6 +401,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Serve { .. }
         | Command::Consume(_)
         | Command::Verify { .. }
+        | Command::Repair { .. }
         | Command::Backup { .. }
         | Command::Restore { .. }
         | Command::Inspect { .. } => {}

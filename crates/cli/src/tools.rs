@@ -129,6 +129,120 @@ fn verify_inner(dir: &Path, stream: Option<&str>, json_out: bool) -> CliResult<b
     Ok(clean)
 }
 
+/// `shardlog repair`: 0 clean at the end, 1 damage left, 2 refused or failed.
+pub fn repair(
+    dir: &Path,
+    stream: Option<&str>,
+    backup_dir: &Path,
+    opts: shardlog::repair::RepairOptions,
+    json_out: bool,
+) -> ExitCode {
+    match repair_inner(dir, stream, backup_dir, opts, json_out) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn repair_inner(
+    dir: &Path,
+    stream: Option<&str>,
+    backup_dir: &Path,
+    opts: shardlog::repair::RepairOptions,
+    json_out: bool,
+) -> CliResult<bool> {
+    use shardlog::repair::repair_flag;
+    let r = shardlog::repair::repair_store(dir, stream, backup_dir, opts)?;
+    let clean = r.after.findings.is_empty();
+    let finding = |f: &shardlog::verify::Finding| {
+        json!({"file": f.file, "offset": f.offset, "kind": f.kind.as_str(), "meaning": f.meaning,
+               "advice": f.advice, "repair_flag": repair_flag(f)})
+    };
+    let mut out = std::io::stdout().lock();
+    if json_out {
+        let actions: Vec<Value> = r
+            .actions
+            .iter()
+            .map(|a| {
+                json!({"file": a.file, "action": a.action, "detail": a.detail,
+                       "stream": a.shard.as_ref().map(|s| &s.0), "shard": a.shard.as_ref().map(|s| s.1),
+                       "lost": a.lost.map(|(s, e)| json!({"start": s, "end": e}))})
+            })
+            .collect();
+        let v = json!({
+            "clean": clean, "changed": !r.actions.is_empty(), "actions": actions,
+            "before": r.before.findings.iter().map(finding).collect::<Vec<_>>(),
+            "after": r.after.findings.iter().map(finding).collect::<Vec<_>>(),
+            "backup_dir": backup_dir,
+        });
+        writeln!(out, "{v}")?;
+        return Ok(clean);
+    }
+    if !opts.any() {
+        for f in &r.before.findings {
+            writeln!(
+                out,
+                "DAMAGE {} in {} at byte {}",
+                f.kind.as_str(),
+                f.file.display(),
+                f.offset
+            )?;
+            writeln!(out, "  meaning: {}", f.meaning)?;
+            match repair_flag(f) {
+                Some(flag) => writeln!(out, "  repair:  shardlog repair --backup-dir DIR {flag}")?,
+                None => writeln!(out, "  repair:  none; {}", f.advice)?,
+            }
+        }
+        let n = r.before.findings.len();
+        writeln!(
+            out,
+            "{n} finding(s); nothing was changed (no action flag given)"
+        )?;
+        return Ok(clean);
+    }
+    for a in &r.actions {
+        writeln!(
+            out,
+            "REPAIRED {} {}: {}",
+            a.action,
+            a.file.display(),
+            a.detail
+        )?;
+        if let (Some((s, i)), Some((start, end))) = (&a.shard, a.lost) {
+            writeln!(
+                out,
+                "  lost: stream {s} shard {i}, sequence numbers {start}..{end} ({} record numbers)",
+                end - start
+            )?;
+        }
+    }
+    if r.actions.is_empty() {
+        writeln!(out, "nothing to repair with the flags given")?;
+    } else {
+        writeln!(out, "original files saved in {}", backup_dir.display())?;
+    }
+    for f in &r.after.findings {
+        writeln!(
+            out,
+            "DAMAGE LEFT {} in {} at byte {}",
+            f.kind.as_str(),
+            f.file.display(),
+            f.offset
+        )?;
+        writeln!(out, "  meaning: {}", f.meaning)?;
+    }
+    let verdict = if clean {
+        "clean".to_string()
+    } else {
+        format!("{} finding(s)", r.after.findings.len())
+    };
+    writeln!(out, "verify after repair: {verdict}")?;
+    Ok(clean)
+}
+
 /// `shardlog inspect [segment FILE | checkpoint FILE]`.
 pub fn inspect(dir: &Path, what: Option<InspectWhat>, json_out: bool) -> CliResult {
     let mut out = std::io::stdout().lock();

@@ -396,3 +396,73 @@ fn inspect_checkpoint_prints_slots_and_escaped_keys() {
     assert_eq!(v["slots"].as_array().unwrap().len(), 2);
     assert!(v["damage"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn repair_dry_run_exit_codes_and_a_cut_that_verifies_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(shardlog(d, &["create-stream", "s", "--shards", "1"], "").0);
+    let lines: String = (0..100).map(|i| format!("line {i}\n")).collect();
+    assert!(shardlog(d, &["put", "s", "--partition-key", "p"], &lines).0);
+    let shard = d.join("streams/s.1/shard-0000000000");
+    let seg = std::fs::read_dir(&shard)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "seg"))
+        .unwrap();
+    let original = {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&seg)
+            .unwrap();
+        let mut b = [0u8; 1];
+        f.read_exact_at(&mut b, 4096 + 40).unwrap();
+        f.write_all_at(&[b[0] ^ 1], 4096 + 40).unwrap();
+        std::fs::read(&seg).unwrap()
+    };
+    let backups = tempfile::tempdir().unwrap();
+    let bk = backups.path().join("b");
+    let bk_arg = bk.to_str().unwrap();
+    let before = tree_snapshot(d);
+    let (code, out) = exit_code(d, &["repair", "--backup-dir", bk_arg]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("--cut-torn-tail") && out.contains("nothing was changed"),
+        "{out}"
+    );
+    assert_eq!(tree_snapshot(d), before, "a dry run changed a file");
+    // A used backup directory and a missing one: refused.
+    std::fs::create_dir(&bk).unwrap();
+    std::fs::write(bk.join("x"), b"x").unwrap();
+    assert_eq!(
+        exit_code(d, &["repair", "--backup-dir", bk_arg, "--cut-torn-tail"]).0,
+        Some(2)
+    );
+    assert_eq!(exit_code(d, &["repair", "--cut-torn-tail"]).0, Some(2));
+    std::fs::remove_file(bk.join("x")).unwrap();
+    assert_eq!(tree_snapshot(d), before);
+    let (code, out) = exit_code(
+        d,
+        &[
+            "repair",
+            "--backup-dir",
+            bk_arg,
+            "--cut-torn-tail",
+            "--json",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["clean"], true);
+    assert_eq!(v["actions"][0]["action"], "cut-torn-tail");
+    assert_eq!(v["actions"][0]["lost"]["start"], 0);
+    assert_eq!(v["actions"][0]["lost"]["end"], 100);
+    let rel = seg.strip_prefix(d).unwrap();
+    assert_eq!(std::fs::read(bk.join(rel)).unwrap(), original);
+    assert_eq!(exit_code(d, &["verify"]).0, Some(0));
+    // The store opens and takes new records after the lost numbers.
+    assert!(shardlog(d, &["put", "s", "--partition-key", "p"], "again\n").0);
+    assert_eq!(exit_code(d, &["verify"]).0, Some(0));
+}
