@@ -97,14 +97,7 @@ fn verify_inner(dir: &Path, stream: Option<&str>, json_out: bool) -> CliResult<b
         writeln!(out, "{v}")?;
     } else {
         for f in &check.findings {
-            writeln!(
-                out,
-                "DAMAGE {} in {} at byte {}",
-                f.kind.as_str(),
-                f.file.display(),
-                f.offset
-            )?;
-            writeln!(out, "  meaning: {}", f.meaning)?;
+            write_finding(&mut out, "DAMAGE", f)?;
             writeln!(out, "  advice:  {}", f.advice)?;
         }
         let verdict = if clean {
@@ -183,14 +176,7 @@ fn repair_inner(
     }
     if !opts.any() {
         for f in &r.before.findings {
-            writeln!(
-                out,
-                "DAMAGE {} in {} at byte {}",
-                f.kind.as_str(),
-                f.file.display(),
-                f.offset
-            )?;
-            writeln!(out, "  meaning: {}", f.meaning)?;
+            write_finding(&mut out, "DAMAGE", f)?;
             match repair_flag(f) {
                 Some(flag) => writeln!(out, "  repair:  shardlog repair --backup-dir DIR {flag}")?,
                 None => writeln!(out, "  repair:  none; {}", f.advice)?,
@@ -225,14 +211,7 @@ fn repair_inner(
         writeln!(out, "original files saved in {}", backup_dir.display())?;
     }
     for f in &r.after.findings {
-        writeln!(
-            out,
-            "DAMAGE LEFT {} in {} at byte {}",
-            f.kind.as_str(),
-            f.file.display(),
-            f.offset
-        )?;
-        writeln!(out, "  meaning: {}", f.meaning)?;
+        write_finding(&mut out, "DAMAGE LEFT", f)?;
     }
     let verdict = if clean {
         "clean".to_string()
@@ -700,4 +679,20 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Writes one finding as two lines: `LABEL kind in FILE at byte N` and its meaning.
+fn write_finding(
+    out: &mut impl Write,
+    label: &str,
+    f: &shardlog::verify::Finding,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{label} {} in {} at byte {}",
+        f.kind.as_str(),
+        f.file.display(),
+        f.offset
+    )?;
+    writeln!(out, "  meaning: {}", f.meaning)
 }

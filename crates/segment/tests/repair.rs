@@ -3,6 +3,9 @@
 //! it lost, and saved the original bytes of every file it changed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::flip;
 use shardlog_segment::repair::{repair_shard, Actions};
 use shardlog_segment::verify::{verify_shard, DamageKind};
 use shardlog_segment::{LogOptions, ShardLog, MIN_SEGMENT_BYTES};
@@ -43,18 +46,6 @@ fn build() -> tempfile::TempDir {
 
 fn seg(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("{id:020}.seg"))
-}
-
-fn flip(path: &Path, offset: u64) {
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .unwrap();
-    let mut b = [0u8; 1];
-    f.read_exact_at(&mut b, offset).unwrap();
-    b[0] ^= 0x20;
-    f.write_all_at(&b, offset).unwrap();
 }
 
 fn frame_len(path: &Path, offset: u64) -> u64 {

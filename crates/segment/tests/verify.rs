@@ -3,6 +3,9 @@
 //! changes no file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::flip;
 use shardlog_segment::codec::{decode_frame, encode_frame, segment_seed};
 use shardlog_segment::verify::{verify_shard, DamageKind, ShardCheck};
 use shardlog_segment::{LogOptions, ShardLog, MIN_SEGMENT_BYTES};
@@ -46,18 +49,6 @@ fn segments(dir: &Path) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-fn flip(path: &Path, offset: u64) {
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .unwrap();
-    let mut b = [0u8; 1];
-    f.read_exact_at(&mut b, offset).unwrap();
-    b[0] ^= 0x20;
-    f.write_all_at(&b, offset).unwrap();
 }
 
 fn check(dir: &Path) -> ShardCheck {

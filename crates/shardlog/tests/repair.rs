@@ -2,43 +2,16 @@
 //! directory rules, and a dry run that changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shardlog::consumer::{LeaseKey, LeaseOptions, NewLease};
+mod damaged;
+
+use damaged::{build, flip};
+
+use shardlog::consumer::LeaseOptions;
 use shardlog::repair::{repair_store, RepairOptions};
 use shardlog::verify::verify_store;
-use shardlog::{Error, PutEntry, Store, StoreOptions};
-use std::os::unix::fs::FileExt;
+use shardlog::{Error, Store, StoreOptions};
 use std::path::Path;
 use std::sync::Arc;
-
-fn flip(path: &Path, offset: u64) {
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .unwrap();
-    let mut b = [0u8; 1];
-    f.read_exact_at(&mut b, offset).unwrap();
-    b[0] ^= 0x20;
-    f.write_all_at(&b, offset).unwrap();
-}
-
-fn build() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-    store.create_stream("s", 2).unwrap();
-    let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
-    let data = vec![7u8; 100];
-    let entries: Vec<PutEntry> = keys.iter().map(|k| PutEntry::new(k, &data)).collect();
-    store.put_records("s", &entries).unwrap();
-    let table = store.lease_table(LeaseOptions::default()).unwrap();
-    for i in 0..300 {
-        let key = LeaseKey::new("app", "s", &format!("shardId-{i:012}"));
-        table.create_if_absent(&key, NewLease::default()).unwrap();
-    }
-    drop(table);
-    store.close().unwrap();
-    dir
-}
 
 /// Every file under `dir` with a checksum of its bytes.
 fn all_bytes(dir: &Path) -> Vec<(std::path::PathBuf, u32, usize)> {

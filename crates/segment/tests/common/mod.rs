@@ -1,4 +1,5 @@
-//! Helpers the segment crate's crash tests share: deterministic records and a whole-log read.
+//! Helpers the segment crate's tests share: deterministic records, a whole-log read, and flipping
+//! one bit of a real file.
 #![allow(dead_code)]
 
 use shardlog_segment::ShardLog;
@@ -25,4 +26,18 @@ pub fn read_all(log: &ShardLog) -> Result<Image, String> {
         .into_iter()
         .map(|r| (r.seq, r.key, r.data))
         .collect())
+}
+
+/// Flips bit 5 of the byte at `offset` of the file at `path`.
+pub fn flip(path: &std::path::Path, offset: u64) {
+    use std::os::unix::fs::FileExt as _;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    let mut b = [0u8; 1];
+    f.read_exact_at(&mut b, offset).unwrap();
+    b[0] ^= 0x20;
+    f.write_all_at(&b, offset).unwrap();
 }
