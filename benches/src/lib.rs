@@ -77,6 +77,38 @@ impl Payloads {
     }
 }
 
+/// The directory a bench works in: the one given (created if needed), or a fresh directory
+/// `/tmp/<prefix>-*` removed when this value drops.
+pub struct WorkDir {
+    path: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl WorkDir {
+    /// `dir` if given, else a new temporary directory named after `prefix`.
+    pub fn new(dir: Option<&Path>, prefix: &str) -> Res<WorkDir> {
+        if let Some(d) = dir {
+            std::fs::create_dir_all(d)?;
+            return Ok(WorkDir {
+                path: d.to_path_buf(),
+                _temp: None,
+            });
+        }
+        let temp = tempfile::Builder::new()
+            .prefix(&format!("{prefix}-"))
+            .tempdir_in("/tmp")?;
+        Ok(WorkDir {
+            path: temp.path().to_path_buf(),
+            _temp: Some(temp),
+        })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// Milliseconds since the Unix epoch (the timestamp the raw floor puts into its frames).
 pub fn now_ms() -> u64 {
     SystemTime::now()

@@ -700,19 +700,8 @@ fn main() -> Res<()> {
         return child_append(&argv[2..]);
     }
     let args = Args::parse()?;
-    let temp;
-    let root = match &args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            d.clone()
-        }
-        None => {
-            temp = tempfile::Builder::new()
-                .prefix("segment-compare-")
-                .tempdir_in("/tmp")?;
-            temp.path().to_path_buf()
-        }
-    };
+    let work = shardlog_benches::WorkDir::new(args.dir.as_deref(), "segment-compare")?;
+    let root = work.path().to_path_buf();
     let load_before = loadavg();
     let (sync_p50, sync_p99) = fdatasync_floor(&root)?;
     let mut rows = Vec::new();

@@ -322,19 +322,8 @@ fn print_table(args: &Args, r: &Results) {
 
 fn main() -> Res<()> {
     let args = Args::parse()?;
-    let temp;
-    let root = match &args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            d.clone()
-        }
-        None => {
-            temp = tempfile::Builder::new()
-                .prefix("engine-compare-")
-                .tempdir_in("/tmp")?;
-            temp.path().to_path_buf()
-        }
-    };
+    let work = shardlog_benches::WorkDir::new(args.dir.as_deref(), "engine-compare")?;
+    let root = work.path().to_path_buf();
     let load_before = loadavg();
     let (sync_p50, sync_p99) = fdatasync_floor(&root)?;
     let payloads = Payloads::new(SIZE);

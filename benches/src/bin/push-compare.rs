@@ -972,19 +972,8 @@ fn print_table(args: &Args, outcomes: &[Outcome], load_before: &str, root: &Path
 
 fn main() -> Res<()> {
     let args = Args::parse()?;
-    let temp;
-    let root = match &args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            d.clone()
-        }
-        None => {
-            temp = tempfile::Builder::new()
-                .prefix("push-compare-")
-                .tempdir_in("/tmp")?;
-            temp.path().to_path_buf()
-        }
-    };
+    let work = shardlog_benches::WorkDir::new(args.dir.as_deref(), "push-compare")?;
+    let root = work.path().to_path_buf();
     let load_before = loadavg();
     let payloads = Arc::new(Payloads::new(SIZE));
     let mut outcomes = Vec::new();

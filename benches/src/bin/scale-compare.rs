@@ -1063,19 +1063,8 @@ fn main() -> Res<()> {
         }) => return child_idle(&args, &dir, layout, expect),
         None => {}
     }
-    let temp;
-    let root = match &args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            d.clone()
-        }
-        None => {
-            temp = tempfile::Builder::new()
-                .prefix("scale-compare-")
-                .tempdir_in("/tmp")?;
-            temp.path().to_path_buf()
-        }
-    };
+    let work = shardlog_benches::WorkDir::new(args.dir.as_deref(), "scale-compare")?;
+    let root = work.path().to_path_buf();
     let load_before = loadavg();
     let started = Instant::now();
     let mut rows = Vec::new();

@@ -174,14 +174,8 @@ struct Row {
 
 fn main() -> Res<()> {
     let args = Args::parse()?;
-    let tmp;
-    let root = match &args.dir {
-        Some(d) => d.clone(),
-        None => {
-            tmp = tempfile::tempdir()?;
-            tmp.path().to_path_buf()
-        }
-    };
+    let work = shardlog_benches::WorkDir::new(args.dir.as_deref(), "subscriber-memory")?;
+    let root = work.path().to_path_buf();
     let load = loadavg();
     let mut rows = Vec::new();
     for &way in &args.ways {
