@@ -634,6 +634,12 @@ pub mod kinesis_http {
                         bin.display()
                     )
                 })?;
+            Server::spawned(child, addr)
+        }
+
+        /// A server process already started (shardlog or a peer), once it accepts on `addr`; stopped
+        /// if it does not within 30 s.
+        pub fn spawned(child: Child, addr: SocketAddr) -> Res<Server> {
             let mut server = Server { child, addr };
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
@@ -643,10 +649,10 @@ pub mod kinesis_http {
                 std::thread::sleep(Duration::from_millis(20));
             }
             server.stop();
-            Err(format!("shardlog serve on {addr} did not start").into())
+            Err(format!("the server on {addr} did not start").into())
         }
 
-        /// SIGTERM (the server closes its store), then SIGKILL after 30 s.
+        /// SIGTERM (shardlog closes its store; a peer just exits), then SIGKILL after 30 s.
         pub fn stop(&mut self) {
             let _ = Command::new("kill")
                 .arg(self.child.id().to_string())

@@ -23,12 +23,12 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::json;
-use shardlog_benches::kinesis_http::{cpu_ms, Client};
+use shardlog_benches::kinesis_http::{cpu_ms, Client, Server};
 use shardlog_benches::report::{loadavg, machine, today};
 use shardlog_benches::{median, percentile, Res};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Records per PutRecords call (the Kinesis maximum) and bytes of data per record.
@@ -178,55 +178,13 @@ fn install_kinesalite(dir: &Path) -> Res<PathBuf> {
     Ok(dir)
 }
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn stop(&mut self) {
-        // SIGTERM lets shardlog close its store; kinesalite just exits.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn free_addr() -> Res<SocketAddr> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?)
 }
 
 fn start_shardlog(args: &Args, bin: &Path, data: &Path) -> Res<Server> {
-    let addr = free_addr()?;
-    let child = Command::new(bin)
-        .arg("--data-dir")
-        .arg(data)
-        .args([
-            "--durability",
-            &args.durability,
-            "serve",
-            "--bind",
-            &addr.to_string(),
-        ])
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            format!(
-                "starting {}: {e} (build it with cargo build --release -p shardlog-cli)",
-                bin.display()
-            )
-        })?;
-    wait_ready(Server { child, addr })
+    Server::start(bin, data, &args.durability)
 }
 
 fn start_kinesalite(dir: &Path) -> Res<Server> {
@@ -245,18 +203,7 @@ fn start_kinesalite(dir: &Path) -> Res<Server> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    wait_ready(Server { child, addr })
-}
-
-fn wait_ready(server: Server) -> Res<Server> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if TcpStream::connect(server.addr).is_ok() {
-            return Ok(server);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!("server on {} did not start", server.addr).into())
+    Server::spawned(child, addr)
 }
 
 fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
