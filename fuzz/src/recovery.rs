@@ -552,7 +552,7 @@ pub fn run(s: &Scenario, strict: bool) {
             let batch = second
                 .read(seq, 1, usize::MAX)
                 .unwrap_or_else(|e| panic!("reading the record just appended: {e}"));
-            let got = batch.records.first().map(|r| (r.seq, r.data.as_slice()));
+            let got = batch.records.first().map(|r| (r.seq, &r.data[..]));
             assert!(
                 got == Some((seq, &b"after recovery"[..])),
                 "record appended as {seq} reads back as {:?}",

@@ -427,11 +427,13 @@ impl Sim {
         for _ in 0..10_000 {
             let got = self.store().get_records(&it, 100).ok()?;
             let empty = got.records.is_empty();
-            out.extend(
-                got.records
-                    .into_iter()
-                    .map(|r| (r.sequence_number, r.partition_key, r.data)),
-            );
+            out.extend(got.records.into_iter().map(|r| {
+                (
+                    r.sequence_number,
+                    r.partition_key.to_string(),
+                    r.data.to_vec(),
+                )
+            }));
             match got.next_shard_iterator {
                 Some(next) if !empty => it = next,
                 next => return Some((out, next)),

@@ -177,8 +177,8 @@ fn record(r: RecordWire) -> Result<Record> {
     let millis = (r.approximate_arrival_timestamp * 1000.0).round();
     Ok(Record {
         sequence_number: parse::<SequenceNumber>("SequenceNumber", &r.sequence_number)?,
-        partition_key: r.partition_key,
-        data,
+        partition_key: r.partition_key.into(),
+        data: data.into(),
         approximate_arrival_timestamp_ms: if millis.is_finite() && millis > 0.0 {
             millis as u64
         } else {
@@ -308,7 +308,7 @@ mod tests {
             encryption_type: None,
         })?;
         assert_eq!(
-            (r.data.as_slice(), r.approximate_arrival_timestamp_ms),
+            (&r.data[..], r.approximate_arrival_timestamp_ms),
             (&b"hello"[..], 1_700_000_000_123)
         );
         let bad = record(RecordWire {

@@ -63,7 +63,7 @@ impl ShardLog {
     /// let copy = Arc::new(SimDisk::new(2));
     /// assert_eq!(log.backup_to(&*copy, false, &|_| {})?.next_seq, 2);
     /// let restored = ShardLog::open(copy, LogOptions::default())?;
-    /// assert_eq!(restored.read(0, 10, 1 << 20)?.records[1].data, b"b");
+    /// assert_eq!(restored.read(0, 10, 1 << 20)?.records[1].data, b"b"[..]);
     /// # Ok::<(), shardlog_segment::Error>(())
     /// ```
     pub fn backup_to(

@@ -18,7 +18,7 @@
 //! let log = ShardLog::open(Arc::new(FsStorage::open(dir.path())?), LogOptions::default())?;
 //! let seqs = log.append_batch(&[("user-7", "click"), ("user-7", "purchase")])?;
 //! let batch = log.read(seqs.start, 10, 1 << 20)?;
-//! assert_eq!(batch.records[1].data, b"purchase");
+//! assert_eq!(batch.records[1].data, b"purchase"[..]);
 //! assert_eq!(log.seek(Position::Latest)?, seqs.end);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

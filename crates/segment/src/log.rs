@@ -54,7 +54,7 @@ pub struct SegmentInfo {
 /// assert_eq!(seqs, 0..2);
 /// let from = log.seek(Position::Oldest).unwrap();
 /// let batch = log.read(from, 100, 1 << 20).unwrap();
-/// assert_eq!(batch.records[1].data, b"view");
+/// assert_eq!(batch.records[1].data, b"view"[..]);
 /// assert_eq!(batch.next, 2);
 /// ```
 #[derive(Debug)]

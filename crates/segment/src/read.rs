@@ -5,8 +5,8 @@ use crate::error::{Error, Result};
 use crate::header::DATA_START;
 use crate::log::ShardLog;
 use crate::segment::Segment;
+use bytes::Bytes;
 use shardlog_storage::StorageFile;
-use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -34,12 +34,15 @@ pub enum Position {
     AtTimestamp(u64),
 }
 
-/// An owned record.
+/// A record read from a log. Its key and data share the memory they were read from (the segment's
+/// mapping, or one buffer per read where there is none): reading a record allocates nothing, and the
+/// memory stays valid for as long as any record of it is held.
 ///
 /// ```
+/// use bytes::Bytes;
 /// use shardlog_segment::Record;
-/// let r = Record { seq: 1, timestamp_ms: 2, key: b"k".to_vec(), data: b"d".to_vec() };
-/// assert_eq!(r.data, b"d");
+/// let r = Record { seq: 1, timestamp_ms: 2, key: Bytes::from_static(b"k"), data: Bytes::from_static(b"d") };
+/// assert_eq!(r.data, b"d"[..]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -48,9 +51,21 @@ pub struct Record {
     /// Arrival time in ms since the epoch.
     pub timestamp_ms: u64,
     /// Partition key.
-    pub key: Vec<u8>,
+    pub key: Bytes,
     /// Data blob.
-    pub data: Vec<u8>,
+    pub data: Bytes,
+}
+
+impl Record {
+    /// The record `r`, sharing `region`'s memory: `r` must borrow from `region`.
+    fn within(region: &Bytes, r: RecordRef<'_>) -> Self {
+        Record {
+            seq: r.seq,
+            timestamp_ms: r.timestamp_ms,
+            key: region.slice_ref(r.key),
+            data: region.slice_ref(r.data),
+        }
+    }
 }
 
 impl From<RecordRef<'_>> for Record {
@@ -58,8 +73,8 @@ impl From<RecordRef<'_>> for Record {
         Record {
             seq: r.seq,
             timestamp_ms: r.timestamp_ms,
-            key: r.key.to_vec(),
-            data: r.data.to_vec(),
+            key: Bytes::copy_from_slice(r.key),
+            data: Bytes::copy_from_slice(r.data),
         }
     }
 }
@@ -106,7 +121,7 @@ impl ShardLog {
         let mut found = None;
         let mut check = EntryCheck::new(from.map(|e| e.seq));
         let start = from.map_or(DATA_START, |e| e.offset);
-        for_each_frame(seg, start, tip.end, &mut |frame| {
+        for_each_frame(seg, start, tip.end, &mut |_, frame| {
             if check.fails(frame) {
                 return ControlFlow::Break(());
             }
@@ -135,12 +150,12 @@ impl ShardLog {
     pub fn read(&self, from: u64, max_records: usize, max_bytes: usize) -> Result<ReadBatch> {
         let mut records = Vec::new();
         let mut bytes = 0usize;
-        let cursor = self.scan(from, |r| {
+        let cursor = self.walk(from, |region, r| {
             if !records.is_empty() && bytes + r.data.len() > max_bytes {
                 return ControlFlow::Break(());
             }
             bytes += r.data.len();
-            records.push(Record::from(r));
+            records.push(Record::within(region, r));
             // Stop right after the last wanted record, so the next frame is not even decoded.
             if records.len() >= max_records {
                 ControlFlow::Break(())
@@ -171,6 +186,14 @@ impl ShardLog {
     where
         F: FnMut(RecordRef<'_>) -> ControlFlow<()>,
     {
+        self.walk(from, |_, r| visit(r))
+    }
+
+    /// [`ShardLog::scan`], also handing each record the loaded region it borrows from.
+    fn walk<F>(&self, from: u64, mut visit: F) -> Result<u64>
+    where
+        F: FnMut(&Bytes, RecordRef<'_>) -> ControlFlow<()>,
+    {
         let mut cursor = from.max(self.start_seq());
         let mut repaired = None;
         while let Some(seg) = self.segment_for(cursor) {
@@ -179,7 +202,7 @@ impl ShardLog {
             let start = entry.map_or(DATA_START, |e| e.offset);
             let mut check = EntryCheck::new(entry.map(|e| e.seq));
             let mut stopped = false;
-            for_each_frame(&seg, start, tip.end, &mut |frame| {
+            for_each_frame(&seg, start, tip.end, &mut |region, frame| {
                 if check.fails(frame) {
                     return ControlFlow::Break(());
                 }
@@ -189,7 +212,7 @@ impl ShardLog {
                 }
                 let from = cursor;
                 for rec in frame.records().filter(|r| r.seq >= from) {
-                    if visit(rec).is_break() {
+                    if visit(region, rec).is_break() {
                         stopped = true;
                         return ControlFlow::Break(());
                     }
@@ -281,14 +304,14 @@ impl EntryCheck {
     }
 }
 
-/// Calls `f` for each verified frame in `[from, end)` of a segment.
+/// Calls `f` for each verified frame in `[from, end)` of a segment, with the loaded region the frame
+/// borrows from.
 fn for_each_frame(
     seg: &Segment,
     from: u64,
     end: u64,
-    f: &mut dyn FnMut(&crate::codec::Frame<'_>) -> ControlFlow<()>,
+    f: &mut dyn FnMut(&Bytes, &crate::codec::Frame<'_>) -> ControlFlow<()>,
 ) -> Result<()> {
-    // Held for the whole walk: a parked segment's mapping stays while its frames are borrowed.
     let file = seg.file()?;
     let mut offset = from;
     let mut want = READ_CHUNK;
@@ -297,19 +320,19 @@ fn for_each_frame(
             Some(_) => end - offset,
             None => (end - offset).min(want),
         };
-        let bytes = load(&*file, offset, len)?;
+        let region = load(&file, offset, len)?;
         let mut pos = 0usize;
-        while pos < bytes.len() {
-            match decode_frame(&bytes[pos..], seg.seed) {
+        while pos < region.len() {
+            match decode_frame(&region[pos..], seg.seed) {
                 Ok(frame) => {
-                    if f(&frame).is_break() {
+                    if f(&region, &frame).is_break() {
                         return Ok(());
                     }
                     pos += frame.stride();
                 }
                 // The frame continues past what was loaded: load again from its start.
                 Err(FrameError::Truncated) if offset + len < end => {
-                    want = READ_CHUNK.max(frame_len(&bytes[pos..]) as u64 + 8);
+                    want = READ_CHUNK.max(frame_len(&region[pos..]) as u64 + 8);
                     break;
                 }
                 Err(e) => {
@@ -329,11 +352,38 @@ fn frame_len(bytes: &[u8]) -> usize {
         .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
 }
 
-fn load(file: &dyn StorageFile, offset: u64, len: u64) -> Result<Cow<'_, [u8]>> {
-    if let Some(view) = file.view(offset, len as usize) {
-        return Ok(Cow::Borrowed(view));
+/// `len` bytes of `file` at `offset`: a view of its mapping where the range is sealed (no copy; the
+/// region holds the file, and with it the mapping, open), else one buffer read with `pread`.
+fn load(file: &Arc<dyn StorageFile>, offset: u64, len: u64) -> Result<Bytes> {
+    let len = usize::try_from(len)
+        .map_err(|_| Error::corrupt(file.path(), offset, "region too large"))?;
+    if file.view(offset, len).is_some() {
+        let region = Bytes::from_owner(Mapped {
+            file: Arc::clone(file),
+            offset,
+            len,
+        });
+        // A sealed range stays sealed, so the view cannot fail the second time; if it ever did,
+        // the region would be empty and the bytes are read below instead.
+        if region.len() == len {
+            return Ok(region);
+        }
     }
-    let mut buf = vec![0u8; len as usize];
+    let mut buf = vec![0u8; len];
     file.read_at(offset, &mut buf)?;
-    Ok(Cow::Owned(buf))
+    Ok(Bytes::from(buf))
+}
+
+/// A sealed range of a mapped file, owned by the [`Bytes`] that share it.
+struct Mapped {
+    file: Arc<dyn StorageFile>,
+    offset: u64,
+    len: usize,
+}
+
+impl AsRef<[u8]> for Mapped {
+    fn as_ref(&self) -> &[u8] {
+        // `Bytes::from_owner` calls this once; `load` checks the length it got.
+        self.file.view(self.offset, self.len).unwrap_or_default()
+    }
 }

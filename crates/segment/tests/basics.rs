@@ -269,7 +269,7 @@ fn interval_mode_syncs_in_the_background() {
     let crashed = disk.crash(2);
     drop(log);
     let log = ShardLog::open(Arc::new(crashed), opts).unwrap();
-    assert_eq!(log.read(0, 10, 100).unwrap().records[0].data, b"v");
+    assert_eq!(log.read(0, 10, 100).unwrap().records[0].data, b"v"[..]);
 }
 
 /// Segment files in `storage`.

@@ -29,7 +29,7 @@ fn image(log: &ShardLog) -> Image {
     batch
         .records
         .into_iter()
-        .map(|r| (r.seq, r.timestamp_ms, r.key, r.data))
+        .map(|r| (r.seq, r.timestamp_ms, r.key.to_vec(), r.data.to_vec()))
         .collect()
 }
 

@@ -44,7 +44,7 @@ fn workload(disk: &SimDisk) -> (Acked, Option<Error>) {
                 let got: Vec<_> = batch
                     .records
                     .iter()
-                    .map(|r| (r.seq, (r.key.clone(), r.data.clone())))
+                    .map(|r| (r.seq, (r.key.to_vec(), r.data.to_vec())))
                     .collect();
                 let start = log.start_seq();
                 let expect: Vec<_> = acked.iter().filter(|(s, _)| *s >= start).cloned().collect();
@@ -114,7 +114,7 @@ fn check_acked(disk: &SimDisk, acked: &Acked, case: &str) -> (u64, (Vec<u8>, Vec
     for (seq, (key, data)) in acked.iter().filter(|(s, _)| *s >= start) {
         let r = got.records.iter().find(|r| r.seq == *seq);
         assert!(
-            r.is_some_and(|r| &r.key == key && &r.data == data),
+            r.is_some_and(|r| r.key == key && r.data == data),
             "{case}: acknowledged record {seq} lost"
         );
     }
@@ -141,7 +141,7 @@ fn a_failed_sync_poisons_the_log() {
     assert!(matches!(log.append(b"k", b"later"), Err(Error::Poisoned)));
     assert!(matches!(log.sync(), Err(Error::Poisoned)));
     // Reads of what was durable still work.
-    assert_eq!(log.read(0, 1, 0).unwrap().records[0].data, b"ok");
+    assert_eq!(log.read(0, 1, 0).unwrap().records[0].data, b"ok"[..]);
 }
 
 /// Builds a log whose first segment is sealed and returns the disk and the records.
@@ -159,7 +159,7 @@ fn sealed_log() -> (SimDisk, Image, u64) {
     let records = log.read(0, usize::MAX, usize::MAX).unwrap().records;
     let image = records
         .into_iter()
-        .map(|r| (r.seq, r.key, r.data))
+        .map(|r| (r.seq, r.key.to_vec(), r.data.to_vec()))
         .collect();
     log.close().unwrap();
     let data_end = last_nonzero(&disk.file_bytes("00000000000000000001.seg").unwrap());
@@ -190,7 +190,7 @@ fn every_bit_flip_of_a_sealed_segment_is_detected() {
                 let got: Vec<_> = batch
                     .records
                     .into_iter()
-                    .map(|r| (r.seq, r.key, r.data))
+                    .map(|r| (r.seq, r.key.to_vec(), r.data.to_vec()))
                     .collect();
                 assert_eq!(
                     got, image,
@@ -239,7 +239,7 @@ fn a_bad_index_file_is_rebuilt() {
         .unwrap()
         .records
         .into_iter()
-        .map(|r| (r.seq, r.key, r.data))
+        .map(|r| (r.seq, r.key.to_vec(), r.data.to_vec()))
         .collect();
     assert_eq!(got, image);
     log.close().unwrap();

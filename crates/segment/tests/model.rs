@@ -118,8 +118,8 @@ fn run(
                     .map(|r| Rec {
                         seq: r.seq,
                         ts: r.timestamp_ms,
-                        key: r.key.clone(),
-                        data: r.data.clone(),
+                        key: r.key.to_vec(),
+                        data: r.data.to_vec(),
                     })
                     .collect();
                 prop_assert_eq!(&got_recs, &expect);

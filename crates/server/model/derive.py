@@ -137,6 +137,13 @@ OPTIONAL_ANYWAY = {
     ("SubscribeToShardEvent", "ContinuationSequenceNumber"),
 }
 
+# Members of the answers built from read records, typed so that writing them copies nothing: the
+# key shares the record's bytes, and the number is formatted on the stack as it is written.
+MEMBER_TYPES = {
+    ("Record", "SequenceNumber"): "wire::Seq",
+    ("Record", "PartitionKey"): "wire::Text",
+}
+
 # Lists without a maximum in the model are still bounded while decoding.
 UNBOUNDED_LIST = 10_000
 RUST_KEYWORDS = {"type", "match", "ref", "in", "mod", "move", "self", "static", "struct", "use"}
@@ -239,7 +246,7 @@ class Types:
         required = {m for m in s.get("required", []) if (name, m) not in OPTIONAL_ANYWAY}
         fields = []
         for m, ref in s.get("members", {}).items():
-            t = self.rust_type(ref["shape"])
+            t = MEMBER_TYPES.get((name, m)) or self.rust_type(ref["shape"])
             optional = m not in required
             attrs = [f"rename = {rust_str(m)}"]
             if optional:

@@ -390,9 +390,9 @@ mod tests {
         // milliseconds in CBOR; base64 text and epoch seconds in JSON.
         let out = shapes::GetRecordsOutput {
             records: vec![shapes::Record {
-                sequence_number: "1".into(),
+                sequence_number: crate::wire::Seq(shardlog::SequenceNumber::new(1, 0, 0)),
                 approximate_arrival_timestamp: Some(Timestamp(1500)),
-                data: Blob(vec![1, 2, 3]),
+                data: Blob(vec![1, 2, 3].into()),
                 ..Default::default()
             }],
             ..Default::default()

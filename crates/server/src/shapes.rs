@@ -950,7 +950,7 @@ pub(crate) struct PutResourcePolicyInput {
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Record {
     #[serde(rename = "SequenceNumber")]
-    pub sequence_number: String,
+    pub sequence_number: wire::Seq,
     #[serde(
         rename = "ApproximateArrivalTimestamp",
         default,
@@ -964,7 +964,7 @@ pub(crate) struct Record {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub partition_key: Option<String>,
+    pub partition_key: Option<wire::Text>,
     #[serde(
         rename = "EncryptionType",
         default,

@@ -9,9 +9,12 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use bytes::Bytes;
+use bytestring::ByteString;
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
+use shardlog::SequenceNumber;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -33,6 +36,18 @@ pub(crate) trait EncodedSize {
 impl EncodedSize for String {
     fn encoded_size(&self) -> usize {
         self.len() + 2
+    }
+}
+
+impl EncodedSize for Text {
+    fn encoded_size(&self) -> usize {
+        self.len() + 2
+    }
+}
+
+impl EncodedSize for Seq {
+    fn encoded_size(&self) -> usize {
+        self.0.wire_digits().len() + 2
     }
 }
 
@@ -87,9 +102,18 @@ impl<T: EncodedSize> EncodedSize for BTreeMap<String, T> {
     }
 }
 
-/// The model's `blob`: base64 text in JSON, a byte string in CBOR.
+/// The model's `blob`: base64 text in JSON, a byte string in CBOR. Shared bytes, so a record's
+/// data goes from the segment into the answer with no copy in between.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct Blob(pub Vec<u8>);
+pub(crate) struct Blob(pub Bytes);
+
+/// A record's partition key in an answer: text sharing the record's bytes.
+pub(crate) type Text = ByteString;
+
+/// A record's sequence number in an answer: the wire digits are formatted on the stack while the
+/// answer is written, not into a `String` per record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seq(pub SequenceNumber);
 
 /// The model's `timestamp`, held as epoch milliseconds: epoch seconds (with a fraction) in JSON, a
 /// tag-1 integer of milliseconds in CBOR, as the AWS SDKs for Java write and read it.
@@ -151,16 +175,36 @@ impl<'de> Visitor<'de> for BlobVisitor {
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Blob, E> {
         STANDARD
             .decode(text)
-            .map(Blob)
+            .map(|b| Blob(b.into()))
             .map_err(|e| E::custom(format!("'{text}' can not be converted to a Blob: {e}")))
     }
 
     fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<Blob, E> {
-        Ok(Blob(b.to_vec()))
+        Ok(Blob(Bytes::copy_from_slice(b)))
     }
 
     fn visit_byte_buf<E: de::Error>(self, b: Vec<u8>) -> Result<Blob, E> {
-        Ok(Blob(b))
+        Ok(Blob(b.into()))
+    }
+}
+
+impl Default for Seq {
+    fn default() -> Self {
+        Seq(SequenceNumber::new(0, 0, 0))
+    }
+}
+
+impl Serialize for Seq {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let digits = self.0.wire_digits();
+        s.serialize_str(std::str::from_utf8(&digits).map_err(serde::ser::Error::custom)?)
+    }
+}
+
+impl<'de> Deserialize<'de> for Seq {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map(Seq).map_err(de::Error::custom)
     }
 }
 
@@ -762,7 +806,7 @@ mod tests {
     #[test]
     fn blobs_are_base64_in_json_and_bytes_in_cbor() {
         let s = Sample {
-            data: Blob(vec![1, 2, 3]),
+            data: Blob(vec![1, 2, 3].into()),
             at: Some(Timestamp(1_500)),
             n: None,
             l: None,
@@ -841,7 +885,7 @@ mod tests {
         assert!(!text("a/b", 1, 128, Some(crate::validate::is_name)));
         assert!(within(5, Some(1), None) && !within(0, Some(1), None) && !within(9, None, Some(8)));
         assert!(one_of("LATEST", &["LATEST"]) && !one_of("latest", &["LATEST"]));
-        assert!(size(&Blob(vec![0; 3]), 3) && !size(&Blob(vec![0; 4]), 3));
+        assert!(size(&Blob(vec![0; 3].into()), 3) && !size(&Blob(vec![0; 4].into()), 3));
         assert!(count(0, 0, 1) && !count(2, 0, 1));
     }
 }

@@ -713,7 +713,7 @@ fn shutdown_finishes_in_flight_requests_and_releases_the_store() {
         stored.extend(
             out.records
                 .into_iter()
-                .map(|r| String::from_utf8(r.data).unwrap()),
+                .map(|r| String::from_utf8(r.data.to_vec()).unwrap()),
         );
     }
     for a in &acked {

@@ -161,7 +161,7 @@ fn replay(store: &Store) -> Result<PerUser, Box<dyn std::error::Error>> {
                         v["n"].as_u64().unwrap_or(0),
                     );
                     per_user
-                        .entry(r.partition_key.clone())
+                        .entry(r.partition_key.to_string())
                         .or_default()
                         .push(key);
                 }

@@ -5,6 +5,8 @@ use crate::iterator::{Token, ITERATOR_TTL_MS};
 use crate::names::{shard_not_found, ShardId};
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream};
+use bytes::Bytes;
+use bytestring::ByteString;
 use shardlog_segment::Position;
 use shardlog_storage::MutexExt as _;
 
@@ -34,16 +36,29 @@ pub enum StartingPosition {
     AtTimestamp(u64),
 }
 
-/// A record as readers get it.
+/// A record as readers get it. Its key and data share the memory of the segment they were read
+/// from (or of one buffer per read): reading allocates nothing per record, and holding a record keeps
+/// that memory, not a copy.
+///
+/// ```
+/// # use shardlog::{SequenceNumber, Record};
+/// let r = Record {
+///     sequence_number: SequenceNumber::new(1, 0, 7),
+///     partition_key: "user-1".into(),
+///     data: bytes::Bytes::from_static(b"click"),
+///     approximate_arrival_timestamp_ms: 1_700_000_000_000,
+/// };
+/// assert_eq!((&*r.partition_key, &r.data[..]), ("user-1", &b"click"[..]));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     /// Sequence number.
     pub sequence_number: SequenceNumber,
     /// Partition key; empty for a record written without one (a stream that places records
     /// itself, `AUTO`).
-    pub partition_key: String,
+    pub partition_key: ByteString,
     /// Data blob.
-    pub data: Vec<u8>,
+    pub data: Bytes,
     /// Arrival time, ms since the epoch.
     pub approximate_arrival_timestamp_ms: u64,
 }
@@ -248,13 +263,18 @@ pub(crate) fn to_records(
         .take_while(|r| r.seq < limit_end)
         .map(|r| Record {
             sequence_number: SequenceNumber::new(incarnation, shard, r.seq),
-            // Keys were written from `&str`; the lossy path only runs on damaged-but-checksummed data.
-            partition_key: String::from_utf8(r.key)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            partition_key: key_text(r.key),
             data: r.data,
             approximate_arrival_timestamp_ms: r.timestamp_ms,
         })
         .collect()
+}
+
+/// A key as text, sharing its bytes. Keys were written from `&str`; the copying, lossy path only
+/// runs on damaged-but-checksummed data.
+fn key_text(key: Bytes) -> ByteString {
+    ByteString::try_from(key.clone())
+        .unwrap_or_else(|_| String::from_utf8_lossy(&key).into_owned().into())
 }
 
 /// Milliseconds between now and the arrival of the first record not yet returned; 0 when caught up.

@@ -84,6 +84,40 @@ impl SequenceNumber {
     pub fn as_u128(self) -> u128 {
         self.0
     }
+
+    /// The wire form (as [`Display`](fmt::Display) writes it) in a stack buffer: an answer of
+    /// thousands of records writes one number per record without allocating.
+    ///
+    /// ```
+    /// # use shardlog::SequenceNumber;
+    /// let n = SequenceNumber::new(1, 2, 3);
+    /// assert_eq!(std::str::from_utf8(&n.wire_digits()).unwrap(), n.to_string());
+    /// ```
+    pub fn wire_digits(self) -> [u8; WIRE_DIGITS] {
+        let mut fill = Fill {
+            out: [b'0'; WIRE_DIGITS],
+            len: 0,
+        };
+        let written = fmt::write(&mut fill, format_args!("{self}"));
+        debug_assert!(written.is_ok() && fill.len == WIRE_DIGITS, "{self}");
+        fill.out
+    }
+}
+
+/// A fixed buffer that `write!` fills from the start.
+struct Fill {
+    out: [u8; WIRE_DIGITS],
+    len: usize,
+}
+
+impl fmt::Write for Fill {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let to = self.out.get_mut(self.len..end).ok_or(fmt::Error)?;
+        to.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// The first digits of every sequence number on the wire, as AWS's begin.

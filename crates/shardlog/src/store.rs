@@ -87,7 +87,7 @@ impl Default for StoreOptions {
 /// let put = store.put_record("clicks", PutEntry::new("user-1", b"click")).unwrap();
 /// let it = store.get_shard_iterator("clicks", put.shard_id, StartingPosition::TrimHorizon).unwrap();
 /// let out = store.get_records(&it, 100).unwrap();
-/// assert_eq!(out.records[0].data, b"click");
+/// assert_eq!(out.records[0].data, b"click"[..]);
 /// ```
 #[derive(Debug, Clone)]
 pub struct Store {

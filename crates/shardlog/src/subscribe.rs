@@ -45,7 +45,7 @@ pub struct SubscriptionEvent {
 /// let put = store.put_record("s", PutEntry::new("k", b"hello")).unwrap();
 /// let mut sub = store.subscribe("s", put.shard_id, StartingPosition::TrimHorizon).unwrap();
 /// let event = sub.next_event(Duration::from_secs(1)).unwrap();
-/// assert_eq!(event.records[0].data, b"hello");
+/// assert_eq!(event.records[0].data, b"hello"[..]);
 /// ```
 #[derive(Debug)]
 pub struct Subscription {

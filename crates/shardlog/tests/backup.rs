@@ -36,7 +36,11 @@ fn all_records(store: &Store, stream: &str) -> BTreeMap<ShardId, Vec<(SequenceNu
         loop {
             let got = store.get_records(&it, 10_000).unwrap();
             let empty = got.records.is_empty();
-            recs.extend(got.records.into_iter().map(|r| (r.sequence_number, r.data)));
+            recs.extend(
+                got.records
+                    .into_iter()
+                    .map(|r| (r.sequence_number, r.data.to_vec())),
+            );
             match got.next_shard_iterator {
                 Some(next) if !empty => it = next,
                 _ => break,

@@ -97,9 +97,9 @@ fn producers_and_consumers_in_threads_with_a_reshard() {
             .get_shard_iterator("s", shard.shard_id, StartingPosition::TrimHorizon)
             .unwrap();
         for r in store.get_records(&it, 10_000).unwrap().records {
-            let text = String::from_utf8(r.data).unwrap();
+            let text = String::from_utf8(r.data.to_vec()).unwrap();
             let (p, n) = text.split_once(':').unwrap();
-            per.entry((r.partition_key, p.parse().unwrap()))
+            per.entry((r.partition_key.to_string(), p.parse().unwrap()))
                 .or_default()
                 .push(n.parse().unwrap());
             total += 1;

@@ -67,7 +67,7 @@ impl RecordProcessor for Recorder {
                 worker: self.worker.clone(),
                 shard: input.shard_id,
                 seq: r.sequence_number,
-                data: r.data.clone(),
+                data: r.data.to_vec(),
             });
             self.since += 1;
             if self.since >= self.every {
@@ -554,7 +554,7 @@ fn a_checkpoint_survives_a_power_cut_with_the_record_it_names() {
             Some(seq),
             "seed {seed}"
         );
-        assert_eq!(out.records[0].data, b"key-0/00000008");
+        assert_eq!(out.records[0].data, b"key-0/00000008"[..]);
         checked += 1;
     }
     assert_eq!(checked, 12);

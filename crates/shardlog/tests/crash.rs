@@ -132,8 +132,10 @@ fn the_catalog_survives_a_power_cut_at_every_operation() {
                 .unwrap();
             let got = store.get_records(&it, 1).unwrap();
             assert_eq!(
-                got.records.first().map(|r| (&r.sequence_number, &r.data)),
-                Some((seq, data)),
+                got.records
+                    .first()
+                    .map(|r| (&r.sequence_number, r.data.to_vec())),
+                Some((seq, data.clone())),
                 "op {at_op}: acked record lost"
             );
         }

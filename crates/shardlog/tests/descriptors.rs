@@ -26,7 +26,7 @@ fn read_all(store: &Store) -> Vec<Vec<u8>> {
     loop {
         let got = store.get_records(&it, 10_000).unwrap();
         let empty = got.records.is_empty();
-        out.extend(got.records.into_iter().map(|r| r.data));
+        out.extend(got.records.into_iter().map(|r| r.data.to_vec()));
         match got.next_shard_iterator {
             Some(next) if !empty => it = next,
             _ => return out,

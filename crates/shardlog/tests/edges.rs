@@ -45,7 +45,7 @@ fn read_one(store: &Store, stream: &str, put: &PutResult) -> Option<Vec<u8>> {
         .ok()?;
     let got = store.get_records(&it, 1).ok()?;
     let r = got.records.into_iter().next()?;
-    (r.sequence_number == put.sequence_number).then_some(r.data)
+    (r.sequence_number == put.sequence_number).then_some(r.data.to_vec())
 }
 
 /// 13.2: before the fix, a store whose `catalog` was moved aside opened as a new store and deleted

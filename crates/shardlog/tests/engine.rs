@@ -166,8 +166,11 @@ fn put_records_keeps_request_order_per_shard() {
     let mut per_user: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for shard in store.describe_stream("s").unwrap().shards {
         for rec in read_all(&store, "s", shard.shard_id) {
-            let i = u32::from_le_bytes(rec.data.try_into().unwrap());
-            per_user.entry(rec.partition_key).or_default().push(i);
+            let i = u32::from_le_bytes(rec.data[..].try_into().unwrap());
+            per_user
+                .entry(rec.partition_key.to_string())
+                .or_default()
+                .push(i);
         }
     }
     assert_eq!(per_user.values().map(Vec::len).sum::<usize>(), 500);
@@ -679,7 +682,7 @@ fn auto_distribution_spreads_records_without_keys_over_every_open_shard() {
     for shard in 0..4 {
         let records = read_all(&store, "auto", ShardId(shard));
         assert_eq!(records.len(), 4, "shard {shard}");
-        let keys: Vec<&str> = records.iter().map(|r| r.partition_key.as_str()).collect();
+        let keys: Vec<&str> = records.iter().map(|r| &*r.partition_key).collect();
         assert_eq!(keys, ["same", "same", "", ""], "shard {shard}");
     }
     // Ordering is not a thing a stream that places records keeps.

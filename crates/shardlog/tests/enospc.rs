@@ -78,7 +78,7 @@ fn read_stream(store: &Store, stream: &str) -> Vec<Vec<u8>> {
                 .unwrap()
                 .records
                 .into_iter()
-                .map(|r| r.data),
+                .map(|r| r.data.to_vec()),
         );
     }
     out

@@ -107,7 +107,7 @@ fn read_back(store: &Store, log: &mut Log) -> BTreeSet<(String, SequenceNumber)>
                 let key = (stream.clone(), r.sequence_number);
                 match log.acked.get(&key) {
                     Some(d) if *d != r.data => log.wrong_reads.push(format!("{key:?} changed")),
-                    None if !log.sent.contains(&r.data) => {
+                    None if !log.sent.contains(&r.data[..]) => {
                         log.wrong_reads.push(format!("{key:?}: bytes nobody wrote"));
                     }
                     _ => {}

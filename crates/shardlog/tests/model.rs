@@ -80,11 +80,13 @@ fn read_shard(store: &Store, stream: &str, shard: u32) -> Vec<(SequenceNumber, S
     loop {
         let got = store.get_records(&it, 7).unwrap();
         let empty = got.records.is_empty();
-        out.extend(
-            got.records
-                .into_iter()
-                .map(|r| (r.sequence_number, r.partition_key, r.data)),
-        );
+        out.extend(got.records.into_iter().map(|r| {
+            (
+                r.sequence_number,
+                r.partition_key.to_string(),
+                r.data.to_vec(),
+            )
+        }));
         match got.next_shard_iterator {
             Some(next) if !empty => it = next,
             _ => return out,

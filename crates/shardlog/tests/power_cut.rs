@@ -230,7 +230,7 @@ fn verify(disk: &SimDisk, p: &Promises) -> Result<(), String> {
                 horizon
                     .entry((stream.clone(), shard.shard_id.0))
                     .or_insert(c);
-                found.insert((stream.clone(), shard.shard_id.0, c), r.data);
+                found.insert((stream.clone(), shard.shard_id.0, c), r.data.to_vec());
             }
         }
     }

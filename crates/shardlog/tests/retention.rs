@@ -209,7 +209,10 @@ fn expired_closed_shards_leave_and_old_iterators_restart_at_the_trim_horizon() {
     let it = store
         .get_shard_iterator("s", child_put.shard_id, StartingPosition::TrimHorizon)
         .unwrap();
-    assert_eq!(store.get_records(&it, 10).unwrap().records[0].data, b"new");
+    assert_eq!(
+        store.get_records(&it, 10).unwrap().records[0].data,
+        b"new"[..]
+    );
 }
 
 #[test]

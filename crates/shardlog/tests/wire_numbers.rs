@@ -33,7 +33,7 @@ fn read_after(store: &Store, stream: &str, shard: ShardId, after: SequenceNumber
         .get_shard_iterator(stream, shard, StartingPosition::AfterSequenceNumber(after))
         .unwrap();
     let got = store.get_records(&it, 100).unwrap();
-    got.records.into_iter().map(|r| r.data).collect()
+    got.records.into_iter().map(|r| r.data.to_vec()).collect()
 }
 
 /// Before the fix: GetRecords after the shard's starting number returned nothing, because that
@@ -61,7 +61,7 @@ fn after_the_starting_sequence_number_comes_the_first_record() {
         .unwrap()
         .records
         .into_iter()
-        .map(|r| r.data)
+        .map(|r| r.data.to_vec())
         .collect();
     assert_eq!(
         at,

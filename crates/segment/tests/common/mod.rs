@@ -24,7 +24,7 @@ pub fn read_all(log: &ShardLog) -> Result<Image, String> {
     Ok(batch
         .records
         .into_iter()
-        .map(|r| (r.seq, r.key, r.data))
+        .map(|r| (r.seq, r.key.to_vec(), r.data.to_vec()))
         .collect())
 }
 

@@ -31,7 +31,7 @@ use std::time::Duration;
 /// struct Collect(Arc<Mutex<Vec<Vec<u8>>>>);
 /// impl RecordProcessor for Collect {
 ///     fn process_records(&mut self, input: ProcessRecordsInput<'_>, cp: &mut Checkpointer) {
-///         self.0.lock().unwrap().extend(input.records.iter().map(|r| r.data.clone()));
+///         self.0.lock().unwrap().extend(input.records.iter().map(|r| r.data.to_vec()));
 ///         cp.checkpoint().unwrap();
 ///     }
 ///     fn shard_ended(&mut self, cp: &mut Checkpointer) {
