@@ -301,10 +301,10 @@ fn connection_builder(header_timeout: Duration) -> auto::Builder<TokioExecutor> 
 
 /// `/metrics` in the Prometheus text format.
 fn metrics(shared: &Shared) -> Response<Body> {
-    let text = shared.metrics.render(&shared.store);
+    let text = shared.metrics.render();
     plain(
         StatusCode::OK,
-        "text/plain; version=0.0.4",
+        crate::metrics::CONTENT_TYPE,
         text.into_bytes(),
     )
 }

@@ -163,13 +163,14 @@ impl Server {
             .lease_table(opts.leases.clone())
             .map_err(std::io::Error::other)?;
         let leases = shardlog::consumer::LeaseService::new(store.clone(), table);
+        let metrics = metrics::Metrics::new(store.clone());
         let shared = Arc::new(Shared {
             leases,
             store,
             connections: Arc::new(tokio::sync::Semaphore::new(opts.max_connections)),
             in_flight: tokio::sync::Semaphore::new(opts.max_in_flight),
             opts,
-            metrics: metrics::Metrics::default(),
+            metrics,
             stopping: AtomicBool::new(false),
             subscriptions: Default::default(),
         });
