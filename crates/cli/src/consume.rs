@@ -84,7 +84,7 @@ impl RecordProcessor for Printer {
 /// A failed checkpoint is not fatal (the records come again after a failover), but say so.
 fn report(result: shardlog::Result<()>) {
     if let Err(e) = result {
-        eprintln!("shardlog consume: checkpoint failed: {e}");
+        tracing::warn!(error = %e, "checkpoint failed; the records come again after a failover");
     }
 }
 
@@ -123,6 +123,6 @@ pub fn start(
             Worker::start(store, table, config, printer)?
         }
     };
-    eprintln!("shardlog consume: worker {worker_id} started");
+    tracing::info!(worker = %worker_id, stream = %args.stream, application = %args.application, "consumer worker started");
     Ok(worker)
 }

@@ -42,8 +42,19 @@ struct Cli {
     /// the rest are opened when read.
     #[arg(long, global = true, default_value_t = shardlog::DEFAULT_OPEN_SEGMENTS)]
     max_open_segments: usize,
+    /// How log lines on stderr look: `text` for people, `json` (one object a line) for log
+    /// collectors. Which are shown follows `RUST_LOG` (default `info` for serve and consume, `warn`
+    /// for the other commands).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -246,8 +257,8 @@ struct TlsArgs {
 }
 
 impl TlsArgs {
-    /// The server's TLS configuration, if any; tells on stderr where a self-signed certificate is.
-    fn config(self, data_dir: &std::path::Path) -> CliResult<Option<shardlog_server::TlsConfig>> {
+    /// The server's TLS configuration, if any; logs where a self-signed certificate is.
+    fn config(&self, data_dir: &std::path::Path) -> CliResult<Option<shardlog_server::TlsConfig>> {
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             return Ok(Some(shardlog_server::TlsConfig::from_pem_files(cert, key)?));
         }
@@ -255,10 +266,11 @@ impl TlsArgs {
             return Ok(None);
         }
         let made = shardlog_server::TlsConfig::self_signed_in(data_dir.join("tls"))?;
-        let how = if made.created { "made" } else { "reused" };
-        let cert = made.cert_path.display();
-        eprintln!("shardlog serve: self-signed TLS certificate ({how}): {cert}");
-        eprintln!("shardlog serve: trust it in clients, e.g. AWS_CA_BUNDLE={cert}");
+        tracing::info!(
+            cert = %made.cert_path.display(),
+            created = made.created,
+            "self-signed TLS certificate; trust it in clients, e.g. AWS_CA_BUNDLE=<cert>"
+        );
         Ok(Some(made.config))
     }
 }
@@ -287,8 +299,31 @@ enum IteratorType {
 
 type CliResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
+/// Sends `tracing` events to stderr (stdout is the commands' output), filtered by `RUST_LOG` or,
+/// without it, at `info` for the long-running commands and `warn` for the rest.
+fn init_logs(cli: &Cli) {
+    use std::io::IsTerminal as _;
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+    let default = match cli.command {
+        Command::Serve { .. } | Command::Consume(_) => LevelFilter::INFO,
+        _ => LevelFilter::WARN,
+    };
+    let filter = EnvFilter::builder()
+        .with_default_directive(default.into())
+        .from_env_lossy();
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second subscriber (none here) would be the only reason this fails: logs then go there.
+    let _ = match cli.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => logs.json().try_init(),
+    };
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logs(&cli);
     match cli.command {
         Command::Verify { stream, json } => {
             return tools::verify(&cli.data_dir, stream.as_deref(), json)
@@ -362,6 +397,11 @@ fn run(cli: Cli) -> CliResult {
         worker.shutdown()?;
         return Ok(());
     }
+    // A bad certificate is refused before the store is opened.
+    let tls = match &cli.command {
+        Command::Serve { tls, .. } => tls.config(&cli.data_dir)?,
+        _ => None,
+    };
     let store = open()?;
     if let Command::Serve {
         bind,
@@ -373,10 +413,9 @@ fn run(cli: Cli) -> CliResult {
         max_in_flight,
         header_timeout_secs,
         metrics_bind,
-        tls,
+        tls: _,
     } = cli.command
     {
-        let tls = tls.config(&cli.data_dir)?;
         let credentials = access_key_id
             .zip(secret_access_key)
             .map(|(id, secret)| shardlog_server::Credentials::new(id, secret));
@@ -550,18 +589,14 @@ fn leases(store: &Store, only: Option<&str>, history: bool, out: &mut impl Write
 fn serve(store: Store, bind: &str, opts: shardlog_server::ServerOptions) -> CliResult {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let scheme = if opts.tls.is_some() { "https" } else { "http" };
         let server = shardlog_server::Server::bind(bind, store.clone(), opts).await?;
-        eprintln!(
-            "shardlog serve: listening on {scheme}://{}",
-            server.local_addr()?
-        );
         server.run(shutdown_signal()).await?;
-        eprintln!("shardlog serve: stopped; closing the store");
         Ok::<_, Box<dyn std::error::Error>>(())
     })?;
     drop(runtime);
+    tracing::info!("closing the store");
     store.close()?;
+    tracing::info!("store closed");
     Ok(())
 }
 

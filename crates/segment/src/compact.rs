@@ -225,7 +225,7 @@ impl ShardLog {
             .and_then(|()| storage.sync_dir());
         if let Err(e) = swap {
             // The directory is in an unknown state: stop writing, let recovery sort it out.
-            self.inner.poison();
+            self.inner.poison(&e);
             return Err(e.into());
         }
         crashpoint::hit(CrashPoint::CompactionAfterSwap);

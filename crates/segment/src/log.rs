@@ -350,7 +350,7 @@ impl Inner {
             return Ok(());
         }
         if let Some(seg) = &w.active {
-            seg.file()?.sync().inspect_err(|_| self.poison())?;
+            seg.file()?.sync().inspect_err(|e| self.poison(e))?;
         }
         self.open_mark_pending.store(false, Ordering::Release);
         Ok(())
@@ -403,7 +403,7 @@ impl Inner {
         );
         if let Err(e) = seg.file()?.write_at(w.write_end, &buf) {
             // A partial write may be on disk: nothing may be acknowledged after it.
-            self.poison();
+            self.poison(&e);
             w.buf = buf;
             return Err(e.into());
         }
@@ -448,7 +448,7 @@ impl Inner {
             // A segment file after the active one may exist only once the active one's header is
             // durable (recovery relies on it: see `spare.rs`).
             if !active.header_durable() {
-                active.file()?.sync().inspect_err(|_| self.poison())?;
+                active.file()?.sync().inspect_err(|e| self.poison(e))?;
                 active.set_header_durable(true);
             }
         }
@@ -472,7 +472,7 @@ impl Inner {
             return Ok(());
         }
         // Sync: records waiting for their group commit become visible only once durable.
-        self.seal_now(&job).inspect_err(|_| self.poison())?;
+        self.seal_now(&job).inspect_err(|e| self.poison(e))?;
         self.publish(&job.seg, tip, w.first_ts_ms);
         Ok(())
     }
@@ -559,8 +559,8 @@ impl Inner {
             Ok(false) => Ok(()),
             Err(e) => Err(e),
         };
-        if cleaned.is_err() {
-            self.poison();
+        if let Err(e) = cleaned {
+            self.poison(&e);
         }
     }
 
@@ -598,7 +598,7 @@ impl Inner {
             match result {
                 Ok(next) => st.durable_next = st.durable_next.max(next),
                 Err(e) => {
-                    self.poison();
+                    self.poison(&e);
                     return Err(e);
                 }
             }
@@ -676,10 +676,9 @@ impl Inner {
         let result = self.sync_active(MARK_CLEAN);
         let mut st = self.lock_sync();
         st.leader = false;
-        if let Ok(next) = result {
-            st.durable_next = st.durable_next.max(next);
-        } else {
-            self.poison();
+        match &result {
+            Ok(next) => st.durable_next = st.durable_next.max(*next),
+            Err(e) => self.poison(e),
         }
         self.sync_cv.notify_all();
         result.map(|_| ())

@@ -80,6 +80,7 @@ impl ShardLog {
     /// ```
     pub fn open(storage: Arc<dyn Storage>, opts: LogOptions) -> Result<ShardLog> {
         opts.validate()?;
+        let started = std::time::Instant::now();
         let names = storage.list()?;
         remove_leftover_temps(&*storage, &names)?;
         let mut meta = load_meta(&*storage, &opts, &names)?;
@@ -105,6 +106,12 @@ impl ShardLog {
                     check_torn_after_mark(&*storage, f, &opts)?;
                     let dropped = found.get(i + 1..).unwrap_or_default();
                     let floor = drop_torn_suffix(&*storage, &mut meta, dropped)?;
+                    tracing::warn!(
+                        file = %storage.path(&segment_name(f.header.segment_id)).display(),
+                        later_segments_dropped = dropped.len(),
+                        next_seq_floor = floor,
+                        "a segment the background sealer never finished has a torn tail: the log ends there"
+                    );
                     active = Some(recover_active(&*storage, f, &opts, floor)?);
                     break;
                 }
@@ -113,8 +120,18 @@ impl ShardLog {
         if let Some(a) = &active {
             segments.push(a.seg.clone());
         }
+        let count = segments.len();
+        let dir = storage.path("");
         let inner = assemble(storage, opts, meta, segments, active, max_id)?;
-        ShardLog::from_inner(inner)
+        let log = ShardLog::from_inner(inner)?;
+        tracing::debug!(
+            dir = %dir.display(),
+            segments = count,
+            next_seq = log.next_seq(),
+            took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "shard log opened"
+        );
+        Ok(log)
     }
 }
 
@@ -128,6 +145,11 @@ fn remove_leftover_temps(storage: &dyn Storage, names: &[String]) -> Result<()> 
         storage.remove(name)?;
     }
     if !temps.is_empty() {
+        tracing::info!(
+            dir = %storage.path("").display(),
+            files = temps.len(),
+            "removed temporary files a crash left"
+        );
         storage.sync_dir()?;
     }
     Ok(())
@@ -174,6 +196,10 @@ fn load_segments(
     let mut removed = false;
     for id in dead {
         storage.remove(&segment_name(id))?;
+        tracing::info!(
+            file = %storage.path(&segment_name(id)).display(),
+            "finished deleting an expired segment (a crash interrupted the deletion)"
+        );
         removed = true;
     }
     for name in names.iter().filter(|n| n.ends_with(".idx")) {
@@ -203,6 +229,10 @@ fn load_segments(
                 // durable; the skip of step 7 covers their numbers): finish undoing it.
                 drop(file);
                 storage.remove(&name)?;
+                tracing::warn!(
+                    file = %storage.path(&name).display(),
+                    "deleted a newest segment (or spare) whose creation never completed"
+                );
                 removed = true;
                 continue;
             }
@@ -236,6 +266,11 @@ fn load_segments(
                 meta.first_live_segment = id;
                 write_file_atomic(storage, META_NAME, &meta.encode())?;
             }
+            tracing::info!(
+                file = %storage.path(&name).display(),
+                segments = covered.len(),
+                "removed segments a merged segment replaced (a crash beat their deletion)"
+            );
             crate::compact::remove_leftovers(storage, covered.into_iter())?;
         }
         check_header(&header, &*file, meta, id, found.last())?;
@@ -329,7 +364,14 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
             // Only a segment the background sealer never finished may legitimately have a torn tail.
             let unsealed = mark.is_some_and(|m| m.flags & MARK_EAGER != 0) && !sealed;
             match rebuild_index(storage, f, next_base, &name) {
-                Ok(idx) => idx,
+                Ok(idx) => {
+                    tracing::warn!(
+                        file = %storage.path(&name).display(),
+                        entries = idx.index.entries.len(),
+                        "rebuilt a missing or damaged sparse index"
+                    );
+                    idx
+                }
                 Err(Error::Corrupt { .. }) if unsealed => return Ok(Opened::Torn),
                 Err(e) => return Err(e),
             }
@@ -356,6 +398,10 @@ fn open_sealed(storage: &dyn Storage, f: &Found, next_base: u64) -> Result<Opene
         seg.file()?.sync()?;
         seg.write_mark(&sealed_mark)?;
         seg.file()?.sync()?;
+        tracing::info!(
+            file = %storage.path(&segment_name(f.header.segment_id)).display(),
+            "sealed a full segment the background sealer never finished"
+        );
     }
     seg.set_sealed();
     let tip = Tip {
@@ -554,6 +600,12 @@ fn recover_active(
         if opts.recovery == RecoveryMode::Strict {
             return Err(corruption(&*file, offset, &reason));
         }
+        tracing::error!(
+            file = %file.path().display(),
+            offset,
+            reason = %reason,
+            "damage before the durable mark: records from here on are dropped (TruncateNewestSegment)"
+        );
     }
     let clean = mark.is_some_and(|m| m.flags & MARK_CLEAN != 0 && m.durable_end == s.tip.end);
     // After a clean close nothing was written past the end; otherwise cut whatever a crash left there.
@@ -561,6 +613,12 @@ fn recover_active(
         let dirty_end = last_nonzero_end(&*file, s.tip.end)?;
         if dirty_end > s.tip.end {
             zero_fill(&*file, s.tip.end, dirty_end)?;
+            tracing::warn!(
+                file = %file.path().display(),
+                offset = s.tip.end,
+                bytes = dirty_end - s.tip.end,
+                "cut a torn tail after the last valid record"
+            );
         }
     }
     // Also makes bytes that a killed process left in the page cache durable before we trust them.
@@ -573,6 +631,14 @@ fn recover_active(
     *seg.index_mut() = s.index;
     let unclean = mark.is_none_or(|m| m.flags & MARK_CLEAN == 0);
     let eager = mark.is_none_or(|m| m.flags & MARK_EAGER != 0);
+    if unclean {
+        tracing::info!(
+            file = %file.path().display(),
+            records_end = s.tip.end,
+            next_seq = s.tip.next_seq,
+            "recovered the newest segment after an unclean shutdown"
+        );
+    }
     Ok(Active {
         seg: Arc::new(seg),
         tip: s.tip,
@@ -757,6 +823,12 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
         let frame = skip_frame(&seg, target, w.last_ts_ms);
         seg.file()?.write_at(w.write_end, &frame)?;
         w.write_end += frame.len() as u64;
+        tracing::info!(
+            file = %seg.file()?.path().display(),
+            from = w.next_seq,
+            to = target,
+            "wrote a skip frame past sequence numbers a crash may have handed out"
+        );
         w.next_seq = target;
         seg.file()?.sync()?;
     }

@@ -53,17 +53,30 @@ impl Inner {
             seg.set_sealed();
             seg.park(&self.storage, &self.opts.open_segments);
         }
+        tracing::debug!(
+            dir = %self.storage.path("").display(),
+            segment = seg.id(),
+            next_seq = job.tip.next_seq,
+            bytes = job.tip.end,
+            "sealed a full segment"
+        );
         {
             let mut st = self.lock_sync();
             st.durable_next = st.durable_next.max(job.tip.next_seq);
         }
         self.sync_cv.notify_all();
         // The index file is a cache: if it cannot be written, the next open rebuilds it.
-        let _ = write_file_atomic(
+        if let Err(e) = write_file_atomic(
             &*self.storage,
             &index_name(seg.id()),
             &seg.index_file(job.tip).encode(),
-        );
+        ) {
+            tracing::warn!(
+                file = %self.storage.path(&index_name(seg.id())).display(),
+                error = %e,
+                "writing a sealed segment's index failed; the next open rebuilds it"
+            );
+        }
         Ok(())
     }
 
@@ -106,8 +119,13 @@ fn seal_queue(inner: &Weak<Inner>) {
         return;
     };
     while let Some(job) = strong.sealer.next_job() {
-        if strong.seal_now(&job).is_err() {
-            strong.poison();
+        if let Err(e) = strong.seal_now(&job) {
+            tracing::error!(
+                segment = job.seg.id(),
+                error = %e,
+                "sealing a full segment failed"
+            );
+            strong.poison(&e);
         }
         let mut s = strong.sealer.lock();
         s.done += 1;

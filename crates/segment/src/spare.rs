@@ -50,8 +50,8 @@ fn serve_spares(inner: &Weak<Inner>) {
         match strong.prepare_roll(&request.active) {
             Ok(()) if request.make_file => strong.make_spare(request.next_id),
             Ok(()) => {}
-            Err(_) => {
-                strong.poison();
+            Err(e) => {
+                strong.poison(&e);
                 strong.spare.settle(SpareFile::None);
             }
         }
@@ -80,7 +80,12 @@ impl Inner {
         }
         match self.create_spare_file(id) {
             Ok(file) => self.spare.settle(SpareFile::Ready(id, file)),
-            Err(_) => {
+            Err(e) => {
+                tracing::warn!(
+                    file = %self.storage.path(&segment_name(id)).display(),
+                    error = %e,
+                    "creating a spare segment failed; the next roll creates its segment in line"
+                );
                 self.spare.settle(SpareFile::None);
                 self.abandon_segment(id);
             }

@@ -103,9 +103,16 @@ impl Inner {
         Ok(())
     }
 
-    /// Latches the log into the failed state (rule: never retry after a failed write or sync).
-    pub fn poison(&self) {
-        self.poisoned.store(true, Ordering::Release);
+    /// Latches the log into the failed state (rule: never retry after a failed write or sync),
+    /// saying why in the log the first time.
+    pub fn poison(&self, why: &dyn std::fmt::Display) {
+        if !self.poisoned.swap(true, Ordering::AcqRel) {
+            tracing::error!(
+                dir = %self.storage.path("").display(),
+                error = %why,
+                "a write or sync failed: the shard log refuses writes until it is reopened (fail-stop)"
+            );
+        }
         self.sync_cv.notify_all();
     }
 

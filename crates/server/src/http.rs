@@ -38,16 +38,18 @@ pub(crate) async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     // Out of file descriptors and the like: wait a little rather than spin.
-                    Err(_) => {
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accepting a connection failed");
                         tokio::time::sleep(Duration::from_millis(10)).await;
                         continue;
                     }
                 };
                 // Over the cap: closed at once, before it holds a buffer or a task.
                 let Ok(permit) = shared.connections.clone().try_acquire_owned() else {
+                    tracing::debug!(%peer, "connection refused: the server has its maximum open");
                     shared.metrics.connection_refused();
                     drop(stream);
                     continue;
@@ -69,7 +71,9 @@ pub(crate) async fn serve(
                         None => {
                             let stream = FirstBytes::new(stream, header_timeout);
                             let conn = builder.serve_connection(TokioIo::new(stream), svc);
-                            let _ = watcher.watch(conn).await;
+                            if let Err(e) = watcher.watch(conn).await {
+                                tracing::debug!(%peer, error = %e, "connection ended with an error");
+                            }
                         }
                         Some(acceptor) => {
                             match tls::handshake(&acceptor, stream, header_timeout).await {
@@ -78,9 +82,14 @@ pub(crate) async fn serve(
                                     // ALPN agreed on (or what a client without ALPN sends).
                                     let stream = FirstBytes::new(stream, header_timeout);
                                     let conn = builder.serve_connection(TokioIo::new(stream), svc);
-                                    let _ = watcher.watch(conn).await;
+                                    if let Err(e) = watcher.watch(conn).await {
+                                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                                    }
                                 }
-                                Err(failure) => shared.metrics.tls_handshake_failed(failure),
+                                Err(failure) => {
+                                    tracing::debug!(%peer, reason = failure.label(), "TLS handshake failed");
+                                    shared.metrics.tls_handshake_failed(failure);
+                                }
                             }
                         }
                     }
@@ -292,10 +301,10 @@ fn connection_builder(header_timeout: Duration) -> auto::Builder<TokioExecutor> 
 
 /// `/metrics` in the Prometheus text format.
 fn metrics(shared: &Shared) -> Response<Body> {
-    let text = shared.metrics.render(&shared.store);
+    let text = shared.metrics.render();
     plain(
         StatusCode::OK,
-        "text/plain; version=0.0.4",
+        crate::metrics::CONTENT_TYPE,
         text.into_bytes(),
     )
 }
@@ -308,9 +317,13 @@ pub(crate) async fn serve_metrics(listener: tokio::net::TcpListener, shared: Arc
     let weak = Arc::downgrade(&shared);
     drop(shared);
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "accepting a metrics connection failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
         };
         let weak = weak.clone();
         let svc = service_fn(move |req: Request<Incoming>| {
@@ -466,7 +479,12 @@ fn error(
     shared.metrics.observe(op, started.elapsed(), Some(e.kind));
     if e.status >= 500 {
         // The client gets AWS's bare InternalFailure; the operator gets the cause.
-        eprintln!("shardlog serve: {op}: {}: {}", e.kind, e.message);
+        tracing::error!(
+            operation = op,
+            kind = e.kind,
+            message = %e.message,
+            "request failed on the server's side"
+        );
     }
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut resp = Response::new(full(encoding.error(e)));

@@ -163,13 +163,14 @@ impl Server {
             .lease_table(opts.leases.clone())
             .map_err(std::io::Error::other)?;
         let leases = shardlog::consumer::LeaseService::new(store.clone(), table);
+        let metrics = metrics::Metrics::new(store.clone());
         let shared = Arc::new(Shared {
             leases,
             store,
             connections: Arc::new(tokio::sync::Semaphore::new(opts.max_connections)),
             in_flight: tokio::sync::Semaphore::new(opts.max_in_flight),
             opts,
-            metrics: metrics::Metrics::default(),
+            metrics,
             stopping: AtomicBool::new(false),
             subscriptions: Default::default(),
         });
@@ -194,6 +195,21 @@ impl Server {
     /// [`ServerOptions::shutdown_grace`]) for in-flight requests to finish. When this returns the
     /// server holds no handle on the store any more.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+        let opts = &self.shared.opts;
+        let scheme = if opts.tls.is_some() { "https" } else { "http" };
+        let addr = self.listener.local_addr()?;
+        tracing::info!(
+            url = %format_args!("{scheme}://{addr}"),
+            tls = opts.tls.is_some(),
+            http2 = true,
+            sigv4 = opts.credentials.is_some(),
+            metrics = %self.metrics_addr().map_or_else(
+                || if opts.credentials.is_some() { "off".to_string() } else { format!("{scheme}://{addr}/metrics") },
+                |m| format!("http://{m}/metrics"),
+            ),
+            max_connections = opts.max_connections,
+            "listening"
+        );
         let metrics = self
             .metrics_listener
             .map(|l| tokio::spawn(http::serve_metrics(l, self.shared.clone())));
@@ -203,6 +219,7 @@ impl Server {
             // An aborted task answers `Err(cancelled)`; its `Shared` handle is gone either way.
             let _ = task.await;
         }
+        tracing::info!("stopped");
         served
     }
 }

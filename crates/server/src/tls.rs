@@ -350,7 +350,10 @@ pub(crate) async fn handshake(
 ) -> Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>, HandshakeFailure> {
     match tokio::time::timeout(limit, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => Ok(tls),
-        Ok(Err(_)) => Err(HandshakeFailure::Failed),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "TLS handshake error");
+            Err(HandshakeFailure::Failed)
+        }
         Err(_) => Err(HandshakeFailure::TimedOut),
     }
 }

@@ -614,6 +614,114 @@ fn metrics_report_shards_latency_and_errors() {
     }
 }
 
+/// The value of the sample `series` (name and labels) in a scrape, if it is there.
+fn sample(text: &str, series: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[test]
+fn metrics_have_cloudwatch_series_per_stream_and_per_shard_with_enhanced_monitoring() {
+    let (_dir, s) = server();
+    s.ok(
+        "CreateStream",
+        json!({"StreamName": "plain", "ShardCount": 2}),
+    );
+    s.ok(
+        "CreateStream",
+        json!({"StreamName": "watched", "ShardCount": 2}),
+    );
+    s.ok(
+        "EnableEnhancedMonitoring",
+        json!({"StreamName": "watched", "ShardLevelMetrics": ["ALL"]}),
+    );
+    for (stream, n) in [("plain", 5), ("watched", 7)] {
+        let records: Vec<Value> = (0..n)
+            .map(|i| json!({"Data": b64(b"abc"), "PartitionKey": format!("key-{i}")}))
+            .collect();
+        let out = s.ok(
+            "PutRecords",
+            json!({"StreamName": stream, "Records": records}),
+        );
+        assert_eq!(out["FailedRecordCount"], 0);
+    }
+    let it = s.ok(
+        "GetShardIterator",
+        json!({"StreamName": "watched", "ShardId": "shardId-000000000000", "ShardIteratorType": "TRIM_HORIZON"}),
+    );
+    let got = s.ok("GetRecords", json!({"ShardIterator": it["ShardIterator"]}));
+    let read = got["Records"].as_array().unwrap().len() as u64;
+    let (status, text) = s.get("/metrics");
+    assert_eq!(status, 200);
+    // Per stream: what was put, each record's bytes (data and partition key), what was read.
+    let stream =
+        |name: &str, stream: &str| sample(&text, &format!("{name}{{stream=\"{stream}\"}}"));
+    assert_eq!(
+        stream("kinesis_incoming_records_total", "plain"),
+        Some(5),
+        "{text}"
+    );
+    assert_eq!(stream("kinesis_incoming_records_total", "watched"), Some(7));
+    assert_eq!(
+        stream("kinesis_incoming_bytes_total", "plain"),
+        Some(5 * (3 + 5))
+    );
+    assert_eq!(
+        stream("kinesis_get_records_records_total", "watched"),
+        Some(read)
+    );
+    assert_eq!(
+        stream("kinesis_get_records_records_total", "plain"),
+        Some(0)
+    );
+    assert_eq!(
+        stream(
+            "kinesis_write_provisioned_throughput_exceeded_total",
+            "plain"
+        ),
+        Some(0)
+    );
+    assert!(stream("kinesis_get_records_iterator_age_milliseconds", "watched").is_some());
+    // Per shard: only for the stream with enhanced monitoring, adding up to the stream's value.
+    let shards = ["shardId-000000000000", "shardId-000000000001"];
+    let per_shard = |name: &str, stream: &str| -> Vec<Option<u64>> {
+        shards
+            .iter()
+            .map(|shard| {
+                sample(
+                    &text,
+                    &format!("{name}{{stream=\"{stream}\",shard=\"{shard}\"}}"),
+                )
+            })
+            .collect()
+    };
+    let watched = per_shard("kinesis_incoming_records_total", "watched");
+    assert_eq!(watched.iter().map(|v| v.unwrap()).sum::<u64>(), 7, "{text}");
+    let outgoing = per_shard("kinesis_outgoing_records_total", "watched");
+    assert_eq!(outgoing[0], Some(read));
+    assert!(per_shard("kinesis_iterator_age_milliseconds", "watched")[0].is_some());
+    assert_eq!(
+        per_shard("kinesis_incoming_records_total", "plain"),
+        [None, None]
+    );
+    // Only the engine's own shardlog_shard_* series name the unmonitored stream's shards.
+    assert!(text
+        .lines()
+        .filter(|l| l.contains("stream=\"plain\",shard="))
+        .all(|l| l.starts_with("shardlog_shard_")));
+    // Turning monitoring off removes the shard series at the next scrape.
+    s.ok(
+        "DisableEnhancedMonitoring",
+        json!({"StreamName": "watched", "ShardLevelMetrics": ["ALL"]}),
+    );
+    let (_, text) = s.get("/metrics");
+    assert!(
+        !text.contains("kinesis_incoming_records_total{stream=\"watched\",shard="),
+        "{text}"
+    );
+    assert!(text.contains("kinesis_incoming_records_total{stream=\"watched\"} 7\n"));
+}
+
 #[test]
 fn sigv4_when_configured_refuses_bad_signatures_and_touches_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -752,6 +860,14 @@ fn a_second_subscription_within_five_seconds_is_refused() {
     let (status, kind, _) = s.err("SubscribeToShard", req);
     assert_eq!((status, kind.as_str()), (400, "ResourceInUseException"));
     assert_eq!(first.join().unwrap(), 200);
+    // Counted as CloudWatch's SubscribeToShard.RateExceeded.
+    let (_, text) = s.get("/metrics");
+    assert!(
+        text.contains(
+            "kinesis_subscribe_to_shard_rate_exceeded_total{stream=\"s\",consumer=\"c\"} 1\n"
+        ),
+        "{text}"
+    );
 }
 
 /// Issue 13.7: a PutRecord that fails on the disk is AWS's server-side fault, HTTP 500

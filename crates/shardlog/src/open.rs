@@ -29,6 +29,7 @@ impl Store {
     pub fn open_with_storage(root: Arc<dyn Storage>, opts: StoreOptions) -> Result<Store> {
         crate::names::validate_account_id(&opts.account_id)?;
         crate::names::validate_region(&opts.region)?;
+        let started = std::time::Instant::now();
         let lock = match root.lock("LOCK") {
             Ok(lock) => lock,
             Err(shardlog_storage::Error::Locked { mut path }) => {
@@ -47,6 +48,7 @@ impl Store {
                 })?;
                 let c = Catalog::new(secret);
                 c.store(&*root)?;
+                tracing::info!(dir = %root.path("").display(), "created a new store");
                 c
             }
         };
@@ -62,6 +64,13 @@ impl Store {
             let stream = stream?;
             streams.insert(stream.name.clone(), stream);
         }
+        tracing::info!(
+            dir = %root.path("").display(),
+            streams = streams.len(),
+            shards = streams.values().map(|s| s.read().shards.len()).sum::<usize>(),
+            took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "store opened"
+        );
         let inner = StoreInner {
             secret: catalog.secret_bytes(),
             root,
@@ -185,6 +194,10 @@ fn prune(dir: &dyn Storage, keep: &BTreeSet<String>) -> Result<BTreeSet<String>>
             left.insert(name);
         } else {
             dir.remove_dir(&name).or_else(|_| dir.remove(&name))?;
+            tracing::warn!(
+                path = %dir.path(&name).display(),
+                "removed a leftover the catalog does not name (a create, delete or reshard cut short)"
+            );
             removed = true;
         }
     }

@@ -55,6 +55,14 @@ impl Store {
             children = (a, b);
             Ok(vec![shard.0])
         })?;
+        tracing::info!(
+            stream,
+            parent = %shard,
+            children = %format_args!("{},{}", children.0, children.1),
+            hash_key = new_starting_hash_key,
+            on_demand = managed,
+            "split shard"
+        );
         Ok(children)
     }
 
@@ -79,6 +87,7 @@ impl Store {
             child = add_child(meta, start, end, shard.0, Some(adjacent.0));
             Ok(vec![shard.0, adjacent.0])
         })?;
+        tracing::info!(stream, parent = %shard, adjacent = %adjacent, child = %child, "merged shards");
         Ok(child)
     }
 
@@ -126,6 +135,7 @@ impl Store {
                 }
             }
         }
+        tracing::info!(stream, from = current, to = target, "scaled stream");
         Ok(current)
     }
 

@@ -165,7 +165,17 @@ impl Store {
             .shards
             .par_iter()
             .map(|(shard, d)| {
+                let before = file_bytes(&shard.log);
                 let mut done = apply(&shard.log, *d).map_err(retention_error)?;
+                if done.segments_dropped > 0 {
+                    tracing::info!(
+                        stream = %stream.name,
+                        shard = shard.index,
+                        segments = done.segments_dropped,
+                        bytes = before.saturating_sub(file_bytes(&shard.log)),
+                        "retention expired segments"
+                    );
+                }
                 if *d != Decision::RemoveShard {
                     // Compaction after expiry, on what is left.
                     let view = ShardView {
@@ -174,6 +184,15 @@ impl Store {
                     };
                     let runs = policy::merges(&view, segment_bytes);
                     let merged = apply_merges(&shard.log, &runs).map_err(retention_error)?;
+                    if merged.merges > 0 {
+                        tracing::debug!(
+                            stream = %stream.name,
+                            shard = shard.index,
+                            merges = merged.merges,
+                            segments = merged.segments_dropped,
+                            "retention merged small segments"
+                        );
+                    }
                     done.segments_dropped += merged.segments_dropped;
                     done.merges += merged.merges;
                 }
@@ -194,6 +213,11 @@ impl Store {
             .collect();
         if !doomed.is_empty() {
             report.shards_removed = self.remove_shards(stream, &doomed)?;
+            tracing::info!(
+                stream = %stream.name,
+                shards = report.shards_removed,
+                "retention removed expired closed shards"
+            );
         }
         Ok(report)
     }
@@ -274,6 +298,11 @@ fn retention_error(e: shardlog_retention::Error) -> Error {
     }
 }
 
+/// Bytes of a shard's segment files on disk.
+fn file_bytes(log: &shardlog_segment::ShardLog) -> u64 {
+    log.segments().iter().map(|s| s.file_bytes).sum()
+}
+
 /// The newest wall-clock time the store has recorded: its newest record, shard or stream.
 pub(crate) fn newest_known_ms<'a>(streams: impl Iterator<Item = &'a Arc<Stream>>) -> u64 {
     let mut newest = 0;
@@ -304,11 +333,31 @@ pub(crate) fn spawn_retention(inner: Weak<StoreInner>, every: Duration) -> Optio
                 return;
             }
             // Errors are retried at the next pass; a poisoned shard reports itself to writers.
-            let _ = Store {
+            let started = std::time::Instant::now();
+            let pass = Store {
                 inner,
                 region: None,
             }
             .enforce_retention();
+            match pass {
+                Ok(r) if r.segments_dropped > 0 || r.shards_removed > 0 || r.merges > 0 => {
+                    tracing::info!(
+                        segments = r.segments_dropped,
+                        shards = r.shards_removed,
+                        merges = r.merges,
+                        clock_held_back_ms = r.clock_held_back_ms,
+                        took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                        "retention pass done"
+                    );
+                }
+                Ok(r) => tracing::debug!(
+                    clock_held_back_ms = r.clock_held_back_ms,
+                    took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    "retention pass found nothing to do"
+                ),
+                Err(Error::Closed) => {}
+                Err(e) => tracing::warn!(error = %e, "retention pass failed; retried at the next"),
+            }
         })
         .ok()
 }

@@ -3,9 +3,10 @@
 //! types and their rules live here; the `Store` calls that change them live with their owners
 //! (`streams.rs`, `consumers.rs`, `account.rs`).
 //!
-//! None of them changes how records are kept: a KMS key does not encrypt the files, a resource
-//! policy is not enforced, and enhanced monitoring turns on no extra metrics (`shardlog serve`'s
-//! metrics are always on). They exist so that code written for AWS runs unchanged.
+//! None of them changes how records are kept: a KMS key does not encrypt the files and a resource
+//! policy is not enforced. They exist so that code written for AWS runs unchanged. Enhanced
+//! monitoring's shard-level metrics add the per-shard `kinesis_*` series to `shardlog serve`'s
+//! `/metrics` (the per-stream ones and the engine's `shardlog_shard_*` series are always on).
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};

@@ -92,10 +92,12 @@ async fn start(
     let input = encoding.decode_typed::<shapes::SubscribeToShardInput>(&body, members)?;
     drop(body);
     let store = shared.store.clone();
-    let (sub, key) = tokio::task::spawn_blocking(move || open(&store, &input))
+    let (sub, key, (stream, consumer)) = tokio::task::spawn_blocking(move || open(&store, &input))
         .await
         .map_err(|_| ApiError::internal("Internal Service Failure"))??;
-    let ticket = claim(shared, key.clone())?;
+    // Refused for rate: CloudWatch's SubscribeToShard.RateExceeded.
+    let ticket = claim(shared, key.clone())
+        .inspect_err(|_| shared.metrics.subscribe_rate_exceeded(&stream, &consumer))?;
     // Events wait here for the client: a few at most, so a slow one holds little memory.
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
     let outlet = Outlet {
@@ -165,10 +167,11 @@ impl Outlet {
     }
 }
 
+/// Opens the subscription; also returns the stream's and the consumer's names.
 fn open(
     store: &Store,
     input: &shapes::SubscribeToShardInput,
-) -> Result<(Subscription, Key), ApiError> {
+) -> Result<(Subscription, Key, (String, String)), ApiError> {
     let (stream, consumer) = resolve_consumer_arn(store, &input.consumer_arn)?;
     let shard = super::parse_shard(store, &input.shard_id, &stream)?;
     let pos = &input.starting_position;
@@ -179,7 +182,7 @@ fn open(
         (store.account_id(), &stream, shard),
     )?;
     let sub = store.subscribe(&stream, shard, position)?;
-    Ok((sub, (consumer.arn, shard)))
+    Ok((sub, (consumer.arn, shard), (stream, consumer.name)))
 }
 
 /// Delivers events until the lifetime ends, the shard ends, the client leaves or the server stops.
