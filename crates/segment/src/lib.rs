@@ -61,5 +61,5 @@ pub use open_files::{OpenSegments, DEFAULT_OPEN_SEGMENTS};
 pub use options::{
     Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };
-pub use read::{Position, ReadBatch, Record};
+pub use read::{Position, ReadBatch, Record, SharedRecord};
 pub use workers::background_threads;

@@ -7,7 +7,7 @@ use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream};
 use bytes::Bytes;
 use bytestring::ByteString;
-use shardlog_segment::Position;
+use shardlog_segment::{Position, SharedRecord};
 use shardlog_storage::MutexExt as _;
 
 /// Most records one `get_records` call returns.
@@ -202,9 +202,14 @@ impl Store {
         };
         self.throttle_read(&stream, &shard)?;
         let limit_end = end.unwrap_or(u64::MAX);
-        let batch = shard.log.read(token.counter, limit, MAX_GET_BYTES)?;
-        let records = to_records(batch.records, stream.incarnation, token.shard, limit_end);
-        let next = records.last().map_or(batch.next.max(token.counter), |r| {
+        let (records, read_next) = read_records(
+            &shard,
+            stream.incarnation,
+            token.counter,
+            (limit, MAX_GET_BYTES),
+            limit_end,
+        )?;
+        let next = records.last().map_or(read_next.max(token.counter), |r| {
             r.sequence_number.counter() + 1
         });
         let behind = millis_behind(&shard, next, now);
@@ -251,30 +256,35 @@ impl Store {
     }
 }
 
-/// Converts a shard log's records below `limit_end` (a closed shard's end) into engine records.
-pub(crate) fn to_records(
-    records: Vec<shardlog_segment::Record>,
+/// Reads up to `limits` (records, bytes) of a shard's records from `from`, stopping at `limit_end`
+/// (a closed shard's end). Each record is made while its frame is still in the CPU's cache. Returns
+/// the records and where the log's read stopped.
+pub(crate) fn read_records(
+    shard: &Shard,
     incarnation: u32,
-    shard: u32,
+    from: u64,
+    (max_records, max_bytes): (usize, usize),
     limit_end: u64,
-) -> Vec<Record> {
-    records
-        .into_iter()
-        .take_while(|r| r.seq < limit_end)
-        .map(|r| Record {
-            sequence_number: SequenceNumber::new(incarnation, shard, r.seq),
-            partition_key: key_text(r.key),
-            data: r.data,
-            approximate_arrival_timestamp_ms: r.timestamp_ms,
-        })
-        .collect()
+) -> Result<(Vec<Record>, u64)> {
+    let (mut records, next) = shard
+        .log
+        .read_with(from, max_records, max_bytes, |r| Record {
+            sequence_number: SequenceNumber::new(incarnation, shard.index, r.record.seq),
+            partition_key: key_text(&r),
+            data: r.share(r.record.data),
+            approximate_arrival_timestamp_ms: r.record.timestamp_ms,
+        })?;
+    let below_end = records.partition_point(|r| r.sequence_number.counter() < limit_end);
+    records.truncate(below_end);
+    Ok((records, next))
 }
 
-/// A key as text, sharing its bytes. Keys were written from `&str`; the copying, lossy path only
-/// runs on damaged-but-checksummed data.
-fn key_text(key: Bytes) -> ByteString {
-    ByteString::try_from(key.clone())
-        .unwrap_or_else(|_| String::from_utf8_lossy(&key).into_owned().into())
+/// A record's key as text, sharing its bytes. Keys were written from `&str`; the copying, lossy
+/// path only runs on damaged-but-checksummed data.
+fn key_text(r: &SharedRecord<'_>) -> ByteString {
+    let key = r.record.key;
+    ByteString::try_from(r.share(key))
+        .unwrap_or_else(|_| String::from_utf8_lossy(key).into_owned().into())
 }
 
 /// Milliseconds between now and the arrival of the first record not yet returned; 0 when caught up.

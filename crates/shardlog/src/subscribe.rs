@@ -6,7 +6,7 @@
 //! the next call reports [`Error::FellBehind`] and the subscription continues at the oldest record.
 
 use crate::error::{Error, Result};
-use crate::get::{children_of, millis_behind, to_records, ChildShard, Record, StartingPosition};
+use crate::get::{children_of, millis_behind, read_records, ChildShard, Record, StartingPosition};
 use crate::names::ShardId;
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream};
@@ -128,20 +128,17 @@ impl Subscription {
                 .map(|c| c.end_counter);
         }
         let limit_end = self.end.unwrap_or(u64::MAX);
-        let batch = self
-            .shard
-            .log
-            .read(self.cursor, EVENT_RECORDS, EVENT_BYTES)?;
-        let records = to_records(
-            batch.records,
+        let (records, read_next) = read_records(
+            &self.shard,
             self.stream.incarnation,
-            self.shard.index,
+            self.cursor,
+            (EVENT_RECORDS, EVENT_BYTES),
             limit_end,
-        );
+        )?;
         if let Some(last) = records.last() {
             self.cursor = last.sequence_number.counter() + 1;
         } else {
-            self.cursor = self.cursor.max(batch.next.min(limit_end));
+            self.cursor = self.cursor.max(read_next.min(limit_end));
         }
         let now = self.clock.now_ms();
         let behind = millis_behind(&self.shard, self.cursor, now);
