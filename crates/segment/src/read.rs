@@ -176,7 +176,7 @@ impl ShardLog {
     /// # use shardlog_storage::SimDisk;
     /// # use std::sync::Arc;
     /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
-    /// log.append_batch(&[(b"k", b"a"), (b"k", b"bb")]).unwrap();
+    /// log.append_batch(&[("k", "a"), ("k", "bb")]).unwrap();
     /// let (lens, next) = log.read_with(0, 10, 1 << 20, |r| r.record.data.len()).unwrap();
     /// assert_eq!((lens, next), (vec![1, 2], 2));
     /// ```
