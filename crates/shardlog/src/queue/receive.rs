@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::get::{to_records, Record, MAX_GET_BYTES};
 use crate::store::{Shard, Store, Stream};
 use shardlog_storage::MutexExt as _;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -170,6 +171,7 @@ impl Store {
         ) * 1000;
         let mut ops = Vec::new();
         let mut out = Vec::new();
+        let mut taken = BTreeSet::new();
         let ticket = {
             let mut d = live.delivery.locked();
             if d.gone {
@@ -208,6 +210,7 @@ impl Store {
                             secret: &self.inner.secret,
                             ops: &mut ops,
                             out: &mut out,
+                            taken: &mut taken,
                         };
                         let sd = shard_mut(&mut d, meta, view.index);
                         if dead {
@@ -242,6 +245,9 @@ struct Take<'a> {
     secret: &'a [u8],
     ops: &'a mut Vec<Op>,
     out: &'a mut Vec<QueueRecord>,
+    /// (shard, counter) of the records this call delivered: a visibility timeout of zero leaves
+    /// them visible, and the second pass must not deliver them again.
+    taken: &'a mut BTreeSet<(u32, u64)>,
 }
 
 impl Take<'_> {
@@ -253,7 +259,7 @@ impl Take<'_> {
         let expired: Vec<u64> = sd
             .in_flight
             .iter()
-            .filter(|(_, e)| e.deadline_ms <= self.now)
+            .filter(|(c, e)| e.deadline_ms <= self.now && !self.taken.contains(&(index, **c)))
             .map(|(c, _)| *c)
             .collect();
         for counter in expired {
@@ -332,7 +338,7 @@ impl Take<'_> {
         let visible: Vec<u64> = sd
             .dead
             .iter()
-            .filter(|(_, e)| e.deadline_ms <= self.now)
+            .filter(|(c, e)| e.deadline_ms <= self.now && !self.taken.contains(&(index, **c)))
             .map(|(c, _)| *c)
             .collect();
         let mut taken = 0;
@@ -372,6 +378,8 @@ impl Take<'_> {
     }
 
     fn deliver(&mut self, record: Record, e: Entry, dead: bool) {
+        self.taken
+            .insert((self.view.index, record.sequence_number.counter()));
         let handle = Handle {
             dead,
             incarnation: self.meta.incarnation,

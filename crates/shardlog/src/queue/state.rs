@@ -129,7 +129,10 @@ impl Keys {
     pub fn load(&self) -> Result<BTreeMap<u32, ShardDelivery>> {
         let snap = self.ns.db().read()?;
         let mut out: BTreeMap<u32, ShardDelivery> = BTreeMap::new();
-        for prefix in self.all() {
+        for (tag, prefix) in [TAG_CURSOR, TAG_IN_FLIGHT, TAG_DEAD]
+            .into_iter()
+            .zip(self.all())
+        {
             for item in snap.range(prefix.clone()..range_end(&prefix)) {
                 let (k, v) = item?;
                 let bad = || bad_state(&k);
@@ -139,7 +142,6 @@ impl Keys {
                     .and_then(|b| b.try_into().ok())
                     .ok_or_else(bad)?;
                 let shard = u32::try_from(u64_from_ordered(shard_part)).map_err(|_| bad())?;
-                let tag = prefix.last().copied().unwrap_or(0);
                 let s = out.entry(shard).or_default();
                 if tag == TAG_CURSOR {
                     if v.len() != CURSOR_LEN || v.first() != Some(&VALUE_VERSION) || rest.len() != 8
@@ -154,7 +156,7 @@ impl Keys {
                     continue;
                 }
                 let c: [u8; 8] = rest
-                    .get(4..12)
+                    .get(8..16)
                     .and_then(|b| b.try_into().ok())
                     .ok_or_else(bad)?;
                 let entry = Entry::decode(&v).ok_or_else(bad)?;
@@ -220,5 +222,62 @@ mod tests {
         let mut k = p.clone();
         k.extend_from_slice(&[0xff; 16]);
         assert!(p <= k && k < range_end(&p));
+    }
+}
+
+#[cfg(test)]
+mod db_tests {
+    use super::*;
+    use shardlog_checkpoint::Db;
+    use shardlog_storage::SimDisk;
+    use std::sync::Arc;
+
+    #[test]
+    fn removed_entries_stay_removed_after_reopen() -> Result<()> {
+        let disk = SimDisk::new(1);
+        let e = Entry {
+            deadline_ms: 5,
+            receives: 1,
+            delivery: 1,
+            first_receive_ms: 1,
+        };
+        {
+            let db = Arc::new(Db::open(Arc::new(disk.clone()), "s.db")?);
+            let keys = Keys {
+                ns: Namespace::open(db.clone(), KIND, SCHEMA_VERSION)?,
+                incarnation: 2,
+            };
+            let mut tx = db.write()?;
+            for shard in 0..2 {
+                for c in 0..4 {
+                    tx.insert(&keys.entry(false, shard, c), &e.encode())?;
+                }
+            }
+            tx.commit()?;
+            let mut tx = db.write()?;
+            tx.remove(&keys.entry(false, 0, 0))?;
+            tx.remove(&keys.entry(false, 1, 0))?;
+            tx.commit()?;
+            let loaded = keys.load()?;
+            assert_eq!(
+                loaded[&0].in_flight.keys().copied().collect::<Vec<_>>(),
+                [1, 2, 3]
+            );
+        }
+        let db = Arc::new(Db::open(Arc::new(disk), "s.db")?);
+        let keys = Keys {
+            ns: Namespace::open(db, KIND, SCHEMA_VERSION)?,
+            incarnation: 2,
+        };
+        let loaded = keys.load()?;
+        assert_eq!(
+            loaded[&0].in_flight.keys().copied().collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert_eq!(
+            loaded[&1].in_flight.keys().copied().collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        Ok(())
     }
 }
