@@ -9,6 +9,8 @@
 //! - no record whose acknowledgement returned (on either path) is ever delivered again;
 //! - a record's receive count on the main path rises from one delivery to the next unless it was
 //!   restored in between (a receive that returned is never forgotten), and never passes 3;
+//! - records put during the rounds join the model once promised (under `Durability::Sync` when the
+//!   put returns; under `Durability::None`, which odd seeds use, once a receive returned them);
 //! - at the end, draining both paths (time moved past every visibility timeout) delivers every
 //!   record not acknowledged (an acknowledgement cut short may or may not have taken effect):
 //!   nothing is lost.
@@ -21,7 +23,7 @@ use shardlog::{
     CreateQueue, CreateStream, DeadLetterConfiguration, PutEntry, QueueAttributes, QueueRecord,
     QueueStartingPosition, Store, StoreOptions, StreamMode,
 };
-use shardlog_segment::Clock;
+use shardlog_segment::{Clock, Durability};
 use shardlog_storage::{Fault, SimDisk, SplitMix64 as Rng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -34,8 +36,9 @@ const MAX_RECEIVES: u32 = 3;
 /// A round's operations stay well below this: a cut drawn past the end hits an idle store.
 const MAX_CUT_OP: u64 = 150;
 
-fn opts(clock: &Clock) -> StoreOptions {
+fn opts(clock: &Clock, durability: Durability) -> StoreOptions {
     StoreOptions {
+        durability,
         segment_bytes: 16 * 1024,
         retention_interval: None,
         clock: clock.clone(),
@@ -46,6 +49,12 @@ fn opts(clock: &Clock) -> StoreOptions {
 /// What the engine promised so far.
 #[derive(Default)]
 struct Model {
+    /// Records the queue must deliver until acknowledged: the first ones, those put under
+    /// `Durability::Sync`, and every record a receive returned (under `Durability::None` a
+    /// receive makes the records it hands out durable first).
+    must: BTreeSet<String>,
+    /// Records put during the rounds so far.
+    puts: u64,
     /// Records whose acknowledgement returned successfully.
     acked: BTreeSet<String>,
     /// Records whose acknowledgement was cut short: it may or may not have taken effect.
@@ -64,6 +73,7 @@ impl Model {
     fn delivered(&mut self, records: &[QueueRecord], dead: bool) -> Result<(), String> {
         for r in records {
             let d = data(r);
+            self.must.insert(d.clone());
             if self.acked.contains(&d) {
                 return Err(format!("{d} was acknowledged and delivered again"));
             }
@@ -90,8 +100,8 @@ impl Model {
     }
 }
 
-fn setup(disk: &SimDisk, clock: &Clock) -> String {
-    let store = Store::open_with_storage(Arc::new(disk.clone()), opts(clock)).unwrap();
+fn setup(disk: &SimDisk, clock: &Clock, durability: Durability) -> String {
+    let store = Store::open_with_storage(Arc::new(disk.clone()), opts(clock, durability)).unwrap();
     store
         .create_stream_with(
             "s",
@@ -130,11 +140,13 @@ fn setup(disk: &SimDisk, clock: &Clock) -> String {
 fn work(
     disk: &SimDisk,
     clock: &Clock,
+    durability: Durability,
     q: &str,
     rng: &mut Rng,
     m: &mut Model,
 ) -> Result<(), String> {
-    let Ok(store) = Store::open_with_storage(Arc::new(disk.clone()), opts(clock)) else {
+    let Ok(store) = Store::open_with_storage(Arc::new(disk.clone()), opts(clock, durability))
+    else {
         return Ok(());
     };
     for _ in 0..40 {
@@ -150,7 +162,7 @@ fn work(
                 .into_iter()
                 .collect()
         };
-        match rng.below(12) {
+        match rng.below(13) {
             0..=3 => {
                 let limit = rng.below(10) as usize + 1;
                 let Ok(got) = store.receive_queue_records(q, limit, Duration::ZERO) else {
@@ -212,6 +224,20 @@ fn work(
                     settle(m, &chosen, &out.successful, true);
                 }
             }
+            10 => {
+                m.puts += 1;
+                let d = format!("p{:03}", m.puts);
+                let key = format!("p{}", rng.below(1000));
+                if store
+                    .put_record("s", PutEntry::new(&key, d.as_bytes()))
+                    .is_err()
+                {
+                    return Ok(());
+                }
+                if matches!(durability, Durability::Sync) {
+                    m.must.insert(d);
+                }
+            }
             _ => clock.set(clock.now_ms() + rng.below(40_000)),
         }
         if disk.is_power_off() {
@@ -233,9 +259,15 @@ fn settle(m: &mut Model, chosen: &[(String, String)], successful: &[String], ack
 }
 
 /// Drains both paths, acknowledging everything; every record is acknowledged in the end.
-fn drain(disk: &SimDisk, clock: &Clock, q: &str, m: &mut Model) -> Result<(), String> {
-    let store =
-        Store::open_with_storage(Arc::new(disk.clone()), opts(clock)).map_err(|e| e.to_string())?;
+fn drain(
+    disk: &SimDisk,
+    clock: &Clock,
+    durability: Durability,
+    q: &str,
+    m: &mut Model,
+) -> Result<(), String> {
+    let store = Store::open_with_storage(Arc::new(disk.clone()), opts(clock, durability))
+        .map_err(|e| e.to_string())?;
     for _ in 0..100 {
         clock.set(clock.now_ms() + 200_000);
         let mut any = false;
@@ -275,8 +307,8 @@ fn drain(disk: &SimDisk, clock: &Clock, q: &str, m: &mut Model) -> Result<(), St
             break;
         }
     }
-    let all: BTreeSet<String> = (0..RECORDS).map(|i| format!("r{i:03}")).collect();
-    let lost: Vec<_> = all
+    let lost: Vec<_> = m
+        .must
         .difference(&m.acked)
         .filter(|d| !m.maybe_acked.contains(*d))
         .collect();
@@ -296,19 +328,27 @@ fn trial(seed: u64) -> Result<u64, String> {
     let mut rng = Rng(seed);
     let clock = Clock::manual(T0);
     let mut disk = SimDisk::new(seed);
-    let q = setup(&disk, &clock);
+    // Odd seeds run under `Durability::None`: appends are not synced when they return.
+    let durability = if seed % 2 == 0 {
+        Durability::Sync
+    } else {
+        Durability::None
+    };
+    let q = setup(&disk, &clock, durability);
     let mut m = Model::default();
+    m.must = (0..RECORDS).map(|i| format!("r{i:03}")).collect();
     let mut cuts = 0;
     for round in 0..ROUNDS {
         disk.set_fault(Fault::PowerCut {
             at_op: disk.ops() + rng.below(MAX_CUT_OP),
         });
-        work(&disk, &clock, &q, &mut rng, &mut m).map_err(|e| format!("round {round}: {e}"))?;
+        work(&disk, &clock, durability, &q, &mut rng, &mut m)
+            .map_err(|e| format!("round {round}: {e}"))?;
         cuts += u64::from(disk.is_power_off());
         disk.cut_power();
         disk = disk.crash(rng.next_u64());
     }
-    drain(&disk, &clock, &q, &mut m).map_err(|e| format!("drain: {e}"))?;
+    drain(&disk, &clock, durability, &q, &mut m).map_err(|e| format!("drain: {e}"))?;
     Ok(cuts)
 }
 

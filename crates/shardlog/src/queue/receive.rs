@@ -211,6 +211,10 @@ impl Store {
                             ops: &mut ops,
                             out: &mut out,
                             taken: &mut taken,
+                            sync_first: !matches!(
+                                self.inner.opts.durability,
+                                shardlog_segment::Durability::Sync
+                            ),
                         };
                         let sd = shard_mut(&mut d, meta, view.index);
                         if dead {
@@ -248,6 +252,10 @@ struct Take<'a> {
     /// (shard, counter) of the records this call delivered: a visibility timeout of zero leaves
     /// them visible, and the second pass must not deliver them again.
     taken: &'a mut BTreeSet<(u32, u64)>,
+    /// The store's appends are not durable when they return: sync the shard before a cursor
+    /// past its new records is committed, or a crash could lose records the cursor already passed
+    /// and their counters would be given to new records the queue then skips.
+    sync_first: bool,
 }
 
 impl Take<'_> {
@@ -307,6 +315,9 @@ impl Take<'_> {
             .log
             .read(sd.cursor, room - taken, MAX_GET_BYTES)?;
         let records = to_records(batch.records, self.incarnation, index, end);
+        if self.sync_first && !records.is_empty() {
+            self.view.shard.log.sync()?;
+        }
         let before = sd.cursor;
         if records.is_empty() {
             sd.cursor = sd.cursor.max(batch.next.min(end));
