@@ -335,8 +335,10 @@ fn trial(seed: u64) -> Result<u64, String> {
         Durability::None
     };
     let q = setup(&disk, &clock, durability);
-    let mut m = Model::default();
-    m.must = (0..RECORDS).map(|i| format!("r{i:03}")).collect();
+    let mut m = Model {
+        must: (0..RECORDS).map(|i| format!("r{i:03}")).collect(),
+        ..Model::default()
+    };
     let mut cuts = 0;
     for round in 0..ROUNDS {
         disk.set_fault(Fault::PowerCut {
