@@ -64,6 +64,10 @@ pub(crate) struct StreamMeta {
     /// written before issue 15, hence the default.
     #[serde(default)]
     pub settings: crate::settings::StreamSettings,
+    /// Queues on the stream (issue 20); each counts as a registered consumer. Absent in catalogs
+    /// written before queues existed, hence the default.
+    #[serde(default)]
+    pub queues: Vec<crate::queue::QueueMeta>,
 }
 
 /// A registered consumer: its name and when it was registered (which makes its ARN unique).
@@ -255,6 +259,7 @@ mod tests {
                 }],
                 next_shard_index: 1,
                 size_cap_bytes: None,
+                queues: Vec::new(),
                 consumers: vec![ConsumerMeta {
                     name: "c".into(),
                     created_ms: 6,

@@ -65,7 +65,7 @@ impl Store {
                     "Consumer {name} under stream {stream} under account {account} already exists."
                 )));
             }
-            if m.consumers.len() >= MAX_CONSUMERS_PER_STREAM {
+            if m.consumers.len() + m.queues.len() >= MAX_CONSUMERS_PER_STREAM {
                 return Err(Error::LimitExceeded(format!(
                     "Stream {stream} under account {account} already has {MAX_CONSUMERS_PER_STREAM} consumers."
                 )));

@@ -15,7 +15,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 const VERSION: u8 = 1;
-const MAC_LEN: usize = 16;
+pub(crate) const MAC_LEN: usize = 16;
 /// How long an iterator stays valid, as in Kinesis.
 pub const ITERATOR_TTL_MS: u64 = 300_000;
 
@@ -28,7 +28,7 @@ pub(crate) struct Token {
     pub created_ms: u64,
 }
 
-fn mac(key: &[u8], body: &[u8]) -> [u8; MAC_LEN] {
+pub(crate) fn mac(key: &[u8], body: &[u8]) -> [u8; MAC_LEN] {
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| {
         // HMAC accepts keys of any length; this branch cannot run.
         <Hmac<Sha256> as Mac>::new_from_slice(&[0]).unwrap_or_else(|_| unreachable!())

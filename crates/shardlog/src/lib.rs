@@ -39,6 +39,7 @@ mod ondemand;
 mod open;
 mod phase;
 mod put;
+mod queue;
 pub mod repair;
 mod reshard;
 mod retention;
@@ -71,6 +72,13 @@ pub use names::{DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
 pub use put::{
     PutEntry, PutFailure, PutRecordsOutput, PutResult, MAX_PUT_RECORDS, MAX_PUT_RECORDS_BYTES,
     MAX_RECORD_DATA, MAX_RECORD_DATA_LIMIT,
+};
+pub use queue::{
+    CreateQueue, DeadLetterConfiguration, DeadLetterTarget, QueueAttributes, QueueBatchOutput,
+    QueueDescription, QueueEntryFailure, QueueRecord, QueueStartingPosition, QueueStatus,
+    QueueSummary, ReceiveQueueRecords, DEFAULT_MAX_RECEIVE_COUNT,
+    DEFAULT_VISIBILITY_TIMEOUT_SECONDS, MAX_QUEUE_BATCH, MAX_RECEIVE_COUNT,
+    MAX_VISIBILITY_TIMEOUT_SECONDS, MAX_WAIT_TIME,
 };
 pub use retention::RetentionReport;
 pub use seqnum::SequenceNumber;

@@ -87,6 +87,7 @@ impl Store {
             stopping: std::sync::atomic::AtomicBool::new(false),
             retention_thread: Mutex::new(None),
             leases: Mutex::new(None),
+            queues: Default::default(),
             lock: Mutex::new(Some(lock)),
             deleting: Default::default(),
         };

@@ -157,6 +157,8 @@ pub(crate) struct StoreInner {
     pub retention_clock: RetentionClock,
     /// The consumer lease file, opened on first use.
     pub leases: Mutex<Option<Arc<shardlog_checkpoint::Db>>>,
+    /// Queues' delivery state in memory and their group committer.
+    pub queues: crate::queue::Registry,
     /// The exclusive lock on the data directory, released by `close`.
     pub lock: Mutex<Option<Lock>>,
     /// Deleted streams still reported as `DELETING` ([`StoreOptions::state_delay`]).

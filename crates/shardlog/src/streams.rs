@@ -164,6 +164,7 @@ impl Store {
             next_shard_index: req.shard_count,
             size_cap_bytes: None,
             consumers: Vec::new(),
+            queues: Vec::new(),
             settings: StreamSettings {
                 max_record_size_kib: req.max_record_size_kib,
                 record_distribution: req.record_distribution,
