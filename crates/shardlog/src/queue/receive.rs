@@ -16,7 +16,7 @@ use super::{
 };
 use crate::catalog::ShardMeta;
 use crate::error::{Error, Result};
-use crate::get::{to_records, Record, MAX_GET_BYTES};
+use crate::get::{read_records, Record, MAX_GET_BYTES};
 use crate::store::{Shard, Store, Stream};
 use shardlog_storage::MutexExt as _;
 use std::collections::BTreeSet;
@@ -309,18 +309,19 @@ impl Take<'_> {
         if taken == room || sd.cursor >= end.min(self.view.shard.log.next_seq()) {
             return Ok(());
         }
-        let batch = self
-            .view
-            .shard
-            .log
-            .read(sd.cursor, room - taken, MAX_GET_BYTES)?;
-        let records = to_records(batch.records, self.incarnation, index, end);
+        let (records, read_next) = read_records(
+            &self.view.shard,
+            self.incarnation,
+            sd.cursor,
+            (room - taken, MAX_GET_BYTES),
+            end,
+        )?;
         if self.sync_first && !records.is_empty() {
             self.view.shard.log.sync()?;
         }
         let before = sd.cursor;
         if records.is_empty() {
-            sd.cursor = sd.cursor.max(batch.next.min(end));
+            sd.cursor = sd.cursor.max(read_next.min(end));
         }
         for record in records {
             let counter = record.sequence_number.counter();
@@ -413,8 +414,13 @@ impl Take<'_> {
         if counter < log.start_seq() {
             return Ok(None);
         }
-        let batch = log.read(counter, 1, MAX_GET_BYTES)?;
-        let records = to_records(batch.records, self.incarnation, self.view.index, u64::MAX);
+        let (records, _) = read_records(
+            &self.view.shard,
+            self.incarnation,
+            counter,
+            (1, MAX_GET_BYTES),
+            u64::MAX,
+        )?;
         Ok(records
             .into_iter()
             .next()
