@@ -85,8 +85,9 @@ impl SequenceNumber {
         self.0
     }
 
-    /// The wire form (as [`Display`](fmt::Display) writes it) in a stack buffer: an answer of
-    /// thousands of records writes one number per record without allocating.
+    /// The wire form in a stack buffer: `49` and the value in 54 zero-padded decimal digits. An
+    /// answer of thousands of records writes one number per record, so this avoids both a
+    /// `String` and the formatter's digit-by-digit padding.
     ///
     /// ```
     /// # use shardlog::SequenceNumber;
@@ -94,29 +95,23 @@ impl SequenceNumber {
     /// assert_eq!(std::str::from_utf8(&n.wire_digits()).unwrap(), n.to_string());
     /// ```
     pub fn wire_digits(self) -> [u8; WIRE_DIGITS] {
-        let mut fill = Fill {
-            out: [b'0'; WIRE_DIGITS],
-            len: 0,
-        };
-        let written = fmt::write(&mut fill, format_args!("{self}"));
-        debug_assert!(written.is_ok() && fill.len == WIRE_DIGITS, "{self}");
-        fill.out
-    }
-}
-
-/// A fixed buffer that `write!` fills from the start.
-struct Fill {
-    out: [u8; WIRE_DIGITS],
-    len: usize,
-}
-
-impl fmt::Write for Fill {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        let to = self.out.get_mut(self.len..end).ok_or(fmt::Error)?;
-        to.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
+        const CHUNK: u128 = 10_000_000_000_000_000_000; // 10^19: the most digits a u64 holds
+        let mut out = [b'0'; WIRE_DIGITS];
+        out[..WIRE_PREFIX.len()].copy_from_slice(WIRE_PREFIX.as_bytes());
+        // u128::MAX has 39 digits: chunks of 19, 19 and (at most 16 places left) 1 digit.
+        let chunks = [self.0 % CHUNK, self.0 / CHUNK % CHUNK, self.0 / CHUNK / CHUNK];
+        let mut end = WIRE_DIGITS;
+        for chunk in chunks {
+            let start = end.saturating_sub(19).max(WIRE_PREFIX.len());
+            let mut v = chunk as u64;
+            for d in out[start..end].iter_mut().rev() {
+                *d = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            debug_assert_eq!(v, 0, "{} does not fit", self.0);
+            end = start;
+        }
+        out
     }
 }
 
@@ -127,7 +122,8 @@ const WIRE_DIGITS: usize = 56;
 
 impl fmt::Display for SequenceNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{WIRE_PREFIX}{:054}", self.0)
+        let digits = self.wire_digits();
+        f.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -179,6 +175,27 @@ mod tests {
         assert!(other.parse::<SequenceNumber>().is_err(), "{other}");
         let huge = format!("49{}", "9".repeat(54));
         assert!(huge.parse::<SequenceNumber>().is_err());
+    }
+
+    /// The hand-made digits are `49` and the 54-digit zero-padded decimal of the value, at the
+    /// edges of each 19-digit chunk and at both ends of the range.
+    #[test]
+    fn wire_digits_are_the_padded_decimal() {
+        let chunk = 10u128.pow(19);
+        let mut values = vec![0, 1, 9, 10, u64::MAX as u128, u128::MAX, u128::MAX - 1];
+        for k in [chunk, chunk * chunk] {
+            values.extend([k - 1, k, k + 1, k * 3 + 7]);
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C834u128;
+        for _ in 0..1_000 {
+            x = x.rotate_left(17) ^ x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            values.push(x >> (x % 128));
+        }
+        for v in values {
+            let n = SequenceNumber(v);
+            assert_eq!(n.to_string(), format!("49{v:054}"), "{v}");
+            assert_eq!(n.to_string().parse::<SequenceNumber>().unwrap(), n, "{v}");
+        }
     }
 
     #[test]
