@@ -99,7 +99,11 @@ impl SequenceNumber {
         let mut out = [b'0'; WIRE_DIGITS];
         out[..WIRE_PREFIX.len()].copy_from_slice(WIRE_PREFIX.as_bytes());
         // u128::MAX has 39 digits: chunks of 19, 19 and (at most 16 places left) 1 digit.
-        let chunks = [self.0 % CHUNK, self.0 / CHUNK % CHUNK, self.0 / CHUNK / CHUNK];
+        let chunks = [
+            self.0 % CHUNK,
+            self.0 / CHUNK % CHUNK,
+            self.0 / CHUNK / CHUNK,
+        ];
         let mut end = WIRE_DIGITS;
         for chunk in chunks {
             let start = end.saturating_sub(19).max(WIRE_PREFIX.len());
