@@ -4,6 +4,7 @@
 //! exits; errors are one line on stderr and a non-zero exit code.
 
 mod consume;
+mod queue;
 mod tools;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -72,6 +73,9 @@ enum Command {
         /// Number of shards.
         #[arg(long, default_value_t = 1)]
         shards: u32,
+        /// On-demand capacity mode (queues need it) instead of provisioned.
+        #[arg(long)]
+        on_demand: bool,
     },
     /// Delete a stream and its data.
     DeleteStream { name: String },
@@ -233,6 +237,12 @@ enum Command {
     Restore {
         /// The backup directory.
         src: PathBuf,
+    },
+    /// Queues on on-demand streams: create, receive (and acknowledge), ack, dlq, describe, list,
+    /// delete.
+    Queue {
+        #[command(subcommand)]
+        command: queue::QueueCommand,
     },
     /// Run a consumer worker that prints the records it is handed (`shard, sequence number,
     /// partition key, data`, tab-separated), until SIGTERM or ctrl-c.
@@ -444,10 +454,24 @@ fn run(cli: Cli) -> CliResult {
         | Command::Backup { .. }
         | Command::Restore { .. }
         | Command::Inspect { .. } => {}
-        Command::CreateStream { name, shards } => {
-            store.create_stream(&name, shards)?;
+        Command::CreateStream {
+            name,
+            shards,
+            on_demand,
+        } => {
+            let mode = match on_demand {
+                true => shardlog::StreamMode::OnDemand,
+                false => shardlog::StreamMode::Provisioned,
+            };
+            let req = shardlog::CreateStream {
+                shard_count: shards,
+                mode,
+                ..Default::default()
+            };
+            store.create_stream_with(&name, req)?;
             writeln!(out, "created stream {name} with {shards} shard(s)")?;
         }
+        Command::Queue { command } => queue::run(&store, command, &mut out)?,
         Command::DeleteStream { name } => {
             store.delete_stream(&name)?;
             writeln!(out, "deleted stream {name}")?;

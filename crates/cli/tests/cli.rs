@@ -466,3 +466,105 @@ fn repair_dry_run_exit_codes_and_a_cut_that_verifies_clean() {
     assert!(shardlog(d, &["put", "s", "--partition-key", "p"], "again\n").0);
     assert_eq!(exit_code(d, &["verify"]).0, Some(0));
 }
+
+/// Issue 20: a queue from the shell: create, receive --ack, nothing left, describe, dead letters,
+/// delete.
+#[test]
+fn queue_create_receive_ack_describe_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ok, _, err) = shardlog(d, &["create-stream", "orders", "--on-demand"], "");
+    assert!(ok, "{err}");
+    let (ok, out, err) = shardlog(
+        d,
+        &[
+            "queue",
+            "create",
+            "billing",
+            "--stream",
+            "orders",
+            "--start",
+            "trim-horizon",
+            "--max-receive-count",
+            "1",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("created queue billing arn:aws:kinesis:"),
+        "{out}"
+    );
+    let (ok, _, err) = shardlog(
+        d,
+        &["put", "orders", "--partition-key", "k"],
+        "one\ntwo\nthree\n",
+    );
+    assert!(ok, "{err}");
+
+    let (ok, out, err) = shardlog(d, &["queue", "receive", "billing", "--ack"], "");
+    assert!(ok, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut data: Vec<&str> = lines.iter().map(|l| l["data"].as_str().unwrap()).collect();
+    data.sort_unstable();
+    assert_eq!(data, ["one", "three", "two"]);
+    for l in &lines {
+        assert_eq!(l["partition_key"], "k");
+        assert_eq!(l["receive_count"], 1);
+        assert!(l["receipt_handle"].as_str().unwrap().len() > 10);
+        assert!(l["record_id"].is_string());
+    }
+    // Acknowledged: nothing comes back.
+    let (ok, out, err) = shardlog(d, &["queue", "receive", "billing"], "");
+    assert!(ok, "{err}");
+    assert_eq!(out, "");
+
+    // Received and not acknowledged, with no visibility: a dead letter (MaxReceiveCount 1).
+    shardlog(d, &["put", "orders", "--partition-key", "k"], "poison\n");
+    let (ok, out, _) = shardlog(
+        d,
+        &["queue", "receive", "billing", "--visibility-timeout", "0"],
+        "",
+    );
+    assert!(ok && out.contains("poison"), "{out}");
+    let (ok, out, _) = shardlog(d, &["queue", "receive", "billing"], "");
+    assert!(ok && out.is_empty(), "{out}");
+    let (ok, out, err) = shardlog(d, &["queue", "dlq", "billing", "--restore"], "");
+    assert!(ok && out.contains("poison"), "{out}{err}");
+    let (ok, out, err) = shardlog(
+        d,
+        &[
+            "queue", "receive", "billing", "--loop", "--max", "1", "--ack",
+        ],
+        "",
+    );
+    assert!(ok && out.contains("poison"), "{out}{err}");
+
+    let (ok, out, err) = shardlog(d, &["queue", "describe", "billing"], "");
+    assert!(ok, "{err}");
+    let desc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(desc["queue_name"], "billing");
+    assert_eq!(desc["stream"], "orders");
+    assert_eq!(desc["status"], "ACTIVE");
+    assert_eq!(desc["starting_position"], "TRIM_HORIZON");
+    assert_eq!(desc["max_receive_count"], 1);
+    let arn = desc["queue_arn"].as_str().unwrap().to_string();
+    let (ok, out, _) = shardlog(d, &["queue", "list"], "");
+    assert!(ok);
+    assert_eq!(out.trim(), format!("billing\t{arn}\torders"));
+
+    let (ok, out, err) = shardlog(d, &["queue", "delete", &arn], "");
+    assert!(ok, "{err}");
+    assert!(out.starts_with("deleted queue"), "{out}");
+    let (ok, out, _) = shardlog(d, &["queue", "list"], "");
+    assert!(ok && out.is_empty());
+    let (ok, _, err) = shardlog(d, &["queue", "describe", "billing"], "");
+    assert!(!ok && err.contains("not found"), "{err}");
+    // Provisioned streams have no queues.
+    shardlog(d, &["create-stream", "prov"], "");
+    let (ok, _, err) = shardlog(d, &["queue", "create", "q", "--stream", "prov"], "");
+    assert!(!ok && err.contains("on-demand"), "{err}");
+}

@@ -16,14 +16,19 @@ use std::collections::BTreeMap;
 
 /// The operations these types serve.
 pub(crate) const OPERATIONS: &[&str] = &[
+    "AcknowledgeDeadLetterQueueRecords",
+    "AcknowledgeQueueRecords",
     "AddTagsToStream",
+    "CreateQueue",
     "CreateStream",
     "DecreaseStreamRetentionPeriod",
+    "DeleteQueue",
     "DeleteResourcePolicy",
     "DeleteStream",
     "DeregisterStreamConsumer",
     "DescribeAccountSettings",
     "DescribeLimits",
+    "DescribeQueue",
     "DescribeStream",
     "DescribeStreamConsumer",
     "DescribeStreamSummary",
@@ -33,6 +38,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "GetResourcePolicy",
     "GetShardIterator",
     "IncreaseStreamRetentionPeriod",
+    "ListQueues",
     "ListShards",
     "ListStreamConsumers",
     "ListStreams",
@@ -42,8 +48,11 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "PutRecord",
     "PutRecords",
     "PutResourcePolicy",
+    "ReceiveDeadLetterQueueRecords",
+    "ReceiveQueueRecords",
     "RegisterStreamConsumer",
     "RemoveTagsFromStream",
+    "RestoreDeadLetterQueueRecords",
     "SplitShard",
     "StartStreamEncryption",
     "StopStreamEncryption",
@@ -51,12 +60,109 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "TagResource",
     "UntagResource",
     "UpdateAccountSettings",
+    "UpdateDeadLetterQueueRecordsVisibility",
     "UpdateMaxRecordSize",
+    "UpdateQueue",
+    "UpdateQueueRecordsVisibility",
     "UpdateShardCount",
     "UpdateStreamMode",
     "UpdateStreamRecordDistributionStrategy",
     "UpdateStreamWarmThroughput",
 ];
+
+/// The model's `AcknowledgeDeadLetterQueueRecordsErrorEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeDeadLetterQueueRecordsErrorEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+    #[serde(rename = "ErrorCode")]
+    pub error_code: String,
+    #[serde(
+        rename = "ErrorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_message: Option<String>,
+}
+
+/// The model's `AcknowledgeDeadLetterQueueRecordsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeDeadLetterQueueRecordsInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(rename = "Entries", deserialize_with = "wire::list::<_, _, 10>")]
+    pub entries: Vec<AcknowledgeDeadLetterQueueRecordsRequestEntry>,
+}
+
+/// The model's `AcknowledgeDeadLetterQueueRecordsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeDeadLetterQueueRecordsOutput {
+    #[serde(rename = "Successful", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub successful: Vec<AcknowledgeDeadLetterQueueRecordsResultEntry>,
+    #[serde(rename = "Failed", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub failed: Vec<AcknowledgeDeadLetterQueueRecordsErrorEntry>,
+}
+
+/// The model's `AcknowledgeDeadLetterQueueRecordsRequestEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeDeadLetterQueueRecordsRequestEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+}
+
+/// The model's `AcknowledgeDeadLetterQueueRecordsResultEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeDeadLetterQueueRecordsResultEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+}
+
+/// The model's `AcknowledgeQueueRecordsErrorEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeQueueRecordsErrorEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+    #[serde(rename = "ErrorCode")]
+    pub error_code: String,
+    #[serde(
+        rename = "ErrorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_message: Option<String>,
+}
+
+/// The model's `AcknowledgeQueueRecordsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeQueueRecordsInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(rename = "Entries", deserialize_with = "wire::list::<_, _, 10>")]
+    pub entries: Vec<AcknowledgeQueueRecordsRequestEntry>,
+}
+
+/// The model's `AcknowledgeQueueRecordsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeQueueRecordsOutput {
+    #[serde(rename = "Successful", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub successful: Vec<AcknowledgeQueueRecordsResultEntry>,
+    #[serde(rename = "Failed", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub failed: Vec<AcknowledgeQueueRecordsErrorEntry>,
+}
+
+/// The model's `AcknowledgeQueueRecordsRequestEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeQueueRecordsRequestEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+}
+
+/// The model's `AcknowledgeQueueRecordsResultEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AcknowledgeQueueRecordsResultEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+}
 
 /// The model's `AddTagsToStreamInput`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,6 +223,38 @@ pub(crate) struct ConsumerDescription {
     pub stream_arn: String,
 }
 
+/// The model's `CreateQueueInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CreateQueueInput {
+    #[serde(rename = "QueueName")]
+    pub queue_name: String,
+    #[serde(
+        rename = "StreamConfigurationList",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub stream_configuration_list: Vec<QueueStreamConfiguration>,
+    #[serde(
+        rename = "QueueAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub queue_attributes: Option<QueueAttributes>,
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_map::<_, _, 200>"
+    )]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// The model's `CreateQueueOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CreateQueueOutput {
+    #[serde(rename = "QueueDescription")]
+    pub queue_description: QueueDescription,
+}
+
 /// The model's `CreateStreamInput`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateStreamInput {
@@ -164,6 +302,20 @@ pub(crate) struct CreateStreamInput {
     pub record_distribution_strategy: Option<String>,
 }
 
+/// The model's `DeadLetterConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DeadLetterConfiguration {
+    #[serde(rename = "TargetType")]
+    pub target_type: String,
+    #[serde(
+        rename = "MaxReceiveCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub max_receive_count: Option<i64>,
+}
+
 /// The model's `DecreaseStreamRetentionPeriodInput`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct DecreaseStreamRetentionPeriodInput {
@@ -179,6 +331,13 @@ pub(crate) struct DecreaseStreamRetentionPeriodInput {
     pub stream_arn: Option<String>,
     #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
+}
+
+/// The model's `DeleteQueueInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DeleteQueueInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
 }
 
 /// The model's `DeleteResourcePolicyInput`.
@@ -276,6 +435,20 @@ pub(crate) struct DescribeLimitsOutput {
         deserialize_with = "wire::opt_int"
     )]
     pub channel_count_limit: Option<i64>,
+}
+
+/// The model's `DescribeQueueInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeQueueInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+}
+
+/// The model's `DescribeQueueOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeQueueOutput {
+    #[serde(rename = "QueueDescription")]
+    pub queue_description: QueueDescription,
 }
 
 /// The model's `DescribeStreamConsumerInput`.
@@ -569,6 +742,39 @@ pub(crate) struct IncreaseStreamRetentionPeriodInput {
     pub stream_arn: Option<String>,
     #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
+}
+
+/// The model's `ListQueuesInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListQueuesInput {
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub max_results: Option<i64>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "StreamFilter",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 10000>"
+    )]
+    pub stream_filter: Option<Vec<QueueStreamFilter>>,
+}
+
+/// The model's `ListQueuesOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListQueuesOutput {
+    #[serde(
+        rename = "QueueSummaries",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub queue_summaries: Vec<QueueSummary>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 /// The model's `ListShardsInput`.
@@ -946,6 +1152,206 @@ pub(crate) struct PutResourcePolicyInput {
     pub policy: String,
 }
 
+/// The model's `QueueAttributes`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueueAttributes {
+    #[serde(
+        rename = "VisibilityTimeoutSeconds",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub visibility_timeout_seconds: Option<i64>,
+    #[serde(
+        rename = "DeadLetterConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dead_letter_configuration: Option<DeadLetterConfiguration>,
+}
+
+/// The model's `QueueDescription`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueueDescription {
+    #[serde(rename = "QueueName")]
+    pub queue_name: String,
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(rename = "QueueStatus")]
+    pub queue_status: String,
+    #[serde(rename = "QueueCreationTimestamp")]
+    pub queue_creation_timestamp: Timestamp,
+    #[serde(
+        rename = "StreamConfigurationList",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub stream_configuration_list: Vec<QueueStreamConfiguration>,
+    #[serde(
+        rename = "QueueAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub queue_attributes: Option<QueueAttributes>,
+}
+
+/// The model's `QueueRecord`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueueRecord {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+    #[serde(rename = "RecordId")]
+    pub record_id: String,
+    #[serde(
+        rename = "PartitionKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub partition_key: Option<String>,
+    #[serde(rename = "Data")]
+    pub data: Blob,
+    #[serde(rename = "ApproximateArrivalTimestamp")]
+    pub approximate_arrival_timestamp: Timestamp,
+    #[serde(rename = "FirstReceiveTimestamp")]
+    pub first_receive_timestamp: Timestamp,
+    #[serde(rename = "ReceiveCount", deserialize_with = "wire::int")]
+    pub receive_count: i64,
+}
+
+/// The model's `QueueStartingPosition`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueueStartingPosition {
+    #[serde(rename = "Type")]
+    pub r#type: String,
+    #[serde(rename = "Timestamp", default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+}
+
+/// The model's `QueueStreamConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueueStreamConfiguration {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(
+        rename = "StartingPosition",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub starting_position: Option<QueueStartingPosition>,
+}
+
+/// The model's `QueueStreamFilter`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueueStreamFilter {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(
+        rename = "StreamCreationTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_creation_timestamp: Option<Timestamp>,
+}
+
+/// The model's `QueueStreamIdentifier`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueueStreamIdentifier {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "StreamCreationTimestamp")]
+    pub stream_creation_timestamp: Timestamp,
+}
+
+/// The model's `QueueSummary`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueueSummary {
+    #[serde(rename = "QueueName")]
+    pub queue_name: String,
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(rename = "QueueStatus")]
+    pub queue_status: String,
+    #[serde(rename = "QueueCreationTimestamp")]
+    pub queue_creation_timestamp: Timestamp,
+    #[serde(rename = "Streams", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub streams: Vec<QueueStreamIdentifier>,
+}
+
+/// The model's `ReceiveDeadLetterQueueRecordsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ReceiveDeadLetterQueueRecordsInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(
+        rename = "Limit",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub limit: Option<i64>,
+    #[serde(
+        rename = "WaitTimeSeconds",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub wait_time_seconds: Option<i64>,
+    #[serde(
+        rename = "VisibilityTimeoutSeconds",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub visibility_timeout_seconds: Option<i64>,
+}
+
+/// The model's `ReceiveDeadLetterQueueRecordsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ReceiveDeadLetterQueueRecordsOutput {
+    #[serde(
+        rename = "QueueRecords",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub queue_records: Vec<QueueRecord>,
+}
+
+/// The model's `ReceiveQueueRecordsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ReceiveQueueRecordsInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(
+        rename = "Limit",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub limit: Option<i64>,
+    #[serde(
+        rename = "WaitTimeSeconds",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub wait_time_seconds: Option<i64>,
+    #[serde(
+        rename = "VisibilityTimeoutSeconds",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub visibility_timeout_seconds: Option<i64>,
+}
+
+/// The model's `ReceiveQueueRecordsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ReceiveQueueRecordsOutput {
+    #[serde(
+        rename = "QueueRecords",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub queue_records: Vec<QueueRecord>,
+}
+
 /// The model's `Record`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Record {
@@ -1013,6 +1419,53 @@ pub(crate) struct RemoveTagsFromStreamInput {
     pub stream_arn: Option<String>,
     #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
+}
+
+/// The model's `RestoreDeadLetterQueueRecordsErrorEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RestoreDeadLetterQueueRecordsErrorEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+    #[serde(rename = "ErrorCode")]
+    pub error_code: String,
+    #[serde(
+        rename = "ErrorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_message: Option<String>,
+}
+
+/// The model's `RestoreDeadLetterQueueRecordsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RestoreDeadLetterQueueRecordsInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(rename = "Entries", deserialize_with = "wire::list::<_, _, 10>")]
+    pub entries: Vec<RestoreDeadLetterQueueRecordsRequestEntry>,
+}
+
+/// The model's `RestoreDeadLetterQueueRecordsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RestoreDeadLetterQueueRecordsOutput {
+    #[serde(rename = "Successful", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub successful: Vec<RestoreDeadLetterQueueRecordsResultEntry>,
+    #[serde(rename = "Failed", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub failed: Vec<RestoreDeadLetterQueueRecordsErrorEntry>,
+}
+
+/// The model's `RestoreDeadLetterQueueRecordsRequestEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RestoreDeadLetterQueueRecordsRequestEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+}
+
+/// The model's `RestoreDeadLetterQueueRecordsResultEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RestoreDeadLetterQueueRecordsResultEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
 }
 
 /// The model's `SequenceNumberRange`.
@@ -1366,6 +1819,55 @@ pub(crate) struct UpdateAccountSettingsOutput {
     pub minimum_throughput_billing_commitment: Option<MinimumThroughputBillingCommitmentOutput>,
 }
 
+/// The model's `UpdateDeadLetterQueueRecordsVisibilityErrorEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateDeadLetterQueueRecordsVisibilityErrorEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+    #[serde(rename = "ErrorCode")]
+    pub error_code: String,
+    #[serde(
+        rename = "ErrorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_message: Option<String>,
+}
+
+/// The model's `UpdateDeadLetterQueueRecordsVisibilityInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateDeadLetterQueueRecordsVisibilityInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(rename = "Entries", deserialize_with = "wire::list::<_, _, 10>")]
+    pub entries: Vec<UpdateDeadLetterQueueRecordsVisibilityRequestEntry>,
+}
+
+/// The model's `UpdateDeadLetterQueueRecordsVisibilityOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateDeadLetterQueueRecordsVisibilityOutput {
+    #[serde(rename = "Successful", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub successful: Vec<UpdateDeadLetterQueueRecordsVisibilityResultEntry>,
+    #[serde(rename = "Failed", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub failed: Vec<UpdateDeadLetterQueueRecordsVisibilityErrorEntry>,
+}
+
+/// The model's `UpdateDeadLetterQueueRecordsVisibilityRequestEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateDeadLetterQueueRecordsVisibilityRequestEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+    #[serde(rename = "VisibilityTimeoutSeconds", deserialize_with = "wire::int")]
+    pub visibility_timeout_seconds: i64,
+}
+
+/// The model's `UpdateDeadLetterQueueRecordsVisibilityResultEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateDeadLetterQueueRecordsVisibilityResultEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+}
+
 /// The model's `UpdateMaxRecordSizeInput`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UpdateMaxRecordSizeInput {
@@ -1375,6 +1877,71 @@ pub(crate) struct UpdateMaxRecordSizeInput {
     pub stream_id: Option<String>,
     #[serde(rename = "MaxRecordSizeInKiB", deserialize_with = "wire::int")]
     pub max_record_size_in_kib: i64,
+}
+
+/// The model's `UpdateQueueInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateQueueInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(rename = "QueueAttributes")]
+    pub queue_attributes: QueueAttributes,
+}
+
+/// The model's `UpdateQueueOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateQueueOutput {
+    #[serde(rename = "QueueDescription")]
+    pub queue_description: QueueDescription,
+}
+
+/// The model's `UpdateQueueRecordsVisibilityErrorEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateQueueRecordsVisibilityErrorEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+    #[serde(rename = "ErrorCode")]
+    pub error_code: String,
+    #[serde(
+        rename = "ErrorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_message: Option<String>,
+}
+
+/// The model's `UpdateQueueRecordsVisibilityInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateQueueRecordsVisibilityInput {
+    #[serde(rename = "QueueARN")]
+    pub queue_arn: String,
+    #[serde(rename = "Entries", deserialize_with = "wire::list::<_, _, 10>")]
+    pub entries: Vec<UpdateQueueRecordsVisibilityRequestEntry>,
+}
+
+/// The model's `UpdateQueueRecordsVisibilityOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateQueueRecordsVisibilityOutput {
+    #[serde(rename = "Successful", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub successful: Vec<UpdateQueueRecordsVisibilityResultEntry>,
+    #[serde(rename = "Failed", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub failed: Vec<UpdateQueueRecordsVisibilityErrorEntry>,
+}
+
+/// The model's `UpdateQueueRecordsVisibilityRequestEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateQueueRecordsVisibilityRequestEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
+    #[serde(rename = "VisibilityTimeoutSeconds", deserialize_with = "wire::int")]
+    pub visibility_timeout_seconds: i64,
+}
+
+/// The model's `UpdateQueueRecordsVisibilityResultEntry`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateQueueRecordsVisibilityResultEntry {
+    #[serde(rename = "ReceiptHandle")]
+    pub receipt_handle: String,
 }
 
 /// The model's `UpdateShardCountInput`.
@@ -1507,6 +2074,42 @@ pub(crate) struct WarmThroughputObject {
     pub current_mibps: Option<i64>,
 }
 
+impl Valid for AcknowledgeDeadLetterQueueRecordsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            queue_arn, entries, ..
+        } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn))
+            && wire::count(entries.len(), 1, 10)
+            && entries.iter().all(|x| x.valid())
+    }
+}
+
+impl Valid for AcknowledgeDeadLetterQueueRecordsRequestEntry {
+    fn valid(&self) -> bool {
+        let Self { receipt_handle, .. } = self;
+        wire::text(receipt_handle, 1, 1024, None)
+    }
+}
+
+impl Valid for AcknowledgeQueueRecordsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            queue_arn, entries, ..
+        } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn))
+            && wire::count(entries.len(), 1, 10)
+            && entries.iter().all(|x| x.valid())
+    }
+}
+
+impl Valid for AcknowledgeQueueRecordsRequestEntry {
+    fn valid(&self) -> bool {
+        let Self { receipt_handle, .. } = self;
+        wire::text(receipt_handle, 1, 1024, None)
+    }
+}
+
 impl Valid for AddTagsToStreamInput {
     fn valid(&self) -> bool {
         let Self {
@@ -1529,6 +2132,27 @@ impl Valid for AddTagsToStreamInput {
             && stream_id
                 .as_ref()
                 .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for CreateQueueInput {
+    fn valid(&self) -> bool {
+        let Self {
+            queue_name,
+            stream_configuration_list,
+            queue_attributes,
+            tags,
+            ..
+        } = self;
+        wire::text(queue_name, 1, 128, Some(validate::is_name))
+            && wire::count(stream_configuration_list.len(), 1, 10000)
+            && stream_configuration_list.iter().all(|x| x.valid())
+            && queue_attributes.as_ref().is_none_or(|v| v.valid())
+            && tags.as_ref().is_none_or(|v| {
+                wire::count(v.len(), 1, 200)
+                    && v.iter()
+                        .all(|(k, x)| wire::text(k, 1, 128, None) && wire::text(x, 0, 256, None))
+            })
     }
 }
 
@@ -1583,6 +2207,13 @@ impl Valid for DecreaseStreamRetentionPeriodInput {
             && stream_id
                 .as_ref()
                 .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for DeleteQueueInput {
+    fn valid(&self) -> bool {
+        let Self { queue_arn, .. } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn))
     }
 }
 
@@ -1653,6 +2284,13 @@ impl Valid for DescribeAccountSettingsInput {
 impl Valid for DescribeLimitsInput {
     fn valid(&self) -> bool {
         true
+    }
+}
+
+impl Valid for DescribeQueueInput {
+    fn valid(&self) -> bool {
+        let Self { queue_arn, .. } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn))
     }
 }
 
@@ -1895,6 +2533,26 @@ impl Valid for IncreaseStreamRetentionPeriodInput {
     }
 }
 
+impl Valid for ListQueuesInput {
+    fn valid(&self) -> bool {
+        let Self {
+            max_results,
+            next_token,
+            stream_filter,
+            ..
+        } = self;
+        max_results
+            .as_ref()
+            .is_none_or(|v| wire::within(*v, Some(1), Some(10000)))
+            && next_token
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 1048576, None))
+            && stream_filter
+                .as_ref()
+                .is_none_or(|v| wire::count(v.len(), 1, 10000) && v.iter().all(|x| x.valid()))
+    }
+}
+
 impl Valid for ListShardsInput {
     fn valid(&self) -> bool {
         let Self {
@@ -2126,6 +2784,104 @@ impl Valid for PutResourcePolicyInput {
     }
 }
 
+impl Valid for QueueAttributes {
+    fn valid(&self) -> bool {
+        let Self {
+            visibility_timeout_seconds,
+            dead_letter_configuration,
+            ..
+        } = self;
+        visibility_timeout_seconds
+            .as_ref()
+            .is_none_or(|v| wire::within(*v, Some(0), Some(43200)))
+            && dead_letter_configuration.as_ref().is_none_or(|v| v.valid())
+    }
+}
+
+impl Valid for DeadLetterConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            target_type,
+            max_receive_count,
+            ..
+        } = self;
+        wire::one_of(target_type, &["BUILT_IN", "NONE"])
+            && max_receive_count
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(1000)))
+    }
+}
+
+impl Valid for QueueStreamConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            starting_position,
+            ..
+        } = self;
+        wire::text(stream_arn, 1, 2048, Some(validate::is_stream_arn))
+            && starting_position.as_ref().is_none_or(|v| v.valid())
+    }
+}
+
+impl Valid for QueueStartingPosition {
+    fn valid(&self) -> bool {
+        let Self { r#type, .. } = self;
+        wire::one_of(r#type, &["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"])
+    }
+}
+
+impl Valid for QueueStreamFilter {
+    fn valid(&self) -> bool {
+        let Self { stream_arn, .. } = self;
+        wire::text(stream_arn, 1, 2048, Some(validate::is_stream_arn))
+    }
+}
+
+impl Valid for ReceiveDeadLetterQueueRecordsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            queue_arn,
+            limit,
+            wait_time_seconds,
+            visibility_timeout_seconds,
+            ..
+        } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn))
+            && limit
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(10)))
+            && wait_time_seconds
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(20)))
+            && visibility_timeout_seconds
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(0), Some(43200)))
+    }
+}
+
+impl Valid for ReceiveQueueRecordsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            queue_arn,
+            limit,
+            wait_time_seconds,
+            visibility_timeout_seconds,
+            ..
+        } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn))
+            && limit
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(10)))
+            && wait_time_seconds
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(20)))
+            && visibility_timeout_seconds
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(0), Some(43200)))
+    }
+}
+
 impl Valid for RegisterStreamConsumerInput {
     fn valid(&self) -> bool {
         let Self {
@@ -2168,6 +2924,24 @@ impl Valid for RemoveTagsFromStreamInput {
             && stream_id
                 .as_ref()
                 .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for RestoreDeadLetterQueueRecordsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            queue_arn, entries, ..
+        } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn))
+            && wire::count(entries.len(), 1, 10)
+            && entries.iter().all(|x| x.valid())
+    }
+}
+
+impl Valid for RestoreDeadLetterQueueRecordsRequestEntry {
+    fn valid(&self) -> bool {
+        let Self { receipt_handle, .. } = self;
+        wire::text(receipt_handle, 1, 1024, None)
     }
 }
 
@@ -2369,6 +3143,29 @@ impl Valid for MinimumThroughputBillingCommitmentInput {
     }
 }
 
+impl Valid for UpdateDeadLetterQueueRecordsVisibilityInput {
+    fn valid(&self) -> bool {
+        let Self {
+            queue_arn, entries, ..
+        } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn))
+            && wire::count(entries.len(), 1, 10)
+            && entries.iter().all(|x| x.valid())
+    }
+}
+
+impl Valid for UpdateDeadLetterQueueRecordsVisibilityRequestEntry {
+    fn valid(&self) -> bool {
+        let Self {
+            receipt_handle,
+            visibility_timeout_seconds,
+            ..
+        } = self;
+        wire::text(receipt_handle, 1, 1024, None)
+            && wire::within(*visibility_timeout_seconds, Some(0), Some(43200))
+    }
+}
+
 impl Valid for UpdateMaxRecordSizeInput {
     fn valid(&self) -> bool {
         let Self {
@@ -2384,6 +3181,40 @@ impl Valid for UpdateMaxRecordSizeInput {
                 .as_ref()
                 .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
             && wire::within(*max_record_size_in_kib, Some(1024), Some(10240))
+    }
+}
+
+impl Valid for UpdateQueueInput {
+    fn valid(&self) -> bool {
+        let Self {
+            queue_arn,
+            queue_attributes,
+            ..
+        } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn)) && queue_attributes.valid()
+    }
+}
+
+impl Valid for UpdateQueueRecordsVisibilityInput {
+    fn valid(&self) -> bool {
+        let Self {
+            queue_arn, entries, ..
+        } = self;
+        wire::text(queue_arn, 1, 2048, Some(validate::is_queue_arn))
+            && wire::count(entries.len(), 1, 10)
+            && entries.iter().all(|x| x.valid())
+    }
+}
+
+impl Valid for UpdateQueueRecordsVisibilityRequestEntry {
+    fn valid(&self) -> bool {
+        let Self {
+            receipt_handle,
+            visibility_timeout_seconds,
+            ..
+        } = self;
+        wire::text(receipt_handle, 1, 1024, None)
+            && wire::within(*visibility_timeout_seconds, Some(0), Some(43200))
     }
 }
 
@@ -2472,6 +3303,76 @@ impl Valid for UpdateStreamWarmThroughputInput {
     }
 }
 
+impl EncodedSize for AcknowledgeDeadLetterQueueRecordsErrorEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17
+            + self.receipt_handle.encoded_size()
+            + 13
+            + self.error_code.encoded_size()
+            + 16
+            + self.error_message.encoded_size()
+    }
+}
+
+impl EncodedSize for AcknowledgeDeadLetterQueueRecordsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12 + self.queue_arn.encoded_size() + 11 + self.entries.encoded_size()
+    }
+}
+
+impl EncodedSize for AcknowledgeDeadLetterQueueRecordsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 14 + self.successful.encoded_size() + 10 + self.failed.encoded_size()
+    }
+}
+
+impl EncodedSize for AcknowledgeDeadLetterQueueRecordsRequestEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17 + self.receipt_handle.encoded_size()
+    }
+}
+
+impl EncodedSize for AcknowledgeDeadLetterQueueRecordsResultEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17 + self.receipt_handle.encoded_size()
+    }
+}
+
+impl EncodedSize for AcknowledgeQueueRecordsErrorEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17
+            + self.receipt_handle.encoded_size()
+            + 13
+            + self.error_code.encoded_size()
+            + 16
+            + self.error_message.encoded_size()
+    }
+}
+
+impl EncodedSize for AcknowledgeQueueRecordsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12 + self.queue_arn.encoded_size() + 11 + self.entries.encoded_size()
+    }
+}
+
+impl EncodedSize for AcknowledgeQueueRecordsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 14 + self.successful.encoded_size() + 10 + self.failed.encoded_size()
+    }
+}
+
+impl EncodedSize for AcknowledgeQueueRecordsRequestEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17 + self.receipt_handle.encoded_size()
+    }
+}
+
+impl EncodedSize for AcknowledgeQueueRecordsResultEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17 + self.receipt_handle.encoded_size()
+    }
+}
+
 impl EncodedSize for AddTagsToStreamInput {
     fn encoded_size(&self) -> usize {
         2 + 14
@@ -2524,6 +3425,25 @@ impl EncodedSize for ConsumerDescription {
     }
 }
 
+impl EncodedSize for CreateQueueInput {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.queue_name.encoded_size()
+            + 27
+            + self.stream_configuration_list.encoded_size()
+            + 19
+            + self.queue_attributes.encoded_size()
+            + 8
+            + self.tags.encoded_size()
+    }
+}
+
+impl EncodedSize for CreateQueueOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 20 + self.queue_description.encoded_size()
+    }
+}
+
 impl EncodedSize for CreateStreamInput {
     fn encoded_size(&self) -> usize {
         2 + 14
@@ -2543,6 +3463,12 @@ impl EncodedSize for CreateStreamInput {
     }
 }
 
+impl EncodedSize for DeadLetterConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 14 + self.target_type.encoded_size() + 19 + self.max_receive_count.encoded_size()
+    }
+}
+
 impl EncodedSize for DecreaseStreamRetentionPeriodInput {
     fn encoded_size(&self) -> usize {
         2 + 14
@@ -2553,6 +3479,12 @@ impl EncodedSize for DecreaseStreamRetentionPeriodInput {
             + self.stream_arn.encoded_size()
             + 12
             + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for DeleteQueueInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12 + self.queue_arn.encoded_size()
     }
 }
 
@@ -2620,6 +3552,18 @@ impl EncodedSize for DescribeLimitsOutput {
             + self.channel_count.encoded_size()
             + 21
             + self.channel_count_limit.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeQueueInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12 + self.queue_arn.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeQueueOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 20 + self.queue_description.encoded_size()
     }
 }
 
@@ -2808,6 +3752,23 @@ impl EncodedSize for IncreaseStreamRetentionPeriodInput {
             + self.stream_arn.encoded_size()
             + 12
             + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for ListQueuesInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.max_results.encoded_size()
+            + 13
+            + self.next_token.encoded_size()
+            + 16
+            + self.stream_filter.encoded_size()
+    }
+}
+
+impl EncodedSize for ListQueuesOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 18 + self.queue_summaries.encoded_size() + 13 + self.next_token.encoded_size()
     }
 }
 
@@ -3043,6 +4004,128 @@ impl EncodedSize for PutResourcePolicyInput {
     }
 }
 
+impl EncodedSize for QueueAttributes {
+    fn encoded_size(&self) -> usize {
+        2 + 28
+            + self.visibility_timeout_seconds.encoded_size()
+            + 27
+            + self.dead_letter_configuration.encoded_size()
+    }
+}
+
+impl EncodedSize for QueueDescription {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.queue_name.encoded_size()
+            + 12
+            + self.queue_arn.encoded_size()
+            + 15
+            + self.queue_status.encoded_size()
+            + 26
+            + self.queue_creation_timestamp.encoded_size()
+            + 27
+            + self.stream_configuration_list.encoded_size()
+            + 19
+            + self.queue_attributes.encoded_size()
+    }
+}
+
+impl EncodedSize for QueueRecord {
+    fn encoded_size(&self) -> usize {
+        2 + 17
+            + self.receipt_handle.encoded_size()
+            + 12
+            + self.record_id.encoded_size()
+            + 16
+            + self.partition_key.encoded_size()
+            + 8
+            + self.data.encoded_size()
+            + 31
+            + self.approximate_arrival_timestamp.encoded_size()
+            + 25
+            + self.first_receive_timestamp.encoded_size()
+            + 16
+            + self.receive_count.encoded_size()
+    }
+}
+
+impl EncodedSize for QueueStartingPosition {
+    fn encoded_size(&self) -> usize {
+        2 + 8 + self.r#type.encoded_size() + 13 + self.timestamp.encoded_size()
+    }
+}
+
+impl EncodedSize for QueueStreamConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 13 + self.stream_arn.encoded_size() + 20 + self.starting_position.encoded_size()
+    }
+}
+
+impl EncodedSize for QueueStreamFilter {
+    fn encoded_size(&self) -> usize {
+        2 + 13 + self.stream_arn.encoded_size() + 27 + self.stream_creation_timestamp.encoded_size()
+    }
+}
+
+impl EncodedSize for QueueStreamIdentifier {
+    fn encoded_size(&self) -> usize {
+        2 + 13 + self.stream_arn.encoded_size() + 27 + self.stream_creation_timestamp.encoded_size()
+    }
+}
+
+impl EncodedSize for QueueSummary {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.queue_name.encoded_size()
+            + 12
+            + self.queue_arn.encoded_size()
+            + 15
+            + self.queue_status.encoded_size()
+            + 26
+            + self.queue_creation_timestamp.encoded_size()
+            + 11
+            + self.streams.encoded_size()
+    }
+}
+
+impl EncodedSize for ReceiveDeadLetterQueueRecordsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12
+            + self.queue_arn.encoded_size()
+            + 9
+            + self.limit.encoded_size()
+            + 19
+            + self.wait_time_seconds.encoded_size()
+            + 28
+            + self.visibility_timeout_seconds.encoded_size()
+    }
+}
+
+impl EncodedSize for ReceiveDeadLetterQueueRecordsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 16 + self.queue_records.encoded_size()
+    }
+}
+
+impl EncodedSize for ReceiveQueueRecordsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12
+            + self.queue_arn.encoded_size()
+            + 9
+            + self.limit.encoded_size()
+            + 19
+            + self.wait_time_seconds.encoded_size()
+            + 28
+            + self.visibility_timeout_seconds.encoded_size()
+    }
+}
+
+impl EncodedSize for ReceiveQueueRecordsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 16 + self.queue_records.encoded_size()
+    }
+}
+
 impl EncodedSize for Record {
     fn encoded_size(&self) -> usize {
         2 + 18
@@ -3087,6 +4170,41 @@ impl EncodedSize for RemoveTagsFromStreamInput {
             + self.stream_arn.encoded_size()
             + 12
             + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for RestoreDeadLetterQueueRecordsErrorEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17
+            + self.receipt_handle.encoded_size()
+            + 13
+            + self.error_code.encoded_size()
+            + 16
+            + self.error_message.encoded_size()
+    }
+}
+
+impl EncodedSize for RestoreDeadLetterQueueRecordsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12 + self.queue_arn.encoded_size() + 11 + self.entries.encoded_size()
+    }
+}
+
+impl EncodedSize for RestoreDeadLetterQueueRecordsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 14 + self.successful.encoded_size() + 10 + self.failed.encoded_size()
+    }
+}
+
+impl EncodedSize for RestoreDeadLetterQueueRecordsRequestEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17 + self.receipt_handle.encoded_size()
+    }
+}
+
+impl EncodedSize for RestoreDeadLetterQueueRecordsResultEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17 + self.receipt_handle.encoded_size()
     }
 }
 
@@ -3336,6 +4454,44 @@ impl EncodedSize for UpdateAccountSettingsOutput {
     }
 }
 
+impl EncodedSize for UpdateDeadLetterQueueRecordsVisibilityErrorEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17
+            + self.receipt_handle.encoded_size()
+            + 13
+            + self.error_code.encoded_size()
+            + 16
+            + self.error_message.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateDeadLetterQueueRecordsVisibilityInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12 + self.queue_arn.encoded_size() + 11 + self.entries.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateDeadLetterQueueRecordsVisibilityOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 14 + self.successful.encoded_size() + 10 + self.failed.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateDeadLetterQueueRecordsVisibilityRequestEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17
+            + self.receipt_handle.encoded_size()
+            + 28
+            + self.visibility_timeout_seconds.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateDeadLetterQueueRecordsVisibilityResultEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17 + self.receipt_handle.encoded_size()
+    }
+}
+
 impl EncodedSize for UpdateMaxRecordSizeInput {
     fn encoded_size(&self) -> usize {
         2 + 13
@@ -3344,6 +4500,56 @@ impl EncodedSize for UpdateMaxRecordSizeInput {
             + self.stream_id.encoded_size()
             + 22
             + self.max_record_size_in_kib.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateQueueInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12 + self.queue_arn.encoded_size() + 19 + self.queue_attributes.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateQueueOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 20 + self.queue_description.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateQueueRecordsVisibilityErrorEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17
+            + self.receipt_handle.encoded_size()
+            + 13
+            + self.error_code.encoded_size()
+            + 16
+            + self.error_message.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateQueueRecordsVisibilityInput {
+    fn encoded_size(&self) -> usize {
+        2 + 12 + self.queue_arn.encoded_size() + 11 + self.entries.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateQueueRecordsVisibilityOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 14 + self.successful.encoded_size() + 10 + self.failed.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateQueueRecordsVisibilityRequestEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17
+            + self.receipt_handle.encoded_size()
+            + 28
+            + self.visibility_timeout_seconds.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateQueueRecordsVisibilityResultEntry {
+    fn encoded_size(&self) -> usize {
+        2 + 17 + self.receipt_handle.encoded_size()
     }
 }
 

@@ -424,6 +424,16 @@ pub(crate) fn is_sequence_number(s: &str) -> bool {
 
 /// `arn:aws.*:kinesis:.*:\d{12}:stream/\S+`
 pub(crate) fn is_stream_arn(s: &str) -> bool {
+    is_arn_of(s, ":stream/")
+}
+
+/// `arn:aws.*:kinesis:.*:\d{12}:queue/\S+`
+pub(crate) fn is_queue_arn(s: &str) -> bool {
+    is_arn_of(s, ":queue/")
+}
+
+/// `arn:aws.*:kinesis:.*:\d{12}<kind>\S+`, `kind` being `:stream/` or `:queue/`.
+fn is_arn_of(s: &str, kind: &str) -> bool {
     let Some(after) = s.strip_prefix("arn:aws") else {
         return false;
     };
@@ -431,15 +441,13 @@ pub(crate) fn is_stream_arn(s: &str) -> bool {
         return false;
     };
     let rest = &after[k + ":kinesis:".len()..];
-    // Some ':' + 12 digits + ':stream/' + one or more non-space characters ends the string.
+    // Some ':' + 12 digits + kind + one or more non-space characters ends the string.
     rest.match_indices(':').any(|(i, _)| {
         let tail = &rest[i + 1..];
-        tail.len() > 12 + ":stream/".len()
+        tail.len() > 12 + kind.len()
             && tail.as_bytes()[..12].iter().all(u8::is_ascii_digit)
-            && tail[12..].starts_with(":stream/")
-            && !tail[12 + ":stream/".len()..]
-                .chars()
-                .any(char::is_whitespace)
+            && tail[12..].starts_with(kind)
+            && !tail[12 + kind.len()..].chars().any(char::is_whitespace)
     })
 }
 
@@ -519,6 +527,14 @@ pub(crate) const STREAM_ARN: Shape = Shape::Str {
     pattern: Some(Pattern {
         text: "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+",
         matches: is_stream_arn,
+    }),
+};
+pub(crate) const QUEUE_ARN: Shape = Shape::Str {
+    min: 1,
+    max: 2048,
+    pattern: Some(Pattern {
+        text: "arn:aws.*:kinesis:.*:\\d{12}:queue/\\S+",
+        matches: is_queue_arn,
     }),
 };
 pub(crate) const CONSUMER_ARN: Shape = Shape::Str {

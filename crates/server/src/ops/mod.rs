@@ -10,6 +10,7 @@ mod conformance;
 mod consumers;
 #[cfg(test)]
 mod model_check;
+mod queues;
 mod records;
 mod settings;
 mod shards;
@@ -27,7 +28,9 @@ use bytes::Bytes;
 use shardlog::{Store, StreamDescription};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub(crate) use consumers::resolve_consumer_arn;
 pub(crate) use records::{children, record, starting_position};
@@ -39,6 +42,10 @@ pub(crate) enum Handler {
     /// A typed handler behind [`typed!`]: decodes the body against the input members, runs,
     /// encodes.
     Typed(TypedHandler),
+    /// A typed handler that long-polls (the queue receives, `WaitTimeSeconds`): each call tries
+    /// once without waiting; [`Operation::run`] calls it again, sleeping on the runtime between
+    /// tries, until it finds something or the wait is over.
+    Polling(PollingHandler),
     /// A stream of events (SubscribeToShard): the handler opens it, errors before the first event
     /// are ordinary error answers.
     Events(for<'a> fn(&'a Arc<Shared>, &'static [Member], Bytes, Encoding) -> Opening<'a>),
@@ -48,6 +55,70 @@ pub(crate) enum Handler {
 /// the body and its encoding in; the encoded answer out.
 pub(crate) type TypedHandler =
     fn(&Store, &'static [Member], &[u8], Encoding) -> Result<Vec<u8>, ApiError>;
+
+/// A [`Handler::Polling`] with its types erased: as [`TypedHandler`], and the answer says
+/// whether the try found anything and how long the request may wait.
+pub(crate) type PollingHandler =
+    fn(&Store, &'static [Member], &[u8], Encoding) -> Result<Polled, ApiError>;
+
+/// One try of a long poll.
+pub(crate) struct Polled {
+    /// The encoded answer of this try.
+    answer: Vec<u8>,
+    /// The try found something: answer it now.
+    found: bool,
+    /// The request's whole wait (`WaitTimeSeconds`).
+    wait: Duration,
+}
+
+/// A request that may wait (`WaitTimeSeconds`).
+pub(crate) trait LongPoll {
+    fn wait(&self) -> Duration;
+}
+
+/// An answer that may be empty (a long poll tries again on an empty one).
+pub(crate) trait Found {
+    fn found(&self) -> bool;
+}
+
+/// First pause between the tries of a long poll; it doubles up to [`MAX_POLL_PAUSE`].
+const FIRST_POLL_PAUSE: Duration = Duration::from_millis(2);
+/// Longest pause between the tries of a long poll: how late a waiting receive may see a record.
+const MAX_POLL_PAUSE: Duration = Duration::from_millis(20);
+
+/// A [`Handler::Polling`] of a handler function `fn(&Store, Input) -> Result<Output, ApiError>`
+/// whose input is [`LongPoll`] and output [`Found`].
+macro_rules! polling {
+    ($handler:path) => {
+        crate::ops::Handler::Polling(|store, members, body, encoding| {
+            crate::ops::run_polling(store, members, body, encoding, $handler)
+        })
+    };
+}
+pub(crate) use polling;
+
+/// Decodes a request into `I`, runs `handler` once and encodes its answer, saying whether it
+/// found anything.
+pub(crate) fn run_polling<I, O>(
+    store: &Store,
+    members: &'static [Member],
+    body: &[u8],
+    encoding: Encoding,
+    handler: fn(&Store, I) -> Result<O, ApiError>,
+) -> Result<Polled, ApiError>
+where
+    I: serde::de::DeserializeOwned + Valid + LongPoll,
+    O: serde::Serialize + EncodedSize + Found,
+{
+    let input = encoding.decode_typed::<I>(body, members)?;
+    let wait = input.wait();
+    let output = handler(store, input)?;
+    Ok(Polled {
+        found: output.found(),
+        answer: encoding.encode_sized(&output),
+        wait,
+    })
+}
 
 /// A [`Handler::Typed`] of a handler function `fn(&Store, Input) -> Result<Output, ApiError>`.
 macro_rules! typed {
@@ -119,6 +190,18 @@ const OPERATIONS: &[Operation] = &[
     consumers::LIST,
     consumers::DEREGISTER,
     subscribe::SUBSCRIBE_TO_SHARD,
+    queues::CREATE,
+    queues::DESCRIBE,
+    queues::LIST,
+    queues::UPDATE,
+    queues::DELETE,
+    queues::RECEIVE,
+    queues::ACKNOWLEDGE,
+    queues::VISIBILITY_OP,
+    queues::RECEIVE_DEAD,
+    queues::ACKNOWLEDGE_DEAD,
+    queues::VISIBILITY_DEAD,
+    queues::RESTORE_DEAD,
     settings::DESCRIBE_LIMITS,
     settings::ENABLE_ENHANCED_MONITORING,
     settings::DISABLE_ENHANCED_MONITORING,
@@ -168,6 +251,7 @@ impl Operation {
     ) -> Result<Vec<u8>, ApiError> {
         match self.handler {
             Handler::Typed(handler) => handler(store, self.input, body, encoding),
+            Handler::Polling(handler) => Ok(handler(store, self.input, body, encoding)?.answer),
             Handler::Events(..) => Err(ApiError::new("UnknownOperationException", "")),
         }
     }
@@ -190,10 +274,43 @@ impl Operation {
         let store = region
             .and_then(|r| shared.store.in_region(r).ok())
             .unwrap_or_else(|| shared.store.clone());
+        if let Handler::Polling(try_once) = self.handler {
+            return self.poll(shared, store, body, encoding, try_once).await;
+        }
         tokio::task::spawn_blocking(move || self.call(&store, &body, encoding))
             .await
             .unwrap_or_else(|_| Err(ApiError::internal("Internal Service Failure")))
             .map(Reply::Whole)
+    }
+}
+
+impl Operation {
+    /// A long poll: tries on a blocking thread that does not wait, and sleeps on the runtime
+    /// between them (holding no thread), until a try finds something, the request's wait is over
+    /// or the server is stopping. The request holds its in-flight permit while it waits.
+    async fn poll(
+        &'static self,
+        shared: &Arc<Shared>,
+        store: Store,
+        body: Bytes,
+        encoding: Encoding,
+        try_once: PollingHandler,
+    ) -> Result<Reply, ApiError> {
+        let started = tokio::time::Instant::now();
+        let mut pause = FIRST_POLL_PAUSE;
+        loop {
+            let (store, body) = (store.clone(), body.clone());
+            let polled =
+                tokio::task::spawn_blocking(move || try_once(&store, self.input, &body, encoding))
+                    .await
+                    .unwrap_or_else(|_| Err(ApiError::internal("Internal Service Failure")))?;
+            let left = polled.wait.saturating_sub(started.elapsed());
+            if polled.found || left.is_zero() || shared.stopping.load(Ordering::Relaxed) {
+                return Ok(Reply::Whole(polled.answer));
+            }
+            tokio::time::sleep(pause.min(left)).await;
+            pause = (pause * 2).min(MAX_POLL_PAUSE);
+        }
     }
 }
 

@@ -6,26 +6,13 @@ use super::OPERATIONS;
 use crate::model::{ModelMember, ModelShape, OPERATIONS as MODEL};
 use crate::validate::{Member, Shape};
 
-/// The model's operations this server does not answer yet: queues (issue 20) and channels
-/// (issue 21).
+/// The model's operations this server does not answer yet: channels (issue 21).
 const NOT_SERVED: &[&str] = &[
-    "AcknowledgeDeadLetterQueueRecords",      // queues, issue 20
-    "AcknowledgeQueueRecords",                // queues, issue 20
-    "CreateChannel",                          // channels, issue 21
-    "CreateQueue",                            // queues, issue 20
-    "DeleteChannel",                          // channels, issue 21
-    "DeleteQueue",                            // queues, issue 20
-    "DescribeChannel",                        // channels, issue 21
-    "DescribeQueue",                          // queues, issue 20
-    "ListChannels",                           // channels, issue 21
-    "ListQueues",                             // queues, issue 20
-    "ReceiveDeadLetterQueueRecords",          // queues, issue 20
-    "ReceiveQueueRecords",                    // queues, issue 20
-    "RestoreDeadLetterQueueRecords",          // queues, issue 20
-    "UpdateChannel",                          // channels, issue 21
-    "UpdateDeadLetterQueueRecordsVisibility", // queues, issue 20
-    "UpdateQueue",                            // queues, issue 20
-    "UpdateQueueRecordsVisibility",           // queues, issue 20
+    "CreateChannel",   // channels, issue 21
+    "DeleteChannel",   // channels, issue 21
+    "DescribeChannel", // channels, issue 21
+    "ListChannels",    // channels, issue 21
+    "UpdateChannel",   // channels, issue 21
 ];
 
 fn opt_eq(ours: usize, theirs: Option<i64>, unbounded: i64) -> bool {

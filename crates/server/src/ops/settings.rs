@@ -158,7 +158,12 @@ const STREAM_ID_MEMBER: crate::validate::Member = ident!(id);
 /// A resource an ARN names.
 enum Resource {
     Stream(String),
-    Consumer { stream: String, name: String },
+    Consumer {
+        stream: String,
+        name: String,
+    },
+    /// A queue, by its ARN.
+    Queue(String),
 }
 
 fn resource_of(store: &Store, arn: &str) -> Result<Resource, ApiError> {
@@ -168,6 +173,9 @@ fn resource_of(store: &Store, arn: &str) -> Result<Resource, ApiError> {
             stream,
             name: consumer.name,
         });
+    }
+    if crate::validate::is_queue_arn(arn) {
+        return Ok(Resource::Queue(arn.to_string()));
     }
     match arn.contains(":stream/") {
         true => Ok(Resource::Stream(stream_from_arn(arn).to_string())),
@@ -196,6 +204,9 @@ fn tag_resource(store: &Store, i: shapes::TagResourceInput) -> Result<(), ApiErr
             store.update_consumer_settings(&stream, &name, |c| {
                 c.add_tags(&name, store.account_id(), &tags)
             })?;
+        }
+        Resource::Queue(arn) => {
+            store.update_queue_tags(&arn, &tags, &[])?;
         }
     }
     Ok(())
@@ -230,6 +241,9 @@ fn untag_resource(store: &Store, i: shapes::UntagResourceInput) -> Result<(), Ap
                 Ok(())
             })?;
         }
+        Resource::Queue(arn) => {
+            store.update_queue_tags(&arn, &Default::default(), &keys)?;
+        }
     }
     Ok(())
 }
@@ -247,6 +261,7 @@ fn list_tags_for_resource(
     let tags = match resource_of(store, &i.resource_arn)? {
         Resource::Stream(name) => store.list_tags(&name)?,
         Resource::Consumer { stream, name } => store.consumer_settings(&stream, &name)?.tags,
+        Resource::Queue(arn) => store.describe_queue(&arn)?.tags,
     };
     Ok(shapes::ListTagsForResourceOutput {
         tags: Some(tags.into_iter().map(tag).collect()),
@@ -287,6 +302,10 @@ fn get_resource_policy(
     let policy = match resource_of(store, &i.resource_arn)? {
         Resource::Stream(name) => store.describe_stream(&name)?.settings.policy,
         Resource::Consumer { stream, name } => store.consumer_settings(&stream, &name)?.policy,
+        Resource::Queue(arn) => {
+            store.describe_queue(&arn)?;
+            None
+        }
     };
     Ok(shapes::GetResourcePolicyOutput {
         policy: policy.unwrap_or_else(|| "{}".into()),
@@ -313,6 +332,12 @@ fn set_policy(store: &Store, arn: &str, policy: Option<String>) -> Result<(), Ap
         }
         Resource::Consumer { stream, name } => {
             store.update_consumer_settings(&stream, &name, |c| c.set_policy(policy))?;
+        }
+        Resource::Queue(arn) => {
+            store.describe_queue(&arn)?;
+            return Err(ApiError::invalid(format!(
+                "Resource policies are not supported on queues here: {arn}."
+            )));
         }
     }
     Ok(())

@@ -8,9 +8,12 @@ cd "$(dirname "$0")/../../../.."
 target="${CARGO_TARGET_DIR:-target}"
 venv="${SHARDLOG_CLIENTS_VENV:-$target/clients-venv}"
 
-if ! "$venv/bin/python" -c "import boto3, awscli" 2>/dev/null; then
+# boto3 pinned to the release whose botocore has the queue operations (the model the server's
+# tables come from, crates/server/src/model.rs); an older venv is upgraded.
+boto3_version=1.44.18
+if ! "$venv/bin/python" -c "import boto3, awscli; assert boto3.__version__ == '$boto3_version'" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check boto3 awscli
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "boto3==$boto3_version" awscli
 fi
 # The test profile (also target/debug) reuses what `cargo test --workspace` just built.
 cargo build --quiet --profile test -p shardlog-cli
@@ -38,12 +41,14 @@ serve_and_check() {
     sleep 0.1
   done
   local scheme="${SCHEME:-http}"
-  if [ "$scheme" = https ]; then
-    AWS_CA_BUNDLE="$data/tls/cert.pem" \
-      "$venv/bin/python" crates/server/tests/clients/kinesis_clients.py "https://127.0.0.1:$port" "$@"
-  else
-    "$venv/bin/python" crates/server/tests/clients/kinesis_clients.py "http://127.0.0.1:$port" "$@"
-  fi
+  for script in kinesis_clients.py kinesis_queues.py; do
+    if [ "$scheme" = https ]; then
+      AWS_CA_BUNDLE="$data/tls/cert.pem" \
+        "$venv/bin/python" "crates/server/tests/clients/$script" "https://127.0.0.1:$port" "$@"
+    else
+      "$venv/bin/python" "crates/server/tests/clients/$script" "http://127.0.0.1:$port" "$@"
+    fi
+  done
   kill -TERM "$pid"
   wait "$pid"   # graceful shutdown exits 0
   pid=""

@@ -243,6 +243,50 @@ impl Store {
         registry.committer.wait(ticket, || self.state_file())
     }
 
+    /// Adds tags to a queue and removes others (`TagResource` / `UntagResource` with a queue
+    /// ARN): removals first, then additions, each tag checked as `AddTagsToStream` checks it, at
+    /// most [`MAX_TAGS`](crate::MAX_TAGS) in all; nothing changes on a refusal. Returns the tags
+    /// after the change.
+    ///
+    /// ```
+    /// # use shardlog::{CreateQueue, CreateStream, Store, StreamMode};
+    /// # use std::collections::BTreeMap;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = Store::open(dir.path(), Default::default())?;
+    /// # store.create_stream_with("s", CreateStream { shard_count: 1, mode: StreamMode::OnDemand, ..Default::default() })?;
+    /// let q = store.create_queue(CreateQueue::new("q", "s"))?;
+    /// let add = BTreeMap::from([("team".to_string(), "billing".to_string())]);
+    /// store.update_queue_tags(&q.queue_arn, &add, &[])?;
+    /// assert_eq!(store.describe_queue(&q.queue_arn)?.tags, add);
+    /// assert!(store.update_queue_tags(&q.queue_arn, &BTreeMap::new(), &["team".into()])?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn update_queue_tags(
+        &self,
+        queue: &str,
+        add: &BTreeMap<String, String>,
+        remove: &[String],
+    ) -> Result<BTreeMap<String, String>> {
+        let (stream, found) = self.find_queue(queue)?;
+        let mut after = BTreeMap::new();
+        self.update_stream_meta(&stream, |m| {
+            let q = m
+                .queues
+                .iter_mut()
+                .find(|q| q.incarnation == found.incarnation)
+                .ok_or_else(|| self.queue_not_found(queue))?;
+            let mut tags = q.tags.clone();
+            remove.iter().for_each(|k| {
+                tags.remove(k);
+            });
+            crate::settings::merge_tags("queue", &q.name, self.account_id(), &mut tags, add)?;
+            q.tags.clone_from(&tags);
+            after = tags;
+            Ok(())
+        })?;
+        Ok(after)
+    }
+
     /// The queue named by `queue` (an ARN, or the id at its end) and its stream.
     pub(crate) fn find_queue(&self, queue: &str) -> Result<(Arc<Stream>, QueueMeta)> {
         let id = resource_name(queue, ":queue/");
