@@ -181,6 +181,66 @@ fn a_frame_out_of_sequence_is_found() {
     );
 }
 
+/// Re-encodes the frame at `offset` of `path` (checksum included) with `timestamp_ms`.
+fn restamp(path: &Path, offset: u64, timestamp_ms: impl FnOnce(u64) -> u64) {
+    let len = decode_len(path, offset) as usize;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    let mut buf = vec![0u8; len];
+    file.read_exact_at(&mut buf, offset).unwrap();
+    let seed = segment_seed(LOG_ID, 1);
+    let frame = decode_frame(&buf, seed).unwrap();
+    let recs: Vec<(Vec<u8>, Vec<u8>)> = frame
+        .records()
+        .map(|r| (r.key.to_vec(), r.data.to_vec()))
+        .collect();
+    let mut out = Vec::new();
+    let ts = timestamp_ms(frame.timestamp_ms());
+    encode_frame(&mut out, seed, frame.first_seq(), ts, &recs);
+    assert_eq!(out.len(), len);
+    file.write_all_at(&out, offset).unwrap();
+}
+
+/// A correctly checksummed frame whose arrival time is before its predecessor's: AT_TIMESTAMP
+/// seeks rely on the order.
+#[test]
+fn a_frame_older_than_the_one_before_it_is_found() {
+    let dir = build();
+    let first = seg(dir.path(), 1);
+    let second_frame = 4096 + decode_len(&first, 4096);
+    restamp(&first, second_frame, |ts| ts - 60_000);
+    assert_eq!(
+        first_of(&check(dir.path())),
+        (first, second_frame, DamageKind::TimeOrder)
+    );
+}
+
+/// A file that exists but cannot be read is named as unreadable, and verify goes on with the
+/// rest: here the index file is a directory (reads fail with `EISDIR`, even for root).
+#[test]
+fn an_unreadable_file_is_found_and_the_rest_is_checked() {
+    let dir = build();
+    let idx = dir.path().join(format!("{:020}.idx", 1));
+    std::fs::remove_file(&idx).unwrap();
+    std::fs::create_dir(&idx).unwrap();
+    let second = seg(dir.path(), 2);
+    flip(&second, 4096 + 40);
+    let c = check(dir.path());
+    let kinds: Vec<(PathBuf, u64, DamageKind)> = c
+        .findings
+        .iter()
+        .map(|f| (f.file.clone(), f.offset, f.kind))
+        .collect();
+    assert!(kinds.contains(&(idx, 0, DamageKind::Unreadable)), "{kinds:#?}");
+    assert!(
+        kinds.iter().any(|(f, _, k)| f == &second && *k == DamageKind::Frame),
+        "{kinds:#?}"
+    );
+}
+
 #[test]
 fn a_damaged_or_missing_index_file_is_found() {
     let dir = build();
