@@ -151,38 +151,17 @@ fn a_zeroed_sector_before_the_durable_mark_is_found() {
 fn a_frame_out_of_sequence_is_found() {
     let dir = build();
     let first = seg(dir.path(), 1);
-    let len = decode_len(&first, 4096) as usize;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&first)
-        .unwrap();
-    let mut buf = vec![0u8; len];
-    file.read_exact_at(&mut buf, 4096).unwrap();
-    let seed = segment_seed(LOG_ID, 1);
-    let frame = decode_frame(&buf, seed).unwrap();
-    let recs: Vec<(Vec<u8>, Vec<u8>)> = frame
-        .records()
-        .map(|r| (r.key.to_vec(), r.data.to_vec()))
-        .collect();
     // A valid, correctly checksummed frame with the wrong first number.
-    let mut wrong = Vec::new();
-    encode_frame(
-        &mut wrong,
-        seed,
-        frame.first_seq() + 5,
-        frame.timestamp_ms(),
-        &recs,
-    );
-    file.write_all_at(&wrong, 4096).unwrap();
+    reencode(&first, 4096, |seq, ts| (seq + 5, ts));
     assert_eq!(
         only(&check(dir.path())),
         (first, 4096, DamageKind::SequenceOrder)
     );
 }
 
-/// Re-encodes the frame at `offset` of `path` (checksum included) with `timestamp_ms`.
-fn restamp(path: &Path, offset: u64, timestamp_ms: impl FnOnce(u64) -> u64) {
+/// Re-encodes the frame at `offset` of `path`, checksum included, with the first sequence number
+/// and timestamp that `change` makes of its own: damage that only the order rules can find.
+fn reencode(path: &Path, offset: u64, change: impl FnOnce(u64, u64) -> (u64, u64)) {
     let len = decode_len(path, offset) as usize;
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -197,9 +176,9 @@ fn restamp(path: &Path, offset: u64, timestamp_ms: impl FnOnce(u64) -> u64) {
         .records()
         .map(|r| (r.key.to_vec(), r.data.to_vec()))
         .collect();
+    let (seq, ts) = change(frame.first_seq(), frame.timestamp_ms());
     let mut out = Vec::new();
-    let ts = timestamp_ms(frame.timestamp_ms());
-    encode_frame(&mut out, seed, frame.first_seq(), ts, &recs);
+    encode_frame(&mut out, seed, seq, ts, &recs);
     assert_eq!(out.len(), len);
     file.write_all_at(&out, offset).unwrap();
 }
@@ -211,7 +190,7 @@ fn a_frame_older_than_the_one_before_it_is_found() {
     let dir = build();
     let first = seg(dir.path(), 1);
     let second_frame = 4096 + decode_len(&first, 4096);
-    restamp(&first, second_frame, |ts| ts - 60_000);
+    reencode(&first, second_frame, |seq, ts| (seq, ts - 60_000));
     assert_eq!(
         first_of(&check(dir.path())),
         (first, second_frame, DamageKind::TimeOrder)
@@ -234,9 +213,14 @@ fn an_unreadable_file_is_found_and_the_rest_is_checked() {
         .iter()
         .map(|f| (f.file.clone(), f.offset, f.kind))
         .collect();
-    assert!(kinds.contains(&(idx, 0, DamageKind::Unreadable)), "{kinds:#?}");
     assert!(
-        kinds.iter().any(|(f, _, k)| f == &second && *k == DamageKind::Frame),
+        kinds.contains(&(idx, 0, DamageKind::Unreadable)),
+        "{kinds:#?}"
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|(f, _, k)| f == &second && *k == DamageKind::Frame),
         "{kinds:#?}"
     );
 }

@@ -43,6 +43,50 @@ const RECEIPT_HANDLE: Shape = Shape::Str {
     max: 1024,
     pattern: None,
 };
+/// The receipt handles of a batch request's entries.
+macro_rules! handles {
+    ($input:expr) => {
+        $input
+            .entries
+            .iter()
+            .map(|e| e.receipt_handle.as_str())
+            .collect::<Vec<&str>>()
+    };
+}
+
+/// The receipt handles and visibility timeouts of a batch request's entries.
+macro_rules! timeouts {
+    ($input:expr) => {
+        $input
+            .entries
+            .iter()
+            .map(|e| {
+                Ok((
+                    e.receipt_handle.as_str(),
+                    seconds(e.visibility_timeout_seconds)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?
+    };
+}
+
+/// A batch call's answer in the operation's own generated types: its output, the entry of a
+/// handle that took effect and the entry of one that failed.
+macro_rules! batch_answer {
+    ($out:expr, $output:ident, $ok:ident, $err:ident) => {
+        shapes::$output {
+            successful: ok_entries(&$out, |receipt_handle| shapes::$ok { receipt_handle }),
+            failed: failed_entries($out, |receipt_handle, error_code, error_message| {
+                shapes::$err {
+                    receipt_handle,
+                    error_code,
+                    error_message,
+                }
+            }),
+        }
+    };
+}
+
 pub(super) const CREATE: Operation = Operation {
     name: "CreateQueue",
     input: &[
@@ -363,24 +407,13 @@ fn acknowledge(
     store: &Store,
     i: shapes::AcknowledgeQueueRecordsInput,
 ) -> Result<shapes::AcknowledgeQueueRecordsOutput, ApiError> {
-    let handles: Vec<&str> = i
-        .entries
-        .iter()
-        .map(|e| e.receipt_handle.as_str())
-        .collect();
-    let out = store.acknowledge_queue_records(&i.queue_arn, &handles)?;
-    Ok(shapes::AcknowledgeQueueRecordsOutput {
-        successful: ok_entries(&out, |receipt_handle| {
-            shapes::AcknowledgeQueueRecordsResultEntry { receipt_handle }
-        }),
-        failed: failed_entries(out, |receipt_handle, error_code, error_message| {
-            shapes::AcknowledgeQueueRecordsErrorEntry {
-                receipt_handle,
-                error_code,
-                error_message,
-            }
-        }),
-    })
+    let out = store.acknowledge_queue_records(&i.queue_arn, &handles!(i))?;
+    Ok(batch_answer!(
+        out,
+        AcknowledgeQueueRecordsOutput,
+        AcknowledgeQueueRecordsResultEntry,
+        AcknowledgeQueueRecordsErrorEntry
+    ))
 }
 
 pub(super) const VISIBILITY_OP: Operation = Operation {
@@ -393,29 +426,13 @@ fn visibility(
     store: &Store,
     i: shapes::UpdateQueueRecordsVisibilityInput,
 ) -> Result<shapes::UpdateQueueRecordsVisibilityOutput, ApiError> {
-    let entries = i
-        .entries
-        .iter()
-        .map(|e| {
-            Ok((
-                e.receipt_handle.as_str(),
-                seconds(e.visibility_timeout_seconds)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    let out = store.update_queue_records_visibility(&i.queue_arn, &entries)?;
-    Ok(shapes::UpdateQueueRecordsVisibilityOutput {
-        successful: ok_entries(&out, |receipt_handle| {
-            shapes::UpdateQueueRecordsVisibilityResultEntry { receipt_handle }
-        }),
-        failed: failed_entries(out, |receipt_handle, error_code, error_message| {
-            shapes::UpdateQueueRecordsVisibilityErrorEntry {
-                receipt_handle,
-                error_code,
-                error_message,
-            }
-        }),
-    })
+    let out = store.update_queue_records_visibility(&i.queue_arn, &timeouts!(i))?;
+    Ok(batch_answer!(
+        out,
+        UpdateQueueRecordsVisibilityOutput,
+        UpdateQueueRecordsVisibilityResultEntry,
+        UpdateQueueRecordsVisibilityErrorEntry
+    ))
 }
 
 pub(super) const ACKNOWLEDGE_DEAD: Operation = Operation {
@@ -428,24 +445,13 @@ fn acknowledge_dead(
     store: &Store,
     i: shapes::AcknowledgeDeadLetterQueueRecordsInput,
 ) -> Result<shapes::AcknowledgeDeadLetterQueueRecordsOutput, ApiError> {
-    let handles: Vec<&str> = i
-        .entries
-        .iter()
-        .map(|e| e.receipt_handle.as_str())
-        .collect();
-    let out = store.acknowledge_dead_letter_queue_records(&i.queue_arn, &handles)?;
-    Ok(shapes::AcknowledgeDeadLetterQueueRecordsOutput {
-        successful: ok_entries(&out, |receipt_handle| {
-            shapes::AcknowledgeDeadLetterQueueRecordsResultEntry { receipt_handle }
-        }),
-        failed: failed_entries(out, |receipt_handle, error_code, error_message| {
-            shapes::AcknowledgeDeadLetterQueueRecordsErrorEntry {
-                receipt_handle,
-                error_code,
-                error_message,
-            }
-        }),
-    })
+    let out = store.acknowledge_dead_letter_queue_records(&i.queue_arn, &handles!(i))?;
+    Ok(batch_answer!(
+        out,
+        AcknowledgeDeadLetterQueueRecordsOutput,
+        AcknowledgeDeadLetterQueueRecordsResultEntry,
+        AcknowledgeDeadLetterQueueRecordsErrorEntry
+    ))
 }
 
 pub(super) const VISIBILITY_DEAD: Operation = Operation {
@@ -458,29 +464,13 @@ fn visibility_dead(
     store: &Store,
     i: shapes::UpdateDeadLetterQueueRecordsVisibilityInput,
 ) -> Result<shapes::UpdateDeadLetterQueueRecordsVisibilityOutput, ApiError> {
-    let entries = i
-        .entries
-        .iter()
-        .map(|e| {
-            Ok((
-                e.receipt_handle.as_str(),
-                seconds(e.visibility_timeout_seconds)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    let out = store.update_dead_letter_queue_records_visibility(&i.queue_arn, &entries)?;
-    Ok(shapes::UpdateDeadLetterQueueRecordsVisibilityOutput {
-        successful: ok_entries(&out, |receipt_handle| {
-            shapes::UpdateDeadLetterQueueRecordsVisibilityResultEntry { receipt_handle }
-        }),
-        failed: failed_entries(out, |receipt_handle, error_code, error_message| {
-            shapes::UpdateDeadLetterQueueRecordsVisibilityErrorEntry {
-                receipt_handle,
-                error_code,
-                error_message,
-            }
-        }),
-    })
+    let out = store.update_dead_letter_queue_records_visibility(&i.queue_arn, &timeouts!(i))?;
+    Ok(batch_answer!(
+        out,
+        UpdateDeadLetterQueueRecordsVisibilityOutput,
+        UpdateDeadLetterQueueRecordsVisibilityResultEntry,
+        UpdateDeadLetterQueueRecordsVisibilityErrorEntry
+    ))
 }
 
 pub(super) const RESTORE_DEAD: Operation = Operation {
@@ -493,24 +483,13 @@ fn restore_dead(
     store: &Store,
     i: shapes::RestoreDeadLetterQueueRecordsInput,
 ) -> Result<shapes::RestoreDeadLetterQueueRecordsOutput, ApiError> {
-    let handles: Vec<&str> = i
-        .entries
-        .iter()
-        .map(|e| e.receipt_handle.as_str())
-        .collect();
-    let out = store.restore_dead_letter_queue_records(&i.queue_arn, &handles)?;
-    Ok(shapes::RestoreDeadLetterQueueRecordsOutput {
-        successful: ok_entries(&out, |receipt_handle| {
-            shapes::RestoreDeadLetterQueueRecordsResultEntry { receipt_handle }
-        }),
-        failed: failed_entries(out, |receipt_handle, error_code, error_message| {
-            shapes::RestoreDeadLetterQueueRecordsErrorEntry {
-                receipt_handle,
-                error_code,
-                error_message,
-            }
-        }),
-    })
+    let out = store.restore_dead_letter_queue_records(&i.queue_arn, &handles!(i))?;
+    Ok(batch_answer!(
+        out,
+        RestoreDeadLetterQueueRecordsOutput,
+        RestoreDeadLetterQueueRecordsResultEntry,
+        RestoreDeadLetterQueueRecordsErrorEntry
+    ))
 }
 
 /// The handles of a batch that took effect, as the operation's result entries.
