@@ -215,6 +215,55 @@ pub mod raw {
         Ok((start.elapsed(), offset))
     }
 
+    /// The floor of a request that spreads over `files.len()` shards: request `j` is `batches[j]`
+    /// split round robin over the files, one thread per file frames its part, `pwrite`s it and,
+    /// with `sync`, `fdatasync`s, and the request ends when every file is done (a barrier), as a
+    /// `put_records` returns once every shard it touched is durable. Returns the time of the loop.
+    /// The files must be preallocated (see [`create_preallocated`]).
+    pub fn append_spread(
+        files: &[File],
+        batches: &[&[(&[u8], &[u8])]],
+        sync: bool,
+    ) -> Res<Duration> {
+        let n = files.len();
+        assert!(n > 0, "at least one file");
+        let barrier = std::sync::Barrier::new(n);
+        let seed = seed();
+        let start = Instant::now();
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = files
+                .iter()
+                .enumerate()
+                .map(|(i, file)| {
+                    let barrier = &barrier;
+                    scope.spawn(move || -> std::io::Result<()> {
+                        let (mut buf, mut part) = (Vec::with_capacity(1 << 20), Vec::new());
+                        let (mut offset, mut seq) = (0u64, 0u64);
+                        for batch in batches {
+                            part.clear();
+                            part.extend(batch.iter().skip(i).step_by(n).copied());
+                            buf.clear();
+                            encode_batch(&mut buf, seed, seq, now_ms(), &part);
+                            file.write_all_at(&buf, offset)?;
+                            if sync {
+                                file.sync_data()?;
+                            }
+                            offset += buf.len() as u64;
+                            seq += part.len() as u64;
+                            barrier.wait();
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            threads.into_iter().try_for_each(|t| {
+                t.join()
+                    .map_err(|_| std::io::Error::other("writer panicked"))?
+            })
+        })?;
+        Ok(start.elapsed())
+    }
+
     /// Maps the first `len` bytes of `path` and walks its frames: CRC32C of every frame (with the
     /// seed), then every record header, summing data lengths. Returns the time (mapping included)
     /// and the totals. Fails on a checksum mismatch.

@@ -1,7 +1,8 @@
 //! `engine-compare`: one side-by-side markdown table of the `shardlog` engine (`Store`) against the
 //! raw floor measured in the same run: `put_records` throughput on 1, 4 and 16 shards with
 //! `Durability::Sync` and `Durability::None`, `get_records` throughput, and push-subscription
-//! delivery latency.
+//! delivery latency. The put floor of N shards is the same requests spread over N files, one writer
+//! thread each, every request ending when all of them are done (`raw::append_spread`).
 //!
 //! ```text
 //! cargo run --release -p shardlog-benches --bin engine-compare -- \
@@ -126,8 +127,9 @@ fn check(who: &str, got: ScanTotals, records: usize) -> Res<()> {
 /// Everything measured, per repeat.
 #[derive(Debug, Default)]
 struct Results {
-    raw_put_sync: Samples,
-    raw_put_none: Samples,
+    /// Per shard count: the same requests spread over that many files (`raw::append_spread`).
+    raw_put_sync: Vec<Samples>,
+    raw_put_none: Vec<Samples>,
     raw_read: Samples,
     /// Per shard count (same order as `Args::shards`): put and read rates for Sync and None.
     put_sync: Vec<Samples>,
@@ -143,26 +145,37 @@ const LAT_NONE: usize = 1;
 const LAT_RAW_SYNC: usize = 2;
 const LAT_RAW_NONE: usize = 3;
 
-fn measure_raw(root: &Path, records: &[(&[u8], &[u8])], r: &mut Results) -> Res<()> {
+fn measure_raw(args: &Args, root: &Path, records: &[(&[u8], &[u8])], r: &mut Results) -> Res<()> {
     let n = records.len();
     let bs = batches(records, BATCH);
     // Keys are 16 bytes here (the segment suite's are 8): bound with room to spare.
     let bound = encoded_bound(n, SIZE + 16);
-    for sync in [false, true] {
-        let dir = fresh_dir(root, "raw")?;
-        let path = dir.join("raw.dat");
-        let file = raw::create_preallocated(&path, bound)?;
-        let (d, written) = raw::append(&file, &bs, sync)?;
-        if sync {
-            r.raw_put_sync.push(rate(n as u64, d));
-        } else {
-            r.raw_put_none.push(rate(n as u64, d));
-            let (d, totals) = raw::scan(&path, written)?;
-            check("raw", totals, n)?;
-            r.raw_read.push(rate(n as u64, d));
+    let dir = fresh_dir(root, "raw")?;
+    let path = dir.join("raw.dat");
+    let file = raw::create_preallocated(&path, bound)?;
+    let (_, written) = raw::append(&file, &bs, false)?;
+    let (d, totals) = raw::scan(&path, written)?;
+    check("raw", totals, n)?;
+    r.raw_read.push(rate(n as u64, d));
+    drop(file);
+    std::fs::remove_dir_all(&dir)?;
+    for (i, &shards) in args.shards.iter().enumerate() {
+        for sync in [false, true] {
+            let dir = fresh_dir(root, "raw")?;
+            let per_file = encoded_bound(n.div_ceil(shards as usize) + BATCH, SIZE + 16);
+            let files = (0..shards)
+                .map(|f| raw::create_preallocated(&dir.join(format!("raw-{f}.dat")), per_file))
+                .collect::<Res<Vec<_>>>()?;
+            let d = raw::append_spread(&files, &bs, sync)?;
+            let slot = if sync {
+                &mut r.raw_put_sync
+            } else {
+                &mut r.raw_put_none
+            };
+            slot[i].push(rate(n as u64, d));
+            drop(files);
+            std::fs::remove_dir_all(&dir)?;
         }
-        drop(file);
-        std::fs::remove_dir_all(&dir)?;
     }
     Ok(())
 }
@@ -258,15 +271,13 @@ fn print_table(args: &Args, r: &Results) {
         "| Work item | shardlog, `Sync` | raw floor, fdatasync per batch | `Sync` vs raw | shardlog, `None` | raw floor, no sync | `None` vs raw | Goal | Verdict |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    let (raw_sync, raw_none, raw_read) = (
-        r.raw_put_sync.median(),
-        r.raw_put_none.median(),
-        r.raw_read.median(),
-    );
+    let raw_read = r.raw_read.median();
     for (i, shards) in args.shards.iter().enumerate() {
         let (s, n) = (r.put_sync[i].median(), r.put_none[i].median());
+        let (raw_sync, raw_none) = (r.raw_put_sync[i].median(), r.raw_put_none[i].median());
         println!(
-            "| put_records 500 × 1 KiB, {shards} shard{} | {} | {} | {} | {} | {} | {} |  |  |",
+            "| put_records 500 × 1 KiB, {shards} shard{}; raw: {shards} file{}, one thread each | {} | {} | {} | {} | {} | {} |  |  |",
+            if *shards == 1 { "" } else { "s" },
             if *shards == 1 { "" } else { "s" },
             gbs(s),
             gbs(raw_sync),
@@ -330,6 +341,8 @@ fn main() -> Res<()> {
     let keys = engine::partition_keys(args.records, 0x5eed);
     let records = engine::records(&keys, &payloads);
     let mut r = Results {
+        raw_put_sync: vec![Samples::default(); args.shards.len()],
+        raw_put_none: vec![Samples::default(); args.shards.len()],
         put_sync: vec![Samples::default(); args.shards.len()],
         put_none: vec![Samples::default(); args.shards.len()],
         read_sync: vec![Samples::default(); args.shards.len()],
@@ -338,7 +351,7 @@ fn main() -> Res<()> {
     };
     for rep in 0..args.repeats {
         eprintln!("repeat {}/{} (load {})", rep + 1, args.repeats, loadavg());
-        measure_raw(&root, &records, &mut r)?;
+        measure_raw(&args, &root, &records, &mut r)?;
         measure_store(&args, &root, &keys, &payloads, &mut r)?;
         if args.latency {
             measure_latency(&args, &root, &payloads, &mut r)?;
