@@ -367,6 +367,87 @@ fn verify_exit_codes_json_and_no_file_changed() {
     assert_eq!(exit_code(d, &["verify", "--bogus"]).0, Some(2));
 }
 
+/// Puts `n` records into `stream` with one unsigned PutRecords over HTTP/1.1; true if answered 200.
+fn put_over_http(addr: &str, stream: &str, n: usize) -> bool {
+    use std::io::{Read as _, Write as _};
+    let records: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"Data":"cmVjb3Jk","PartitionKey":"k{i}"}}"#))
+        .collect();
+    let body = format!(
+        r#"{{"StreamName":"{stream}","Records":[{}]}}"#,
+        records.join(",")
+    );
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: Kinesis_20131202.PutRecords\r\n\
+         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let Ok(mut conn) = std::net::TcpStream::connect(addr) else {
+        return false;
+    };
+    let mut answer = String::new();
+    conn.write_all(request.as_bytes()).is_ok()
+        && conn.read_to_string(&mut answer).is_ok()
+        && answer.starts_with("HTTP/1.1 200")
+}
+
+/// Issue 19.1: verify runs beside a separate `shardlog serve` process that is taking writes (no
+/// lock taken, nothing reported as damage), and after that server is killed.
+#[test]
+fn verify_is_clean_beside_a_running_server_and_after_it_is_killed() {
+    use std::io::BufRead as _;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(shardlog(d, &["create-stream", "s", "--shards", "2"], "").0);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_shardlog"))
+        .arg("--data-dir")
+        .arg(d)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap()).lines();
+    let addr = stderr
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find_map(|l| {
+            l.split("http://")
+                .nth(1)
+                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .expect("a listening line");
+    // Keep reading the server's stderr so that it never blocks on a full pipe.
+    std::thread::spawn(move || stderr.for_each(drop));
+    let stop = AtomicBool::new(false);
+    let (puts, verdicts) = std::thread::scope(|scope| {
+        let producer = scope.spawn(|| {
+            let mut ok = 0;
+            while !stop.load(Ordering::Relaxed) {
+                ok += usize::from(put_over_http(&addr, "s", 200));
+            }
+            ok
+        });
+        let verdicts: Vec<_> = (0..3)
+            .map(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                exit_code(d, &["verify"])
+            })
+            .collect();
+        stop.store(true, Ordering::Relaxed);
+        (producer.join().unwrap(), verdicts)
+    });
+    assert!(puts > 0, "no PutRecords went through");
+    for (code, out) in &verdicts {
+        assert_eq!(*code, Some(0), "verify beside the server: {out}");
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (code, out) = exit_code(d, &["verify"]);
+    assert_eq!(code, Some(0), "verify after the server was killed: {out}");
+}
+
 #[test]
 fn inspect_checkpoint_prints_slots_and_escaped_keys() {
     let dir = tempfile::tempdir().unwrap();
