@@ -35,6 +35,10 @@ use std::process::ExitCode;
 pub(crate) const STREAMS: [&str; 3] = ["alpha", "beta", "gamma"];
 /// The stream with a size cap: acknowledged records below its trim horizon may legitimately go.
 pub(crate) const CAPPED: &str = "gamma";
+/// The on-demand stream the child's queue delivers (queues exist only on on-demand streams).
+pub(crate) const QUEUE_STREAM: &str = "delta";
+/// The queue on [`QUEUE_STREAM`] the child's consumers share.
+pub(crate) const QUEUE: &str = "crashq";
 /// The consumer application whose leases the child's workers share.
 pub(crate) const APP: &str = "crashtest";
 /// The lease table's file in the data directory.

@@ -75,6 +75,10 @@ pub(crate) struct Stats {
     /// Records read after a restart whose number was checked against every number handed out
     /// before (never reused, above every earlier one if new).
     numbers_checked: u64,
+    queue_received: u64,
+    queue_acked: u64,
+    queue_drained: u64,
+    queue_ack_checks: u64,
 }
 
 fn errors(m: &BTreeMap<String, u64>) -> String {
@@ -131,10 +135,17 @@ impl fmt::Display for Stats {
             errors(&self.pass_errors),
             self.killed_in_pass
         )?;
-        write!(
+        writeln!(
             f,
             "sequence numbers: {} records read after restart checked, 0 reused, 0 out of order",
             self.numbers_checked
+        )?;
+        write!(
+            f,
+            "queue: {} deliveries, {} records acknowledged through the queue; after the kills {} \
+             acknowledgement checks (0 delivered again) and {} unacknowledged records drained \
+             (0 lost)",
+            self.queue_received, self.queue_acked, self.queue_ack_checks, self.queue_drained
         )
     }
 }
@@ -149,6 +160,8 @@ impl Stats {
         self.dropped += t.dropped;
         self.merges += t.merges;
         self.shards_removed += t.shards_removed;
+        self.queue_received += t.queue_received;
+        self.queue_acked += t.queue_acked;
         self.killed_in_reshard += u64::from(t.in_reshard);
         self.killed_in_pass += u64::from(t.in_pass);
         for (k, n) in &t.reshard_errors {
@@ -208,6 +221,9 @@ pub(crate) fn run(
         stats.records += v.records;
         stats.leases += v.leases;
         stats.numbers_checked += v.numbers;
+        stats.queue_drained += v.queue_drained;
+        stats.queue_ack_checks += v.queue_acked;
+        promises.queue_end_cycle();
         stats.cycles += 1;
         stats.producers += plan.producers;
         stats.background_retention += u64::from(plan.background_retention.is_some());

@@ -8,15 +8,15 @@
 //! checkpoint went backwards; every checkpoint names a record the store holds (rule 25: only
 //! durable records are checkpointed).
 
-use crate::child::{checkpoint_seq, lease_key, Plan};
-use crate::promises::{Key, Promises, ShardKey};
-use crate::{hash, APP, CAPPED, LEASES};
+use crate::child::{checkpoint_seq, lease_key, queue_arn, Plan};
+use crate::promises::{Key, Promises, QueueKey, ShardKey};
+use crate::{hash, APP, CAPPED, LEASES, QUEUE_STREAM};
 use shardlog::consumer::{Checkpoint, LeaseTable};
-use shardlog::{SequenceNumber, StartingPosition, Store, StoreOptions};
+use shardlog::{Clock, Durability, SequenceNumber, StartingPosition, Store, StoreOptions};
 use shardlog_checkpoint::Db;
 use shardlog_storage::FsStorage;
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What the store holds: (stream, shard, counter) -> payload hash, and per shard the oldest counter
@@ -50,6 +50,10 @@ pub(crate) struct Verified {
     pub unacked_kept: u64,
     /// Segment files started since the last verification.
     pub segments_started: u64,
+    /// Queue records the drain delivered (neither acknowledged nor lost).
+    pub queue_drained: u64,
+    /// Queue acknowledgements checked: the record was not delivered again.
+    pub queue_acked: u64,
 }
 
 /// Opens the store as the next child would (in the durability mode of the child that was just
@@ -70,6 +74,8 @@ pub(crate) fn verify(dir: &Path, promises: &mut Promises, plan: &Plan) -> Result
         numbers: 0,
         unacked_kept: 0,
         segments_started: 0,
+        queue_drained: 0,
+        queue_acked: 0,
     };
     // Every number read was either handed out before for this very record, or is new and above
     // every number handed out before this cycle (acknowledged by an earlier child or read by an
@@ -131,7 +137,161 @@ pub(crate) fn verify(dir: &Path, promises: &mut Promises, plan: &Plan) -> Result
         done.segments_started += last + 1 - before.map_or(first, |b| b + 1).min(last + 1);
     }
     done.leases = verify_leases(dir, promises, &contents)?;
+    (done.queue_drained, done.queue_acked) = verify_queue(dir, promises, &contents)?;
     Ok(done)
+}
+
+/// Checks the queue on a copy of the data directory (the drain changes delivery state, and the
+/// children must find it as the killed one left it), opened with a clock an hour ahead so that
+/// every visibility timeout has passed: the drain receives and acknowledges until nothing is
+/// left. No record acknowledged through the queue comes back; receive counts rise above every
+/// count seen before; each record comes with the payload the stream holds; and every record the
+/// queue's stream holds was either acknowledged through the queue or comes out of the drain
+/// (at-least-once: nothing is lost by the queue). Returns (records drained, acknowledgements
+/// checked).
+fn verify_queue(
+    dir: &Path,
+    promises: &mut Promises,
+    contents: &Contents,
+) -> Result<(u64, u64), String> {
+    let copy = copy_path(dir);
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_dir(dir, &copy).map_err(|e| format!("copying the data directory: {e}"))?;
+    let opts = StoreOptions {
+        durability: Durability::None,
+        segment_bytes: 16 * 1024,
+        retention_interval: None,
+        clock: Clock::manual(Clock::System.now_ms() + 3_600_000),
+        ..StoreOptions::default()
+    };
+    let result = (|| {
+        let store =
+            Store::open(&copy, opts).map_err(|e| format!("store copy failed to open: {e}"))?;
+        let result = drain(&store, promises, contents);
+        store.close().map_err(|e| e.to_string())?;
+        result
+    })();
+    let _ = std::fs::remove_dir_all(&copy);
+    result
+}
+
+fn drain(
+    store: &Store,
+    promises: &mut Promises,
+    contents: &Contents,
+) -> Result<(u64, u64), String> {
+    let Some(queue) = queue_arn(store)? else {
+        if promises.queue_acked.is_empty() {
+            return Ok((0, 0));
+        }
+        return Err("the queue, with acknowledged records, is gone".into());
+    };
+    let mut drained: HashSet<QueueKey> = HashSet::new();
+    loop {
+        let got = store
+            .try_receive_queue_records(&queue, 10, None)
+            .map_err(|e| format!("drain: receive: {e}"))?;
+        if got.is_empty() {
+            break;
+        }
+        for r in &got {
+            let seq = r.record.sequence_number;
+            let key = (seq.shard_index(), seq.counter());
+            if let Some(count) = promises.queue_acked.get(&key) {
+                return Err(format!(
+                    "queue record {key:?}, acknowledged at receive count {count}, delivered again \
+                     after the restart (receive count {})",
+                    r.receive_count
+                ));
+            }
+            if !drained.insert(key) {
+                return Err(format!(
+                    "queue record {key:?} delivered twice in one drain, though never made visible again"
+                ));
+            }
+            if let Some(&before) = promises.queue_counts.get(&key) {
+                if r.receive_count <= before {
+                    return Err(format!(
+                        "queue record {key:?} delivered with receive count {} after the restart, \
+                         but a child saw count {before}",
+                        r.receive_count
+                    ));
+                }
+            }
+            let held = contents
+                .records
+                .get(&(QUEUE_STREAM.to_string(), key.0, key.1));
+            if held != Some(&hash(&r.record.data)) {
+                return Err(format!(
+                    "queue record {key:?} delivered with a payload the stream does not hold"
+                ));
+            }
+        }
+        let handles: Vec<&str> = got.iter().map(|r| r.receipt_handle.as_str()).collect();
+        let out = store
+            .acknowledge_queue_records(&queue, &handles)
+            .map_err(|e| format!("drain: acknowledge: {e}"))?;
+        if let Some(f) = out.failed.first() {
+            return Err(format!(
+                "drain: acknowledging a fresh delivery failed: {} {}",
+                f.error_code, f.error_message
+            ));
+        }
+    }
+    for (stream, shard, counter) in contents.records.keys() {
+        if stream != QUEUE_STREAM {
+            continue;
+        }
+        let key = (*shard, *counter);
+        if !drained.contains(&key) && !promises.queue_acked.contains_key(&key) {
+            return Err(format!(
+                "queue record {key:?} held by the stream was neither acknowledged through the \
+                 queue nor delivered by the drain: the queue lost it"
+            ));
+        }
+    }
+    for key in promises.queue_acked.keys() {
+        let held = contents
+            .records
+            .get(&(QUEUE_STREAM.to_string(), key.0, key.1));
+        if held.is_none() {
+            return Err(format!(
+                "queue record {key:?}, acknowledged through the queue, is not in the stream"
+            ));
+        }
+    }
+    for (key, h) in &promises.queue_hashes {
+        let held = contents
+            .records
+            .get(&(QUEUE_STREAM.to_string(), key.0, key.1));
+        if held.is_some_and(|held| held != h) {
+            return Err(format!(
+                "queue record {key:?} was delivered to a child with a payload the stream does not hold"
+            ));
+        }
+    }
+    Ok((drained.len() as u64, promises.queue_acked.len() as u64))
+}
+
+/// Where the queue check copies the data directory: next to it.
+fn copy_path(dir: &Path) -> PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push(".queue-check");
+    dir.with_file_name(name)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
 
 fn read_all(store: &Store) -> Result<Contents, String> {
