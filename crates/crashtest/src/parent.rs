@@ -79,6 +79,8 @@ pub(crate) struct Stats {
     queue_acked: u64,
     queue_drained: u64,
     queue_ack_checks: u64,
+    queue_time: Duration,
+    queue_silent_acks: u64,
 }
 
 fn errors(m: &BTreeMap<String, u64>) -> String {
@@ -144,8 +146,14 @@ impl fmt::Display for Stats {
             f,
             "queue: {} deliveries, {} records acknowledged through the queue; after the kills {} \
              acknowledgement checks (0 delivered again) and {} unacknowledged records drained \
-             (0 lost)",
-            self.queue_received, self.queue_acked, self.queue_ack_checks, self.queue_drained
+             (0 lost), {} acknowledgements whose line the kill cut off; queue checks {:.1} s of \
+             the verification",
+            self.queue_received,
+            self.queue_acked,
+            self.queue_ack_checks,
+            self.queue_drained,
+            self.queue_silent_acks,
+            self.queue_time.as_secs_f64()
         )
     }
 }
@@ -223,6 +231,8 @@ pub(crate) fn run(
         stats.numbers_checked += v.numbers;
         stats.queue_drained += v.queue_drained;
         stats.queue_ack_checks += v.queue_acked;
+        stats.queue_time += v.queue_time;
+        stats.queue_silent_acks += v.queue_silent_acks;
         promises.queue_end_cycle();
         stats.cycles += 1;
         stats.producers += plan.producers;
