@@ -272,7 +272,7 @@ fn consumer(shared: &Shared, id: u64) -> Result<(), String> {
     let (store, queue) = (&shared.store, shared.queue.as_str());
     loop {
         std::thread::sleep(Duration::from_micros(rng.below(1500)));
-        let limit = 1 + rng.below(10) as usize;
+        let limit = 5 + rng.below(6) as usize;
         let got = store
             .try_receive_queue_records(queue, limit, None)
             .map_err(|e| format!("receive: {e}"))?;
@@ -367,8 +367,8 @@ impl<'a> Producer<'a> {
     /// take them.
     fn run_queue(mut self) -> Result<(), String> {
         for round in 0u64.. {
-            std::thread::sleep(Duration::from_micros(self.rng.below(3000)));
-            let n = self.rng.below(8) + 1;
+            std::thread::sleep(Duration::from_micros(self.rng.below(6000)));
+            let n = self.rng.below(4) + 1;
             self.put_n(QUEUE_STREAM, round, n)?;
         }
         Ok(())
