@@ -318,7 +318,10 @@ fn drain(
 fn copy_path(dir: &Path) -> PathBuf {
     let shm = Path::new("/dev/shm");
     if shm.is_dir() {
-        return shm.join(format!("shardlog-crashtest-{}-queue-check", std::process::id()));
+        return shm.join(format!(
+            "shardlog-crashtest-{}-queue-check",
+            std::process::id()
+        ));
     }
     let mut name = dir.file_name().unwrap_or_default().to_os_string();
     name.push(".queue-check");
