@@ -19,9 +19,10 @@ pub(crate) const WORKERS: [&str; 2] = ["worker-1", "worker-2"];
 /// The size cap of [`CAPPED`]: small, so that retention passes drop segments often.
 const CAP_BYTES: u64 = 96 * 1024;
 
-/// The visibility timeout of the child's queue, in seconds of the real clock: short, so that a
-/// record abandoned or in flight at a kill is delivered again a few cycles later.
-const QUEUE_VISIBILITY_S: u32 = 2;
+/// The visibility timeout of the child's queue, in seconds of the real clock: the shortest there
+/// is but 0, so that a record abandoned or in flight at a kill is delivered again a few cycles
+/// later (cycles last 50–200 ms).
+const QUEUE_VISIBILITY_S: u32 = 1;
 
 /// The durability modes, in the order the figures are printed.
 pub(crate) const MODES: [&str; 3] = ["Sync", "Interval", "None"];

@@ -13,7 +13,7 @@
 //! their own, and consumer checkpoints by two simulated workers), a thread that splits and merges
 //! shards, and a thread that runs retention passes (with, in half the children, the store's own
 //! background retention thread too). Every child also works a queue ([`QUEUE`] on the on-demand
-//! stream [`QUEUE_STREAM`], created by the first child: from the trim horizon, a 2 s visibility
+//! stream [`QUEUE_STREAM`], created by the first child: from the trim horizon, a 1 s visibility
 //! timeout, no dead letters): a producer puts small batches to the stream, and 1–2 consumer
 //! threads receive up to 10 records, acknowledge most, give some back (visibility 0) and abandon
 //! a few. Each thread prints one line per promise only after the call

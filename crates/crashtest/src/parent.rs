@@ -76,6 +76,7 @@ pub(crate) struct Stats {
     /// before (never reused, above every earlier one if new).
     numbers_checked: u64,
     queue_received: u64,
+    queue_redelivered: u64,
     queue_acked: u64,
     queue_drained: u64,
     queue_ack_checks: u64,
@@ -144,11 +145,12 @@ impl fmt::Display for Stats {
         )?;
         write!(
             f,
-            "queue: {} deliveries, {} records acknowledged through the queue; after the kills {} \
+            "queue: {} deliveries ({} redeliveries), {} records acknowledged through the queue; after the kills {} \
              acknowledgement checks (0 delivered again) and {} unacknowledged records drained \
              (0 lost), {} acknowledgements whose line the kill cut off; queue checks {:.1} s of \
              the verification",
             self.queue_received,
+            self.queue_redelivered,
             self.queue_acked,
             self.queue_ack_checks,
             self.queue_drained,
@@ -169,6 +171,7 @@ impl Stats {
         self.merges += t.merges;
         self.shards_removed += t.shards_removed;
         self.queue_received += t.queue_received;
+        self.queue_redelivered += t.queue_redelivered;
         self.queue_acked += t.queue_acked;
         self.killed_in_reshard += u64::from(t.in_reshard);
         self.killed_in_pass += u64::from(t.in_pass);

@@ -74,6 +74,8 @@ pub(crate) struct Tally {
     /// Queue deliveries (`D`) and acknowledgements (`Q`).
     pub queue_received: u64,
     pub queue_acked: u64,
+    /// Deliveries with a receive count above 1 (visibility expired or given back).
+    pub queue_redelivered: u64,
 }
 
 impl Promises {
@@ -155,6 +157,7 @@ impl Promises {
                 let count: u32 = num(count, line)?;
                 self.queue_delivered(key, count, num(h, line)?)?;
                 tally.queue_received += 1;
+                tally.queue_redelivered += u64::from(count > 1);
             }
             ["Q", shard, counter, count] => {
                 let key: QueueKey = (num(shard, line)?, num(counter, line)?);

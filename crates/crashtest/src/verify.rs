@@ -7,6 +7,10 @@
 //! cycle; every lease is at or past its last committed counter with the owner that commit left; no
 //! checkpoint went backwards; every checkpoint names a record the store holds (rule 25: only
 //! durable records are checkpointed).
+//!
+//! Then the queue, on a throw-away copy drained with the clock an hour ahead ([`verify_queue`]):
+//! no record acknowledged through it comes back, and every record its stream holds is
+//! acknowledged or delivered.
 
 use crate::child::{checkpoint_seq, lease_key, queue_arn, Plan};
 use crate::promises::{Key, Promises, QueueKey, ShardKey};
