@@ -32,11 +32,11 @@
 //! - `Q <shard> <counter> <receive count>`: a record of the queue acknowledged
 //!   (`acknowledge_queue_records` returned it as successful): never to be delivered again.
 //!
-//! After each kill the verifier also checks the queue, on a throw-away copy of the data directory
+//! After every other kill (and the last before each reset) the verifier also checks the queue, on a throw-away copy of the data directory
 //! opened with the clock an hour ahead (every visibility timeout over), by draining it: no `Q`
 //! record comes back, every record the queue's stream holds is either acknowledged or drained
-//! (a record delivered to the killed child may be found acknowledged without its `Q` line: the
-//! kill fell between the commit and the line; it is a promise from then on).
+//! (a record delivered to a child since the last check may be found acknowledged without its `Q`
+//! line: the kill fell between the commit and the line; it is a promise from then on).
 
 mod child;
 mod parent;

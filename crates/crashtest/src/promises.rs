@@ -42,8 +42,8 @@ pub(crate) struct Promises {
     pub queue_counts: HashMap<QueueKey, u32>,
     /// The highest receive count of each record delivered so far, this cycle included.
     pub queue_top: HashMap<QueueKey, u32>,
-    /// Records delivered to the current cycle's child: the only ones the drain after it may find
-    /// acknowledged without a `Q` line (killed between the acknowledgement and its line).
+    /// Records delivered to the children since the last queue check: the only ones the drain may
+    /// find acknowledged without a `Q` line (a kill between the acknowledgement and its line).
     pub queue_this_cycle: HashSet<QueueKey>,
     /// Payload hash of each delivered record, to compare with what the stream holds.
     pub queue_hashes: HashMap<QueueKey, u64>,
@@ -227,7 +227,6 @@ impl Promises {
     /// Ends a cycle: every delivery seen so far is "before" for the next one.
     pub fn queue_end_cycle(&mut self) {
         self.queue_counts.clone_from(&self.queue_top);
-        self.queue_this_cycle.clear();
     }
 
     /// The highest checkpoint committed per shard.
