@@ -1,16 +1,16 @@
 //! The child: works on the store from several threads at once until it is killed, printing each
 //! promise after it was made and a marker around each reshard and retention pass.
 
-use crate::{hash, Rng, APP, CAPPED, LEASES, STREAMS};
+use crate::{hash, Rng, APP, CAPPED, QUEUE, QUEUE_STREAM, STREAMS};
 use shardlog::consumer::RecordSource;
 use shardlog::consumer::{Checkpoint, Lease, LeaseKey, LeaseOp, LeaseTable, NewLease};
-use shardlog::{Durability, PutEntry, SequenceNumber, ShardId, Store, StoreOptions};
-use shardlog_checkpoint::Db;
-use shardlog_storage::FsStorage;
+use shardlog::{
+    CreateQueue, CreateStream, DeadLetterConfiguration, Durability, PutEntry, QueueAttributes,
+    QueueStartingPosition, SequenceNumber, ShardId, Store, StoreOptions, StreamMode,
+};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The two simulated consumer workers (every producer thread acts as one of them at a time).
@@ -18,6 +18,11 @@ pub(crate) const WORKERS: [&str; 2] = ["worker-1", "worker-2"];
 
 /// The size cap of [`CAPPED`]: small, so that retention passes drop segments often.
 const CAP_BYTES: u64 = 96 * 1024;
+
+/// The visibility timeout of the child's queue, in seconds of the real clock: the shortest there
+/// is but 0, so that a record abandoned or in flight at a kill is delivered again a few cycles
+/// later (cycles last 50–200 ms).
+const QUEUE_VISIBILITY_S: u32 = 1;
 
 /// The durability modes, in the order the figures are printed.
 pub(crate) const MODES: [&str; 3] = ["Sync", "Interval", "None"];
@@ -35,6 +40,8 @@ pub(crate) struct Plan {
     pub producers: u64,
     /// The store's own background retention pass, every few milliseconds, in half the children.
     pub background_retention: Option<Duration>,
+    /// Consumer threads of the queue, 1–2.
+    pub queue_consumers: u64,
 }
 
 impl Plan {
@@ -51,6 +58,8 @@ impl Plan {
             producers: 2 + rng.below(3),
             background_retention: (rng.below(2) == 0)
                 .then(|| Duration::from_millis(2 + rng.below(4))),
+            // Drawn last, so the fields above are what they were before queues came in.
+            queue_consumers: 1 + rng.below(2),
         }
     }
 
@@ -106,15 +115,64 @@ struct Shared {
     leases: LeaseTable,
     seed: u64,
     eager: bool,
+    /// The ARN of [`QUEUE`].
+    queue: String,
+}
+
+/// Creates the queue's stream and the queue unless an earlier child did: an on-demand stream of two
+/// shards, and a queue from its oldest record with a short visibility timeout and no dead letters
+/// (a record is delivered until it is acknowledged). Returns the queue's ARN.
+fn ensure_queue(store: &Store) -> Result<String, String> {
+    if !store.list_streams().iter().any(|s| s == QUEUE_STREAM) {
+        let req = CreateStream {
+            shard_count: 2,
+            mode: StreamMode::OnDemand,
+            ..Default::default()
+        };
+        store
+            .create_stream_with(QUEUE_STREAM, req)
+            .map_err(|e| e.to_string())?;
+    }
+    let queues = store
+        .list_queues(Some(QUEUE_STREAM))
+        .map_err(|e| e.to_string())?;
+    if let Some(q) = queues.iter().find(|q| q.queue_name == QUEUE) {
+        return Ok(q.queue_arn.clone());
+    }
+    let attributes = QueueAttributes {
+        visibility_timeout_seconds: Some(QUEUE_VISIBILITY_S),
+        dead_letter_configuration: Some(DeadLetterConfiguration::none()),
+    };
+    let req = CreateQueue::new(QUEUE, QUEUE_STREAM)
+        .starting_at(QueueStartingPosition::TrimHorizon)
+        .with_attributes(attributes);
+    let q = store.create_queue(req).map_err(|e| e.to_string())?;
+    Ok(q.queue_arn)
+}
+
+/// The ARN of [`QUEUE`] in `store`, if it was created.
+pub(crate) fn queue_arn(store: &Store) -> Result<Option<String>, String> {
+    if !store.list_streams().iter().any(|s| s == QUEUE_STREAM) {
+        return Ok(None);
+    }
+    let queues = store
+        .list_queues(Some(QUEUE_STREAM))
+        .map_err(|e| e.to_string())?;
+    Ok(queues
+        .into_iter()
+        .find(|q| q.queue_name == QUEUE)
+        .map(|q| q.queue_arn))
 }
 
 /// Opens the store and the lease table in `dir` and works until killed.
 pub(crate) fn run(dir: &Path, seed: u64) -> Result<(), String> {
     let plan = Plan::of(seed);
     let store = Store::open(dir, plan.store_options()).map_err(|e| e.to_string())?;
-    let storage = FsStorage::open(dir).map_err(|e| e.to_string())?;
-    let db = Db::open(Arc::new(storage), LEASES).map_err(|e| e.to_string())?;
-    let leases = LeaseTable::new(Arc::new(db), Default::default()).map_err(|e| e.to_string())?;
+    // The lease table lives in the store's checkpoint file (`LEASES`), which the queue's delivery
+    // state shares: one handle on it per process.
+    let leases = store
+        .lease_table(Default::default())
+        .map_err(|e| e.to_string())?;
     for (i, name) in STREAMS.iter().enumerate() {
         if !store.list_streams().iter().any(|s| s == name) {
             store
@@ -125,11 +183,13 @@ pub(crate) fn run(dir: &Path, seed: u64) -> Result<(), String> {
     store
         .set_size_cap(CAPPED, Some(CAP_BYTES))
         .map_err(|e| e.to_string())?;
+    let queue = ensure_queue(&store)?;
     let shared = Shared {
         store,
         leases,
         seed,
         eager: plan.durability != Durability::Sync,
+        queue,
     };
     say("R\n")?;
     std::thread::scope(|s| {
@@ -137,8 +197,13 @@ pub(crate) fn run(dir: &Path, seed: u64) -> Result<(), String> {
             let shared = &shared;
             s.spawn(move || or_exit(Producer::new(shared, p).run()));
         }
-        s.spawn(|| or_exit(resharder(&shared)));
-        s.spawn(|| or_exit(retainer(&shared)));
+        let shared = &shared;
+        s.spawn(move || or_exit(Producer::new(shared, plan.producers).run_queue()));
+        for c in 0..plan.queue_consumers {
+            s.spawn(move || or_exit(consumer(shared, c)));
+        }
+        s.spawn(move || or_exit(resharder(shared)));
+        s.spawn(move || or_exit(retainer(shared)));
     });
     Ok(())
 }
@@ -199,6 +264,71 @@ fn retainer(shared: &Shared) -> Result<(), String> {
     }
 }
 
+/// One consumer of the queue: receives up to 10 records, prints a `D` line for each, then
+/// acknowledges most of them and prints a `Q` line for each acknowledgement that succeeded (a
+/// promise: the record is never delivered again). Now and then it gives a record back at once
+/// (visibility 0) or abandons it (delivered again after the visibility timeout, in a later child).
+fn consumer(shared: &Shared, id: u64) -> Result<(), String> {
+    let mut rng = Rng::fork(shared.seed, 0xc0 + id);
+    let (store, queue) = (&shared.store, shared.queue.as_str());
+    loop {
+        std::thread::sleep(Duration::from_micros(rng.below(1500)));
+        let limit = 5 + rng.below(6) as usize;
+        let got = store
+            .try_receive_queue_records(queue, limit, None)
+            .map_err(|e| format!("receive: {e}"))?;
+        if got.is_empty() {
+            continue;
+        }
+        let mut lines = String::new();
+        for r in &got {
+            let seq = r.record.sequence_number;
+            lines += &format!(
+                "D {} {} {} {}\n",
+                seq.shard_index(),
+                seq.counter(),
+                r.receive_count,
+                hash(&r.record.data)
+            );
+        }
+        say(&lines)?;
+        let mut ack = Vec::new();
+        let mut release = Vec::new();
+        for r in &got {
+            match rng.below(20) {
+                0 => {}                                                // abandoned
+                1 | 2 => release.push((r.receipt_handle.as_str(), 0)), // visible again at once
+                _ => ack.push(r),
+            }
+        }
+        if !release.is_empty() {
+            store
+                .update_queue_records_visibility(queue, &release)
+                .map_err(|e| format!("visibility: {e}"))?;
+        }
+        if ack.is_empty() {
+            continue;
+        }
+        let handles: Vec<&str> = ack.iter().map(|r| r.receipt_handle.as_str()).collect();
+        let out = store
+            .acknowledge_queue_records(queue, &handles)
+            .map_err(|e| format!("acknowledge: {e}"))?;
+        let mut lines = String::new();
+        for r in ack {
+            if out.successful.contains(&r.receipt_handle) {
+                let seq = r.record.sequence_number;
+                lines += &format!(
+                    "Q {} {} {}\n",
+                    seq.shard_index(),
+                    seq.counter(),
+                    r.receive_count
+                );
+            }
+        }
+        say(&lines)?;
+    }
+}
+
 /// One producer thread: puts batches with partition keys of its own, and now and then consumes one
 /// of the records it was acknowledged as one of the two workers.
 struct Producer<'a> {
@@ -234,10 +364,31 @@ impl<'a> Producer<'a> {
         Ok(())
     }
 
+    /// The queue's producer: small batches to [`QUEUE_STREAM`], a little slower than the consumers
+    /// take them.
+    fn run_queue(mut self) -> Result<(), String> {
+        for round in 0u64.. {
+            std::thread::sleep(Duration::from_micros(self.rng.below(6000)));
+            let n = self.rng.below(4) + 1;
+            self.put_n(QUEUE_STREAM, round, n)?;
+        }
+        Ok(())
+    }
+
     /// Puts a batch of 1–40 records; prints and returns the acknowledged ones.
     fn put(&mut self, stream: &str, round: u64) -> Result<Vec<(u32, SequenceNumber)>, String> {
-        let (seed, p) = (self.shared.seed, self.id);
         let n = self.rng.below(40) + 1;
+        self.put_n(stream, round, n)
+    }
+
+    /// Puts a batch of `n` records; prints and returns the acknowledged ones.
+    fn put_n(
+        &mut self,
+        stream: &str,
+        round: u64,
+        n: u64,
+    ) -> Result<Vec<(u32, SequenceNumber)>, String> {
+        let (seed, p) = (self.shared.seed, self.id);
         let datas: Vec<Vec<u8>> = (0..n)
             .map(|i| {
                 format!("{stream}:{seed}:{p}:{round}:{i}:")

@@ -12,7 +12,11 @@
 //! table `D/leases.db`, then runs at once 2–4 producer threads (`put_records` with partition keys of
 //! their own, and consumer checkpoints by two simulated workers), a thread that splits and merges
 //! shards, and a thread that runs retention passes (with, in half the children, the store's own
-//! background retention thread too). Each thread prints one line per promise only after the call
+//! background retention thread too). Every child also works a queue ([`QUEUE`] on the on-demand
+//! stream [`QUEUE_STREAM`], created by the first child: from the trim horizon, a 1 s visibility
+//! timeout, no dead letters): a producer puts small batches to the stream, and 1–2 consumer
+//! threads receive up to 10 records, acknowledge most, give some back (visibility 0) and abandon
+//! a few. Each thread prints one line per promise only after the call
 //! that made it returned, and a marker line before and after each reshard and retention pass:
 //!
 //! - `A <stream> <shard> <counter> <hash>`: a record acknowledged by `put_records`;
@@ -21,7 +25,18 @@
 //! - `C <stream> <shard> <lease counter> <owner> <sequence number>`: a checkpoint committed;
 //! - `S+ <split|merge> <stream>` then `S- ok` or `S- err <kind>`: a reshard;
 //! - `T+` then `T- <segments dropped> <merges> <shards removed>` or `T- err <kind>`: a retention
-//!   pass.
+//!   pass;
+//! - `D <shard> <counter> <receive count> <hash>`: a record of the queue delivered by a receive
+//!   that returned (no promise, but each (record, receive count) is delivered once, counts rise
+//!   across restarts, and none comes after the record's acknowledgement);
+//! - `Q <shard> <counter> <receive count>`: a record of the queue acknowledged
+//!   (`acknowledge_queue_records` returned it as successful): never to be delivered again.
+//!
+//! After every other kill (and the last before each reset) the verifier also checks the queue, on a throw-away copy of the data directory
+//! opened with the clock an hour ahead (every visibility timeout over), by draining it: no `Q`
+//! record comes back, every record the queue's stream holds is either acknowledged or drained
+//! (a record delivered to a child since the last check may be found acknowledged without its `Q`
+//! line: the kill fell between the commit and the line; it is a promise from then on).
 
 mod child;
 mod parent;
@@ -35,6 +50,10 @@ use std::process::ExitCode;
 pub(crate) const STREAMS: [&str; 3] = ["alpha", "beta", "gamma"];
 /// The stream with a size cap: acknowledged records below its trim horizon may legitimately go.
 pub(crate) const CAPPED: &str = "gamma";
+/// The on-demand stream the child's queue delivers (queues exist only on on-demand streams).
+pub(crate) const QUEUE_STREAM: &str = "delta";
+/// The queue on [`QUEUE_STREAM`] the child's consumers share.
+pub(crate) const QUEUE: &str = "crashq";
 /// The consumer application whose leases the child's workers share.
 pub(crate) const APP: &str = "crashtest";
 /// The lease table's file in the data directory.

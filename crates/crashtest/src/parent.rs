@@ -75,6 +75,13 @@ pub(crate) struct Stats {
     /// Records read after a restart whose number was checked against every number handed out
     /// before (never reused, above every earlier one if new).
     numbers_checked: u64,
+    queue_received: u64,
+    queue_redelivered: u64,
+    queue_acked: u64,
+    queue_drained: u64,
+    queue_ack_checks: u64,
+    queue_time: Duration,
+    queue_silent_acks: u64,
 }
 
 fn errors(m: &BTreeMap<String, u64>) -> String {
@@ -131,10 +138,24 @@ impl fmt::Display for Stats {
             errors(&self.pass_errors),
             self.killed_in_pass
         )?;
-        write!(
+        writeln!(
             f,
             "sequence numbers: {} records read after restart checked, 0 reused, 0 out of order",
             self.numbers_checked
+        )?;
+        write!(
+            f,
+            "queue: {} deliveries ({} redeliveries), {} records acknowledged through the queue; after the kills {} \
+             acknowledgement checks (0 delivered again) and {} unacknowledged records drained \
+             (0 lost), {} acknowledgements whose line the kill cut off; queue checks {:.1} s of \
+             the verification",
+            self.queue_received,
+            self.queue_redelivered,
+            self.queue_acked,
+            self.queue_ack_checks,
+            self.queue_drained,
+            self.queue_silent_acks,
+            self.queue_time.as_secs_f64()
         )
     }
 }
@@ -149,6 +170,9 @@ impl Stats {
         self.dropped += t.dropped;
         self.merges += t.merges;
         self.shards_removed += t.shards_removed;
+        self.queue_received += t.queue_received;
+        self.queue_redelivered += t.queue_redelivered;
+        self.queue_acked += t.queue_acked;
         self.killed_in_reshard += u64::from(t.in_reshard);
         self.killed_in_pass += u64::from(t.in_pass);
         for (k, n) in &t.reshard_errors {
@@ -203,11 +227,18 @@ pub(crate) fn run(
             promises.take_in(line, &mut tally).map_err(fail)?;
         }
         let started = Instant::now();
-        let v = verify(dir, &mut promises, &plan).map_err(fail)?;
+        // The queue every other cycle, always the last before a reset.
+        let check_queue = cycle % 2 == 1 || cycle % RESET_EVERY == RESET_EVERY - 1;
+        let v = verify(dir, &mut promises, &plan, check_queue).map_err(fail)?;
         stats.verify_time += started.elapsed();
         stats.records += v.records;
         stats.leases += v.leases;
         stats.numbers_checked += v.numbers;
+        stats.queue_drained += v.queue_drained;
+        stats.queue_ack_checks += v.queue_acked;
+        stats.queue_time += v.queue_time;
+        stats.queue_silent_acks += v.queue_silent_acks;
+        promises.queue_end_cycle();
         stats.cycles += 1;
         stats.producers += plan.producers;
         stats.background_retention += u64::from(plan.background_retention.is_some());

@@ -1,12 +1,14 @@
 //! What the children promised: every acknowledged record, lease owner and checkpoint, read from
 //! the lines they print, with the promises that can be checked as soon as a line arrives.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// (stream, shard, counter): a record's place.
 pub(crate) type Key = (String, u32, u64);
 /// (stream, shard).
 pub(crate) type ShardKey = (String, u32);
+/// (shard, counter): a record of the queue's stream.
+pub(crate) type QueueKey = (u32, u64);
 
 /// Everything the children promised, and the verifications saw, since the last reset.
 #[derive(Default)]
@@ -29,6 +31,22 @@ pub(crate) struct Promises {
     pub checkpoints: HashMap<ShardKey, BTreeMap<u64, u128>>,
     /// (stream, shard) -> the highest segment id a verification saw (segments started since).
     pub segment_tips: HashMap<ShardKey, u64>,
+    /// Records of the queue acknowledged through it (`Q`), with the receive count of the
+    /// acknowledged delivery: never to be delivered again.
+    pub queue_acked: HashMap<QueueKey, u32>,
+    /// Every delivery of a queue record the children printed (`D`): (record, receive count). A
+    /// record is delivered at most once with each count.
+    pub queue_deliveries: HashSet<(QueueKey, u32)>,
+    /// The highest receive count of each record delivered before the current cycle: receive
+    /// counts only rise, across restarts too.
+    pub queue_counts: HashMap<QueueKey, u32>,
+    /// The highest receive count of each record delivered so far, this cycle included.
+    pub queue_top: HashMap<QueueKey, u32>,
+    /// Records delivered to the children since the last queue check: the only ones the drain may
+    /// find acknowledged without a `Q` line (a kill between the acknowledgement and its line).
+    pub queue_this_cycle: HashSet<QueueKey>,
+    /// Payload hash of each delivered record, to compare with what the stream holds.
+    pub queue_hashes: HashMap<QueueKey, u64>,
 }
 
 fn num<T: std::str::FromStr>(s: &str, line: &str) -> Result<T, String> {
@@ -53,6 +71,11 @@ pub(crate) struct Tally {
     /// A reshard / a retention pass had started and not ended when the child died.
     pub in_reshard: bool,
     pub in_pass: bool,
+    /// Queue deliveries (`D`) and acknowledgements (`Q`).
+    pub queue_received: u64,
+    pub queue_acked: u64,
+    /// Deliveries with a receive count above 1 (visibility expired or given back).
+    pub queue_redelivered: u64,
 }
 
 impl Promises {
@@ -129,10 +152,81 @@ impl Promises {
                 tally.shards_removed += num::<u64>(removed, line)?;
                 tally.in_pass = false;
             }
+            ["D", shard, counter, count, h] => {
+                let key: QueueKey = (num(shard, line)?, num(counter, line)?);
+                let count: u32 = num(count, line)?;
+                self.queue_delivered(key, count, num(h, line)?)?;
+                tally.queue_received += 1;
+                tally.queue_redelivered += u64::from(count > 1);
+            }
+            ["Q", shard, counter, count] => {
+                let key: QueueKey = (num(shard, line)?, num(counter, line)?);
+                let count: u32 = num(count, line)?;
+                if !self.queue_deliveries.contains(&(key, count)) {
+                    return Err(format!(
+                        "queue record {key:?} acknowledged for a delivery (receive count {count}) never printed"
+                    ));
+                }
+                if let Some(prev) = self.queue_acked.insert(key, count) {
+                    return Err(format!(
+                        "queue record {key:?} acknowledged twice (receive counts {prev} and {count})"
+                    ));
+                }
+                if let Some(later) = self.later_delivery(key, count) {
+                    return Err(format!(
+                        "queue record {key:?} acknowledged at receive count {count} but delivered again \
+                         with receive count {later}"
+                    ));
+                }
+                tally.queue_acked += 1;
+            }
             ["R"] => {}
             _ => return Err(format!("child printed a malformed line: {line:?}")),
         }
         Ok(())
+    }
+
+    /// A delivery of queue record `key` with receive count `count` (by a child or by a
+    /// verification): checked against every acknowledgement and earlier delivery.
+    pub fn queue_delivered(&mut self, key: QueueKey, count: u32, h: u64) -> Result<(), String> {
+        if let Some(&acked) = self.queue_acked.get(&key) {
+            if count > acked {
+                return Err(format!(
+                    "queue record {key:?}, acknowledged at receive count {acked}, delivered again \
+                     (receive count {count})"
+                ));
+            }
+        }
+        if let Some(&before) = self.queue_counts.get(&key) {
+            if count <= before {
+                return Err(format!(
+                    "queue record {key:?} delivered with receive count {count}, but an earlier cycle \
+                     already saw count {before}"
+                ));
+            }
+        }
+        if !self.queue_deliveries.insert((key, count)) {
+            return Err(format!(
+                "queue record {key:?} delivered twice with receive count {count}"
+            ));
+        }
+        self.queue_this_cycle.insert(key);
+        let top = self.queue_top.entry(key).or_default();
+        *top = (*top).max(count);
+        if self.queue_hashes.insert(key, h).is_some_and(|p| p != h) {
+            return Err(format!("queue record {key:?} delivered with two payloads"));
+        }
+        Ok(())
+    }
+
+    /// A delivery of `key` with a receive count above `count`, if one was seen.
+    fn later_delivery(&self, key: QueueKey, count: u32) -> Option<u32> {
+        self.queue_top.get(&key).copied().filter(|&c| c > count)
+    }
+
+    /// Ends a cycle: every delivery seen so far is "before" for the next one.
+    pub fn queue_end_cycle(&mut self) {
+        self.queue_counts.clone_from(&self.queue_top);
     }
 
     /// The highest checkpoint committed per shard.

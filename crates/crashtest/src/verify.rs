@@ -7,16 +7,20 @@
 //! cycle; every lease is at or past its last committed counter with the owner that commit left; no
 //! checkpoint went backwards; every checkpoint names a record the store holds (rule 25: only
 //! durable records are checkpointed).
+//!
+//! Then the queue, on a throw-away copy drained with the clock an hour ahead ([`verify_queue`]):
+//! no record acknowledged through it comes back, and every record its stream holds is
+//! acknowledged or delivered.
 
-use crate::child::{checkpoint_seq, lease_key, Plan};
-use crate::promises::{Key, Promises, ShardKey};
-use crate::{hash, APP, CAPPED, LEASES};
+use crate::child::{checkpoint_seq, lease_key, queue_arn, Plan};
+use crate::promises::{Key, Promises, QueueKey, ShardKey};
+use crate::{hash, APP, CAPPED, LEASES, QUEUE_STREAM};
 use shardlog::consumer::{Checkpoint, LeaseTable};
-use shardlog::{SequenceNumber, StartingPosition, Store, StoreOptions};
+use shardlog::{Clock, Durability, SequenceNumber, StartingPosition, Store, StoreOptions};
 use shardlog_checkpoint::Db;
 use shardlog_storage::FsStorage;
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What the store holds: (stream, shard, counter) -> payload hash, and per shard the oldest counter
@@ -50,11 +54,25 @@ pub(crate) struct Verified {
     pub unacked_kept: u64,
     /// Segment files started since the last verification.
     pub segments_started: u64,
+    /// Queue records the drain delivered (neither acknowledged nor lost).
+    pub queue_drained: u64,
+    /// Queue acknowledgements checked: the record was not delivered again.
+    pub queue_acked: u64,
+    /// Acknowledgements found by the drain whose `Q` line the kill cut off.
+    pub queue_silent_acks: u64,
+    /// Time the queue check took (copy, open, drain).
+    pub queue_time: std::time::Duration,
 }
 
 /// Opens the store as the next child would (in the durability mode of the child that was just
 /// killed) and checks every promise; records what it read as promises for the next cycles.
-pub(crate) fn verify(dir: &Path, promises: &mut Promises, plan: &Plan) -> Result<Verified, String> {
+/// The queue is checked too if `queue` (every other cycle: the check costs a copy and an open).
+pub(crate) fn verify(
+    dir: &Path,
+    promises: &mut Promises,
+    plan: &Plan,
+    queue: bool,
+) -> Result<Verified, String> {
     let opts = StoreOptions {
         durability: plan.durability,
         segment_bytes: 16 * 1024,
@@ -70,6 +88,10 @@ pub(crate) fn verify(dir: &Path, promises: &mut Promises, plan: &Plan) -> Result
         numbers: 0,
         unacked_kept: 0,
         segments_started: 0,
+        queue_drained: 0,
+        queue_acked: 0,
+        queue_silent_acks: 0,
+        queue_time: std::time::Duration::ZERO,
     };
     // Every number read was either handed out before for this very record, or is new and above
     // every number handed out before this cycle (acknowledged by an earlier child or read by an
@@ -131,7 +153,207 @@ pub(crate) fn verify(dir: &Path, promises: &mut Promises, plan: &Plan) -> Result
         done.segments_started += last + 1 - before.map_or(first, |b| b + 1).min(last + 1);
     }
     done.leases = verify_leases(dir, promises, &contents)?;
+    if !queue {
+        return Ok(done);
+    }
+    let started = std::time::Instant::now();
+    let q = verify_queue(dir, promises, &contents)?;
+    promises.queue_this_cycle.clear();
+    (done.queue_drained, done.queue_acked) = (q.drained, q.acked);
+    done.queue_silent_acks = q.silent_acks;
+    done.queue_time = started.elapsed();
     Ok(done)
+}
+
+/// What one queue check found.
+#[derive(Default)]
+struct QueueChecked {
+    /// Records the drain delivered.
+    drained: u64,
+    /// Acknowledgements checked (the record did not come back).
+    acked: u64,
+    /// Records acknowledged by the killed child whose `Q` line the kill cut off.
+    silent_acks: u64,
+}
+
+/// Checks the queue on a copy of the data directory (the drain changes delivery state, and the
+/// children must find it as the killed one left it), opened with a clock an hour ahead so that
+/// every visibility timeout has passed: the drain receives and acknowledges until nothing is
+/// left. No record acknowledged through the queue comes back; receive counts rise above every
+/// count seen before; each record comes with the payload the stream holds; and every record the
+/// queue's stream holds was either acknowledged through the queue or comes out of the drain
+/// (at-least-once: nothing is lost by the queue). Returns (records drained, acknowledgements
+/// checked).
+fn verify_queue(
+    dir: &Path,
+    promises: &mut Promises,
+    contents: &Contents,
+) -> Result<QueueChecked, String> {
+    let copy = copy_path(dir);
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_dir(dir, &copy).map_err(|e| format!("copying the data directory: {e}"))?;
+    let opts = StoreOptions {
+        durability: Durability::None,
+        segment_bytes: 16 * 1024,
+        retention_interval: None,
+        clock: Clock::manual(Clock::System.now_ms() + 3_600_000),
+        ..StoreOptions::default()
+    };
+    let result = (|| {
+        let store =
+            Store::open(&copy, opts).map_err(|e| format!("store copy failed to open: {e}"))?;
+        let result = drain(&store, promises, contents);
+        store.close().map_err(|e| e.to_string())?;
+        result
+    })();
+    let _ = std::fs::remove_dir_all(&copy);
+    result
+}
+
+fn drain(
+    store: &Store,
+    promises: &mut Promises,
+    contents: &Contents,
+) -> Result<QueueChecked, String> {
+    let Some(queue) = queue_arn(store)? else {
+        if promises.queue_acked.is_empty() {
+            return Ok(QueueChecked::default());
+        }
+        return Err("the queue, with acknowledged records, is gone".into());
+    };
+    let mut drained: HashSet<QueueKey> = HashSet::new();
+    let mut silent = Vec::new();
+    loop {
+        let got = store
+            .try_receive_queue_records(&queue, 10, None)
+            .map_err(|e| format!("drain: receive: {e}"))?;
+        if got.is_empty() {
+            break;
+        }
+        for r in &got {
+            let seq = r.record.sequence_number;
+            let key = (seq.shard_index(), seq.counter());
+            if let Some(count) = promises.queue_acked.get(&key) {
+                return Err(format!(
+                    "queue record {key:?}, acknowledged at receive count {count}, delivered again \
+                     after the restart (receive count {})",
+                    r.receive_count
+                ));
+            }
+            if !drained.insert(key) {
+                return Err(format!(
+                    "queue record {key:?} delivered twice in one drain, though never made visible again"
+                ));
+            }
+            if let Some(&before) = promises.queue_top.get(&key) {
+                if r.receive_count <= before {
+                    return Err(format!(
+                        "queue record {key:?} delivered with receive count {} after the restart, \
+                         but a child saw count {before}",
+                        r.receive_count
+                    ));
+                }
+            }
+            let held = contents
+                .records
+                .get(&(QUEUE_STREAM.to_string(), key.0, key.1));
+            if held != Some(&hash(&r.record.data)) {
+                return Err(format!(
+                    "queue record {key:?} delivered with a payload the stream does not hold"
+                ));
+            }
+        }
+        let handles: Vec<&str> = got.iter().map(|r| r.receipt_handle.as_str()).collect();
+        let out = store
+            .acknowledge_queue_records(&queue, &handles)
+            .map_err(|e| format!("drain: acknowledge: {e}"))?;
+        if let Some(f) = out.failed.first() {
+            return Err(format!(
+                "drain: acknowledging a fresh delivery failed: {} {}",
+                f.error_code, f.error_message
+            ));
+        }
+    }
+    for (stream, shard, counter) in contents.records.keys() {
+        if stream != QUEUE_STREAM {
+            continue;
+        }
+        let key = (*shard, *counter);
+        if drained.contains(&key) || promises.queue_acked.contains_key(&key) {
+            continue;
+        }
+        // Delivered to a child since the last check, which may have been acknowledging it when
+        // it was killed: the acknowledgement committed, the `Q` line never printed. The drain proves it was
+        // acknowledged, so from now on it is a promise like any other.
+        if let Some(&count) = promises
+            .queue_top
+            .get(&key)
+            .filter(|_| promises.queue_this_cycle.contains(&key))
+        {
+            silent.push((key, count));
+        } else {
+            return Err(format!(
+                "queue record {key:?} held by the stream was neither acknowledged through the \
+                 queue nor delivered by the drain: the queue lost it"
+            ));
+        }
+    }
+    let silent_acks = silent.len() as u64;
+    promises.queue_acked.extend(silent);
+    for key in promises.queue_acked.keys() {
+        let held = contents
+            .records
+            .get(&(QUEUE_STREAM.to_string(), key.0, key.1));
+        if held.is_none() {
+            return Err(format!(
+                "queue record {key:?}, acknowledged through the queue, is not in the stream"
+            ));
+        }
+    }
+    for (key, h) in &promises.queue_hashes {
+        let held = contents
+            .records
+            .get(&(QUEUE_STREAM.to_string(), key.0, key.1));
+        if held.is_some_and(|held| held != h) {
+            return Err(format!(
+                "queue record {key:?} was delivered to a child with a payload the stream does not hold"
+            ));
+        }
+    }
+    Ok(QueueChecked {
+        drained: drained.len() as u64,
+        acked: promises.queue_acked.len() as u64 - silent_acks,
+        silent_acks,
+    })
+}
+
+/// Where the queue check copies the data directory: in `/dev/shm` if there is one (the copy is
+/// thrown away, and its syncs cost nothing there), else next to it.
+fn copy_path(dir: &Path) -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        return shm.join(format!(
+            "shardlog-crashtest-{}-queue-check",
+            std::process::id()
+        ));
+    }
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push(".queue-check");
+    dir.with_file_name(name)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
 
 fn read_all(store: &Store) -> Result<Contents, String> {
