@@ -592,16 +592,32 @@ pub mod kinesis_http {
     pub struct Client {
         addr: SocketAddr,
         reader: BufReader<TcpStream>,
+        /// The `X-Amz-Target` prefix of the service (`Kinesis_20131202`, `AmazonSQS`) and its name in
+        /// the credential scope (`kinesis`, `sqs`), which emulators such as moto route by.
+        target: &'static str,
+        service: &'static str,
     }
 
     impl Client {
-        /// Connects, with Nagle off.
+        /// Connects to a Kinesis endpoint, with Nagle off.
         pub fn connect(addr: SocketAddr) -> Res<Client> {
+            Client::connect_to(addr, "Kinesis_20131202", "kinesis")
+        }
+
+        /// Connects to an AWS JSON endpoint whose operations are `{target}.{op}` and whose
+        /// credential scope names `service`, with Nagle off.
+        pub fn connect_to(
+            addr: SocketAddr,
+            target: &'static str,
+            service: &'static str,
+        ) -> Res<Client> {
             let s = TcpStream::connect(addr)?;
             s.set_nodelay(true)?;
             Ok(Client {
                 addr,
                 reader: BufReader::new(s),
+                target,
+                service,
             })
         }
 
@@ -619,8 +635,10 @@ pub mod kinesis_http {
         pub fn send(&mut self, op: &str, content_type: &str, body: &[u8]) -> Res<Vec<u8>> {
             // kinesalite checks that a signature is present (not that it is right).
             let head = format!(
-                "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\nContent-Type: {content_type}\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Length: {}\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: {}.{op}\r\nContent-Type: {content_type}\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/{}/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Length: {}\r\n\r\n",
                 self.addr,
+                self.target,
+                self.service,
                 body.len()
             );
             let s = self.reader.get_mut();
