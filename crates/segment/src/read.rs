@@ -83,17 +83,6 @@ impl From<SharedRecord<'_>> for Record {
     }
 }
 
-impl From<RecordRef<'_>> for Record {
-    fn from(r: RecordRef<'_>) -> Self {
-        Record {
-            seq: r.seq,
-            timestamp_ms: r.timestamp_ms,
-            key: Bytes::copy_from_slice(r.key),
-            data: Bytes::copy_from_slice(r.data),
-        }
-    }
-}
-
 /// Records returned by [`ShardLog::read`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadBatch {

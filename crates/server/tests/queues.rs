@@ -446,30 +446,9 @@ fn receive_and_acknowledge_over_cbor() {
         "PutRecord",
         json!({"StreamName": "s", "Data": b64(&[0, 1, 2, 255]), "PartitionKey": "k"}),
     );
-    let cbor = |op: &str, v: Cbor| -> (u16, Cbor) {
-        let mut body = Vec::new();
-        ciborium::ser::into_writer(&v, &mut body).unwrap();
-        let (status, headers, out) = s.raw(
-            "POST",
-            &[
-                ("X-Amz-Target", &format!("Kinesis_20131202.{op}")),
-                ("Content-Type", "application/x-amz-cbor-1.1"),
-            ],
-            &body,
-        );
-        assert!(headers.contains(&("content-type".into(), "application/x-amz-cbor-1.1".into())));
-        (status, ciborium::de::from_reader(&out[..]).unwrap())
-    };
+    let cbor = |op: &str, v: Cbor| s.cbor(op, v);
     let text = |t: &str| Cbor::Text(t.into());
-    let field = |m: &Cbor, k: &str| {
-        m.as_map()
-            .unwrap()
-            .iter()
-            .find(|(n, _)| n == &text(k))
-            .unwrap()
-            .1
-            .clone()
-    };
+    let field = common::cbor_field;
     let (status, out) = cbor(
         "ReceiveQueueRecords",
         Cbor::Map(vec![

@@ -135,6 +135,24 @@ impl TestServer {
         read_response(&mut s)
     }
 
+    /// One AWS CBOR 1.1 call (as the Java SDK and the KPL make them); returns the status and the
+    /// decoded answer, after checking the answer is CBOR too.
+    #[allow(dead_code)]
+    pub fn cbor(&self, op: &str, v: ciborium::Value) -> (u16, ciborium::Value) {
+        let mut body = Vec::new();
+        ciborium::ser::into_writer(&v, &mut body).unwrap();
+        let (status, headers, out) = self.raw(
+            "POST",
+            &[
+                ("X-Amz-Target", &format!("Kinesis_20131202.{op}")),
+                ("Content-Type", "application/x-amz-cbor-1.1"),
+            ],
+            &body,
+        );
+        assert!(headers.contains(&("content-type".into(), "application/x-amz-cbor-1.1".into())));
+        (status, ciborium::de::from_reader(&out[..]).unwrap())
+    }
+
     pub fn get(&self, path: &str) -> (u16, String) {
         let mut s = TcpStream::connect(self.addr).unwrap();
         let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -231,4 +249,16 @@ pub fn drain_messages(buf: &mut Vec<u8>) -> Vec<Message> {
         buf.drain(..used);
     }
     out
+}
+
+/// The member `key` of a decoded CBOR map (panics if there is none).
+#[allow(dead_code)]
+pub fn cbor_field(m: &ciborium::Value, key: &str) -> ciborium::Value {
+    m.as_map()
+        .unwrap()
+        .iter()
+        .find(|(n, _)| n.as_text() == Some(key))
+        .unwrap()
+        .1
+        .clone()
 }

@@ -39,7 +39,7 @@ impl Store {
         let req = ReceiveQueueRecords {
             limit,
             wait,
-            visibility_timeout_seconds: None,
+            ..ReceiveQueueRecords::default()
         };
         self.receive_waiting(queue, req, true)
     }

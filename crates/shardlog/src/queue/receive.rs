@@ -66,7 +66,7 @@ impl Store {
         let req = ReceiveQueueRecords {
             limit,
             wait,
-            visibility_timeout_seconds: None,
+            ..ReceiveQueueRecords::default()
         };
         self.receive_queue_records_with(queue, req)
     }
