@@ -437,6 +437,7 @@ fn run(cli: Cli) -> CliResult {
             header_read_timeout: std::time::Duration::from_secs(header_timeout_secs),
             metrics_bind,
             tls,
+            control_socket: control_socket(&cli.data_dir),
             leases: LeaseOptions {
                 lease_duration_ms: lease_failover_ms,
                 ..LeaseOptions::default()
@@ -622,6 +623,18 @@ fn serve(store: Store, bind: &str, opts: shardlog_server::ServerOptions) -> CliR
     store.close()?;
     tracing::info!("store closed");
     Ok(())
+}
+
+/// Where `serve` takes operator commands (`shardlog backup` of the store it holds): the data
+/// directory's `control.sock`, unless its path is too long for a Unix socket address (about 100
+/// bytes), which is logged.
+fn control_socket(data_dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let path = std::path::absolute(data_dir.join(tools::CONTROL_SOCKET)).ok()?;
+    if cfg!(unix) && path.as_os_str().len() < 100 {
+        return Some(path);
+    }
+    tracing::warn!(path = %path.display(), "no control socket: `shardlog backup` cannot reach this server");
+    None
 }
 
 /// Completes at the first SIGTERM or ctrl-c.

@@ -4,7 +4,7 @@
 //! `shardlog_checkpoint::check_file`); this file parses, prints and shows progress.
 
 use serde_json::{json, Value};
-use std::io::{IsTerminal, Write};
+use std::io::{ErrorKind, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -604,16 +604,7 @@ fn run_backup(data_dir: &Path, dest: &Path) -> CliResult<Report> {
     };
     let store = match shardlog::Store::open(data_dir, opts) {
         Ok(s) => s,
-        Err(shardlog::Error::Locked(_)) => {
-            return Err(format!(
-                "the store at {} is open by another process (a running `shardlog serve`?): this \
-                 command takes a backup only of a store it can open itself. Stop that process and \
-                 run it again, or take the backup inside the process that owns the store \
-                 (shardlog::Store::backup)",
-                data_dir.display()
-            )
-            .into())
-        }
+        Err(shardlog::Error::Locked(_)) => return backup_through_server(data_dir, dest),
         Err(e) => return Err(e.into()),
     };
     let progress = Progress::new("backup");
@@ -621,6 +612,34 @@ fn run_backup(data_dir: &Path, dest: &Path) -> CliResult<Report> {
     progress.finish();
     store.close()?;
     Ok((report?, dest.to_path_buf()))
+}
+
+/// The file name of a running `serve`'s control socket in its data directory.
+pub const CONTROL_SOCKET: &str = "control.sock";
+
+/// The store is held by another process: ask it, through its control socket, to take the backup.
+fn backup_through_server(data_dir: &Path, dest: &Path) -> CliResult<Report> {
+    let socket = data_dir.join(CONTROL_SOCKET);
+    let dest = std::path::absolute(dest)?;
+    let progress = Progress::new("backup");
+    let report = shardlog_server::backup_through(&socket, &dest, &|n| progress.set(n));
+    progress.finish();
+    match report {
+        Ok(report) => Ok((report, dest)),
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::ConnectionRefused) => {
+            Err(format!(
+                "the store at {} is open by another process, and no `shardlog serve` answers on \
+                 {}: stop that process and run this again, or take the backup inside the \
+                 process that owns the store (shardlog::Store::backup)",
+                data_dir.display(),
+                socket.display()
+            )
+            .into())
+        }
+        Err(e) => {
+            Err(format!("the server holding the store refused or failed the backup: {e}").into())
+        }
+    }
 }
 
 fn run_restore(src: &Path, data_dir: &Path) -> CliResult<Report> {
@@ -672,6 +691,12 @@ impl Progress {
             }
             None => {}
         }
+    }
+
+    /// Moves the count up to `total` (for progress reported as totals).
+    fn set(&self, total: u64) {
+        let now = self.bytes.load(std::sync::atomic::Ordering::Relaxed);
+        self.add(total.saturating_sub(now));
     }
 
     fn finish(&self) {

@@ -149,3 +149,167 @@ fn killed_backup_is_refused() {
     assert_eq!(code(&o), 0, "{o:?}");
     assert_eq!(code(&shardlog(&dir.path().join("final"), &["verify"])), 0);
 }
+
+/// Starts `shardlog serve` on `dir` and an ephemeral port; returns the child and its address. The
+/// server's stderr is drained on a thread so that it never blocks on a full pipe.
+fn start_server(dir: &Path) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut server = Command::new(env!("CARGO_BIN_EXE_shardlog"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap()).lines();
+    let addr = stderr
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find_map(|l| {
+            l.split("http://")
+                .nth(1)
+                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .expect("a listening line");
+    std::thread::spawn(move || stderr.for_each(drop));
+    (server, addr)
+}
+
+/// Puts `n` records into `stream` with one unsigned PutRecords over HTTP/1.1; true if answered 200.
+fn put_over_http(addr: &str, stream: &str, n: usize) -> bool {
+    use std::io::{Read as _, Write as _};
+    let records: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"Data":"cmVjb3Jk","PartitionKey":"k{i}"}}"#))
+        .collect();
+    let body = format!(
+        r#"{{"StreamName":"{stream}","Records":[{}]}}"#,
+        records.join(",")
+    );
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: Kinesis_20131202.PutRecords\r\n\
+         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let Ok(mut conn) = std::net::TcpStream::connect(addr) else {
+        return false;
+    };
+    let mut answer = String::new();
+    conn.write_all(request.as_bytes()).is_ok()
+        && conn.read_to_string(&mut answer).is_ok()
+        && answer.starts_with("HTTP/1.1 200")
+}
+
+/// Every record of stream `s` in the store at `dir`.
+fn count_records(dir: &Path) -> usize {
+    let store = Store::open(dir, StoreOptions::default()).unwrap();
+    let mut n = 0;
+    for shard in store.describe_stream("s").unwrap().shards {
+        let mut it = store
+            .get_shard_iterator("s", shard.shard_id, shardlog::StartingPosition::TrimHorizon)
+            .unwrap();
+        loop {
+            let got = store.get_records(&it, 10_000).unwrap();
+            n += got.records.len();
+            match got.next_shard_iterator {
+                Some(next) if !got.records.is_empty() => it = next,
+                _ => break,
+            }
+        }
+    }
+    store.close().unwrap();
+    n
+}
+
+/// Issue 19.4: `shardlog backup` of a store that a running `shardlog serve` holds goes through the
+/// server's control socket while producers write; the restored copy verifies clean and holds every
+/// record acknowledged before the backup started. A socket left by a SIGKILLed server is replaced
+/// by the next one, and a graceful stop removes it.
+#[test]
+fn backup_of_a_store_held_by_serve_goes_through_its_control_socket() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live");
+    assert_eq!(
+        code(&shardlog(&live, &["create-stream", "s", "--shards", "3"])),
+        0
+    );
+    let (server, addr) = start_server(&live);
+    let socket = live.join("control.sock");
+    assert!(socket.exists(), "serve made no control socket");
+    for _ in 0..5 {
+        assert!(put_over_http(&addr, "s", 200));
+    }
+    let acked = AtomicUsize::new(1000);
+    let stop = AtomicBool::new(false);
+    // A relative destination is the CLI's working directory's, not the server's.
+    let o = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                if put_over_http(&addr, "s", 100) {
+                    acked.fetch_add(100, Ordering::Relaxed);
+                }
+            }
+        });
+        let o = Command::new(env!("CARGO_BIN_EXE_shardlog"))
+            .current_dir(dir.path())
+            .args(["--data-dir", "live", "backup", "bak"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        stop.store(true, Ordering::Relaxed);
+        o
+    });
+    assert_eq!(code(&o), 0, "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("3 shards"),
+        "{o:?}"
+    );
+    assert!(dir.path().join("bak/catalog").exists());
+    // A second backup into the same place is refused by the server, with its reason.
+    let o = shardlog(&live, &["backup", dir.path().join("bak").to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not empty"),
+        "{o:?}"
+    );
+
+    let mut server = server;
+    server.kill().unwrap(); // SIGKILL: the socket file stays behind
+    server.wait().unwrap();
+    assert!(socket.exists());
+    let restored = dir.path().join("restored");
+    assert_eq!(
+        code(&shardlog(
+            &restored,
+            &["restore", dir.path().join("bak").to_str().unwrap()]
+        )),
+        0
+    );
+    assert_eq!(code(&shardlog(&restored, &["verify"])), 0);
+    let n = count_records(&restored);
+    let total = acked.load(Ordering::Relaxed);
+    assert!(
+        (1000..=total + 100).contains(&n),
+        "{n} records restored of {total} acknowledged"
+    );
+
+    // The next server replaces the leftover socket and serves a backup through it.
+    let (mut server, _) = start_server(&live);
+    let o = shardlog(
+        &live,
+        &["backup", dir.path().join("bak2").to_str().unwrap()],
+    );
+    assert_eq!(code(&o), 0, "{o:?}");
+    let term = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(server.wait().unwrap().success());
+    assert!(!socket.exists(), "a graceful stop leaves no socket behind");
+    assert_eq!(
+        count_records(&dir.path().join("bak2")),
+        count_records(&live)
+    );
+}

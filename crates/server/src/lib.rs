@@ -23,6 +23,8 @@
 
 mod body;
 mod codec;
+#[cfg(unix)]
+mod control;
 mod error;
 pub mod eventstream;
 mod first_bytes;
@@ -36,11 +38,14 @@ mod tls;
 mod validate;
 mod wire;
 
+#[cfg(unix)]
+pub use control::backup_through;
 pub use error::ApiError;
 pub use sigv4::Credentials;
 pub use tls::{SelfSigned, TlsConfig, TlsError};
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +97,11 @@ pub struct ServerOptions {
     /// finish within [`header_read_timeout`](ServerOptions::header_read_timeout). The metrics
     /// listener stays plain HTTP.
     pub tls: Option<TlsConfig>,
+    /// Where to listen for operator commands from other processes (Unix only): today
+    /// `shardlog backup` of the store this server holds. Keep it in the store's data directory
+    /// (`shardlog serve` uses `DATA_DIR/control.sock`): the store's lock then makes a socket
+    /// found there at start a leftover, which is replaced. Made with mode 0600.
+    pub control_socket: Option<PathBuf>,
 }
 
 impl Default for ServerOptions {
@@ -110,6 +120,7 @@ impl Default for ServerOptions {
             max_subscriptions: 256,
             subscriber_stall_timeout: Duration::from_secs(30),
             tls: None,
+            control_socket: None,
         }
     }
 }
@@ -144,6 +155,8 @@ pub(crate) struct Shared {
 pub struct Server {
     listener: tokio::net::TcpListener,
     metrics_listener: Option<tokio::net::TcpListener>,
+    #[cfg(unix)]
+    control_listener: Option<tokio::net::UnixListener>,
     shared: Arc<Shared>,
 }
 
@@ -157,6 +170,11 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let metrics_listener = match opts.metrics_bind {
             Some(at) => Some(tokio::net::TcpListener::bind(at).await?),
+            None => None,
+        };
+        #[cfg(unix)]
+        let control_listener = match &opts.control_socket {
+            Some(path) => Some(control::bind(path)?),
             None => None,
         };
         let table = store
@@ -177,6 +195,8 @@ impl Server {
         Ok(Server {
             listener,
             metrics_listener,
+            #[cfg(unix)]
+            control_listener,
             shared,
         })
     }
@@ -213,11 +233,21 @@ impl Server {
         let metrics = self
             .metrics_listener
             .map(|l| tokio::spawn(http::serve_metrics(l, self.shared.clone())));
+        #[cfg(unix)]
+        let control = self
+            .control_listener
+            .map(|l| tokio::spawn(control::serve(l, self.shared.clone())));
+        #[cfg(not(unix))]
+        let control: Option<tokio::task::JoinHandle<()>> = None;
+        let control_path = self.shared.opts.control_socket.clone();
         let served = http::serve(self.listener, self.shared, shutdown).await;
-        if let Some(task) = metrics {
+        for task in [metrics, control].into_iter().flatten() {
             task.abort();
             // An aborted task answers `Err(cancelled)`; its `Shared` handle is gone either way.
             let _ = task.await;
+        }
+        if let Some(path) = control_path.filter(|_| cfg!(unix)) {
+            let _ = std::fs::remove_file(path);
         }
         tracing::info!("stopped");
         served

@@ -656,3 +656,67 @@ fn well_behaved_clients_are_served_through_every_abuse() {
         );
     }
 }
+
+/// Issue 19.4: the control socket answers malformed or unknown commands with a 4xx and a reason,
+/// reads no more than its body cap, and still serves a good backup afterwards.
+#[cfg(unix)]
+#[test]
+fn control_socket_refuses_bad_commands_and_serves_a_good_one() {
+    use std::os::unix::net::UnixStream;
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("control.sock");
+    let opts = ServerOptions {
+        control_socket: Some(socket.clone()),
+        ..ServerOptions::default()
+    };
+    let server = TestServer::start(&dir.path().join("data"), opts);
+    server.ok("CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    let ask = |method: &str, path: &str, body: &str| {
+        let mut c = UnixStream::connect(&socket).unwrap();
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        c.write_all(req.as_bytes()).unwrap();
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let cases = [
+        ("GET", "/backup", "", "405", "use POST /backup"),
+        ("POST", "/restore", "", "404", "unknown command"),
+        (
+            "POST",
+            "/backup",
+            "{",
+            "400",
+            "expected {\\\"destination\\\": PATH}",
+        ),
+        (
+            "POST",
+            "/backup",
+            r#"{"destination":"rel/dir"}"#,
+            "400",
+            "must be an absolute path",
+        ),
+    ];
+    for (method, path, body, status, reason) in cases {
+        let answer = ask(method, path, body);
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
+        assert!(answer.contains(reason), "{method} {path}: {answer}");
+    }
+    let huge = format!(r#"{{"destination":"/{}"}}"#, "x".repeat(100 << 10));
+    assert!(ask("POST", "/backup", &huge).starts_with("HTTP/1.1 400"));
+    let dest = dir.path().join("bak");
+    let report = shardlog_server::backup_through(&socket, &dest, &|_| {}).unwrap();
+    assert_eq!((report.streams, report.shards), (1, 1));
+    assert!(dest.join("catalog").exists());
+    // The server's own reason reaches the caller: the destination is now used.
+    let e = shardlog_server::backup_through(&socket, &dest, &|_| {}).unwrap_err();
+    assert!(e.to_string().contains("not empty"), "{e}");
+    server.stop();
+    assert!(!socket.exists());
+}

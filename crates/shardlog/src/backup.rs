@@ -36,7 +36,7 @@ use std::sync::Arc;
 /// let r = shardlog::backup::BackupReport::default();
 /// assert_eq!(r.shards, 0);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BackupReport {
     /// Streams in the backup's catalog.

@@ -19,16 +19,11 @@ use crate::validate::{
 use crate::wire::EncodedSize;
 use crate::Shared;
 use bytes::Bytes;
-use http_body_util::BodyExt as _;
-use hyper::body::Frame;
 use serde_json::json;
 use shardlog::{Store, Subscription};
 use shardlog_storage::MutexExt as _;
-use std::convert::Infallible;
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// SubscribeToShard: in the operation table like every other operation.
@@ -125,7 +120,7 @@ async fn start(
             "could not start the subscription: {e}"
         )));
     }
-    Ok(ChannelBody(rx).boxed())
+    Ok(crate::body::channel(rx))
 }
 
 /// The payload of the `initial-response` event: an empty structure (`{}`).
@@ -288,20 +283,5 @@ fn event(ev: shardlog::SubscriptionEvent) -> shapes::SubscribeToShardEvent {
         continuation_sequence_number: ev.continuation_sequence_number.map(|c| c.to_string()),
         millis_behind_latest: i64::try_from(ev.millis_behind_latest).unwrap_or(i64::MAX),
         child_shards: (!ev.child_shards.is_empty()).then(|| super::children(&ev.child_shards)),
-    }
-}
-
-/// A response body fed by a channel: each message is one chunk.
-struct ChannelBody(tokio::sync::mpsc::Receiver<Bytes>);
-
-impl hyper::body::Body for ChannelBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.0.poll_recv(cx).map(|m| m.map(|b| Ok(Frame::data(b))))
     }
 }
