@@ -57,6 +57,10 @@ pub struct StoreOptions {
     /// each); the rest are opened when read. Active segments stay open regardless. Default: a set
     /// of [`DEFAULT_OPEN_SEGMENTS`](crate::DEFAULT_OPEN_SEGMENTS) for this store alone.
     pub open_segments: OpenSegments,
+    /// Most records in flight (received and neither acknowledged nor expired) per queue; a
+    /// receive then returns only records whose visibility expired, and none from the stream,
+    /// until acknowledgements make room. Default: 120,000, the AWS quota.
+    pub max_in_flight_per_queue: usize,
 }
 
 impl Default for StoreOptions {
@@ -73,6 +77,7 @@ impl Default for StoreOptions {
             region: crate::names::DEFAULT_REGION.to_string(),
             state_delay: std::time::Duration::ZERO,
             open_segments: OpenSegments::default(),
+            max_in_flight_per_queue: 120_000,
         }
     }
 }

@@ -703,3 +703,118 @@ fn children_wait_until_their_parents_are_acknowledged() {
         .iter()
         .all(|r| r.record.sequence_number.shard_index() != 0));
 }
+
+/// Keys of queue delivery state (namespace `queue`, every tag but the schema's) in the store's
+/// checkpoint file, read while the store is closed.
+fn queue_state_keys(dir: &std::path::Path) -> usize {
+    let root: Arc<dyn shardlog_storage::Storage> =
+        Arc::new(shardlog_storage::FsStorage::open(dir).unwrap());
+    let db = shardlog_checkpoint::Db::open_read_only(root, "leases.db").unwrap();
+    let snap = db.read().unwrap();
+    let keys = snap
+        .range(b"queue\0".to_vec()..b"queue\x01".to_vec())
+        .map(|e| e.unwrap().0)
+        .filter(|k| !k.starts_with(b"queue\0M"))
+        .count();
+    keys
+}
+
+/// Deleting a stream deletes its queues' delivery state, and state that a crash left behind
+/// after its queue left the catalog (here: the checkpoint file of before the deletion put back)
+/// is swept at the next open's first queue call.
+#[test]
+fn deleted_queues_and_streams_leave_no_delivery_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(T0);
+    let store = Store::open(dir.path(), opts(&clock)).unwrap();
+    on_demand(&store, "s", 2);
+    on_demand(&store, "t", 1);
+    let q = queue(&store, "q", "s", DeadLetterConfiguration::built_in(2));
+    let keep = queue(&store, "keep", "t", DeadLetterConfiguration::built_in(2));
+    put(&store, "s", 0, 6);
+    put(&store, "t", 0, 2);
+    assert_eq!(
+        store
+            .receive_queue_records(&q, 10, Duration::ZERO)
+            .unwrap()
+            .len(),
+        6
+    );
+    assert_eq!(
+        store
+            .receive_queue_records(&keep, 1, Duration::ZERO)
+            .unwrap()
+            .len(),
+        1
+    );
+    store.close().unwrap();
+    drop(store);
+    // 2 cursors and 6 in flight of `q`; 1 cursor and 1 in flight of `keep`.
+    assert_eq!(queue_state_keys(dir.path()), 10);
+    let before = std::fs::read(dir.path().join("leases.db")).unwrap();
+
+    let store = Store::open(dir.path(), opts(&clock)).unwrap();
+    store.delete_stream("s").unwrap();
+    store.close().unwrap();
+    drop(store);
+    assert_eq!(
+        queue_state_keys(dir.path()),
+        2,
+        "the deleted stream's queue state is gone"
+    );
+
+    // A crash between the catalog commit and the state commit: the old state is back.
+    std::fs::write(dir.path().join("leases.db"), &before).unwrap();
+    assert_eq!(queue_state_keys(dir.path()), 10);
+    let store = Store::open(dir.path(), opts(&clock)).unwrap();
+    assert_eq!(
+        store
+            .receive_queue_records(&keep, 10, Duration::ZERO)
+            .unwrap()
+            .len(),
+        1
+    );
+    store.close().unwrap();
+    drop(store);
+    // `keep` now has both records in flight; nothing of `q` is left.
+    assert_eq!(queue_state_keys(dir.path()), 3);
+}
+
+/// At `max_in_flight_per_queue` records in flight a receive takes nothing new from the stream, yet
+/// still redelivers records whose visibility expired; acknowledgements make room again.
+#[test]
+fn the_in_flight_limit_holds_back_new_records_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(T0);
+    let store = Store::open(
+        dir.path(),
+        StoreOptions {
+            max_in_flight_per_queue: 5,
+            ..opts(&clock)
+        },
+    )
+    .unwrap();
+    on_demand(&store, "s", 2);
+    let q = queue(&store, "q", "s", DeadLetterConfiguration::built_in(10));
+    put(&store, "s", 0, 8);
+    let first = store.receive_queue_records(&q, 10, Duration::ZERO).unwrap();
+    assert_eq!(first.len(), 5);
+    assert!(store
+        .receive_queue_records(&q, 10, Duration::ZERO)
+        .unwrap()
+        .is_empty());
+    let handles: Vec<&str> = first[..2]
+        .iter()
+        .map(|r| r.receipt_handle.as_str())
+        .collect();
+    store.acknowledge_queue_records(&q, &handles).unwrap();
+    let second = store.receive_queue_records(&q, 10, Duration::ZERO).unwrap();
+    assert_eq!(second.len(), 2, "two acknowledgements, two new records");
+    // Every in-flight record expires: they come back although the queue is at its limit.
+    clock.set(T0 + 31_000);
+    let again = store.receive_queue_records(&q, 10, Duration::ZERO).unwrap();
+    assert_eq!(again.len(), 5);
+    assert!(again.iter().all(|r| r.receive_count == 2));
+    let seen: BTreeSet<String> = first.iter().chain(&second).map(data).collect();
+    assert!(again.iter().all(|r| seen.contains(&data(r))));
+}

@@ -226,13 +226,19 @@ impl Store {
             }
             Ok(())
         })?;
+        self.forget_queue(found.incarnation)
+    }
+
+    /// Deletes the delivery state of a queue incarnation the catalog no longer names (its queue or
+    /// its stream was deleted) and refuses its receipt handles from then on.
+    pub(crate) fn forget_queue(&self, incarnation: u32) -> Result<()> {
         let registry = &self.inner.queues;
-        let live = registry.drop_live(found.incarnation);
+        let live = registry.drop_live(incarnation);
         // Under the queue's lock: no call of this queue pushes a change after the deletion.
         let guard = live.as_ref().map(|l| l.delivery.locked());
         let keys = Keys {
             ns: self.queue_namespace()?,
-            incarnation: found.incarnation,
+            incarnation,
         };
         let ticket = registry
             .committer
@@ -241,6 +247,32 @@ impl Store {
             g.gone = true;
         }
         registry.committer.wait(ticket, || self.state_file())
+    }
+
+    /// Deletes the delivery state of every incarnation the catalog does not name: what a crash
+    /// between a deletion's catalog commit and its state commit left behind. Runs once per open,
+    /// at the first use of a queue. Safe beside queue calls: a queue's state is written only after
+    /// its catalog entry is durable, and incarnations are never reused, so an incarnation found in
+    /// the state and missing from the catalog read after it is gone for good.
+    fn sweep_orphan_queue_state(&self) -> Result<()> {
+        let ns = self.queue_namespace()?;
+        let stored = super::state::incarnations(&ns)?;
+        let named: std::collections::BTreeSet<u32> = self
+            .inner
+            .catalog
+            .locked()
+            .streams
+            .values()
+            .flat_map(|m| m.queues.iter().map(|q| q.incarnation))
+            .collect();
+        for orphan in stored.difference(&named) {
+            tracing::info!(
+                incarnation = orphan,
+                "deleting the state of a deleted queue"
+            );
+            self.forget_queue(*orphan)?;
+        }
+        Ok(())
     }
 
     /// Adds tags to a queue and removes others (`TagResource` / `UntagResource` with a queue
@@ -324,6 +356,14 @@ impl Store {
     pub(crate) fn live_queue(&self, meta: &QueueMeta) -> Result<Arc<Live>> {
         self.inner.life.check()?;
         self.inner.queues.committer.check()?;
+        if !self
+            .inner
+            .queues
+            .swept
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            self.sweep_orphan_queue_state()?;
+        }
         let mut live = self.inner.queues.live.locked();
         if let Some(l) = live.get(&meta.incarnation) {
             return Ok(Arc::clone(l));

@@ -337,6 +337,8 @@ pub(crate) struct QueueMeta {
 pub(crate) struct Registry {
     live: Mutex<HashMap<u32, Arc<Live>>>,
     committer: commit::Committer,
+    /// The state of deleted queues was swept since the store opened.
+    swept: std::sync::atomic::AtomicBool,
 }
 
 /// One queue's delivery state in memory; changed only under `delivery`, and on disk in the same

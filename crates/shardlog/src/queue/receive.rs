@@ -193,6 +193,12 @@ impl Store {
                 order.rotate_left(turn);
                 d.turn = d.turn.wrapping_add(1);
                 let share = (req.limit / order.len()).max(1);
+                let in_flight: usize = d.shards.values().map(|s| s.in_flight.len()).sum();
+                let mut room_in_flight = self
+                    .inner
+                    .opts
+                    .max_in_flight_per_queue
+                    .saturating_sub(in_flight);
                 for pass in 0..2 {
                     for view in &order {
                         let room = req.limit - out.len();
@@ -211,6 +217,7 @@ impl Store {
                             ops: &mut ops,
                             out: &mut out,
                             taken: &mut taken,
+                            room_in_flight: &mut room_in_flight,
                             sync_first: !matches!(
                                 self.inner.opts.durability,
                                 shardlog_segment::Durability::Sync
@@ -252,6 +259,11 @@ struct Take<'a> {
     /// (shard, counter) of the records this call delivered: a visibility timeout of zero leaves
     /// them visible, and the second pass must not deliver them again.
     taken: &'a mut BTreeSet<(u32, u64)>,
+    /// How many more records may go in flight ([`StoreOptions::max_in_flight_per_queue`]): new
+    /// records of the stream are taken only while it is above zero.
+    ///
+    /// [`StoreOptions::max_in_flight_per_queue`]: crate::StoreOptions::max_in_flight_per_queue
+    room_in_flight: &'a mut usize,
     /// The store's appends are not durable when they return: sync the shard before a cursor
     /// past its new records is committed, or a crash could lose records the cursor already passed
     /// and their counters would be given to new records the queue then skips.
@@ -306,16 +318,18 @@ impl Take<'_> {
             taken += 1;
         }
         let end = self.view.end.unwrap_or(u64::MAX);
-        if taken == room || sd.cursor >= end.min(self.view.shard.log.next_seq()) {
+        let want = (room - taken).min(*self.room_in_flight);
+        if want == 0 || sd.cursor >= end.min(self.view.shard.log.next_seq()) {
             return Ok(());
         }
         let (records, read_next) = read_records(
             &self.view.shard,
             self.incarnation,
             sd.cursor,
-            (room - taken, MAX_GET_BYTES),
+            (want, MAX_GET_BYTES),
             end,
         )?;
+        *self.room_in_flight -= records.len();
         if self.sync_first && !records.is_empty() {
             self.view.shard.log.sync()?;
         }

@@ -86,6 +86,27 @@ pub(crate) enum Op {
     DeletePrefix(Vec<u8>),
 }
 
+/// The incarnations that have any state in `ns`.
+pub(crate) fn incarnations(ns: &Namespace) -> Result<std::collections::BTreeSet<u32>> {
+    let snap = ns.db().read()?;
+    let mut out = std::collections::BTreeSet::new();
+    for tag in [TAG_CURSOR, TAG_IN_FLIGHT, TAG_DEAD] {
+        let prefix = ns.prefix(tag);
+        let end = range_end(&prefix);
+        for entry in snap.range(prefix.clone()..end) {
+            let (key, _) = entry?;
+            let incarnation = key
+                .get(prefix.len()..prefix.len() + 8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64_from_ordered)
+                .and_then(|i| u32::try_from(i).ok())
+                .ok_or_else(|| bad_state(&key))?;
+            out.insert(incarnation);
+        }
+    }
+    Ok(out)
+}
+
 /// Key builder for one queue incarnation.
 #[derive(Debug, Clone)]
 pub(crate) struct Keys {
