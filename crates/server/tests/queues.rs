@@ -542,3 +542,48 @@ fn tags_on_a_queue() {
         "ResourceNotFoundException"
     );
 }
+
+/// With `--state-delay-ms` a queue is `CREATING` in CreateQueue's answer and delivers nothing
+/// until it is `ACTIVE`; an UpdateQueue meanwhile is `ResourceInUseException`; a deleted queue is
+/// `DELETING` before it is gone.
+#[test]
+fn queue_states_follow_the_state_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_opts = shardlog::StoreOptions {
+        state_delay: Duration::from_millis(300),
+        ..shardlog::StoreOptions::default()
+    };
+    let s = TestServer::start_with(dir.path(), store_opts, ServerOptions::default());
+    let stream = on_demand(&s);
+    std::thread::sleep(Duration::from_millis(350));
+    let created = s.ok(
+        "CreateQueue",
+        json!({"QueueName": "q", "StreamConfigurationList": [{"StreamARN": stream, "StartingPosition": {"Type": "TRIM_HORIZON"}}]}),
+    );
+    assert_eq!(created["QueueDescription"]["QueueStatus"], "CREATING");
+    let arn = created["QueueDescription"]["QueueARN"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let describe = || {
+        s.ok("DescribeQueue", json!({"QueueARN": arn}))["QueueDescription"]["QueueStatus"].clone()
+    };
+    assert_eq!(describe(), "CREATING");
+    put(&s, "one");
+    let got = s.ok("ReceiveQueueRecords", json!({"QueueARN": arn, "Limit": 10}));
+    assert!(records(&got).is_empty(), "{got}");
+    let (status, kind, _) = s.err(
+        "UpdateQueue",
+        json!({"QueueARN": arn, "QueueAttributes": {"VisibilityTimeoutSeconds": 60}}),
+    );
+    assert_eq!((status, kind.as_str()), (400, "ResourceInUseException"));
+    std::thread::sleep(Duration::from_millis(350));
+    assert_eq!(describe(), "ACTIVE");
+    let got = s.ok("ReceiveQueueRecords", json!({"QueueARN": arn, "Limit": 10}));
+    assert_eq!(records(&got).len(), 1);
+    s.ok("DeleteQueue", json!({"QueueARN": arn}));
+    assert_eq!(describe(), "DELETING");
+    std::thread::sleep(Duration::from_millis(350));
+    let (status, kind, _) = s.err("DescribeQueue", json!({"QueueARN": arn}));
+    assert_eq!((status, kind.as_str()), (400, "ResourceNotFoundException"));
+}

@@ -70,7 +70,7 @@ impl Deleting {
 }
 
 impl Store {
-    fn delay_ms(&self) -> u64 {
+    pub(crate) fn delay_ms(&self) -> u64 {
         u64::try_from(self.inner.opts.state_delay.as_millis()).unwrap_or(u64::MAX)
     }
 

@@ -217,13 +217,7 @@ impl Store {
         drop(stream);
         inner.streams_dir.remove_dir(&meta.dir_name())?;
         inner.streams_dir.sync_dir()?;
-        for q in &meta.queues {
-            // The catalog no longer names the queue: its state is garbage from now on, and
-            // what a failure here leaves is swept at the next open's first queue call.
-            if let Err(e) = self.forget_queue(q.incarnation) {
-                tracing::warn!(stream = name, queue = %q.name, error = %e, "queue state not deleted");
-            }
-        }
+        self.forget_stream_queues(&meta);
         self.report_deleting(describe(&meta, self.stream_arn(name)));
         Ok(())
     }

@@ -818,3 +818,91 @@ fn the_in_flight_limit_holds_back_new_records_only() {
     let seen: BTreeSet<String> = first.iter().chain(&second).map(data).collect();
     assert!(again.iter().all(|r| seen.contains(&data(r))));
 }
+
+/// With a state delay a queue is `CREATING` (and delivers nothing), then `ACTIVE`; `UPDATING`
+/// after an update (another update is refused, receives go on); `DELETING` after its deletion or
+/// its stream's, as AWS reports them; then gone.
+#[test]
+fn queues_pass_through_creating_updating_and_deleting_with_a_state_delay() {
+    use shardlog::QueueStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(T0);
+    let store = Store::open(
+        dir.path(),
+        StoreOptions {
+            state_delay: Duration::from_secs(1),
+            ..opts(&clock)
+        },
+    )
+    .unwrap();
+    on_demand(&store, "s", 1);
+    clock.set(T0 + 1_000);
+    let q = queue(&store, "q", "s", DeadLetterConfiguration::built_in(3));
+    let status = |arn: &str| store.describe_queue(arn).map(|d| d.queue_status);
+    assert_eq!(status(&q).unwrap(), QueueStatus::Creating);
+    assert_eq!(
+        store.list_queues(None).unwrap()[0].queue_status,
+        QueueStatus::Creating
+    );
+    put(&store, "s", 0, 3);
+    assert!(store
+        .receive_queue_records(&q, 10, Duration::ZERO)
+        .unwrap()
+        .is_empty());
+    clock.set(T0 + 2_000);
+    assert_eq!(status(&q).unwrap(), QueueStatus::Active);
+    assert_eq!(
+        store
+            .receive_queue_records(&q, 1, Duration::ZERO)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let attrs = QueueAttributes {
+        visibility_timeout_seconds: Some(60),
+        ..QueueAttributes::default()
+    };
+    assert_eq!(
+        store.update_queue(&q, attrs.clone()).unwrap().queue_status,
+        QueueStatus::Updating
+    );
+    let refused = store.update_queue(&q, attrs.clone()).unwrap_err();
+    assert!(
+        matches!(&refused, Error::ResourceInUse(m) if m.contains("not ACTIVE, instead in state UPDATING")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store
+            .receive_queue_records(&q, 1, Duration::ZERO)
+            .unwrap()
+            .len(),
+        1
+    );
+    clock.set(T0 + 3_000);
+    assert_eq!(status(&q).unwrap(), QueueStatus::Active);
+    store.update_queue(&q, attrs).unwrap();
+
+    store.delete_queue(&q).unwrap();
+    assert_eq!(status(&q).unwrap(), QueueStatus::Deleting);
+    assert_eq!(
+        store.list_queues(Some("s")).unwrap()[0].queue_status,
+        QueueStatus::Deleting
+    );
+    assert!(matches!(
+        store.receive_queue_records(&q, 1, Duration::ZERO),
+        Err(Error::ResourceNotFound(_))
+    ));
+    let again = store.create_queue(shardlog::CreateQueue::new("q", "s"));
+    assert!(matches!(again, Err(Error::ResourceInUse(_))), "{again:?}");
+    clock.set(T0 + 4_000);
+    assert!(matches!(status(&q), Err(Error::ResourceNotFound(_))));
+    assert!(store.list_queues(None).unwrap().is_empty());
+
+    // A stream's deletion takes its queues through DELETING too.
+    let r = queue(&store, "r", "s", DeadLetterConfiguration::built_in(3));
+    store.delete_stream("s").unwrap();
+    assert_eq!(status(&r).unwrap(), QueueStatus::Deleting);
+    clock.set(T0 + 5_000);
+    assert!(matches!(status(&r), Err(Error::ResourceNotFound(_))));
+}

@@ -3,9 +3,8 @@
 use super::state::{Keys, Op, KIND, SCHEMA_VERSION};
 use super::{
     CreateQueue, DeadLetterConfiguration, DeadLetterTarget, Delivery, Live, QueueAttributes,
-    QueueDescription, QueueMeta, QueueStartingPosition, QueueStatus, QueueSummary,
-    DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_VISIBILITY_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT,
-    MAX_VISIBILITY_TIMEOUT_SECONDS,
+    QueueDescription, QueueMeta, QueueStartingPosition, QueueSummary, DEFAULT_MAX_RECEIVE_COUNT,
+    DEFAULT_VISIBILITY_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT, MAX_VISIBILITY_TIMEOUT_SECONDS,
 };
 use crate::catalog::{StreamMeta, StreamMode};
 use crate::error::{Error, Result};
@@ -60,6 +59,10 @@ impl Store {
             .streams
             .values()
             .any(|m| m.queues.iter().any(|q| q.name == req.queue_name))
+            || self
+                .deleting_queues()
+                .iter()
+                .any(|d| d.queue_name == req.queue_name)
         {
             return Err(Error::ResourceInUse(format!(
                 "Queue {} under account {account} already exists.",
@@ -118,7 +121,11 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn describe_queue(&self, queue: &str) -> Result<QueueDescription> {
-        let (stream, meta) = self.find_queue(queue)?;
+        let found = self.find_queue(queue);
+        if let (Err(_), Some(d)) = (&found, self.deleting_queue(resource_name(queue, ":queue/"))) {
+            return Ok(d);
+        }
+        let (stream, meta) = found?;
         let state = stream.read();
         Ok(self.describe(&state.meta, &meta))
     }
@@ -150,15 +157,12 @@ impl Store {
             }
             let state = s.read();
             for q in &state.meta.queues {
-                let d = self.describe(&state.meta, q);
-                out.push(QueueSummary {
-                    queue_name: d.queue_name,
-                    queue_arn: d.queue_arn,
-                    queue_status: d.queue_status,
-                    queue_creation_timestamp_ms: d.queue_creation_timestamp_ms,
-                    stream_arn: d.stream_arn,
-                    stream_creation_timestamp_ms: d.stream_creation_timestamp_ms,
-                });
+                out.push(summary(self.describe(&state.meta, q)));
+            }
+        }
+        for d in self.deleting_queues() {
+            if wanted.is_none_or(|w| w == d.stream_name) {
+                out.push(summary(d));
             }
         }
         out.sort_by(|a, b| a.queue_name.cmp(&b.queue_name));
@@ -186,6 +190,7 @@ impl Store {
     ) -> Result<QueueDescription> {
         let (stream, found) = self.find_queue(queue)?;
         let (visibility, max_receive) = resolve_attributes(&attributes, Some(&found))?;
+        self.check_queue_active(&found)?;
         let mut updated = None;
         self.update_stream_meta(&stream, |m| {
             let q = m
@@ -199,6 +204,7 @@ impl Store {
             Ok(())
         })?;
         let q = updated.ok_or_else(|| self.queue_not_found(queue))?;
+        self.begin_queue_update(&q);
         let state = stream.read();
         Ok(self.describe(&state.meta, &q))
     }
@@ -218,6 +224,7 @@ impl Store {
     /// ```
     pub fn delete_queue(&self, queue: &str) -> Result<()> {
         let (stream, found) = self.find_queue(queue)?;
+        let description = self.describe(&stream.read().meta, &found);
         self.update_stream_meta(&stream, |m| {
             let before = m.queues.len();
             m.queues.retain(|q| q.incarnation != found.incarnation);
@@ -226,7 +233,20 @@ impl Store {
             }
             Ok(())
         })?;
+        self.report_queue_deleting(description, &found.id);
         self.forget_queue(found.incarnation)
+    }
+
+    /// After `stream` left the catalog: its queues are `DELETING` for the state delay and their
+    /// delivery state goes. The catalog no longer names them, so their state is garbage from now
+    /// on; what a failure here leaves is swept at the next open's first queue call.
+    pub(crate) fn forget_stream_queues(&self, stream: &StreamMeta) {
+        for q in &stream.queues {
+            self.report_queue_deleting(self.describe(stream, q), &q.id);
+            if let Err(e) = self.forget_queue(q.incarnation) {
+                tracing::warn!(stream = %stream.name, queue = %q.name, error = %e, "queue state not deleted");
+            }
+        }
     }
 
     /// Deletes the delivery state of a queue incarnation the catalog no longer names (its queue or
@@ -390,7 +410,7 @@ impl Store {
         QueueDescription {
             queue_name: q.name.clone(),
             queue_arn: self.queue_arn(&q.id),
-            queue_status: QueueStatus::Active,
+            queue_status: self.queue_status(q),
             queue_creation_timestamp_ms: q.created_ms,
             stream_name: stream.name.clone(),
             stream_arn: self.stream_arn(&stream.name),
@@ -494,6 +514,17 @@ fn validate_queue_name(name: &str) -> Result<()> {
 
 /// The resource part of an ARN (`...:stream/<name>`, `...:queue/<id>`), or `s` itself if it is
 /// not an ARN.
+fn summary(d: QueueDescription) -> QueueSummary {
+    QueueSummary {
+        queue_name: d.queue_name,
+        queue_arn: d.queue_arn,
+        queue_status: d.queue_status,
+        queue_creation_timestamp_ms: d.queue_creation_timestamp_ms,
+        stream_arn: d.stream_arn,
+        stream_creation_timestamp_ms: d.stream_creation_timestamp_ms,
+    }
+}
+
 fn resource_name<'a>(s: &'a str, marker: &str) -> &'a str {
     if s.starts_with("arn:") {
         if let Some(i) = s.find(marker) {

@@ -34,6 +34,7 @@ mod commit;
 mod control;
 mod dead;
 mod handle;
+mod phase;
 mod receive;
 mod state;
 
@@ -179,8 +180,9 @@ impl CreateQueue {
     }
 }
 
-/// A queue's state (`QueueStatus`). Queues are created and deleted at once, so the engine reports
-/// `ACTIVE` only.
+/// A queue's state (`QueueStatus`). Queues are created, updated and deleted at once, so they are
+/// `ACTIVE` at once unless [`StoreOptions::state_delay`](crate::StoreOptions::state_delay) asks
+/// for the other states, as AWS reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueStatus {
     /// Being created.
@@ -212,7 +214,7 @@ pub struct QueueDescription {
     pub queue_name: String,
     /// `arn:aws:kinesis:<region>:<account>:queue/<id>`; the id is generated at creation.
     pub queue_arn: String,
-    /// Always [`QueueStatus::Active`] in the engine.
+    /// See [`QueueStatus`].
     pub queue_status: QueueStatus,
     /// Creation time, ms since the epoch.
     pub queue_creation_timestamp_ms: u64,
@@ -239,7 +241,7 @@ pub struct QueueSummary {
     pub queue_name: String,
     /// Its ARN.
     pub queue_arn: String,
-    /// Always [`QueueStatus::Active`] in the engine.
+    /// See [`QueueStatus`].
     pub queue_status: QueueStatus,
     /// Creation time, ms since the epoch.
     pub queue_creation_timestamp_ms: u64,
@@ -337,6 +339,8 @@ pub(crate) struct QueueMeta {
 pub(crate) struct Registry {
     live: Mutex<HashMap<u32, Arc<Live>>>,
     committer: commit::Committer,
+    /// `UPDATING` and `DELETING` queues (`StoreOptions::state_delay`).
+    phases: phase::Phases,
     /// The state of deleted queues was swept since the store opened.
     swept: std::sync::atomic::AtomicBool,
 }

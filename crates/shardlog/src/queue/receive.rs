@@ -140,7 +140,11 @@ impl Store {
         loop {
             let (stream, meta) = self.find_queue(queue)?;
             let live = self.live_queue(&meta)?;
-            let got = self.take(&stream, &meta, &live, req, dead)?;
+            // A queue delivers nothing until it is ACTIVE (it is CREATING only with a state delay).
+            let got = match self.queue_status(&meta) {
+                super::QueueStatus::Creating => Vec::new(),
+                _ => self.take(&stream, &meta, &live, req, dead)?,
+            };
             let left = deadline.saturating_duration_since(Instant::now());
             if !got.is_empty() || left.is_zero() {
                 return Ok(got);
