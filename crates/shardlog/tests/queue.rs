@@ -864,10 +864,10 @@ fn queues_pass_through_creating_updating_and_deleting_with_a_state_delay() {
         ..QueueAttributes::default()
     };
     assert_eq!(
-        store.update_queue(&q, attrs.clone()).unwrap().queue_status,
+        store.update_queue(&q, attrs).unwrap().queue_status,
         QueueStatus::Updating
     );
-    let refused = store.update_queue(&q, attrs.clone()).unwrap_err();
+    let refused = store.update_queue(&q, attrs).unwrap_err();
     assert!(
         matches!(&refused, Error::ResourceInUse(m) if m.contains("not ACTIVE, instead in state UPDATING")),
         "{refused:?}"
