@@ -150,6 +150,30 @@ impl ShardLog {
         Ok(range)
     }
 
+    /// Creates the segment appends go to if the log has none yet (a new log makes it at its first
+    /// append), so that the first append does not wait for a file to be created and synced.
+    /// Returns whether it made one.
+    ///
+    /// ```
+    /// # use shardlog_segment::{LogOptions, ShardLog};
+    /// # use shardlog_storage::SimDisk;
+    /// # use std::sync::Arc;
+    /// let log = ShardLog::open(Arc::new(SimDisk::new(1)), LogOptions::default()).unwrap();
+    /// assert!(log.start_active().unwrap());
+    /// assert!(!log.start_active().unwrap());
+    /// assert_eq!(log.append(b"key", b"data").unwrap(), 0);
+    /// ```
+    pub fn start_active(&self) -> Result<bool> {
+        self.inner.check_writable()?;
+        let mut w = self.inner.lock_writer();
+        self.inner.check_writable()?;
+        if w.active.is_some() {
+            return Ok(false);
+        }
+        self.inner.start_segment(&mut w)?;
+        Ok(true)
+    }
+
     /// Makes every record appended so far durable (a no-op for records that already are).
     ///
     /// ```

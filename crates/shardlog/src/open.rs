@@ -252,6 +252,19 @@ pub(crate) fn open_shard(
     }))
 }
 
+/// Makes the directory of a shard being created (by `create_stream` or a reshard) and its first
+/// segment, so the first puts to the new shard do not create and sync a file in line.
+pub(crate) fn new_shard(
+    dir: &dyn Storage,
+    opts: &StoreOptions,
+    incarnation: u32,
+    index: u32,
+) -> Result<Arc<Shard>> {
+    let shard = open_shard(None, dir, opts, incarnation, index)?;
+    shard.log.start_active()?;
+    Ok(shard)
+}
+
 fn missing(dir: &dyn Storage, name: &str) -> Error {
     Error::CorruptCatalog {
         file: dir.path(name),

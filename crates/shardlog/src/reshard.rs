@@ -9,7 +9,7 @@ use crate::catalog::{Closed, ShardMeta, StreamMeta, StreamMode};
 use crate::error::{Error, Result};
 use crate::hashkey::even_ranges;
 use crate::names::ShardId;
-use crate::open::open_shard;
+use crate::open::new_shard;
 use crate::store::{Store, StreamState};
 use shardlog_storage::crashpoint::{self, CrashPoint};
 
@@ -215,8 +215,7 @@ impl Store {
         }
         let mut opened = Vec::new();
         for child in &new {
-            opened.push(open_shard(
-                None,
+            opened.push(new_shard(
                 &*s.dir,
                 &inner.opts,
                 meta.incarnation,

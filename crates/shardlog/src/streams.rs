@@ -4,11 +4,12 @@ use crate::catalog::{ShardMeta, StreamMeta, StreamMode};
 use crate::error::{Error, Result};
 use crate::hashkey::even_ranges;
 use crate::names::{stream_not_found, validate_stream_name, ShardId};
-use crate::open::open_shard;
+use crate::open::new_shard;
 use crate::seqnum::SequenceNumber;
 use crate::settings::{merge_tags, StreamSettings, MAX_RECORD_SIZE_KIB};
 use crate::stats::ShardStatistics;
 use crate::store::{Store, StoreInner, Stream, StreamState};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
@@ -173,13 +174,13 @@ impl Store {
             },
         };
         let dir = inner.streams_dir.subdir(&meta.dir_name())?;
-        let mut shards = BTreeMap::new();
-        for s in &meta.shards {
-            shards.insert(
-                s.index,
-                open_shard(None, &*dir, &inner.opts, incarnation, s.index)?,
-            );
-        }
+        // In parallel: each shard's directory, meta file and first segment cost a few syncs, and
+        // the device serves concurrent syncs far better than one after another.
+        let shards = meta
+            .shards
+            .par_iter()
+            .map(|s| new_shard(&*dir, &inner.opts, incarnation, s.index).map(|sh| (s.index, sh)))
+            .collect::<Result<BTreeMap<_, _>>>()?;
         dir.sync_dir()?;
         let mut next = (*catalog).clone();
         next.next_incarnation += 1;

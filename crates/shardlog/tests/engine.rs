@@ -797,3 +797,48 @@ fn with_a_state_delay_streams_pass_through_creating_updating_and_deleting() {
     assert!(store.list_streams().is_empty());
     store.create_stream("s", 1).unwrap();
 }
+
+/// Segment files (`*.seg`) in every shard directory of the store, by directory name.
+fn segment_files(dir: &std::path::Path) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for stream in std::fs::read_dir(dir.join("streams")).unwrap() {
+        for shard in std::fs::read_dir(stream.unwrap().path()).unwrap() {
+            let shard = shard.unwrap().path();
+            if !shard.is_dir() {
+                continue;
+            }
+            let segs = std::fs::read_dir(&shard)
+                .unwrap()
+                .filter(|f| {
+                    f.as_ref()
+                        .unwrap()
+                        .path()
+                        .extension()
+                        .is_some_and(|e| e == "seg")
+                })
+                .count();
+            out.insert(shard.file_name().unwrap().to_string_lossy().into(), segs);
+        }
+    }
+    out
+}
+
+/// Issue 18.4: a new shard (from `create_stream` or a split) has its first segment before its
+/// first put, so puts to fresh shards do not create and sync files in line.
+#[test]
+fn new_shards_have_their_first_segment_before_the_first_put() {
+    let (dir, store) = store();
+    store.create_stream("s", 3).unwrap();
+    let segs = segment_files(dir.path());
+    assert_eq!(segs.len(), 3);
+    assert!(segs.values().all(|&n| n == 1), "{segs:?}");
+    store
+        .split_shard("s", ShardId(0), MAX_HASH_KEY / 6)
+        .unwrap();
+    let segs = segment_files(dir.path());
+    assert_eq!(segs.len(), 5);
+    assert!(segs.values().all(|&n| n == 1), "{segs:?}");
+    // And they are the segments the puts then use.
+    store.put_record("s", PutEntry::new("k", b"v")).unwrap();
+    assert!(segment_files(dir.path()).values().all(|&n| n == 1));
+}
