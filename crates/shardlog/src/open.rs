@@ -88,6 +88,7 @@ impl Store {
             retention_thread: Mutex::new(None),
             leases: Mutex::new(None),
             queues: Default::default(),
+            channels: Default::default(),
             lock: Mutex::new(Some(lock)),
             deleting: Default::default(),
         };
@@ -96,10 +97,15 @@ impl Store {
             let handle = spawn_retention(Arc::downgrade(&inner), every);
             *inner.retention_thread.locked() = handle;
         }
-        Ok(Store {
+        let store = Store {
             inner,
             region: None,
-        })
+        };
+        // Channels resume delivery where they left off, a batch cut short by a crash first.
+        if !store.channel_map()?.by_id.is_empty() {
+            store.ensure_delivery_thread();
+        }
+        Ok(store)
     }
 
     /// Closes the store for every handle on it: waits for the writes in flight, stops the background
@@ -135,10 +141,16 @@ impl Store {
             // The retention thread never closes the store, so this never joins the caller itself.
             let _ = t.join();
         }
+        let thread = inner.channels.thread.locked().take();
+        if let Some(t) = thread {
+            t.thread().unpark();
+            let _ = t.join();
+        }
         // A control-plane change in flight finishes first (it holds the catalog).
         drop(inner.catalog.locked());
+        // What the channels hold is delivered before the shards close.
+        let mut first_error = self.delivery_pass(true).err();
         let streams: Vec<Arc<Stream>> = inner.read_streams().values().cloned().collect();
-        let mut first_error = None;
         for stream in streams {
             let shards: Vec<Arc<Shard>> = stream.read().shards.values().cloned().collect();
             for shard in shards {
