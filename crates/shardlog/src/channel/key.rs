@@ -67,6 +67,9 @@ pub(crate) fn check_template(t: &str) -> Result<()> {
     let mut rest = t;
     let mut found = false;
     while let Some(i) = rest.find("!{") {
+        if rest[..i].contains(['{', '}']) {
+            return bad("braces are only allowed around variables");
+        }
         let after = &rest[i + 2..];
         let Some(end) = after.find('}') else {
             return bad("every !{ needs a matching }");
