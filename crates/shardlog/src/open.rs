@@ -71,6 +71,7 @@ impl Store {
             took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "store opened"
         );
+        let channels = catalog.channels;
         let inner = StoreInner {
             secret: catalog.secret_bytes(),
             root,
@@ -88,7 +89,7 @@ impl Store {
             retention_thread: Mutex::new(None),
             leases: Mutex::new(None),
             queues: Default::default(),
-            channels: Default::default(),
+            channels: crate::channel::Registry::new(channels),
             lock: Mutex::new(Some(lock)),
             deleting: Default::default(),
         };
@@ -101,9 +102,14 @@ impl Store {
             inner,
             region: None,
         };
-        // Channels resume delivery where they left off, a batch cut short by a crash first.
-        if !store.channel_map()?.by_id.is_empty() {
-            store.ensure_delivery_thread();
+        // Channels resume delivery where they left off, a batch cut short by a crash first. A
+        // checkpoint file that cannot be read fails the channel calls, not the open.
+        match store.channel_map().map(|m| m.by_id.is_empty()) {
+            Ok(false) => store.ensure_delivery_thread(),
+            Ok(true) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "channels could not be loaded; they do not deliver until the store is reopened")
+            }
         }
         Ok(store)
     }

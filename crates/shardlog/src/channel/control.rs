@@ -43,7 +43,7 @@ impl Store {
         let stream_name = resource_name(&req.stream, ":stream/");
         let stream = self.inner.stream(stream_name)?;
         let account = self.account_id().to_string();
-        let catalog = self.inner.lock_catalog()?;
+        let mut catalog = self.inner.lock_catalog()?;
         let mut guard = self.channel_map()?;
         let channels = &mut guard.by_id;
         if channels
@@ -101,6 +101,11 @@ impl Store {
         };
         let stream_created_ms = state.meta.created_ms;
         drop(state);
+        // Counted in the catalog first: a count above the definitions only makes the next open
+        // read the checkpoint file for nothing, one below would hide a channel.
+        let mut next = (*catalog).clone();
+        next.channels = next.channels.saturating_add(1);
+        catalog.commit(next)?;
         let db = self.state_file()?;
         let mut tx = db.write()?;
         state::check_schema(&mut tx)?;
@@ -248,7 +253,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn delete_channel(&self, channel: &str) -> Result<()> {
-        let _catalog = self.inner.lock_catalog()?;
+        let mut catalog = self.inner.lock_catalog()?;
         // No pass writes a batch of the channel while it goes.
         let _pass = self.inner.channels.pass.locked();
         let live = self.find_channel(channel)?;
@@ -258,7 +263,9 @@ impl Store {
         state::remove_channel(&mut tx, &id)?;
         tx.commit()?;
         self.channel_map()?.by_id.remove(&id);
-        Ok(())
+        let mut next = (*catalog).clone();
+        next.channels = next.channels.saturating_sub(1);
+        catalog.commit(next)
     }
 
     /// Refuses to delete a stream that has channels (as Kinesis does). Called with the catalog
@@ -278,20 +285,12 @@ impl Store {
         Ok(())
     }
 
-    /// The channels, loaded from the checkpoint file on first use. A store without the file has
-    /// none, and the file is not created for them.
+    /// The channels, loaded from the checkpoint file on first use. A store whose catalog counts
+    /// none does not open the file for them (another user of the file may hold it).
     pub(crate) fn channel_map(&self) -> Result<MutexGuard<'_, Channels>> {
         let mut map = self.inner.channels.channels.locked();
         if !map.loaded {
-            let opened = self.inner.leases.locked().is_some();
-            let exists = opened
-                || self
-                    .inner
-                    .root
-                    .list()?
-                    .iter()
-                    .any(|n| n == crate::state::STATE_FILE);
-            let defs = if exists {
+            let defs = if self.inner.channels.counted {
                 state::load_defs(&*self.state_file()?)?
             } else {
                 Vec::new()

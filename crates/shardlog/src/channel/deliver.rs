@@ -37,6 +37,19 @@ pub(crate) struct Registry {
     /// Held by a delivery pass and by control-plane changes of a channel's progress: one at a time.
     pub(super) pass: Mutex<()>,
     pub(crate) thread: Mutex<Option<JoinHandle<()>>>,
+    /// The catalog counted channels when the store opened: only then is the checkpoint file read
+    /// for them (a store without channels leaves the file to its other users).
+    pub(crate) counted: bool,
+}
+
+impl Registry {
+    /// The registry of a store whose catalog counts `channels`.
+    pub(crate) fn new(channels: u32) -> Self {
+        Registry {
+            counted: channels > 0,
+            ..Registry::default()
+        }
+    }
 }
 
 /// The channels by id.
