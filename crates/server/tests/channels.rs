@@ -82,17 +82,26 @@ fn create_describe_list_update_tag_and_delete() {
     assert!(channel.starts_with("arn:aws:kinesis:us-east-1:000000000000:channel/"));
     assert_eq!(d["ChannelStatus"], "ACTIVE");
     assert_eq!(d["StreamConfigurationList"][0]["StreamARN"], arn.as_str());
-    assert_eq!(d["S3DestinationConfiguration"]["DataFreshnessInSeconds"], 300);
+    assert_eq!(
+        d["S3DestinationConfiguration"]["DataFreshnessInSeconds"],
+        300
+    );
     assert_eq!(
         d["S3DestinationConfiguration"]["DeadLetterQueueS3Configuration"]["BucketARN"],
         "arn:aws:s3:::lake"
     );
-    assert_eq!(d["LoggingConfiguration"]["CloudWatchLogs"]["Enabled"], false);
+    assert_eq!(
+        d["LoggingConfiguration"]["CloudWatchLogs"]["Enabled"],
+        false
+    );
 
     let described = s.ok("DescribeChannel", json!({ "ChannelARN": channel }));
     assert_eq!(described["ChannelDescription"], *d);
 
-    let listed = s.ok("ListChannels", json!({"StreamFilter": [{"StreamARN": arn}]}));
+    let listed = s.ok(
+        "ListChannels",
+        json!({"StreamFilter": [{"StreamARN": arn}]}),
+    );
     let summaries = listed["ChannelSummaries"].as_array().unwrap();
     assert_eq!(summaries.len(), 1);
     assert_eq!(summaries[0]["ChannelDestinationType"], "S3");
@@ -132,15 +141,15 @@ fn create_describe_list_update_tag_and_delete() {
 fn refusals_follow_the_model_and_the_docs() {
     let (_dir, s) = server();
     let arn = on_demand(&s, "s");
-    s.ok(
-        "CreateStream",
-        json!({"StreamName": "p", "ShardCount": 1}),
-    );
+    s.ok("CreateStream", json!({"StreamName": "p", "ShardCount": 1}));
     let mut bad_name = create_body("bad name", &arn, "JSON", "NONE");
     bad_name["ServiceExecutionRoleARN"] = json!("not-a-role");
     let (status, kind, message) = s.err("CreateChannel", bad_name);
     assert_eq!((status, kind.as_str()), (400, "ValidationException"));
-    assert!(message.starts_with("2 validation errors detected"), "{message}");
+    assert!(
+        message.starts_with("2 validation errors detected"),
+        "{message}"
+    );
     assert!(message.contains("'channelName'"), "{message}");
 
     let (_, kind, message) = s.err("CreateChannel", create_body("g", &arn, "GSR_JSON", "NONE"));
@@ -148,7 +157,10 @@ fn refusals_follow_the_model_and_the_docs() {
     assert!(message.contains("GSR_JSON"), "{message}");
 
     let mut neither = create_body("n", &arn, "JSON", "NONE");
-    neither.as_object_mut().unwrap().remove("S3DestinationConfiguration");
+    neither
+        .as_object_mut()
+        .unwrap()
+        .remove("S3DestinationConfiguration");
     let (_, kind, message) = s.err("CreateChannel", neither);
     assert_eq!(kind, "InvalidArgumentException");
     assert!(message.contains("but not both"), "{message}");
@@ -166,7 +178,10 @@ fn refusals_follow_the_model_and_the_docs() {
     assert!(message.contains("unknown variable"), "{message}");
 
     let provisioned = arn.replace("stream/s", "stream/p");
-    let (_, kind, _) = s.err("CreateChannel", create_body("p", &provisioned, "JSON", "NONE"));
+    let (_, kind, _) = s.err(
+        "CreateChannel",
+        create_body("p", &provisioned, "JSON", "NONE"),
+    );
     assert_eq!(kind, "InvalidArgumentException");
 
     let missing = arn.replace("stream/s", "stream/nope");
@@ -191,12 +206,20 @@ fn records_put_over_cbor_are_delivered_to_the_bucket_directory() {
     let (dir, s) = server();
     let arn = on_demand(&s, "s");
     let out = s.ok("CreateChannel", create_body("c", &arn, "JSON", "ZSTD"));
-    let id = out["ChannelDescription"]["ChannelId"].as_str().unwrap().to_string();
+    let id = out["ChannelDescription"]["ChannelId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (status, _) = s.cbor(
         "DescribeChannel",
         ciborium::Value::Map(vec![(
             ciborium::Value::Text("ChannelARN".into()),
-            ciborium::Value::Text(out["ChannelDescription"]["ChannelARN"].as_str().unwrap().into()),
+            ciborium::Value::Text(
+                out["ChannelDescription"]["ChannelARN"]
+                    .as_str()
+                    .unwrap()
+                    .into(),
+            ),
         )]),
     );
     assert_eq!(status, 200);
