@@ -3,6 +3,7 @@
 //! Every command opens the store in `--data-dir` (default `./shardlog-data`), does one thing and
 //! exits; errors are one line on stderr and a non-zero exit code.
 
+mod channel;
 mod consume;
 mod queue;
 mod tools;
@@ -244,6 +245,12 @@ enum Command {
         #[command(subcommand)]
         command: queue::QueueCommand,
     },
+    /// Channels: deliver an on-demand stream to a bucket directory (create, describe, list,
+    /// deliver, delete).
+    Channel {
+        #[command(subcommand)]
+        command: channel::ChannelCommand,
+    },
     /// Run a consumer worker that prints the records it is handed (`shard, sequence number,
     /// partition key, data`, tab-separated), until SIGTERM or ctrl-c.
     Consume(consume::ConsumeArgs),
@@ -473,6 +480,7 @@ fn run(cli: Cli) -> CliResult {
             writeln!(out, "created stream {name} with {shards} shard(s)")?;
         }
         Command::Queue { command } => queue::run(&store, command, &mut out)?,
+        Command::Channel { command } => channel::run(&store, command, &mut out)?,
         Command::DeleteStream { name } => {
             store.delete_stream(&name)?;
             writeln!(out, "deleted stream {name}")?;

@@ -19,14 +19,17 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "AcknowledgeDeadLetterQueueRecords",
     "AcknowledgeQueueRecords",
     "AddTagsToStream",
+    "CreateChannel",
     "CreateQueue",
     "CreateStream",
     "DecreaseStreamRetentionPeriod",
+    "DeleteChannel",
     "DeleteQueue",
     "DeleteResourcePolicy",
     "DeleteStream",
     "DeregisterStreamConsumer",
     "DescribeAccountSettings",
+    "DescribeChannel",
     "DescribeLimits",
     "DescribeQueue",
     "DescribeStream",
@@ -38,6 +41,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "GetResourcePolicy",
     "GetShardIterator",
     "IncreaseStreamRetentionPeriod",
+    "ListChannels",
     "ListQueues",
     "ListShards",
     "ListStreamConsumers",
@@ -60,6 +64,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "TagResource",
     "UntagResource",
     "UpdateAccountSettings",
+    "UpdateChannel",
     "UpdateDeadLetterQueueRecordsVisibility",
     "UpdateMaxRecordSize",
     "UpdateQueue",
@@ -181,6 +186,131 @@ pub(crate) struct AddTagsToStreamInput {
     pub stream_id: Option<String>,
 }
 
+/// The model's `ChannelDescription`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChannelDescription {
+    #[serde(rename = "ChannelName")]
+    pub channel_name: String,
+    #[serde(rename = "ChannelARN")]
+    pub channel_arn: String,
+    #[serde(rename = "ChannelId")]
+    pub channel_id: String,
+    #[serde(rename = "ChannelStatus")]
+    pub channel_status: String,
+    #[serde(
+        rename = "ChannelStatusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel_status_reason: Option<String>,
+    #[serde(rename = "ChannelCreationTimestamp")]
+    pub channel_creation_timestamp: Timestamp,
+    #[serde(rename = "ServiceExecutionRoleARN")]
+    pub service_execution_role_arn: String,
+    #[serde(
+        rename = "StreamConfigurationList",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub stream_configuration_list: Vec<ChannelStreamDescription>,
+    #[serde(
+        rename = "S3DestinationConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_destination_configuration: Option<S3DestinationDescription>,
+    #[serde(
+        rename = "S3TablesDestinationConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_tables_destination_configuration: Option<S3TablesDestinationDescription>,
+    #[serde(
+        rename = "EncryptionConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_configuration: Option<ChannelEncryptionConfiguration>,
+    #[serde(rename = "LoggingConfiguration")]
+    pub logging_configuration: ChannelLoggingConfiguration,
+}
+
+/// The model's `ChannelEncryptionConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChannelEncryptionConfiguration {
+    #[serde(rename = "EncryptionType")]
+    pub encryption_type: String,
+    #[serde(rename = "KeyId")]
+    pub key_id: String,
+}
+
+/// The model's `ChannelLoggingConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChannelLoggingConfiguration {
+    #[serde(rename = "CloudWatchLogs")]
+    pub cloud_watch_logs: CloudWatchLogs,
+}
+
+/// The model's `ChannelLoggingUpdateInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChannelLoggingUpdateInput {
+    #[serde(rename = "CloudWatchLogs")]
+    pub cloud_watch_logs: CloudWatchLogsUpdateInput,
+}
+
+/// The model's `ChannelStreamConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChannelStreamConfiguration {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "RecordConfiguration")]
+    pub record_configuration: RecordConfiguration,
+}
+
+/// The model's `ChannelStreamDescription`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChannelStreamDescription {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "StreamCreationTimestamp")]
+    pub stream_creation_timestamp: Timestamp,
+    #[serde(rename = "RecordConfiguration")]
+    pub record_configuration: RecordConfiguration,
+}
+
+/// The model's `ChannelStreamIdentifier`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChannelStreamIdentifier {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "StreamCreationTimestamp")]
+    pub stream_creation_timestamp: Timestamp,
+}
+
+/// The model's `ChannelSummary`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChannelSummary {
+    #[serde(rename = "ChannelName")]
+    pub channel_name: String,
+    #[serde(rename = "ChannelARN")]
+    pub channel_arn: String,
+    #[serde(rename = "ChannelId")]
+    pub channel_id: String,
+    #[serde(rename = "ChannelStatus")]
+    pub channel_status: String,
+    #[serde(
+        rename = "ChannelStatusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel_status_reason: Option<String>,
+    #[serde(rename = "ChannelCreationTimestamp")]
+    pub channel_creation_timestamp: Timestamp,
+    #[serde(rename = "ChannelDestinationType")]
+    pub channel_destination_type: String,
+    #[serde(rename = "Streams", deserialize_with = "wire::list::<_, _, 10000>")]
+    pub streams: Vec<ChannelStreamIdentifier>,
+}
+
 /// The model's `ChildShard`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ChildShard {
@@ -193,6 +323,44 @@ pub(crate) struct ChildShard {
     pub parent_shards: Vec<String>,
     #[serde(rename = "HashKeyRange")]
     pub hash_key_range: HashKeyRange,
+}
+
+/// The model's `CloudWatchLogs`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CloudWatchLogs {
+    #[serde(rename = "Enabled")]
+    pub enabled: bool,
+    #[serde(
+        rename = "LogGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_group_name: Option<String>,
+    #[serde(
+        rename = "LogStreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_stream_name: Option<String>,
+}
+
+/// The model's `CloudWatchLogsUpdateInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CloudWatchLogsUpdateInput {
+    #[serde(rename = "Enabled")]
+    pub enabled: bool,
+    #[serde(
+        rename = "LogGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_group_name: Option<String>,
+    #[serde(
+        rename = "LogStreamName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_stream_name: Option<String>,
 }
 
 /// The model's `Consumer`.
@@ -221,6 +389,58 @@ pub(crate) struct ConsumerDescription {
     pub consumer_creation_timestamp: Timestamp,
     #[serde(rename = "StreamARN")]
     pub stream_arn: String,
+}
+
+/// The model's `CreateChannelInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CreateChannelInput {
+    #[serde(rename = "ChannelName")]
+    pub channel_name: String,
+    #[serde(rename = "ServiceExecutionRoleARN")]
+    pub service_execution_role_arn: String,
+    #[serde(
+        rename = "StreamConfigurationList",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub stream_configuration_list: Vec<ChannelStreamConfiguration>,
+    #[serde(
+        rename = "S3DestinationConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_destination_configuration: Option<S3DestinationConfiguration>,
+    #[serde(
+        rename = "S3TablesDestinationConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_tables_destination_configuration: Option<S3TablesDestinationConfiguration>,
+    #[serde(
+        rename = "EncryptionConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_configuration: Option<ChannelEncryptionConfiguration>,
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_map::<_, _, 200>"
+    )]
+    pub tags: Option<BTreeMap<String, String>>,
+    #[serde(
+        rename = "LoggingConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logging_configuration: Option<ChannelLoggingConfiguration>,
+}
+
+/// The model's `CreateChannelOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CreateChannelOutput {
+    #[serde(rename = "ChannelDescription")]
+    pub channel_description: ChannelDescription,
 }
 
 /// The model's `CreateQueueInput`.
@@ -316,6 +536,21 @@ pub(crate) struct DeadLetterConfiguration {
     pub max_receive_count: Option<i64>,
 }
 
+/// The model's `DeadLetterQueueS3Configuration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DeadLetterQueueS3Configuration {
+    #[serde(rename = "BucketARN")]
+    pub bucket_arn: String,
+    #[serde(rename = "ExpectedBucketOwner")]
+    pub expected_bucket_owner: String,
+    #[serde(
+        rename = "ErrorOutputPrefix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_output_prefix: Option<String>,
+}
+
 /// The model's `DecreaseStreamRetentionPeriodInput`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct DecreaseStreamRetentionPeriodInput {
@@ -331,6 +566,13 @@ pub(crate) struct DecreaseStreamRetentionPeriodInput {
     pub stream_arn: Option<String>,
     #[serde(rename = "StreamId", default, skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
+}
+
+/// The model's `DeleteChannelInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DeleteChannelInput {
+    #[serde(rename = "ChannelARN")]
+    pub channel_arn: String,
 }
 
 /// The model's `DeleteQueueInput`.
@@ -404,6 +646,20 @@ pub(crate) struct DescribeAccountSettingsOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_throughput_billing_commitment: Option<MinimumThroughputBillingCommitmentOutput>,
+}
+
+/// The model's `DescribeChannelInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeChannelInput {
+    #[serde(rename = "ChannelARN")]
+    pub channel_arn: String,
+}
+
+/// The model's `DescribeChannelOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DescribeChannelOutput {
+    #[serde(rename = "ChannelDescription")]
+    pub channel_description: ChannelDescription,
 }
 
 /// The model's `DescribeLimitsInput`.
@@ -744,6 +1000,39 @@ pub(crate) struct IncreaseStreamRetentionPeriodInput {
     pub stream_id: Option<String>,
 }
 
+/// The model's `ListChannelsInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListChannelsInput {
+    #[serde(
+        rename = "StreamFilter",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_list::<_, _, 10000>"
+    )]
+    pub stream_filter: Option<Vec<StreamFilter>>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub max_results: Option<i64>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The model's `ListChannelsOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListChannelsOutput {
+    #[serde(
+        rename = "ChannelSummaries",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub channel_summaries: Vec<ChannelSummary>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
 /// The model's `ListQueuesInput`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ListQueuesInput {
@@ -1008,6 +1297,25 @@ pub(crate) struct MinimumThroughputBillingCommitmentOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub earliest_allowed_end_at: Option<Timestamp>,
+}
+
+/// The model's `PartitionField`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PartitionField {
+    #[serde(rename = "Transform")]
+    pub transform: String,
+    #[serde(rename = "SourceName")]
+    pub source_name: String,
+}
+
+/// The model's `PartitionSpec`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PartitionSpec {
+    #[serde(
+        rename = "PartitionFields",
+        deserialize_with = "wire::list::<_, _, 10>"
+    )]
+    pub partition_fields: Vec<PartitionField>,
 }
 
 /// The model's `PutRecordInput`.
@@ -1379,6 +1687,19 @@ pub(crate) struct Record {
     pub encryption_type: Option<String>,
 }
 
+/// The model's `RecordConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RecordConfiguration {
+    #[serde(rename = "RecordFormatType")]
+    pub record_format_type: String,
+    #[serde(
+        rename = "GSRSchemaARN",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gsr_schema_arn: Option<String>,
+}
+
 /// The model's `RegisterStreamConsumerInput`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RegisterStreamConsumerInput {
@@ -1466,6 +1787,126 @@ pub(crate) struct RestoreDeadLetterQueueRecordsRequestEntry {
 pub(crate) struct RestoreDeadLetterQueueRecordsResultEntry {
     #[serde(rename = "ReceiptHandle")]
     pub receipt_handle: String,
+}
+
+/// The model's `S3DestinationConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct S3DestinationConfiguration {
+    #[serde(
+        rename = "DataFreshnessInSeconds",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub data_freshness_in_seconds: Option<i64>,
+    #[serde(
+        rename = "DeadLetterQueueS3Configuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dead_letter_queue_s3_configuration: Option<DeadLetterQueueS3Configuration>,
+    #[serde(rename = "StorageConfiguration")]
+    pub storage_configuration: S3StorageConfiguration,
+}
+
+/// The model's `S3DestinationDescription`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct S3DestinationDescription {
+    #[serde(rename = "DataFreshnessInSeconds", deserialize_with = "wire::int")]
+    pub data_freshness_in_seconds: i64,
+    #[serde(rename = "DeadLetterQueueS3Configuration")]
+    pub dead_letter_queue_s3_configuration: DeadLetterQueueS3Configuration,
+    #[serde(rename = "StorageConfiguration")]
+    pub storage_configuration: S3StorageConfiguration,
+}
+
+/// The model's `S3DestinationUpdateInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct S3DestinationUpdateInput {
+    #[serde(rename = "DataFreshnessInSeconds", deserialize_with = "wire::int")]
+    pub data_freshness_in_seconds: i64,
+}
+
+/// The model's `S3StorageConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct S3StorageConfiguration {
+    #[serde(rename = "BucketARN")]
+    pub bucket_arn: String,
+    #[serde(rename = "ExpectedBucketOwner")]
+    pub expected_bucket_owner: String,
+    #[serde(
+        rename = "OutputKeyTemplate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub output_key_template: Option<String>,
+    #[serde(
+        rename = "StorageClass",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub storage_class: Option<String>,
+    #[serde(rename = "CompressionType")]
+    pub compression_type: String,
+}
+
+/// The model's `S3TablesConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct S3TablesConfiguration {
+    #[serde(rename = "TableBucketARN")]
+    pub table_bucket_arn: String,
+    #[serde(rename = "Namespace")]
+    pub namespace: String,
+    #[serde(rename = "TableName")]
+    pub table_name: String,
+    #[serde(rename = "CompressionType")]
+    pub compression_type: String,
+    #[serde(
+        rename = "PartitionSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub partition_spec: Option<PartitionSpec>,
+}
+
+/// The model's `S3TablesDestinationConfiguration`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct S3TablesDestinationConfiguration {
+    #[serde(
+        rename = "DataFreshnessInSeconds",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::opt_int"
+    )]
+    pub data_freshness_in_seconds: Option<i64>,
+    #[serde(rename = "DeadLetterQueueS3Configuration")]
+    pub dead_letter_queue_s3_configuration: DeadLetterQueueS3Configuration,
+    #[serde(
+        rename = "S3TablesConfigurationList",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub s3_tables_configuration_list: Vec<S3TablesConfiguration>,
+}
+
+/// The model's `S3TablesDestinationDescription`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct S3TablesDestinationDescription {
+    #[serde(rename = "DataFreshnessInSeconds", deserialize_with = "wire::int")]
+    pub data_freshness_in_seconds: i64,
+    #[serde(rename = "DeadLetterQueueS3Configuration")]
+    pub dead_letter_queue_s3_configuration: DeadLetterQueueS3Configuration,
+    #[serde(
+        rename = "S3TablesConfigurationList",
+        deserialize_with = "wire::list::<_, _, 10000>"
+    )]
+    pub s3_tables_configuration_list: Vec<S3TablesConfiguration>,
+}
+
+/// The model's `S3TablesDestinationUpdateInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct S3TablesDestinationUpdateInput {
+    #[serde(rename = "DataFreshnessInSeconds", deserialize_with = "wire::int")]
+    pub data_freshness_in_seconds: i64,
 }
 
 /// The model's `SequenceNumberRange`.
@@ -1703,6 +2144,19 @@ pub(crate) struct StreamDescriptionSummary {
     pub queue_count: Option<i64>,
 }
 
+/// The model's `StreamFilter`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StreamFilter {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(
+        rename = "StreamCreationTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stream_creation_timestamp: Option<Timestamp>,
+}
+
 /// The model's `StreamModeDetails`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StreamModeDetails {
@@ -1817,6 +2271,38 @@ pub(crate) struct UpdateAccountSettingsOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_throughput_billing_commitment: Option<MinimumThroughputBillingCommitmentOutput>,
+}
+
+/// The model's `UpdateChannelInput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateChannelInput {
+    #[serde(rename = "ChannelARN")]
+    pub channel_arn: String,
+    #[serde(
+        rename = "S3DestinationConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_destination_configuration: Option<S3DestinationUpdateInput>,
+    #[serde(
+        rename = "S3TablesDestinationConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_tables_destination_configuration: Option<S3TablesDestinationUpdateInput>,
+    #[serde(
+        rename = "LoggingConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logging_configuration: Option<ChannelLoggingUpdateInput>,
+}
+
+/// The model's `UpdateChannelOutput`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateChannelOutput {
+    #[serde(rename = "ChannelDescription")]
+    pub channel_description: ChannelDescription,
 }
 
 /// The model's `UpdateDeadLetterQueueRecordsVisibilityErrorEntry`.
@@ -2135,6 +2621,92 @@ impl Valid for AddTagsToStreamInput {
     }
 }
 
+impl Valid for CreateChannelInput {
+    fn valid(&self) -> bool {
+        let Self {
+            channel_name,
+            service_execution_role_arn,
+            stream_configuration_list,
+            s3_destination_configuration,
+            s3_tables_destination_configuration,
+            encryption_configuration,
+            tags,
+            logging_configuration,
+            ..
+        } = self;
+        wire::text(channel_name, 1, 128, Some(validate::is_name))
+            && wire::text(
+                service_execution_role_arn,
+                1,
+                512,
+                Some(validate::is_role_arn),
+            )
+            && wire::count(stream_configuration_list.len(), 1, 10000)
+            && stream_configuration_list.iter().all(|x| x.valid())
+            && s3_destination_configuration
+                .as_ref()
+                .is_none_or(|v| v.valid())
+            && s3_tables_destination_configuration
+                .as_ref()
+                .is_none_or(|v| v.valid())
+            && encryption_configuration.as_ref().is_none_or(|v| v.valid())
+            && tags.as_ref().is_none_or(|v| {
+                wire::count(v.len(), 1, 200)
+                    && v.iter()
+                        .all(|(k, x)| wire::text(k, 1, 128, None) && wire::text(x, 0, 256, None))
+            })
+            && logging_configuration.as_ref().is_none_or(|v| v.valid())
+    }
+}
+
+impl Valid for ChannelEncryptionConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            encryption_type,
+            key_id,
+            ..
+        } = self;
+        wire::one_of(encryption_type, &["KMS"]) && wire::text(key_id, 1, 2048, None)
+    }
+}
+
+impl Valid for ChannelLoggingConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            cloud_watch_logs, ..
+        } = self;
+        cloud_watch_logs.valid()
+    }
+}
+
+impl Valid for ChannelStreamConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_arn,
+            record_configuration,
+            ..
+        } = self;
+        wire::text(stream_arn, 1, 2048, Some(validate::is_stream_arn))
+            && record_configuration.valid()
+    }
+}
+
+impl Valid for CloudWatchLogs {
+    fn valid(&self) -> bool {
+        let Self {
+            log_group_name,
+            log_stream_name,
+            ..
+        } = self;
+        log_group_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 512, Some(validate::is_log_group)))
+            && log_stream_name
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 512, Some(validate::is_log_stream)))
+    }
+}
+
 impl Valid for CreateQueueInput {
     fn valid(&self) -> bool {
         let Self {
@@ -2210,6 +2782,13 @@ impl Valid for DecreaseStreamRetentionPeriodInput {
     }
 }
 
+impl Valid for DeleteChannelInput {
+    fn valid(&self) -> bool {
+        let Self { channel_arn, .. } = self;
+        wire::text(channel_arn, 1, 2048, Some(validate::is_channel_arn))
+    }
+}
+
 impl Valid for DeleteQueueInput {
     fn valid(&self) -> bool {
         let Self { queue_arn, .. } = self;
@@ -2278,6 +2857,13 @@ impl Valid for DeregisterStreamConsumerInput {
 impl Valid for DescribeAccountSettingsInput {
     fn valid(&self) -> bool {
         true
+    }
+}
+
+impl Valid for DescribeChannelInput {
+    fn valid(&self) -> bool {
+        let Self { channel_arn, .. } = self;
+        wire::text(channel_arn, 1, 2048, Some(validate::is_channel_arn))
     }
 }
 
@@ -2530,6 +3116,26 @@ impl Valid for IncreaseStreamRetentionPeriodInput {
             && stream_id
                 .as_ref()
                 .is_none_or(|v| wire::text(v, 1, 24, Some(validate::is_stream_id)))
+    }
+}
+
+impl Valid for ListChannelsInput {
+    fn valid(&self) -> bool {
+        let Self {
+            stream_filter,
+            max_results,
+            next_token,
+            ..
+        } = self;
+        stream_filter
+            .as_ref()
+            .is_none_or(|v| wire::count(v.len(), 1, 10000) && v.iter().all(|x| x.valid()))
+            && max_results
+                .as_ref()
+                .is_none_or(|v| wire::within(*v, Some(1), Some(10000)))
+            && next_token
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 1048576, None))
     }
 }
 
@@ -2882,6 +3488,22 @@ impl Valid for ReceiveQueueRecordsInput {
     }
 }
 
+impl Valid for RecordConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            record_format_type,
+            gsr_schema_arn,
+            ..
+        } = self;
+        wire::one_of(
+            record_format_type,
+            &["GSR_JSON", "JSON", "STRING", "BYTE_ARRAY"],
+        ) && gsr_schema_arn
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 512, Some(validate::is_gsr_schema_arn)))
+    }
+}
+
 impl Valid for RegisterStreamConsumerInput {
     fn valid(&self) -> bool {
         let Self {
@@ -2942,6 +3564,114 @@ impl Valid for RestoreDeadLetterQueueRecordsRequestEntry {
     fn valid(&self) -> bool {
         let Self { receipt_handle, .. } = self;
         wire::text(receipt_handle, 1, 1024, None)
+    }
+}
+
+impl Valid for S3DestinationConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            dead_letter_queue_s3_configuration,
+            storage_configuration,
+            ..
+        } = self;
+        dead_letter_queue_s3_configuration
+            .as_ref()
+            .is_none_or(|v| v.valid())
+            && storage_configuration.valid()
+    }
+}
+
+impl Valid for DeadLetterQueueS3Configuration {
+    fn valid(&self) -> bool {
+        let Self {
+            bucket_arn,
+            expected_bucket_owner,
+            error_output_prefix,
+            ..
+        } = self;
+        wire::text(bucket_arn, 1, 2048, Some(validate::is_bucket_arn))
+            && wire::text(expected_bucket_owner, 12, 12, Some(validate::is_account))
+            && error_output_prefix
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 512, Some(validate::is_error_prefix)))
+    }
+}
+
+impl Valid for S3StorageConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            bucket_arn,
+            expected_bucket_owner,
+            output_key_template,
+            storage_class,
+            compression_type,
+            ..
+        } = self;
+        wire::text(bucket_arn, 1, 2048, Some(validate::is_bucket_arn))
+            && wire::text(expected_bucket_owner, 12, 12, Some(validate::is_account))
+            && output_key_template
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 1024, Some(validate::is_key_template)))
+            && storage_class
+                .as_ref()
+                .is_none_or(|v| wire::one_of(v, &["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]))
+            && wire::one_of(compression_type, &["NONE", "GZIP", "ZSTD"])
+    }
+}
+
+impl Valid for S3TablesDestinationConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            dead_letter_queue_s3_configuration,
+            s3_tables_configuration_list,
+            ..
+        } = self;
+        dead_letter_queue_s3_configuration.valid()
+            && wire::count(s3_tables_configuration_list.len(), 1, 10000)
+            && s3_tables_configuration_list.iter().all(|x| x.valid())
+    }
+}
+
+impl Valid for S3TablesConfiguration {
+    fn valid(&self) -> bool {
+        let Self {
+            table_bucket_arn,
+            namespace,
+            table_name,
+            compression_type,
+            partition_spec,
+            ..
+        } = self;
+        wire::text(
+            table_bucket_arn,
+            1,
+            2048,
+            Some(validate::is_table_bucket_arn),
+        ) && wire::text(namespace, 1, 255, Some(validate::is_lower_name))
+            && wire::text(table_name, 1, 255, Some(validate::is_lower_name))
+            && wire::one_of(compression_type, &["NONE", "ZSTD", "SNAPPY"])
+            && partition_spec.as_ref().is_none_or(|v| v.valid())
+    }
+}
+
+impl Valid for PartitionSpec {
+    fn valid(&self) -> bool {
+        let Self {
+            partition_fields, ..
+        } = self;
+        wire::count(partition_fields.len(), 1, 10) && partition_fields.iter().all(|x| x.valid())
+    }
+}
+
+impl Valid for PartitionField {
+    fn valid(&self) -> bool {
+        let Self {
+            transform,
+            source_name,
+            ..
+        } = self;
+        wire::one_of(transform, &["TIME_HOUR"])
+            && wire::text(source_name, 1, 255, Some(validate::is_partition_source))
     }
 }
 
@@ -3043,6 +3773,13 @@ impl Valid for StopStreamEncryptionInput {
     }
 }
 
+impl Valid for StreamFilter {
+    fn valid(&self) -> bool {
+        let Self { stream_arn, .. } = self;
+        wire::text(stream_arn, 1, 2048, Some(validate::is_stream_arn))
+    }
+}
+
 impl Valid for StreamModeDetails {
     fn valid(&self) -> bool {
         let Self { stream_mode, .. } = self;
@@ -3140,6 +3877,63 @@ impl Valid for MinimumThroughputBillingCommitmentInput {
     fn valid(&self) -> bool {
         let Self { status, .. } = self;
         wire::one_of(status, &["ENABLED", "DISABLED"])
+    }
+}
+
+impl Valid for UpdateChannelInput {
+    fn valid(&self) -> bool {
+        let Self {
+            channel_arn,
+            s3_destination_configuration,
+            s3_tables_destination_configuration,
+            logging_configuration,
+            ..
+        } = self;
+        wire::text(channel_arn, 1, 2048, Some(validate::is_channel_arn))
+            && s3_destination_configuration
+                .as_ref()
+                .is_none_or(|v| v.valid())
+            && s3_tables_destination_configuration
+                .as_ref()
+                .is_none_or(|v| v.valid())
+            && logging_configuration.as_ref().is_none_or(|v| v.valid())
+    }
+}
+
+impl Valid for ChannelLoggingUpdateInput {
+    fn valid(&self) -> bool {
+        let Self {
+            cloud_watch_logs, ..
+        } = self;
+        cloud_watch_logs.valid()
+    }
+}
+
+impl Valid for CloudWatchLogsUpdateInput {
+    fn valid(&self) -> bool {
+        let Self {
+            log_group_name,
+            log_stream_name,
+            ..
+        } = self;
+        log_group_name
+            .as_ref()
+            .is_none_or(|v| wire::text(v, 1, 512, Some(validate::is_log_group)))
+            && log_stream_name
+                .as_ref()
+                .is_none_or(|v| wire::text(v, 1, 512, Some(validate::is_log_stream)))
+    }
+}
+
+impl Valid for S3DestinationUpdateInput {
+    fn valid(&self) -> bool {
+        true
+    }
+}
+
+impl Valid for S3TablesDestinationUpdateInput {
+    fn valid(&self) -> bool {
+        true
     }
 }
 
@@ -3386,6 +4180,97 @@ impl EncodedSize for AddTagsToStreamInput {
     }
 }
 
+impl EncodedSize for ChannelDescription {
+    fn encoded_size(&self) -> usize {
+        2 + 15
+            + self.channel_name.encoded_size()
+            + 14
+            + self.channel_arn.encoded_size()
+            + 13
+            + self.channel_id.encoded_size()
+            + 17
+            + self.channel_status.encoded_size()
+            + 23
+            + self.channel_status_reason.encoded_size()
+            + 28
+            + self.channel_creation_timestamp.encoded_size()
+            + 27
+            + self.service_execution_role_arn.encoded_size()
+            + 27
+            + self.stream_configuration_list.encoded_size()
+            + 30
+            + self.s3_destination_configuration.encoded_size()
+            + 36
+            + self.s3_tables_destination_configuration.encoded_size()
+            + 27
+            + self.encryption_configuration.encoded_size()
+            + 24
+            + self.logging_configuration.encoded_size()
+    }
+}
+
+impl EncodedSize for ChannelEncryptionConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 18 + self.encryption_type.encoded_size() + 9 + self.key_id.encoded_size()
+    }
+}
+
+impl EncodedSize for ChannelLoggingConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 18 + self.cloud_watch_logs.encoded_size()
+    }
+}
+
+impl EncodedSize for ChannelLoggingUpdateInput {
+    fn encoded_size(&self) -> usize {
+        2 + 18 + self.cloud_watch_logs.encoded_size()
+    }
+}
+
+impl EncodedSize for ChannelStreamConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 13 + self.stream_arn.encoded_size() + 23 + self.record_configuration.encoded_size()
+    }
+}
+
+impl EncodedSize for ChannelStreamDescription {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.stream_arn.encoded_size()
+            + 27
+            + self.stream_creation_timestamp.encoded_size()
+            + 23
+            + self.record_configuration.encoded_size()
+    }
+}
+
+impl EncodedSize for ChannelStreamIdentifier {
+    fn encoded_size(&self) -> usize {
+        2 + 13 + self.stream_arn.encoded_size() + 27 + self.stream_creation_timestamp.encoded_size()
+    }
+}
+
+impl EncodedSize for ChannelSummary {
+    fn encoded_size(&self) -> usize {
+        2 + 15
+            + self.channel_name.encoded_size()
+            + 14
+            + self.channel_arn.encoded_size()
+            + 13
+            + self.channel_id.encoded_size()
+            + 17
+            + self.channel_status.encoded_size()
+            + 23
+            + self.channel_status_reason.encoded_size()
+            + 28
+            + self.channel_creation_timestamp.encoded_size()
+            + 26
+            + self.channel_destination_type.encoded_size()
+            + 11
+            + self.streams.encoded_size()
+    }
+}
+
 impl EncodedSize for ChildShard {
     fn encoded_size(&self) -> usize {
         2 + 11
@@ -3394,6 +4279,28 @@ impl EncodedSize for ChildShard {
             + self.parent_shards.encoded_size()
             + 16
             + self.hash_key_range.encoded_size()
+    }
+}
+
+impl EncodedSize for CloudWatchLogs {
+    fn encoded_size(&self) -> usize {
+        2 + 11
+            + self.enabled.encoded_size()
+            + 16
+            + self.log_group_name.encoded_size()
+            + 17
+            + self.log_stream_name.encoded_size()
+    }
+}
+
+impl EncodedSize for CloudWatchLogsUpdateInput {
+    fn encoded_size(&self) -> usize {
+        2 + 11
+            + self.enabled.encoded_size()
+            + 16
+            + self.log_group_name.encoded_size()
+            + 17
+            + self.log_stream_name.encoded_size()
     }
 }
 
@@ -3422,6 +4329,33 @@ impl EncodedSize for ConsumerDescription {
             + self.consumer_creation_timestamp.encoded_size()
             + 13
             + self.stream_arn.encoded_size()
+    }
+}
+
+impl EncodedSize for CreateChannelInput {
+    fn encoded_size(&self) -> usize {
+        2 + 15
+            + self.channel_name.encoded_size()
+            + 27
+            + self.service_execution_role_arn.encoded_size()
+            + 27
+            + self.stream_configuration_list.encoded_size()
+            + 30
+            + self.s3_destination_configuration.encoded_size()
+            + 36
+            + self.s3_tables_destination_configuration.encoded_size()
+            + 27
+            + self.encryption_configuration.encoded_size()
+            + 8
+            + self.tags.encoded_size()
+            + 24
+            + self.logging_configuration.encoded_size()
+    }
+}
+
+impl EncodedSize for CreateChannelOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 22 + self.channel_description.encoded_size()
     }
 }
 
@@ -3469,6 +4403,17 @@ impl EncodedSize for DeadLetterConfiguration {
     }
 }
 
+impl EncodedSize for DeadLetterQueueS3Configuration {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.bucket_arn.encoded_size()
+            + 23
+            + self.expected_bucket_owner.encoded_size()
+            + 21
+            + self.error_output_prefix.encoded_size()
+    }
+}
+
 impl EncodedSize for DecreaseStreamRetentionPeriodInput {
     fn encoded_size(&self) -> usize {
         2 + 14
@@ -3479,6 +4424,12 @@ impl EncodedSize for DecreaseStreamRetentionPeriodInput {
             + self.stream_arn.encoded_size()
             + 12
             + self.stream_id.encoded_size()
+    }
+}
+
+impl EncodedSize for DeleteChannelInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14 + self.channel_arn.encoded_size()
     }
 }
 
@@ -3529,6 +4480,18 @@ impl EncodedSize for DescribeAccountSettingsInput {
 impl EncodedSize for DescribeAccountSettingsOutput {
     fn encoded_size(&self) -> usize {
         2 + 38 + self.minimum_throughput_billing_commitment.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeChannelInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14 + self.channel_arn.encoded_size()
+    }
+}
+
+impl EncodedSize for DescribeChannelOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 22 + self.channel_description.encoded_size()
     }
 }
 
@@ -3755,6 +4718,23 @@ impl EncodedSize for IncreaseStreamRetentionPeriodInput {
     }
 }
 
+impl EncodedSize for ListChannelsInput {
+    fn encoded_size(&self) -> usize {
+        2 + 16
+            + self.stream_filter.encoded_size()
+            + 14
+            + self.max_results.encoded_size()
+            + 13
+            + self.next_token.encoded_size()
+    }
+}
+
+impl EncodedSize for ListChannelsOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 20 + self.channel_summaries.encoded_size() + 13 + self.next_token.encoded_size()
+    }
+}
+
 impl EncodedSize for ListQueuesInput {
     fn encoded_size(&self) -> usize {
         2 + 14
@@ -3908,6 +4888,18 @@ impl EncodedSize for MinimumThroughputBillingCommitmentOutput {
             + self.ended_at.encoded_size()
             + 24
             + self.earliest_allowed_end_at.encoded_size()
+    }
+}
+
+impl EncodedSize for PartitionField {
+    fn encoded_size(&self) -> usize {
+        2 + 13 + self.transform.encoded_size() + 14 + self.source_name.encoded_size()
+    }
+}
+
+impl EncodedSize for PartitionSpec {
+    fn encoded_size(&self) -> usize {
+        2 + 19 + self.partition_fields.encoded_size()
     }
 }
 
@@ -4141,6 +5133,12 @@ impl EncodedSize for Record {
     }
 }
 
+impl EncodedSize for RecordConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 20 + self.record_format_type.encoded_size() + 16 + self.gsr_schema_arn.encoded_size()
+    }
+}
+
 impl EncodedSize for RegisterStreamConsumerInput {
     fn encoded_size(&self) -> usize {
         2 + 13
@@ -4205,6 +5203,92 @@ impl EncodedSize for RestoreDeadLetterQueueRecordsRequestEntry {
 impl EncodedSize for RestoreDeadLetterQueueRecordsResultEntry {
     fn encoded_size(&self) -> usize {
         2 + 17 + self.receipt_handle.encoded_size()
+    }
+}
+
+impl EncodedSize for S3DestinationConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 26
+            + self.data_freshness_in_seconds.encoded_size()
+            + 34
+            + self.dead_letter_queue_s3_configuration.encoded_size()
+            + 24
+            + self.storage_configuration.encoded_size()
+    }
+}
+
+impl EncodedSize for S3DestinationDescription {
+    fn encoded_size(&self) -> usize {
+        2 + 26
+            + self.data_freshness_in_seconds.encoded_size()
+            + 34
+            + self.dead_letter_queue_s3_configuration.encoded_size()
+            + 24
+            + self.storage_configuration.encoded_size()
+    }
+}
+
+impl EncodedSize for S3DestinationUpdateInput {
+    fn encoded_size(&self) -> usize {
+        2 + 26 + self.data_freshness_in_seconds.encoded_size()
+    }
+}
+
+impl EncodedSize for S3StorageConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 13
+            + self.bucket_arn.encoded_size()
+            + 23
+            + self.expected_bucket_owner.encoded_size()
+            + 21
+            + self.output_key_template.encoded_size()
+            + 16
+            + self.storage_class.encoded_size()
+            + 19
+            + self.compression_type.encoded_size()
+    }
+}
+
+impl EncodedSize for S3TablesConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 18
+            + self.table_bucket_arn.encoded_size()
+            + 13
+            + self.namespace.encoded_size()
+            + 13
+            + self.table_name.encoded_size()
+            + 19
+            + self.compression_type.encoded_size()
+            + 17
+            + self.partition_spec.encoded_size()
+    }
+}
+
+impl EncodedSize for S3TablesDestinationConfiguration {
+    fn encoded_size(&self) -> usize {
+        2 + 26
+            + self.data_freshness_in_seconds.encoded_size()
+            + 34
+            + self.dead_letter_queue_s3_configuration.encoded_size()
+            + 29
+            + self.s3_tables_configuration_list.encoded_size()
+    }
+}
+
+impl EncodedSize for S3TablesDestinationDescription {
+    fn encoded_size(&self) -> usize {
+        2 + 26
+            + self.data_freshness_in_seconds.encoded_size()
+            + 34
+            + self.dead_letter_queue_s3_configuration.encoded_size()
+            + 29
+            + self.s3_tables_configuration_list.encoded_size()
+    }
+}
+
+impl EncodedSize for S3TablesDestinationUpdateInput {
+    fn encoded_size(&self) -> usize {
+        2 + 26 + self.data_freshness_in_seconds.encoded_size()
     }
 }
 
@@ -4365,6 +5449,12 @@ impl EncodedSize for StreamDescriptionSummary {
     }
 }
 
+impl EncodedSize for StreamFilter {
+    fn encoded_size(&self) -> usize {
+        2 + 13 + self.stream_arn.encoded_size() + 27 + self.stream_creation_timestamp.encoded_size()
+    }
+}
+
 impl EncodedSize for StreamModeDetails {
     fn encoded_size(&self) -> usize {
         2 + 14 + self.stream_mode.encoded_size()
@@ -4451,6 +5541,25 @@ impl EncodedSize for UpdateAccountSettingsInput {
 impl EncodedSize for UpdateAccountSettingsOutput {
     fn encoded_size(&self) -> usize {
         2 + 38 + self.minimum_throughput_billing_commitment.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateChannelInput {
+    fn encoded_size(&self) -> usize {
+        2 + 14
+            + self.channel_arn.encoded_size()
+            + 30
+            + self.s3_destination_configuration.encoded_size()
+            + 36
+            + self.s3_tables_destination_configuration.encoded_size()
+            + 24
+            + self.logging_configuration.encoded_size()
+    }
+}
+
+impl EncodedSize for UpdateChannelOutput {
+    fn encoded_size(&self) -> usize {
+        2 + 22 + self.channel_description.encoded_size()
     }
 }
 

@@ -508,6 +508,139 @@ pub(crate) fn is_resource_arn(s: &str) -> bool {
         .any(|(at, _)| resource_after(&after[at + 1..]))
 }
 
+/// `arn:aws.*:kinesis:.*:\d{12}:channel/\S+`
+pub(crate) fn is_channel_arn(s: &str) -> bool {
+    is_arn_of(s, ":channel/")
+}
+
+/// `arn:aws[-a-z0-9]*` followed by `service` (e.g. `:s3:::`): the partition part of an ARN.
+fn partition_then<'a>(s: &'a str, service: &str) -> Option<&'a str> {
+    let rest = s.strip_prefix("arn:aws")?;
+    let at = rest.find(service)?;
+    rest[..at]
+        .bytes()
+        .all(|b| b == b'-' || b.is_ascii_lowercase() || b.is_ascii_digit())
+        .then(|| &rest[at + service.len()..])
+}
+
+fn all_bytes(s: &str, ok: impl Fn(u8) -> bool) -> bool {
+    s.bytes().all(ok)
+}
+
+fn digits(s: &str, n: usize) -> bool {
+    s.len() == n && all_bytes(s, |b| b.is_ascii_digit())
+}
+
+/// `arn:aws[-a-z0-9]*:iam::\d{12}:role/[a-zA-Z_0-9+=,.@\-_/]+`
+pub(crate) fn is_role_arn(s: &str) -> bool {
+    partition_then(s, ":iam::")
+        .and_then(|rest| rest.split_once(":role/"))
+        .is_some_and(|(account, role)| {
+            digits(account, 12)
+                && !role.is_empty()
+                && all_bytes(role, |b| {
+                    b.is_ascii_alphanumeric() || b"_+=,.@-/".contains(&b)
+                })
+        })
+}
+
+/// `arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}`
+pub(crate) fn is_bucket_arn(s: &str) -> bool {
+    partition_then(s, ":s3:::").is_some_and(|b| {
+        (3..=63).contains(&b.len())
+            && all_bytes(b, |c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(&c)
+            })
+    })
+}
+
+/// `arn:aws[-a-z0-9]*:s3tables:[-a-z0-9]+:\d{12}:bucket/[a-z0-9_-]{3,63}`
+pub(crate) fn is_table_bucket_arn(s: &str) -> bool {
+    let lower = |b: u8| b == b'-' || b.is_ascii_lowercase() || b.is_ascii_digit();
+    partition_then(s, ":s3tables:").is_some_and(|rest| {
+        let mut parts = rest.splitn(3, ':');
+        let (Some(region), Some(account), Some(bucket)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let name = bucket.strip_prefix("bucket/").unwrap_or("");
+        !region.is_empty()
+            && all_bytes(region, lower)
+            && digits(account, 12)
+            && (3..=63).contains(&name.len())
+            && all_bytes(name, |b| b == b'_' || lower(b))
+    })
+}
+
+/// `arn:aws[-a-z0-9]*:glue:[-a-z0-9]+:\d{12}:schema/[-a-zA-Z0-9_$#.]+/[-a-zA-Z0-9_$#.]+`
+pub(crate) fn is_gsr_schema_arn(s: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty() && all_bytes(p, |b| b.is_ascii_alphanumeric() || b"-_$#.".contains(&b))
+    };
+    partition_then(s, ":glue:").is_some_and(|rest| {
+        let mut parts = rest.splitn(3, ':');
+        let (Some(region), Some(account), Some(schema)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let names = schema
+            .strip_prefix("schema/")
+            .and_then(|n| n.split_once('/'));
+        !region.is_empty()
+            && all_bytes(region, |b| {
+                b == b'-' || b.is_ascii_lowercase() || b.is_ascii_digit()
+            })
+            && digits(account, 12)
+            && names.is_some_and(|(a, b)| part(a) && part(b))
+    })
+}
+
+/// `\d{12}`
+pub(crate) fn is_account(s: &str) -> bool {
+    digits(s, 12)
+}
+
+/// `[0-9A-Za-z!\-_'.*()\/]+`
+pub(crate) fn is_error_prefix(s: &str) -> bool {
+    !s.is_empty()
+        && all_bytes(s, |b| {
+            b.is_ascii_alphanumeric() || b"!-_'.*()/".contains(&b)
+        })
+}
+
+/// `[0-9A-Za-z!\-_'.*()\/=:{}]+`
+pub(crate) fn is_key_template(s: &str) -> bool {
+    !s.is_empty()
+        && all_bytes(s, |b| {
+            b.is_ascii_alphanumeric() || b"!-_'.*()/=:{}".contains(&b)
+        })
+}
+
+/// `[0-9a-z_]+`
+pub(crate) fn is_lower_name(s: &str) -> bool {
+    !s.is_empty()
+        && all_bytes(s, |b| {
+            b == b'_' || b.is_ascii_lowercase() || b.is_ascii_digit()
+        })
+}
+
+/// `[a-zA-Z0-9\.\_]+`
+pub(crate) fn is_partition_source(s: &str) -> bool {
+    !s.is_empty() && all_bytes(s, |b| b.is_ascii_alphanumeric() || b"._".contains(&b))
+}
+
+/// `[\.\-_/#A-Za-z0-9]+`
+pub(crate) fn is_log_group(s: &str) -> bool {
+    !s.is_empty() && all_bytes(s, |b| b.is_ascii_alphanumeric() || b".-_/#".contains(&b))
+}
+
+/// `[^:*]*`
+pub(crate) fn is_log_stream(s: &str) -> bool {
+    !s.contains([':', '*'])
+}
+
 // The model's shapes.
 
 pub(crate) const NAME: Pattern = Pattern {

@@ -41,6 +41,14 @@ pub(crate) struct Catalog {
     /// Account-wide settings. Absent in catalogs written before issue 15, hence the default.
     #[serde(default)]
     pub account: crate::settings::AccountSettings,
+    /// Channels created and not deleted (issue 21): their definitions are in the checkpoint file,
+    /// which the store opens at start only when this is not zero. Absent in older catalogs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub channels: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +137,7 @@ impl Catalog {
             next_incarnation: 1,
             streams: BTreeMap::new(),
             account: Default::default(),
+            channels: 0,
         }
     }
 

@@ -25,6 +25,7 @@
 mod account;
 pub mod backup;
 mod catalog;
+mod channel;
 pub mod consumer;
 mod consumers;
 mod error;
@@ -59,6 +60,10 @@ pub struct ReadmeDoctests;
 
 pub use account::AccountLimits;
 pub use catalog::StreamMode;
+pub use channel::{
+    ChannelDescription, ChannelLogging, ChannelStatus, Compression, CreateChannel, DeadLetterS3,
+    RecordFormat, S3Destination, UpdateChannel, DEFAULT_DATA_FRESHNESS_SECONDS, MAX_OBJECT_BYTES,
+};
 pub use consumers::{RegisteredConsumer, MAX_CONSUMERS_PER_STREAM};
 pub use error::{Error, Result};
 pub use get::{

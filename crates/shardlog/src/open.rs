@@ -71,6 +71,7 @@ impl Store {
             took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "store opened"
         );
+        let channels = catalog.channels;
         let inner = StoreInner {
             secret: catalog.secret_bytes(),
             root,
@@ -88,6 +89,7 @@ impl Store {
             retention_thread: Mutex::new(None),
             leases: Mutex::new(None),
             queues: Default::default(),
+            channels: crate::channel::Registry::new(channels),
             lock: Mutex::new(Some(lock)),
             deleting: Default::default(),
         };
@@ -96,10 +98,20 @@ impl Store {
             let handle = spawn_retention(Arc::downgrade(&inner), every);
             *inner.retention_thread.locked() = handle;
         }
-        Ok(Store {
+        let store = Store {
             inner,
             region: None,
-        })
+        };
+        // Channels resume delivery where they left off, a batch cut short by a crash first. A
+        // checkpoint file that cannot be read fails the channel calls, not the open.
+        match store.channel_map().map(|m| m.by_id.is_empty()) {
+            Ok(false) => store.ensure_delivery_thread(),
+            Ok(true) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "channels could not be loaded; they do not deliver until the store is reopened")
+            }
+        }
+        Ok(store)
     }
 
     /// Closes the store for every handle on it: waits for the writes in flight, stops the background
@@ -135,10 +147,16 @@ impl Store {
             // The retention thread never closes the store, so this never joins the caller itself.
             let _ = t.join();
         }
+        let thread = inner.channels.thread.locked().take();
+        if let Some(t) = thread {
+            t.thread().unpark();
+            let _ = t.join();
+        }
         // A control-plane change in flight finishes first (it holds the catalog).
         drop(inner.catalog.locked());
+        // What the channels hold is delivered before the shards close.
+        let mut first_error = self.delivery_pass(true).err();
         let streams: Vec<Arc<Stream>> = inner.read_streams().values().cloned().collect();
-        let mut first_error = None;
         for stream in streams {
             let shards: Vec<Arc<Shard>> = stream.read().shards.values().cloned().collect();
             for shard in shards {

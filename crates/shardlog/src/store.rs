@@ -61,6 +61,15 @@ pub struct StoreOptions {
     /// receive then returns only records whose visibility expired, and none from the stream,
     /// until acknowledgements make room. Default: 120,000, the AWS quota.
     pub max_in_flight_per_queue: usize,
+    /// Where channels' bucket directories are (`arn:aws:s3:::b` is `b/` here); `None` (the
+    /// default): `channels/` in the data directory.
+    pub channel_root: Option<Arc<dyn Storage>>,
+    /// How often the delivery thread looks for channel records to deliver; `None` for no thread
+    /// (call [`Store::deliver_channels`] instead). Default: every second.
+    pub channel_interval: Option<std::time::Duration>,
+    /// Overrides every channel's data freshness (which is 300–900 s), for tests and demos that
+    /// cannot wait minutes. Default: `None`.
+    pub channel_freshness: Option<std::time::Duration>,
 }
 
 impl Default for StoreOptions {
@@ -78,6 +87,9 @@ impl Default for StoreOptions {
             state_delay: std::time::Duration::ZERO,
             open_segments: OpenSegments::default(),
             max_in_flight_per_queue: 120_000,
+            channel_root: None,
+            channel_interval: Some(std::time::Duration::from_secs(1)),
+            channel_freshness: None,
         }
     }
 }
@@ -164,6 +176,8 @@ pub(crate) struct StoreInner {
     pub leases: Mutex<Option<Arc<shardlog_checkpoint::Db>>>,
     /// Queues' delivery state in memory and their group committer.
     pub queues: crate::queue::Registry,
+    /// Channels, their delivery state and the delivery thread.
+    pub channels: crate::channel::Registry,
     /// The exclusive lock on the data directory, released by `close`.
     pub lock: Mutex<Option<Lock>>,
     /// Deleted streams still reported as `DELETING` ([`StoreOptions::state_delay`]).
@@ -175,6 +189,9 @@ impl Drop for StoreInner {
         self.stopping
             .store(true, std::sync::atomic::Ordering::Release);
         if let Some(t) = self.retention_thread.locked().take() {
+            t.thread().unpark();
+        }
+        if let Some(t) = self.channels.thread.locked().take() {
             t.thread().unpark();
         }
     }

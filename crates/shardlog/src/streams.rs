@@ -211,6 +211,7 @@ impl Store {
             .get(name)
             .cloned()
             .ok_or_else(|| stream_not_found(name, self.account_id()))?;
+        self.refuse_if_channels(name)?;
         let mut next = (*catalog).clone();
         next.streams.remove(name);
         catalog.commit(next)?;

@@ -5,6 +5,7 @@
 //! return the typed output, or `()` for operations without output. One encoder per protocol
 //! writes every answer ([`Encoding::encode`]).
 
+mod channels;
 #[cfg(test)]
 mod conformance;
 mod consumers;
@@ -202,6 +203,11 @@ const OPERATIONS: &[Operation] = &[
     queues::ACKNOWLEDGE_DEAD,
     queues::VISIBILITY_DEAD,
     queues::RESTORE_DEAD,
+    channels::CREATE,
+    channels::DESCRIBE,
+    channels::LIST,
+    channels::UPDATE,
+    channels::DELETE,
     settings::DESCRIBE_LIMITS,
     settings::ENABLE_ENHANCED_MONITORING,
     settings::DISABLE_ENHANCED_MONITORING,

@@ -235,12 +235,12 @@ fn list(store: &Store, i: shapes::ListQueuesInput) -> Result<shapes::ListQueuesO
 
 /// The NextToken of a queue listing: how many queues came before and when it was issued, as
 /// base64url JSON (it expires as AWS's do; it carries no secret).
-fn encode_token(skip: usize) -> String {
+pub(super) fn encode_token(skip: usize) -> String {
     let body = json!({"q": skip, "i": super::shards::now_ms()});
     URL_SAFE_NO_PAD.encode(body.to_string())
 }
 
-fn decode_token(token: &str) -> Result<usize, ApiError> {
+pub(super) fn decode_token(token: &str) -> Result<usize, ApiError> {
     let invalid = || ApiError::invalid(format!("Invalid NextToken: {token}"));
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;

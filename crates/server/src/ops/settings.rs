@@ -164,6 +164,8 @@ enum Resource {
     },
     /// A queue, by its ARN.
     Queue(String),
+    /// A channel, by its ARN.
+    Channel(String),
 }
 
 fn resource_of(store: &Store, arn: &str) -> Result<Resource, ApiError> {
@@ -176,6 +178,9 @@ fn resource_of(store: &Store, arn: &str) -> Result<Resource, ApiError> {
     }
     if crate::validate::is_queue_arn(arn) {
         return Ok(Resource::Queue(arn.to_string()));
+    }
+    if crate::validate::is_channel_arn(arn) {
+        return Ok(Resource::Channel(arn.to_string()));
     }
     match arn.contains(":stream/") {
         true => Ok(Resource::Stream(stream_from_arn(arn).to_string())),
@@ -207,6 +212,9 @@ fn tag_resource(store: &Store, i: shapes::TagResourceInput) -> Result<(), ApiErr
         }
         Resource::Queue(arn) => {
             store.update_queue_tags(&arn, &tags, &[])?;
+        }
+        Resource::Channel(arn) => {
+            store.update_channel_tags(&arn, &tags, &[])?;
         }
     }
     Ok(())
@@ -244,6 +252,9 @@ fn untag_resource(store: &Store, i: shapes::UntagResourceInput) -> Result<(), Ap
         Resource::Queue(arn) => {
             store.update_queue_tags(&arn, &Default::default(), &keys)?;
         }
+        Resource::Channel(arn) => {
+            store.update_channel_tags(&arn, &Default::default(), &keys)?;
+        }
     }
     Ok(())
 }
@@ -262,6 +273,7 @@ fn list_tags_for_resource(
         Resource::Stream(name) => store.list_tags(&name)?,
         Resource::Consumer { stream, name } => store.consumer_settings(&stream, &name)?.tags,
         Resource::Queue(arn) => store.describe_queue(&arn)?.tags,
+        Resource::Channel(arn) => store.describe_channel(&arn)?.tags,
     };
     Ok(shapes::ListTagsForResourceOutput {
         tags: Some(tags.into_iter().map(tag).collect()),
@@ -306,6 +318,10 @@ fn get_resource_policy(
             store.describe_queue(&arn)?;
             None
         }
+        Resource::Channel(arn) => {
+            store.describe_channel(&arn)?;
+            None
+        }
     };
     Ok(shapes::GetResourcePolicyOutput {
         policy: policy.unwrap_or_else(|| "{}".into()),
@@ -337,6 +353,12 @@ fn set_policy(store: &Store, arn: &str, policy: Option<String>) -> Result<(), Ap
             store.describe_queue(&arn)?;
             return Err(ApiError::invalid(format!(
                 "Resource policies are not supported on queues here: {arn}."
+            )));
+        }
+        Resource::Channel(arn) => {
+            store.describe_channel(&arn)?;
+            return Err(ApiError::invalid(format!(
+                "Resource policies are not supported on channels here: {arn}."
             )));
         }
     }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 /// The name of the store's checkpoint file in its data directory. It predates queues and
 /// channels, hence the name; the format does not depend on it.
-const STATE_FILE: &str = "leases.db";
+pub(crate) const STATE_FILE: &str = "leases.db";
 
 impl Store {
     /// The store's checkpoint file, opened on first use and shared by every caller in this
