@@ -174,6 +174,10 @@ enum Command {
         /// --access-key-id the API port does not serve it.
         #[arg(long)]
         metrics_bind: Option<std::net::SocketAddr>,
+        /// Deliver channel records after at most this many seconds instead of each channel's
+        /// DataFreshnessInSeconds (300-900), for demos and tests that cannot wait minutes.
+        #[arg(long)]
+        channel_freshness_secs: Option<u64>,
         #[command(flatten)]
         tls: TlsArgs,
     },
@@ -393,6 +397,14 @@ fn run(cli: Cli) -> CliResult {
         DurabilityArg::Sync => Durability::Sync,
         DurabilityArg::None => Durability::None,
     };
+    // Only `serve` delivers channels for long enough for a shorter freshness to matter.
+    let channel_freshness = match &cli.command {
+        Command::Serve {
+            channel_freshness_secs,
+            ..
+        } => channel_freshness_secs.map(std::time::Duration::from_secs),
+        _ => None,
+    };
     let open = || {
         let opts = StoreOptions {
             durability,
@@ -400,6 +412,7 @@ fn run(cli: Cli) -> CliResult {
             region: cli.region.clone(),
             state_delay: std::time::Duration::from_millis(cli.state_delay_ms),
             open_segments: shardlog::OpenSegments::new(cli.max_open_segments),
+            channel_freshness,
             ..StoreOptions::default()
         };
         Store::open(&cli.data_dir, opts)
@@ -430,6 +443,7 @@ fn run(cli: Cli) -> CliResult {
         max_in_flight,
         header_timeout_secs,
         metrics_bind,
+        channel_freshness_secs: _,
         tls: _,
     } = cli.command
     {

@@ -1,12 +1,15 @@
 //! The child: works on the store from several threads at once until it is killed, printing each
 //! promise after it was made and a marker around each reshard and retention pass.
 
-use crate::{hash, Rng, APP, CAPPED, QUEUE, QUEUE_STREAM, STREAMS};
+use crate::{
+    hash, Rng, APP, CAPPED, CHANNEL, CHANNEL_BUCKET, CHANNEL_STREAM, QUEUE, QUEUE_STREAM, STREAMS,
+};
 use shardlog::consumer::RecordSource;
 use shardlog::consumer::{Checkpoint, Lease, LeaseKey, LeaseOp, LeaseTable, NewLease};
 use shardlog::{
-    CreateQueue, CreateStream, DeadLetterConfiguration, Durability, PutEntry, QueueAttributes,
-    QueueStartingPosition, SequenceNumber, ShardId, Store, StoreOptions, StreamMode,
+    ChannelDescription, Compression, CreateChannel, CreateQueue, CreateStream,
+    DeadLetterConfiguration, Durability, PutEntry, QueueAttributes, QueueStartingPosition,
+    RecordFormat, SequenceNumber, ShardId, Store, StoreOptions, StreamMode,
 };
 use std::collections::HashMap;
 use std::io::Write;
@@ -42,6 +45,10 @@ pub(crate) struct Plan {
     pub background_retention: Option<Duration>,
     /// Consumer threads of the queue, 1–2.
     pub queue_consumers: u64,
+    /// The channel's data freshness (overriding its 300 s), 5–20 ms: batches are cut often.
+    pub channel_freshness: Duration,
+    /// Time between the delivery thread's passes, 1–4 ms.
+    pub channel_interval: Duration,
 }
 
 impl Plan {
@@ -60,6 +67,9 @@ impl Plan {
                 .then(|| Duration::from_millis(2 + rng.below(4))),
             // Drawn last, so the fields above are what they were before queues came in.
             queue_consumers: 1 + rng.below(2),
+            // Drawn after the queue's, for the same reason.
+            channel_freshness: Duration::from_millis(5 + rng.below(16)),
+            channel_interval: Duration::from_millis(1 + rng.below(4)),
         }
     }
 
@@ -77,6 +87,8 @@ impl Plan {
             durability: self.durability,
             segment_bytes: self.segment_kib * 1024,
             retention_interval: self.background_retention,
+            channel_interval: Some(self.channel_interval),
+            channel_freshness: Some(self.channel_freshness),
             ..StoreOptions::default()
         }
     }
@@ -117,6 +129,9 @@ struct Shared {
     eager: bool,
     /// The ARN of [`QUEUE`].
     queue: String,
+    /// The record format of [`CHANNEL`], if the data directory has it: the shape of the records
+    /// put to [`CHANNEL_STREAM`].
+    channel_format: Option<RecordFormat>,
 }
 
 /// Creates the queue's stream and the queue unless an earlier child did: an on-demand stream of two
@@ -148,6 +163,68 @@ fn ensure_queue(store: &Store) -> Result<String, String> {
         .with_attributes(attributes);
     let q = store.create_queue(req).map_err(|e| e.to_string())?;
     Ok(q.queue_arn)
+}
+
+/// The channel's record format, if the data directory has the channel. Only the child that made
+/// the channel's stream (`fresh`: [`ensure_queue`] just made it) creates the channel, so nothing
+/// is put to the stream before the channel exists and the channel must deliver every record the
+/// stream holds. It does so in half the data directories, as its seed says (a channel makes every
+/// open and close of the store slower, and the harness runs in CI); the record format and
+/// compression come from its seed too.
+fn ensure_channel(store: &Store, seed: u64, fresh: bool) -> Result<Option<RecordFormat>, String> {
+    if let Some(c) = channel_of(store)? {
+        return Ok(Some(c.record_format));
+    }
+    let mut rng = Rng::fork(seed, 0xc4a);
+    if !fresh || rng.below(2) == 0 {
+        return Ok(None);
+    }
+    let bucket = format!("arn:aws:s3:::{CHANNEL_BUCKET}");
+    let mut req = CreateChannel::new(CHANNEL, CHANNEL_STREAM, &bucket);
+    req.record_format = match rng.below(3) {
+        0 => RecordFormat::Json,
+        1 => RecordFormat::String,
+        _ => RecordFormat::ByteArray,
+    };
+    req.destination.compression = match rng.below(3) {
+        0 => Compression::None,
+        1 => Compression::Gzip,
+        _ => Compression::Zstd,
+    };
+    let c = store.create_channel(req).map_err(|e| e.to_string())?;
+    Ok(Some(c.record_format))
+}
+
+/// [`CHANNEL`] in `store`, if it was created.
+pub(crate) fn channel_of(store: &Store) -> Result<Option<ChannelDescription>, String> {
+    if !store.list_streams().iter().any(|s| s == CHANNEL_STREAM) {
+        return Ok(None);
+    }
+    let channels = store
+        .list_channels(Some(CHANNEL_STREAM))
+        .map_err(|e| e.to_string())?;
+    Ok(channels.into_iter().find(|c| c.channel_name == CHANNEL))
+}
+
+/// The record put to the channel's stream for `text` (which holds no line break or quote): a
+/// JSON string for `JSON` (which is UTF-8 for `STRING` too), the text and a line break for
+/// `BYTE_ARRAY` (written back to back), the text without a channel. In every format an object is
+/// then lines, one per record, and [`channel_record`] gives back the record of a line.
+pub(crate) fn channel_payload(format: Option<RecordFormat>, text: &str) -> Vec<u8> {
+    match format {
+        None => text.as_bytes().to_vec(),
+        Some(RecordFormat::ByteArray) => format!("{text}\n").into_bytes(),
+        Some(_) => format!("\"{text}\"").into_bytes(),
+    }
+}
+
+/// The record of one line of an object (without its line break) in `format`.
+pub(crate) fn channel_record(format: RecordFormat, line: &[u8]) -> Vec<u8> {
+    let mut record = line.to_vec();
+    if format == RecordFormat::ByteArray {
+        record.push(b'\n');
+    }
+    record
 }
 
 /// The ARN of [`QUEUE`] in `store`, if it was created.
@@ -183,13 +260,16 @@ pub(crate) fn run(dir: &Path, seed: u64) -> Result<(), String> {
     store
         .set_size_cap(CAPPED, Some(CAP_BYTES))
         .map_err(|e| e.to_string())?;
+    let fresh = !store.list_streams().iter().any(|s| s == CHANNEL_STREAM);
     let queue = ensure_queue(&store)?;
+    let channel_format = ensure_channel(&store, seed, fresh)?;
     let shared = Shared {
         store,
         leases,
         seed,
         eager: plan.durability != Durability::Sync,
         queue,
+        channel_format,
     };
     say("R\n")?;
     std::thread::scope(|s| {
@@ -365,7 +445,7 @@ impl<'a> Producer<'a> {
     }
 
     /// The queue's producer: small batches to [`QUEUE_STREAM`], a little slower than the consumers
-    /// take them.
+    /// take them, shaped for the channel that delivers the stream too.
     fn run_queue(mut self) -> Result<(), String> {
         for round in 0u64.. {
             std::thread::sleep(Duration::from_micros(self.rng.below(6000)));
@@ -391,9 +471,13 @@ impl<'a> Producer<'a> {
         let (seed, p) = (self.shared.seed, self.id);
         let datas: Vec<Vec<u8>> = (0..n)
             .map(|i| {
-                format!("{stream}:{seed}:{p}:{round}:{i}:")
-                    .repeat(self.rng.below(30) as usize + 1)
-                    .into_bytes()
+                let text = format!("{stream}:{seed}:{p}:{round}:{i}:")
+                    .repeat(self.rng.below(30) as usize + 1);
+                if stream == CHANNEL_STREAM {
+                    channel_payload(self.shared.channel_format, &text)
+                } else {
+                    text.into_bytes()
+                }
             })
             .collect();
         let keys: Vec<String> = (0..n)

@@ -32,11 +32,22 @@
 //! - `Q <shard> <counter> <receive count>`: a record of the queue acknowledged
 //!   (`acknowledge_queue_records` returned it as successful): never to be delivered again.
 //!
+//! In half the data directories (the seed of the child that makes the queue's stream decides)
+//! every child also runs a channel ([`CHANNEL`] on [`CHANNEL_STREAM`], the queue's stream, with a
+//! record format and compression that seed picks) with a data freshness of 5–20 ms and a delivery
+//! pass every 1–4 ms, so kills land in deliveries; the queue's producer shapes its records for
+//! the channel's format.
+//!
 //! After every other kill (and the last before each reset) the verifier also checks the queue, on a throw-away copy of the data directory
 //! opened with the clock an hour ahead (every visibility timeout over), by draining it: no `Q`
 //! record comes back, every record the queue's stream holds is either acknowledged or drained
 //! (a record delivered to a child since the last check may be found acknowledged without its `Q`
 //! line: the kill fell between the commit and the line; it is a promise from then on).
+//!
+//! And the channel, after every kill: the verifier delivers what is left, then it reads every
+//! object in the bucket (decompressing them itself): each record the channel's stream holds
+//! (every acknowledged one among them) is in exactly one object, inside the object's sequence
+//! range, and no object holds anything else; no temporary file is left.
 
 mod child;
 mod parent;
@@ -54,6 +65,14 @@ pub(crate) const CAPPED: &str = "gamma";
 pub(crate) const QUEUE_STREAM: &str = "delta";
 /// The queue on [`QUEUE_STREAM`] the child's consumers share.
 pub(crate) const QUEUE: &str = "crashq";
+/// The stream the child's channel delivers: the queue's, so that the channel costs no shards of
+/// its own (every shard makes each open and close slower, and the harness runs thousands), and one
+/// stream feeds a queue and a channel at once as it may on AWS.
+pub(crate) const CHANNEL_STREAM: &str = QUEUE_STREAM;
+/// The channel on [`CHANNEL_STREAM`], created by the first child after a reset.
+pub(crate) const CHANNEL: &str = "crashch";
+/// The channel's bucket: its objects are under `channels/<bucket>/` in the data directory.
+pub(crate) const CHANNEL_BUCKET: &str = "crashlake";
 /// The consumer application whose leases the child's workers share.
 pub(crate) const APP: &str = "crashtest";
 /// The lease table's file in the data directory.

@@ -11,12 +11,17 @@
 //! Then the queue, on a throw-away copy drained with the clock an hour ahead ([`verify_queue`]):
 //! no record acknowledged through it comes back, and every record its stream holds is
 //! acknowledged or delivered.
+//!
+//! And the channel ([`verify_channel`]), after the close delivered what was left.
 
-use crate::child::{checkpoint_seq, lease_key, queue_arn, Plan};
+use crate::child::{channel_of, channel_record, checkpoint_seq, lease_key, queue_arn, Plan};
 use crate::promises::{Key, Promises, QueueKey, ShardKey};
-use crate::{hash, APP, CAPPED, LEASES, QUEUE_STREAM};
+use crate::{hash, APP, CAPPED, CHANNEL_BUCKET, CHANNEL_STREAM, LEASES, QUEUE_STREAM};
 use shardlog::consumer::{Checkpoint, LeaseTable};
-use shardlog::{Clock, Durability, SequenceNumber, StartingPosition, Store, StoreOptions};
+use shardlog::{
+    ChannelDescription, Clock, Compression, Durability, SequenceNumber, StartingPosition, Store,
+    StoreOptions,
+};
 use shardlog_checkpoint::Db;
 use shardlog_storage::FsStorage;
 use std::collections::{HashMap, HashSet};
@@ -62,6 +67,8 @@ pub(crate) struct Verified {
     pub queue_silent_acks: u64,
     /// Time the queue check took (copy, open, drain).
     pub queue_time: std::time::Duration,
+    /// What the channel check found.
+    pub channel: ChannelChecked,
 }
 
 /// Opens the store as the next child would (in the durability mode of the child that was just
@@ -77,10 +84,19 @@ pub(crate) fn verify(
         durability: plan.durability,
         segment_bytes: 16 * 1024,
         retention_interval: None,
+        // No delivery thread: `deliver_channels` below delivers everything, once.
+        channel_interval: None,
         ..StoreOptions::default()
     };
     let store = Store::open(dir, opts).map_err(|e| format!("store failed to open: {e}"))?;
     let contents = read_all(&store)?;
+    let channel = channel_of(&store)?;
+    // What the killed child had not delivered yet is delivered now, as the next child would.
+    let started = std::time::Instant::now();
+    store
+        .deliver_channels()
+        .map_err(|e| format!("channel delivery after the restart: {e}"))?;
+    let delivery_time = started.elapsed();
     store.close().map_err(|e| e.to_string())?;
     let mut done = Verified {
         records: 0,
@@ -92,6 +108,7 @@ pub(crate) fn verify(
         queue_acked: 0,
         queue_silent_acks: 0,
         queue_time: std::time::Duration::ZERO,
+        channel: ChannelChecked::default(),
     };
     // Every number read was either handed out before for this very record, or is new and above
     // every number handed out before this cycle (acknowledged by an earlier child or read by an
@@ -153,6 +170,9 @@ pub(crate) fn verify(
         done.segments_started += last + 1 - before.map_or(first, |b| b + 1).min(last + 1);
     }
     done.leases = verify_leases(dir, promises, &contents)?;
+    let started = std::time::Instant::now();
+    done.channel = verify_channel(dir, channel.as_ref(), promises, &contents)?;
+    done.channel.time = delivery_time + started.elapsed();
     if !queue {
         return Ok(done);
     }
@@ -163,6 +183,179 @@ pub(crate) fn verify(
     done.queue_silent_acks = q.silent_acks;
     done.queue_time = started.elapsed();
     Ok(done)
+}
+
+/// What one channel check found.
+#[derive(Default)]
+pub(crate) struct ChannelChecked {
+    /// `JSON+GZIP` and so on, once the channel exists.
+    pub kind: Option<String>,
+    /// Objects read.
+    pub objects: u64,
+    /// Records found, each exactly once, in the objects.
+    pub records: u64,
+    /// Acknowledged records among them.
+    pub acked: u64,
+    /// The delivery after the restart and the check.
+    pub time: std::time::Duration,
+}
+
+/// Checks the channel's objects after the verifier delivered what was left: every record
+/// the channel's stream holds (which includes every acknowledged one: the stream is not capped and
+/// nothing is put to it before the channel exists) is in exactly one object, inside the sequence
+/// range the object's name gives, and objects hold nothing else; no temporary file is left (a
+/// write cut by a kill is redone under the same name by the next delivery). The objects are
+/// decompressed and split here, not by the store.
+fn verify_channel(
+    dir: &Path,
+    channel: Option<&ChannelDescription>,
+    promises: &Promises,
+    contents: &Contents,
+) -> Result<ChannelChecked, String> {
+    let root = dir.join("channels").join(CHANNEL_BUCKET);
+    let Some(channel) = channel else {
+        if root.exists() {
+            return Err("channel objects exist, but no channel does".into());
+        }
+        return Ok(ChannelChecked::default());
+    };
+    // Payloads are unique (the child's seed is in each), so a payload's hash names its record.
+    let mut held: HashMap<u64, (u32, u64)> = HashMap::new();
+    for ((stream, shard, counter), h) in &contents.records {
+        if stream == CHANNEL_STREAM && held.insert(*h, (*shard, *counter)).is_some() {
+            return Err(format!("two records of {stream} have one payload hash"));
+        }
+    }
+    let mut files = Vec::new();
+    list_files(&root, &mut files).map_err(|e| format!("listing {}: {e}", root.display()))?;
+    let mut delivered: HashSet<u64> = HashSet::new();
+    for path in &files {
+        for (h, (shard, counter)) in object_records(path, channel, &held)? {
+            if !delivered.insert(h) {
+                return Err(format!(
+                    "channel record ({shard}, {counter}) delivered twice (again in {})",
+                    path.display()
+                ));
+            }
+        }
+    }
+    if let Some((shard, counter)) = held
+        .iter()
+        .find(|(h, _)| !delivered.contains(h))
+        .map(|(_, at)| at)
+    {
+        return Err(format!(
+            "channel record ({shard}, {counter}) held by the stream was not delivered ({} of {} were)",
+            delivered.len(),
+            held.len()
+        ));
+    }
+    let acked = promises
+        .records
+        .iter()
+        .filter(|(key, h)| key.0 == CHANNEL_STREAM && delivered.contains(h))
+        .count();
+    let d = &channel.destination;
+    Ok(ChannelChecked {
+        kind: Some(format!(
+            "{}+{}",
+            channel.record_format.as_str(),
+            d.compression.as_str()
+        )),
+        objects: files.len() as u64,
+        records: delivered.len() as u64,
+        acked: acked as u64,
+        time: std::time::Duration::ZERO,
+    })
+}
+
+/// The records of one channel object (payload hash, (shard, counter)), read and checked: its name has the
+/// channel's extension and a range; each line is a record the stream holds within that range.
+fn object_records(
+    path: &Path,
+    channel: &ChannelDescription,
+    held: &HashMap<u64, (u32, u64)>,
+) -> Result<Vec<(u64, (u32, u64))>, String> {
+    let shown = path.display();
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.ends_with(".tmp") {
+        return Err(format!("temporary file {shown} left after the close"));
+    }
+    let (shard, first, last) =
+        object_range(name).ok_or_else(|| format!("object {shown}: no range in its name"))?;
+    let body = std::fs::read(path).map_err(|e| format!("reading {shown}: {e}"))?;
+    let body = decompress(name, channel.destination.compression, &body)
+        .map_err(|e| format!("decompressing {shown}: {e}"))?;
+    let Some(lines) = body.strip_suffix(b"\n") else {
+        return Err(format!("object {shown} does not end in a line break"));
+    };
+    let mut records = Vec::new();
+    for line in lines.split(|&b| b == b'\n') {
+        let h = hash(&channel_record(channel.record_format, line));
+        let Some(&(s, c)) = held.get(&h) else {
+            return Err(format!(
+                "object {shown} holds a record the stream never held: {:?}",
+                String::from_utf8_lossy(line)
+            ));
+        };
+        if s != shard || c < first || c > last {
+            return Err(format!(
+                "object {shown} (shard {shard}, counters {first}..={last}) holds record ({s}, {c})"
+            ));
+        }
+        records.push((h, (s, c)));
+    }
+    Ok(records)
+}
+
+/// (shard, first counter, last counter) from an object's name:
+/// `...-shardId-<12 digits>-<first sequence number>-<last sequence number>.<extension>`.
+fn object_range(name: &str) -> Option<(u32, u64, u64)> {
+    let tail = &name[name.rfind("-shardId-")? + "-shardId-".len()..];
+    let stem = tail.split('.').next()?;
+    let mut parts = stem.split('-');
+    let shard: u32 = parts.next()?.parse().ok()?;
+    let first: SequenceNumber = parts.next()?.parse().ok()?;
+    let last: SequenceNumber = parts.next()?.parse().ok()?;
+    let same_shard = first.shard_index() == shard && last.shard_index() == shard;
+    (same_shard && parts.next().is_none()).then(|| (shard, first.counter(), last.counter()))
+}
+
+/// An object's body, decompressed as its channel's compression and its extension say.
+fn decompress(name: &str, compression: Compression, body: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let wrong =
+        || std::io::Error::other(format!("extension does not fit {}", compression.as_str()));
+    let mut out = Vec::new();
+    match compression {
+        Compression::Gzip if name.ends_with(".gz") => {
+            flate2::read::MultiGzDecoder::new(body).read_to_end(&mut out)?;
+        }
+        Compression::Zstd if name.ends_with(".zst") => out = zstd::stream::decode_all(body)?,
+        Compression::None if !name.ends_with(".gz") && !name.ends_with(".zst") => {
+            out = body.to_vec()
+        }
+        _ => return Err(wrong()),
+    }
+    Ok(out)
+}
+
+/// Every file below `dir` (none if it does not exist).
+fn list_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            list_files(&entry.path(), out)?;
+        } else {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
 }
 
 /// What one queue check found.

@@ -1,7 +1,8 @@
 //! Runs the kill-and-restart harness briefly: random SIGKILLs, then every named crash point.
 //! `SHARDLOG_KILL_CYCLES` sets the number of random-kill cycles (default 2,000; the long mode in
 //! `docs/durability.md` uses 100,000). Each cycle's child runs several producers, a resharding
-//! thread and a retention thread at once, in the durability mode its seed picks.
+//! thread and a retention thread at once, in the durability mode its seed picks, plus a queue and a
+//! channel whose delivered objects are read back after every kill.
 
 use std::process::Command;
 
@@ -53,6 +54,12 @@ fn random_kills_lose_no_acknowledged_record() {
         "the children checkpointed"
     );
     assert!(out.contains(" 0 lost"));
+    let channel = line(&out, "channel:");
+    assert!(figure(channel, " distinct") > 0, "the channel delivered");
+    assert!(
+        figure(channel, " of the checks of acknowledged records") > 0,
+        "acknowledged channel records were checked"
+    );
     let cycles: u64 = cycles.parse().expect("SHARDLOG_KILL_CYCLES is a number");
     if cycles < 300 {
         return; // too few cycles for every mode and every kind of overlap to come up

@@ -2,18 +2,21 @@
 # Runs boto3 and the AWS CLI (installed from PyPI into a virtual environment) against `shardlog serve`:
 # once without authentication, once with SigV4 verification on, once over HTTPS with the certificate
 # `serve --tls` makes (trusted through AWS_CA_BUNDLE). Then SIGTERM must stop the server
-# cleanly (exit 0, store closed). Takes about half a minute after the first install.
+# cleanly (exit 0, store closed). The channel script reads the objects the server delivers to the
+# data directory. Takes about a minute after the first install.
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
 target="${CARGO_TARGET_DIR:-target}"
 venv="${SHARDLOG_CLIENTS_VENV:-$target/clients-venv}"
 
-# boto3 pinned to the release whose botocore has the queue operations (the model the server's
-# tables come from, crates/server/src/model.rs); an older venv is upgraded.
+# boto3 pinned to the release whose botocore has the queue and channel operations (the model the
+# server's tables come from, crates/server/src/model.rs); zstandard reads the channels' ZSTD objects.
+# An older venv is upgraded.
 boto3_version=1.44.18
-if ! "$venv/bin/python" -c "import boto3, awscli; assert boto3.__version__ == '$boto3_version'" 2>/dev/null; then
+zstandard_version=0.25.0
+if ! "$venv/bin/python" -c "import boto3, awscli, zstandard; assert boto3.__version__ == '$boto3_version'; assert zstandard.__version__ == '$zstandard_version'" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "boto3==$boto3_version" awscli
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "boto3==$boto3_version" awscli "zstandard==$zstandard_version"
 fi
 # The test profile (also target/debug) reuses what `cargo test --workspace` just built.
 cargo build --quiet --profile test -p shardlog-cli
@@ -29,26 +32,35 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# serve_and_check ARGS...: starts a server, runs the client script with ARGS, stops it with SIGTERM.
+# run_client SCRIPT ARGS...: runs one client script; over HTTPS it trusts the server's certificate.
+run_client() {
+  local script=$1
+  shift
+  if [ "${SCHEME:-http}" = https ]; then
+    AWS_CA_BUNDLE="$data/tls/cert.pem" "$venv/bin/python" "crates/server/tests/clients/$script" "$@"
+  else
+    "$venv/bin/python" "crates/server/tests/clients/$script" "$@"
+  fi
+}
+
+# serve_and_check ARGS...: starts a server, runs the client scripts with ARGS, stops it with SIGTERM.
 serve_and_check() {
   local port
   port=$(free_port)
   data=$(mktemp -d)
-  "$bin" --data-dir "$data" serve --bind "127.0.0.1:$port" $SERVE_FLAGS &
+  # Channels deliver within a second or two instead of their 300 s data freshness.
+  "$bin" --data-dir "$data" serve --bind "127.0.0.1:$port" --channel-freshness-secs 1 $SERVE_FLAGS &
   pid=$!
   for _ in $(seq 100); do
     if "$venv/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.1)" 2>/dev/null; then break; fi
     sleep 0.1
   done
   local scheme="${SCHEME:-http}"
-  for script in kinesis_clients.py kinesis_queues.py; do
-    if [ "$scheme" = https ]; then
-      AWS_CA_BUNDLE="$data/tls/cert.pem" \
-        "$venv/bin/python" "crates/server/tests/clients/$script" "https://127.0.0.1:$port" "$@"
-    else
-      "$venv/bin/python" "crates/server/tests/clients/$script" "http://127.0.0.1:$port" "$@"
-    fi
-  done
+  local endpoint="$scheme://127.0.0.1:$port"
+  run_client kinesis_clients.py "$endpoint" "$@"
+  run_client kinesis_queues.py "$endpoint" "$@"
+  # The channel script reads the delivered objects in the data directory.
+  run_client kinesis_channels.py "$endpoint" "$data" "$@"
   kill -TERM "$pid"
   wait "$pid"   # graceful shutdown exits 0
   pid=""
