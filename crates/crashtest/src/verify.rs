@@ -185,6 +185,9 @@ pub(crate) fn verify(
     Ok(done)
 }
 
+/// Where a record of the channel's stream is: (shard index, counter).
+type At = (u32, u64);
+
 /// What one channel check found.
 #[derive(Default)]
 pub(crate) struct ChannelChecked {
@@ -220,7 +223,7 @@ fn verify_channel(
         return Ok(ChannelChecked::default());
     };
     // Payloads are unique (the child's seed is in each), so a payload's hash names its record.
-    let mut held: HashMap<u64, (u32, u64)> = HashMap::new();
+    let mut held: HashMap<u64, At> = HashMap::new();
     for ((stream, shard, counter), h) in &contents.records {
         if stream == CHANNEL_STREAM && held.insert(*h, (*shard, *counter)).is_some() {
             return Err(format!("two records of {stream} have one payload hash"));
@@ -274,8 +277,8 @@ fn verify_channel(
 fn object_records(
     path: &Path,
     channel: &ChannelDescription,
-    held: &HashMap<u64, (u32, u64)>,
-) -> Result<Vec<(u64, (u32, u64))>, String> {
+    held: &HashMap<u64, At>,
+) -> Result<Vec<(u64, At)>, String> {
     let shown = path.display();
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name.ends_with(".tmp") {
