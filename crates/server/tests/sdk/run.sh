@@ -3,8 +3,10 @@
 # check prints `ok   NAME` or `FAIL NAME: ERROR`, the last line `sdk: N passed, M failed`. Then SIGTERM
 # must stop the server cleanly (exit 0, store closed). Twice: over http://, and over https:// with the
 # certificate `serve --tls` made (the SDK offers ALPN h2 first, so its calls and subscriptions go over
-# HTTP/2). The SDK program is a project of its own (not a workspace member) built in its own target
-# dir: about 2 minutes the first time, seconds after that.
+# HTTP/2). The server delivers channels after a second (--channel-freshness-secs 1); the SDK program
+# reads their objects in the data directory (SHARDLOG_SDK_DATA). The SDK program is a project of its
+# own (not a workspace member) built in its own target dir: about 2 minutes the first time, seconds
+# after that.
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -33,7 +35,7 @@ check() {
   shift
   port=$(free_port)
   data=$(mktemp -d)
-  "$bin" --data-dir "$data" serve --bind "127.0.0.1:$port" "$@" &
+  "$bin" --data-dir "$data" serve --bind "127.0.0.1:$port" --channel-freshness-secs 1 "$@" &
   pid=$!
   up=""
   for _ in $(seq 100); do
@@ -43,7 +45,7 @@ check() {
   if [ -z "$up" ]; then echo "shardlog serve did not listen on 127.0.0.1:$port within 10 s" >&2; exit 1; fi
 
   local status=0
-  SHARDLOG_SDK_CA="$data/tls/cert.pem" "$sdk" "$scheme://127.0.0.1:$port" || status=$?
+  SHARDLOG_SDK_CA="$data/tls/cert.pem" SHARDLOG_SDK_DATA="$data" "$sdk" "$scheme://127.0.0.1:$port" || status=$?
 
   kill -TERM "$pid"
   server=0

@@ -57,6 +57,8 @@ macro_rules! ensure {
     };
 }
 
+mod channels;
+
 /// A value an earlier check produced, or a failure naming that check.
 fn need<'a, T>(value: &'a Option<T>, from: &str) -> Check<&'a T> {
     value
@@ -1902,6 +1904,8 @@ async fn main() {
         }
     })
     .await;
+
+    channels::run(k, &mut r).await;
 
     r.run("delete_stream", async {
         delete_stream(k, STREAM).await?;
