@@ -224,7 +224,8 @@ fn count_records(dir: &Path) -> usize {
 /// Issue 19.4: `shardlog backup` of a store that a running `shardlog serve` holds goes through the
 /// server's control socket while producers write; the restored copy verifies clean and holds every
 /// record acknowledged before the backup started. A socket left by a SIGKILLed server is replaced
-/// by the next one, and a graceful stop removes it.
+/// by the next one, and a graceful stop removes it. `verify` of the live store, beside the server
+/// and its producer, finds no damage.
 #[test]
 fn backup_of_a_store_held_by_serve_goes_through_its_control_socket() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -257,9 +258,17 @@ fn backup_of_a_store_held_by_serve_goes_through_its_control_socket() {
             .stdin(Stdio::null())
             .output()
             .unwrap();
+        // verify reads the live store beside the server (no lock), while the producer writes.
+        let verified = shardlog(&live, &["verify"]);
         stop.store(true, Ordering::Relaxed);
-        o
+        (o, verified)
     });
+    let (o, verified) = o;
+    assert_eq!(
+        code(&verified),
+        0,
+        "verify of the served store: {verified:?}"
+    );
     assert_eq!(code(&o), 0, "{o:?}");
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("3 shards"),
