@@ -61,9 +61,9 @@ pub struct StoreOptions {
     /// receive then returns only records whose visibility expired, and none from the stream,
     /// until acknowledgements make room. Default: 120,000, the AWS quota.
     pub max_in_flight_per_queue: usize,
-    /// Where channels' bucket directories are (`arn:aws:s3:::b` is `b/` here); `None` (the
-    /// default): `channels/` in the data directory.
-    pub channel_root: Option<Arc<dyn Storage>>,
+    /// Where channels write their objects; `None` (the default): bucket directories under
+    /// `channels/` in the data directory (`arn:aws:s3:::b` is `channels/b/`).
+    pub channel_sink: Option<Arc<dyn crate::ObjectSink>>,
     /// How often the delivery thread looks for channel records to deliver; `None` for no thread
     /// (call [`Store::deliver_channels`] instead). Default: every second.
     pub channel_interval: Option<std::time::Duration>,
@@ -87,7 +87,7 @@ impl Default for StoreOptions {
             state_delay: std::time::Duration::ZERO,
             open_segments: OpenSegments::default(),
             max_in_flight_per_queue: 120_000,
-            channel_root: None,
+            channel_sink: None,
             channel_interval: Some(std::time::Duration::from_secs(1)),
             channel_freshness: None,
         }

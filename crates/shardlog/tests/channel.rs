@@ -413,3 +413,116 @@ fn power_cuts_at_every_step_of_a_delivery_lose_and_repeat_nothing() {
     }
     panic!("a delivery took more than 400 disk operations");
 }
+
+/// Objects in memory, by (bucket, key); `down` makes every put fail as an unreachable service.
+#[derive(Debug, Default)]
+struct MemorySink {
+    objects: std::sync::Mutex<BTreeMap<(String, String), Vec<u8>>>,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl shardlog::ObjectSink for MemorySink {
+    fn name(&self) -> String {
+        "memory".into()
+    }
+
+    fn put_object(&self, bucket: &str, key: &str, body: &[u8]) -> shardlog::Result<()> {
+        if self.down.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Unavailable("memory sink is down".into()));
+        }
+        let mut objects = self.objects.lock().unwrap();
+        objects.insert((bucket.into(), key.into()), body.to_vec());
+        Ok(())
+    }
+}
+
+impl MemorySink {
+    /// The records of every object, one per line.
+    fn lines(&self) -> Vec<String> {
+        let objects = self.objects.lock().unwrap();
+        let mut lines = Vec::new();
+        for ((_, key), body) in objects.iter() {
+            let text = String::from_utf8(decompress(key, body)).unwrap();
+            lines.extend(text.lines().map(str::to_string));
+        }
+        lines
+    }
+}
+
+/// A channel made through a sink delivers only through a sink of that name: opened without it,
+/// the store holds the records back (the channel is FAILED with the reason, no directory object
+/// appears), and opened with it again the records arrive, each once. A sink that fails is
+/// retried at the next pass, with nothing skipped.
+#[test]
+fn a_channel_delivers_only_through_the_sink_it_was_made_with() {
+    use shardlog::ChannelStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Arc::new(MemorySink::default());
+    let with_sink = || StoreOptions {
+        channel_sink: Some(sink.clone()),
+        ..opts()
+    };
+    let store = Store::open(dir.path(), with_sink()).unwrap();
+    on_demand(&store, "s", 2);
+    let mut req = CreateChannel::new("c", "s", "arn:aws:s3:::lake");
+    req.destination.compression = Compression::Gzip;
+    let c = store.create_channel(req).unwrap();
+    let put = |store: &Store, from: usize, to: usize| {
+        for n in from..to {
+            let data = format!("{{\"n\":{n}}}");
+            store
+                .put_record("s", PutEntry::new(&format!("k{n}"), data.as_bytes()))
+                .unwrap();
+        }
+    };
+    put(&store, 0, 10);
+    assert!(store.deliver_channels().unwrap() >= 1);
+    assert_eq!(sink.lines().len(), 10);
+
+    // Down: the pass fails, the channel says why, and nothing is lost or skipped.
+    sink.down.store(true, std::sync::atomic::Ordering::Relaxed);
+    put(&store, 10, 20);
+    assert!(matches!(
+        store.deliver_channels(),
+        Err(Error::Unavailable(_))
+    ));
+    let d = store.describe_channel(&c.channel_arn).unwrap();
+    assert_eq!(d.status, ChannelStatus::Failed);
+    assert!(d.status_reason.unwrap().contains("down"));
+    sink.down.store(false, std::sync::atomic::Ordering::Relaxed);
+    store.close().unwrap();
+    assert_eq!(sink.lines().len(), 20, "close delivered what was held");
+
+    // Opened without the sink: held back, not written to the data directory.
+    let store = Store::open(dir.path(), opts()).unwrap();
+    put(&store, 20, 30);
+    assert_eq!(store.deliver_channels().unwrap(), 0);
+    let d = store.describe_channel(&c.channel_arn).unwrap();
+    assert_eq!(d.status, ChannelStatus::Failed);
+    let reason = d.status_reason.unwrap();
+    assert!(reason.contains("delivers to memory"), "{reason}");
+    store.close().unwrap();
+    assert!(all_objects(&root_of(dir.path())).is_empty());
+    assert_eq!(sink.lines().len(), 20);
+
+    // With the sink again: the held records arrive, each once.
+    let store = Store::open(dir.path(), with_sink()).unwrap();
+    store.deliver_channels().unwrap();
+    assert_eq!(
+        store.describe_channel(&c.channel_arn).unwrap().status,
+        ChannelStatus::Active
+    );
+    store.close().unwrap();
+    let mut got: Vec<u64> = sink
+        .lines()
+        .iter()
+        .map(|l| {
+            l.trim_start_matches("{\"n\":")
+                .trim_end_matches('}')
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, (0..30).collect::<Vec<u64>>());
+}

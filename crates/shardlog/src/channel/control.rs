@@ -98,6 +98,7 @@ impl Store {
             logging: req.logging,
             tags: req.tags,
             starts,
+            sink: self.sink_name(),
         };
         let stream_created_ms = state.meta.created_ms;
         drop(state);

@@ -15,6 +15,7 @@
 
 use super::key::{self, KeyParts};
 use super::render;
+use super::sink::{BucketDirectories, ObjectSink};
 use super::state::{self, Stored};
 use super::{ChannelDef, MAX_OBJECT_BYTES};
 use crate::error::{Error, Result};
@@ -22,7 +23,6 @@ use crate::get::{read_records, Record, MAX_GET_BYTES, MAX_GET_RECORDS};
 use crate::names::ShardId;
 use crate::store::{Shard, Store, StoreInner, Stream};
 use shardlog_storage::MutexExt as _;
-use shardlog_storage::Storage;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
@@ -156,6 +156,12 @@ impl Store {
         let mut written = 0;
         let mut first_error = None;
         for live in lives {
+            // Held back, not failed: nothing is delivered and nothing is lost.
+            let wrong_sink = self.wrong_sink(&live.def.locked());
+            if let Some(reason) = wrong_sink {
+                live.progress.locked().failure = Some(reason);
+                continue;
+            }
             match self.deliver_channel(&live, force) {
                 Ok(n) => {
                     written += n;
@@ -229,11 +235,33 @@ impl Store {
         })
     }
 
-    /// Where bucket directories are.
-    fn destination_root(&self) -> Result<Arc<dyn Storage>> {
-        match &self.inner.opts.channel_root {
-            Some(root) => Ok(Arc::clone(root)),
-            None => Ok(self.inner.root.subdir("channels")?),
+    /// The name of the store's sink, which new channels keep.
+    pub(super) fn sink_name(&self) -> String {
+        self.inner
+            .opts
+            .channel_sink
+            .as_ref()
+            .map_or_else(super::sink::default_name, |s| s.name())
+    }
+
+    /// Why `def` cannot deliver through this store's sink, if it cannot.
+    fn wrong_sink(&self, def: &ChannelDef) -> Option<String> {
+        let here = self.sink_name();
+        (def.sink != here).then(|| {
+            format!(
+                "channel {} delivers to {}, but the store was opened with {here}; its records wait until the store is opened with that destination",
+                def.name, def.sink
+            )
+        })
+    }
+
+    /// Where objects go: the store's sink, or bucket directories under `channels/`.
+    fn destination(&self) -> Result<Arc<dyn ObjectSink>> {
+        match &self.inner.opts.channel_sink {
+            Some(sink) => Ok(Arc::clone(sink)),
+            None => Ok(Arc::new(BucketDirectories::new(
+                self.inner.root.subdir("channels")?,
+            ))),
         }
     }
 }
@@ -386,7 +414,7 @@ impl Batch<'_> {
             last_seq: &last_seq,
             extension: render::extension(def.format, dest.compression),
         };
-        let root = self.store.destination_root()?;
+        let sink = self.store.destination()?;
         let mut written = 0;
         if !body.is_empty() {
             let bucket =
@@ -396,7 +424,7 @@ impl Batch<'_> {
                 .as_deref()
                 .unwrap_or(key::DEFAULT_TEMPLATE);
             let bytes = render::compress(dest.compression, body)?;
-            key::put_object(&root, bucket, &key::object_key(template, &parts), &bytes)?;
+            sink.put_object(bucket, &key::object_key(template, &parts), &bytes)?;
             written += 1;
         }
         if !rejected.is_empty() {
@@ -408,7 +436,7 @@ impl Batch<'_> {
                 .unwrap_or(key::DEFAULT_ERROR_PREFIX);
             let lines =
                 render::dead_letters(&self.store.stream_arn(&def.stream), &shard_id, &rejected);
-            key::put_object(&root, bucket, &key::error_key(prefix, &parts), &lines)?;
+            sink.put_object(bucket, &key::error_key(prefix, &parts), &lines)?;
             written += 1;
         }
         Ok(written)

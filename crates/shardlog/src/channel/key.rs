@@ -1,5 +1,4 @@
-//! Object keys: the output key template, the name derived from a batch's sequence range, and
-//! writing an object under the destination root.
+//! Object keys: the output key template, and the name derived from a batch's sequence range.
 //!
 //! A key is the template with its variables filled in, then `-<shard id>-<first>-<last>` (the
 //! sequence numbers of the batch's first and last record) before the extension, Kinesis' "unique
@@ -7,8 +6,6 @@
 //! batch written again after a crash gets the same key and replaces its object.
 
 use crate::error::{Error, Result};
-use shardlog_storage::Storage;
-use std::sync::Arc;
 
 /// Kinesis' default template.
 pub(crate) const DEFAULT_TEMPLATE: &str = "kinesis-channel/!{channel-name}/!{channel-id}/!{yyyy}/!{MM}/!{dd}/!{HH}/!{channel-name}-!{channel-id}-!{yyyy}-!{MM}-!{dd}-!{HH}-!{mm}!{extension}";
@@ -176,27 +173,6 @@ pub(crate) fn bucket_of(arn: &str) -> Option<&str> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-_".contains(&b));
     (partition_ok && name_ok).then_some(bucket)
-}
-
-/// Writes `bytes` as object `key` of `bucket` under `root`: the directories of its path, then the
-/// file through a temporary name, its sync, the rename over the key and the directory's sync. A
-/// key written again is replaced whole.
-pub(crate) fn put_object(
-    root: &Arc<dyn Storage>,
-    bucket: &str,
-    key: &str,
-    bytes: &[u8],
-) -> Result<()> {
-    let mut dir = root.subdir(bucket)?;
-    let mut parts: Vec<&str> = key.split('/').filter(|p| !p.is_empty()).collect();
-    let name = parts
-        .pop()
-        .ok_or_else(|| Error::Internal(format!("empty object key {key:?}")))?;
-    for part in parts {
-        dir = dir.subdir(part)?;
-    }
-    shardlog_storage::write_file_atomic(&*dir, name, bytes)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -6,10 +6,11 @@
 //! the store's checkpoint file (`state.rs`, `docs/format.md` "Channel state"). One background
 //! thread per store (`deliver.rs`) reads every channel's shards, children after parents, buffers
 //! records up to the channel's data-freshness interval or [`MAX_OBJECT_BYTES`], converts them to the
-//! record format (`render.rs`), compresses them and writes one object per batch and shard. A bucket
-//! ARN `arn:aws:s3:::bucket` is the directory `bucket/` under the destination root
-//! ([`StoreOptions::channel_root`](crate::StoreOptions::channel_root), by default `channels/` in
-//! the data directory), and an object key its path below (`key.rs`).
+//! record format (`render.rs`), compresses them and writes one object per batch and shard to the
+//! store's [`ObjectSink`] (`sink.rs`). By default a bucket ARN `arn:aws:s3:::bucket` is the
+//! directory `channels/bucket/` in the data directory and an object key its path below
+//! ([`BucketDirectories`]); [`StoreOptions::channel_sink`](crate::StoreOptions::channel_sink) names
+//! another sink, such as an S3 service.
 //!
 //! Every record is delivered exactly once: an object's name is derived from its shard and the
 //! sequence numbers of its first and last record, the range is committed before the object is
@@ -35,9 +36,11 @@ mod control;
 mod deliver;
 mod key;
 mod render;
+mod sink;
 mod state;
 
 pub(crate) use deliver::{spawn_delivery, Registry};
+pub use sink::{BucketDirectories, ObjectSink};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -296,4 +299,9 @@ pub(crate) struct ChannelDef {
     /// The first counter to deliver of each shard that existed at creation (its tip then); later
     /// shards start at their beginning.
     pub starts: BTreeMap<u32, u64>,
+    /// The [`ObjectSink::name`] of the store's sink when the channel was made (absent in
+    /// definitions written before sinks had names: the data directory's buckets). The channel
+    /// delivers only through a sink of this name.
+    #[serde(default = "sink::default_name")]
+    pub sink: String,
 }
