@@ -44,6 +44,12 @@ struct Cli {
     /// the rest are opened when read.
     #[arg(long, global = true, default_value_t = shardlog::DEFAULT_OPEN_SEGMENTS)]
     max_open_segments: usize,
+    /// Channels write their objects to this S3 service (a URL such as http://127.0.0.1:9000, or
+    /// `aws` for AWS S3 itself) instead of bucket directories in the data directory; region and
+    /// credentials come from AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. A channel
+    /// delivers only to the destination it was created with, so give the same value each time.
+    #[arg(long, global = true, env = "SHARDLOG_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
     /// How log lines on stderr look: `text` for people, `json` (one object a line) for log
     /// collectors. Which are shown follows `RUST_LOG` (default `info` for serve and consume, `warn`
     /// for the other commands).
@@ -405,6 +411,15 @@ fn run(cli: Cli) -> CliResult {
         } => channel_freshness_secs.map(std::time::Duration::from_secs),
         _ => None,
     };
+    let channel_sink = match cli.s3_endpoint.as_deref() {
+        None => None,
+        Some(e) => {
+            let endpoint = (e != "aws").then(|| e.to_string());
+            let sink =
+                shardlog_objects::S3Sink::new(shardlog_objects::S3Config::from_env(endpoint))?;
+            Some(std::sync::Arc::new(sink) as std::sync::Arc<dyn shardlog::ObjectSink>)
+        }
+    };
     let open = || {
         let opts = StoreOptions {
             durability,
@@ -413,6 +428,7 @@ fn run(cli: Cli) -> CliResult {
             state_delay: std::time::Duration::from_millis(cli.state_delay_ms),
             open_segments: shardlog::OpenSegments::new(cli.max_open_segments),
             channel_freshness,
+            channel_sink: channel_sink.clone(),
             ..StoreOptions::default()
         };
         Store::open(&cli.data_dir, opts)

@@ -1,9 +1,11 @@
 """Kinesis channels (issue 21) with boto3 (from PyPI) against `shardlog serve`.
 
-Usage: kinesis_channels.py ENDPOINT DATA_DIR [--signed KEY_ID SECRET]
+Usage: kinesis_channels.py ENDPOINT DATA_DIR [--signed KEY_ID SECRET] [--s3 S3_ENDPOINT]
 
 The server must run with a short `--channel-freshness-secs` (run.sh gives 1) and its objects in
-the default place, `DATA_DIR/channels/<bucket>/`. Channels are created through boto3 for every record
+the default place, `DATA_DIR/channels/<bucket>/`; or, with `--s3`, in the S3 service the server
+was given (`serve --s3-endpoint`, run.sh starts moto's), where this script makes the buckets and
+reads the objects back through boto3's S3 client. Channels are created through boto3 for every record
 format (JSON, STRING, BYTE_ARRAY) and compression (NONE, GZIP, ZSTD); records are put, and the
 objects that appear are read back with Python's own `gzip`, the `zstandard` package and `json`:
 every record put after the channel was created appears exactly once, none put before it does, and
@@ -30,8 +32,10 @@ from botocore.exceptions import ClientError
 ENDPOINT = sys.argv[1]
 DATA_DIR = sys.argv[2]
 KEY, SECRET = ("dummy", "dummy")
-if len(sys.argv) > 5 and sys.argv[3] == "--signed":
-    KEY, SECRET = sys.argv[4], sys.argv[5]
+if "--signed" in sys.argv:
+    at = sys.argv.index("--signed")
+    KEY, SECRET = sys.argv[at + 1], sys.argv[at + 2]
+S3_ENDPOINT = sys.argv[sys.argv.index("--s3") + 1] if "--s3" in sys.argv else None
 
 ACCOUNT = "000000000000"
 ROLE = "arn:aws:iam::%s:role/channel-writer" % ACCOUNT
@@ -57,6 +61,17 @@ k = boto3.client(
     aws_secret_access_key=SECRET,
     config=Config(retries={"max_attempts": 1}, read_timeout=60),
 )
+s3 = None
+if S3_ENDPOINT:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=S3_ENDPOINT,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    for bucket in ("lake", "errors", "tpl-bucket"):
+        s3.create_bucket(Bucket=bucket)
 checks = []
 
 
@@ -121,6 +136,8 @@ def put_all(stream, datas):
 
 def objects_under(bucket, prefix=""):
     """Every finished object of a bucket below `prefix` (a key prefix), as {key: bytes}."""
+    if s3:
+        return s3_objects(bucket, prefix)
     root = os.path.join(DATA_DIR, "channels", bucket)
     found = {}
     for dirpath, _, names in os.walk(os.path.join(root, prefix)):
@@ -130,6 +147,14 @@ def objects_under(bucket, prefix=""):
             path = os.path.join(dirpath, n)
             with open(path, "rb") as f:
                 found[os.path.relpath(path, root)] = f.read()
+    return found
+
+
+def s3_objects(bucket, prefix):
+    found = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for o in page.get("Contents", []):
+            found[o["Key"]] = s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
     return found
 
 
@@ -332,6 +357,16 @@ def errors_are_aws_errors():
     missing = arn.replace("stream/s-errors", "stream/s-nope")
     expect_error(new_channel, "ResourceNotFoundException", name="gone", stream_arn=missing, fmt="JSON", compression="NONE")
     expect_error(k.describe_channel, "ValidationException", ChannelARN=arn)
+
+
+if s3:
+
+    @check
+    def s3_objects_are_in_s3_only():
+        local = os.path.join(DATA_DIR, "channels")
+        files = [f for _, _, names in os.walk(local) for f in names]
+        assert not files, "objects written to the data directory too: %s" % files[:3]
+        assert s3_objects("lake", "kinesis-channel/"), "no objects in S3"
 
 
 passed = failed = 0

@@ -3,7 +3,8 @@
 # once without authentication, once with SigV4 verification on, once over HTTPS with the certificate
 # `serve --tls` makes (trusted through AWS_CA_BUNDLE). Then SIGTERM must stop the server
 # cleanly (exit 0, store closed). The channel script reads the objects the server delivers to the
-# data directory. Takes about a minute after the first install.
+# data directory, and once more from an S3 service (moto's server, from PyPI) that the server writes
+# them to (`serve --s3-endpoint`). Takes about two minutes after the first install.
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -14,9 +15,10 @@ venv="${SHARDLOG_CLIENTS_VENV:-$target/clients-venv}"
 # An older venv is upgraded.
 boto3_version=1.44.18
 zstandard_version=0.25.0
-if ! "$venv/bin/python" -c "import boto3, awscli, zstandard; assert boto3.__version__ == '$boto3_version'; assert zstandard.__version__ == '$zstandard_version'" 2>/dev/null; then
+moto_version=5.2.6
+if ! "$venv/bin/python" -c "import boto3, awscli, zstandard, moto; assert boto3.__version__ == '$boto3_version'; assert zstandard.__version__ == '$zstandard_version'; assert moto.__version__ == '$moto_version'" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "boto3==$boto3_version" awscli "zstandard==$zstandard_version"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "boto3==$boto3_version" awscli "zstandard==$zstandard_version" "moto[server]==$moto_version"
 fi
 # The test profile (also target/debug) reuses what `cargo test --workspace` just built.
 cargo build --quiet --profile test -p shardlog-cli
@@ -25,9 +27,11 @@ bin="$target/debug/shardlog"
 free_port() { "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 pid=""
+moto=""
 data=""
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+  if [ -n "$moto" ]; then kill "$moto" 2>/dev/null || true; fi
   if [ -n "$data" ]; then rm -rf "$data"; fi
 }
 trap cleanup EXIT
@@ -41,6 +45,16 @@ run_client() {
   else
     "$venv/bin/python" "crates/server/tests/clients/$script" "$@"
   fi
+}
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (at most 10 s).
+wait_port() {
+  for _ in $(seq 100); do
+    if "$venv/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.1)" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:$1 after 10 s" >&2
+  return 1
 }
 
 # serve_and_check ARGS...: starts a server, runs the client scripts with ARGS, stops it with SIGTERM.
@@ -74,3 +88,24 @@ SERVE_FLAGS="" serve_and_check
 SERVE_FLAGS="--access-key-id AKIDSHARDLOG --secret-access-key local-secret" \
   serve_and_check --signed AKIDSHARDLOG local-secret
 SCHEME=https SERVE_FLAGS="--tls" serve_and_check
+
+# Channels to S3: moto's S3 server stands in for it; the channel script makes the buckets and reads
+# the objects back through boto3's S3 client.
+s3_port=$(free_port)
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >/dev/null 2>&1 &
+moto=$!
+wait_port "$s3_port"
+port=$(free_port)
+data=$(mktemp -d)
+AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+  "$bin" --data-dir "$data" --s3-endpoint "http://127.0.0.1:$s3_port" serve --bind "127.0.0.1:$port" --channel-freshness-secs 1 &
+pid=$!
+wait_port "$port"
+run_client kinesis_channels.py "http://127.0.0.1:$port" "$data" --s3 "http://127.0.0.1:$s3_port"
+kill -TERM "$pid"
+wait "$pid"
+pid=""
+kill "$moto"
+moto=""
+rm -rf "$data"
+data=""
