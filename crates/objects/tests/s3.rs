@@ -26,10 +26,7 @@ fn listener(status: &'static str) -> (String, mpsc::Receiver<Seen>) {
         for conn in l.incoming() {
             let Ok(mut conn) = conn else { return };
             let mut r = BufReader::new(conn.try_clone().unwrap());
-            loop {
-                let Some(seen) = read_request(&mut r) else {
-                    break;
-                };
+            while let Some(seen) = read_request(&mut r) {
                 if tx.send(seen).is_err() {
                     return;
                 }
