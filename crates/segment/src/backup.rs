@@ -104,7 +104,8 @@ impl ShardLog {
                     out.linked += 1;
                     progress(tip.end);
                 } else {
-                    let to = dest.create(&seg.name, seg.header.capacity_bytes)?;
+                    // Sparse: a backup costs the bytes it holds, not each segment's capacity.
+                    let to = dest.create_sparse(&seg.name, seg.header.capacity_bytes)?;
                     copy_range(&**file, &*to, 0, tip.end, &mut buf, progress)?;
                     to.sync()?;
                 }
@@ -134,7 +135,7 @@ impl ShardLog {
                 claim_end: 0,
                 claim_next: 0,
             };
-            let to = dest.create(&seg.name, seg.header.capacity_bytes)?;
+            let to = dest.create_sparse(&seg.name, seg.header.capacity_bytes)?;
             to.write_at(0, &seg.header.encode())?;
             to.write_at(MARK_OFFSETS[mark.slot()], &mark.encode(seg.seed))?;
             copy_range(&**file, &*to, DATA_START, tip.end, &mut buf, progress)?;

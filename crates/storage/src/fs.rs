@@ -64,6 +64,13 @@ impl Storage for FsStorage {
         Ok(Arc::new(FsFile::new(file, path, len)?))
     }
 
+    fn create_sparse(&self, name: &str, len: u64) -> Result<Arc<dyn StorageFile>> {
+        let path = self.dir.join(name);
+        let file = sys::create_new(&path).map_err(|e| Error::io("create", &path, e))?;
+        sys::set_len(&file, &path, len).map_err(|e| Error::io("ftruncate", &path, e))?;
+        Ok(Arc::new(FsFile::new(file, path, len)?))
+    }
+
     fn open(&self, name: &str) -> Result<Arc<dyn StorageFile>> {
         let path = self.dir.join(name);
         let file = sys::open_rw(&path).map_err(|e| Error::io("open", &path, e))?;

@@ -34,6 +34,14 @@ pub trait Storage: Send + Sync + Debug {
     /// [`StorageFile::sync`] and [`Storage::sync_dir`].
     #[track_caller]
     fn create(&self, name: &str, len: u64) -> Result<Arc<dyn StorageFile>>;
+    /// Creates a new file of `len` zero bytes whose space is allocated only where it is written
+    /// (holes elsewhere), for copies that fill a small part of a large file, such as a backup of
+    /// a nearly empty segment. Otherwise as [`Storage::create`], which it is unless a storage
+    /// can do better.
+    #[track_caller]
+    fn create_sparse(&self, name: &str, len: u64) -> Result<Arc<dyn StorageFile>> {
+        self.create(name, len)
+    }
     /// Opens an existing file for reading and writing.
     #[track_caller]
     fn open(&self, name: &str) -> Result<Arc<dyn StorageFile>>;

@@ -64,6 +64,16 @@ pub(super) fn fallocate(file: &File, path: &Path, len: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// `ftruncate(fd, len)`: extends the file to `len` bytes without allocating them (a hole).
+#[inline(always)]
+pub(super) fn set_len(file: &File, path: &Path, len: u64) -> io::Result<()> {
+    file.set_len(len)?;
+    #[cfg(feature = "io-trace")]
+    trace::record_file(path, file, |ino| Op::SetLen { ino, len });
+    let _ = path;
+    Ok(())
+}
+
 /// `pwrite` of all of `data` at `offset`.
 #[inline(always)]
 pub(super) fn pwrite(file: &File, path: &Path, data: &[u8], offset: u64) -> io::Result<()> {
