@@ -1,10 +1,13 @@
 //! `shardlog channel ...`: deliver a stream to a bucket directory from the shell over the embedded
-//! engine (create, describe, list, deliver, delete). A channel is named by its name or its ARN.
+//! engine (create, describe, list, deliver, delete, status). A channel is named by its name or its
+//! ARN.
 
 use crate::CliResult;
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
-use shardlog::{ChannelDescription, Compression, CreateChannel, RecordFormat, Store};
+use shardlog::{
+    ChannelDescription, ChannelProgress, Compression, CreateChannel, RecordFormat, Store,
+};
 use std::io::Write;
 
 #[derive(Subcommand, Debug)]
@@ -44,6 +47,16 @@ pub(crate) enum ChannelCommand {
     Deliver,
     /// Delete a channel (its delivered objects stay).
     Delete { channel: String },
+    /// A status line per channel: what it delivered (records, bytes, objects) and what waits in
+    /// its stream (how many, the oldest's age). Also while `shardlog serve` holds the store,
+    /// through its control socket.
+    Status {
+        /// One channel (name or ARN); every channel by default.
+        channel: Option<String>,
+        /// One JSON object a line (`shardlog::ChannelProgress`) instead.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -112,8 +125,74 @@ pub(crate) fn run(store: &Store, cmd: ChannelCommand, out: &mut impl Write) -> C
             store.delete_channel(&resolve(store, &channel)?)?;
             writeln!(out, "deleted channel {channel}")?;
         }
+        ChannelCommand::Status { channel, json } => {
+            print_status(&progress_of(store)?, channel.as_deref(), json, out)?;
+        }
     }
     Ok(())
+}
+
+/// Every channel's progress.
+pub(crate) fn progress_of(store: &Store) -> CliResult<Vec<ChannelProgress>> {
+    let mut all = Vec::new();
+    for c in store.list_channels(None)? {
+        all.push(store.channel_progress(&c.channel_arn)?);
+    }
+    Ok(all)
+}
+
+/// Prints the status of the channels in `all` (only `only`, by name or ARN, if given).
+pub(crate) fn print_status(
+    all: &[ChannelProgress],
+    only: Option<&str>,
+    json: bool,
+    out: &mut impl Write,
+) -> CliResult {
+    let shown: Vec<&ChannelProgress> = all
+        .iter()
+        .filter(|p| only.is_none_or(|o| p.channel_name == o || p.channel_arn == o))
+        .collect();
+    if let (Some(o), true) = (only, shown.is_empty()) {
+        return Err(format!("channel {o} not found").into());
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    for p in shown {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(p)?)?;
+        } else {
+            writeln!(out, "{}", status_line(p, now))?;
+        }
+    }
+    Ok(())
+}
+
+/// `name STATUS: delivered R records (X MB) in O objects (Y MB), the last 3.1 s ago; W waiting,
+/// the oldest for 2.0 s`, and the reason when delivery fails.
+fn status_line(p: &ChannelProgress, now_ms: u64) -> String {
+    let mb = |b: u64| b as f64 / 1e6;
+    let ago = |t: u64| now_ms.saturating_sub(t) as f64 / 1000.0;
+    let mut line = format!(
+        "{} {}: delivered {} records ({:.1} MB) in {} objects ({:.1} MB)",
+        p.channel_name,
+        p.status.as_str(),
+        p.records_delivered,
+        mb(p.record_bytes_delivered),
+        p.objects_written,
+        mb(p.object_bytes_written),
+    );
+    if let Some(t) = p.last_delivery_ms {
+        line += &format!(", the last {:.1} s ago", ago(t));
+    }
+    match p.oldest_waiting_ms {
+        Some(t) => line += &format!("; {} waiting, the oldest for {:.1} s", p.behind, ago(t)),
+        None => line += "; nothing waiting",
+    }
+    if let Some(reason) = &p.status_reason {
+        line += &format!(" ({reason})");
+    }
+    line
 }
 
 fn describe(d: &ChannelDescription) -> serde_json::Value {

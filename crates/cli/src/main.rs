@@ -398,6 +398,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// `shardlog channel status` of a store that `shardlog serve` holds, through its control socket.
+fn channel_status_through_server(cli: &Cli) -> CliResult {
+    let Command::Channel {
+        command: channel::ChannelCommand::Status { channel, json },
+    } = &cli.command
+    else {
+        return Ok(());
+    };
+    let socket = cli.data_dir.join(tools::CONTROL_SOCKET);
+    let all = shardlog_server::channels_through(&socket).map_err(|e| {
+        format!(
+            "the store at {} is open by another process, and its control socket {} did not \
+             answer: {e}",
+            cli.data_dir.display(),
+            socket.display()
+        )
+    })?;
+    channel::print_status(
+        &all,
+        channel.as_deref(),
+        *json,
+        &mut std::io::stdout().lock(),
+    )
+}
+
 fn run(cli: Cli) -> CliResult {
     let durability = match cli.durability {
         DurabilityArg::Sync => Durability::Sync,
@@ -448,7 +473,21 @@ fn run(cli: Cli) -> CliResult {
         Command::Serve { tls, .. } => tls.config(&cli.data_dir)?,
         _ => None,
     };
-    let store = open()?;
+    let store = match open() {
+        Ok(store) => store,
+        // A running `serve` holds the store: it answers the channels' status itself.
+        Err(shardlog::Error::Locked(_))
+            if matches!(
+                &cli.command,
+                Command::Channel {
+                    command: channel::ChannelCommand::Status { .. }
+                }
+            ) =>
+        {
+            return channel_status_through_server(&cli);
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Command::Serve {
         bind,
         access_key_id,

@@ -1,7 +1,7 @@
 //! The control socket: a Unix socket in the data directory through which the process that owns the
-//! store takes operator commands another process cannot run while the store is locked. Today that
-//! is one command, an online backup (`shardlog backup` uses it when a `shardlog serve` holds the
-//! store).
+//! store takes operator commands another process cannot run while the store is locked: an online
+//! backup (`shardlog backup` uses it when a `shardlog serve` holds the store) and the channels'
+//! progress (`shardlog channel status`).
 //!
 //! It speaks HTTP/1.1 (hyper on both ends, so `curl --unix-socket` works too):
 //!
@@ -11,6 +11,9 @@
 //! {"bytes": 1048576}      progress, at most four lines a second
 //! {"report": {...}}       the last line on success: shardlog::backup::BackupReport
 //! {"error": "..."}        or the last line on failure (the backup is then unfinished)
+//!
+//! GET /channels
+//! 200 application/json    [shardlog::ChannelProgress, ...], one per channel
 //! ```
 //!
 //! A request that cannot start (bad body, relative path, a backup already running) is answered
@@ -27,6 +30,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use shardlog::backup::BackupReport;
+use shardlog::ChannelProgress;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -115,15 +119,49 @@ async fn answer(
     shared: Arc<Shared>,
     busy: Arc<AtomicBool>,
 ) -> Response<Body> {
-    if req.uri().path() != "/backup" {
-        return refuse(
+    match (req.uri().path(), req.method()) {
+        ("/backup", &Method::POST) => backup(req, shared, busy).await,
+        ("/channels", &Method::GET) => channels(shared).await,
+        ("/backup", _) => refuse(StatusCode::METHOD_NOT_ALLOWED, "use POST /backup"),
+        ("/channels", _) => refuse(StatusCode::METHOD_NOT_ALLOWED, "use GET /channels"),
+        _ => refuse(
             StatusCode::NOT_FOUND,
-            "unknown command: the control socket has POST /backup",
-        );
+            "unknown command: the control socket has POST /backup and GET /channels",
+        ),
     }
-    if req.method() != Method::POST {
-        return refuse(StatusCode::METHOD_NOT_ALLOWED, "use POST /backup");
+}
+
+/// Every channel's progress, read on a blocking thread (it reads the checkpoint file).
+async fn channels(shared: Arc<Shared>) -> Response<Body> {
+    let store = shared.store.clone();
+    let all = tokio::task::spawn_blocking(move || {
+        store
+            .list_channels(None)?
+            .iter()
+            .map(|c| store.channel_progress(&c.channel_arn))
+            .collect::<shardlog::Result<Vec<_>>>()
+    })
+    .await;
+    match all {
+        Ok(Ok(all)) => {
+            let body = serde_json::to_vec(&all).unwrap_or_default();
+            let mut resp = Response::new(full(body));
+            resp.headers_mut().insert(
+                CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/json"),
+            );
+            resp
+        }
+        Ok(Err(e)) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
+}
+
+async fn backup(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    busy: Arc<AtomicBool>,
+) -> Response<Body> {
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => {
@@ -285,4 +323,52 @@ async fn request_backup(
             resp.status()
         ))),
     }
+}
+
+/// Asks the process serving the control socket at `socket` for every channel's progress. An
+/// error of kind `NotFound` or `ConnectionRefused` means nothing listens at `socket`.
+///
+/// ```no_run
+/// let socket = std::path::Path::new("/var/lib/shardlog/control.sock");
+/// for c in shardlog_server::channels_through(socket)? {
+///     println!("{}: {} behind", c.channel_name, c.behind);
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn channels_through(socket: &Path) -> std::io::Result<Vec<ChannelProgress>> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(request_channels(socket))
+}
+
+async fn request_channels(socket: &Path) -> std::io::Result<Vec<ChannelProgress>> {
+    let stream = tokio::net::UnixStream::connect(socket).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(std::io::Error::other)?;
+    let conn = tokio::spawn(conn);
+    let req = Request::get("/channels")
+        .header(hyper::header::HOST, "localhost")
+        .body(Full::new(Bytes::new()))
+        .map_err(std::io::Error::other)?;
+    let resp = sender
+        .send_request(req)
+        .await
+        .map_err(std::io::Error::other)?;
+    let status = resp.status();
+    let body = Limited::new(resp.into_body(), 64 << 20)
+        .collect()
+        .await
+        .map_err(std::io::Error::other)?
+        .to_bytes();
+    conn.abort();
+    if !status.is_success() {
+        let reason = match serde_json::from_slice::<Line>(&body) {
+            Ok(Line::Error(reason)) => reason,
+            _ => format!("HTTP {status}"),
+        };
+        return Err(std::io::Error::other(reason));
+    }
+    serde_json::from_slice(&body).map_err(std::io::Error::other)
 }

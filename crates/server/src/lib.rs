@@ -39,7 +39,7 @@ mod validate;
 mod wire;
 
 #[cfg(unix)]
-pub use control::backup_through;
+pub use control::{backup_through, channels_through};
 pub use error::ApiError;
 pub use sigv4::Credentials;
 pub use tls::{SelfSigned, TlsConfig, TlsError};

@@ -61,9 +61,9 @@ pub struct ReadmeDoctests;
 pub use account::AccountLimits;
 pub use catalog::StreamMode;
 pub use channel::{
-    BucketDirectories, ChannelDescription, ChannelLogging, ChannelStatus, Compression,
-    CreateChannel, DeadLetterS3, ObjectSink, RecordFormat, S3Destination, UpdateChannel,
-    DEFAULT_DATA_FRESHNESS_SECONDS, MAX_OBJECT_BYTES,
+    BucketDirectories, ChannelDescription, ChannelLogging, ChannelProgress, ChannelStatus,
+    Compression, CreateChannel, DeadLetterS3, ObjectSink, RecordFormat, S3Destination,
+    UpdateChannel, DEFAULT_DATA_FRESHNESS_SECONDS, MAX_OBJECT_BYTES,
 };
 pub use consumers::{RegisteredConsumer, MAX_CONSUMERS_PER_STREAM};
 pub use error::{Error, Result};

@@ -389,6 +389,15 @@ fn cut_trial(cut: u64, seed: u64) -> bool {
         .put_record("s", PutEntry::new("late", b"{\"n\":99}"))
         .unwrap();
     want.push("{\"n\":99}".into());
+    store.deliver_channels().unwrap();
+    // The totals move in the cursor's commit: each record counted once, whatever was cut.
+    let arn = store.list_channels(None).unwrap()[0].channel_arn.clone();
+    let p = store.channel_progress(&arn).unwrap();
+    assert_eq!(
+        (p.records_delivered, p.behind),
+        (want.len() as u64, 0),
+        "cut at op {cut}: totals"
+    );
     store.close().unwrap();
     let root: Arc<dyn Storage> = Arc::new(disk.clone());
     let mut got = delivered_lines(&root);

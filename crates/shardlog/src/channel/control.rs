@@ -316,7 +316,7 @@ impl Store {
         }
     }
 
-    fn find_channel(&self, channel: &str) -> Result<Arc<Live>> {
+    pub(super) fn find_channel(&self, channel: &str) -> Result<Arc<Live>> {
         let id = resource_name(channel, ":channel/");
         self.channel_map()?.by_id.get(id).cloned().ok_or_else(|| {
             Error::ResourceNotFound(format!(

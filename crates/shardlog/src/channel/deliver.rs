@@ -16,7 +16,7 @@
 use super::key::{self, KeyParts};
 use super::render;
 use super::sink::{BucketDirectories, ObjectSink};
-use super::state::{self, Stored};
+use super::state::{self, Stored, Totals};
 use super::{ChannelDef, MAX_OBJECT_BYTES};
 use crate::error::{Error, Result};
 use crate::get::{read_records, Record, MAX_GET_BYTES, MAX_GET_RECORDS};
@@ -90,12 +90,12 @@ struct ShardState {
 }
 
 /// A shard as a pass sees it.
-struct View {
-    index: u32,
-    shard: Arc<Shard>,
+pub(super) struct View {
+    pub(super) index: u32,
+    pub(super) shard: Arc<Shard>,
     parents: Vec<u32>,
     /// The counter past the last record of a closed shard.
-    end: Option<u64>,
+    pub(super) end: Option<u64>,
 }
 
 impl Live {
@@ -300,9 +300,9 @@ impl Batch<'_> {
             tracing::warn!(channel = %self.def.name, shard = self.view.index, first, last, "records of a batch cut short by a crash expired before it was written again; they are not delivered");
             records.clear();
         }
-        let n = self.write(&records, (first, last))?;
-        self.commit_done(s, last)?;
-        Ok(n)
+        let batch = self.write(&records, (first, last))?;
+        self.commit_done(s, last, &batch)?;
+        Ok(batch.objects as usize)
     }
 
     /// Reads what is new into the buffer, up to the shard's end and [`MAX_OBJECT_BYTES`].
@@ -353,7 +353,9 @@ impl Batch<'_> {
         let (Some(first), Some(last)) = (records.first(), records.last()) else {
             // A closed shard read to its end: nothing more will come.
             let end = self.view.end.unwrap_or(s.scan);
-            return self.commit_done(s, end.saturating_sub(1)).map(|()| 0);
+            return self
+                .commit_done(s, end.saturating_sub(1), &Totals::default())
+                .map(|()| 0);
         };
         let range = (
             first.sequence_number.counter(),
@@ -371,19 +373,23 @@ impl Batch<'_> {
         state::put_pending(&mut tx, &self.def.id, self.view.index, range)?;
         tx.commit()?;
         s.pending = Some(range);
-        let n = self.write(&records, range)?;
+        let batch = self.write(&records, range)?;
         s.buffer.drain(..take);
         s.buffered_bytes -= bytes;
-        self.commit_done(s, range.1)?;
-        Ok(n)
+        self.commit_done(s, range.1, &batch)?;
+        Ok(batch.objects as usize)
     }
 
-    /// Commits the cursor past `last` and drops the pending range.
-    fn commit_done(&mut self, s: &mut ShardState, last: u64) -> Result<()> {
+    /// Commits the cursor past `last`, drops the pending range and counts `batch` in the
+    /// channel's totals, all in one commit.
+    fn commit_done(&mut self, s: &mut ShardState, last: u64, batch: &Totals) -> Result<()> {
         let cursor = last.saturating_add(1).max(s.cursor);
         let mut tx = self.db.write()?;
         state::put_cursor(&mut tx, &self.def.id, self.view.index, cursor)?;
         state::remove_pending(&mut tx, &self.def.id, self.view.index)?;
+        if batch.records > 0 {
+            state::add_totals(&mut tx, &self.def.id, batch)?;
+        }
         tx.commit()?;
         s.cursor = cursor;
         s.pending = None;
@@ -392,8 +398,8 @@ impl Batch<'_> {
     }
 
     /// Writes the objects of `records` (the range `range`): the converted records, and the
-    /// dead letters if some did not convert. Returns the objects written.
-    fn write(&self, records: &[Record], range: (u64, u64)) -> Result<usize> {
+    /// dead letters if some did not convert. Returns what was delivered.
+    fn write(&self, records: &[Record], range: (u64, u64)) -> Result<Totals> {
         let def = self.def;
         let dest = &def.destination;
         let (body, rejected) = render::convert(def.format, records);
@@ -415,7 +421,12 @@ impl Batch<'_> {
             extension: render::extension(def.format, dest.compression),
         };
         let sink = self.store.destination()?;
-        let mut written = 0;
+        let mut written = Totals {
+            records: records.len() as u64,
+            record_bytes: records.iter().map(|r| r.data.len() as u64).sum(),
+            last_ms: self.store.inner.now_ms(),
+            ..Totals::default()
+        };
         if !body.is_empty() {
             let bucket =
                 key::bucket_of(&dest.bucket_arn).ok_or_else(|| bad_arn(&dest.bucket_arn))?;
@@ -425,7 +436,8 @@ impl Batch<'_> {
                 .unwrap_or(key::DEFAULT_TEMPLATE);
             let bytes = render::compress(dest.compression, body)?;
             sink.put_object(bucket, &key::object_key(template, &parts), &bytes)?;
-            written += 1;
+            written.objects += 1;
+            written.object_bytes += bytes.len() as u64;
         }
         if !rejected.is_empty() {
             let dl = dest.dead_letter.as_ref();
@@ -437,7 +449,8 @@ impl Batch<'_> {
             let lines =
                 render::dead_letters(&self.store.stream_arn(&def.stream), &shard_id, &rejected);
             sink.put_object(bucket, &key::error_key(prefix, &parts), &lines)?;
-            written += 1;
+            written.objects += 1;
+            written.object_bytes += lines.len() as u64;
         }
         Ok(written)
     }
@@ -475,7 +488,7 @@ fn finished(p: &Progress, def: &ChannelDef, views: &[View], index: u32) -> bool 
     }
 }
 
-fn views(stream: &Stream) -> Vec<View> {
+pub(super) fn views(stream: &Stream) -> Vec<View> {
     let state = stream.read();
     state
         .shards

@@ -35,11 +35,13 @@
 mod control;
 mod deliver;
 mod key;
+mod progress;
 mod render;
 mod sink;
 mod state;
 
 pub(crate) use deliver::{spawn_delivery, Registry};
+pub use progress::ChannelProgress;
 pub use sink::{BucketDirectories, ObjectSink};
 
 use serde::{Deserialize, Serialize};

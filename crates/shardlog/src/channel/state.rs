@@ -8,6 +8,7 @@
 //! | `D` | id | the definition, JSON (`ChannelDef`) |
 //! | `C` | id, shard | `01 ‖ cursor u64 LE`: the first record not yet delivered |
 //! | `P` | id, shard | `01 ‖ first u64 LE ‖ last u64 LE`: the batch being written |
+//! | `T` | id | `01 ‖ records ‖ record bytes ‖ objects ‖ object bytes ‖ last delivery ms`, u64 LE each: what the channel delivered, added to in the commit that moves a cursor |
 //!
 //! A shard without a `C` key starts where the definition says (its tip at creation, or 0 for a
 //! shard created later). A `P` key names the counters of the first and last record of the object
@@ -26,6 +27,7 @@ const SCHEMA_KEY: &[u8] = b"channel\0M";
 const TAG_DEF: u8 = b'D';
 const TAG_CURSOR: u8 = b'C';
 const TAG_PENDING: u8 = b'P';
+const TAG_TOTALS: u8 = b'T';
 const VALUE_VERSION: u8 = 1;
 
 /// One shard's durable progress.
@@ -123,6 +125,67 @@ pub(crate) fn remove_pending(tx: &mut WriteTxn<'_>, id: &str, shard: u32) -> Res
     Ok(())
 }
 
+/// What a channel delivered, all told.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Totals {
+    pub records: u64,
+    pub record_bytes: u64,
+    pub objects: u64,
+    pub object_bytes: u64,
+    /// When the last batch was delivered, ms since the epoch (0: never).
+    pub last_ms: u64,
+}
+
+/// Adds one batch to the channel's totals, in the transaction that moves its cursor, so that a
+/// batch is counted exactly when it is delivered.
+pub(crate) fn add_totals(tx: &mut WriteTxn<'_>, id: &str, batch: &Totals) -> Result<()> {
+    let key = id_key(TAG_TOTALS, id);
+    let t = match tx.get(&key)? {
+        Some(v) => decode_totals(&v)?,
+        None => Totals::default(),
+    };
+    let sum = Totals {
+        records: t.records.saturating_add(batch.records),
+        record_bytes: t.record_bytes.saturating_add(batch.record_bytes),
+        objects: t.objects.saturating_add(batch.objects),
+        object_bytes: t.object_bytes.saturating_add(batch.object_bytes),
+        last_ms: t.last_ms.max(batch.last_ms),
+    };
+    let mut v = vec![VALUE_VERSION];
+    for n in [
+        sum.records,
+        sum.record_bytes,
+        sum.objects,
+        sum.object_bytes,
+        sum.last_ms,
+    ] {
+        v.extend_from_slice(&n.to_le_bytes());
+    }
+    tx.insert(&key, &v)?;
+    Ok(())
+}
+
+/// A channel's totals (zero if it delivered nothing yet).
+pub(crate) fn load_totals(db: &Db, id: &str) -> Result<Totals> {
+    match db.read()?.get(&id_key(TAG_TOTALS, id))? {
+        Some(v) => decode_totals(&v),
+        None => Ok(Totals::default()),
+    }
+}
+
+fn decode_totals(v: &[u8]) -> Result<Totals> {
+    match decode_u64s(v).as_deref() {
+        Some(&[records, record_bytes, objects, object_bytes, last_ms]) => Ok(Totals {
+            records,
+            record_bytes,
+            objects,
+            object_bytes,
+            last_ms,
+        }),
+        _ => Err(bad("totals", "a totals record does not decode")),
+    }
+}
+
 /// Removes a shard's progress (the shard left the stream).
 pub(crate) fn remove_shard(tx: &mut WriteTxn<'_>, id: &str, shard: u32) -> Result<()> {
     tx.remove(&shard_key(TAG_CURSOR, id, shard))?;
@@ -133,6 +196,7 @@ pub(crate) fn remove_shard(tx: &mut WriteTxn<'_>, id: &str, shard: u32) -> Resul
 /// Removes a channel: its definition and every shard's progress.
 pub(crate) fn remove_channel(tx: &mut WriteTxn<'_>, id: &str) -> Result<()> {
     tx.remove(&id_key(TAG_DEF, id))?;
+    tx.remove(&id_key(TAG_TOTALS, id))?;
     for tag in [TAG_CURSOR, TAG_PENDING] {
         let p = id_key(tag, id);
         let keys: Vec<Vec<u8>> = tx
