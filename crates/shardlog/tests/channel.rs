@@ -535,3 +535,80 @@ fn a_channel_delivers_only_through_the_sink_it_was_made_with() {
     got.sort_unstable();
     assert_eq!(got, (0..30).collect::<Vec<u64>>());
 }
+
+/// With a state delay a channel is CREATING (delivers nothing, and records put meanwhile are
+/// never delivered), UPDATING after an update (a second update is ResourceInUse) and DELETING
+/// after its deletion, each for the delay; then ACTIVE, or gone.
+#[test]
+fn channels_pass_through_creating_updating_and_deleting_with_a_state_delay() {
+    use shardlog::{ChannelStatus, Clock, UpdateChannel};
+    const T0: u64 = 1_700_000_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(T0);
+    let store = Store::open(
+        dir.path(),
+        StoreOptions {
+            state_delay: Duration::from_secs(1),
+            clock: clock.clone(),
+            ..opts()
+        },
+    )
+    .unwrap();
+    on_demand(&store, "s", 1);
+    clock.set(T0 + 1_000); // the stream is ACTIVE
+    let c = store
+        .create_channel(CreateChannel::new("c", "s", "arn:aws:s3:::lake"))
+        .unwrap();
+    assert_eq!(c.status, ChannelStatus::Creating);
+    let status = |arn: &str| store.describe_channel(arn).map(|d| d.status);
+    let put = |n: u32| {
+        store
+            .put_record("s", PutEntry::new("k", format!("{{\"n\":{n}}}").as_bytes()))
+            .unwrap()
+    };
+    put(0); // while CREATING: never delivered
+    assert_eq!(store.deliver_channels().unwrap(), 0);
+    let change = UpdateChannel {
+        data_freshness_seconds: Some(600),
+        ..UpdateChannel::default()
+    };
+    assert!(matches!(
+        store.update_channel(&c.channel_arn, change.clone()),
+        Err(Error::ResourceInUse(_))
+    ));
+
+    clock.set(T0 + 2_000);
+    assert_eq!(status(&c.channel_arn).unwrap(), ChannelStatus::Active);
+    put(1);
+    assert_eq!(store.deliver_channels().unwrap(), 1);
+    let root = root_of(dir.path());
+    assert_eq!(delivered_lines(&root), ["{\"n\":1}"]);
+
+    let u = store
+        .update_channel(&c.channel_arn, change.clone())
+        .unwrap();
+    assert_eq!(u.status, ChannelStatus::Updating);
+    assert!(matches!(
+        store.update_channel(&c.channel_arn, change.clone()),
+        Err(Error::ResourceInUse(_))
+    ));
+    clock.set(T0 + 3_000);
+    assert_eq!(status(&c.channel_arn).unwrap(), ChannelStatus::Active);
+
+    store.delete_channel(&c.channel_arn).unwrap();
+    assert_eq!(status(&c.channel_arn).unwrap(), ChannelStatus::Deleting);
+    let listed: Vec<_> = store
+        .list_channels(Some("s"))
+        .unwrap()
+        .into_iter()
+        .map(|d| d.status)
+        .collect();
+    assert_eq!(listed, [ChannelStatus::Deleting]);
+    clock.set(T0 + 4_000);
+    assert!(matches!(
+        status(&c.channel_arn),
+        Err(Error::ResourceNotFound(_))
+    ));
+    assert!(store.list_channels(None).unwrap().is_empty());
+    store.close().unwrap();
+}

@@ -22,8 +22,9 @@ const FRESHNESS: std::ops::RangeInclusive<u32> = 300..=900;
 
 impl Store {
     /// Creates a channel that delivers an on-demand stream's records to a bucket
-    /// (`CreateChannel`). It is `ACTIVE` when this returns (Kinesis passes through `CREATING`
-    /// first) and delivers the records put after this call; earlier ones are not delivered.
+    /// (`CreateChannel`). It is `ACTIVE` when this returns, or `CREATING` for the store's state
+    /// delay if it has one (as on Kinesis); it delivers the records put once it is `ACTIVE`,
+    /// and none put before.
     ///
     /// ```
     /// use shardlog::{CreateChannel, CreateStream, Error, RecordFormat, Store, StreamMode};
@@ -99,6 +100,11 @@ impl Store {
             tags: req.tags,
             starts,
             sink: self.sink_name(),
+            active_ms: 0,
+        };
+        let def = ChannelDef {
+            active_ms: def.created_ms.saturating_add(self.delay_ms()),
+            ..def
         };
         let stream_created_ms = state.meta.created_ms;
         drop(state);
@@ -113,8 +119,9 @@ impl Store {
         state::put_def(&mut tx, &def)?;
         tx.commit()?;
         drop(catalog);
-        let description = self.channel_description(&def, stream_created_ms, None);
-        channels.insert(def.id.clone(), Live::new(def));
+        let live = Live::new(def.clone());
+        let description = self.channel_description(&def, stream_created_ms, &live);
+        channels.insert(def.id.clone(), live);
         drop(guard);
         self.ensure_delivery_thread();
         Ok(description)
@@ -133,11 +140,16 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn describe_channel(&self, channel: &str) -> Result<ChannelDescription> {
-        let live = self.find_channel(channel)?;
+        let live = match self.find_channel(channel) {
+            Ok(live) => live,
+            Err(e) => {
+                let id = resource_name(channel, ":channel/");
+                return self.deleting_channel(id).ok_or(e);
+            }
+        };
         let def = live.def.locked().clone();
-        let failure = live.progress.locked().failure.clone();
         let stream_created_ms = self.stream_created_ms(&def);
-        Ok(self.channel_description(&def, stream_created_ms, failure))
+        Ok(self.channel_description(&def, stream_created_ms, &live))
     }
 
     /// Every channel, or those of one stream (name or ARN), in name order (`ListChannels`,
@@ -166,9 +178,10 @@ impl Store {
             if wanted.is_some_and(|w| w != def.stream) {
                 continue;
             }
-            let failure = live.progress.locked().failure.clone();
-            out.push(self.channel_description(&def, self.stream_created_ms(&def), failure));
+            out.push(self.channel_description(&def, self.stream_created_ms(&def), &live));
         }
+        let deleting = self.deleting_channels().into_iter();
+        out.extend(deleting.filter(|d| wanted.is_none_or(|w| w == d.stream_name)));
         out.sort_by(|a, b| a.channel_name.cmp(&b.channel_name));
         Ok(out)
     }
@@ -197,13 +210,17 @@ impl Store {
         let _catalog = self.inner.lock_catalog()?;
         let live = self.find_channel(channel)?;
         let mut def = live.def.locked().clone();
+        self.check_channel_settled(&def, &live)?;
         if let Some(f) = change.data_freshness_seconds {
             def.destination.data_freshness_seconds = Some(f);
         }
         if let Some(l) = change.logging {
             def.logging = l;
         }
-        self.store_def(&live, def)
+        let id = def.id.clone();
+        self.store_def(&live, def)?;
+        self.begin_channel_update(&id);
+        self.describe_channel(&id)
     }
 
     /// Adds tags to a channel and removes others (`TagResource` / `UntagResource` with a channel
@@ -258,7 +275,9 @@ impl Store {
         // No pass writes a batch of the channel while it goes.
         let _pass = self.inner.channels.pass.locked();
         let live = self.find_channel(channel)?;
-        let id = live.def.locked().id.clone();
+        let def = live.def.locked().clone();
+        let description = self.channel_description(&def, self.stream_created_ms(&def), &live);
+        let id = def.id;
         let db = self.state_file()?;
         let mut tx = db.write()?;
         state::remove_channel(&mut tx, &id)?;
@@ -266,7 +285,9 @@ impl Store {
         self.channel_map()?.by_id.remove(&id);
         let mut next = (*catalog).clone();
         next.channels = next.channels.saturating_sub(1);
-        catalog.commit(next)
+        catalog.commit(next)?;
+        self.report_channel_deleting(description);
+        Ok(())
     }
 
     /// Refuses to delete a stream that has channels (as Kinesis does). Called with the catalog
@@ -332,7 +353,7 @@ impl Store {
         state::put_def(&mut tx, &def)?;
         tx.commit()?;
         *live.def.locked() = def.clone();
-        Ok(self.channel_description(&def, self.stream_created_ms(&def), None))
+        Ok(self.channel_description(&def, self.stream_created_ms(&def), live))
     }
 
     fn stream_created_ms(&self, def: &ChannelDef) -> u64 {
@@ -345,8 +366,13 @@ impl Store {
         &self,
         def: &ChannelDef,
         stream_created_ms: u64,
-        failure: Option<String>,
+        live: &Live,
     ) -> ChannelDescription {
+        let status = self.channel_status(def, live);
+        let failure = match status {
+            ChannelStatus::Failed => live.progress.locked().failure.clone(),
+            _ => None,
+        };
         ChannelDescription {
             channel_name: def.name.clone(),
             channel_arn: format!(
@@ -356,11 +382,7 @@ impl Store {
                 def.id
             ),
             channel_id: def.id.clone(),
-            status: if failure.is_some() {
-                ChannelStatus::Failed
-            } else {
-                ChannelStatus::Active
-            },
+            status,
             status_reason: failure,
             created_ms: def.created_ms,
             service_execution_role_arn: def.role_arn.clone(),

@@ -40,6 +40,8 @@ pub(crate) struct Registry {
     /// The catalog counted channels when the store opened: only then is the checkpoint file read
     /// for them (a store without channels leaves the file to its other users).
     pub(crate) counted: bool,
+    /// `UPDATING` and `DELETING` channels.
+    pub(super) phases: super::phase::Phases,
 }
 
 impl Registry {
@@ -157,8 +159,11 @@ impl Store {
         let mut first_error = None;
         for live in lives {
             // Held back, not failed: nothing is delivered and nothing is lost.
-            let wrong_sink = self.wrong_sink(&live.def.locked());
-            if let Some(reason) = wrong_sink {
+            let def = live.def.locked().clone();
+            if self.inner.now_ms() < def.active_ms {
+                continue; // CREATING: nothing is delivered yet
+            }
+            if let Some(reason) = self.wrong_sink(&def) {
                 live.progress.locked().failure = Some(reason);
                 continue;
             }
@@ -330,11 +335,21 @@ impl Batch<'_> {
             }
             for r in got {
                 s.scan = r.sequence_number.counter() + 1;
+                if self.before_active(&r) {
+                    continue;
+                }
                 s.buffered_bytes += r.data.len();
                 s.buffer.push_back(r);
             }
         }
         Ok(())
+    }
+
+    /// True for a record that arrived while the channel was `CREATING` (only a channel made
+    /// with a state delay has such a time): AWS does not deliver it, so neither does this.
+    fn before_active(&self, r: &Record) -> bool {
+        let def = self.def;
+        def.active_ms > def.created_ms && r.approximate_arrival_timestamp_ms < def.active_ms
     }
 
     /// Delivers the front of the buffer, up to [`MAX_OBJECT_BYTES`] (or moves the cursor to a

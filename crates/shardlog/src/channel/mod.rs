@@ -35,6 +35,7 @@
 mod control;
 mod deliver;
 mod key;
+mod phase;
 mod progress;
 mod render;
 mod sink;
@@ -219,8 +220,10 @@ pub struct UpdateChannel {
     pub logging: Option<ChannelLogging>,
 }
 
-/// A channel's state (`ChannelStatus`). The engine creates, updates and deletes channels at once,
-/// so it reports `ACTIVE` only (or `FAILED` when delivery stopped on an error).
+/// A channel's state (`ChannelStatus`). Without a state delay the engine creates, updates and
+/// deletes channels at once, so it reports `ACTIVE` (or `FAILED` while delivery fails); with
+/// [`StoreOptions::state_delay`](crate::StoreOptions) it passes through the other states as AWS
+/// does (`phase.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChannelStatus {
     /// Being created.
@@ -306,4 +309,9 @@ pub(crate) struct ChannelDef {
     /// delivers only through a sink of this name.
     #[serde(default = "sink::default_name")]
     pub sink: String,
+    /// When the channel is `ACTIVE` (store clock, ms): its creation plus the store's state delay
+    /// then. Until then it is `CREATING`, and records that arrive before it are not delivered.
+    /// Absent (0) in definitions written before it existed.
+    #[serde(default)]
+    pub active_ms: u64,
 }
