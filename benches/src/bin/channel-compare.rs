@@ -12,22 +12,27 @@
 //!
 //! Each throughput run: a fresh `Durability::Sync` store with an on-demand stream of `--shards`
 //! shards and a channel of the row's format and compression, created first (records put before a
-//! channel is ACTIVE are not delivered) and without a delivery thread; then `--records` JSON records
-//! of about 1 KiB are put in requests of 500, `sync(1)` runs, and the timed part is one
-//! [`Store::deliver_channels`] call, which reads every record from the log, converts, compresses and
-//! writes one object per shard and 64 MiB. Outside the timing every object is read back,
-//! decompressed and compared byte for byte with its records, which must each be in exactly one
-//! object: a row cannot measure nothing.
+//! channel is ACTIVE are not delivered) and without a delivery thread. One record is put and
+//! delivered first, timed apart: this first object creates the directories of its key, which the
+//! later objects of the hour find in place. Then `--records` JSON records of about 1 KiB are put in
+//! requests of 500, `sync(1)` runs, and the timed part is one [`Store::deliver_channels`] call,
+//! which reads every record from the log, converts, compresses and writes one object per shard and
+//! 64 MiB, committing each object's range to the checkpoint file before it and the shard's cursor
+//! after it. Outside the timing every object is read back, decompressed and compared byte for byte
+//! with its records, which must each be in exactly one object: a row cannot measure nothing.
 //!
-//! The floor then writes the same objects into the same directory, from the records in memory (it
-//! does not read the log): per object it checks each record (JSON: `serde_json` into `IgnoredAny`,
-//! as the engine; STRING: UTF-8), frames them (a line each for JSON and STRING, back to back for
-//! BYTE_ARRAY), compresses with the engine's crate and level (`flate2` default level, `zstd` level
-//! 3), and writes the file as the engine makes an object durable: a temporary name, one `write`,
-//! `fdatasync`, `rename`, `fsync` of the directory. Its compressed bytes must equal the engine's.
-//! The second floor writes only the precompressed bytes the same way. Each phase is timed apart
-//! ("where the time goes"), and so is one read of every record through `get_records`, outside the
-//! delivery, as an estimate of the engine's log read. MB are 10^6 bytes of record data.
+//! The floor writes the same objects (the records of each, as the engine groups them) into the
+//! same directory, from the records in memory (it does not read the log): per object it checks
+//! each record (JSON: `serde_json` into `IgnoredAny`, as the engine; STRING: UTF-8), frames them (a
+//! line each for JSON and STRING, back to back for BYTE_ARRAY), compresses with the engine's
+//! crates, calls and levels (`flate2` at its default level, `zstd::bulk` at level 3) and writes the
+//! file as the engine makes an object durable: a temporary name, one `write`, `fdatasync`,
+//! `rename`, `fsync` of the directory. Its compressed bytes must equal the engine's. The second
+//! floor writes only the precompressed bytes, the same way. The floor runs after the engine's
+//! delivery in odd runs and before it in even ones: this disk serves the first writes of a burst
+//! faster than the next, and one fixed order would favour one side. Each phase is timed apart
+//! ("where the time goes"), and so is one read of every record through `get_records` outside the
+//! delivery, an estimate of the engine's log read. MB are 10^6 bytes of record data.
 //!
 //! The latency run: a store whose delivery thread runs every `--interval-ms` with every channel's
 //! data freshness set to `--freshness-ms`, a JSON + ZSTD channel, and `--latency-records` records
@@ -39,11 +44,11 @@
 use serde_json::json;
 use shardlog::{
     Compression, CreateChannel, CreateStream, Durability, PutEntry, RecordFormat, SequenceNumber,
-    Store, StoreOptions, StreamMode,
+    Store, StoreOptions, StreamMode, MAX_OBJECT_BYTES,
 };
 use shardlog_benches::report::{loadavg, machine, today};
 use shardlog_benches::{engine, fresh_dir, percentile, quiesce, Res, WorkDir};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -235,6 +240,8 @@ struct Object {
 #[derive(Default, Clone, Copy)]
 struct Run {
     engine: Duration,
+    /// The channel's first delivery (one record, new directories).
+    first: Duration,
     /// One read of every record through `get_records` (outside the delivery).
     log_read: Duration,
     objects: usize,
@@ -311,29 +318,69 @@ fn fill(store: &Store, records: &[Vec<u8>]) -> Res<Vec<Placement>> {
     Ok(placed)
 }
 
-/// Fills a fresh store with a channel of the row's kind, times one delivery of everything, and
-/// returns the time, the log-read time and the objects (checked against the records).
-fn engine_run(
-    dir: &Path,
-    records: &[Vec<u8>],
-    shards: u32,
-    format: RecordFormat,
-    compression: Compression,
-) -> Res<(Duration, Duration, Vec<Object>)> {
-    let store = open_store(dir, None, None)?;
-    let bucket = stream_and_channel(&store, dir, shards, format, compression)?;
-    let placed = fill(&store, records)?;
-    quiesce();
+/// Puts one record and times its delivery, the channel's first: its object creates the
+/// directories of its key (a `mkdir` and a parent `fsync` each), which later objects of the same
+/// hour find in place. Returns the time and the object's path.
+fn first_delivery(store: &Store, bucket: &Path, records: &[Vec<u8>]) -> Res<(Duration, PathBuf)> {
+    let record = records.first().ok_or("no records")?;
+    store.put_record(STREAM, PutEntry::new("first", record))?;
     let start = Instant::now();
-    let written = store.deliver_channels()?;
+    store.deliver_channels()?;
     let took = start.elapsed();
-    let log_read = read_everything(&store, shards, records.len())?;
-    store.close()?;
-    let objects = collect_objects(&bucket, &placed, records, format)?;
-    if objects.len() != written {
-        return Err(format!("{written} objects delivered, {} found", objects.len()).into());
+    match files_under(bucket)?.as_slice() {
+        [one] => Ok((took, one.clone())),
+        other => Err(format!("the first delivery wrote {} objects", other.len()).into()),
     }
-    Ok((took, log_read, objects))
+}
+
+/// The objects a forced delivery makes of the records placed as `placed`: per shard, its records
+/// in order, cut before a record that would take an object past [`MAX_OBJECT_BYTES`] (as
+/// `deliver_front` does). Each is a list of record indices.
+fn groups(placed: &[Placement], records: &[Vec<u8>]) -> Vec<Vec<usize>> {
+    let mut by_shard: BTreeMap<u32, Vec<(u64, usize)>> = BTreeMap::new();
+    for (i, (shard, counter)) in placed.iter().enumerate() {
+        by_shard.entry(*shard).or_default().push((*counter, i));
+    }
+    let mut out = Vec::new();
+    for (_, mut list) in by_shard {
+        list.sort_unstable();
+        let (mut group, mut bytes) = (Vec::new(), 0);
+        for (_, i) in list {
+            if !group.is_empty() && bytes + records[i].len() > MAX_OBJECT_BYTES {
+                out.push(std::mem::take(&mut group));
+                bytes = 0;
+            }
+            bytes += records[i].len();
+            group.push(i);
+        }
+        if !group.is_empty() {
+            out.push(group);
+        }
+    }
+    out
+}
+
+/// Fails unless the engine's objects hold exactly `groups`, and each the floor's bytes of its group.
+fn same_as_floor(objects: &[Object], groups: &[Vec<usize>], floor: &[Vec<u8>]) -> Res<()> {
+    let by_first: HashMap<usize, &Object> = objects
+        .iter()
+        .filter_map(|o| Some((*o.records.first()?, o)))
+        .collect();
+    if objects.len() != groups.len() {
+        let n = objects.len();
+        return Err(format!("{n} objects where {} were expected", groups.len()).into());
+    }
+    for (group, bytes) in groups.iter().zip(floor) {
+        let o = group
+            .first()
+            .and_then(|i| by_first.get(i))
+            .ok_or("an object of the floor has no engine object")?;
+        if &o.records != group || &o.bytes != bytes {
+            let path = o.path.display();
+            return Err(format!("{path} differs from the floor's object").into());
+        }
+    }
+    Ok(())
 }
 
 /// Reads every record of every shard through `get_records`; the time of it.
@@ -349,11 +396,12 @@ fn read_everything(store: &Store, shards: u32, expected: usize) -> Res<Duration>
     Ok(took)
 }
 
-/// Every object under `bucket`, each checked: its name's sequence range names records of its
-/// shard, its decompressed bytes are exactly those records framed, and every record is in exactly
-/// one object.
+/// Every object under `bucket` but those in `skip`, each checked: its name's sequence range names
+/// records of its shard, its decompressed bytes are exactly those records framed, and every record
+/// is in exactly one object.
 fn collect_objects(
     bucket: &Path,
+    skip: &HashSet<PathBuf>,
     placed: &[Placement],
     records: &[Vec<u8>],
     format: RecordFormat,
@@ -362,7 +410,10 @@ fn collect_objects(
         placed.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let mut seen = vec![false; records.len()];
     let mut objects = Vec::new();
-    for path in files_under(bucket)? {
+    for path in files_under(bucket)?
+        .into_iter()
+        .filter(|p| !skip.contains(p))
+    {
         let name = path.to_string_lossy().into_owned();
         if name.ends_with(".tmp") || name.contains("kinesis-channel-errors") {
             return Err(format!("unexpected object {name}").into());
@@ -490,7 +541,7 @@ fn compress(compression: Compression, body: Vec<u8>) -> Res<Vec<u8>> {
             enc.write_all(&body)?;
             enc.finish()?
         }
-        Compression::Zstd => zstd::encode_all(body.as_slice(), ZSTD_LEVEL)?,
+        Compression::Zstd => zstd::bulk::compress(&body, ZSTD_LEVEL)?,
     })
 }
 
@@ -507,29 +558,38 @@ fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> Res<()> {
     Ok(())
 }
 
-/// The floor's name of object `i` (beside the engine's, in the same directory).
-fn floor_name(prefix: &str, i: usize, object: &Path) -> String {
+/// The extension of an object's name (`.json.zst`, ...).
+fn extension_of(object: &Path) -> String {
     let file = object
         .file_name()
         .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
-    let ext = file.find('.').map_or("", |at| &file[at..]);
-    format!("{prefix}-{i}{ext}")
+    file.find('.')
+        .map_or_else(String::new, |at| file[at..].to_string())
 }
 
-/// Writes the engine's objects again from the records in memory, timing each phase; then the
-/// precompressed bytes alone. Every file it writes is removed afterwards.
+/// What the floor measured, and the bytes of its objects.
+struct Floor {
+    times: FloorTimes,
+    write_only: Duration,
+    objects: Vec<Vec<u8>>,
+}
+
+/// Writes the objects of `groups` into `dir` from the records in memory, timing each phase; then
+/// their compressed bytes again, alone. Every file it writes is removed afterwards.
 fn floor_run(
-    objects: &[Object],
+    dir: &Path,
+    groups: &[Vec<usize>],
     records: &[Vec<u8>],
-    format: RecordFormat,
-    compression: Compression,
-) -> Res<(FloorTimes, Duration)> {
+    (format, compression): (RecordFormat, Compression),
+    ext: &str,
+) -> Res<Floor> {
     let mut t = FloorTimes::default();
+    let mut objects = Vec::with_capacity(groups.len());
     let mut written = Vec::new();
     quiesce();
-    for (i, o) in objects.iter().enumerate() {
-        let refs: Vec<&[u8]> = o.records.iter().map(|&r| records[r].as_slice()).collect();
-        let dir = o.path.parent().ok_or("an object without a directory")?;
+    for (i, group) in groups.iter().enumerate() {
+        let refs: Vec<&[u8]> = group.iter().map(|&r| records[r].as_slice()).collect();
+        let name = format!("floor-{i}{ext}");
         let start = Instant::now();
         check(format, &refs)?;
         let checked = Instant::now();
@@ -537,51 +597,82 @@ fn floor_run(
         let framed = Instant::now();
         let bytes = compress(compression, body)?;
         let compressed = Instant::now();
-        let name = floor_name("floor", i, &o.path);
         write_durably(dir, &name, &bytes)?;
         t.check += checked - start;
         t.frame += framed - checked;
         t.compress += compressed - framed;
         t.write += compressed.elapsed();
-        if bytes != o.bytes {
-            return Err(format!("the floor's bytes of {} differ from the engine's", name).into());
-        }
+        objects.push(bytes);
         written.push(dir.join(name));
     }
     quiesce();
     let start = Instant::now();
-    for (i, o) in objects.iter().enumerate() {
-        let dir = o.path.parent().ok_or("an object without a directory")?;
-        let name = floor_name("write-only", i, &o.path);
-        write_durably(dir, &name, &o.bytes)?;
+    for (i, bytes) in objects.iter().enumerate() {
+        let name = format!("write-only-{i}{ext}");
+        write_durably(dir, &name, bytes)?;
         written.push(dir.join(name));
     }
     let write_only = start.elapsed();
     for path in written {
         std::fs::remove_file(path)?;
     }
-    Ok((t, write_only))
+    Ok(Floor {
+        times: t,
+        write_only,
+        objects,
+    })
 }
 
-/// One engine run and its floor, in a fresh directory.
+/// One run of a row in a fresh directory: the engine's delivery and the floor, the floor first
+/// when `floor_first` (the disk gives its first writes of a burst more bandwidth than the next:
+/// alternating the order shares that out).
 fn run(
     root: &Path,
     records: &[Vec<u8>],
     shards: u32,
-    format: RecordFormat,
-    compression: Compression,
+    kind: (RecordFormat, Compression),
+    floor_first: bool,
 ) -> Res<Run> {
+    let (format, compression) = kind;
     let dir = fresh_dir(root, &combo_name(format, compression))?;
-    let (engine, log_read, objects) = engine_run(&dir, records, shards, format, compression)?;
-    let (floor, write_only) = floor_run(&objects, records, format, compression)?;
+    let store = open_store(&dir, None, None)?;
+    let bucket = stream_and_channel(&store, &dir, shards, format, compression)?;
+    let (first, first_object) = first_delivery(&store, &bucket, records)?;
+    let dest = first_object
+        .parent()
+        .ok_or("an object without a directory")?;
+    let ext = extension_of(&first_object);
+    let placed = fill(&store, records)?;
+    let groups = groups(&placed, records);
+    let early = match floor_first {
+        true => Some(floor_run(dest, &groups, records, kind, &ext)?),
+        false => None,
+    };
+    quiesce();
+    let start = Instant::now();
+    let written = store.deliver_channels()?;
+    let engine = start.elapsed();
+    let log_read = read_everything(&store, shards, records.len() + 1)?;
+    store.close()?;
+    let skip = HashSet::from([first_object.clone()]);
+    let objects = collect_objects(&bucket, &skip, &placed, records, format)?;
+    if objects.len() != written {
+        return Err(format!("{written} objects delivered, {} found", objects.len()).into());
+    }
+    let floor = match early {
+        Some(f) => f,
+        None => floor_run(dest, &groups, records, kind, &ext)?,
+    };
+    same_as_floor(&objects, &groups, &floor.objects)?;
     std::fs::remove_dir_all(&dir)?;
     Ok(Run {
         engine,
+        first,
         log_read,
         objects: objects.len(),
         object_bytes: objects.iter().map(|o| o.bytes.len() as u64).sum(),
-        floor,
-        write_only,
+        floor: floor.times,
+        write_only: floor.write_only,
     })
 }
 
@@ -594,6 +685,7 @@ fn median_run(runs: &[Run]) -> Run {
     };
     Run {
         engine: med(&|r| r.engine),
+        first: med(&|r| r.first),
         log_read: med(&|r| r.log_read),
         objects: runs[0].objects,
         object_bytes: runs[0].object_bytes,
@@ -688,7 +780,7 @@ fn poll_objects(
     done: &AtomicBool,
     n: usize,
 ) -> Res<usize> {
-    let mut read = std::collections::HashSet::new();
+    let mut read = HashSet::new();
     while !done.load(Ordering::Acquire) {
         for path in files_under(bucket)? {
             let name = path.to_string_lossy().into_owned();
@@ -726,6 +818,11 @@ fn ms(d: Duration) -> String {
     format!("{:.0}", d.as_secs_f64() * 1e3)
 }
 
+/// `a − b` in ms, with its sign.
+fn signed_ms(a: Duration, b: Duration) -> String {
+    format!("{:+.0}", (a.as_secs_f64() - b.as_secs_f64()) * 1e3)
+}
+
 fn print_tables(args: &Args, payload: u64, rows: &[(RecordFormat, Compression, Run)]) {
     println!("| Format | Compression | objects | object MB | shardlog MB/s | floor MB/s (check + frame + compress + write) | vs floor | floor MB/s (write only) | vs write only |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -747,15 +844,15 @@ fn print_tables(args: &Args, payload: u64, rows: &[(RecordFormat, Compression, R
     }
     println!();
     println!(
-        "Where the time goes (ms, median of {}): the floor's phases, and one read of every record through `get_records`.",
+        "Where the time goes (ms, median of {}): the floor's phases; one read of every record through `get_records`; the channel's first delivery (one record, which creates the directories of its key).",
         args.repeats
     );
     println!();
-    println!("| Format | Compression | shardlog | floor | check | frame | compress | write + fsync | shardlog − floor | get_records of all |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| Format | Compression | shardlog | floor | check | frame | compress | write + fsync | shardlog − floor | get_records of all | first delivery (1 record) |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (format, compression, r) in rows {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
             format.as_str(),
             compression.as_str(),
             ms(r.engine),
@@ -764,8 +861,9 @@ fn print_tables(args: &Args, payload: u64, rows: &[(RecordFormat, Compression, R
             ms(r.floor.frame),
             ms(r.floor.compress),
             ms(r.floor.write),
-            ms(r.engine.saturating_sub(r.floor.total())),
+            signed_ms(r.engine, r.floor.total()),
             ms(r.log_read),
+            r.first.as_secs_f64() * 1e3,
         );
     }
 }
@@ -801,14 +899,22 @@ fn main() -> Res<()> {
         }
         let mut runs = Vec::new();
         for rep in 0..args.repeats {
-            eprintln!("{name} run {}, load {}", rep + 1, loadavg());
-            runs.push(run(
+            let kind = (format, compression);
+            let r = run(
                 &root,
                 &records[..args.records],
                 args.shards,
-                format,
-                compression,
-            )?);
+                kind,
+                rep % 2 == 1,
+            )?;
+            eprintln!(
+                "{name} run {}: shardlog {} ms, floor {} ms, load {}",
+                rep + 1,
+                ms(r.engine),
+                ms(r.floor.total()),
+                loadavg()
+            );
+            runs.push(r);
         }
         rows.push((format, compression, median_run(&runs)));
     }
