@@ -22,17 +22,18 @@
 //! with its records, which must each be in exactly one object: a row cannot measure nothing.
 //!
 //! The floor writes the same objects (the records of each, as the engine groups them) into the
-//! same directory, from the records in memory (it does not read the log): per object it checks
-//! each record (JSON: `serde_json` into `IgnoredAny`, as the engine; STRING: UTF-8), frames them (a
-//! line each for JSON and STRING, back to back for BYTE_ARRAY), compresses with the engine's
-//! crates, calls and levels (`flate2` at its default level, `zstd::bulk` at level 3) and writes the
-//! file as the engine makes an object durable: a temporary name, one `write`, `fdatasync`,
-//! `rename`, `fsync` of the directory. Its compressed bytes must equal the engine's. The second
-//! floor writes only the precompressed bytes, the same way. The floor runs after the engine's
-//! delivery in odd runs and before it in even ones: this disk serves the first writes of a burst
-//! faster than the next, and one fixed order would favour one side. Each phase is timed apart
-//! ("where the time goes"), and so is one read of every record through `get_records` outside the
-//! delivery, an estimate of the engine's log read. MB are 10^6 bytes of record data.
+//! same directory, from the records in memory, laid out one after the other as in a shard's log (it
+//! does not read the log): per object it checks each record (JSON: `serde_json` into `IgnoredAny`,
+//! as the engine; STRING: UTF-8), frames them (a line each for JSON and STRING, back to back for
+//! BYTE_ARRAY), compresses with the engine's crates, calls and levels (`flate2` at its default
+//! level, `zstd::bulk` at level 3) and writes the file as the engine makes an object durable: a
+//! temporary name, one `write`, `fdatasync`, `rename`, `fsync` of the directory. Its compressed
+//! bytes must equal the engine's. The second floor writes only the precompressed bytes, the same
+//! way. The floor runs after the engine's delivery in odd runs and before it in even ones: this
+//! disk serves the first writes of a burst faster than the next, and one fixed order would favour
+//! one side. Each phase is timed apart ("where the time goes"), and so is one read of every record
+//! through `get_records` outside the delivery, an estimate of the engine's log read. MB are 10^6
+//! bytes of record data.
 //!
 //! The latency run: a store whose delivery thread runs every `--interval-ms` with every channel's
 //! data freshness set to `--freshness-ms`, a JSON + ZSTD channel, and `--latency-records` records
@@ -51,6 +52,7 @@ use shardlog_benches::{engine, fresh_dir, percentile, quiesce, Res, WorkDir};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read as _, Write as _};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -567,6 +569,28 @@ fn extension_of(object: &Path) -> String {
         .map_or_else(String::new, |at| file[at..].to_string())
 }
 
+/// The records of `groups` one after the other in one buffer, as a shard's log holds them, and
+/// where each is. The floor reads them from there: 50,000 separate allocations are slower to walk
+/// than the log the engine reads, and would flatter the engine.
+fn laid_out(groups: &[Vec<usize>], records: &[Vec<u8>]) -> (Vec<u8>, Vec<Vec<Range<usize>>>) {
+    let total = groups.iter().flatten().map(|&i| records[i].len()).sum();
+    let mut arena = Vec::with_capacity(total);
+    let spans = groups
+        .iter()
+        .map(|group| {
+            group
+                .iter()
+                .map(|&i| {
+                    let start = arena.len();
+                    arena.extend_from_slice(&records[i]);
+                    start..arena.len()
+                })
+                .collect()
+        })
+        .collect();
+    (arena, spans)
+}
+
 /// What the floor measured, and the bytes of its objects.
 struct Floor {
     times: FloorTimes,
@@ -586,9 +610,10 @@ fn floor_run(
     let mut t = FloorTimes::default();
     let mut objects = Vec::with_capacity(groups.len());
     let mut written = Vec::new();
+    let (arena, spans) = laid_out(groups, records);
     quiesce();
-    for (i, group) in groups.iter().enumerate() {
-        let refs: Vec<&[u8]> = group.iter().map(|&r| records[r].as_slice()).collect();
+    for (i, group) in spans.iter().enumerate() {
+        let refs: Vec<&[u8]> = group.iter().map(|r| &arena[r.clone()]).collect();
         let name = format!("floor-{i}{ext}");
         let start = Instant::now();
         check(format, &refs)?;
