@@ -261,6 +261,33 @@ fn close_delivers_what_is_buffered_and_a_reopened_store_resumes_without_duplicat
 }
 
 #[test]
+fn a_forced_delivery_takes_a_backlog_larger_than_one_object_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = StoreOptions {
+        durability: Durability::None,
+        ..opts()
+    };
+    let store = Store::open(dir.path(), opts).unwrap();
+    on_demand(&store, "s", 1);
+    let mut req = CreateChannel::new("c", "s", "arn:aws:s3:::lake");
+    req.record_format = RecordFormat::ByteArray;
+    store.create_channel(req).unwrap();
+    // 88 MiB: more than one object (64 MiB) and the 10 MiB reads that fill a buffer past it.
+    let data = vec![b'x'; 512 << 10];
+    for _ in 0..176 {
+        store.put_record("s", PutEntry::new("k", &data)).unwrap();
+    }
+    assert_eq!(store.deliver_channels().unwrap(), 2, "64 MiB, then 24 MiB");
+    assert_eq!(store.deliver_channels().unwrap(), 0);
+    let sizes: Vec<usize> = all_objects(&root_of(dir.path()))
+        .values()
+        .map(Vec::len)
+        .collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 176 * data.len());
+    assert!(sizes.contains(&shardlog::MAX_OBJECT_BYTES), "{sizes:?}");
+}
+
+#[test]
 fn the_background_thread_delivers_after_the_freshness_interval() {
     let dir = tempfile::tempdir().unwrap();
     let o = StoreOptions {

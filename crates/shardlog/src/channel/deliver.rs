@@ -6,7 +6,8 @@
 //! a crash cut short (its range is committed), then reads what is new into the shard's buffer and
 //! delivers the buffer once it is due: its first record waited the data freshness, it holds
 //! [`MAX_OBJECT_BYTES`], its closed shard is read to the end, or the pass is forced
-//! ([`Store::deliver_channels`], [`Store::close`]).
+//! ([`Store::deliver_channels`], [`Store::close`]). A forced pass delivers every record put before
+//! it, in objects of up to [`MAX_OBJECT_BYTES`]; a background pass one buffer per shard.
 //!
 //! A batch is delivered in three steps: the range (first and last counter) is committed to the
 //! checkpoint file, the object (and the dead-letter object, if some records did not convert) is
@@ -221,9 +222,18 @@ impl Store {
                 view,
             };
             written += batch.redo_pending(s)?;
+            // A forced pass delivers every record put before it, a backlog of more than one
+            // object included: the buffer is filled again after each object, up to the records
+            // put before the pass (so a producer faster than the delivery cannot hold it). A
+            // background pass delivers one buffer per shard, so that a backlog does not hold the
+            // pass lock for long: control-plane changes wait for it.
+            let tip = view.shard.log.next_seq();
             batch.fill(s)?;
             while due(s, view, force, self.inner.now_ms(), freshness_ms) {
                 written += batch.deliver_front(s)?;
+                if force && s.scan < tip {
+                    batch.fill(s)?;
+                }
             }
         }
         Ok(written)
