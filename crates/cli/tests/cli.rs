@@ -1,6 +1,9 @@
 //! The `shardlog` binary end to end.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::put_over_http;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -323,22 +326,39 @@ fn verify_exit_codes_json_and_no_file_changed() {
     assert_eq!(code, Some(0));
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["streams"][0]["shards"].as_array().unwrap().len(), 2);
-    // Every record has key "p": one shard holds them all, the other has no segment yet.
-    let seg = ["shard-0000000000", "shard-0000000001"]
+    // Every record has key "p": one shard holds them all; the other's segment is empty.
+    let segs: Vec<std::path::PathBuf> = ["shard-0000000000", "shard-0000000001"]
         .iter()
         .flat_map(|s| std::fs::read_dir(d.join("streams/s.1").join(s)).unwrap())
         .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "seg"))
-        .unwrap();
-    let seg_arg = seg.to_str().unwrap();
-    let (code, out) = exit_code(
-        d,
-        &["inspect", "segment", seg_arg, "--limit", "2", "--json"],
+        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+        .collect();
+    assert_eq!(
+        segs.len(),
+        2,
+        "each shard has its first segment from creation"
     );
-    assert_eq!(code, Some(0));
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let mut with_records = None;
+    for seg in &segs {
+        let args = [
+            "inspect",
+            "segment",
+            seg.to_str().unwrap(),
+            "--limit",
+            "2",
+            "--json",
+        ];
+        let (code, out) = exit_code(d, &args);
+        assert_eq!(code, Some(0));
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        if !v["records"].as_array().unwrap().is_empty() {
+            with_records = Some((seg.clone(), v));
+        }
+    }
+    let (seg, v) = with_records.expect("one segment holds the records");
+    let seg_arg = seg.to_str().unwrap();
     let recs = v["records"].as_array().unwrap();
-    assert!(recs.len() <= 2);
+    assert_eq!(recs.len(), 2);
     assert!(recs.iter().all(|r| r["data_encoding"] == "text"));
     let (_, out) = exit_code(d, &["inspect", "segment", seg_arg, "--hex", "--limit", "1"]);
     assert!(out.contains("6c696e6520"), "{out}"); // "line " in hex
@@ -367,59 +387,15 @@ fn verify_exit_codes_json_and_no_file_changed() {
     assert_eq!(exit_code(d, &["verify", "--bogus"]).0, Some(2));
 }
 
-/// Puts `n` records into `stream` with one unsigned PutRecords over HTTP/1.1; true if answered 200.
-fn put_over_http(addr: &str, stream: &str, n: usize) -> bool {
-    use std::io::{Read as _, Write as _};
-    let records: Vec<String> = (0..n)
-        .map(|i| format!(r#"{{"Data":"cmVjb3Jk","PartitionKey":"k{i}"}}"#))
-        .collect();
-    let body = format!(
-        r#"{{"StreamName":"{stream}","Records":[{}]}}"#,
-        records.join(",")
-    );
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: Kinesis_20131202.PutRecords\r\n\
-         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let Ok(mut conn) = std::net::TcpStream::connect(addr) else {
-        return false;
-    };
-    let mut answer = String::new();
-    conn.write_all(request.as_bytes()).is_ok()
-        && conn.read_to_string(&mut answer).is_ok()
-        && answer.starts_with("HTTP/1.1 200")
-}
-
 /// Issue 19.1: verify runs beside a separate `shardlog serve` process that is taking writes (no
 /// lock taken, nothing reported as damage), and after that server is killed.
 #[test]
 fn verify_is_clean_beside_a_running_server_and_after_it_is_killed() {
-    use std::io::BufRead as _;
     use std::sync::atomic::{AtomicBool, Ordering};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     assert!(shardlog(d, &["create-stream", "s", "--shards", "2"], "").0);
-    let mut server = Command::new(env!("CARGO_BIN_EXE_shardlog"))
-        .arg("--data-dir")
-        .arg(d)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap()).lines();
-    let addr = stderr
-        .by_ref()
-        .map(|l| l.unwrap())
-        .find_map(|l| {
-            l.split("http://")
-                .nth(1)
-                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
-        })
-        .expect("a listening line");
-    // Keep reading the server's stderr so that it never blocks on a full pipe.
-    std::thread::spawn(move || stderr.for_each(drop));
+    let (mut server, addr) = common::start_server(d);
     let stop = AtomicBool::new(false);
     let (puts, verdicts) = std::thread::scope(|scope| {
         let producer = scope.spawn(|| {

@@ -279,16 +279,27 @@ pub fn backup_through(
         .block_on(request_backup(socket, body, progress))
 }
 
+/// An HTTP/1.1 connection to the control socket at `socket`: the sender, and the task that
+/// drives the connection (abort it when done).
+async fn connect(
+    socket: &Path,
+) -> std::io::Result<(
+    hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    tokio::task::JoinHandle<hyper::Result<()>>,
+)> {
+    let stream = tokio::net::UnixStream::connect(socket).await?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(std::io::Error::other)?;
+    Ok((sender, tokio::spawn(conn)))
+}
+
 async fn request_backup(
     socket: &Path,
     body: Vec<u8>,
     progress: &dyn Fn(u64),
 ) -> std::io::Result<BackupReport> {
-    let stream = tokio::net::UnixStream::connect(socket).await?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(std::io::Error::other)?;
-    let conn = tokio::spawn(conn);
+    let (mut sender, conn) = connect(socket).await?;
     let req = Request::post("/backup")
         .header(hyper::header::HOST, "localhost")
         .header(CONTENT_TYPE, "application/json")
@@ -343,11 +354,7 @@ pub fn channels_through(socket: &Path) -> std::io::Result<Vec<ChannelProgress>> 
 }
 
 async fn request_channels(socket: &Path) -> std::io::Result<Vec<ChannelProgress>> {
-    let stream = tokio::net::UnixStream::connect(socket).await?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(std::io::Error::other)?;
-    let conn = tokio::spawn(conn);
+    let (mut sender, conn) = connect(socket).await?;
     let req = Request::get("/channels")
         .header(hyper::header::HOST, "localhost")
         .body(Full::new(Bytes::new()))
