@@ -159,11 +159,11 @@ impl Store {
         let mut written = 0;
         let mut first_error = None;
         for live in lives {
-            // Held back, not failed: nothing is delivered and nothing is lost.
             let def = live.def.locked().clone();
             if self.inner.now_ms() < def.active_ms {
                 continue; // CREATING: nothing is delivered yet
             }
+            // Held back, not failed over to another place: nothing is delivered, nothing lost.
             if let Some(reason) = self.wrong_sink(&def) {
                 live.progress.locked().failure = Some(reason);
                 continue;
