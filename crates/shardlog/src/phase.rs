@@ -52,20 +52,36 @@ impl Transition {
     }
 }
 
-/// Deleted streams still reported as `DELETING`, by name, with when they vanish.
-#[derive(Debug, Default)]
-pub(crate) struct Deleting(Mutex<BTreeMap<String, (StreamDescription, u64)>>);
+/// Deleted resources (streams by name, queues and channels by id) still reported as `DELETING`,
+/// each with its description and when it vanishes.
+#[derive(Debug)]
+pub(crate) struct Deleting<D>(Mutex<BTreeMap<String, (D, u64)>>);
 
-impl Deleting {
-    /// The streams still deleting at `now_ms` (and forgets the others).
-    pub fn at(&self, now_ms: u64) -> Vec<StreamDescription> {
+impl<D> Default for Deleting<D> {
+    fn default() -> Self {
+        Deleting(Mutex::new(BTreeMap::new()))
+    }
+}
+
+impl<D: Clone> Deleting<D> {
+    /// Reports `description` under `key` as deleting until `until_ms`.
+    pub fn insert(&self, key: String, description: D, until_ms: u64) {
+        self.0.locked().insert(key, (description, until_ms));
+    }
+
+    /// The descriptions still deleting at `now_ms` (and forgets the others).
+    pub fn at(&self, now_ms: u64) -> Vec<D> {
         let mut map = self.0.locked();
         map.retain(|_, (_, until)| now_ms < *until);
         map.values().map(|(d, _)| d.clone()).collect()
     }
 
-    pub fn get(&self, name: &str, now_ms: u64) -> Option<StreamDescription> {
-        self.at(now_ms).into_iter().find(|d| d.name == name)
+    /// The description under `key` if it is still deleting at `now_ms`.
+    pub fn get(&self, key: &str, now_ms: u64) -> Option<D> {
+        let map = self.0.locked();
+        map.get(key)
+            .filter(|(_, until)| now_ms < *until)
+            .map(|(d, _)| d.clone())
     }
 }
 
@@ -131,11 +147,7 @@ impl Store {
             description.status = "DELETING";
             let until = self.inner.now_ms().saturating_add(delay);
             let name = description.name.clone();
-            self.inner
-                .deleting
-                .0
-                .locked()
-                .insert(name, (description, until));
+            self.inner.deleting.insert(name, description, until);
         }
     }
 }

@@ -181,7 +181,7 @@ pub(crate) struct StoreInner {
     /// The exclusive lock on the data directory, released by `close`.
     pub lock: Mutex<Option<Lock>>,
     /// Deleted streams still reported as `DELETING` ([`StoreOptions::state_delay`]).
-    pub deleting: crate::phase::Deleting,
+    pub deleting: crate::phase::Deleting<crate::streams::StreamDescription>,
 }
 
 impl Drop for StoreInner {

@@ -14,7 +14,7 @@ use super::{ChannelDef, ChannelDescription, ChannelStatus};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use shardlog_storage::MutexExt as _;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// The phases that are not in the definition.
@@ -22,8 +22,8 @@ use std::sync::Mutex;
 pub(crate) struct Phases {
     /// Channels `UPDATING` until a time (store clock, ms), by id.
     updating: Mutex<HashMap<String, u64>>,
-    /// Deleted channels still reported as `DELETING`, by id, with when they vanish.
-    deleting: Mutex<BTreeMap<String, (ChannelDescription, u64)>>,
+    /// Deleted channels still reported as `DELETING`, by id.
+    deleting: crate::phase::Deleting<ChannelDescription>,
 }
 
 impl Store {
@@ -80,26 +80,24 @@ impl Store {
             description.status = ChannelStatus::Deleting;
             description.status_reason = None;
             let until = self.inner.now_ms().saturating_add(delay);
-            let mut deleting = self.inner.channels.phases.deleting.locked();
-            deleting.insert(description.channel_id.clone(), (description, until));
+            let id = description.channel_id.clone();
+            self.inner
+                .channels
+                .phases
+                .deleting
+                .insert(id, description, until);
         }
     }
 
     /// The deleted channels still `DELETING` now (and forgets the others).
     pub(super) fn deleting_channels(&self) -> Vec<ChannelDescription> {
         let now = self.inner.now_ms();
-        let mut deleting = self.inner.channels.phases.deleting.locked();
-        deleting.retain(|_, (_, until)| now < *until);
-        deleting.values().map(|(d, _)| d.clone()).collect()
+        self.inner.channels.phases.deleting.at(now)
     }
 
     /// The deleted channel `id` if it is still `DELETING`.
     pub(super) fn deleting_channel(&self, id: &str) -> Option<ChannelDescription> {
         let now = self.inner.now_ms();
-        let deleting = self.inner.channels.phases.deleting.locked();
-        deleting
-            .get(id)
-            .filter(|(_, until)| now < *until)
-            .map(|(d, _)| d.clone())
+        self.inner.channels.phases.deleting.get(id, now)
     }
 }

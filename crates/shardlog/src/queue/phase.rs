@@ -11,7 +11,7 @@ use super::{QueueDescription, QueueMeta, QueueStatus};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use shardlog_storage::MutexExt as _;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// The phases that are not derived from the catalog.
@@ -19,8 +19,8 @@ use std::sync::Mutex;
 pub(crate) struct Phases {
     /// Queues `UPDATING` until a time (store clock, ms), by incarnation.
     updating: Mutex<HashMap<u32, u64>>,
-    /// Deleted queues still reported as `DELETING`, by id, with when they vanish.
-    deleting: Mutex<BTreeMap<String, (QueueDescription, u64)>>,
+    /// Deleted queues still reported as `DELETING`, by id.
+    deleting: crate::phase::Deleting<QueueDescription>,
 }
 
 impl Store {
@@ -74,26 +74,20 @@ impl Store {
         if delay > 0 {
             description.queue_status = QueueStatus::Deleting;
             let until = self.inner.now_ms().saturating_add(delay);
-            let mut deleting = self.inner.queues.phases.deleting.locked();
-            deleting.insert(id.to_string(), (description, until));
+            let deleting = &self.inner.queues.phases.deleting;
+            deleting.insert(id.to_string(), description, until);
         }
     }
 
     /// The deleted queues still `DELETING` now (and forgets the others).
     pub(super) fn deleting_queues(&self) -> Vec<QueueDescription> {
         let now = self.inner.now_ms();
-        let mut deleting = self.inner.queues.phases.deleting.locked();
-        deleting.retain(|_, (_, until)| now < *until);
-        deleting.values().map(|(d, _)| d.clone()).collect()
+        self.inner.queues.phases.deleting.at(now)
     }
 
     /// The deleted queue `id` if it is still `DELETING`.
     pub(super) fn deleting_queue(&self, id: &str) -> Option<QueueDescription> {
         let now = self.inner.now_ms();
-        let deleting = self.inner.queues.phases.deleting.locked();
-        deleting
-            .get(id)
-            .filter(|(_, until)| now < *until)
-            .map(|(d, _)| d.clone())
+        self.inner.queues.phases.deleting.get(id, now)
     }
 }
