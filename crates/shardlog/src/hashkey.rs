@@ -24,14 +24,31 @@ pub fn hash_key(partition_key: &str) -> u128 {
 
 /// Parses an explicit hash key (a decimal integer in `[0, 2^128 - 1]`).
 pub(crate) fn parse_explicit(value: &str) -> Result<u128> {
-    let ok = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
-    ok.then(|| value.parse::<u128>().ok())
-        .flatten()
-        .ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {value}"
-            ))
-        })
+    parse_decimal(value).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {value}"
+        ))
+    })
+}
+
+/// A decimal integer of ASCII digits that fits in a `u128`, as `str::parse` reads it (leading zeros
+/// allowed; no sign). It takes 19 digits at a time in a `u64` and combines the chunks with
+/// at most two checked 128-bit multiplications: a 39-digit key parsed digit by digit in `u128` was a
+/// quarter of the caller's time in a put of 500 records with explicit hash keys.
+fn parse_decimal(value: &str) -> Option<u128> {
+    const CHUNK: usize = 19; // 10^19 - 1 < 2^64
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut acc: u128 = 0;
+    for chunk in value.as_bytes().chunks(CHUNK) {
+        let part = chunk
+            .iter()
+            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+        let scale = 10u128.pow(chunk.len() as u32);
+        acc = acc.checked_mul(scale)?.checked_add(u128::from(part))?;
+    }
+    Some(acc)
 }
 
 /// The hash-key ranges of `n` shards splitting the space evenly, as Kinesis does: shard `i` covers
@@ -92,6 +109,32 @@ mod tests {
         );
         assert!(parse_explicit("340282366920938463463374607431768211456").is_err());
         assert!(parse_explicit("-1").is_err());
+        assert!(parse_explicit("+1").is_err());
         assert!(parse_explicit("").is_err());
+    }
+
+    /// The chunked parser agrees with `str::parse` on every length around the chunk edges (19 and
+    /// 38 digits), on leading zeros, and on both sides of 2^128.
+    #[test]
+    fn chunked_parse_agrees_with_std() {
+        let max = MAX_HASH_KEY.to_string();
+        let mut inputs = vec![
+            max.clone(),
+            "340282366920938463463374607431768211456".to_string(),
+            "999999999999999999999999999999999999999".to_string(),
+            format!("{}{max}", "0".repeat(45)),
+            "0".repeat(80),
+        ];
+        let mut x: u128 = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834;
+        for len in 1..=41 {
+            for _ in 0..50 {
+                x = x.wrapping_mul(0x2545_f491_4f6c_dd1d).wrapping_add(0x9e37);
+                let digits: String = x.to_string().chars().cycle().take(len).collect();
+                inputs.push(digits);
+            }
+        }
+        for input in inputs {
+            assert_eq!(parse_decimal(&input), input.parse::<u128>().ok(), "{input}");
+        }
     }
 }

@@ -5,10 +5,11 @@ use crate::hashkey::{hash_key, parse_explicit};
 use crate::names::{validate_partition_key, ShardId};
 use crate::seqnum::SequenceNumber;
 use crate::store::{Shard, Store, Stream, StreamState};
+use shardlog_segment::Durability;
 use shardlog_storage::MutexExt as _;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Largest data blob of one record unless the stream allows more
 /// ([`Store::update_max_record_size`]).
@@ -136,21 +137,18 @@ impl Store {
             check_size(i, e, max, call)?;
         }
         let targets = targets(&stream, &state, entries, &hashes, call, self.account_id())?;
-        let mut groups: Vec<(Arc<Shard>, Vec<usize>)> = Vec::new();
-        for (i, shard) in targets.into_iter().enumerate() {
-            match groups.iter_mut().find(|(s, _)| s.index == shard.index) {
-                Some((_, idx)) => idx.push(i),
-                None => groups.push((shard.clone(), vec![i])),
-            }
-        }
+        let groups = group_by_shard(&targets);
         let incarnation = stream.incarnation;
         let write = |(shard, idx): &(Arc<Shard>, Vec<usize>)| {
             self.write_group(&stream.name, incarnation, shard, idx, entries)
         };
-        // Shards are written in parallel. The work is mostly waiting for each shard's fdatasync, so
-        // the groups go to a pool sized for concurrent flushes rather than cores, shared by every
-        // request: no thread is started per request, and at most `WRITE_THREADS` syncs are issued
-        // at once however many requests arrive.
+        // Shards are written in parallel by a pool shared by every request (no thread is started
+        // per request), each task taking a run of shards one after the other. Under `Sync` the work
+        // is mostly waiting for each shard's fdatasync, so the pool is sized for concurrent flushes
+        // rather than cores. Otherwise an append is CPU work: a pool of one thread per core, since
+        // idle pool threads spin (`sched_yield`) before they sleep, and 32 of them took the
+        // cores from the writers of a request that lands on 500 shards.
+        let pool = write_pool(self.inner.opts.durability);
         let outcomes: Vec<_> = match groups.split_first() {
             None => Vec::new(),
             Some((first, [])) => vec![write(first)],
@@ -159,12 +157,19 @@ impl Store {
                 // empty.
                 let guarded = |g| std::panic::catch_unwind(AssertUnwindSafe(|| write(g))).ok();
                 let mut slots: Vec<Option<Vec<_>>> = groups.iter().map(|_| None).collect();
-                match write_pool() {
-                    Some(pool) => pool.scope(|scope| {
-                        for (slot, g) in slots.iter_mut().zip(&groups) {
-                            scope.spawn(move |_| *slot = guarded(g));
-                        }
-                    }),
+                match pool {
+                    Some(pool) => {
+                        let run = groups.len().div_ceil(pool.current_num_threads().max(1));
+                        pool.scope(|scope| {
+                            for (slots, gs) in slots.chunks_mut(run).zip(groups.chunks(run)) {
+                                scope.spawn(move |_| {
+                                    for (slot, g) in slots.iter_mut().zip(gs) {
+                                        *slot = guarded(g);
+                                    }
+                                });
+                            }
+                        })
+                    }
                     None => {
                         for (slot, g) in slots.iter_mut().zip(&groups) {
                             *slot = guarded(g);
@@ -287,7 +292,7 @@ impl Store {
                     let _ = store.split_hot(&stream, id);
                 }
             };
-            match write_pool() {
+            match write_pool(Durability::Sync) {
                 Some(pool) => pool.spawn(split),
                 None => split(),
             }
@@ -314,6 +319,22 @@ impl Store {
     }
 }
 
+/// A request's entries grouped by the shard they go to: shards in index order, each with its entry
+/// indexes in request order (the sort is stable). Sorting keeps this O(n log n) for a request that
+/// spreads over hundreds of shards.
+fn group_by_shard(targets: &[&Arc<Shard>]) -> Vec<(Arc<Shard>, Vec<usize>)> {
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by_key(|&i| targets[i].index);
+    let mut groups: Vec<(Arc<Shard>, Vec<usize>)> = Vec::new();
+    for i in order {
+        match groups.last_mut() {
+            Some((shard, idx)) if shard.index == targets[i].index => idx.push(i),
+            _ => groups.push((Arc::clone(targets[i]), vec![i])),
+        }
+    }
+    groups
+}
+
 fn internal(message: &str) -> PutFailure {
     PutFailure {
         error_code: "InternalFailure",
@@ -321,18 +342,26 @@ fn internal(message: &str) -> PutFailure {
     }
 }
 
-/// Threads that write the shards of multi-shard puts: enough for the device's concurrent flushes
-/// (16 threads measured ~3x one thread's sync throughput here), not tied to the core count.
-const WRITE_THREADS: usize = 32;
+/// Threads that write the shards of multi-shard puts under `Sync`: enough for the device's
+/// concurrent flushes (16 threads measured ~3x one thread's sync throughput here), not tied to the
+/// core count.
+const SYNC_WRITE_THREADS: usize = 32;
 
-/// The process's pool of shard writers, started on first use; `None` if its threads could not be
-/// started (then the caller writes the shards one after the other).
-fn write_pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
+/// The process's pool of shard writers for `durability`, started on first use: one sized for
+/// concurrent flushes under `Sync`, one thread per core otherwise. `None` if its threads could not
+/// be started (then the caller writes the shards one after the other).
+fn write_pool(durability: Durability) -> Option<&'static rayon::ThreadPool> {
+    static SYNC: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    static CPU: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let (pool, threads, name) = match durability {
+        Durability::Sync => (&SYNC, SYNC_WRITE_THREADS, "shardlog-write"),
+        _ => (&CPU, 0, "shardlog-put"),
+    };
+    pool.get_or_init(|| {
+        // 0 threads: rayon's default, one per core.
         rayon::ThreadPoolBuilder::new()
-            .num_threads(WRITE_THREADS)
-            .thread_name(|i| format!("shardlog-write-{i}"))
+            .num_threads(threads)
+            .thread_name(move |i| format!("{name}-{i}"))
             .build()
             .ok()
     })

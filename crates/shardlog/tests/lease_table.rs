@@ -438,7 +438,7 @@ fn power_cuts_during_batched_renewals() {
     let trials: u64 = std::env::var("SHARDLOG_CHECKPOINT_CUTS")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
-        .map_or(8_000, |n| n * 8_000 / 192_000);
+        .map_or(3_000, |n| n * 8_000 / 192_000);
     let mut rng = Rng(6);
     let mut disk = SimDisk::new(6);
     let keys: Vec<LeaseKey> = (0..20).map(shard).collect();
