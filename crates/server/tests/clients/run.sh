@@ -20,7 +20,7 @@ if ! "$venv/bin/python" -c "import boto3, awscli, zstandard, moto; assert boto3.
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "boto3==$boto3_version" awscli "zstandard==$zstandard_version" "moto[server]==$moto_version"
 fi
-# The test profile (also target/debug) reuses what `cargo test --workspace` just built.
+# The test profile (also target/debug) reuses what the workspace tests (`cargo nextest run --workspace`) just built.
 cargo build --quiet --profile test -p shardlog-cli
 bin="$target/debug/shardlog"
 

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../../../.."
 target="${CARGO_TARGET_DIR:-target}"
 sdk_target="${SHARDLOG_SDK_TARGET:-target/sdk}"
 
-# The test profile (also target/debug) reuses what `cargo test --workspace` just built.
+# The test profile (also target/debug) reuses what the workspace tests (`cargo nextest run --workspace`) just built.
 cargo build --quiet --profile test -p shardlog-cli
 bin="$target/debug/shardlog"
 cargo build --quiet --locked --manifest-path crates/server/tests/sdk/Cargo.toml --target-dir "$sdk_target"
