@@ -13,6 +13,7 @@
 //!
 //! The directory must be on the disk under test (not tmpfs). See `docs/performance.md`, "Queues".
 
+use shardlog_benches::percentile;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -39,12 +40,11 @@ fn main() -> Res<()> {
             }
             let (mut lat, elapsed) = run(&paths, threads, syncs)?;
             lat.sort();
-            let pct = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
             println!(
                 "| {threads} | {} | {} | {} | {:.0} |",
                 if shared { "one, shared" } else { "one each" },
-                pct(0.50).as_micros(),
-                pct(0.99).as_micros(),
+                percentile(&lat, 50.0).as_micros(),
+                percentile(&lat, 99.0).as_micros(),
                 lat.len() as f64 / elapsed.as_secs_f64()
             );
             for p in &paths {
