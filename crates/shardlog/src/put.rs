@@ -292,6 +292,7 @@ impl Store {
                     let _ = store.split_hot(&stream, id);
                 }
             };
+            // A split syncs the catalog and the children's first segments: the pool sized for syncs.
             match write_pool(Durability::Sync) {
                 Some(pool) => pool.spawn(split),
                 None => split(),
