@@ -52,7 +52,7 @@ const OPEN_GOAL: Duration = Duration::from_secs(1);
 const DISK_MARGIN: u64 = 8 << 30;
 
 const HELP: &str = "scale-compare [--sizes 1,100,1000,10000] [--records N (200000)] \
-[--segment-kib N (1024)] [--dir PATH (a tempdir under /tmp)] [--sync]";
+[--segment-kib N (1024)] [--dir PATH (a tempdir under /tmp)] [--sync] [--cold]";
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -61,6 +61,8 @@ struct Args {
     segment_bytes: u64,
     dir: Option<PathBuf>,
     sync: bool,
+    /// Drop the page cache between the clean open and the get, so the get reads from the disk.
+    cold: bool,
     child: Option<ChildMode>,
 }
 
@@ -94,6 +96,7 @@ impl Args {
             segment_bytes: MIB,
             dir: None,
             sync: false,
+            cold: false,
             child: None,
         };
         let mut child_fill = None;
@@ -115,6 +118,7 @@ impl Args {
                 "--segment-kib" => a.segment_bytes = value()?.parse::<u64>()? * KIB,
                 "--dir" => a.dir = Some(PathBuf::from(value()?)),
                 "--sync" => a.sync = true,
+                "--cold" => a.cold = true,
                 // Hidden: the child processes.
                 "--child-fill" => child_fill = Some(PathBuf::from(value()?)),
                 "--child-idle" => child_idle = Some(PathBuf::from(value()?)),
@@ -179,6 +183,9 @@ impl Args {
         ];
         if self.sync {
             flags.push("--sync".into());
+        }
+        if self.cold {
+            flags.push("--cold".into());
         }
         flags
     }
@@ -460,12 +467,24 @@ fn child_read(args: &Args, dir: &Path, layout: Layout) -> Res<()> {
     let start = Instant::now();
     let store = Store::open(dir, store_options(args, layout))?;
     let open = start.elapsed();
+    if args.cold {
+        drop_page_cache()?;
+    }
     let (d, records, bytes) = read_all(&store, &layout.stream_names(), layout.per_stream)?;
     exit_with(&[format!(
         "read {} {} {records} {bytes}",
         open.as_nanos(),
         d.as_nanos()
     )])
+}
+
+/// Writes the dirty pages and drops the clean ones from the page cache (root only), so that what is
+/// read next comes from the disk.
+fn drop_page_cache() -> Res<()> {
+    rustix::fs::sync();
+    std::fs::write("/proc/sys/vm/drop_caches", "1")
+        .map_err(|e| format!("--cold: dropping the page cache needs root: {e}"))?;
+    Ok(())
 }
 
 /// Child: opens the store a SIGKILL left (timed), then what the idle open store costs this
@@ -1105,7 +1124,7 @@ fn main() -> Res<()> {
          calls per stream). close s: \
          Store::close after the put. clean open: Store::open in a fresh process, which then times \
          get: get_records (limit {MAX_GET_RECORDS}) of every shard from TRIM_HORIZON, count \
-         verified. Then a child process opens the store, writes a tenth as many records again \
+         verified{}. Then a child process opens the store, writes a tenth as many records again \
          (two per shard at least), prints `filled` and is killed with SIGKILL; open after SIGKILL: \
          Store::open in a fresh process, which then verifies every acknowledged record. RSS, fds \
          (/proc/self/fd entries), maps (/proc/self/maps lines) and threads: that process with the \
@@ -1115,6 +1134,11 @@ fn main() -> Res<()> {
         if args.sync { "Durability::Sync" } else { "Durability::None" },
         args.segment_bytes / KIB,
         args.records,
+        if args.cold {
+            " (--cold: the page cache dropped after the open, so the get reads from the disk)"
+        } else {
+            ""
+        },
         loadavg(),
         started.elapsed().as_secs_f64()
     );

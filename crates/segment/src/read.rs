@@ -347,13 +347,19 @@ fn for_each_frame(
     let mut offset = from;
     let mut want = READ_CHUNK;
     while offset < end {
-        let len = match file.view(offset, (end - offset) as usize) {
-            Some(_) => end - offset,
-            None => (end - offset).min(want),
+        let (len, mut ahead) = match file.view(offset, (end - offset) as usize) {
+            Some(_) => (end - offset, Some(Prefetch::new(offset, end))),
+            None => ((end - offset).min(want), None),
         };
         let region = load(&file, offset, len)?;
         let mut pos = 0usize;
         while pos < region.len() {
+            if let Some(ahead) = ahead.as_mut() {
+                // The frame's length first, then the whole frame (a frame can outgrow a window).
+                let at = offset + pos as u64;
+                ahead.reach(&*file, at, at + 4);
+                ahead.reach(&*file, at, at + frame_len(&region[pos..]) as u64 + 8);
+            }
             match decode_frame(&region[pos..], seg.seed) {
                 Ok(frame) => {
                     if f(&region, &frame).is_break() {
@@ -375,6 +381,59 @@ fn for_each_frame(
         offset += pos as u64;
     }
     Ok(())
+}
+
+/// The first window a reader of a mapped range maps ahead of itself; every window doubles, up to
+/// [`WINDOW_MAX`], so a short read touches little and a long scan goes in large steps.
+const WINDOW_FIRST: u64 = 512 * 1024;
+const WINDOW_MAX: u64 = 4 * 1024 * 1024;
+
+/// Keeps a reader of a mapped range supplied: the window just ahead of it mapped, and the kernel
+/// reading the window after that, never past the range's end. The mapping has no read-around of its
+/// own (see `FsStorage`), because past the records lies preallocated space that read-around would
+/// zero-fill page by page.
+struct Prefetch {
+    /// Mapped below this offset.
+    mapped: u64,
+    /// Asked of the kernel below this offset.
+    asked: u64,
+    /// The size of the last window mapped; 0 before the first.
+    window: u64,
+    end: u64,
+}
+
+impl Prefetch {
+    fn new(from: u64, end: u64) -> Self {
+        Prefetch {
+            mapped: from,
+            asked: from,
+            window: 0,
+            end,
+        }
+    }
+
+    /// Called with the reader at `at` about to read up to `need`: once `need` is not mapped or no
+    /// more than half the last window is mapped ahead of the reader, maps the next window (twice
+    /// as large, and at least up to `need`) and asks for the one after that.
+    fn reach(&mut self, file: &dyn StorageFile, at: u64, need: u64) {
+        let ahead = self.mapped.saturating_sub(at);
+        if self.mapped >= self.end || (need <= self.mapped && ahead > self.window / 2) {
+            return;
+        }
+        self.window = match self.window {
+            0 => WINDOW_FIRST,
+            last => (last * 2).min(WINDOW_MAX),
+        };
+        let map_to = at.saturating_add(self.window).max(need).min(self.end);
+        let ask_to = map_to.saturating_add(self.window).min(self.end);
+        if ask_to > self.asked {
+            let from = self.asked.max(self.mapped);
+            file.read_ahead(from, (ask_to - from) as usize);
+            self.asked = ask_to;
+        }
+        file.populate(self.mapped, (map_to - self.mapped) as usize);
+        self.mapped = map_to;
+    }
 }
 
 fn frame_len(bytes: &[u8]) -> usize {
@@ -416,5 +475,127 @@ impl AsRef<[u8]> for Mapped {
     fn as_ref(&self) -> &[u8] {
         // `Bytes::from_owner` calls this once; `load` checks the length it got.
         self.file.view(self.offset, self.len).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A file that only records the hints it is given, as `[start, end)` ranges.
+    #[derive(Debug, Default)]
+    struct Hints {
+        asked: Mutex<Vec<(u64, u64)>>,
+        mapped: Mutex<Vec<(u64, u64)>>,
+    }
+
+    impl StorageFile for Hints {
+        fn len(&self) -> u64 {
+            u64::MAX
+        }
+        fn read_at(&self, _: u64, _: &mut [u8]) -> shardlog_storage::Result<()> {
+            unreachable!("hints only")
+        }
+        fn write_at(&self, _: u64, _: &[u8]) -> shardlog_storage::Result<()> {
+            unreachable!("hints only")
+        }
+        fn sync(&self) -> shardlog_storage::Result<()> {
+            unreachable!("hints only")
+        }
+        fn seal_below(&self, _: u64, _: u64) {}
+        fn view(&self, _: u64, _: usize) -> Option<&[u8]> {
+            None
+        }
+        fn path(&self) -> std::path::PathBuf {
+            "hints".into()
+        }
+        fn read_ahead(&self, offset: u64, len: usize) {
+            self.asked
+                .lock()
+                .unwrap()
+                .push((offset, offset + len as u64));
+        }
+        fn populate(&self, offset: u64, len: usize) {
+            self.mapped
+                .lock()
+                .unwrap()
+                .push((offset, offset + len as u64));
+        }
+    }
+
+    /// Asserts that `ranges` follow one another without gaps from `from`, and returns their end.
+    fn contiguous(ranges: &[(u64, u64)], from: u64) -> u64 {
+        ranges.iter().fold(from, |at, &(start, end)| {
+            assert_eq!(start, at, "a gap or an overlap in {ranges:?}");
+            assert!(end > start, "an empty hint in {ranges:?}");
+            end
+        })
+    }
+
+    /// Reads `[from, end)` in steps of `frame` bytes the way `for_each_frame` does, checking before
+    /// each step that the bytes about to be read are mapped and that no hint passes `end` (past
+    /// it lies preallocated space the kernel would zero-fill).
+    fn scan(from: u64, end: u64, frame: u64) -> Hints {
+        let file = Hints::default();
+        let mut ahead = Prefetch::new(from, end);
+        let mut at = from;
+        while at < end {
+            ahead.reach(&file, at, at + 4);
+            ahead.reach(&file, at, at + frame);
+            let mapped_to = contiguous(&file.mapped.lock().unwrap(), from);
+            let asked_to = contiguous(&file.asked.lock().unwrap(), from);
+            assert!(
+                mapped_to >= (at + frame).min(end),
+                "reading {at}+{frame} unmapped"
+            );
+            assert!(
+                asked_to >= mapped_to,
+                "mapped {mapped_to} before asking for it"
+            );
+            assert!(
+                asked_to <= end,
+                "asked up to {asked_to}, past the end {end}"
+            );
+            at += frame;
+        }
+        file
+    }
+
+    #[test]
+    fn prefetch_keeps_ahead_of_a_scan_and_never_passes_its_end() {
+        for (from, end, frame) in [
+            (4096, 4096 + 100 * 1024, 1024),
+            (4096, 64 << 20, 31 * 1024),
+            (1 << 20, 9 << 20, 300),
+            (0, 3 * WINDOW_MAX + 1, WINDOW_MAX / 2),
+        ] {
+            let hints = scan(from, end, frame);
+            let mapped = hints.mapped.lock().unwrap();
+            let asked = hints.asked.lock().unwrap();
+            assert_eq!(contiguous(&mapped, from), end);
+            assert_eq!(contiguous(&asked, from), end);
+            // Windows grow: a long scan is a few large hints, not one per frame.
+            let most = 8 + 2 * (end - from) / WINDOW_MAX;
+            assert!(
+                mapped.len() as u64 <= most,
+                "{} hints for {end}",
+                mapped.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_read_asks_for_two_first_windows_and_maps_one() {
+        let file = Hints::default();
+        let mut ahead = Prefetch::new(8192, 64 << 20);
+        ahead.reach(&file, 8192, 8192 + 4);
+        ahead.reach(&file, 8192, 8192 + 1024);
+        ahead.reach(&file, 8192 + 1024, 8192 + 4096);
+        assert_eq!(*file.mapped.lock().unwrap(), [(8192, 8192 + WINDOW_FIRST)]);
+        assert_eq!(
+            *file.asked.lock().unwrap(),
+            [(8192, 8192 + 2 * WINDOW_FIRST)]
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::storage::{Lock, Storage, StorageFile};
-use memmap2::{MmapOptions, MmapRaw};
+use memmap2::{Advice, MmapOptions, MmapRaw};
 use rustix::fs::SeekFrom;
 use std::fs::{self, File};
 use std::os::unix::fs::FileExt as _;
@@ -171,6 +171,11 @@ impl FsFile {
                 .len(len as usize)
                 .map_raw_read_only(&file)
                 .map_err(|e| Error::io("mmap", &path, e))?;
+            // No read-around on a page fault: it would read up to `read_ahead_kb` around the page,
+            // and past the records that is preallocated space the kernel zero-fills page by page.
+            // Readers ask for exactly the range they read instead (`prefetch`). A hint: failing to
+            // give it costs speed, not correctness.
+            let _ = map.advise(Advice::Random);
             Some(map)
         } else {
             None
@@ -183,6 +188,17 @@ impl FsFile {
             sealed_start: AtomicU64::new(u64::MAX),
             sealed_end: AtomicU64::new(0),
         })
+    }
+
+    /// The mapping and the part of `[offset, offset + len)` inside the sealed range, if any.
+    fn sealed_part(&self, offset: u64, len: usize) -> Option<(&MmapRaw, usize, usize)> {
+        let map = self.map.as_ref()?;
+        let start = offset.max(self.sealed_start.load(Ordering::Acquire));
+        let end = offset
+            .saturating_add(len as u64)
+            .min(self.sealed_end.load(Ordering::Acquire));
+        // Both fit in usize: `end` is at most the mapped length.
+        (start < end).then(|| (map, start as usize, (end - start) as usize))
     }
 
     fn check_range(&self, offset: u64, len: usize, op: &'static str) -> Result<()> {
@@ -253,6 +269,27 @@ impl StorageFile for FsFile {
         Some(slice)
     }
 
+    fn read_ahead(&self, offset: u64, len: usize) {
+        if let Some((map, offset, len)) = self.sealed_part(offset, len) {
+            if !looks_resident(map, offset, len) {
+                // A hint: failing to give it costs speed, not correctness.
+                let _ = map.advise_range(Advice::WillNeed, offset, len);
+            }
+        }
+    }
+
+    fn populate(&self, offset: u64, len: usize) {
+        #[cfg(target_os = "linux")]
+        if let Some((map, offset, len)) = self.sealed_part(offset, len) {
+            // Pages in memory fault in without I/O (64 KiB at a time); walking them again would
+            // cost a re-read about as much as the read. A hint (MADV_POPULATE_READ needs Linux
+            // 5.14): without it, the reads fault instead.
+            if !looks_resident(map, offset, len) {
+                let _ = map.advise_range(Advice::PopulateRead, offset, len);
+            }
+        }
+    }
+
     fn path(&self) -> PathBuf {
         self.path.clone()
     }
@@ -283,3 +320,64 @@ impl StorageFile for FsFile {
 
 /// `zero_from` gives up (and reports the file length) after this many separate data regions.
 const MAX_DATA_REGIONS: usize = 256;
+
+/// True if the first and the last page of `[offset, offset + len)` of `map` are in memory
+/// (mapped, or in the page cache), taken as saying the range needs no I/O. Two pages, not every
+/// page: checking them all costs a re-read of cached data as much as the read. The page cache
+/// drops the oldest pages first, and a range is written oldest first, so a range partly dropped
+/// has lost its first page. False if the kernel cannot tell.
+fn looks_resident(map: &MmapRaw, offset: usize, len: usize) -> bool {
+    let page = rustix::param::page_size();
+    let base = map.as_ptr() as usize;
+    debug_assert!(base % page == 0 && len > 0 && offset + len <= map.len());
+    let first = (base + offset) / page * page;
+    let last = (base + offset + len - 1) / page * page;
+    [first, last].iter().all(|&at| {
+        let mut state = 0u8;
+        #[allow(unsafe_code)]
+        // SAFETY: `at` is the start of a page inside the mapping (the mapping starts on a page
+        // boundary and the kernel maps its last page whole). `mincore` only reads the page tables
+        // and writes one byte for one page, which `state` holds.
+        let rc = unsafe { libc::mincore(at as *mut libc::c_void, page, &mut state) };
+        rc == 0 && state & 1 == 1
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_outside_the_sealed_range_are_ignored_and_inside_it_map_the_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = FsStorage::open(dir.path()).unwrap();
+        let file = storage.create("seg", 1 << 20).unwrap();
+        file.write_at(0, &[7u8; 100_000]).unwrap();
+        // Nothing is sealed yet: no hint may reach the mapping.
+        file.read_ahead(0, 100_000);
+        file.populate(0, 100_000);
+        file.seal_below(4096, 100_000);
+        for (offset, len) in [
+            (0, 4096),
+            (100_000, 1 << 20),
+            (u64::MAX, usize::MAX),
+            (5000, 0),
+        ] {
+            file.read_ahead(offset, len);
+            file.populate(offset, len);
+        }
+        file.read_ahead(0, usize::MAX);
+        file.populate(0, usize::MAX);
+        let fs_file = FsFile::new(
+            File::open(dir.path().join("seg")).unwrap(),
+            dir.path().join("seg"),
+            1 << 20,
+        )
+        .unwrap();
+        let map = fs_file.map.as_ref().unwrap();
+        // The data was just written: its pages are in the page cache.
+        assert!(looks_resident(map, 4096, 90_000));
+        assert!(looks_resident(map, 4095, 2));
+        assert_eq!(file.view(4096, 1000).unwrap(), &[7u8; 1000][..]);
+    }
+}

@@ -120,6 +120,14 @@ pub trait StorageFile: Send + Sync + Debug {
     /// A zero-copy view of `[offset, offset + len)`, if the file is memory-mapped and the range lies
     /// inside the sealed range; `None` otherwise (then use [`StorageFile::read_at`]).
     fn view(&self, offset: u64, len: usize) -> Option<&[u8]>;
+    /// Hints that `[offset, offset + len)` of the sealed range will be read through
+    /// [`StorageFile::view`] soon: a memory-mapped file has the kernel start reading exactly that
+    /// range; others ignore the hint.
+    fn read_ahead(&self, _offset: u64, _len: usize) {}
+    /// Hints that `[offset, offset + len)` of the sealed range is read through
+    /// [`StorageFile::view`] next: a memory-mapped file maps it now, in one call instead of a page
+    /// fault per few pages; others ignore the hint.
+    fn populate(&self, _offset: u64, _len: usize) {}
     /// The path used in errors.
     fn path(&self) -> PathBuf;
     /// An offset at or after `from` from which on the file is known to read as zeros (never-written
