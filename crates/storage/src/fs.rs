@@ -173,8 +173,8 @@ impl FsFile {
                 .map_err(|e| Error::io("mmap", &path, e))?;
             // No read-around on a page fault: it would read up to `read_ahead_kb` around the page,
             // and past the records that is preallocated space the kernel zero-fills page by page.
-            // Readers ask for exactly the range they read instead (`prefetch`). A hint: failing to
-            // give it costs speed, not correctness.
+            // Readers ask for exactly the range they read instead (`read_ahead`, `populate`). A hint:
+            // failing to give it costs speed, not correctness.
             let _ = map.advise(Advice::Random);
             Some(map)
         } else {
