@@ -673,6 +673,7 @@ fn from_clean_index(seg: Segment, idx: IndexFile, mark: Mark, skip_floor: u64) -
         idx.first_ts_ms
     };
     *seg.index_mut() = idx.index;
+    seg.set_index_file_end(idx.data_end);
     Active {
         seg: Arc::new(seg),
         tip: Tip {

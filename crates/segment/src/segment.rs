@@ -63,6 +63,9 @@ pub(crate) struct Segment {
     sealed: std::sync::atomic::AtomicBool,
     /// False while the header of a segment made from a spare may exist only in the page cache.
     header_durable: std::sync::atomic::AtomicBool,
+    /// The data end that this segment's index file on disk describes (a clean close wrote it, or
+    /// the open read it); 0 when none is known.
+    index_file_end: AtomicU64,
 }
 
 /// Where a parked segment's file comes from when it was closed, and the set that closes it.
@@ -96,6 +99,7 @@ impl Segment {
             durable: std::sync::Mutex::new((Tip::default(), 0)),
             sealed: std::sync::atomic::AtomicBool::new(false),
             header_durable: std::sync::atomic::AtomicBool::new(true),
+            index_file_end: AtomicU64::new(0),
             header,
             file: Arc::new(std::sync::Mutex::new(Some(file))),
             parked: OnceLock::new(),
@@ -227,6 +231,16 @@ impl Segment {
 
     pub fn index_mut(&self) -> RwLockWriteGuard<'_, SparseIndex> {
         self.index.writing()
+    }
+
+    /// The data end the index file on disk describes; 0 when none is known.
+    pub fn index_file_end(&self) -> u64 {
+        self.index_file_end.load(Ordering::Acquire)
+    }
+
+    /// Records that the index file on disk now describes the data up to `end`.
+    pub fn set_index_file_end(&self, end: u64) {
+        self.index_file_end.store(end, Ordering::Release);
     }
 
     pub fn durable_state(&self) -> std::sync::MutexGuard<'_, (Tip, u64)> {

@@ -314,3 +314,53 @@ fn the_spare_segment_is_made_once_the_active_one_is_half_full() {
     std::thread::sleep(std::time::Duration::from_millis(100));
     assert_eq!(segment_files(&*storage), log.segment_count());
 }
+
+/// The inode of the log's one index file: `write_file_atomic` gives a rewritten file a new one.
+fn index_inode(dir: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt as _;
+    let idx: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        .collect();
+    assert_eq!(idx.len(), 1, "one segment, one index file: {idx:?}");
+    std::fs::metadata(&idx[0]).unwrap().ino()
+}
+
+#[test]
+fn a_close_with_nothing_new_keeps_the_index_file_and_still_closes_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = Arc::new(FsStorage::open(dir.path()).unwrap());
+    let opts = LogOptions {
+        segment_bytes: 1 << 20,
+        ..small(Durability::None)
+    };
+    let log = ShardLog::open(storage.clone(), opts.clone()).unwrap();
+    for seq in 0..100u64 {
+        log.append(format!("k{seq}"), payload(seq)).unwrap();
+    }
+    log.close().unwrap();
+    drop(log);
+    let written = index_inode(dir.path());
+
+    // Open and close with nothing new: the index file is the one the first close wrote.
+    let log = ShardLog::open(storage.clone(), opts.clone()).unwrap();
+    log.close().unwrap();
+    drop(log);
+    assert_eq!(index_inode(dir.path()), written);
+
+    // That close was clean all the same: an unclean open would skip numbers (`Durability::None`).
+    let log = ShardLog::open(storage.clone(), opts.clone()).unwrap();
+    assert_eq!(log.append(b"k", b"after").unwrap(), 100);
+    log.close().unwrap();
+    drop(log);
+    // Something new: the index file is written again, and the next open is clean too.
+    assert_ne!(index_inode(dir.path()), written);
+    let log = ShardLog::open(storage, opts).unwrap();
+    assert_eq!(log.append(b"k", b"again").unwrap(), 101);
+    let batch = log.read(0, 1000, usize::MAX).unwrap();
+    assert_eq!(batch.records.len(), 102);
+    for (seq, r) in batch.records.iter().take(100).enumerate() {
+        assert_eq!(r.data, payload(seq as u64)[..]);
+    }
+}
