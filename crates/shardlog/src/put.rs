@@ -351,7 +351,7 @@ const SYNC_WRITE_THREADS: usize = 32;
 /// The process's pool of shard writers for `durability`, started on first use: one sized for
 /// concurrent flushes under `Sync`, one thread per core otherwise. `None` if its threads could not
 /// be started (then the caller writes the shards one after the other).
-fn write_pool(durability: Durability) -> Option<&'static rayon::ThreadPool> {
+pub(crate) fn write_pool(durability: Durability) -> Option<&'static rayon::ThreadPool> {
     static SYNC: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     static CPU: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     let (pool, threads, name) = match durability {
