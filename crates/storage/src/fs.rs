@@ -8,7 +8,7 @@ use std::fs::{self, File};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 mod sys;
 #[cfg(feature = "io-trace")]
@@ -143,12 +143,16 @@ impl Storage for FsStorage {
     }
 }
 
-/// One real file with an optional shared read-only mapping of its length at open.
+/// One real file with a shared read-only mapping of its length at open, made on first use.
 struct FsFile {
     file: File,
     path: PathBuf,
     len: u64,
-    map: Option<MmapRaw>,
+    /// Made by the first read through it, not at open: a store of 10,000 shards opens 10,000
+    /// files, and their mappings (each a write-lock of the process's address space) were a sixth
+    /// of the open. `None` inside if the file is empty or could not be mapped (then reads use
+    /// `pread`).
+    map: OnceLock<Option<MmapRaw>>,
     sealed_start: AtomicU64,
     sealed_end: AtomicU64,
 }
@@ -164,41 +168,48 @@ impl std::fmt::Debug for FsFile {
 
 impl FsFile {
     fn new(file: File, path: PathBuf, len: u64) -> Result<Self> {
-        // Map only what exists now: the file is never shrunk while we hold it, so every mapped page
-        // stays backed and a read through the map cannot raise SIGBUS.
-        let map = if len > 0 && usize::try_from(len).is_ok() {
-            let map = MmapOptions::new()
-                .len(len as usize)
-                .map_raw_read_only(&file)
-                .map_err(|e| Error::io("mmap", &path, e))?;
-            // No read-around on a page fault: it would read up to `read_ahead_kb` around the page,
-            // and past the records that is preallocated space the kernel zero-fills page by page.
-            // Readers ask for exactly the range they read instead (`read_ahead`, `populate`). A hint:
-            // failing to give it costs speed, not correctness.
-            let _ = map.advise(Advice::Random);
-            Some(map)
-        } else {
-            None
-        };
         Ok(FsFile {
             file,
             path,
             len,
-            map,
+            map: OnceLock::new(),
             sealed_start: AtomicU64::new(u64::MAX),
             sealed_end: AtomicU64::new(0),
         })
     }
 
+    /// The mapping, made on first use.
+    fn map(&self) -> Option<&MmapRaw> {
+        self.map
+            .get_or_init(|| {
+                // Map only the length at open: the file is never shrunk while we hold it, so every
+                // mapped page stays backed and a read through the map cannot raise SIGBUS.
+                let len = usize::try_from(self.len).ok().filter(|&len| len > 0)?;
+                let map = MmapOptions::new()
+                    .len(len)
+                    .map_raw_read_only(&self.file)
+                    .ok()?;
+                // No read-around on a page fault: it would read up to `read_ahead_kb` around the
+                // page, and past the records that is preallocated space the kernel zero-fills page
+                // by page. Readers ask for exactly the range they read instead (`read_ahead`,
+                // `populate`). A hint: failing to give it costs speed, not correctness.
+                let _ = map.advise(Advice::Random);
+                Some(map)
+            })
+            .as_ref()
+    }
+
     /// The mapping and the part of `[offset, offset + len)` inside the sealed range, if any.
     fn sealed_part(&self, offset: u64, len: usize) -> Option<(&MmapRaw, usize, usize)> {
-        let map = self.map.as_ref()?;
         let start = offset.max(self.sealed_start.load(Ordering::Acquire));
         let end = offset
             .saturating_add(len as u64)
             .min(self.sealed_end.load(Ordering::Acquire));
         // Both fit in usize: `end` is at most the mapped length.
-        (start < end).then(|| (map, start as usize, (end - start) as usize))
+        if start >= end {
+            return None;
+        }
+        Some((self.map()?, start as usize, (end - start) as usize))
     }
 
     fn check_range(&self, offset: u64, len: usize, op: &'static str) -> Result<()> {
@@ -254,12 +265,12 @@ impl StorageFile for FsFile {
     }
 
     fn view(&self, offset: u64, len: usize) -> Option<&[u8]> {
-        let map = self.map.as_ref()?;
         let end = offset.checked_add(len as u64)?;
         let start = self.sealed_start.load(Ordering::Acquire);
         if offset < start || end > self.sealed_end.load(Ordering::Acquire) {
             return None;
         }
+        let map = self.map()?;
         #[allow(unsafe_code)]
         // SAFETY: `[offset, end)` lies inside the mapping (sealed_end <= len, the mapped length) and
         // inside the sealed range, which `write_at` refuses to touch and which this process never
@@ -374,7 +385,7 @@ mod tests {
             1 << 20,
         )
         .unwrap();
-        let map = fs_file.map.as_ref().unwrap();
+        let map = fs_file.map().unwrap();
         // The data was just written: its pages are in the page cache.
         assert!(looks_resident(map, 4096, 90_000));
         assert!(looks_resident(map, 4095, 2));
