@@ -359,34 +359,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hints_outside_the_sealed_range_are_ignored_and_inside_it_map_the_pages() {
+    fn hints_reach_only_the_sealed_range_and_map_its_pages() {
         let dir = tempfile::tempdir().unwrap();
-        let storage = FsStorage::open(dir.path()).unwrap();
-        let file = storage.create("seg", 1 << 20).unwrap();
+        let path = dir.path().join("seg");
+        let handle = sys::create_new(&path).unwrap();
+        sys::fallocate(&handle, &path, 1 << 20).unwrap();
+        let file = FsFile::new(handle, path, 1 << 20).unwrap();
         file.write_at(0, &[7u8; 100_000]).unwrap();
-        // Nothing is sealed yet: no hint may reach the mapping.
-        file.read_ahead(0, 100_000);
+        // Nothing is sealed yet: no hint reaches the mapping, and nothing maps the file.
+        assert_eq!(file.sealed_part(0, 100_000).map(|(_, o, l)| (o, l)), None);
         file.populate(0, 100_000);
+        assert!(file.map.get().is_none());
+
         file.seal_below(4096, 100_000);
-        for (offset, len) in [
-            (0, 4096),
-            (100_000, 1 << 20),
-            (u64::MAX, usize::MAX),
-            (5000, 0),
-        ] {
+        let part = |offset, len| file.sealed_part(offset, len).map(|(_, o, l)| (o, l));
+        assert_eq!(part(0, 4096), None);
+        assert_eq!(part(5000, 0), None);
+        assert_eq!(part(100_000, 1 << 20), None);
+        assert_eq!(part(u64::MAX, usize::MAX), None);
+        assert_eq!(part(0, usize::MAX), Some((4096, 100_000 - 4096)));
+        assert_eq!(part(5000, 1000), Some((5000, 1000)));
+        for (offset, len) in [(0, usize::MAX), (u64::MAX, usize::MAX), (5000, 0)] {
             file.read_ahead(offset, len);
             file.populate(offset, len);
         }
-        file.read_ahead(0, usize::MAX);
-        file.populate(0, usize::MAX);
-        let fs_file = FsFile::new(
-            File::open(dir.path().join("seg")).unwrap(),
-            dir.path().join("seg"),
-            1 << 20,
-        )
-        .unwrap();
-        let map = fs_file.map().unwrap();
         // The data was just written: its pages are in the page cache.
+        let map = file.map().unwrap();
         assert!(looks_resident(map, 4096, 90_000));
         assert!(looks_resident(map, 4095, 2));
         assert_eq!(file.view(4096, 1000).unwrap(), &[7u8; 1000][..]);
