@@ -448,9 +448,48 @@ pub mod engine {
     /// `limit` records per call, one shard after the other on this thread. Times everything,
     /// `get_shard_iterator` included.
     pub fn read_all(store: &Store, shards: u32, limit: usize) -> Res<(Duration, ScanTotals)> {
-        let mut totals = ScanTotals::default();
+        read_all_with(store, shards, limit, 1)
+    }
+
+    /// [`read_all`] by `readers` threads at once, shard `s` read by thread `s % readers` (as a
+    /// consumer application reads each shard in its own worker).
+    pub fn read_all_with(
+        store: &Store,
+        shards: u32,
+        limit: usize,
+        readers: usize,
+    ) -> Res<(Duration, ScanTotals)> {
+        let readers = readers.clamp(1, shards.max(1) as usize);
         let start = Instant::now();
-        for shard in 0..shards {
+        let parts: Vec<Res<ScanTotals>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..readers)
+                .map(|r| {
+                    let mine: Vec<u32> =
+                        (0..shards).filter(|s| *s as usize % readers == r).collect();
+                    scope.spawn(move || read_shards(store, &mine, limit))
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .map_err(|_| "reader panicked".into())
+                        .and_then(|r| r)
+                })
+                .collect()
+        });
+        let mut totals = ScanTotals::default();
+        for part in parts {
+            let part = part?;
+            totals.records += part.records;
+            totals.bytes += part.bytes;
+        }
+        Ok((start.elapsed(), totals))
+    }
+
+    fn read_shards(store: &Store, shards: &[u32], limit: usize) -> Res<ScanTotals> {
+        let mut totals = ScanTotals::default();
+        for &shard in shards {
             let mut it =
                 store.get_shard_iterator(STREAM, ShardId(shard), StartingPosition::TrimHorizon)?;
             loop {
@@ -465,7 +504,7 @@ pub mod engine {
                     .ok_or("get_records: an open shard returned no next iterator")?;
             }
         }
-        Ok((start.elapsed(), totals))
+        Ok(totals)
     }
 
     /// Latency from the start of `put_record` to the moment a subscriber thread, blocked in

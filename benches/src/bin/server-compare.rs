@@ -1,6 +1,7 @@
 //! `server-compare`: a load generator for Kinesis-compatible servers. In one run it drives
 //! `shardlog serve` and kinesalite (installed from npm) with the same work, PutRecords of 500 × 1 KiB
-//! from several keep-alive connections and then GetRecords of everything back, and prints one
+//! from several keep-alive connections and then GetRecords of everything back (each shard read by
+//! one of as many readers as connections, each on its own connection), and prints one
 //! markdown table: records/s, p99 call latency and the server process's CPU per 1,000 records for
 //! each, the same work done by the engine in process (the ceiling a server could reach), and the
 //! ratios.
@@ -250,29 +251,24 @@ fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
                 .collect()
         })
         .unwrap_or_default();
+    // As many readers as connections, each on its own connection with its own shards (shard k to
+    // reader k mod readers), as a consumer application reads each shard in its own worker.
+    let readers = args.connections.clamp(1, ids.len().max(1));
     let cpu_before_get = cpu_ms(&pid.to_string())?;
     let started = Instant::now();
+    let threads: Vec<_> = (0..readers)
+        .map(|r| {
+            let mine: Vec<String> = ids.iter().skip(r).step_by(readers).cloned().collect();
+            let cbor = args.cbor;
+            std::thread::spawn(move || get_calls(addr, &mine, cbor))
+        })
+        .collect();
     let mut get_lat = Vec::new();
     let mut read = 0;
-    for id in ids {
-        let req =
-            json!({"StreamName": "bench", "ShardId": id, "ShardIteratorType": "TRIM_HORIZON"});
-        let mut it = c.call("GetShardIterator", &req)?["ShardIterator"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        loop {
-            let body = Body::new(args.cbor, &json!({"ShardIterator": it, "Limit": 10_000}));
-            let t = Instant::now();
-            let out: GetOut =
-                body.decode(&c.send("GetRecords", body.content_type(), &body.bytes)?)?;
-            get_lat.push(t.elapsed());
-            read += out.records.len();
-            match out.next {
-                Some(next) if !out.records.is_empty() => it = next,
-                _ => break,
-            }
-        }
+    for t in threads {
+        let (n, lat) = t.join().map_err(|_| "reader panicked")??;
+        read += n;
+        get_lat.extend(lat);
     }
     let get_time = started.elapsed();
     let get_cpu = cpu_ms(&pid.to_string())? - cpu_before_get;
@@ -291,8 +287,8 @@ fn measure(args: &Args, addr: SocketAddr, pid: u32) -> Res<Run> {
 }
 
 /// The same work in process: `put_records` of 500 × 1 KiB from `connections` threads against a
-/// `Store` with the server's durability, then `get_records` of everything, one shard after the
-/// other. The rate the server would reach if the wire cost nothing.
+/// `Store` with the server's durability, then `get_records` of everything by as many reader threads
+/// as connections. The rate the server would reach if the wire cost nothing.
 fn measure_engine(args: &Args, dir: &Path) -> Res<Run> {
     use shardlog_benches::engine;
     let durability = match args.durability.as_str() {
@@ -333,7 +329,8 @@ fn measure_engine(args: &Args, dir: &Path) -> Res<Run> {
     })?;
     let put_time = started.elapsed();
     put_lat.sort();
-    let (get_time, totals) = engine::read_all(&store, args.shards, 10_000)?;
+    let readers = args.connections;
+    let (get_time, totals) = engine::read_all_with(&store, args.shards, 10_000, readers)?;
     store.close()?;
     if totals.records != keys.len() as u64 {
         return Err(format!("wrote {} records but read {}", keys.len(), totals.records).into());
@@ -389,6 +386,35 @@ fn put_calls(
         acked += BATCH;
     }
     Ok((acked, lat))
+}
+
+/// One reader: every record of `shards`, one shard after the other, 10,000 per GetRecords from
+/// TRIM_HORIZON until a call returns none. Returns the records read and each call's latency.
+fn get_calls(addr: SocketAddr, shards: &[String], cbor: bool) -> Res<(usize, Vec<Duration>)> {
+    let mut c = Client::connect(addr)?;
+    let mut lat = Vec::new();
+    let mut read = 0;
+    for id in shards {
+        let req =
+            json!({"StreamName": "bench", "ShardId": id, "ShardIteratorType": "TRIM_HORIZON"});
+        let mut it = c.call("GetShardIterator", &req)?["ShardIterator"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        loop {
+            let body = Body::new(cbor, &json!({"ShardIterator": it, "Limit": 10_000}));
+            let t = Instant::now();
+            let out: GetOut =
+                body.decode(&c.send("GetRecords", body.content_type(), &body.bytes)?)?;
+            lat.push(t.elapsed());
+            read += out.records.len();
+            match out.next {
+                Some(next) if !out.records.is_empty() => it = next,
+                _ => break,
+            }
+        }
+    }
+    Ok((read, lat))
 }
 
 /// A request body in one of the two protocols.
@@ -474,7 +500,7 @@ fn print_table(args: &Args, runs: &[(&str, &[Run])], root: &Path) {
         |runs: &[Run], f: fn(&Run) -> f64| median(&mut runs.iter().map(f).collect::<Vec<_>>());
     let protocol = if args.cbor { "CBOR" } else { "JSON" };
     println!(
-        "server-compare, {}: {} records of {SIZE} B in PutRecords of {BATCH} from {} connections, {} shards, {protocol}, shardlog --durability {}, kinesalite in memory; median of {} runs; load average {} at the end; {}",
+        "server-compare, {}: {} records of {SIZE} B in PutRecords of {BATCH} from {} connections (as many GetRecords readers, up to one per shard), {} shards, {protocol}, shardlog --durability {}, kinesalite in memory; median of {} runs; load average {} at the end; {}",
         today(), args.records, args.connections, args.shards, args.durability, args.repeats, loadavg(), machine(root)
     );
     println!();

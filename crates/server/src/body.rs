@@ -13,7 +13,7 @@ pub(crate) type Body = BoxBody<Bytes, Infallible>;
 
 /// A body holding `bytes`.
 pub(crate) fn full(bytes: Vec<u8>) -> Body {
-    Full::new(Bytes::from(bytes)).boxed()
+    Full::new(crate::answer_buffers::ANSWERS.answer_bytes(bytes)).boxed()
 }
 
 /// A body fed by `rx`: each message is one chunk, and the body ends when every sender is gone.

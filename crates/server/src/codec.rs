@@ -90,7 +90,8 @@ impl Encoding {
 
     /// [`Encoding::encode`] into a buffer sized for the answer ([`wire::EncodedSize`]).
     pub fn encode_sized<T: serde::Serialize + wire::EncodedSize>(self, v: &T) -> Vec<u8> {
-        self.encode_into(v, Vec::with_capacity(v.encoded_size()))
+        let buf = crate::answer_buffers::ANSWERS.take(v.encoded_size());
+        self.encode_into(v, buf)
     }
 
     fn encode_into<T: serde::Serialize + ?Sized>(self, v: &T, mut out: Vec<u8>) -> Vec<u8> {

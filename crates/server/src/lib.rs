@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod answer_buffers;
 mod body;
 mod codec;
 #[cfg(unix)]

@@ -95,28 +95,55 @@ impl SequenceNumber {
     /// assert_eq!(std::str::from_utf8(&n.wire_digits()).unwrap(), n.to_string());
     /// ```
     pub fn wire_digits(self) -> [u8; WIRE_DIGITS] {
-        const CHUNK: u128 = 10_000_000_000_000_000_000; // 10^19: the most digits a u64 holds
+        const CHUNK: u64 = 10_000_000_000_000_000_000; // 10^19: the most digits a u64 holds
         let mut out = [b'0'; WIRE_DIGITS];
         out[..WIRE_PREFIX.len()].copy_from_slice(WIRE_PREFIX.as_bytes());
-        // u128::MAX has 39 digits: chunks of 19, 19 and (at most 16 places left) 1 digit.
-        let chunks = [
-            self.0 % CHUNK,
-            self.0 / CHUNK % CHUNK,
-            self.0 / CHUNK / CHUNK,
-        ];
-        let mut end = WIRE_DIGITS;
-        for chunk in chunks {
-            let start = end.saturating_sub(19).max(WIRE_PREFIX.len());
-            let mut v = chunk as u64;
-            for d in out[start..end].iter_mut().rev() {
-                *d = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-            debug_assert_eq!(v, 0, "{} does not fit", self.0);
-            end = start;
-        }
+        // u128::MAX has 39 digits: chunks of 19, 19 and 1. A u128 division is a library call (a
+        // GetRecords answer formats 10,000 numbers), so there is one, and u64 ones after it.
+        let high = self.0 / u128::from(CHUNK);
+        let low = (self.0 - high * u128::from(CHUNK)) as u64;
+        let (top, mid) = match u64::try_from(high) {
+            Ok(high) => (high / CHUNK, high % CHUNK),
+            Err(_) => (
+                (high / u128::from(CHUNK)) as u64,
+                (high % u128::from(CHUNK)) as u64,
+            ),
+        };
+        let (head, tail) = out.split_at_mut(WIRE_DIGITS - 19);
+        write_padded(tail, low);
+        let (head, middle) = head.split_at_mut(head.len() - 19);
+        write_padded(middle, mid);
+        write_padded(&mut head[WIRE_PREFIX.len()..], top);
         out
     }
+}
+
+/// Two-digit decimal strings, `00` to `99`, one after the other.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut pairs = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        pairs[2 * i] = b'0' + (i / 10) as u8;
+        pairs[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    pairs
+};
+
+/// Writes `v` in decimal into the whole of `out`, zero-padded on the left, two digits at a time.
+fn write_padded(out: &mut [u8], mut v: u64) {
+    let mut end = out.len();
+    while end >= 2 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        out[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        end -= 2;
+    }
+    if end == 1 {
+        out[0] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    debug_assert_eq!(v, 0, "the value does not fit");
 }
 
 /// The first digits of every sequence number on the wire, as AWS's begin.
