@@ -17,8 +17,8 @@ use std::sync::Mutex;
 const SMALL: usize = 256 << 10;
 /// Large buffers are made in multiples of this.
 const ROUND: usize = 1 << 20;
-/// Most bytes of idle buffers kept. One buffer holds the largest JSON answer, so two sequential
-/// readers never fault; more concurrent readers take new buffers.
+/// Most bytes of idle buffers kept: two of the largest JSON answers. Readers beyond those take new
+/// buffers, as before.
 const KEEP_BYTES: usize = 32 << 20;
 
 /// Idle buffers, largest last.
