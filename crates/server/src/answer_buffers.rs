@@ -60,8 +60,9 @@ impl AnswerBuffers {
         Bytes::from_owner(Kept { buf, home: self })
     }
 
-    /// Keeps `buf` if the idle buffers have room for it, else frees it.
-    fn give_back(&self, buf: Vec<u8>) {
+    /// Keeps `buf` if the idle buffers have room for it, else frees it. For a buffer from
+    /// [`AnswerBuffers::take`] that does not become an answer's bytes.
+    pub(crate) fn give_back(&self, buf: Vec<u8>) {
         let mut idle = self.idle.locked();
         let held: usize = idle.iter().map(Vec::capacity).sum();
         if buf.capacity() >= SMALL && held + buf.capacity() <= KEEP_BYTES {

@@ -61,14 +61,14 @@ impl Storage for FsStorage {
             // fallocate, not ftruncate: a sparse file would turn a full disk into SIGBUS later.
             sys::fallocate(&file, &path, len).map_err(|e| Error::io("fallocate", &path, e))?;
         }
-        Ok(Arc::new(FsFile::new(file, path, len)?))
+        Ok(Arc::new(FsFile::new(file, path, len)))
     }
 
     fn create_sparse(&self, name: &str, len: u64) -> Result<Arc<dyn StorageFile>> {
         let path = self.dir.join(name);
         let file = sys::create_new(&path).map_err(|e| Error::io("create", &path, e))?;
         sys::set_len(&file, &path, len).map_err(|e| Error::io("ftruncate", &path, e))?;
-        Ok(Arc::new(FsFile::new(file, path, len)?))
+        Ok(Arc::new(FsFile::new(file, path, len)))
     }
 
     fn open(&self, name: &str) -> Result<Arc<dyn StorageFile>> {
@@ -78,7 +78,7 @@ impl Storage for FsStorage {
             .metadata()
             .map_err(|e| Error::io("stat", &path, e))?
             .len();
-        Ok(Arc::new(FsFile::new(file, path, len)?))
+        Ok(Arc::new(FsFile::new(file, path, len)))
     }
 
     fn remove(&self, name: &str) -> Result<()> {
@@ -167,15 +167,15 @@ impl std::fmt::Debug for FsFile {
 }
 
 impl FsFile {
-    fn new(file: File, path: PathBuf, len: u64) -> Result<Self> {
-        Ok(FsFile {
+    fn new(file: File, path: PathBuf, len: u64) -> Self {
+        FsFile {
             file,
             path,
             len,
             map: OnceLock::new(),
             sealed_start: AtomicU64::new(u64::MAX),
             sealed_end: AtomicU64::new(0),
-        })
+        }
     }
 
     /// The mapping, made on first use.
@@ -364,7 +364,7 @@ mod tests {
         let path = dir.path().join("seg");
         let handle = sys::create_new(&path).unwrap();
         sys::fallocate(&handle, &path, 1 << 20).unwrap();
-        let file = FsFile::new(handle, path, 1 << 20).unwrap();
+        let file = FsFile::new(handle, path, 1 << 20);
         file.write_at(0, &[7u8; 100_000]).unwrap();
         // Nothing is sealed yet: no hint reaches the mapping, and nothing maps the file.
         assert_eq!(file.sealed_part(0, 100_000).map(|(_, o, l)| (o, l)), None);

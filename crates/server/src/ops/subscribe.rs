@@ -145,7 +145,11 @@ impl Outlet {
     /// An event message with `payload` encoded in the request's protocol.
     fn event<T: serde::Serialize + EncodedSize>(&self, event_type: &str, payload: &T) -> Vec<u8> {
         let ct = self.encoding.event_content_type();
-        eventstream::event(event_type, ct, &self.encoding.encode_sized(payload))
+        let encoded = self.encoding.encode_sized(payload);
+        let frame = eventstream::event(event_type, ct, &encoded);
+        // The frame holds a copy: a large payload's buffer goes back for the next answer.
+        crate::answer_buffers::ANSWERS.give_back(encoded);
+        frame
     }
 
     /// An exception message ending the stream, its text encoded in the request's protocol.
