@@ -106,11 +106,16 @@ impl ShardLog {
             _ => return Err(Error::InvalidOptions("empty run".into())),
         };
         let storage = &*self.inner.storage;
+        // Sealed, it never grows: its file holds the run's frames and no preallocated tail.
+        let bytes: u64 = run.iter().map(|s| s.tip().end - DATA_START).sum();
+        let capacity_bytes = (DATA_START + bytes)
+            .next_multiple_of(4096)
+            .max(crate::MIN_SEGMENT_BYTES);
         let header = SegmentHeader {
             segment_id: last.id(),
             prev_segment_id: first.header.prev_segment_id,
             base_seq: first.header.base_seq,
-            capacity_bytes: self.inner.opts.segment_bytes,
+            capacity_bytes,
             created_ms: self.inner.opts.clock.now_ms(),
             ..first.header
         };
@@ -162,6 +167,14 @@ impl ShardLog {
                 tip.next_seq = frame.next_seq();
                 tip.last_ts_ms = frame.timestamp_ms();
                 pos += frame.stride();
+            }
+            if end + out.len() as u64 > capacity_bytes {
+                // Frames re-encoded as they were read keep their length; these did not.
+                return Err(Error::corrupt(
+                    seg.path.clone(),
+                    DATA_START,
+                    "its frames grew when merged".to_string(),
+                ));
             }
             merged.file()?.write_at(end, &out)?;
             end += out.len() as u64;

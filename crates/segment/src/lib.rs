@@ -59,7 +59,8 @@ pub use error::{Error, Result};
 pub use log::{SegmentInfo, ShardLog};
 pub use open_files::{OpenSegments, DEFAULT_OPEN_SEGMENTS};
 pub use options::{
-    Clock, Durability, LogOptions, RecoveryMode, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
+    Clock, Durability, LogOptions, RecoveryMode, FIRST_SEGMENT_BYTES, MAX_SEGMENT_BYTES,
+    MIN_SEGMENT_BYTES,
 };
 pub use read::{Position, ReadBatch, Record, SharedRecord};
 pub use workers::background_threads;

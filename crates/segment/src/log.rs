@@ -170,7 +170,8 @@ impl ShardLog {
         if w.active.is_some() {
             return Ok(false);
         }
-        self.inner.start_segment(&mut w)?;
+        let capacity = self.inner.next_capacity(&w, 0);
+        self.inner.start_segment(&mut w, capacity)?;
         Ok(true)
     }
 
@@ -450,23 +451,31 @@ impl Inner {
                 return Ok(seg.clone());
             }
         }
-        self.roll(w)
+        self.roll(w, need)
     }
 
-    /// Seals the active segment and starts the next one: in the spare the spare task made ahead of time
-    /// if there is one (no sync on the append path), else in a segment created in line.
-    fn roll(&self, w: &mut Writer) -> Result<Arc<Segment>> {
+    /// Seals the active segment and starts the next one, with room for a frame of `need` bytes: in
+    /// the spare the spare task made ahead of time if there is one large enough (no sync on the
+    /// append path), else in a segment created in line.
+    fn roll(&self, w: &mut Writer, need: u64) -> Result<Arc<Segment>> {
+        let capacity = self.next_capacity(w, need);
         if let Some(file) = self.take_spare(w.next_segment_id) {
-            let seg = self.adopt_spare(w, file)?;
-            self.seal_active(w, Some(seg.clone()))?;
-            self.activate(w, seg.clone());
-            // Its header was written without a sync: the spare task makes it durable.
-            self.request_spare(SpareRequest {
-                active: seg.clone(),
-                next_id: w.next_segment_id,
-                make_file: false,
-            });
-            return Ok(seg);
+            if file.len() < capacity {
+                // Made for a segment that filled up; this roll needs more (a large record).
+                drop(file);
+                self.abandon_segment(w.next_segment_id);
+            } else {
+                let seg = self.adopt_spare(w, file)?;
+                self.seal_active(w, Some(seg.clone()))?;
+                self.activate(w, seg.clone());
+                // Its header was written without a sync: the spare task makes it durable.
+                self.request_spare(SpareRequest {
+                    active: seg.clone(),
+                    next_id: w.next_segment_id,
+                    make_file: false,
+                });
+                return Ok(seg);
+            }
         }
         if let Some(active) = w.active.clone() {
             // A segment file after the active one may exist only once the active one's header is
@@ -477,7 +486,18 @@ impl Inner {
             }
         }
         self.seal_active(w, None)?;
-        self.start_segment(w)
+        self.start_segment(w, capacity)
+    }
+
+    /// The capacity of the segment after the newest one (see [`LogOptions::next_capacity`]).
+    ///
+    /// [`LogOptions::next_capacity`]: crate::LogOptions::next_capacity
+    pub(crate) fn next_capacity(&self, w: &Writer, need: u64) -> u64 {
+        let prev_end = match &w.active {
+            Some(_) => Some(w.write_end),
+            None => self.read_chain().segments.last().map(|s| s.tip().end),
+        };
+        self.opts.next_capacity(prev_end, need)
     }
 
     /// Seals the active segment (in line, or queued for the background sealer) and leaves no active
@@ -501,15 +521,15 @@ impl Inner {
         Ok(())
     }
 
-    /// The header of the segment that starts at the writer's position.
-    fn next_header(&self, w: &Writer) -> (SegmentHeader, Mark) {
+    /// The header of the segment of `capacity_bytes` that starts at the writer's position.
+    fn next_header(&self, w: &Writer, capacity_bytes: u64) -> (SegmentHeader, Mark) {
         let prev = self.read_chain().segments.last().map_or(0, |s| s.id());
         let header = SegmentHeader {
             log_id: self.opts.log_id,
             segment_id: w.next_segment_id,
             prev_segment_id: prev,
             base_seq: w.next_seq,
-            capacity_bytes: self.opts.segment_bytes,
+            capacity_bytes,
             created_ms: self.opts.clock.now_ms(),
         };
         let mark = Mark {
@@ -529,7 +549,7 @@ impl Inner {
     /// segment before it sealed. With no segment before it (every segment was
     /// dropped) there is nothing that could tell recovery about a lost header, so it is synced now.
     fn adopt_spare(&self, w: &Writer, file: Arc<dyn StorageFile>) -> Result<Arc<Segment>> {
-        let (header, mark) = self.next_header(w);
+        let (header, mark) = self.next_header(w, file.len());
         let adopted = init_segment(file, header, mark).and_then(|seg| {
             if w.active.is_none() {
                 seg.file()?.sync()?;
@@ -541,9 +561,10 @@ impl Inner {
         adopted.inspect_err(|_| self.abandon_segment(header.segment_id))
     }
 
-    /// Creates the next segment and makes it durable (file and directory) before any record uses it.
-    pub fn start_segment(&self, w: &mut Writer) -> Result<Arc<Segment>> {
-        let (header, mark) = self.next_header(w);
+    /// Creates the next segment, of `capacity_bytes`, and makes it durable (file and directory)
+    /// before any record uses it.
+    pub fn start_segment(&self, w: &mut Writer, capacity_bytes: u64) -> Result<Arc<Segment>> {
+        let (header, mark) = self.next_header(w, capacity_bytes);
         let created = create_segment(&*self.storage, header, mark).and_then(|seg| {
             crashpoint::hit(CrashPoint::SegmentCreated);
             self.storage.sync_dir()?;

@@ -149,6 +149,10 @@ impl Clock {
 pub const MIN_SEGMENT_BYTES: u64 = 16 * 1024;
 /// Largest allowed segment size (frame lengths are 32-bit).
 pub const MAX_SEGMENT_BYTES: u64 = 1 << 31;
+/// Capacity of a log's first segment, unless `segment_bytes` is smaller. Each next segment doubles
+/// what the one before it held, up to `segment_bytes`: an idle shard costs 256 KiB of disk rather
+/// than a whole 64 MiB segment, and a busy one reaches full size after eight rolls.
+pub const FIRST_SEGMENT_BYTES: u64 = 256 * 1024;
 
 /// Options of one [`ShardLog`](crate::ShardLog).
 ///
@@ -162,7 +166,9 @@ pub struct LogOptions {
     /// Identity of the log, bound into every checksum so that files of another log never validate.
     /// Must be the same on every open. Default: 0.
     pub log_id: u64,
-    /// Size of each segment file, preallocated at creation. Default: 64 MiB (see `docs/performance.md`).
+    /// Largest size of a segment file, preallocated at creation. A log's segments start at
+    /// [`FIRST_SEGMENT_BYTES`] and double as they fill up to this size. Default: 64 MiB (see
+    /// `docs/performance.md`).
     pub segment_bytes: u64,
     /// When appends are durable. Default: [`Durability::Sync`].
     pub durability: Durability,
@@ -217,6 +223,29 @@ impl LogOptions {
             }
         }
         Ok(())
+    }
+
+    /// The capacity of a new segment, for a frame of `need` bytes, after a segment written up to
+    /// `prev_end` (`None`: the log has no segment). Twice what the previous segment held, rounded up
+    /// to a power of two: a full segment doubles, and one rolled early (by a restart) does not.
+    ///
+    /// ```
+    /// use shardlog_segment::{LogOptions, FIRST_SEGMENT_BYTES};
+    /// let opts = LogOptions::default();
+    /// assert_eq!(opts.next_capacity(None, 100), FIRST_SEGMENT_BYTES);
+    /// assert_eq!(opts.next_capacity(Some(FIRST_SEGMENT_BYTES), 100), 2 * FIRST_SEGMENT_BYTES);
+    /// assert_eq!(opts.next_capacity(Some(1 << 30), 100), opts.segment_bytes);
+    /// ```
+    pub fn next_capacity(&self, prev_end: Option<u64>, need: u64) -> u64 {
+        let grown = prev_end.map_or(0, |end| end.saturating_mul(2).next_power_of_two());
+        let fits = (crate::header::DATA_START + need).next_multiple_of(4096);
+        let capacity = FIRST_SEGMENT_BYTES
+            .max(grown)
+            .max(fits)
+            .min(self.segment_bytes);
+        // `check_sizes` refuses records larger than `max_record_bytes`, so every frame fits.
+        assert!(capacity >= fits, "a frame of {need} bytes fits no segment");
+        capacity
     }
 
     /// Largest record (key + data) that fits in one segment with these options.

@@ -817,8 +817,9 @@ fn finish_open(inner: &Inner, active: Option<Active>) -> Result<()> {
                 seg.clone()
             }
             _ => {
+                let capacity = inner.next_capacity(&w, need);
                 inner.seal_active(&mut w, None)?;
-                inner.start_segment(&mut w)?
+                inner.start_segment(&mut w, capacity)?
             }
         };
         let frame = skip_frame(&seg, target, w.last_ts_ms);

@@ -4,8 +4,9 @@
 //! background sealer is usually in the middle of a whole segment's `fdatasync` when a roll happens,
 //! and the roll's own syncs would queue behind it and stall the appender for tens of milliseconds. So
 //! a background task (on the shared pool, `workers.rs`) creates the *next* segment file ahead of
-//! time: `{id}.seg` with its full length allocated, all zero (no header yet), its length and name
-//! durable. A roll then only writes the header and the first mark into page 0 of the spare, without
+//! time: `{id}.seg` with its length allocated (twice the active segment's, up to `segment_bytes`),
+//! all zero (no header yet), its length and name durable. A roll then only writes the header and the
+//! first mark into page 0 of the spare (unless a large record needs more room than it has), without
 //! syncing, and asks for the next spare, whose task first makes that header durable (while the
 //! segment holds little data yet). The sealer makes sure of the header before it marks the previous
 //! segment sealed (see `seal.rs`). Spares and seals are separate tasks so that neither step waits
@@ -48,7 +49,11 @@ fn serve_spares(inner: &Weak<Inner>) {
     };
     while let Some(request) = strong.spare.next_request() {
         match strong.prepare_roll(&request.active) {
-            Ok(()) if request.make_file => strong.make_spare(request.next_id),
+            Ok(()) if request.make_file => {
+                // Sized for the segment after `active` once that is full.
+                let end = request.active.header.capacity_bytes;
+                strong.make_spare(request.next_id, strong.opts.next_capacity(Some(end), 0));
+            }
             Ok(()) => {}
             Err(e) => {
                 strong.poison(&e);
@@ -70,15 +75,16 @@ impl Inner {
         Ok(())
     }
 
-    /// Creates the spare file of segment `id` unless one is ready or the log is stopping. A failure
-    /// leaves no spare (the next roll creates its segment in line and reports the error there).
-    fn make_spare(&self, id: u64) {
+    /// Creates the spare file of segment `id`, of `capacity` bytes, unless one is ready or the log
+    /// is stopping. A failure leaves no spare (the next roll creates its segment in line and
+    /// reports the error there).
+    fn make_spare(&self, id: u64, capacity: u64) {
         let stopping = self.closed.load(Ordering::Acquire) || self.poisoned.load(Ordering::Acquire);
         if stopping || self.spare.has_file() {
             self.spare.settle(SpareFile::None);
             return;
         }
-        match self.create_spare_file(id) {
+        match self.create_spare_file(id, capacity) {
             Ok(file) => self.spare.settle(SpareFile::Ready(id, file)),
             Err(e) => {
                 tracing::warn!(
@@ -92,10 +98,8 @@ impl Inner {
         }
     }
 
-    fn create_spare_file(&self, id: u64) -> Result<Arc<dyn StorageFile>> {
-        let file = self
-            .storage
-            .create(&segment_name(id), self.opts.segment_bytes)?;
+    fn create_spare_file(&self, id: u64, capacity: u64) -> Result<Arc<dyn StorageFile>> {
+        let file = self.storage.create(&segment_name(id), capacity)?;
         // Length first, then the name: a spare must never be lost or shortened once a roll used it.
         file.sync()?;
         self.storage.sync_dir()?;

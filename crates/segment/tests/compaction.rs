@@ -67,6 +67,15 @@ fn a_merge_keeps_every_record_and_number_and_survives_reopen() {
     let merged = log.compact(&ids).unwrap();
     assert_eq!(merged, *ids.last().unwrap());
     assert_eq!(log.segment_count(), before - ids.len() + 1);
+    // Sealed, the merged file holds its frames and no preallocated tail: header page, data, and
+    // at most the rest of the last page.
+    let info = log.segments().into_iter().find(|s| s.id == merged).unwrap();
+    assert_eq!(
+        info.file_bytes,
+        (4096 + info.data_bytes)
+            .next_multiple_of(4096)
+            .max(16 * 1024)
+    );
     assert_eq!(image(&log), img);
     for (seq, _, _, data) in img.iter().step_by(7) {
         assert_eq!(

@@ -286,7 +286,7 @@ fn a_backup_of_nearly_empty_segments_is_small_on_disk() {
     }
     let live = allocated(&dir.path().join("live"));
     assert!(
-        live >= 40 * (4 << 20),
+        live >= 40 * shardlog_segment::FIRST_SEGMENT_BYTES,
         "the live store preallocates: {live}"
     );
     let bak = dir.path().join("bak");

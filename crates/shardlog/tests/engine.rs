@@ -823,6 +823,53 @@ fn segment_files(dir: &std::path::Path) -> BTreeMap<String, usize> {
     out
 }
 
+/// Bytes of disk allocated to the segment files of the store (blocks, not lengths).
+fn segment_disk_bytes(dir: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt as _;
+    let mut total = 0;
+    for stream in std::fs::read_dir(dir.join("streams")).unwrap() {
+        for shard in std::fs::read_dir(stream.unwrap().path()).unwrap() {
+            let shard = shard.unwrap().path();
+            if !shard.is_dir() {
+                continue;
+            }
+            for f in std::fs::read_dir(&shard).unwrap() {
+                let f = f.unwrap();
+                if f.path().extension().is_some_and(|e| e == "seg") {
+                    total += f.metadata().unwrap().blocks() * 512;
+                }
+            }
+        }
+    }
+    total
+}
+
+/// An idle shard costs one small segment of disk, not a whole `segment_bytes` one: a store of
+/// 100 shards with the default 64 MiB segments allocates 25 MiB, not 6.4 GiB.
+#[test]
+fn an_idle_shard_costs_one_small_segment_of_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = || StoreOptions {
+        durability: shardlog_segment::Durability::None,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(dir.path(), opts()).unwrap();
+    store.create_stream("s", 100).unwrap();
+    let data = vec![1u8; 1000];
+    let keys: Vec<String> = (0..1000).map(|i| format!("k{i}")).collect();
+    for chunk in keys.chunks(500) {
+        let entries: Vec<PutEntry> = chunk.iter().map(|k| PutEntry::new(k, &data)).collect();
+        store.put_records("s", &entries).unwrap();
+    }
+    store.close().unwrap();
+    let store = Store::open(dir.path(), opts()).unwrap();
+    let first = shardlog_segment::FIRST_SEGMENT_BYTES;
+    assert_eq!(segment_files(dir.path()).values().sum::<usize>(), 100);
+    let used = segment_disk_bytes(dir.path());
+    assert!(used <= 100 * first, "{used} bytes for 100 idle shards");
+    store.close().unwrap();
+}
+
 /// Issue 18.4: a new shard (from `create_stream` or a split) has its first segment before its
 /// first put, so puts to fresh shards do not create and sync files in line.
 #[test]
