@@ -174,13 +174,21 @@ impl Store {
             },
         };
         let dir = inner.streams_dir.subdir(&meta.dir_name())?;
-        // In parallel: each shard's directory, meta file and first segment cost a few syncs, and
-        // the device serves concurrent syncs far better than one after another.
-        let shards = meta
-            .shards
-            .par_iter()
-            .map(|s| new_shard(&*dir, &inner.opts, incarnation, s.index).map(|sh| (s.index, sh)))
-            .collect::<Result<BTreeMap<_, _>>>()?;
+        // In parallel on the pool sized for concurrent flushes: each shard's directory, meta file
+        // and first segment cost a few syncs, and the device serves concurrent syncs far better
+        // than one after another (or two at a time, on two cores).
+        let create = || {
+            meta.shards
+                .par_iter()
+                .map(|s| {
+                    new_shard(&*dir, &inner.opts, incarnation, s.index).map(|sh| (s.index, sh))
+                })
+                .collect::<Result<BTreeMap<_, _>>>()
+        };
+        let shards = match crate::put::write_pool(shardlog_segment::Durability::Sync) {
+            Some(pool) => pool.install(create)?,
+            None => create()?,
+        };
         dir.sync_dir()?;
         let mut next = (*catalog).clone();
         next.next_incarnation += 1;

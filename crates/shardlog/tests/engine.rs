@@ -642,6 +642,54 @@ fn a_shard_whose_files_vanished_is_an_error_not_an_empty_shard() {
     assert!(err.to_string().contains("shard-0000000001"), "{err}");
 }
 
+/// A stream with one open shard routes without hashing the keys (see `targets` in `put.rs`): its
+/// answers must be those of a stream of many shards, before a split, between, and after a merge.
+#[test]
+fn one_open_shard_routes_and_refuses_as_many_do() {
+    let (_dir, store) = store();
+    for (name, shards) in [("one", 1), ("four", 4)] {
+        store.create_stream(name, shards).unwrap();
+        let entries = [
+            PutEntry::new("a", b"1"),
+            PutEntry::unkeyed(b"2").with_explicit_hash_key("7"),
+            PutEntry::unkeyed(b"3"),
+        ];
+        let e = store.put_records(name, &entries).unwrap_err();
+        assert_eq!(e.kind(), "ValidationException", "{name}");
+        assert!(
+            e.to_string()
+                .contains("Value null at 'records.3.member.partitionKey'"),
+            "{name}: {e}"
+        );
+        let e = store
+            .put_record(name, PutEntry::new("a", b"x").with_explicit_hash_key("x1"))
+            .unwrap_err();
+        assert_eq!(e.kind(), "InvalidArgumentException", "{name}: {e}");
+        let ok = store.put_records(name, &entries[..2]).unwrap();
+        assert_eq!(ok.failed_record_count, 0, "{name}");
+    }
+    // Split in two, then merge back into one shard: each put lands where its key's hash says.
+    let half = MAX_HASH_KEY / 2;
+    store.split_shard("one", ShardId(0), half).unwrap();
+    let keys: Vec<String> = (0..64).map(|i| format!("key-{i}")).collect();
+    let check = |open: &[(u128, u128, u32)]| {
+        let entries: Vec<PutEntry> = keys.iter().map(|k| PutEntry::new(k, b"v")).collect();
+        let out = store.put_records("one", &entries).unwrap();
+        for (k, r) in keys.iter().zip(&out.records) {
+            let h = hash_key(k);
+            let want = open
+                .iter()
+                .find(|(lo, hi, _)| (*lo..=*hi).contains(&h))
+                .unwrap()
+                .2;
+            assert_eq!(r.as_ref().unwrap().shard_id, ShardId(want), "{k}");
+        }
+    };
+    check(&[(0, half - 1, 1), (half, MAX_HASH_KEY, 2)]);
+    store.merge_shards("one", ShardId(1), ShardId(2)).unwrap();
+    check(&[(0, MAX_HASH_KEY, 3)]);
+}
+
 #[test]
 fn auto_distribution_spreads_records_without_keys_over_every_open_shard() {
     let (_dir, store) = store();
