@@ -5,7 +5,7 @@
 //! that a log has at most one task of each kind and its work stays in order.
 
 use crate::segment::{Segment, Tip};
-use shardlog_storage::{CondvarExt as _, MutexExt as _, StorageFile};
+use shardlog_storage::{CondvarExt as _, MutexExt as _};
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
@@ -99,8 +99,9 @@ pub(crate) enum SpareFile {
     None,
     /// The spare task was asked for a spare and will make one (or give up) soon.
     Expected,
-    /// The file of this segment id is allocated and durable.
-    Ready(u64, Arc<dyn StorageFile>),
+    /// The file of this segment id is allocated and durable. It is not kept open: a store of
+    /// 10,000 shards filling at once would otherwise hold two descriptors per shard.
+    Ready(u64),
 }
 
 impl SpareSlot {

@@ -63,6 +63,9 @@ pub struct ShardLog {
     threads: Mutex<Threads>,
 }
 
+/// The smallest active segment for which the eager modes make a spare (see `spare_due`).
+const SPARE_FROM_BYTES: u64 = 2 << 20;
+
 /// The log's own background thread (the `Interval` flusher), taken (and joined) by the first close.
 /// Sealing and spares run as tasks on the shared pool (`workers.rs`).
 #[derive(Debug, Default)]
@@ -88,10 +91,10 @@ impl ShardLog {
         } else {
             inner.background_seal.store(true, Ordering::Release);
             // The spare task syncs the mark open left unsynced (so the first append need not), and
-            // makes the first spare if the active segment is half full already.
+            // makes the first spare if one is due already.
             let mut w = inner.lock_writer();
             if let Some(active) = w.active.clone() {
-                let make_file = inner.half_full(&w, &active);
+                let make_file = inner.spare_due(&w, &active);
                 w.spare_asked = make_file;
                 inner.request_spare(SpareRequest {
                     active,
@@ -348,10 +351,9 @@ impl Inner {
         Ok(first..w.next_seq)
     }
 
-    /// Asks for the next segment's file once `seg` (the active segment) is half full: early enough
-    /// to be ready at the roll, late enough that an idle shard keeps no second file.
+    /// Asks for the next segment's file once one is due (`spare_due`).
     fn ask_for_spare(&self, w: &mut Writer, seg: &Arc<Segment>) {
-        if w.spare_asked || !self.eager() || !self.half_full(w, seg) {
+        if w.spare_asked || !self.eager() || !self.spare_due(w, seg) {
             return;
         }
         w.spare_asked = true;
@@ -362,9 +364,14 @@ impl Inner {
         });
     }
 
-    /// True once the writer has filled at least half of `seg`'s capacity.
-    pub(crate) fn half_full(&self, w: &Writer, seg: &Segment) -> bool {
-        w.write_end >= seg.header.capacity_bytes / 2
+    /// True once the writer has filled half of `seg` (the active segment), if `seg` has grown to
+    /// [`SPARE_FROM_BYTES`] or to `segment_bytes`: early enough for the spare to be ready at the
+    /// roll, late enough that an idle shard keeps no second file. Before that a roll creates its
+    /// segment in line: its syncs are short (the seal before it is of a small segment), and
+    /// 10,000 shards that each hold a little would otherwise each make a file they may not use.
+    pub(crate) fn spare_due(&self, w: &Writer, seg: &Segment) -> bool {
+        let capacity = seg.header.capacity_bytes;
+        capacity >= SPARE_FROM_BYTES.min(self.opts.segment_bytes) && w.write_end >= capacity / 2
     }
 
     /// Makes the mark open wrote durable, before the first new frame: a crash must never find new

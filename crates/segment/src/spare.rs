@@ -85,7 +85,7 @@ impl Inner {
             return;
         }
         match self.create_spare_file(id, capacity) {
-            Ok(file) => self.spare.settle(SpareFile::Ready(id, file)),
+            Ok(()) => self.spare.settle(SpareFile::Ready(id)),
             Err(e) => {
                 tracing::warn!(
                     file = %self.storage.path(&segment_name(id)).display(),
@@ -98,12 +98,12 @@ impl Inner {
         }
     }
 
-    fn create_spare_file(&self, id: u64, capacity: u64) -> Result<Arc<dyn StorageFile>> {
+    fn create_spare_file(&self, id: u64, capacity: u64) -> Result<()> {
         let file = self.storage.create(&segment_name(id), capacity)?;
         // Length first, then the name: a spare must never be lost or shortened once a roll used it.
         file.sync()?;
         self.storage.sync_dir()?;
-        Ok(file)
+        Ok(())
     }
 
     /// Takes the spare if it is the file of segment `id`, waiting if the spare task is about to
@@ -112,12 +112,15 @@ impl Inner {
         let mut s = self.spare.lock();
         loop {
             match std::mem::take(&mut s.file) {
-                SpareFile::Ready(spare_id, file) if spare_id == id => return Some(file),
+                SpareFile::Ready(spare_id) if spare_id == id => {
+                    drop(s);
+                    return self.open_spare(id);
+                }
                 SpareFile::Expected => {
                     s.file = SpareFile::Expected;
                     s = self.spare.cv.wait_on(s);
                 }
-                SpareFile::Ready(stale, _) => {
+                SpareFile::Ready(stale) => {
                     drop(s);
                     // Not the next segment (cannot happen while only the spare task makes spares
                     // and only the writer takes them); a stale file would block the name.
@@ -129,11 +132,27 @@ impl Inner {
         }
     }
 
+    /// Opens the ready spare of segment `id`. If that fails (out of descriptors, say), the spare
+    /// is removed and the roll creates its segment in line, which reports the error.
+    fn open_spare(&self, id: u64) -> Option<Arc<dyn StorageFile>> {
+        match self.storage.open(&segment_name(id)) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                tracing::warn!(
+                    file = %self.storage.path(&segment_name(id)).display(),
+                    error = %e,
+                    "opening the spare segment failed; the roll creates its segment in line"
+                );
+                self.abandon_segment(id);
+                None
+            }
+        }
+    }
+
     /// Removes an unused spare file (on close: the next open would otherwise delete it).
     pub fn discard_spare(&self) -> Result<()> {
         let taken = std::mem::take(&mut self.spare.lock().file);
-        if let SpareFile::Ready(id, file) = taken {
-            drop(file);
+        if let SpareFile::Ready(id) = taken {
             self.storage.remove(&segment_name(id))?;
             self.storage.sync_dir()?;
         }

@@ -1,10 +1,11 @@
 //! Segment sizes: a log's segments start at `FIRST_SEGMENT_BYTES` and double as they fill, up to
 //! `segment_bytes`, so an idle shard costs a small file; a record larger than the next size gets a
-//! segment that fits it; a reopened log keeps growing from its newest segment.
+//! segment that fits it; a reopened log keeps growing from its newest segment; a ready spare holds
+//! no file descriptor.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use shardlog_segment::{Durability, LogOptions, SegmentInfo, ShardLog, FIRST_SEGMENT_BYTES};
-use shardlog_storage::{SimDisk, Storage};
+use shardlog_storage::{FsStorage, SimDisk, Storage};
 use std::sync::Arc;
 
 const KIB: u64 = 1024;
@@ -86,34 +87,70 @@ fn segments_start_small_and_double_up_to_segment_bytes() {
     }
 }
 
+/// Appends 1000-byte records until the active segment is the 2 MiB one (the first that gets a
+/// spare) and past its half; returns how many.
+fn fill_to_first_spare(log: &ShardLog) -> usize {
+    let mut n = 0;
+    loop {
+        let segs = log.segments();
+        if let Some(active) = segs.last() {
+            if active.file_bytes == 2 << 20 && active.data_bytes > (1 << 20) + 4096 {
+                return n;
+            }
+        }
+        log.append(format!("k{n}"), vec![1u8; 1000]).unwrap();
+        n += 1;
+    }
+}
+
 #[test]
 fn a_record_larger_than_the_spare_gets_a_segment_that_fits() {
-    // `None` makes a spare (of 512 KiB) once the first segment is half full.
+    // `None` makes a spare (of 4 MiB) once the 2 MiB segment is half full.
+    let opts = LogOptions {
+        segment_bytes: 16 << 20,
+        ..opts(Durability::None)
+    };
     let disk = SimDisk::new(2);
-    let log = ShardLog::open(Arc::new(disk.clone()), opts(Durability::None)).unwrap();
-    for i in 0..150 {
-        log.append(format!("k{i}"), vec![1u8; 1000]).unwrap();
+    let log = ShardLog::open(Arc::new(disk.clone()), opts.clone()).unwrap();
+    let n = fill_to_first_spare(&log);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while segment_files(&disk) < 5 {
+        assert!(std::time::Instant::now() < deadline, "no spare was made");
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    let big = vec![2u8; 900 * 1024];
+    let big = vec![2u8; 5 << 20];
     let seq = log.append(b"big", &big).unwrap();
     let segs = log.segments();
-    assert_eq!(segs.len(), 2, "{segs:?}");
-    assert_eq!(segs[0].file_bytes, FIRST_SEGMENT_BYTES);
-    // 900 KiB plus headers needs more than the 512 KiB spare: whole pages that hold it.
-    assert!(segs[1].file_bytes > 900 * KIB && segs[1].file_bytes < 1024 * KIB);
-    assert_eq!(segs[1].file_bytes % 4096, 0);
+    assert_eq!(segs.len(), 5, "{segs:?}");
+    // 5 MiB plus headers needs more than the 4 MiB spare: whole pages that hold it.
+    let last = segs.last().unwrap().file_bytes;
+    assert!(last > 5 << 20 && last < 6 << 20, "{segs:?}");
+    assert_eq!(last % 4096, 0);
     assert_eq!(
         log.read(seq, 1, usize::MAX).unwrap().records[0].data,
         big[..]
     );
     log.close().unwrap();
     // The spare that was too small is gone, not left for the next open to find.
-    assert_eq!(segment_files(&disk), 2);
-    let log = ShardLog::open(Arc::new(disk), opts(Durability::None)).unwrap();
+    assert_eq!(segment_files(&disk), 5);
+    let log = ShardLog::open(Arc::new(disk), opts).unwrap();
     assert_eq!(
         log.read(0, usize::MAX, usize::MAX).unwrap().records.len(),
-        151
+        n + 1
     );
+}
+
+/// Below 2 MiB a roll makes its segment in line: shards that each hold a little make no spares.
+#[test]
+fn small_segments_get_no_spare() {
+    let disk = SimDisk::new(5);
+    let log = ShardLog::open(Arc::new(disk.clone()), opts(Durability::None)).unwrap();
+    for i in 0..200 {
+        log.append(format!("k{i}"), vec![1u8; 1000]).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert_eq!(log.segment_count(), 1);
+    assert_eq!(segment_files(&disk), 1, "a spare for a 256 KiB segment");
 }
 
 #[test]
@@ -159,5 +196,47 @@ fn a_small_segment_bytes_is_the_only_size() {
         sizes(&log).iter().all(|&b| b == 64 * KIB),
         "{:?}",
         sizes(&log)
+    );
+}
+
+fn open_descriptors() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// A ready spare is a durable file, not an open one: 10,000 shards filling at once must not hold
+/// two descriptors each. (Counts this process's descriptors: no other test in this binary opens
+/// real files.)
+#[test]
+fn a_ready_spare_holds_no_descriptor() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(FsStorage::open(dir.path()).unwrap());
+    let log = ShardLog::open(storage.clone(), opts(Durability::None)).unwrap();
+    log.append(b"k", b"first").unwrap();
+    let before = open_descriptors();
+    let n = fill_to_first_spare(&log);
+    let seg_files = || {
+        storage
+            .list()
+            .unwrap()
+            .iter()
+            .filter(|n| n.ends_with(".seg"))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while seg_files() < 5 {
+        assert!(std::time::Instant::now() < deadline, "no spare was made");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(log.segment_count(), 4, "the spare is not a segment yet");
+    // Sealed segments stay open too (a bounded set): only the spare must not add one.
+    assert_eq!(open_descriptors(), before + 3);
+    // The roll opens it, and it holds what is written next.
+    for i in 0..1500 {
+        log.append(format!("m{i}"), vec![5u8; 1000]).unwrap();
+    }
+    assert_eq!(log.segment_count(), 5);
+    assert_eq!(
+        log.read(0, usize::MAX, usize::MAX).unwrap().records.len(),
+        n + 1501
     );
 }
