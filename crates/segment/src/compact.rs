@@ -108,9 +108,7 @@ impl ShardLog {
         let storage = &*self.inner.storage;
         // Sealed, it never grows: its file holds the run's frames and no preallocated tail.
         let bytes: u64 = run.iter().map(|s| s.tip().end - DATA_START).sum();
-        let capacity_bytes = (DATA_START + bytes)
-            .next_multiple_of(4096)
-            .max(crate::MIN_SEGMENT_BYTES);
+        let capacity_bytes = crate::options::whole_pages(bytes).max(crate::MIN_SEGMENT_BYTES);
         let header = SegmentHeader {
             segment_id: last.id(),
             prev_segment_id: first.header.prev_segment_id,

@@ -154,6 +154,11 @@ pub const MAX_SEGMENT_BYTES: u64 = 1 << 31;
 /// than a whole 64 MiB segment, and a busy one reaches full size after eight rolls.
 pub const FIRST_SEGMENT_BYTES: u64 = 256 * 1024;
 
+/// The smallest segment file (whole 4 KiB pages, header page included) with `data` bytes of frames.
+pub(crate) fn whole_pages(data: u64) -> u64 {
+    (crate::header::DATA_START + data).next_multiple_of(4096)
+}
+
 /// Options of one [`ShardLog`](crate::ShardLog).
 ///
 /// ```
@@ -238,7 +243,7 @@ impl LogOptions {
     /// ```
     pub fn next_capacity(&self, prev_end: Option<u64>, need: u64) -> u64 {
         let grown = prev_end.map_or(0, |end| end.saturating_mul(2).next_power_of_two());
-        let fits = (crate::header::DATA_START + need).next_multiple_of(4096);
+        let fits = whole_pages(need);
         let capacity = FIRST_SEGMENT_BYTES
             .max(grown)
             .max(fits)

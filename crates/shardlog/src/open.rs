@@ -10,7 +10,7 @@ use crate::retention_clock::RetentionClock;
 use crate::stats::ShardStats;
 use crate::store::{Shard, Store, StoreInner, StoreOptions, Stream, StreamState};
 use rayon::prelude::*;
-use shardlog_segment::{Durability, LogOptions, ShardLog};
+use shardlog_segment::{LogOptions, ShardLog};
 use shardlog_storage::MutexExt as _;
 use shardlog_storage::{FsStorage, Storage};
 use std::collections::{BTreeMap, BTreeSet};
@@ -164,10 +164,8 @@ impl Store {
         // Every close ends in an fdatasync: on the pool sized for concurrent flushes they overlap
         // (10,000 shards closed one after the other took seconds).
         let close = |shard: &Arc<Shard>| shard.log.close().err();
-        let errors: Vec<_> = match crate::put::write_pool(Durability::Sync) {
-            Some(pool) => pool.install(|| shards.par_iter().filter_map(close).collect()),
-            None => shards.iter().filter_map(close).collect(),
-        };
+        let errors: Vec<_> =
+            crate::put::on_flush_pool(|| shards.par_iter().filter_map(close).collect());
         if let Some(e) = errors.into_iter().next() {
             first_error.get_or_insert(Error::from(e));
         }

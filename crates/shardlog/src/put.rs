@@ -369,6 +369,16 @@ pub(crate) fn write_pool(durability: Durability) -> Option<&'static rayon::Threa
     .as_ref()
 }
 
+/// Runs `work` on the pool sized for concurrent flushes (its rayon calls use that pool's 32
+/// threads), or here if that pool could not be started: for work that is mostly waiting for syncs,
+/// such as creating or closing thousands of shards.
+pub(crate) fn on_flush_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    match write_pool(Durability::Sync) {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
 /// The call a put came as: it names the members in messages (`data` of a PutRecord,
 /// `records.2.member.data` of a PutRecords).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -461,31 +471,27 @@ fn targets<'s>(
             .map(|i| &state.routes[((first + i) % n as u64) as usize].2)
             .collect());
     }
-    let keyless = |i: usize| {
-        Error::Validation(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            call.path(i, "partitionKey")
-        ))
+    // One open shard covering every hash key takes every record: the MD5 of the partition keys
+    // would not change where any goes, so it is not computed.
+    let only = match state.routes.as_slice() {
+        [(0, MAX_HASH_KEY, only)] => Some(only),
+        _ => None,
     };
-    if let [(0, MAX_HASH_KEY, only)] = state.routes.as_slice() {
-        // One open shard covers every hash key: the MD5 of the partition keys (a quarter of a
-        // put's CPU without sync) would not change where any record goes.
-        if let Some(i) = (0..entries.len())
-            .find(|&i| explicit[i].is_none() && entries[i].partition_key.is_empty())
-        {
-            return Err(keyless(i));
-        }
-        return Ok(vec![only; entries.len()]);
-    }
     entries
         .iter()
         .zip(explicit)
         .enumerate()
         .map(|(i, (e, explicit))| {
-            let hash = match (explicit, e.partition_key) {
-                (Some(hash), _) => *hash,
-                (None, "") => return Err(keyless(i)),
-                (None, key) => hash_key(key),
+            let hash = match (explicit, e.partition_key, only) {
+                (None, "", _) => {
+                    return Err(Error::Validation(format!(
+                        "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+                        call.path(i, "partitionKey")
+                    )))
+                }
+                (_, _, Some(only)) => return Ok(only),
+                (Some(hash), _, None) => *hash,
+                (None, key, None) => hash_key(key),
             };
             state
                 .route(hash)

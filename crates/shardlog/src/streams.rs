@@ -177,18 +177,14 @@ impl Store {
         // In parallel on the pool sized for concurrent flushes: each shard's directory, meta file
         // and first segment cost a few syncs, and the device serves concurrent syncs far better
         // than one after another (or two at a time, on two cores).
-        let create = || {
+        let shards = crate::put::on_flush_pool(|| {
             meta.shards
                 .par_iter()
                 .map(|s| {
                     new_shard(&*dir, &inner.opts, incarnation, s.index).map(|sh| (s.index, sh))
                 })
                 .collect::<Result<BTreeMap<_, _>>>()
-        };
-        let shards = match crate::put::write_pool(shardlog_segment::Durability::Sync) {
-            Some(pool) => pool.install(create)?,
-            None => create()?,
-        };
+        })?;
         dir.sync_dir()?;
         let mut next = (*catalog).clone();
         next.next_incarnation += 1;
